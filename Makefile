@@ -1,0 +1,100 @@
+# fsrelay - GNU make + pkg-config, C17, hardened PIE.
+# Targets: all (./fsrelay), test, check (ASan+UBSan), memcheck (valgrind),
+#          fuzz, demo, lint, clean.  See README.md.
+
+B       ?= build
+CC      ?= cc
+PKGS     = libcurl libetpan libsodium sqlite3 inih gnutls
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wimplicit-fallthrough \
+           -Wundef -Wnull-dereference
+HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+           -fstack-clash-protection -fcf-protection -fPIE
+CFLAGS  ?= -O2 -g
+XCFLAGS  = -std=c17 -D_GNU_SOURCE -I. $(WARN) $(HARDEN) -MMD -MP \
+           $(shell pkg-config --cflags $(PKGS)) $(CFLAGS) $(SANFLAGS)
+XLDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS) $(SANFLAGS)
+# Debian 12's libetpan.pc injects -specs=/usr/share/dpkg/no-pie-link.specs,
+# which would silently link a non-PIE binary: drop it.
+LIBS     = $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS))) -lunistring -lm
+
+SRC      = $(sort $(wildcard relay/*.c adapters/*.c keys/*.c))
+LIBSRC   = $(filter-out relay/main.c,$(SRC))
+OBJ      = $(SRC:%.c=$(B)/%.o)
+LIBOBJ   = $(LIBSRC:%.c=$(B)/%.o)
+TESTSRC  = $(sort $(wildcard tests/unit/test_*.c))
+TESTBIN  = $(TESTSRC:tests/unit/%.c=$(B)/tests/%)
+FUZZSRC  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+REPLAYBIN= $(FUZZSRC:tests/fuzz/%.c=$(B)/tests/replay_%)
+
+.PHONY: all test check memcheck fuzz demo lint clean deps unit
+
+all: fsrelay
+
+# The binary at the top is the one of the last build flavour asked for.
+fsrelay: $(B)/fsrelay
+	cp $(B)/fsrelay fsrelay
+
+$(B)/fsrelay: $(OBJ)
+	$(CC) $(XLDFLAGS) -o $@ $(OBJ) $(LIBS)
+
+$(B)/libfsrelay.a: $(LIBOBJ)
+	rm -f $@; ar rcs $@ $(LIBOBJ)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(XCFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c tests/unit/t.h $(B)/libfsrelay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(XCFLAGS) -o $@ $< $(B)/libfsrelay.a $(XLDFLAGS) $(LIBS)
+
+# Each fuzz target is also linked with a plain driver that replays its
+# corpus, so `make test` runs the corpus with gcc alone.
+$(B)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libfsrelay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(XCFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libfsrelay.a $(XLDFLAGS) $(LIBS)
+
+unit: $(TESTBIN) $(REPLAYBIN) fsrelay
+
+deps:
+	@sh scripts/deps.sh
+
+# The whole suite: unit tests, corpus replays, then the integration tests
+# against a private Postfix + Dovecot started (and stopped) here.
+test: deps
+	$(MAKE) unit
+	B=$(B) tests/run
+
+check:
+	$(MAKE) B=build/san CFLAGS="-O1 -g" \
+	  SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+
+memcheck:
+	$(MAKE) B=build/vg unit
+	B=build/vg FSRELAY_VALGRIND=1 tests/run --unit-only
+
+FUZZFLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g -O1
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) B=build/fuzz CC=clang CFLAGS="-O1 -g" SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libfsrelay.a
+	@for f in $(FUZZSRC); do n=$$(basename $$f .c); \
+	  clang $(XCFLAGS:-MMD=) $(FUZZFLAGS) -o build/fuzz/$$n $$f build/fuzz/libfsrelay.a $(LIBS) || exit 1; \
+	  mkdir -p tests/fuzz/corpus/$${n#fuzz_} build/fuzz/new-$${n#fuzz_}; \
+	  echo "fuzz: $$n pendant $(FUZZ_SECONDS) s"; \
+	  build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) build/fuzz/new-$${n#fuzz_} tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
+	done
+
+demo: deps
+	$(MAKE) fsrelay
+	sh scripts/demo.sh $(DEMO_FLAGS)
+
+lint:
+	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|strtok)\(' $(SRC) || \
+	  { echo "lint: fonction interdite"; exit 1; }
+	cppcheck --quiet --error-exitcode=1 --std=c11 -I. $(SRC)
+
+clean:
+	rm -rf build fsrelay
+
+-include $(OBJ:.o=.d) $(TESTBIN:=.d)

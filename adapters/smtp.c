@@ -1,0 +1,527 @@
+/*
+ * smtp - the SMTP submission adapter: one verified-TLS SMTP transaction per
+ * call with libcurl (GnuTLS build, 7.88.1 on Debian 12).
+ *
+ * Order of a call: validate the configuration, the envelope addresses and
+ * the message (no I/O), then one fresh easy handle restricted to smtps (or
+ * smtp + mandatory STARTTLS), TLS >= 1.2, peer and host verified against
+ * the configured CA file only, no proxy, no connection reuse.  A debug
+ * callback follows which SMTP command was sent last and the reply code
+ * received for it, so that a failure can be classified by stage; it keeps
+ * only the command verb and the numeric codes (never AUTH data, addresses
+ * or the server's text).
+ *
+ * Trusts: libcurl/GnuTLS.  Distrusts: caller strings (validated) and the
+ * server's replies (reduced to numbers).
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "adapters/smtp.h"
+
+#define SMTP_URL_MAX		255
+#define SMTP_LINE_MAX		998
+#define SMTP_DEFAULT_TIMEOUT	60L
+#define SMTP_CONNECT_TIMEOUT	30L
+
+enum stage {
+	ST_CONNECT,	/* no command sent yet (greeting, TLS) */
+	ST_EHLO,
+	ST_STARTTLS,
+	ST_AUTH,
+	ST_MAIL,
+	ST_RCPT,
+	ST_DATA,
+	ST_BODY,	/* message sent, waiting for the final reply */
+	ST_QUIT
+};
+
+struct src {
+	const char	*p;
+	size_t		 left;
+};
+
+struct track {
+	enum stage	 stage;		/* stage of the last command sent */
+	enum stage	 reply_stage;	/* stage the last reply belongs to */
+	int		 code;		/* last reply code (0: none) */
+	char		 enh[12];	/* its enhanced status code, or "" */
+};
+
+static void	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+smtp_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void
+smtp_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+int
+smtp_address_ok(const char *addr)
+{
+	const unsigned char	*s;
+	size_t			 n, at = 0, nat = 0;
+
+	if (addr == NULL)
+		return 0;
+	for (s = (const unsigned char *)addr, n = 0; s[n] != '\0'; n++) {
+		if (n >= SMTP_ADDR_MAX)
+			return 0;
+		if (s[n] <= 0x20 || s[n] >= 0x7f || s[n] == '<' || s[n] == '>')
+			return 0;
+		if (s[n] == '@') {
+			at = n;
+			nat++;
+		}
+	}
+	return nat == 1 && at > 0 && at + 1 < n;
+}
+
+/* Host of a URL authority: a DNS name / IPv4 literal or a bracketed IPv6
+ * literal.  Returns the number of bytes consumed, 0 if invalid. */
+static size_t
+url_host_len(const char *h)
+{
+	size_t	n;
+
+	if (h[0] == '[') {
+		for (n = 1; h[n] != ']'; n++)
+			if (!isxdigit((unsigned char)h[n]) && h[n] != ':' &&
+			    h[n] != '.')
+				return 0;
+		return n > 1 ? n + 1 : 0;
+	}
+	for (n = 0; h[n] != '\0'; n++)
+		if (!isalnum((unsigned char)h[n]) && h[n] != '.' && h[n] != '-')
+			break;
+	return n;
+}
+
+/* 0 if url is scheme://host[:port] with nothing after, -1 otherwise. */
+static int
+url_check(const char *url, int starttls, char *err, size_t errlen)
+{
+	const char	*scheme = starttls ? "smtp://" : "smtps://";
+	const char	*p;
+	size_t		 hl, n;
+	long		 port = 0;
+
+	if (url == NULL || strlen(url) > SMTP_URL_MAX) {
+		seterr(err, errlen, "URL SMTP absente ou trop longue");
+		return -1;
+	}
+	if (strncmp(url, scheme, strlen(scheme)) != 0) {
+		seterr(err, errlen, "URL SMTP : le schéma doit être %.*s "
+		    "(smtp:// seulement avec STARTTLS configuré)",
+		    (int)strlen(scheme) - 3, scheme);
+		return -1;
+	}
+	p = url + strlen(scheme);
+	if ((hl = url_host_len(p)) == 0) {
+		seterr(err, errlen, "URL SMTP : hôte invalide");
+		return -1;
+	}
+	p += hl;
+	if (*p == ':') {
+		for (n = 1; isdigit((unsigned char)p[n]) && n <= 5; n++)
+			port = port * 10 + (p[n] - '0');
+		if (n == 1 || port < 1 || port > 65535) {
+			seterr(err, errlen, "URL SMTP : port invalide");
+			return -1;
+		}
+		p += n;
+	}
+	if (*p != '\0') {
+		seterr(err, errlen, "URL SMTP : rien n'est permis après "
+		    "hôte:port (chemin, paramètres, identifiants, "
+		    "caractères de contrôle)");
+		return -1;
+	}
+	return 0;
+}
+
+int
+smtp_conf_check(const struct smtp_conf *c, char *err, size_t errlen)
+{
+	seterr(err, errlen, "OK");
+	if (c == NULL) {
+		seterr(err, errlen, "configuration SMTP absente");
+		return -1;
+	}
+	if (c->starttls != 0 && c->starttls != 1) {
+		seterr(err, errlen, "SMTP : starttls doit valoir 0 ou 1");
+		return -1;
+	}
+	if (url_check(c->url, c->starttls, err, errlen) == -1)
+		return -1;
+	if (c->ca_file == NULL || c->ca_file[0] == '\0') {
+		seterr(err, errlen, "SMTP : fichier CA obligatoire "
+		    "(vérification du certificat)");
+		return -1;
+	}
+	if (c->user != NULL && (c->password == NULL || c->user[0] == '\0')) {
+		seterr(err, errlen, "SMTP : utilisateur sans mot de passe");
+		return -1;
+	}
+	if (c->timeout_s < 0 || c->timeout_s > 3600) {
+		seterr(err, errlen, "SMTP : délai hors de [0, 3600] s");
+		return -1;
+	}
+	return 0;
+}
+
+/* 0 if msg has only CRLF line ends, no NUL, lines <= 998 bytes. */
+static int
+msg_check(const char *msg, size_t len, char *err, size_t errlen)
+{
+	size_t	i, col = 0;
+
+	if (msg == NULL || len == 0 || len > SMTP_MSG_MAX) {
+		seterr(err, errlen, "message vide ou trop gros");
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		if (msg[i] == '\0') {
+			seterr(err, errlen, "message : octet NUL");
+			return -1;
+		}
+		if (msg[i] == '\r' || msg[i] == '\n') {
+			if (msg[i] == '\n' || i + 1 == len ||
+			    msg[i + 1] != '\n') {
+				seterr(err, errlen, "message : CR ou LF isolé "
+				    "(fins de ligne CRLF exigées)");
+				return -1;
+			}
+			i++;
+			col = 0;
+			continue;
+		}
+		if (++col > SMTP_LINE_MAX) {
+			seterr(err, errlen, "message : ligne de plus de "
+			    "998 octets");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static size_t
+read_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct src	*s = arg;
+	size_t		 k;
+
+	if (size == 0 || nitems > SIZE_MAX / size)
+		return CURL_READFUNC_ABORT;
+	k = size * nitems < s->left ? size * nitems : s->left;
+	memcpy(buf, s->p, k);
+	s->p += k;
+	s->left -= k;
+	return k;
+}
+
+static enum stage
+verb_stage(const char *d, size_t n, enum stage cur)
+{
+	static const struct {
+		const char	*verb;
+		enum stage	 st;
+	} verbs[] = {
+		{ "EHLO", ST_EHLO }, { "HELO", ST_EHLO },
+		{ "STARTTLS", ST_STARTTLS }, { "AUTH", ST_AUTH },
+		{ "MAIL", ST_MAIL }, { "RCPT", ST_RCPT },
+		{ "DATA", ST_DATA }, { "QUIT", ST_QUIT },
+	};
+	size_t	i, l;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		l = strlen(verbs[i].verb);
+		if (n >= l && strncmp(d, verbs[i].verb, l) == 0 &&
+		    (n == l || d[l] == ' ' || d[l] == '\r'))
+			return verbs[i].st;
+	}
+	return cur;	/* AUTH continuation (base64): same stage */
+}
+
+/* Keep "NNN" and an optional enhanced code "c.s.d" from one reply line. */
+static void
+track_reply(struct track *t, const char *d, size_t n)
+{
+	size_t	i;
+
+	if (t->stage == ST_QUIT || n < 3 || !isdigit((unsigned char)d[0]) ||
+	    !isdigit((unsigned char)d[1]) || !isdigit((unsigned char)d[2]))
+		return;
+	t->code = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
+	t->reply_stage = t->stage;
+	t->enh[0] = '\0';
+	if (n < 5 || (d[3] != ' ' && d[3] != '-') || d[4] != d[0])
+		return;
+	for (i = 4; i < n && i - 4 < sizeof(t->enh) - 1; i++) {
+		if (!isdigit((unsigned char)d[i]) && d[i] != '.')
+			break;
+		t->enh[i - 4] = d[i];
+	}
+	t->enh[i - 4] = '\0';
+	if (i < n && d[i] != ' ' && d[i] != '\r')
+		t->enh[0] = '\0';
+}
+
+static int
+debug_cb(CURL *h, curl_infotype type, char *data, size_t n, void *arg)
+{
+	struct track	*t = arg;
+
+	(void)h;
+	switch (type) {
+	case CURLINFO_HEADER_OUT:
+		t->stage = verb_stage(data, n, t->stage);
+		break;
+	case CURLINFO_DATA_OUT:
+		if (t->stage == ST_DATA)
+			t->stage = ST_BODY;
+		break;
+	case CURLINFO_HEADER_IN:
+		track_reply(t, data, n);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+#define SETOPT(h, opt, val) do {					\
+	if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK)		\
+		return -1;						\
+} while (0)
+
+static int
+set_tls_opts(CURL *h, const struct smtp_conf *c)
+{
+	SETOPT(h, CURLOPT_PROTOCOLS_STR, c->starttls ? "smtp" : "smtps");
+	SETOPT(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	SETOPT(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SETOPT(h, CURLOPT_CAINFO, c->ca_file);
+	SETOPT(h, CURLOPT_CAPATH, (char *)NULL);
+	/* No reuse, ever (CVE-2026-8286 for STARTTLS; one call = one
+	 * connection in any case). */
+	SETOPT(h, CURLOPT_FORBID_REUSE, 1L);
+	SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
+	return 0;
+}
+
+static int
+set_smtp_opts(CURL *h, const struct smtp_conf *c, const char *from,
+    struct curl_slist *rcpts, struct src *src, struct track *t)
+{
+	long	to = c->timeout_s > 0 ? c->timeout_s : SMTP_DEFAULT_TIMEOUT;
+
+	SETOPT(h, CURLOPT_URL, c->url);
+	SETOPT(h, CURLOPT_PROXY, "");	/* ignore *_proxy variables */
+	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(h, CURLOPT_TIMEOUT, to);
+	SETOPT(h, CURLOPT_CONNECTTIMEOUT,
+	    to < SMTP_CONNECT_TIMEOUT ? to : SMTP_CONNECT_TIMEOUT);
+	if (c->user != NULL) {
+		SETOPT(h, CURLOPT_USERNAME, c->user);
+		SETOPT(h, CURLOPT_PASSWORD, c->password);
+	}
+	SETOPT(h, CURLOPT_MAIL_FROM, from);
+	SETOPT(h, CURLOPT_MAIL_RCPT, rcpts);
+	SETOPT(h, CURLOPT_UPLOAD, 1L);
+	SETOPT(h, CURLOPT_READFUNCTION, read_cb);
+	SETOPT(h, CURLOPT_READDATA, src);
+	SETOPT(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)src->left);
+	SETOPT(h, CURLOPT_DEBUGFUNCTION, debug_cb);
+	SETOPT(h, CURLOPT_DEBUGDATA, t);
+	SETOPT(h, CURLOPT_VERBOSE, 1L);	/* feeds debug_cb only */
+	return 0;
+}
+
+static const char *
+tls_reason(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return "certificat non vérifié";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+		return "échec de la négociation";
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+		return "fichier CA illisible";
+	case CURLE_USE_SSL_FAILED:
+		return "STARTTLS refusé par le serveur";
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_CLIENTCERT:
+		return "configuration TLS locale";
+	default:
+		return NULL;
+	}
+}
+
+static const char *
+stage_name(enum stage st)
+{
+	switch (st) {
+	case ST_CONNECT:	return "accueil";
+	case ST_EHLO:		return "EHLO";
+	case ST_STARTTLS:	return "STARTTLS";
+	case ST_AUTH:		return "authentification";
+	case ST_MAIL:		return "expéditeur (MAIL FROM)";
+	case ST_RCPT:		return "destinataire";
+	case ST_DATA:		return "DATA";
+	case ST_BODY:		return "message";
+	case ST_QUIT:		return "QUIT";
+	}
+	return "?";
+}
+
+/* Classify a reply code >= 400 received at a given stage. */
+static enum smtp_status
+classify_reply(const struct track *t, char *err, size_t errlen)
+{
+	const char	*what = "refusé";
+	const char	*sep = t->enh[0] != '\0' ? " " : "";
+
+	if (t->reply_stage == ST_RCPT && strcmp(t->enh, "5.1.1") == 0) {
+		seterr(err, errlen, "%d %s destinataire inconnu", t->code,
+		    t->enh);
+		return SMTP_PERMFAIL;
+	}
+	if (t->code < 500)
+		what = "refusé temporairement";
+	seterr(err, errlen, "%d%s%s %s %s", t->code, sep, t->enh,
+	    stage_name(t->reply_stage), what);
+	if (t->code >= 500 && t->reply_stage >= ST_RCPT)
+		return SMTP_PERMFAIL;
+	return SMTP_TEMPFAIL;
+}
+
+static enum smtp_status
+classify(CURL *h, CURLcode rc, const struct track *t, char *err,
+    size_t errlen)
+{
+	struct track	 tk = *t;
+	const char	*tls;
+	long		 code = 0;
+
+	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
+		code = 0;
+	if (rc == CURLE_OK && code == 250 && tk.reply_stage == ST_BODY) {
+		seterr(err, errlen, "250 message accepté");
+		return SMTP_SENT;
+	}
+	if ((tls = tls_reason(rc)) != NULL) {
+		seterr(err, errlen, "TLS : %s (CURLE %d)", tls, (int)rc);
+		return SMTP_TEMPFAIL;
+	}
+	if (rc == CURLE_LOGIN_DENIED) {
+		seterr(err, errlen, "%d authentification refusée "
+		    "(vérifier la configuration)", tk.code ? tk.code : 535);
+		return SMTP_TEMPFAIL;
+	}
+	if (tk.code == 0 && code >= 400 && code <= 599) {
+		tk.code = (int)code;
+		tk.reply_stage = tk.stage;
+	}
+	if (tk.code >= 400)
+		return classify_reply(&tk, err, errlen);
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		seterr(err, errlen, "connexion refusée ou impossible (CURLE 7)");
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		seterr(err, errlen, "nom d'hôte inconnu (CURLE 6)");
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		seterr(err, errlen, "délai dépassé à l'étape %s (CURLE 28)",
+		    stage_name(tk.stage));
+		break;
+	default:
+		seterr(err, errlen, "erreur SMTP à l'étape %s (CURLE %d, "
+		    "réponse %d)", stage_name(tk.stage), (int)rc, tk.code);
+		break;
+	}
+	return SMTP_TEMPFAIL;
+}
+
+enum smtp_status
+smtp_send(const struct smtp_conf *c, const char *from, const char *rcpt,
+    const char *msg, size_t len, char *err, size_t errlen)
+{
+	struct track		 t = { ST_CONNECT, ST_CONNECT, 0, "" };
+	struct src		 src = { msg, len };
+	struct curl_slist	*rcpts;
+	CURL			*h;
+	CURLcode		 rc;
+	enum smtp_status	 st;
+
+	if (smtp_conf_check(c, err, errlen) == -1)
+		return SMTP_TEMPFAIL;
+	if (!smtp_address_ok(from)) {
+		seterr(err, errlen, "adresse d'expéditeur invalide (refusée "
+		    "avant connexion)");
+		return SMTP_TEMPFAIL;
+	}
+	if (!smtp_address_ok(rcpt)) {
+		seterr(err, errlen, "adresse de destinataire invalide "
+		    "(refusée avant connexion)");
+		return SMTP_PERMFAIL;
+	}
+	if (msg_check(msg, len, err, errlen) == -1)
+		return SMTP_PERMFAIL;
+	if ((h = curl_easy_init()) == NULL) {
+		seterr(err, errlen, "libcurl : initialisation impossible");
+		return SMTP_TEMPFAIL;
+	}
+	if ((rcpts = curl_slist_append(NULL, rcpt)) == NULL) {
+		curl_easy_cleanup(h);
+		seterr(err, errlen, "mémoire insuffisante");
+		return SMTP_TEMPFAIL;
+	}
+	if (set_tls_opts(h, c) == -1 ||
+	    set_smtp_opts(h, c, from, rcpts, &src, &t) == -1) {
+		seterr(err, errlen, "libcurl : option TLS/SMTP refusée");
+		st = SMTP_TEMPFAIL;
+	} else {
+		rc = curl_easy_perform(h);
+		st = classify(h, rc, &t, err, errlen);
+	}
+	curl_easy_cleanup(h);
+	curl_slist_free_all(rcpts);
+	return st;
+}

@@ -1,0 +1,1213 @@
+/*
+ * store - see store.h.  Only this file includes <sqlite3.h>.  Every query is
+ * a prepared statement with bound parameters; table and column names that
+ * vary come from fixed lists checked here, never from input.
+ */
+#include "adapters/store.h"
+#include "relay/directory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct store {
+	sqlite3	*db;
+};
+
+/* Schema migrations: index i brings the schema from version i to i + 1. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE structures ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL, insee TEXT NOT NULL,"
+	"  address TEXT NOT NULL, email TEXT NOT NULL, phone TEXT NOT NULL,"
+	"  hours TEXT NOT NULL);"
+	"CREATE TABLE topics ("
+	"  partner TEXT NOT NULL, topic TEXT NOT NULL, label TEXT NOT NULL,"
+	"  theme TEXT NOT NULL, PRIMARY KEY (partner, topic));"
+	"CREATE TABLE referents ("
+	"  id INTEGER PRIMARY KEY, partner TEXT NOT NULL, partner_name TEXT NOT NULL,"
+	"  structure TEXT NOT NULL, topic TEXT NOT NULL, role TEXT NOT NULL,"
+	"  name TEXT NOT NULL, title TEXT NOT NULL, email TEXT NOT NULL,"
+	"  email_lc TEXT NOT NULL, phone TEXT NOT NULL, phone_scope TEXT NOT NULL,"
+	"  rule TEXT NOT NULL, ident TEXT NOT NULL,"
+	"  UNIQUE (partner, structure, topic, role, ident));"
+	"CREATE TABLE referent_keys ("
+	"  email_lc TEXT PRIMARY KEY, recipient TEXT NOT NULL,"
+	"  fingerprint TEXT NOT NULL, verified_by TEXT NOT NULL,"
+	"  pinned_at INTEGER NOT NULL, compromised_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE agents ("
+	"  id TEXT PRIMARY KEY, structure TEXT NOT NULL, name TEXT NOT NULL,"
+	"  email TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE TABLE ref_sequences ("
+	"  insee TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL,"
+	"  PRIMARY KEY (insee, year));"
+	"CREATE TABLE cases ("
+	"  id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE,"
+	"  structure TEXT NOT NULL, partner TEXT NOT NULL, topic TEXT NOT NULL,"
+	"  agent TEXT NOT NULL, state TEXT NOT NULL, rung INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  due_at INTEGER NOT NULL DEFAULT 0, user_due_at INTEGER NOT NULL DEFAULT 0,"
+	"  overdue INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+	"  blind_index BLOB NOT NULL, person BLOB, description BLOB);"
+	"CREATE INDEX cases_agent ON cases (agent);"
+	"CREATE INDEX cases_blind ON cases (blind_index);"
+	"CREATE TABLE case_keys ("
+	"  case_id INTEGER PRIMARY KEY REFERENCES cases (id),"
+	"  kek_id TEXT NOT NULL, wrapped BLOB NOT NULL);"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases (id),"
+	"  kind TEXT NOT NULL, direction TEXT NOT NULL, sender TEXT NOT NULL,"
+	"  recipients TEXT NOT NULL, message_id TEXT NOT NULL DEFAULT '',"
+	"  at INTEGER NOT NULL, flagged INTEGER NOT NULL DEFAULT 0, text BLOB);"
+	"CREATE TABLE documents ("
+	"  id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases (id),"
+	"  message_id INTEGER NOT NULL DEFAULT 0, kind TEXT NOT NULL,"
+	"  size INTEGER NOT NULL, sha256 TEXT NOT NULL, media_type TEXT NOT NULL,"
+	"  name BLOB, content BLOB);"
+	"CREATE TABLE deliveries ("
+	"  id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases (id),"
+	"  message_id INTEGER NOT NULL DEFAULT 0, rung INTEGER NOT NULL,"
+	"  recipient TEXT NOT NULL, recipient_lc TEXT NOT NULL,"
+	"  key_recipient TEXT NOT NULL, key_fingerprint TEXT NOT NULL,"
+	"  blind_index BLOB NOT NULL, state TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL DEFAULT '', smtp_message_id TEXT NOT NULL DEFAULT '',"
+	"  sent_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);"
+	"CREATE TABLE events ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL, action TEXT NOT NULL, case_ref TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL);"
+	/* The audit trail is append-only. */
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+};
+
+const char *
+store_errmsg(struct store *st)
+{
+	return st && st->db ? sqlite3_errmsg(st->db) : "base non ouverte";
+}
+
+static int
+exec_sql(struct store *st, const char *sql)
+{
+	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static sqlite3_stmt *
+prep(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Step a statement that returns no row, then finalize it. */
+static int
+run_done(sqlite3_stmt *s)
+{
+	int r = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static void
+col_copy(sqlite3_stmt *s, int i, char *dst, size_t size)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+
+	fs_strlcpy(dst, v ? (const char *)v : "", size);
+}
+
+static int
+user_version(struct store *st, int *v)
+{
+	sqlite3_stmt *s = prep(st, "PRAGMA user_version");
+	int r = -1;
+
+	if (s && sqlite3_step(s) == SQLITE_ROW) {
+		*v = sqlite3_column_int(s, 0);
+		r = 0;
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+static int
+migrate(struct store *st, char *err, size_t errlen)
+{
+	int v;
+
+	if (user_version(st, &v) < 0)
+		goto fail;
+	if (v > (int)FS_ARRAY_LEN(migrations)) {
+		snprintf(err, errlen, "base de version %d, plus récente que ce programme (%d)",
+		    v, (int)FS_ARRAY_LEN(migrations));
+		return -1;
+	}
+	for (; v < (int)FS_ARRAY_LEN(migrations); v++) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (store_begin(st) < 0 || exec_sql(st, migrations[v]) < 0 ||
+		    exec_sql(st, pragma) < 0) {
+			snprintf(err, errlen, "migration %d : %s", v + 1, sqlite3_errmsg(st->db));
+			store_rollback(st);
+			return -1;
+		}
+		if (store_commit(st) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "%s", sqlite3_errmsg(st->db));
+	return -1;
+}
+
+/* Create the file 0600 ourselves: SQLite gives its -wal and -shm files the
+ * database file's permissions. */
+static int
+create_private(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s : création impossible : %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+configure(struct store *st)
+{
+	int on = 1, off = 0;
+
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, on, NULL);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, off, NULL);
+	sqlite3_busy_timeout(st->db, 10000);
+	if (exec_sql(st, "PRAGMA journal_mode = WAL") < 0 ||
+	    exec_sql(st, "PRAGMA secure_delete = ON") < 0 ||
+	    exec_sql(st, "PRAGMA foreign_keys = ON") < 0 ||
+	    exec_sql(st, "PRAGMA synchronous = FULL") < 0)
+		return -1;
+	return 0;
+}
+
+int
+store_open(struct store **stp, const char *path, int create, char *err, size_t errlen)
+{
+	struct store *st;
+	struct stat sb;
+
+	*stp = NULL;
+	if (stat(path, &sb) < 0) {
+		if (!create) {
+			snprintf(err, errlen, "%s : base absente (lancez « fsrelay init »)", path);
+			return -1;
+		}
+		if (create_private(path, err, errlen) < 0)
+			return -1;
+	} else if (create) {
+		snprintf(err, errlen, "%s existe déjà : refus de l'écraser", path);
+		return -1;
+	}
+	st = xcalloc(1, sizeof(*st));
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+	    NULL) != SQLITE_OK || configure(st) < 0) {
+		snprintf(err, errlen, "%s : ouverture impossible : %s", path, store_errmsg(st));
+		store_close(&st);
+		return -1;
+	}
+	if (migrate(st, err, errlen) < 0) {
+		store_close(&st);
+		return -1;
+	}
+	*stp = st;
+	return 0;
+}
+
+void
+store_close(struct store **stp)
+{
+	if (*stp == NULL)
+		return;
+	sqlite3_close_v2((*stp)->db);
+	free(*stp);
+	*stp = NULL;
+}
+
+int
+store_begin(struct store *st)
+{
+	return exec_sql(st, "BEGIN IMMEDIATE");
+}
+
+int
+store_commit(struct store *st)
+{
+	return exec_sql(st, "COMMIT");
+}
+
+void
+store_rollback(struct store *st)
+{
+	(void)exec_sql(st, "ROLLBACK");
+}
+
+int
+store_checkpoint(struct store *st)
+{
+	int r = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+
+	return r == SQLITE_OK ? 0 : -1;
+}
+
+int
+store_event(struct store *st, int64_t at, const char *actor, const char *action,
+    const char *case_ref, const char *outcome)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO events (at, actor, action, case_ref, outcome)"
+	    " VALUES (?, ?, ?, ?, ?)");
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, at);
+	bind_text(s, 2, actor);
+	bind_text(s, 3, action);
+	bind_text(s, 4, case_ref ? case_ref : "");
+	bind_text(s, 5, outcome ? outcome : "");
+	return run_done(s);
+}
+
+/* --- keys ------------------------------------------------------------ */
+
+int
+store_key_pin(struct store *st, const struct pinned_key *k)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO referent_keys (email_lc, recipient,"
+	    " fingerprint, verified_by, pinned_at, compromised_at) VALUES (?, ?, ?, ?, ?, 0)"
+	    " ON CONFLICT (email_lc) DO UPDATE SET recipient = excluded.recipient,"
+	    " fingerprint = excluded.fingerprint, verified_by = excluded.verified_by,"
+	    " pinned_at = excluded.pinned_at, compromised_at = 0");
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, k->email_lc);
+	bind_text(s, 2, k->recipient);
+	bind_text(s, 3, k->fingerprint);
+	bind_text(s, 4, k->verified_by);
+	sqlite3_bind_int64(s, 5, k->pinned_at);
+	return run_done(s);
+}
+
+int
+store_key_get(struct store *st, const char *email_lc, struct pinned_key *k)
+{
+	sqlite3_stmt *s = prep(st, "SELECT email_lc, recipient, fingerprint, verified_by,"
+	    " pinned_at, compromised_at FROM referent_keys WHERE email_lc = ?");
+	int r;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, email_lc);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		col_copy(s, 0, k->email_lc, sizeof(k->email_lc));
+		col_copy(s, 1, k->recipient, sizeof(k->recipient));
+		col_copy(s, 2, k->fingerprint, sizeof(k->fingerprint));
+		col_copy(s, 3, k->verified_by, sizeof(k->verified_by));
+		k->pinned_at = sqlite3_column_int64(s, 4);
+		k->compromised_at = sqlite3_column_int64(s, 5);
+	}
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+}
+
+/* --- agents ---------------------------------------------------------- */
+
+int
+store_agent_add(struct store *st, const struct agent *a, int64_t now)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO agents (id, structure, name, email, role,"
+	    " created_at) VALUES (?, ?, ?, ?, ?, ?)");
+	int r;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, a->id);
+	bind_text(s, 2, a->structure);
+	bind_text(s, 3, a->name);
+	bind_text(s, 4, a->email);
+	bind_text(s, 5, a->role);
+	sqlite3_bind_int64(s, 6, now);
+	r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (r == SQLITE_CONSTRAINT)
+		return 1;
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+agent_from_row(sqlite3_stmt *s, struct agent *a)
+{
+	col_copy(s, 0, a->id, sizeof(a->id));
+	col_copy(s, 1, a->structure, sizeof(a->structure));
+	col_copy(s, 2, a->name, sizeof(a->name));
+	col_copy(s, 3, a->email, sizeof(a->email));
+	col_copy(s, 4, a->role, sizeof(a->role));
+}
+
+int
+store_agent_get(struct store *st, const char *id, struct agent *a)
+{
+	sqlite3_stmt *s = prep(st, "SELECT id, structure, name, email, role FROM agents"
+	    " WHERE id = ?");
+	int r;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, id);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		agent_from_row(s, a);
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_agent_list(struct store *st, struct agent **list, size_t *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT id, structure, name, email, role FROM agents"
+	    " ORDER BY id");
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		*list = xreallocarray(*list, *n + 1, sizeof(**list));
+		agent_from_row(s, &(*list)[(*n)++]);
+	}
+	sqlite3_finalize(s);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+/* --- cases ----------------------------------------------------------- */
+
+int
+store_next_seq(struct store *st, const char *insee, int year, long *seq)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO ref_sequences (insee, year, last)"
+	    " VALUES (?, ?, 1) ON CONFLICT (insee, year) DO UPDATE SET last = last + 1"
+	    " RETURNING last");
+	int r;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, insee);
+	sqlite3_bind_int(s, 2, year);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*seq = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_case_insert(struct store *st, struct case_row *c)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO cases (ref, structure, partner, topic,"
+	    " agent, state, rung, created_at, updated_at, due_at, user_due_at,"
+	    " blind_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, c->ref);
+	bind_text(s, 2, c->structure);
+	bind_text(s, 3, c->partner);
+	bind_text(s, 4, c->topic);
+	bind_text(s, 5, c->agent);
+	bind_text(s, 6, c->state);
+	sqlite3_bind_int(s, 7, c->rung);
+	sqlite3_bind_int64(s, 8, c->created_at);
+	sqlite3_bind_int64(s, 9, c->created_at);
+	sqlite3_bind_int64(s, 10, c->due_at);
+	sqlite3_bind_int64(s, 11, c->user_due_at);
+	sqlite3_bind_blob(s, 12, c->blind_index, sizeof(c->blind_index), SQLITE_TRANSIENT);
+	if (run_done(s) < 0)
+		return -1;
+	c->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* Sealed columns, by table: the only names ever spliced into SQL. */
+static const char *
+blob_sql(const char *table, const char *column, int set)
+{
+	static const struct {
+		const char *table, *column, *get, *set;
+	} cols[] = {
+		{ "cases", "person", "SELECT person FROM cases WHERE id = ?",
+		  "UPDATE cases SET person = ? WHERE id = ?" },
+		{ "cases", "description", "SELECT description FROM cases WHERE id = ?",
+		  "UPDATE cases SET description = ? WHERE id = ?" },
+		{ "documents", "name", "SELECT name FROM documents WHERE id = ?",
+		  "UPDATE documents SET name = ? WHERE id = ?" },
+		{ "documents", "content", "SELECT content FROM documents WHERE id = ?",
+		  "UPDATE documents SET content = ? WHERE id = ?" },
+		{ "messages", "text", "SELECT text FROM messages WHERE id = ?",
+		  "UPDATE messages SET text = ? WHERE id = ?" },
+	};
+	size_t i;
+
+	for (i = 0; i < FS_ARRAY_LEN(cols); i++)
+		if (strcmp(cols[i].table, table) == 0 && strcmp(cols[i].column, column) == 0)
+			return set ? cols[i].set : cols[i].get;
+	return NULL;
+}
+
+static int
+blob_set(struct store *st, const char *table, const char *column, int64_t id,
+    const void *blob, size_t len)
+{
+	const char *sql = blob_sql(table, column, 1);
+	sqlite3_stmt *s;
+
+	if (sql == NULL || (s = prep(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_blob64(s, 1, blob, len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, id);
+	return run_done(s);
+}
+
+static int
+blob_get(struct store *st, const char *table, const char *column, int64_t id,
+    struct buf *blob)
+{
+	const char *sql = blob_sql(table, column, 0);
+	sqlite3_stmt *s;
+	int r, ret = -1;
+
+	if (sql == NULL || (s = prep(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+			ret = 1;
+		else
+			ret = buf_append(blob, sqlite3_column_blob(s, 0),
+			    (size_t)sqlite3_column_bytes(s, 0));
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int
+store_case_set_blob(struct store *st, int64_t case_id, const char *column,
+    const void *blob, size_t len)
+{
+	return blob_set(st, "cases", column, case_id, blob, len);
+}
+
+int
+store_case_get_blob(struct store *st, int64_t case_id, const char *column, struct buf *blob)
+{
+	return blob_get(st, "cases", column, case_id, blob);
+}
+
+int
+store_case_set_state(struct store *st, int64_t case_id, const char *state, int64_t now)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE cases SET state = ?, updated_at = ? WHERE id = ?");
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, state);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, case_id);
+	return run_done(s);
+}
+
+int
+store_case_set_error(struct store *st, int64_t case_id, const char *error)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE cases SET last_error = ? WHERE id = ?");
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, error ? error : "");
+	sqlite3_bind_int64(s, 2, case_id);
+	return run_done(s);
+}
+
+int
+store_case_set_due(struct store *st, int64_t case_id, int64_t due_at, int64_t user_due_at)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE cases SET due_at = ?, user_due_at = ? WHERE id = ?");
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, due_at);
+	sqlite3_bind_int64(s, 2, user_due_at);
+	sqlite3_bind_int64(s, 3, case_id);
+	return run_done(s);
+}
+
+#define CASE_COLS "id, ref, structure, partner, topic, agent, state, rung," \
+	" created_at, due_at, user_due_at, overdue, last_error, blind_index"
+
+static void
+case_from_row(sqlite3_stmt *s, struct case_row *c)
+{
+	const void *bi;
+
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(s, 0);
+	col_copy(s, 1, c->ref, sizeof(c->ref));
+	col_copy(s, 2, c->structure, sizeof(c->structure));
+	col_copy(s, 3, c->partner, sizeof(c->partner));
+	col_copy(s, 4, c->topic, sizeof(c->topic));
+	col_copy(s, 5, c->agent, sizeof(c->agent));
+	col_copy(s, 6, c->state, sizeof(c->state));
+	c->rung = sqlite3_column_int(s, 7);
+	c->created_at = sqlite3_column_int64(s, 8);
+	c->due_at = sqlite3_column_int64(s, 9);
+	c->user_due_at = sqlite3_column_int64(s, 10);
+	c->overdue = sqlite3_column_int(s, 11);
+	col_copy(s, 12, c->last_error, sizeof(c->last_error));
+	bi = sqlite3_column_blob(s, 13);
+	if (bi && sqlite3_column_bytes(s, 13) == (int)sizeof(c->blind_index))
+		memcpy(c->blind_index, bi, sizeof(c->blind_index));
+}
+
+static int
+case_get_one(sqlite3_stmt *s, struct case_row *c)
+{
+	int r;
+
+	if (s == NULL)
+		return -1;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		case_from_row(s, c);
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_case_get(struct store *st, const char *ref, struct case_row *c)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " CASE_COLS " FROM cases WHERE ref = ?");
+
+	if (s)
+		bind_text(s, 1, ref);
+	return case_get_one(s, c);
+}
+
+int
+store_case_get_by_id(struct store *st, int64_t id, struct case_row *c)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " CASE_COLS " FROM cases WHERE id = ?");
+
+	if (s)
+		sqlite3_bind_int64(s, 1, id);
+	return case_get_one(s, c);
+}
+
+int
+store_case_list(struct store *st, const char *agent, struct case_row **list, size_t *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " CASE_COLS " FROM cases"
+	    " WHERE ?1 IS NULL OR agent = ?1 ORDER BY id DESC");
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	if (agent)
+		bind_text(s, 1, agent);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		*list = xreallocarray(*list, *n + 1, sizeof(**list));
+		case_from_row(s, &(*list)[(*n)++]);
+	}
+	sqlite3_finalize(s);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_case_key_put(struct store *st, int64_t case_id, const char *kek_id,
+    const void *wrapped, size_t len)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO case_keys (case_id, kek_id, wrapped)"
+	    " VALUES (?, ?, ?)");
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, case_id);
+	bind_text(s, 2, kek_id);
+	sqlite3_bind_blob64(s, 3, wrapped, len, SQLITE_TRANSIENT);
+	return run_done(s);
+}
+
+int
+store_case_key_get(struct store *st, int64_t case_id, char kek_id[33], struct buf *blob)
+{
+	sqlite3_stmt *s = prep(st, "SELECT kek_id, wrapped FROM case_keys WHERE case_id = ?");
+	int r, ret = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, case_id);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		col_copy(s, 0, kek_id, 33);
+		ret = buf_append(blob, sqlite3_column_blob(s, 1),
+		    (size_t)sqlite3_column_bytes(s, 1));
+	} else if (r == SQLITE_DONE)
+		ret = 1;
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int
+store_case_shred(struct store *st, int64_t case_id, int64_t now)
+{
+	static const char *const wipe[] = {
+		"DELETE FROM case_keys WHERE case_id = ?",
+		"UPDATE cases SET person = NULL, description = NULL WHERE id = ?",
+		"UPDATE documents SET name = NULL, content = NULL WHERE case_id = ?",
+		"UPDATE messages SET text = NULL WHERE case_id = ?",
+	};
+	size_t i;
+
+	for (i = 0; i < FS_ARRAY_LEN(wipe); i++) {
+		sqlite3_stmt *s = prep(st, wipe[i]);
+
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, case_id);
+		if (run_done(s) < 0)
+			return -1;
+	}
+	return store_case_set_state(st, case_id, "shredded", now);
+}
+
+/* --- documents ------------------------------------------------------- */
+
+int
+store_document_insert(struct store *st, struct document_row *d)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO documents (case_id, message_id, kind, size,"
+	    " sha256, media_type) VALUES (?, ?, ?, ?, ?, ?)");
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, d->case_id);
+	sqlite3_bind_int64(s, 2, d->message_id);
+	bind_text(s, 3, d->kind);
+	sqlite3_bind_int64(s, 4, d->size);
+	bind_text(s, 5, d->sha256);
+	bind_text(s, 6, d->media_type);
+	if (run_done(s) < 0)
+		return -1;
+	d->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_document_set_blob(struct store *st, int64_t id, const char *column,
+    const void *blob, size_t len)
+{
+	return blob_set(st, "documents", column, id, blob, len);
+}
+
+int
+store_document_get_blob(struct store *st, int64_t id, const char *column, struct buf *blob)
+{
+	return blob_get(st, "documents", column, id, blob);
+}
+
+int
+store_document_list(struct store *st, int64_t case_id, int64_t message_id,
+    struct document_row **list, size_t *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT id, case_id, message_id, kind, size, sha256,"
+	    " media_type FROM documents WHERE case_id = ?1 AND (?2 = 0 OR message_id = ?2)"
+	    " ORDER BY id");
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, case_id);
+	sqlite3_bind_int64(s, 2, message_id);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct document_row *d;
+
+		*list = xreallocarray(*list, *n + 1, sizeof(**list));
+		d = &(*list)[(*n)++];
+		memset(d, 0, sizeof(*d));
+		d->id = sqlite3_column_int64(s, 0);
+		d->case_id = sqlite3_column_int64(s, 1);
+		d->message_id = sqlite3_column_int64(s, 2);
+		col_copy(s, 3, d->kind, sizeof(d->kind));
+		d->size = sqlite3_column_int64(s, 4);
+		col_copy(s, 5, d->sha256, sizeof(d->sha256));
+		col_copy(s, 6, d->media_type, sizeof(d->media_type));
+	}
+	sqlite3_finalize(s);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+/* --- messages -------------------------------------------------------- */
+
+int
+store_message_insert(struct store *st, struct message_row *m)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO messages (case_id, kind, direction, sender,"
+	    " recipients, message_id, at, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, m->case_id);
+	bind_text(s, 2, m->kind);
+	bind_text(s, 3, m->direction);
+	bind_text(s, 4, m->sender);
+	bind_text(s, 5, m->recipients);
+	bind_text(s, 6, m->message_id);
+	sqlite3_bind_int64(s, 7, m->at);
+	sqlite3_bind_int(s, 8, m->flagged);
+	if (run_done(s) < 0)
+		return -1;
+	m->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_message_set_text(struct store *st, int64_t id, const void *blob, size_t len)
+{
+	return blob_set(st, "messages", "text", id, blob, len);
+}
+
+int
+store_message_get_text(struct store *st, int64_t id, struct buf *blob)
+{
+	return blob_get(st, "messages", "text", id, blob);
+}
+
+int
+store_message_list(struct store *st, int64_t case_id, struct message_row **list, size_t *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT id, case_id, kind, direction, sender, recipients,"
+	    " message_id, at, flagged FROM messages WHERE case_id = ? ORDER BY at, id");
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, case_id);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct message_row *m;
+
+		*list = xreallocarray(*list, *n + 1, sizeof(**list));
+		m = &(*list)[(*n)++];
+		memset(m, 0, sizeof(*m));
+		m->id = sqlite3_column_int64(s, 0);
+		m->case_id = sqlite3_column_int64(s, 1);
+		col_copy(s, 2, m->kind, sizeof(m->kind));
+		col_copy(s, 3, m->direction, sizeof(m->direction));
+		col_copy(s, 4, m->sender, sizeof(m->sender));
+		col_copy(s, 5, m->recipients, sizeof(m->recipients));
+		col_copy(s, 6, m->message_id, sizeof(m->message_id));
+		m->at = sqlite3_column_int64(s, 7);
+		m->flagged = sqlite3_column_int(s, 8);
+	}
+	sqlite3_finalize(s);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+/* --- deliveries ------------------------------------------------------ */
+
+int
+store_delivery_insert(struct store *st, struct delivery_row *d)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO deliveries (case_id, message_id, rung,"
+	    " recipient, recipient_lc, key_recipient, key_fingerprint, blind_index, state,"
+	    " attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, d->case_id);
+	sqlite3_bind_int64(s, 2, d->message_id);
+	sqlite3_bind_int(s, 3, d->rung);
+	bind_text(s, 4, d->recipient);
+	bind_text(s, 5, d->recipient_lc);
+	bind_text(s, 6, d->key_recipient);
+	bind_text(s, 7, d->key_fingerprint);
+	sqlite3_bind_blob(s, 8, d->blind_index, sizeof(d->blind_index), SQLITE_TRANSIENT);
+	bind_text(s, 9, d->state);
+	sqlite3_bind_int64(s, 10, d->next_attempt_at);
+	if (run_done(s) < 0)
+		return -1;
+	d->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+#define DELIVERY_COLS "id, case_id, message_id, rung, recipient, recipient_lc," \
+	" key_recipient, key_fingerprint, blind_index, state, attempts," \
+	" next_attempt_at, last_error, smtp_message_id, sent_at"
+
+static void
+delivery_from_row(sqlite3_stmt *s, struct delivery_row *d)
+{
+	const void *bi;
+
+	memset(d, 0, sizeof(*d));
+	d->id = sqlite3_column_int64(s, 0);
+	d->case_id = sqlite3_column_int64(s, 1);
+	d->message_id = sqlite3_column_int64(s, 2);
+	d->rung = sqlite3_column_int(s, 3);
+	col_copy(s, 4, d->recipient, sizeof(d->recipient));
+	col_copy(s, 5, d->recipient_lc, sizeof(d->recipient_lc));
+	col_copy(s, 6, d->key_recipient, sizeof(d->key_recipient));
+	col_copy(s, 7, d->key_fingerprint, sizeof(d->key_fingerprint));
+	bi = sqlite3_column_blob(s, 8);
+	if (bi && sqlite3_column_bytes(s, 8) == (int)sizeof(d->blind_index))
+		memcpy(d->blind_index, bi, sizeof(d->blind_index));
+	col_copy(s, 9, d->state, sizeof(d->state));
+	d->attempts = sqlite3_column_int(s, 10);
+	d->next_attempt_at = sqlite3_column_int64(s, 11);
+	col_copy(s, 12, d->last_error, sizeof(d->last_error));
+	col_copy(s, 13, d->smtp_message_id, sizeof(d->smtp_message_id));
+	d->sent_at = sqlite3_column_int64(s, 14);
+}
+
+static int
+delivery_collect(sqlite3_stmt *s, struct delivery_row **list, size_t *n)
+{
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		*list = xreallocarray(*list, *n + 1, sizeof(**list));
+		delivery_from_row(s, &(*list)[(*n)++]);
+	}
+	sqlite3_finalize(s);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_delivery_list(struct store *st, int64_t case_id, struct delivery_row **list, size_t *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " DELIVERY_COLS " FROM deliveries"
+	    " WHERE case_id = ? ORDER BY id");
+
+	if (s)
+		sqlite3_bind_int64(s, 1, case_id);
+	return delivery_collect(s, list, n);
+}
+
+int
+store_delivery_due(struct store *st, int64_t now, size_t max,
+    struct delivery_row **list, size_t *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " DELIVERY_COLS " FROM deliveries"
+	    " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
+	    " LIMIT ?");
+
+	if (s) {
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	}
+	return delivery_collect(s, list, n);
+}
+
+int
+store_delivery_update(struct store *st, const struct delivery_row *d)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE deliveries SET state = ?, attempts = ?,"
+	    " next_attempt_at = ?, last_error = ?, smtp_message_id = ?, sent_at = ?"
+	    " WHERE id = ?");
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, d->state);
+	sqlite3_bind_int(s, 2, d->attempts);
+	sqlite3_bind_int64(s, 3, d->next_attempt_at);
+	bind_text(s, 4, d->last_error);
+	bind_text(s, 5, d->smtp_message_id);
+	sqlite3_bind_int64(s, 6, d->sent_at);
+	sqlite3_bind_int64(s, 7, d->id);
+	return run_done(s);
+}
+
+int
+store_count_cases_by_state(struct store *st, const char *state, long *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT count(*) FROM cases WHERE state = ?");
+	int r;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, state);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+/* --- directory ------------------------------------------------------- */
+
+/* What identifies a referent row across imports. */
+static const char *
+entry_ident(const struct dir_entry *e)
+{
+	return e->email_lc[0] ? e->email_lc : e->name;
+}
+
+/* The other columns, joined, to tell a modified row. */
+static char *
+entry_payload(const struct dir_entry *e)
+{
+	return xasprintf("%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", e->partner_name,
+	    e->name, e->title, e->email, e->phone, e->phone_scope, e->rule);
+}
+
+static int
+directory_diff(struct store *st, const struct directory *dir, struct buf *changes,
+    int *n_changes)
+{
+	sqlite3_stmt *s = prep(st, "SELECT partner, structure, topic, role, ident,"
+	    " partner_name || char(31) || name || char(31) || title || char(31) ||"
+	    " email || char(31) || phone || char(31) || phone_scope || char(31) || rule,"
+	    " name FROM referents");
+	unsigned char *matched = xcalloc(dir->n_entries + 1, 1);
+	size_t i;
+	int r;
+
+	if (s == NULL) {
+		free(matched);
+		return -1;
+	}
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *c[7];
+		int k, found = 0;
+
+		for (k = 0; k < 7; k++)
+			c[k] = (const char *)sqlite3_column_text(s, k);
+		for (i = 0; i < dir->n_entries; i++) {
+			const struct dir_entry *e = &dir->entries[i];
+			char *payload;
+
+			if (strcmp(e->partner, c[0]) || strcmp(e->structure, c[1]) ||
+			    strcmp(e->topic, c[2]) || strcmp(dir_role_name(e->role), c[3]) ||
+			    strcmp(entry_ident(e), c[4]))
+				continue;
+			found = 1;
+			matched[i] = 1;
+			payload = entry_payload(e);
+			if (strcmp(payload, c[5]) != 0) {
+				buf_printf(changes, "~ modifié : %s %s %s %s %s\n", c[0], c[1],
+				    c[2], c[3], c[6]);
+				(*n_changes)++;
+			}
+			free(payload);
+			break;
+		}
+		if (!found) {
+			buf_printf(changes, "- retiré : %s %s %s %s %s\n", c[0], c[1], c[2],
+			    c[3], c[6]);
+			(*n_changes)++;
+		}
+	}
+	sqlite3_finalize(s);
+	for (i = 0; i < dir->n_entries && r == SQLITE_DONE; i++) {
+		const struct dir_entry *e = &dir->entries[i];
+
+		if (matched[i])
+			continue;
+		buf_printf(changes, "+ ajouté : %s %s %s %s %s%s%s\n", e->partner,
+		    e->structure, e->topic, dir_role_name(e->role), e->name,
+		    e->email[0] ? " " : "", e->email);
+		(*n_changes)++;
+	}
+	free(matched);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+insert_entry(struct store *st, const struct dir_entry *e)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO referents (partner, partner_name, structure,"
+	    " topic, role, name, title, email, email_lc, phone, phone_scope, rule, ident)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, e->partner);
+	bind_text(s, 2, e->partner_name);
+	bind_text(s, 3, e->structure);
+	bind_text(s, 4, e->topic);
+	bind_text(s, 5, dir_role_name(e->role));
+	bind_text(s, 6, e->name);
+	bind_text(s, 7, e->title);
+	bind_text(s, 8, e->email);
+	bind_text(s, 9, e->email_lc);
+	bind_text(s, 10, e->phone);
+	bind_text(s, 11, e->phone_scope);
+	bind_text(s, 12, e->rule);
+	bind_text(s, 13, entry_ident(e));
+	return run_done(s);
+}
+
+static int
+insert_structure(struct store *st, const struct dir_structure *x)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO structures (id, name, insee, address, email,"
+	    " phone, hours) VALUES (?, ?, ?, ?, ?, ?, ?)");
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, x->id);
+	bind_text(s, 2, x->name);
+	bind_text(s, 3, x->insee);
+	bind_text(s, 4, x->address);
+	bind_text(s, 5, x->email);
+	bind_text(s, 6, x->phone);
+	bind_text(s, 7, x->hours);
+	return run_done(s);
+}
+
+static int
+insert_topic(struct store *st, const struct dir_topic *t)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO topics (partner, topic, label, theme)"
+	    " VALUES (?, ?, ?, ?)");
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, t->partner);
+	bind_text(s, 2, t->topic);
+	bind_text(s, 3, t->label);
+	bind_text(s, 4, t->theme);
+	return run_done(s);
+}
+
+int
+store_directory_replace(struct store *st, const struct directory *dir,
+    struct buf *changes, int *n_changes)
+{
+	size_t i;
+
+	*n_changes = 0;
+	if (directory_diff(st, dir, changes, n_changes) < 0 ||
+	    exec_sql(st, "DELETE FROM referents; DELETE FROM structures;"
+	    " DELETE FROM topics") < 0)
+		return -1;
+	for (i = 0; i < dir->n_entries; i++)
+		if (insert_entry(st, &dir->entries[i]) < 0)
+			return -1;
+	for (i = 0; i < dir->n_structures; i++)
+		if (insert_structure(st, &dir->structures[i]) < 0)
+			return -1;
+	for (i = 0; i < dir->n_topics; i++)
+		if (insert_topic(st, &dir->topics[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* Rebuild the CSV text of a table and hand it to the directory parser, so
+ * the store and an import give exactly the same model. */
+static int
+load_table(struct store *st, const char *sql, const char *header, int ncols,
+    struct buf *csv)
+{
+	sqlite3_stmt *s = prep(st, sql);
+	int r, k;
+
+	if (s == NULL || buf_puts(csv, header) < 0) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		for (k = 0; k < ncols; k++) {
+			const char *v = (const char *)sqlite3_column_text(s, k);
+			const char *p;
+
+			buf_puts(csv, k ? ",\"" : "\"");
+			for (p = v ? v : ""; *p; p++)
+				buf_append(csv, p, *p == '"' ? 1 : 1), *p == '"' ? buf_append(csv, "\"", 1) : 0;
+			if (buf_puts(csv, "\"") < 0) {
+				sqlite3_finalize(s);
+				return -1;
+			}
+		}
+		buf_puts(csv, "\n");
+	}
+	sqlite3_finalize(s);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_directory_load(struct store *st, struct directory *dir)
+{
+	struct buf csv;
+	char err[256];
+	int r = -1;
+
+	directory_init(dir);
+	buf_init(&csv, 64 * 1024 * 1024);
+	if (load_table(st, "SELECT id, name, insee, address, email, phone, hours"
+	    " FROM structures ORDER BY rowid",
+	    "structure,name,insee,address,email,phone,hours\n", 7, &csv) < 0 ||
+	    directory_parse_structures(dir, csv.p, csv.len, err, sizeof(err)) < 0)
+		goto out;
+	csv.len = 0;
+	if (load_table(st, "SELECT partner, topic, label, theme FROM topics ORDER BY rowid",
+	    "partner,topic,label,bouquet_theme\n", 4, &csv) < 0 ||
+	    directory_parse_topics(dir, csv.p, csv.len, err, sizeof(err)) < 0)
+		goto out;
+	csv.len = 0;
+	if (load_table(st, "SELECT partner, partner_name, structure, topic, role, name,"
+	    " title, email, phone, phone_scope, rule FROM referents ORDER BY id",
+	    "partner,partner_name,structure,topic,role,name,title,email,phone,"
+	    "phone_scope,rule\n", 11, &csv) < 0 ||
+	    directory_parse_entries(dir, csv.p, csv.len, err, sizeof(err)) < 0)
+		goto out;
+	r = 0;
+out:
+	buf_free(&csv);
+	if (r < 0)
+		directory_free(dir);
+	return r;
+}

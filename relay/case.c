@@ -1,0 +1,177 @@
+/*
+ * case - see case.h.  Input is the agent's command line: untrusted in shape.
+ */
+#include "relay/case.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const state_names[] = {
+	[CASE_QUEUED] = "queued",
+	[CASE_AWAITING] = "awaiting",
+	[CASE_ANSWERED] = "answered",
+	[CASE_WAITING_USER] = "waiting_user",
+	[CASE_RESOLVED] = "resolved",
+	[CASE_CANCELLED] = "cancelled",
+	[CASE_FAILED] = "failed",
+	[CASE_SHREDDED] = "shredded",
+};
+
+const char *
+case_state_name(enum case_state s)
+{
+	if ((unsigned)s >= sizeof(state_names) / sizeof(state_names[0]))
+		return NULL;
+	return state_names[s];
+}
+
+int
+case_state_parse(const char *name, enum case_state *s)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
+		if (strcmp(state_names[i], name) == 0) {
+			*s = (enum case_state)i;
+			return 0;
+		}
+	return -1;
+}
+
+int
+case_ref_format(char out[CASE_REF_LEN + 1], const char *insee, int year, long seq)
+{
+	if (strlen(insee) != 5 || seq < 1 || seq > 999999 || year < 2000 || year > 9999)
+		return -1;
+	snprintf(out, CASE_REF_LEN + 1, "FS-%s-%04d-%06ld", insee, year, seq);
+	return 0;
+}
+
+static int
+all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int
+case_ref_valid(const char *ref)
+{
+	/* INSEE codes are digits except Corsica's 2A/2B. */
+	if (strlen(ref) != CASE_REF_LEN || strncmp(ref, "FS-", 3) != 0 ||
+	    ref[8] != '-' || ref[13] != '-')
+		return 0;
+	if (!(all_digits(ref + 3, 5) || ((ref[3] == '2') &&
+	    (ref[4] == 'A' || ref[4] == 'B') && all_digits(ref + 5, 3))))
+		return 0;
+	return all_digits(ref + 9, 4) && all_digits(ref + 14, 6);
+}
+
+/* Length of the UTF-8 sequence at s (at most n bytes), 0 if invalid:
+ * overlongs, surrogates and code points past U+10FFFF are refused. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+static int
+check_bytes(const char *value, size_t len, int multiline, const char **why)
+{
+	const unsigned char *s = (const unsigned char *)value;
+	size_t i = 0, k;
+
+	while (i < len) {
+		if (s[i] < 0x20 || s[i] == 0x7f) {
+			if (multiline && (s[i] == '\n' || s[i] == '\t' ||
+			    (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n'))) {
+				i++;
+				continue;
+			}
+			*why = s[i] == '\r' || s[i] == '\n' ?
+			    "retour à la ligne interdit" : "caractère de contrôle interdit";
+			return -1;
+		}
+		if ((k = utf8_seq(s + i, len - i)) == 0) {
+			*why = "texte non UTF-8";
+			return -1;
+		}
+		i += k;
+	}
+	return 0;
+}
+
+int
+case_field_check(const char *value, size_t max, int required, const char **why)
+{
+	size_t len = strlen(value);
+
+	if (required && len == 0) {
+		*why = "valeur vide";
+		return -1;
+	}
+	if (len > max) {
+		*why = "valeur trop longue (200 octets au plus)";
+		return -1;
+	}
+	return check_bytes(value, len, 0, why);
+}
+
+int
+case_text_check(const char *value, size_t len, size_t max, const char **why)
+{
+	if (len > max) {
+		*why = "texte trop long";
+		return -1;
+	}
+	if (memchr(value, '\0', len) != NULL) {
+		*why = "octet nul interdit";
+		return -1;
+	}
+	return check_bytes(value, len, 1, why);
+}
+
+int
+case_mandate_check(int sy, int sm, int sd, int y, int m, int d)
+{
+	long signed_on = (long)sy * 10000 + sm * 100 + sd;
+	long today = (long)y * 10000 + m * 100 + d;
+	long expires;
+
+	if (today < signed_on)
+		return -1;
+	/* signed + 1 year; 29 Feb + 1 year is 1 Mar (no 29 Feb next year). */
+	if (sm == 2 && sd == 29)
+		expires = (long)(sy + 1) * 10000 + 301;
+	else
+		expires = (long)(sy + 1) * 10000 + sm * 100 + sd;
+	return today < expires ? 0 : -2;
+}

@@ -1,0 +1,62 @@
+/*
+ * case - the case model: references, the closed list of states, and the
+ * checks every agent-supplied field goes through.  Pure: no I/O.
+ */
+#ifndef FSRELAY_CASE_H
+#define FSRELAY_CASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* design §7: a closed list. */
+enum case_state {
+	CASE_QUEUED,
+	CASE_AWAITING,
+	CASE_ANSWERED,
+	CASE_WAITING_USER,
+	CASE_RESOLVED,
+	CASE_CANCELLED,
+	CASE_FAILED,
+	CASE_SHREDDED,
+};
+
+#define CASE_REF_LEN		20	/* FS-92032-2026-000123 */
+#define CASE_FIELD_MAX		200	/* bytes, for names, ids... */
+#define CASE_DESCRIPTION_MAX	(64 * 1024)
+#define CASE_PIECE_MAX		(10 * 1024 * 1024)
+#define CASE_PIECES_TOTAL_MAX	(20 * 1024 * 1024)
+#define CASE_PIECES_MAX_COUNT	20
+
+/* "queued", "awaiting"...; NULL for an invalid value. */
+const char	*case_state_name(enum case_state s);
+/* 0 and *s on a known name, -1 otherwise. */
+int		 case_state_parse(const char *name, enum case_state *s);
+
+/* Format FS-<insee>-<year>-<6 digits>; -1 if insee is not 5 characters
+ * or seq is out of 1..999999. */
+int		 case_ref_format(char out[CASE_REF_LEN + 1], const char *insee,
+		    int year, long seq);
+/* 0 when ref has exactly that shape. */
+int		 case_ref_valid(const char *ref);
+
+/*
+ * Check an agent-supplied one-line field: valid UTF-8, no control
+ * characters (CR and LF included), at most max bytes, not empty when
+ * required.  0 ok; -1 with *why set to a French reason.
+ */
+int		 case_field_check(const char *value, size_t max, int required,
+		    const char **why);
+/* Same rules for a multi-line text: LF and TAB allowed, CR refused unless
+ * followed by LF. */
+int		 case_text_check(const char *value, size_t len, size_t max,
+		    const char **why);
+
+/*
+ * A mandate signed on (sy, sm, sd) is valid on (y, m, d), both dates in
+ * Europe/Paris, iff signed <= today < signed + 1 calendar year (29 February
+ * plus one year is 1 March).  Returns 0 valid, -1 not yet signed (future),
+ * -2 expired.
+ */
+int		 case_mandate_check(int sy, int sm, int sd, int y, int m, int d);
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * config - see config.h.  The file is trusted no more than any input: each
+ * line is bounded, each value checked against its type before use.
+ */
+#include "relay/config.h"
+#include "relay/util.h"
+
+#include <ini.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum conf_type { CT_STR, CT_PATH, CT_BOOL, CT_LONG, CT_ADDR, CT_URL };
+
+struct conf_key {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 offset;
+	long		 min, max;
+};
+
+#define K(n, t, lo, hi) { #n, t, offsetof(struct config, n), lo, hi }
+static const struct conf_key conf_keys[] = {
+	K(data_dir, CT_PATH, 0, 0),
+	K(smtp_url, CT_URL, 0, 0),
+	K(smtp_user, CT_STR, 0, 0),
+	K(smtp_password_file, CT_PATH, 0, 0),
+	K(smtp_starttls, CT_BOOL, 0, 0),
+	K(imap_url, CT_URL, 0, 0),
+	K(imap_user, CT_STR, 0, 0),
+	K(imap_password_file, CT_PATH, 0, 0),
+	K(imap_starttls, CT_BOOL, 0, 0),
+	K(ca_file, CT_PATH, 0, 0),
+	K(relay_address, CT_ADDR, 0, 0),
+	K(test_clock, CT_BOOL, 0, 0),
+	K(dpo_name, CT_STR, 0, 0),
+	K(dpo_address, CT_ADDR, 0, 0),
+	K(notification_hours, CT_LONG, 1, 720),
+	K(authserv_id, CT_STR, 0, 0),
+	K(deadline_days, CT_LONG, 1, 60),
+	K(queued_alert_minutes, CT_LONG, 1, 10080),
+	K(shred_grace_days, CT_LONG, 0, 3650),
+};
+#undef K
+
+struct parse_state {
+	struct config	*cfg;
+	const char	*base_dir;
+	char		*err;
+	size_t		 errlen;
+	int		 failed;
+	unsigned	 seen;		/* bit per conf_keys entry */
+};
+
+static int
+value_clean(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* A mail address as the relay uses it: local@domain, no spaces, no
+ * controls, no angle brackets.  Deliberately strict. */
+static int
+addr_plausible(const char *v)
+{
+	const char *at = strchr(v, '@');
+
+	if (at == NULL || at == v || strchr(at + 1, '@') != NULL ||
+	    strchr(at + 1, '.') == NULL || strlen(v) > 254)
+		return 0;
+	for (; *v; v++)
+		if ((unsigned char)*v <= 0x20 || *v == '<' || *v == '>' ||
+		    *v == '"' || *v == ',' || *v == ';')
+			return 0;
+	return 1;
+}
+
+static int
+url_plausible(const char *v)
+{
+	const char *hostpart;
+
+	if (strncmp(v, "smtps://", 8) == 0 || strncmp(v, "imaps://", 8) == 0)
+		hostpart = v + 8;
+	else if (strncmp(v, "smtp://", 7) == 0 || strncmp(v, "imap://", 7) == 0)
+		hostpart = v + 7;
+	else
+		return 0;
+	/* host[:port] only: the mailbox and envelope come from elsewhere. */
+	return *hostpart != '\0' && strchr(hostpart, '/') == NULL &&
+	    strchr(hostpart, '@') == NULL && strchr(hostpart, ' ') == NULL;
+}
+
+static char *
+resolve_path(const char *base_dir, const char *v)
+{
+	if (v[0] == '/')
+		return xstrdup(v);
+	return xasprintf("%s/%s", base_dir, v);
+}
+
+static int set_error(struct parse_state *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Record the first error only; returns 0 so that inih stops. */
+static int
+set_error(struct parse_state *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ps->failed) {
+		va_start(ap, fmt);
+		vsnprintf(ps->err, ps->errlen, fmt, ap);
+		va_end(ap);
+	}
+	ps->failed = 1;
+	return 0;
+}
+
+static int
+set_global(struct parse_state *ps, const char *name, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < FS_ARRAY_LEN(conf_keys); i++) {
+		const struct conf_key *k = &conf_keys[i];
+		char *base = (char *)ps->cfg;
+
+		if (strcmp(k->name, name) != 0)
+			continue;
+		if (ps->seen & (1u << i))
+			return set_error(ps, "clé « %s » donnée deux fois%s", name, "");
+		ps->seen |= 1u << i;
+		switch (k->type) {
+		case CT_BOOL: {
+			int *dst = (int *)(void *)(base + k->offset);
+			if (strcmp(value, "yes") == 0 || strcmp(value, "oui") == 0)
+				*dst = 1;
+			else if (strcmp(value, "no") == 0 || strcmp(value, "non") == 0)
+				*dst = 0;
+			else
+				return set_error(ps, "« %s » attend yes ou no, pas « %s »", name, value);
+			return 1;
+		}
+		case CT_LONG: {
+			long *dst = (long *)(void *)(base + k->offset);
+			if (fs_parse_long(value, k->min, k->max, dst) < 0)
+				return set_error(ps, "« %s » : nombre hors limites « %s »", name, value);
+			return 1;
+		}
+		case CT_ADDR:
+			if (!addr_plausible(value))
+				return set_error(ps, "« %s » : adresse invalide « %s »", name, value);
+			break;
+		case CT_URL:
+			if (!url_plausible(value))
+				return set_error(ps, "« %s » : URL invalide « %s » (attendu smtps://hôte:port ou imaps://hôte:port, sans chemin)", name, value);
+			break;
+		case CT_STR:
+		case CT_PATH:
+			if (*value == '\0')
+				return set_error(ps, "« %s » est vide%s", name, "");
+			break;
+		}
+		{
+			char **dst = (char **)(void *)(base + k->offset);
+			free(*dst);
+			*dst = k->type == CT_PATH ? resolve_path(ps->base_dir, value) :
+			    xstrdup(value);
+			if (k->type == CT_ADDR)
+				fs_ascii_lower(*dst);
+		}
+		return 1;
+	}
+	return set_error(ps, "clé inconnue « %s »%s", name, "");
+}
+
+static struct partner_conf *
+partner_section(struct parse_state *ps, const char *id)
+{
+	struct config *cfg = ps->cfg;
+	size_t i;
+
+	for (i = 0; i < cfg->n_partners; i++)
+		if (strcmp(cfg->partners[i].id, id) == 0)
+			return &cfg->partners[i];
+	if (cfg->n_partners == CONFIG_MAX_PARTNERS)
+		return NULL;
+	cfg->partners[cfg->n_partners].id = xstrdup(id);
+	return &cfg->partners[cfg->n_partners++];
+}
+
+static int
+set_domains(struct parse_state *ps, struct partner_conf *p, const char *value)
+{
+	char *copy = xstrdup(value), *save = NULL, *tok;
+
+	for (tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+		if (p->n_domains == CONFIG_MAX_DOMAINS || strchr(tok, '.') == NULL ||
+		    strchr(tok, '@') != NULL) {
+			set_error(ps, "domaine invalide « %s »%s", tok, "");
+			free(copy);
+			return 0;
+		}
+		p->domains = xreallocarray(p->domains, p->n_domains + 1, sizeof(char *));
+		p->domains[p->n_domains] = xstrdup(tok);
+		fs_ascii_lower(p->domains[p->n_domains++]);
+	}
+	free(copy);
+	return 1;
+}
+
+static int
+set_partner(struct parse_state *ps, const char *id, const char *name, const char *value)
+{
+	struct partner_conf *p;
+	const char *c;
+
+	for (c = id; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
+			return set_error(ps, "section [partner %s] : identifiant invalide%s", id, "");
+	if ((p = partner_section(ps, id)) == NULL)
+		return set_error(ps, "trop de sections [partner]%s%s", "", "");
+	if (strcmp(name, "domains") == 0)
+		return set_domains(ps, p, value);
+	if (strcmp(name, "deadline_days") == 0) {
+		if (fs_parse_long(value, 1, 60, &p->deadline_days) < 0)
+			return set_error(ps, "[partner %s] deadline_days : nombre hors limites « %s »", id, value);
+		return 1;
+	}
+	return set_error(ps, "clé inconnue « %s » dans [partner %s]", name, id);
+}
+
+static int
+ini_handler_fn(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+
+	if (ps->failed)
+		return 0;
+	if (!value_clean(value) || !value_clean(name))
+		return set_error(ps, "caractère de contrôle dans « %s »%s", name, "");
+	if (*section == '\0')
+		return set_global(ps, name, value);
+	if (strncmp(section, "partner ", 8) == 0)
+		return set_partner(ps, section + 8, name, value);
+	return set_error(ps, "section inconnue [%s]%s", section, "");
+}
+
+static void
+set_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->notification_hours = 72;
+	cfg->deadline_days = 3;
+	cfg->queued_alert_minutes = 240;
+	cfg->shred_grace_days = 30;
+}
+
+static int
+check_required(struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->data_dir == NULL) {
+		snprintf(err, errlen, "« data_dir » manquant");
+		return -1;
+	}
+	if (cfg->relay_address == NULL) {
+		snprintf(err, errlen, "« relay_address » manquant");
+		return -1;
+	}
+	if (cfg->smtp_starttls && cfg->smtp_url && strncmp(cfg->smtp_url, "smtp://", 7) != 0) {
+		snprintf(err, errlen, "smtp_starttls = yes demande une URL smtp://");
+		return -1;
+	}
+	if (!cfg->smtp_starttls && cfg->smtp_url && strncmp(cfg->smtp_url, "smtps://", 8) != 0) {
+		snprintf(err, errlen, "smtp_url doit être smtps:// (TLS implicite) ; "
+		    "smtp:// seulement avec smtp_starttls = yes");
+		return -1;
+	}
+	if (!cfg->imap_starttls && cfg->imap_url && strncmp(cfg->imap_url, "imaps://", 8) != 0) {
+		snprintf(err, errlen, "imap_url doit être imaps:// (TLS implicite) ; "
+		    "imap:// seulement avec imap_starttls = yes");
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_parse(struct config *cfg, const char *text, const char *base_dir,
+    char *err, size_t errlen)
+{
+	struct parse_state ps = { cfg, base_dir, err, errlen, 0, 0 };
+	const char *line = text;
+	int r, lineno = 1;
+
+	set_defaults(cfg);
+	/* libinih silently splits lines longer than its buffer: refuse them. */
+	for (; *line; lineno++) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (n >= CONFIG_MAX_LINE) {
+			snprintf(err, errlen, "ligne %d : trop longue (%zu caractères, maximum %d)",
+			    lineno, n, CONFIG_MAX_LINE - 1);
+			return -1;
+		}
+		if (nl == NULL)
+			break;
+		line = nl + 1;
+	}
+	r = ini_parse_string(text, ini_handler_fn, &ps);
+	if (ps.failed || r != 0) {
+		char detail[512];
+
+		if (!ps.failed)
+			snprintf(detail, sizeof(detail), "syntaxe invalide");
+		else
+			fs_strlcpy(detail, err, sizeof(detail));
+		if (r > 0)
+			snprintf(err, errlen, "ligne %d : %s", r, detail);
+		else
+			snprintf(err, errlen, "%s", detail);
+		return -1;
+	}
+	return check_required(cfg, err, errlen);
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct buf b;
+	char *abs, *dircopy, *dir;
+	char detail[400];
+	int r;
+
+	set_defaults(cfg);
+	buf_init(&b, CONFIG_MAX_BYTES);
+	if (buf_read_file(&b, path) < 0) {
+		snprintf(err, errlen, "%s : lecture impossible : %s", path,
+		    errno == EFBIG ? "fichier trop grand" : strerror(errno));
+		buf_free(&b);
+		return -1;
+	}
+	if (strlen(b.p) != b.len) {
+		snprintf(err, errlen, "%s : octet nul dans le fichier", path);
+		buf_free(&b);
+		return -1;
+	}
+	abs = realpath(path, NULL);
+	if (abs == NULL)
+		abs = xstrdup(path);
+	dircopy = xstrdup(abs);
+	dir = dirname(dircopy);
+	r = config_parse(cfg, b.p, dir, detail, sizeof(detail));
+	cfg->path = abs;
+	if (r < 0)
+		snprintf(err, errlen, "%s : %s", path, detail);
+	free(dircopy);
+	buf_free(&b);
+	return r;
+}
+
+const struct partner_conf *
+config_partner(const struct config *cfg, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_partners; i++)
+		if (strcmp(cfg->partners[i].id, id) == 0)
+			return &cfg->partners[i];
+	return NULL;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i, j;
+
+	for (i = 0; i < FS_ARRAY_LEN(conf_keys); i++) {
+		const struct conf_key *k = &conf_keys[i];
+
+		if (k->type != CT_BOOL && k->type != CT_LONG) {
+			char **p = (char **)(void *)((char *)cfg + k->offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+	for (i = 0; i < cfg->n_partners; i++) {
+		for (j = 0; j < cfg->partners[i].n_domains; j++)
+			free(cfg->partners[i].domains[j]);
+		free(cfg->partners[i].domains);
+		free(cfg->partners[i].id);
+	}
+	cfg->n_partners = 0;
+	free(cfg->path);
+	cfg->path = NULL;
+}
+
+char *
+config_store_path(const struct config *cfg)
+{
+	return xasprintf("%s/fsrelay.db", cfg->data_dir);
+}
+
+char *
+config_keys_dir(const struct config *cfg)
+{
+	return xasprintf("%s/keys", cfg->data_dir);
+}

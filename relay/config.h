@@ -1,0 +1,72 @@
+/*
+ * config - the instance configuration file (fsrelay.conf).
+ *
+ * An ini file parsed once at start-up from a typed table: every key is named
+ * in docs/fsrelay.conf.md, unknown keys and sections are errors, every value
+ * is checked (no control characters, bounded numbers).  Global keys come
+ * before any section; each partner may have a [partner ID] section.
+ * Relative paths are resolved against the directory of the config file.
+ */
+#ifndef FSRELAY_CONFIG_H
+#define FSRELAY_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_MAX_BYTES	(256 * 1024)
+#define CONFIG_MAX_LINE		200	/* libinih's line limit */
+#define CONFIG_MAX_PARTNERS	64
+#define CONFIG_MAX_DOMAINS	32
+
+struct partner_conf {
+	char	 *id;
+	char	**domains;		/* lowercased; empty = directory's */
+	size_t	  n_domains;
+	long	  deadline_days;	/* working days of 24 h; 0 = default */
+};
+
+struct config {
+	char	*path;			/* absolute path of the file */
+	char	*data_dir;		/* store and keys/ */
+	char	*smtp_url;
+	char	*smtp_user;
+	char	*smtp_password_file;
+	int	 smtp_starttls;
+	char	*imap_url;
+	char	*imap_user;
+	char	*imap_password_file;
+	int	 imap_starttls;
+	char	*ca_file;
+	char	*relay_address;
+	int	 test_clock;
+	char	*dpo_name;
+	char	*dpo_address;
+	long	 notification_hours;
+	char	*authserv_id;
+	long	 deadline_days;		/* default referent deadline */
+	long	 queued_alert_minutes;	/* tell the agent when still queued */
+	long	 shred_grace_days;	/* resolved cases kept this long */
+	struct partner_conf partners[CONFIG_MAX_PARTNERS];
+	size_t	 n_partners;
+};
+
+/*
+ * Load and check the configuration at path.  0 on success; -1 with a French
+ * message in err ("fsrelay.conf ligne 3 : clé inconnue « smpt_url »").
+ * The caller frees with config_free() in both cases.
+ */
+int	 config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Same on a string (for tests and the fuzzer); base_dir resolves paths. */
+int	 config_parse(struct config *cfg, const char *text, const char *base_dir,
+	    char *err, size_t errlen);
+
+/* The [partner ID] section of id, or NULL. */
+const struct partner_conf *config_partner(const struct config *cfg, const char *id);
+
+void	 config_free(struct config *cfg);
+
+/* Path of the store and of the key directory (caller frees). */
+char	*config_store_path(const struct config *cfg);
+char	*config_keys_dir(const struct config *cfg);
+
+#endif

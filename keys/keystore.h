@@ -39,6 +39,8 @@
  * then the directory is fsync'd.  A reader sees the whole file or none.
  * 0 on success; -1 with errno set on failure (EEXIST if path already
  * exists, even as a dangling symlink); no temporary file is left behind.
+ * (If only the final directory fsync fails, the file is in place but
+ * -1 is returned: it may not survive a crash.)
  */
 int	 keystore_write(const char *path, const char *contents, size_t len);
 

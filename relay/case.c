@@ -3,6 +3,7 @@
  */
 #include "relay/case.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -174,4 +175,55 @@ case_mandate_check(int sy, int sm, int sd, int y, int m, int d)
 	else
 		expires = (long)(sy + 1) * 10000 + sm * 100 + sd;
 	return today < expires ? 0 : -2;
+}
+
+static const struct {
+	const char *key;
+	size_t off, size;
+} person_fields[] = {
+#define F(n) { #n, offsetof(struct person, n), sizeof(((struct person *)0)->n) }
+	F(nom), F(prenom), F(ne_le), F(id_partenaire), F(sollicite_le),
+	F(mandat_signe_le), F(mandat_sha256),
+#undef F
+};
+
+int
+person_encode(struct buf *out, const struct person *p)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(person_fields) / sizeof(person_fields[0]); i++)
+		if (buf_printf(out, "%s=%s\n", person_fields[i].key,
+		    (const char *)p + person_fields[i].off) < 0)
+			return -1;
+	return 0;
+}
+
+int
+person_decode(struct person *p, const char *text, size_t len)
+{
+	const char *end = text + len;
+
+	memset(p, 0, sizeof(*p));
+	while (text < end) {
+		const char *nl = memchr(text, '\n', (size_t)(end - text));
+		const char *eq = memchr(text, '=', nl ? (size_t)(nl - text) : (size_t)(end - text));
+		size_t i, klen, vlen;
+
+		if (nl == NULL || eq == NULL)
+			return -1;
+		klen = (size_t)(eq - text);
+		vlen = (size_t)(nl - eq - 1);
+		for (i = 0; i < sizeof(person_fields) / sizeof(person_fields[0]); i++)
+			if (strlen(person_fields[i].key) == klen &&
+			    memcmp(person_fields[i].key, text, klen) == 0)
+				break;
+		if (i == sizeof(person_fields) / sizeof(person_fields[0]) ||
+		    vlen >= person_fields[i].size)
+			return -1;
+		memcpy((char *)p + person_fields[i].off, eq + 1, vlen);
+		((char *)p + person_fields[i].off)[vlen] = '\0';
+		text = nl + 1;
+	}
+	return 0;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "relay/util.h"
+
 /* design §7: a closed list. */
 enum case_state {
 	CASE_QUEUED,
@@ -60,3 +62,20 @@ int		 case_text_check(const char *value, size_t len, size_t max,
 int		 case_mandate_check(int sy, int sm, int sd, int y, int m, int d);
 
 #endif
+
+/* What the case knows of the person; sealed at rest as "key=value\n" lines
+ * (values are checked one-line fields, so no escaping is needed). */
+struct person {
+	char	nom[CASE_FIELD_MAX + 1];
+	char	prenom[CASE_FIELD_MAX + 1];
+	char	ne_le[11];		/* YYYY-MM-DD or "" */
+	char	id_partenaire[CASE_FIELD_MAX + 1];
+	char	sollicite_le[11];	/* YYYY-MM-DD or "" */
+	char	mandat_signe_le[11];
+	char	mandat_sha256[65];	/* of the signed copy, or "" */
+};
+
+/* Serialise p into out.  0 / -1 (out's maximum). */
+int	 person_encode(struct buf *out, const struct person *p);
+/* Parse what person_encode wrote.  0 / -1 on an unknown key or a bad line. */
+int	 person_decode(struct person *p, const char *text, size_t len);

@@ -1072,9 +1072,13 @@ cov_urgent(const struct directory *dir, const struct dir_structure *s,
 	if (internal == 0)
 		return;
 	c->infos++;
-	cov_line(report, full, "INFO %s %s : %zu numéro(s) à usage interne "
-	    "uniquement, dont %zu ligne(s) d'urgence", s->id, partner,
-	    internal, urgent);
+	if (urgent > 0)
+		cov_line(report, full, "INFO %s %s : %zu numéro(s) à usage "
+		    "interne uniquement, dont %zu ligne(s) d'urgence", s->id,
+		    partner, internal, urgent);
+	else
+		cov_line(report, full, "INFO %s %s : %zu numéro(s) à usage "
+		    "interne uniquement", s->id, partner, internal);
 }
 
 int

@@ -62,7 +62,7 @@ def key_id(name, alg_and_key):
 
 
 def parse_vkey(vkey):
-    parts = vkey.split("+")
+    parts = vkey.split("+", 2)   # the base64 key may contain "+"
     if len(parts) != 3:
         raise Invalid("clé de vérification mal formée")
     name, hexid, b64key = parts

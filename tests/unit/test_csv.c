@@ -10,27 +10,33 @@
 #include "tests/unit/t.h"
 
 /* Parse s whole; join the rows as "f1|f2;f1|f2;" into out.  Returns the
- * last csv_next_row code (0 at a clean end, -1 on error) and *errstr. */
+ * last csv_next_row code (0 at a clean end, -1 on error) and copies the
+ * error (the reader's own text dies with the reader) into *errstr. */
 static int
 parse_all(const char *s, size_t len, char *out, size_t outlen,
     const char **errstr)
 {
+	static char errbuf[200];
 	struct csv_reader r;
+	const char *e = NULL;
 	char **f;
 	size_t n, i;
 	int rc;
 
 	out[0] = '\0';
+	errbuf[0] = '\0';
 	*errstr = NULL;
-	if (csv_reader_init(&r, s, len, errstr) == -1) {
-		csv_reader_free(&r);
-		return -1;
-	}
-	while ((rc = csv_next_row(&r, &f, &n, errstr)) == 1) {
-		for (i = 0; i < n; i++) {
-			fs_strlcat(out, f[i], outlen);
-			fs_strlcat(out, i + 1 < n ? "|" : ";", outlen);
-		}
+	if (csv_reader_init(&r, s, len, &e) == -1)
+		rc = -1;
+	else
+		while ((rc = csv_next_row(&r, &f, &n, &e)) == 1)
+			for (i = 0; i < n; i++) {
+				fs_strlcat(out, f[i], outlen);
+				fs_strlcat(out, i + 1 < n ? "|" : ";", outlen);
+			}
+	if (rc == -1 && e != NULL) {
+		fs_strlcpy(errbuf, e, sizeof(errbuf));
+		*errstr = errbuf;
 	}
 	csv_reader_free(&r);
 	return rc;
@@ -40,14 +46,12 @@ parse_all(const char *s, size_t len, char *out, size_t outlen,
 static const char *
 error_of(const char *s, size_t len)
 {
-	static char err[200];
 	char out[4096];
 	const char *errstr;
 
-	err[0] = '\0';
 	if (parse_all(s, len, out, sizeof(out), &errstr) == -1 && errstr)
-		fs_strlcpy(err, errstr, sizeof(err));
-	return err;
+		return errstr;
+	return "";
 }
 
 static void

@@ -1,0 +1,337 @@
+/*
+ * cmd_admin - the administrator's subcommands: init, check, keys show,
+ * referents import|list|check|key, agents add|list.
+ */
+#include "relay/commands.h"
+#include "relay/age.h"
+#include "relay/calendar.h"
+#include "relay/cli.h"
+#include "relay/directory.h"
+#include "relay/instance.h"
+#include "relay/note.h"
+#include "adapters/store.h"
+#include "keys/keystore.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define ERRLEN 1024
+
+/* ---- init ----------------------------------------------------------- */
+
+static const struct cli_cmd init_cmd = { "init", "init",
+	"Crée l'instance décrite par la configuration : la base (data_dir/fsrelay.db)\n"
+	"et le répertoire des clés (data_dir/keys, mode 0700) avec l'identité age du\n"
+	"relais (réponses chiffrées), la clé de signature Ed25519, la clé du journal\n"
+	"d'audit, la clé de chiffrement des clés (KEK) et les clés HMAC (mode 0600).\n"
+	"Refuse d'écraser une instance existante.\n", 0, 0 };
+
+int
+cmd_init(int argc, char **argv)
+{
+	const char **pos = NULL;
+	char err[ERRLEN];
+	int npos, r;
+
+	if ((r = cli_parse(&init_cmd, argc, argv, NULL, &pos, &npos)) != 0)
+		goto out;
+	if (instance_create(cli_config_path, err, sizeof(err)) < 0)
+		r = cli_fail("init : %s", err);
+	else
+		fprintf(stderr, "fsrelay : instance créée (clés et base initialisées)\n");
+out:
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+/* ---- keys show ------------------------------------------------------ */
+
+static const struct cli_cmd keys_show_cmd = { "keys show",
+	"keys show [relay-identity | signing | audit-log]",
+	"Affiche les clés publiques du relais et leurs empreintes.\n"
+	"  relay-identity  destinataire age (age1…) pour chiffrer une réponse au relais\n"
+	"  signing         clé publique Ed25519 de signature des dossiers (base64 de\n"
+	"                  32 octets : la valeur de « fsrelay open --relay-key »)\n"
+	"  audit-log       clé de vérification du journal d'audit (format C2SP)\n"
+	"Avec un nom, seule cette valeur est écrite sur la sortie.\n", 0, 1 };
+
+/* "SHA256:<hex>" of a public key: what people compare by phone. */
+void
+key_fingerprint(char out[KEY_FINGERPRINT_LEN], const uint8_t *pk, size_t len)
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, pk, len);
+	memcpy(out, "SHA256:", 7);
+	fs_hex(out + 7, h, sizeof(h));
+}
+
+int
+audit_vkey(const struct instance *in, char *out, size_t outlen, char *err, size_t errlen)
+{
+	uint8_t pk[32];
+
+	if (instance_public_key(in, KEYSTORE_AUDIT, pk, err, errlen) < 0)
+		return -1;
+	if (note_vkey_format(out, outlen, AUDIT_LOG_NAME, pk) < 0) {
+		snprintf(err, errlen, "clé du journal d'audit : format impossible");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+keys_show_one(struct instance *in, const char *which, struct buf *out, char *err)
+{
+	char text[512], fp[KEY_FINGERPRINT_LEN], b64[sodium_base64_ENCODED_LEN(32,
+	    sodium_base64_VARIANT_ORIGINAL)];
+	uint8_t pk[32];
+
+	if (strcmp(which, "relay-identity") == 0) {
+		if (instance_relay_recipient(in, text, sizeof(text), err, ERRLEN) < 0)
+			return -1;
+		buf_printf(out, "%s\n", text);
+	} else if (strcmp(which, "signing") == 0) {
+		if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
+			return -1;
+		sodium_bin2base64(b64, sizeof(b64), pk, sizeof(pk), sodium_base64_VARIANT_ORIGINAL);
+		key_fingerprint(fp, pk, sizeof(pk));
+		buf_printf(out, "%s\n", b64);
+	} else if (strcmp(which, "audit-log") == 0) {
+		if (audit_vkey(in, text, sizeof(text), err, ERRLEN) < 0)
+			return -1;
+		buf_printf(out, "%s\n", text);
+	} else {
+		snprintf(err, ERRLEN, "clé inconnue « %s » (relay-identity, signing ou audit-log)",
+		    which);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+keys_show_all(struct instance *in, struct buf *out, char *err)
+{
+	static const char *const names[] = { "relay-identity", "signing", "audit-log" };
+	char fp[KEY_FINGERPRINT_LEN];
+	uint8_t pk[32];
+	size_t i;
+
+	for (i = 0; i < FS_ARRAY_LEN(names); i++) {
+		buf_printf(out, "%-15s ", names[i]);
+		if (keys_show_one(in, names[i], out, err) < 0)
+			return -1;
+	}
+	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
+		return -1;
+	key_fingerprint(fp, pk, sizeof(pk));
+	buf_printf(out, "empreinte de la clé de signature : %s\n", fp);
+	return 0;
+}
+
+int
+cmd_keys(int argc, char **argv)
+{
+	struct instance in;
+	struct buf out;
+	const char **pos = NULL;
+	char err[ERRLEN];
+	int npos, r;
+
+	if (argc < 1 || strcmp(argv[0], "show") != 0)
+		return cli_usage(&keys_show_cmd, "sous-commande attendue : show");
+	if ((r = cli_parse(&keys_show_cmd, argc - 1, argv + 1, NULL, &pos, &npos)) != 0) {
+		free(pos);
+		return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+	}
+	buf_init(&out, 64 * 1024);
+	if (instance_open(&in, cli_config_path, 0, err, sizeof(err)) < 0)
+		r = cli_fail("%s", err);
+	else if ((npos ? keys_show_one(&in, pos[0], &out, err) :
+	    keys_show_all(&in, &out, err)) < 0)
+		r = cli_fail("keys show : %s", err);
+	else
+		r = cli_emit(&out);
+	buf_free(&out);
+	instance_close(&in);
+	free(pos);
+	return r;
+}
+
+/* ---- check ---------------------------------------------------------- */
+
+static const struct cli_cmd check_cmd = { "check", "check [--strict]",
+	"Vérifie l'instance : configuration, présence et droits des clés (0600, dossier\n"
+	"0700), fichiers de mot de passe, base, annuaire importé et sa couverture,\n"
+	"fuseau Europe/Paris (calcul interne comparé à tzdata).  Les erreurs donnent le\n"
+	"code 1 ; les avertissements (test_clock activé, lacunes de l'annuaire...) le\n"
+	"code 0, sauf avec --strict.\n", 0, 0 };
+
+struct check_tally {
+	int errors, warnings;
+};
+
+static void
+check_say(struct check_tally *t, int is_error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+check_say(struct check_tally *t, int is_error, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s ", is_error ? "ERREUR" : "ATTENTION");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (is_error)
+		t->errors++;
+	else
+		t->warnings++;
+}
+
+static void
+check_keys_modes(struct instance *in, struct check_tally *t)
+{
+	static const char *const files[] = { KEYSTORE_IDENTITY, KEYSTORE_SIGNING, KEYSTORE_AUDIT,
+		KEYSTORE_KEK, KEYSTORE_INDEX, KEYSTORE_HMAC };
+	char err[ERRLEN];
+	size_t i;
+
+	if (keystore_check_mode(in->keys_dir, 1, err, sizeof(err)) < 0) {
+		check_say(t, 1, "%s", err);
+		return;
+	}
+	for (i = 0; i < FS_ARRAY_LEN(files); i++) {
+		char *p = xasprintf("%s/%s", in->keys_dir, files[i]);
+
+		if (keystore_check_mode(p, 0, err, sizeof(err)) < 0)
+			check_say(t, 1, "%s", err);
+		free(p);
+	}
+	if (in->cfg.smtp_password_file &&
+	    keystore_check_mode(in->cfg.smtp_password_file, 0, err, sizeof(err)) < 0)
+		check_say(t, 1, "smtp_password_file : %s", err);
+	if (in->cfg.imap_password_file &&
+	    keystore_check_mode(in->cfg.imap_password_file, 0, err, sizeof(err)) < 0)
+		check_say(t, 1, "imap_password_file : %s", err);
+}
+
+/* Compare our Europe/Paris rule with the system's tzdata at a few instants. */
+static void
+check_timezone(struct instance *in, struct check_tally *t)
+{
+	int64_t probes[3] = { in->now, in->now + 182 * 86400LL, in->now + 365 * 86400LL };
+	char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+	size_t i;
+
+	if (access("/usr/share/zoneinfo/Europe/Paris", R_OK) != 0) {
+		check_say(t, 0, "tzdata absent : impossible de recouper le fuseau Europe/Paris"
+		    " (le calcul interne reste utilisé)");
+		free(old);
+		return;
+	}
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	for (i = 0; i < FS_ARRAY_LEN(probes); i++) {
+		time_t tt = (time_t)probes[i];
+		struct tm tm;
+
+		if (localtime_r(&tt, &tm) == NULL || tm.tm_gmtoff != cal_paris_offset(probes[i])) {
+			check_say(t, 1, "fuseau Europe/Paris : le calcul interne diffère de tzdata");
+			break;
+		}
+	}
+	if (old)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(old);
+}
+
+static int
+dir_key_pinned(const char *email_lc, void *arg)
+{
+	struct pinned_key k;
+
+	return store_key_get(arg, email_lc, &k) == 0 && k.compromised_at == 0;
+}
+
+static void
+check_directory(struct instance *in, struct check_tally *t)
+{
+	struct directory dir;
+	struct dir_coverage_counts counts = { 0, 0, 0 };
+	struct buf report;
+
+	if (store_directory_load(in->st, &dir) < 0) {
+		check_say(t, 1, "annuaire illisible : %s", store_errmsg(in->st));
+		return;
+	}
+	if (dir.n_entries == 0)
+		check_say(t, 0, "annuaire vide : lancez « fsrelay referents import »");
+	else {
+		buf_init(&report, 16 * 1024 * 1024);
+		(void)directory_coverage(&dir, dir_key_pinned, in->st, &report, &counts);
+		if (counts.gaps)
+			check_say(t, 0, "annuaire : %zu lacune%s (détail : fsrelay referents check)",
+			    counts.gaps, counts.gaps > 1 ? "s" : "");
+		buf_free(&report);
+	}
+	directory_free(&dir);
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	const char **pos = NULL;
+	int strict = 0, npos, r;
+	const struct cli_opt opts[] = {
+		{ "strict", NULL, &strict, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct check_tally t = { 0, 0 };
+	struct instance in;
+	char err[ERRLEN];
+
+	if ((r = cli_parse(&check_cmd, argc, argv, opts, &pos, &npos)) != 0) {
+		free(pos);
+		return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+	}
+	free(pos);
+	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING,
+	    err, sizeof(err)) < 0) {
+		check_say(&t, 1, "%s", err);
+		instance_close(&in);
+		printf("1 erreur\n");
+		return EXIT_REFUSED;
+	}
+	if (in.cfg.test_clock)
+		check_say(&t, 0, "test_clock = yes : FSRELAY_NOW peut fixer l'heure du relais"
+		    " (réservé aux tests)");
+	if (in.cfg.smtp_url == NULL || in.cfg.ca_file == NULL)
+		check_say(&t, 0, "smtp_url ou ca_file absent : aucun envoi possible");
+	else if (access(in.cfg.ca_file, R_OK) != 0)
+		check_say(&t, 1, "ca_file %s illisible", in.cfg.ca_file);
+	if (in.cfg.dpo_address == NULL)
+		check_say(&t, 0, "dpo_address absent : le délégué à la protection des données"
+		    " ne recevra pas les alertes");
+	check_keys_modes(&in, &t);
+	check_timezone(&in, &t);
+	check_directory(&in, &t);
+	instance_close(&in);
+	printf("%d erreur%s, %d avertissement%s\n", t.errors, t.errors > 1 ? "s" : "",
+	    t.warnings, t.warnings > 1 ? "s" : "");
+	if (t.errors || (strict && t.warnings))
+		return EXIT_REFUSED;
+	return EXIT_OK;
+}

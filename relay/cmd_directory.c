@@ -1,0 +1,532 @@
+/*
+ * cmd_directory - referents import|list|check|key and agents add|list: the
+ * Annex 6 directory, the referents' pinned keys and the desk's agents.
+ */
+#include "relay/commands.h"
+#include "relay/age.h"
+#include "relay/case.h"
+#include "relay/cli.h"
+#include "relay/directory.h"
+#include "relay/instance.h"
+#include "adapters/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERRLEN		1024
+#define CSV_MAX		(8 * 1024 * 1024)
+
+/* ---- referents import ----------------------------------------------- */
+
+static const struct cli_cmd import_cmd = { "referents import",
+	"referents import ANNEXE6.csv [--structures STRUCTURES.csv] [--topics TOPICS.csv]",
+	"Importe l'annuaire des référents (annexe 6) et, la première fois, les\n"
+	"structures France Services et les motifs.  Une réimportation remplace les\n"
+	"lignes (clé : partenaire, structure, motif, rôle, adresse en minuscules ou\n"
+	"nom quand il n'y a pas d'adresse), garde les clés épinglées (clé : adresse\n"
+	"en minuscules) et affiche ce qui a changé.  Sans --structures ni --topics,\n"
+	"les tables déjà importées sont gardées.  Tout ou rien : une erreur ne\n"
+	"modifie rien.\n", 1, 1 };
+
+static int
+read_csv(const char *path, struct buf *b, char *err)
+{
+	buf_init(b, CSV_MAX);
+	if (buf_read_file(b, path) < 0) {
+		snprintf(err, ERRLEN, "%s : lecture impossible : %s", path,
+		    errno == EFBIG ? "fichier trop grand" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse one of the three files into dir with its parser. */
+static int
+parse_file(const char *path, struct directory *dir,
+    int (*parse)(struct directory *, const char *, size_t, char *, size_t), char *err)
+{
+	struct buf b;
+	char detail[ERRLEN - 300];
+	int r = -1;
+
+	if (read_csv(path, &b, err) == 0) {
+		if (parse(dir, b.p, b.len, detail, sizeof(detail)) < 0)
+			snprintf(err, ERRLEN, "%s : %s", path, detail);
+		else
+			r = 0;
+	}
+	buf_free(&b);
+	return r;
+}
+
+static int
+import_all(struct instance *in, const char *annex, const char *structures,
+    const char *topics, char *err)
+{
+	struct directory dir, old;
+	struct buf changes;
+	int n = 0, r = -1;
+
+	directory_init(&dir);
+	buf_init(&changes, 1024 * 1024);
+	if (store_directory_load(in->st, &old) < 0) {
+		snprintf(err, ERRLEN, "lecture de l'annuaire en base : %s", store_errmsg(in->st));
+		goto out;
+	}
+	/* Tables not given on the command line are kept from the store. */
+	dir.structures = old.structures, dir.n_structures = old.n_structures;
+	dir.topics = old.topics, dir.n_topics = old.n_topics;
+	old.structures = NULL, old.n_structures = 0, old.topics = NULL, old.n_topics = 0;
+	directory_free(&old);
+	if ((structures && parse_file(structures, &dir, directory_parse_structures, err) < 0) ||
+	    (topics && parse_file(topics, &dir, directory_parse_topics, err) < 0) ||
+	    parse_file(annex, &dir, directory_parse_entries, err) < 0)
+		goto out;
+	if (dir.n_structures == 0 || dir.n_topics == 0) {
+		snprintf(err, ERRLEN, "structures ou motifs inconnus : donnez --structures et"
+		    " --topics lors du premier import");
+		goto out;
+	}
+	if (directory_validate(&dir, err, ERRLEN) < 0)
+		goto out;
+	if (store_begin(in->st) < 0 ||
+	    store_directory_replace(in->st, &dir, &changes, &n) < 0 ||
+	    store_event(in->st, in->now, "admin", "directory.imported", NULL,
+	    n ? "changed" : "unchanged") < 0 || store_commit(in->st) < 0) {
+		snprintf(err, ERRLEN, "écriture de l'annuaire : %s", store_errmsg(in->st));
+		store_rollback(in->st);
+		goto out;
+	}
+	if (changes.len)
+		fwrite(changes.p, 1, changes.len, stdout);
+	printf("%zu lignes importées, %d changement%s\n", dir.n_entries, n, n > 1 ? "s" : "");
+	r = 0;
+out:
+	buf_free(&changes);
+	directory_free(&dir);
+	return r;
+}
+
+static int
+referents_import(int argc, char **argv)
+{
+	const char *structures = NULL, *topics = NULL, **pos = NULL;
+	const struct cli_opt opts[] = {
+		{ "structures", &structures, NULL, NULL, NULL },
+		{ "topics", &topics, NULL, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	char err[ERRLEN];
+	int npos, r;
+
+	if ((r = cli_parse(&import_cmd, argc, argv, opts, &pos, &npos)) != 0) {
+		free(pos);
+		return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+	}
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
+	    import_all(&in, pos[0], structures, topics, err) < 0)
+		r = cli_fail("referents import : %s", err);
+	instance_close(&in);
+	free(pos);
+	return r;
+}
+
+/* ---- referents list ------------------------------------------------- */
+
+static const struct cli_cmd list_cmd = { "referents list",
+	"referents list [--partner ID] [--json]",
+	"Liste les lignes de l'annuaire : partenaire, structure, motif, rôle, nom,\n"
+	"adresse et l'état de la clé épinglée (« clé » ou « sans clé »).  Les numéros\n"
+	"internes (phone_scope = internal-only) sont affichés : cette commande est\n"
+	"réservée à la structure.\n", 0, 0 };
+
+static void
+list_entry_json(struct buf *out, const struct dir_entry *e, const struct pinned_key *k,
+    int pinned)
+{
+	buf_puts(out, "{\"partner\":");
+	json_str(out, e->partner);
+	buf_puts(out, ",\"structure\":");
+	json_str(out, e->structure);
+	buf_puts(out, ",\"topic\":");
+	json_str(out, e->topic);
+	buf_puts(out, ",\"role\":");
+	json_str(out, dir_role_name(e->role));
+	buf_puts(out, ",\"name\":");
+	json_str(out, e->name);
+	buf_puts(out, ",\"email\":");
+	json_str(out, e->email[0] ? e->email : NULL);
+	buf_puts(out, ",\"phone\":");
+	json_str(out, e->phone[0] ? e->phone : NULL);
+	buf_puts(out, ",\"phone_scope\":");
+	json_str(out, e->phone_scope[0] ? e->phone_scope : NULL);
+	buf_puts(out, ",\"key_fingerprint\":");
+	json_str(out, pinned ? k->fingerprint : NULL);
+	buf_puts(out, "}");
+}
+
+static int
+referents_list(int argc, char **argv)
+{
+	const char *partner = NULL, **pos = NULL;
+	int as_json = 0;
+	const struct cli_opt opts[] = {
+		{ "partner", &partner, NULL, NULL, NULL },
+		{ "json", NULL, &as_json, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	struct directory dir;
+	struct buf out;
+	char err[ERRLEN];
+	size_t i;
+	int npos, r, first = 1;
+
+	if ((r = cli_parse(&list_cmd, argc, argv, opts, &pos, &npos)) != 0) {
+		free(pos);
+		return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+	}
+	free(pos);
+	directory_init(&dir);
+	buf_init(&out, 16 * 1024 * 1024);
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
+	    store_directory_load(in.st, &dir) < 0) {
+		r = cli_fail("referents list : %s", in.st ? store_errmsg(in.st) : err);
+		goto out;
+	}
+	if (as_json)
+		buf_puts(&out, "[");
+	for (i = 0; i < dir.n_entries; i++) {
+		const struct dir_entry *e = &dir.entries[i];
+		struct pinned_key k;
+		int pinned = e->email_lc[0] && store_key_get(in.st, e->email_lc, &k) == 0;
+
+		if (partner && strcmp(partner, e->partner) != 0)
+			continue;
+		if (as_json) {
+			buf_puts(&out, first ? "\n" : ",\n");
+			list_entry_json(&out, e, &k, pinned);
+		} else
+			buf_printf(&out, "%-12s %-22s %-22s %-12s %s%s%s%s%s\n", e->partner,
+			    e->structure, e->topic, dir_role_name(e->role), e->name,
+			    e->email[0] ? " <" : "", e->email, e->email[0] ? ">" : "",
+			    e->email[0] ? (pinned ? " clé" : " sans clé") : "");
+		first = 0;
+	}
+	if (as_json)
+		buf_puts(&out, "\n]\n");
+	r = cli_emit(&out);
+out:
+	buf_free(&out);
+	directory_free(&dir);
+	instance_close(&in);
+	return r;
+}
+
+/* ---- referents check ------------------------------------------------ */
+
+static const struct cli_cmd rcheck_cmd = { "referents check", "referents check",
+	"Vérifie la couverture de l'annuaire pour chaque structure × partenaire ×\n"
+	"motif : référent d'échelon 0 présent, référent de secours, clés épinglées,\n"
+	"numéros internes.  Une ligne par constat (GAP, WARN, INFO).  Code 1 s'il y a\n"
+	"au moins un GAP (un dossier serait refusé), 0 sinon.\n", 0, 0 };
+
+static int
+key_is_pinned(const char *email_lc, void *arg)
+{
+	struct pinned_key k;
+
+	return store_key_get(arg, email_lc, &k) == 0 && k.compromised_at == 0;
+}
+
+static int
+referents_check(int argc, char **argv)
+{
+	const char **pos = NULL;
+	struct instance in;
+	struct directory dir;
+	struct dir_coverage_counts counts = { 0, 0, 0 };
+	struct buf report;
+	char err[ERRLEN];
+	int npos, r, gaps;
+
+	if ((r = cli_parse(&rcheck_cmd, argc, argv, NULL, &pos, &npos)) != 0) {
+		free(pos);
+		return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+	}
+	free(pos);
+	directory_init(&dir);
+	buf_init(&report, 16 * 1024 * 1024);
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
+	    store_directory_load(in.st, &dir) < 0) {
+		r = cli_fail("referents check : %s", in.st ? store_errmsg(in.st) : err);
+		goto out;
+	}
+	gaps = directory_coverage(&dir, key_is_pinned, in.st, &report, &counts);
+	buf_printf(&report, "%zu lacune%s, %zu avertissement%s\n", counts.gaps,
+	    counts.gaps > 1 ? "s" : "", counts.warnings, counts.warnings > 1 ? "s" : "");
+	r = cli_emit(&report);
+	if (r == EXIT_OK && gaps != 0)
+		r = EXIT_REFUSED;
+out:
+	buf_free(&report);
+	directory_free(&dir);
+	instance_close(&in);
+	return r;
+}
+
+/* ---- referents key -------------------------------------------------- */
+
+static const struct cli_cmd key_cmd = { "referents key",
+	"referents key ADRESSE age1… --verified-by NOM",
+	"Épingle la clé publique age d'un référent.  L'empreinte doit avoir été\n"
+	"vérifiée hors bande (téléphone, remise en main propre) : --verified-by\n"
+	"nomme la personne qui l'a vérifiée.  Une clé n'est jamais apprise d'un\n"
+	"courriel reçu.  Remplacer une clé déjà épinglée est journalisé.\n", 2, 2 };
+
+static int
+pin_key(struct instance *in, const char *address, const char *recipient,
+    const char *verified_by, char *err)
+{
+	struct directory dir;
+	struct pinned_key k, old;
+	uint8_t pk[AGE_X25519_KEY_BYTES];
+	const char *why = NULL;
+	size_t i;
+	int known = 0, had;
+
+	memset(&k, 0, sizeof(k));
+	if (age_recipient_parse(recipient, pk, &why) < 0) {
+		snprintf(err, ERRLEN, "clé age invalide : %s", why ? why : "?");
+		return -1;
+	}
+	fs_strlcpy(k.email_lc, address, sizeof(k.email_lc));
+	fs_ascii_lower(k.email_lc);
+	if (store_directory_load(in->st, &dir) < 0) {
+		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", store_errmsg(in->st));
+		return -1;
+	}
+	for (i = 0; i < dir.n_entries; i++)
+		known |= strcmp(dir.entries[i].email_lc, k.email_lc) == 0;
+	directory_free(&dir);
+	if (!known) {
+		snprintf(err, ERRLEN, "%s n'est pas une adresse de l'annuaire", address);
+		return -1;
+	}
+	fs_strlcpy(k.recipient, recipient, sizeof(k.recipient));
+	fs_strlcpy(k.verified_by, verified_by, sizeof(k.verified_by));
+	key_fingerprint(k.fingerprint, pk, sizeof(pk));
+	k.pinned_at = in->now;
+	had = store_key_get(in->st, k.email_lc, &old);
+	if (store_begin(in->st) < 0 || store_key_pin(in->st, &k) < 0 ||
+	    store_event(in->st, in->now, "admin", had == 0 ? "key.replaced" : "key.pinned",
+	    NULL, k.fingerprint) < 0 || store_commit(in->st) < 0) {
+		store_rollback(in->st);
+		snprintf(err, ERRLEN, "écriture : %s", store_errmsg(in->st));
+		return -1;
+	}
+	printf("%s %s\n", k.email_lc, k.fingerprint);
+	return 0;
+}
+
+static int
+referents_key(int argc, char **argv)
+{
+	const char *verified_by = NULL, **pos = NULL, *why;
+	const struct cli_opt opts[] = {
+		{ "verified-by", &verified_by, NULL, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	char err[ERRLEN];
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = cli_parse(&key_cmd, argc, argv, opts, &pos, &npos)) != 0) {
+		free(pos);
+		return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+	}
+	if (verified_by == NULL)
+		r = cli_usage(&key_cmd, "--verified-by est obligatoire");
+	else if (case_field_check(verified_by, CASE_FIELD_MAX, 1, &why) < 0)
+		r = cli_fail("referents key : --verified-by : %s", why);
+	else if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
+	    pin_key(&in, pos[0], pos[1], verified_by, err) < 0)
+		r = cli_fail("referents key : %s", err);
+	instance_close(&in);
+	free(pos);
+	return r;
+}
+
+int
+cmd_referents(int argc, char **argv)
+{
+	static const struct cli_cmd ref_cmd = { "referents",
+		"referents import|list|check|key …", "", 0, 0 };
+
+	if (argc >= 1 && strcmp(argv[0], "import") == 0)
+		return referents_import(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return referents_list(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "check") == 0)
+		return referents_check(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "key") == 0)
+		return referents_key(argc - 1, argv + 1);
+	return cli_usage(&ref_cmd, "sous-commande attendue : import, list, check ou key");
+}
+
+/* ---- agents --------------------------------------------------------- */
+
+static const struct cli_cmd agents_add_cmd = { "agents add",
+	"agents add ID --structure S --nom NOM --email ADRESSE [--role agent|responsable]",
+	"Ajoute un agent (ou le responsable de la structure, --role responsable).\n"
+	"ID : lettres minuscules, chiffres, « . », « _ » ou « - ».  L'agent ne peut\n"
+	"saisir des dossiers que pour sa structure ; son adresse reçoit les alertes\n"
+	"(références seulement).\n", 1, 1 };
+
+static int
+agent_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *id; id++)
+		if (!((*id >= 'a' && *id <= 'z') || (*id >= '0' && *id <= '9') ||
+		    *id == '.' || *id == '_' || *id == '-'))
+			return 0;
+	return 1;
+}
+
+static int
+agent_add(struct instance *in, struct agent *a, char *err)
+{
+	struct directory dir;
+	int known, r;
+
+	if (store_directory_load(in->st, &dir) < 0) {
+		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", store_errmsg(in->st));
+		return -1;
+	}
+	known = directory_find_structure(&dir, a->structure) != NULL;
+	directory_free(&dir);
+	if (!known) {
+		snprintf(err, ERRLEN, "structure inconnue « %s »", a->structure);
+		return -1;
+	}
+	if (store_begin(in->st) < 0) {
+		snprintf(err, ERRLEN, "%s", store_errmsg(in->st));
+		return -1;
+	}
+	r = store_agent_add(in->st, a, in->now);
+	if (r == 0 && store_event(in->st, in->now, "admin", "agent.added", NULL, a->id) == 0 &&
+	    store_commit(in->st) == 0)
+		return 0;
+	store_rollback(in->st);
+	if (r == 1)
+		snprintf(err, ERRLEN, "l'agent « %s » existe déjà", a->id);
+	else
+		snprintf(err, ERRLEN, "écriture : %s", store_errmsg(in->st));
+	return -1;
+}
+
+static int
+agents_add(int argc, char **argv)
+{
+	const char *structure = NULL, *nom = NULL, *email = NULL, *role = NULL, **pos = NULL;
+	const char *why;
+	const struct cli_opt opts[] = {
+		{ "structure", &structure, NULL, NULL, NULL },
+		{ "nom", &nom, NULL, NULL, NULL },
+		{ "email", &email, NULL, NULL, NULL },
+		{ "role", &role, NULL, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	struct agent a;
+	char err[ERRLEN];
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = cli_parse(&agents_add_cmd, argc, argv, opts, &pos, &npos)) != 0)
+		goto out;
+	if (!structure || !nom || !email) {
+		r = cli_usage(&agents_add_cmd, "--structure, --nom et --email sont obligatoires");
+		goto out;
+	}
+	if (role == NULL)
+		role = "agent";
+	if (strcmp(role, "agent") != 0 && strcmp(role, "responsable") != 0)
+		r = cli_usage(&agents_add_cmd, "--role : agent ou responsable, pas « %s »", role);
+	else if (!agent_id_valid(pos[0]))
+		r = cli_fail("agents add : identifiant invalide « %s »", pos[0]);
+	else if (case_field_check(nom, CASE_FIELD_MAX, 1, &why) < 0)
+		r = cli_fail("agents add : --nom : %s", why);
+	else if (!dir_address_valid(email))
+		r = cli_fail("agents add : adresse invalide « %s »", email);
+	if (r != 0)
+		goto out;
+	memset(&a, 0, sizeof(a));
+	fs_strlcpy(a.id, pos[0], sizeof(a.id));
+	fs_strlcpy(a.structure, structure, sizeof(a.structure));
+	fs_strlcpy(a.name, nom, sizeof(a.name));
+	fs_strlcpy(a.email, email, sizeof(a.email));
+	fs_strlcpy(a.role, role, sizeof(a.role));
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
+	    agent_add(&in, &a, err) < 0)
+		r = cli_fail("agents add : %s", err);
+out:
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+static const struct cli_cmd agents_list_cmd = { "agents list", "agents list",
+	"Liste les agents : identifiant, structure, rôle, nom, adresse.\n", 0, 0 };
+
+static int
+agents_list(int argc, char **argv)
+{
+	const char **pos = NULL;
+	struct instance in;
+	struct agent *list = NULL;
+	struct buf out;
+	char err[ERRLEN];
+	size_t n = 0, i;
+	int npos, r;
+
+	if ((r = cli_parse(&agents_list_cmd, argc, argv, NULL, &pos, &npos)) != 0) {
+		free(pos);
+		return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+	}
+	free(pos);
+	buf_init(&out, 16 * 1024 * 1024);
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
+	    store_agent_list(in.st, &list, &n) < 0)
+		r = cli_fail("agents list : %s", in.st ? store_errmsg(in.st) : err);
+	else {
+		for (i = 0; i < n; i++)
+			buf_printf(&out, "%-16s %-22s %-11s %s <%s>\n", list[i].id,
+			    list[i].structure, list[i].role, list[i].name, list[i].email);
+		r = cli_emit(&out);
+	}
+	buf_free(&out);
+	free(list);
+	instance_close(&in);
+	return r;
+}
+
+int
+cmd_agents(int argc, char **argv)
+{
+	static const struct cli_cmd ag_cmd = { "agents", "agents add|list …", "", 0, 0 };
+
+	if (argc >= 1 && strcmp(argv[0], "add") == 0)
+		return agents_add(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return agents_list(argc - 1, argv + 1);
+	return cli_usage(&ag_cmd, "sous-commande attendue : add ou list");
+}

@@ -1,0 +1,36 @@
+/*
+ * commands - the subcommands of the fsrelay binary (docs/cli.md).  Each
+ * takes the words after its name and returns the exit status: 0 ok,
+ * 1 refused or failed (French reason on stderr), 2 usage.
+ */
+#ifndef FSRELAY_COMMANDS_H
+#define FSRELAY_COMMANDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct instance;
+
+int	cmd_init(int argc, char **argv);
+int	cmd_check(int argc, char **argv);
+int	cmd_keys(int argc, char **argv);
+int	cmd_referents(int argc, char **argv);
+int	cmd_agents(int argc, char **argv);
+int	cmd_escalate(int argc, char **argv);
+int	cmd_cases(int argc, char **argv);
+int	cmd_show(int argc, char **argv);
+int	cmd_cancel(int argc, char **argv);
+int	cmd_serve(int argc, char **argv);
+int	cmd_open(int argc, char **argv);
+
+/* The name under which the audit log signs its checkpoints. */
+#define AUDIT_LOG_NAME "fsrelay-audit"
+
+#define KEY_FINGERPRINT_LEN 72	/* "SHA256:" + 64 hex + NUL */
+/* "SHA256:<hex of SHA-256(pk)>". */
+void	key_fingerprint(char out[KEY_FINGERPRINT_LEN], const uint8_t *pk, size_t len);
+/* The audit log's verifier key (C2SP vkey form).  0 / -1 with err. */
+int	audit_vkey(const struct instance *in, char *out, size_t outlen, char *err,
+	    size_t errlen);
+
+#endif

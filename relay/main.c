@@ -1,0 +1,88 @@
+/*
+ * main - the fsrelay binary: global options, then one subcommand, the way
+ * git works.  See docs/cli.md.
+ */
+#include "relay/cli.h"
+#include "relay/commands.h"
+#include "keys/keystore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{ "init", cmd_init, "crée l'instance (base et clés)" },
+	{ "check", cmd_check, "vérifie configuration, clés, annuaire et fuseau" },
+	{ "keys", cmd_keys, "keys show : clés publiques du relais" },
+	{ "referents", cmd_referents, "annuaire : import, list, check, key" },
+	{ "agents", cmd_agents, "agents de la structure : add, list" },
+	{ "escalate", cmd_escalate, "transmet un dossier au référent" },
+	{ "cases", cmd_cases, "liste les dossiers" },
+	{ "show", cmd_show, "affiche un dossier déchiffré" },
+	{ "cancel", cmd_cancel, "annule et détruit un dossier" },
+};
+
+static int
+usage(FILE *f, int status)
+{
+	size_t i;
+
+	fprintf(f, "usage : fsrelay [-c FICHIER] COMMANDE [OPTIONS]\n\n"
+	    "Relais sécurisé des dossiers France Services vers les référents partenaires.\n\n"
+	    "Commandes :\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nOptions globales :\n"
+	    "  -c FICHIER   configuration (défaut : $FSRELAY_CONFIG, sinon %s)\n"
+	    "  --version    version\n\n"
+	    "« fsrelay COMMANDE --help » détaille chaque commande.  Codes de sortie :\n"
+	    "0 succès, 1 refus ou échec (raison en français sur la sortie d'erreur),\n"
+	    "2 erreur d'utilisation.\n", CLI_DEFAULT_CONFIG);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	char warn[512];
+	size_t i;
+	int a = 1;
+
+	/* No core dumps, no ptrace, sodium ready, before any key is read. */
+	if (keystore_harden_process(warn, sizeof(warn)) < 0) {
+		fprintf(stderr, "fsrelay : %s\n", warn);
+		return EXIT_REFUSED;
+	}
+	if (warn[0] && getenv("FSRELAY_QUIET_MLOCK") == NULL)
+		fprintf(stderr, "fsrelay : attention : %s\n", warn);
+	cli_config_path = getenv("FSRELAY_CONFIG");
+	while (a < argc && argv[a][0] == '-') {
+		if (strcmp(argv[a], "-c") == 0 || strcmp(argv[a], "--config") == 0) {
+			if (a + 1 >= argc)
+				return usage(stderr, EXIT_USAGE);
+			cli_config_path = argv[a + 1];
+			a += 2;
+		} else if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0)
+			return usage(stdout, EXIT_OK);
+		else if (strcmp(argv[a], "--version") == 0) {
+			printf("fsrelay 0.1\n");
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "fsrelay : option inconnue « %s »\n", argv[a]);
+			return usage(stderr, EXIT_USAGE);
+		}
+	}
+	if (cli_config_path == NULL || *cli_config_path == '\0')
+		cli_config_path = CLI_DEFAULT_CONFIG;
+	if (a >= argc)
+		return usage(stderr, EXIT_USAGE);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[a], commands[i].name) == 0)
+			return commands[i].fn(argc - a - 1, argv + a + 1);
+	fprintf(stderr, "fsrelay : commande inconnue « %s »\n", argv[a]);
+	return usage(stderr, EXIT_USAGE);
+}

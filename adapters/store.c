@@ -53,7 +53,8 @@ static const char *const migrations[] = {
 	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
 	"  due_at INTEGER NOT NULL DEFAULT 0, user_due_at INTEGER NOT NULL DEFAULT 0,"
 	"  overdue INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
-	"  blind_index BLOB NOT NULL, person BLOB, description BLOB);"
+	"  blind_index BLOB NOT NULL, reply_token TEXT NOT NULL DEFAULT '',"
+	"  person BLOB, description BLOB);"
 	"CREATE INDEX cases_agent ON cases (agent);"
 	"CREATE INDEX cases_blind ON cases (blind_index);"
 	"CREATE TABLE case_keys ("
@@ -79,6 +80,14 @@ static const char *const migrations[] = {
 	"  last_error TEXT NOT NULL DEFAULT '', smtp_message_id TEXT NOT NULL DEFAULT '',"
 	"  sent_at INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);"
+	/* Mails to staff (agents, manager, DPO): references only. */
+	"CREATE TABLE notices ("
+	"  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, recipient TEXT NOT NULL,"
+	"  subject TEXT NOT NULL, body TEXT NOT NULL, case_ref TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL, last_error TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL, sent_at INTEGER NOT NULL DEFAULT 0,"
+	"  once_key TEXT UNIQUE);"
 	"CREATE TABLE events ("
 	"  seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
 	"  actor TEXT NOT NULL, action TEXT NOT NULL, case_ref TEXT NOT NULL,"
@@ -440,7 +449,7 @@ store_case_insert(struct store *st, struct case_row *c)
 {
 	sqlite3_stmt *s = prep(st, "INSERT INTO cases (ref, structure, partner, topic,"
 	    " agent, state, rung, created_at, updated_at, due_at, user_due_at,"
-	    " blind_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    " blind_index, reply_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 	if (s == NULL)
 		return -1;
@@ -456,6 +465,7 @@ store_case_insert(struct store *st, struct case_row *c)
 	sqlite3_bind_int64(s, 10, c->due_at);
 	sqlite3_bind_int64(s, 11, c->user_due_at);
 	sqlite3_bind_blob(s, 12, c->blind_index, sizeof(c->blind_index), SQLITE_TRANSIENT);
+	bind_text(s, 13, c->reply_token);
 	if (run_done(s) < 0)
 		return -1;
 	c->id = sqlite3_last_insert_rowid(st->db);
@@ -577,7 +587,8 @@ store_case_set_due(struct store *st, int64_t case_id, int64_t due_at, int64_t us
 }
 
 #define CASE_COLS "id, ref, structure, partner, topic, agent, state, rung," \
-	" created_at, due_at, user_due_at, overdue, last_error, blind_index"
+	" created_at, due_at, user_due_at, overdue, last_error, blind_index, reply_token," \
+	" updated_at"
 
 static void
 case_from_row(sqlite3_stmt *s, struct case_row *c)
@@ -601,6 +612,8 @@ case_from_row(sqlite3_stmt *s, struct case_row *c)
 	bi = sqlite3_column_blob(s, 13);
 	if (bi && sqlite3_column_bytes(s, 13) == (int)sizeof(c->blind_index))
 		memcpy(c->blind_index, bi, sizeof(c->blind_index));
+	col_copy(s, 14, c->reply_token, sizeof(c->reply_token));
+	c->updated_at = sqlite3_column_int64(s, 15);
 }
 
 static int
@@ -1210,4 +1223,134 @@ out:
 	if (r < 0)
 		directory_free(dir);
 	return r;
+}
+
+int
+store_case_set_rung(struct store *st, int64_t case_id, int rung, int64_t due_at, int overdue)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE cases SET rung = ?, due_at = ?, overdue = ? WHERE id = ?");
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, rung);
+	sqlite3_bind_int64(s, 2, due_at);
+	sqlite3_bind_int(s, 3, overdue);
+	sqlite3_bind_int64(s, 4, case_id);
+	return run_done(s);
+}
+
+int
+store_case_by_token(struct store *st, const char *token, struct case_row *c)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " CASE_COLS " FROM cases WHERE reply_token = ?");
+
+	if (s)
+		bind_text(s, 1, token);
+	return case_get_one(s, c);
+}
+
+/* --- notices --------------------------------------------------------- */
+
+int
+store_notice_insert(struct store *st, struct notice_row *n)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO notices (kind, recipient, subject, body,"
+	    " case_ref, state, next_attempt_at, created_at, once_key)"
+	    " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (once_key) DO NOTHING");
+	int r;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, n->kind);
+	bind_text(s, 2, n->recipient);
+	bind_text(s, 3, n->subject);
+	bind_text(s, 4, n->body);
+	bind_text(s, 5, n->case_ref);
+	sqlite3_bind_int64(s, 6, n->next_attempt_at);
+	sqlite3_bind_int64(s, 7, n->created_at);
+	if (n->once_key[0])
+		bind_text(s, 8, n->once_key);
+	r = run_done(s);
+	if (r == 0)
+		n->id = sqlite3_changes(st->db) ? sqlite3_last_insert_rowid(st->db) : 0;
+	return r;
+}
+
+int
+store_notice_due(struct store *st, int64_t now, size_t max, struct notice_row **list,
+    size_t *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT id, kind, recipient, subject, body, case_ref, state,"
+	    " attempts, next_attempt_at, last_error, created_at FROM notices"
+	    " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
+	    " LIMIT ?");
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct notice_row *x;
+
+		*list = xreallocarray(*list, *n + 1, sizeof(**list));
+		x = &(*list)[(*n)++];
+		memset(x, 0, sizeof(*x));
+		x->id = sqlite3_column_int64(s, 0);
+		col_copy(s, 1, x->kind, sizeof(x->kind));
+		col_copy(s, 2, x->recipient, sizeof(x->recipient));
+		col_copy(s, 3, x->subject, sizeof(x->subject));
+		col_copy(s, 4, x->body, sizeof(x->body));
+		col_copy(s, 5, x->case_ref, sizeof(x->case_ref));
+		col_copy(s, 6, x->state, sizeof(x->state));
+		x->attempts = sqlite3_column_int(s, 7);
+		x->next_attempt_at = sqlite3_column_int64(s, 8);
+		col_copy(s, 9, x->last_error, sizeof(x->last_error));
+		x->created_at = sqlite3_column_int64(s, 10);
+	}
+	sqlite3_finalize(s);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_notice_update(struct store *st, const struct notice_row *n)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE notices SET state = ?, attempts = ?,"
+	    " next_attempt_at = ?, last_error = ?, sent_at = ? WHERE id = ?");
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, n->state);
+	sqlite3_bind_int(s, 2, n->attempts);
+	sqlite3_bind_int64(s, 3, n->next_attempt_at);
+	bind_text(s, 4, n->last_error);
+	sqlite3_bind_int64(s, 5, n->sent_at);
+	sqlite3_bind_int64(s, 6, n->id);
+	return run_done(s);
+}
+
+int
+store_count(struct store *st, const char *what, long *n)
+{
+	static const struct { const char *what, *sql; } q[] = {
+		{ "deliveries.pending", "SELECT count(*) FROM deliveries WHERE state = 'pending'" },
+		{ "deliveries.sent", "SELECT count(*) FROM deliveries WHERE state = 'sent'" },
+		{ "notices.pending", "SELECT count(*) FROM notices WHERE state = 'pending'" },
+	};
+	sqlite3_stmt *s = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; i < FS_ARRAY_LEN(q); i++)
+		if (strcmp(q[i].what, what) == 0)
+			s = prep(st, q[i].sql);
+	if (s == NULL)
+		return -1;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? 0 : -1;
 }

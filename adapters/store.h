@@ -111,6 +111,8 @@ struct case_row {
 	int	overdue;
 	char	last_error[256];	/* "" = none */
 	uint8_t	blind_index[32];
+	char	reply_token[64];	/* the +token of the Reply-To address */
+	int64_t	updated_at;
 };
 
 /* Insert a case row (state queued); sets c->id. */
@@ -218,6 +220,39 @@ int	 store_delivery_list(struct store *st, int64_t case_id,
 int	 store_delivery_due(struct store *st, int64_t now, size_t max,
 	    struct delivery_row **list, size_t *n);
 int	 store_delivery_update(struct store *st, const struct delivery_row *d);
+
+/* Move the case to a rung, with its referent deadline and overdue flag. */
+int	 store_case_set_rung(struct store *st, int64_t case_id, int rung, int64_t due_at,
+	    int overdue);
+/* The case whose reply token is token: 0 found, 1 none, -1 error. */
+int	 store_case_by_token(struct store *st, const char *token, struct case_row *c);
+
+/* --- notices: mails to staff, references only ------------------------ */
+
+struct notice_row {
+	int64_t	id;
+	char	kind[32];		/* delivery-failed, queued-too-long, ... */
+	char	recipient[256];
+	char	subject[256];
+	char	body[4096];
+	char	case_ref[32];
+	char	state[12];		/* pending | sent | failed */
+	int	attempts;
+	int64_t	next_attempt_at;
+	char	last_error[256];
+	int64_t	created_at;
+	int64_t	sent_at;
+	char	once_key[128];		/* non-empty: insert at most once */
+};
+
+/* Queue a notice; with a once_key already used, nothing happens (id 0). */
+int	 store_notice_insert(struct store *st, struct notice_row *n);
+int	 store_notice_due(struct store *st, int64_t now, size_t max,
+	    struct notice_row **list, size_t *n);
+int	 store_notice_update(struct store *st, const struct notice_row *n);
+
+/* Named counters: "deliveries.pending", "deliveries.sent", "notices.pending". */
+int	 store_count(struct store *st, const char *what, long *n);
 
 /* Count rows of a table whose column equals an integer (tests, status). */
 int	 store_count_cases_by_state(struct store *st, const char *state, long *n);

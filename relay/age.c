@@ -160,7 +160,8 @@ age_b64_decode(uint8_t *out, size_t outmax, size_t *outlen_r, const char *s,
 	if (slen % 4 == 1)
 		return -1;
 	for (i = 0; i < slen; i++) {
-		if ((v = age_b64_value((unsigned char)s[i])) < 0)
+		v = age_b64_value((unsigned char)s[i]);
+		if (v < 0)
 			return -1;
 		acc = ((acc << 6) | (uint32_t)v) & 0xfff;
 		bits += 6;
@@ -440,8 +441,10 @@ age_next_line(const uint8_t *in, size_t inlen, size_t *pos, const char **line,
 {
 	const uint8_t *nl;
 
-	if (*pos >= inlen ||
-	    (nl = memchr(in + *pos, '\n', inlen - *pos)) == NULL)
+	if (*pos >= inlen)
+		return -1;
+	nl = memchr(in + *pos, '\n', inlen - *pos);
+	if (nl == NULL)
 		return -1;
 	*line = (const char *)in + *pos;
 	*len = (size_t)(nl - (in + *pos));
@@ -674,7 +677,8 @@ age_find_file_key(const struct age_header *h, const uint8_t sk[32],
 	for (i = 0; i < h->n; i++) {
 		if (!age_type_is(&h->st[i], "X25519"))
 			continue;
-		if ((r = age_x25519_unwrap(&h->st[i], sk, pk, fk, errstr)) != 0)
+		r = age_x25519_unwrap(&h->st[i], sk, pk, fk, errstr);
+		if (r != 0)
 			return r > 0 ? 0 : -1;
 	}
 	*errstr = "aucune clé ne correspond à ce fichier";

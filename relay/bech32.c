@@ -178,7 +178,8 @@ bech32_check(const char *s, size_t *hrplen_r, size_t *nvalues_r,
 	}
 	chk = bech32_hrp_polymod(s, sep);
 	for (i = sep + 1; i < len; i++) {
-		if ((v = bech32_value(s[i])) < 0) {
+		v = bech32_value(s[i]);
+		if (v < 0) {
 			*errstr = "caractère invalide dans une chaîne bech32";
 			return -1;
 		}

@@ -199,9 +199,11 @@ int	 cal_add_working_seconds(const struct calendar *c, int64_t start,
 	    int64_t secs, int64_t *due_r);
 
 /* Working time, in seconds of the 24-h-day unit, between a and b (0 if
- * b <= a): cal_add_working_seconds(c, a, result) lands on b when b is in a
- * working day.  0 with *secs_r set; -1 if a or b is out of range or c
- * invalid. */
+ * b <= a): cal_add_working_seconds(c, a, result) gives back b, or the
+ * earliest instant with as much working time as b (Friday 24:00 for a b on
+ * Monday 00:00 or during the weekend).  Cost: one step per day between a
+ * and b.  0 with *secs_r set; -1 if a or b is out of range (years
+ * 1583..9999) or c invalid. */
 int	 cal_working_seconds_between(const struct calendar *c, int64_t a,
 	    int64_t b, int64_t *secs_r);
 

@@ -13,6 +13,7 @@
 #include "relay/directory.h"
 #include "relay/instance.h"
 #include "relay/sealed.h"
+#include "relay/token.h"
 #include "relay/vault.h"
 #include "adapters/store.h"
 
@@ -387,6 +388,7 @@ store_case(struct instance *in, const struct directory *dir, const struct dir_ru
 	fs_strlcpy(c->state, "queued", sizeof(c->state));
 	c->created_at = in->now;
 	c->user_due_at = user_deadline(in, it);
+	token_reply(c->reply_token, in->hmac_key, c->ref);
 	if (blindindex_compute(c->blind_index, in->index_key, it->person.nom,
 	    it->person.prenom, it->person.ne_le) < 0) {
 		snprintf(err, ERRLEN, "nom, prénom ou date de naissance inexploitables");

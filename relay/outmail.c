@@ -189,7 +189,7 @@ put_headers(struct buf *out, const struct outmail *m, const char *boundary)
 	    "References: <%s>\r\n", m->in_reply_to, m->in_reply_to) == -1)
 		return -1;
 	return buf_printf(out, "MIME-Version: 1.0\r\nX-Mailer: fsrelay\r\n"
-	    "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+	    "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n"
 	    "Ce message est au format MIME.\r\n", boundary);
 }
 

@@ -22,7 +22,9 @@
 # Check that the committed file still matches this machine's tzdata:
 #   /usr/bin/python3 tests/calendar_check.py --check
 # Without option, print to stdout.  Use Debian's /usr/bin/python3: a
-# pyenv python does not see python3-holidays.
+# pyenv python does not see python3-holidays.  Written for Debian 12's
+# python3-holidays 0.10.1 (France(prov=...) with these province names);
+# newer releases renamed provinces and holidays.
 #
 # The deadline rule written here independently of the C loop: a start in a
 # non-working day moves to 00:00 of the next working day; from a local time

@@ -1,8 +1,10 @@
 /*
  * fuzz_age - libFuzzer target for the age reader: arbitrary bytes go to
  * age_decrypt with a fixed identity (the seed corpus holds files encrypted
- * to it), and, as a NUL-terminated string, to age_recipient_parse and
- * age_identity_parse.  Any crash or sanitizer report is a bug; a decrypted
+ * to it); then the same bytes as the payload behind a valid header for
+ * that identity, so that the chunk splitting runs on arbitrary payloads
+ * (the header MAC would stop most mutants before it); then, as a
+ * NUL-terminated string, to age_recipient_parse and age_identity_parse.  Any crash or sanitizer report is a bug; a decrypted
  * result must fit the limit given.
  */
 #include <stdint.h>
@@ -26,20 +28,19 @@ static const uint8_t fuzz_sk[AGE_X25519_KEY_BYTES] = {
 	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32
 };
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Header of corpus/age/age-empty.age (written by age 1.1.1 for fuzz_sk). */
+static const char fuzz_header[] =
+    "age-encryption.org/v1\n"
+    "-> X25519 7sAdiRkdvO8I3S7QmJ78jtFQwpWifLwuCkzCEhW97yg\n"
+    "efbbx9voMtShlrxYZCHCm+wFsip3dt2xEhi0zJ6rYuY\n"
+    "--- Mk507rfsWOl7XW/iWTTu4PvFvSTeC5J2CeAjYZm7dVg\n";
+
+static void
+fuzz_decrypt(const uint8_t *data, size_t size)
 {
-	static int ready;
 	struct buf out;
 	const char *err = NULL;
-	uint8_t key[AGE_X25519_KEY_BYTES];
-	char *s;
 
-	if (!ready) {
-		if (sodium_init() < 0)
-			abort();
-		ready = 1;
-	}
 	buf_init(&out, FUZZ_MAXOUT);
 	if (age_decrypt(&out, fuzz_sk, data, size, FUZZ_MAXOUT, &err) == 0) {
 		if (out.len > FUZZ_MAXOUT)
@@ -47,16 +48,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (err == NULL || out.len != 0)
 		abort();
 	buf_free(&out);
+}
 
-	s = xmalloc(size + 1);
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int ready;
+	const char *err;
+	uint8_t key[AGE_X25519_KEY_BYTES];
+	size_t hlen = sizeof(fuzz_header) - 1;
+	uint8_t *s;
+
+	if (!ready) {
+		if (sodium_init() < 0)
+			abort();
+		ready = 1;
+	}
+	fuzz_decrypt(data, size);
+
+	s = xmalloc(hlen + size + 1);
+	memcpy(s, fuzz_header, hlen);
 	if (size > 0)
-		memcpy(s, data, size);
-	s[size] = '\0';
+		memcpy(s + hlen, data, size);
+	fuzz_decrypt(s, hlen + size);
+
+	s[hlen + size] = '\0';
 	err = NULL;
-	if (age_recipient_parse(s, key, &err) < 0 && err == NULL)
+	if (age_recipient_parse((char *)s + hlen, key, &err) < 0 &&
+	    err == NULL)
 		abort();
 	err = NULL;
-	if (age_identity_parse(s, key, &err) < 0 && err == NULL)
+	if (age_identity_parse((char *)s + hlen, key, &err) < 0 && err == NULL)
 		abort();
 	sodium_memzero(key, sizeof(key));
 	free(s);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "adapters/smtp.h"
+#include "relay/util.h"
 #include "tests/unit/t.h"
 
 #define RCPT_OK		"delphine.kaczmar@dgfip.finances.gouv.fr"
@@ -48,6 +49,7 @@ extern char **environ;
 static const char *e_url, *e_ca, *e_pass, *e_relay, *e_maildirs;
 static char tmpdir[] = "/tmp/fsr-smtp-live.XXXXXX";
 static char fake_port[8] = "10466";
+static long fake_port_n = 10466;
 
 static const char *
 need_env(const char *name)
@@ -357,7 +359,7 @@ fake_listening(void)
 	FILE	*f;
 	int	found = 0;
 
-	snprintf(key, sizeof(key), "0300007F:%04X", atoi(fake_port));
+	snprintf(key, sizeof(key), "0300007F:%04lX", fake_port_n);
 	if ((f = fopen("/proc/net/tcp", "r")) == NULL)
 		return 0;
 	while (!found && fgets(line, sizeof(line), f) != NULL)
@@ -497,8 +499,14 @@ main(void)
 	e_pass = need_env("FSRELAY_TEST_PASSWORD");
 	e_relay = need_env("FSRELAY_TEST_RELAY_ADDRESS");
 	e_maildirs = need_env("FSRELAY_TEST_MAILDIRS");
-	if ((fp = getenv("FSRELAY_TEST_FAKE_PORT")) != NULL)
-		snprintf(fake_port, sizeof(fake_port), "%s", fp);
+	if ((fp = getenv("FSRELAY_TEST_FAKE_PORT")) != NULL) {
+		if (fs_parse_long(fp, 1, 65535, &fake_port_n) == -1) {
+			fprintf(stderr, "smtp_live : FSRELAY_TEST_FAKE_PORT "
+			    "invalide\n");
+			return 1;
+		}
+		snprintf(fake_port, sizeof(fake_port), "%ld", fake_port_n);
+	}
 	if (mkdtemp(tmpdir) == NULL || make_certs() == -1) {
 		fprintf(stderr, "smtp_live : certificats de test impossibles\n");
 		return 1;

@@ -396,6 +396,13 @@ test_office(void)
 	CHECK_T(next_office(&c, L(2026, 3, 9, 17, 0)), L(2026, 3, 10, 9, 0));
 	CHECK_T(next_office(&c, L(2026, 4, 3, 20, 0)), L(2026, 4, 7, 9, 0));
 	CHECK_T(next_office(&c, L(2025, 12, 31, 18, 0)), L(2026, 1, 2, 9, 0));
+	CHECK_T(next_office(&c, L(2026, 4, 3, 10, 0)), L(2026, 4, 3, 10, 0));
+	c.alsace_moselle = 1;	/* Good Friday and Easter Monday off */
+	CHECK_T(next_office(&c, L(2026, 4, 3, 10, 0)), L(2026, 4, 7, 9, 0));
+	c.alsace_moselle = 0;
+	CHECK(cal_add_closure(&c, 2026, 3, 9) == 0);
+	CHECK_T(next_office(&c, L(2026, 3, 6, 20, 0)), L(2026, 3, 10, 9, 0));
+	cal_init(&c);
 	CHECK_T(add_minutes(&c, L(2026, 3, 6, 16, 0), 120),
 	    L(2026, 3, 9, 10, 0));
 	CHECK_T(add_minutes(&c, L(2026, 3, 7, 10, 0), 72 * 60),

@@ -245,7 +245,7 @@ test_build_parse(void)
 	char		*v, *dec, *note, *ct;
 	const char	*p, *q;
 	size_t		 maxline;
-	int		 words_ok;
+	int		 words_ok = 0;
 
 	sample(&m);
 	buf_init(&b, 1 << 20);
@@ -519,7 +519,7 @@ test_header(void)
 	/* long text with 2-, 3- and 4-byte characters: every word decodes
 	 * to valid UTF-8 on its own, and <= RFC2047_WORD_MAX */
 	s = "\xc3\xa9\xc3\xa8\xe2\x80\x93\xf0\x9f\x93\x84xyz\xc3\xa9\xc3\xa9"
-	    "\xe2\x82\xac\xe2\x82\xac\xf0\x9f\x93\x84\xf0\x9f\x93\x84abc"
+	    "\xe2\x82\xac\xe2\x82\xac\xf0\x9f\x93\x84\xf0\x9f\x93\x84" "abc"
 	    "\xc3\xa7\xc3\xa7\xc3\xa7\xe2\x80\x93\xe2\x80\x93\xe2\x80\x93"
 	    "\xf0\x9f\x93\x84 fin du texte tr\xc3\xa8s long \xc3\xa0 couper "
 	    "en plusieurs mots encod\xc3\xa9" "s";

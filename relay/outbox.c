@@ -1,0 +1,744 @@
+/*
+ * outbox - see outbox.h.  Runs in `fsrelay serve`; the only code that hands
+ * case data to the network, so every path out goes through send_checked().
+ */
+#include "relay/outbox.h"
+#include "relay/calendar.h"
+#include "relay/case.h"
+#include "relay/commands.h"
+#include "relay/age.h"
+#include "relay/directory.h"
+#include "relay/envelope.h"
+#include "relay/instance.h"
+#include "relay/outmail.h"
+#include "relay/sealed.h"
+#include "relay/token.h"
+#include "relay/vault.h"
+#include "adapters/smtp.h"
+#include "adapters/store.h"
+#include "keys/keystore.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERRLEN		1024
+#define PAYLOAD_MAX	(64 * 1024 * 1024)
+
+/* What a pass keeps for all its mails. */
+struct pass {
+	struct instance		*in;
+	struct directory	 dir;
+	struct smtp_conf	 smtp;
+	char			*password;
+	size_t			 password_len;
+	const char		*domain;	/* of the relay address */
+	char			 sign_fp[KEY_FINGERPRINT_LEN];
+	char			 sign_b64[64];
+	struct outbox_stats	*stats;
+};
+
+/* The case's content, decrypted for sealing to one recipient. */
+struct material {
+	struct person		 person;
+	struct buf		 description;
+	struct envelope_doc	*docs;
+	struct buf		*doc_data;
+	char			**doc_names;
+	size_t			 n_docs;
+};
+
+int64_t
+outbox_backoff(int attempts)
+{
+	static const int64_t steps[] = { 60, 300, 900, 1800, 3600, 7200, 14400 };
+
+	if (attempts < 1)
+		return steps[0];
+	if ((size_t)attempts > FS_ARRAY_LEN(steps))
+		return steps[FS_ARRAY_LEN(steps) - 1];
+	return steps[attempts - 1];
+}
+
+static void
+material_free(struct material *m)
+{
+	size_t i;
+
+	buf_free(&m->description);
+	for (i = 0; i < m->n_docs; i++) {
+		buf_free(&m->doc_data[i]);
+		free(m->doc_names[i]);
+	}
+	free(m->doc_data);
+	free(m->doc_names);
+	free(m->docs);
+	sodium_memzero(&m->person, sizeof(m->person));
+	memset(m, 0, sizeof(*m));
+}
+
+static int
+material_load(struct instance *in, const uint8_t *dek, const struct case_row *c,
+    int64_t message_id, struct material *m, char *err)
+{
+	struct document_row *d = NULL;
+	struct buf person;
+	size_t n = 0, i;
+	int r = -1;
+
+	memset(m, 0, sizeof(*m));
+	buf_init(&person, 8192);
+	buf_init(&m->description, CASE_DESCRIPTION_MAX + 1);
+	if (sealed_get(in, dek, "cases", "person", c->id, &person, 8192) != 0 ||
+	    person_decode(&m->person, person.p, person.len) < 0 ||
+	    sealed_get(in, dek, "messages", "text", message_id, &m->description,
+	    CASE_DESCRIPTION_MAX) != 0) {
+		snprintf(err, ERRLEN, "données du dossier illisibles (altérées ?)");
+		goto out;
+	}
+	if (store_document_list(in->st, c->id, message_id, &d, &n) < 0)
+		goto out;
+	m->docs = xcalloc(n, sizeof(*m->docs));
+	m->doc_data = xcalloc(n, sizeof(*m->doc_data));
+	m->doc_names = xcalloc(n, sizeof(*m->doc_names));
+	for (i = 0; i < n; i++, m->n_docs++) {
+		struct buf name;
+
+		buf_init(&name, 4096);
+		buf_init(&m->doc_data[i], CASE_PIECE_MAX);
+		if (sealed_get(in, dek, "documents", "name", d[i].id, &name, 4096) != 0 ||
+		    sealed_get(in, dek, "documents", "content", d[i].id, &m->doc_data[i],
+		    CASE_PIECE_MAX) != 0) {
+			buf_free(&name);
+			m->doc_names[i] = xstrdup("");
+			m->n_docs++;
+			snprintf(err, ERRLEN, "pièce jointe illisible (altérée ?)");
+			goto out;
+		}
+		m->doc_names[i] = xstrdup(name.p);
+		buf_free(&name);
+		m->docs[i].name = m->doc_names[i];
+		m->docs[i].media_type = xstrdup(d[i].media_type);
+		m->docs[i].data = (const uint8_t *)m->doc_data[i].p;
+		m->docs[i].len = m->doc_data[i].len;
+	}
+	r = 0;
+out:
+	free(d);
+	buf_free(&person);
+	return r;
+}
+
+static void
+material_free_types(struct material *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_docs; i++)
+		free((char *)(uintptr_t)m->docs[i].media_type);
+}
+
+/* ---- the mail ------------------------------------------------------- */
+
+static char *
+subject_of(const struct pass *p, const struct case_row *c)
+{
+	const struct dir_topic *t = directory_find_topic(&p->dir, c->partner, c->topic);
+
+	return xasprintf("[%s] %s – %s", c->ref, directory_partner_label(&p->dir, c->partner),
+	    t ? t->label : c->topic);
+}
+
+static char *
+cover_note(const struct pass *p, const struct case_row *c, const char *subject)
+{
+	const struct dir_structure *s = directory_find_structure(&p->dir, c->structure);
+	struct buf b;
+	char *text;
+
+	buf_init(&b, 16 * 1024);
+	buf_printf(&b, "Bonjour,\n\n"
+	    "%s vous transmet un dossier bloqué qui relève de votre service,\n"
+	    "au titre de la convention France Services :\n\n    %s\n\n",
+	    s ? s->name : c->structure, subject);
+	buf_printf(&b, "Le dossier est chiffré pour vous seul : il est joint à ce message\n"
+	    "sous le nom %s.age.  Pour l'ouvrir avec votre clé privée :\n\n"
+	    "  - avec l'outil age :\n"
+	    "      age -d -i VOTRE_CLE.key -o %s.eml %s.age\n"
+	    "  - ou avec fsrelay, qui vérifie aussi la signature du relais :\n"
+	    "      fsrelay open %s.age --identity VOTRE_CLE.key --relay-key %s\n\n"
+	    "Le fichier obtenu (.eml) s'ouvre dans votre messagerie : il contient la\n"
+	    "description de la situation, les pièces jointes et un manifeste signé.\n\n",
+	    c->ref, c->ref, c->ref, c->ref, p->sign_b64);
+	buf_printf(&b, "Le dossier est signé par le relais France Services.  Empreinte de la\n"
+	    "clé de signature, à comparer avec celle qui vous a été communiquée :\n"
+	    "    %s\n\n", p->sign_fp);
+	buf_printf(&b, "Pour répondre, répondez simplement à ce message : votre réponse sera\n"
+	    "rattachée au dossier %s.  Ce message ne contient aucune donnée\n"
+	    "personnelle en clair ; merci de ne pas en ajouter dans l'objet.\n\n", c->ref);
+	if (s)
+		buf_printf(&b, "Contact de la structure : %s%s%s%s%s\n", s->name,
+		    s->phone[0] ? ", " : "", s->phone, s->email[0] ? ", " : "", s->email);
+	buf_puts(&b, "\n-- \nRelais sécurisé fsrelay\n");
+	text = xstrdup(b.p);
+	buf_free(&b);
+	return text;
+}
+
+/* The values the clear parts must never contain (design §6). */
+static size_t
+needles_of(const struct material *m, const char **needles, size_t max, char dates[][16])
+{
+	size_t n = 0;
+	int y, mo, d;
+
+	needles[n++] = m->person.nom;
+	needles[n++] = m->person.prenom;
+	needles[n++] = m->person.id_partenaire;
+	if (m->person.ne_le[0] && sscanf(m->person.ne_le, "%d-%d-%d", &y, &mo, &d) == 3) {
+		needles[n++] = m->person.ne_le;
+		snprintf(dates[0], 16, "%02d/%02d/%04d", d, mo, y);
+		snprintf(dates[1], 16, "%02d.%02d.%04d", d, mo, y);
+		snprintf(dates[2], 16, "%02d%02d%04d", d, mo, y);
+		needles[n++] = dates[0];
+		needles[n++] = dates[1];
+		needles[n++] = dates[2];
+	}
+	(void)max;
+	return n;
+}
+
+/* Lines of the description long enough not to occur by chance. */
+static int
+scan_description(const char *clear, size_t len, const struct buf *descr)
+{
+	const char *p = descr->p, *end = descr->p + descr->len;
+	int hit = 0;
+
+	while (p < end && !hit) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n >= 16 && n < 1024) {
+			char *line = xstrndup(p, n);
+			const char *needle[1] = { line };
+
+			hit = outmail_scan_clear(clear, len, needle, 1, NULL) != 0;
+			fs_wipe(line, n);
+			free(line);
+		}
+		p += n + 1;
+	}
+	return hit;
+}
+
+/* Fail closed: 1 (blocked) when a sealed value shows in clear or the scan
+ * itself fails. */
+static int
+leaks(const struct outmail *om, const struct material *m)
+{
+	const char *needles[8];
+	char dates[3][16];
+	struct buf clear;
+	size_t n = needles_of(m, needles, FS_ARRAY_LEN(needles), dates);
+	int r;
+
+	buf_init(&clear, 1024 * 1024);
+	if (outmail_clear_parts(&clear, om) < 0)
+		r = 1;
+	else
+		r = outmail_scan_clear(clear.p, clear.len, needles, n, NULL) != 0 ||
+		    scan_description(clear.p, clear.len, &m->description);
+	buf_free(&clear);
+	return r;
+}
+
+/* ---- one delivery --------------------------------------------------- */
+
+static int
+build_mail(struct pass *p, const struct case_row *c, const struct delivery_row *d,
+    const struct material *m, const char *msgid, struct buf *mail, int *blocked, char *err)
+{
+	struct envelope_in ein;
+	struct outmail om;
+	struct buf age;
+	uint8_t pk[AGE_X25519_KEY_BYTES];
+	char *subject = subject_of(p, c), *note = cover_note(p, c, subject);
+	char *reply_to = NULL, *attname = xasprintf("%s.age", c->ref);
+	const char *why = NULL;
+	int r = -1;
+
+	buf_init(&age, PAYLOAD_MAX);
+	*blocked = 0;
+	if (age_recipient_parse(d->key_recipient, pk, &why) < 0) {
+		snprintf(err, ERRLEN, "clé épinglée invalide : %s", why ? why : "?");
+		goto out;
+	}
+	memset(&ein, 0, sizeof(ein));
+	ein.ref = c->ref;
+	ein.from = p->in->cfg.relay_address;
+	ein.to = d->recipient;
+	ein.subject = subject;
+	ein.message_id = msgid;
+	ein.time = p->in->now;
+	ein.recipient_pk = pk;
+	ein.description = m->description.p;
+	ein.description_len = m->description.len;
+	ein.docs = m->docs;
+	ein.n_docs = m->n_docs;
+	if (envelope_seal(&age, &ein, p->in->signing_sk, err, ERRLEN) < 0)
+		goto out;
+	reply_to = xasprintf("%.*s+%s@%s", (int)(p->domain - 1 - p->in->cfg.relay_address),
+	    p->in->cfg.relay_address, c->reply_token, p->domain);
+	memset(&om, 0, sizeof(om));
+	om.from = p->in->cfg.relay_address;
+	om.to = d->recipient;
+	om.reply_to = reply_to;
+	om.subject = subject;
+	om.message_id = msgid;
+	om.date = (time_t)p->in->now;
+	om.body_text = note;
+	om.attachment_name = attname;
+	om.attachment = (const uint8_t *)age.p;
+	om.attachment_len = age.len;
+	om.attachment_type = "application/octet-stream";
+	if (leaks(&om, m)) {
+		*blocked = 1;
+		snprintf(err, ERRLEN, "envoi bloqué : une donnée personnelle du dossier"
+		    " apparaîtrait en clair");
+		goto out;
+	}
+	r = outmail_build(mail, &om, err, ERRLEN);
+out:
+	buf_free(&age);
+	free(subject);
+	free(note);
+	free(reply_to);
+	free(attname);
+	return r;
+}
+
+static int
+record_event(struct instance *in, const char *action, const char *ref, const char *outcome)
+{
+	return store_event(in->st, in->now, "relay", action, ref, outcome);
+}
+
+/* After a delivery reached its final state: settle the rung if it is done. */
+static int settle_rung(struct pass *p, const struct case_row *c);
+
+static int
+finish_delivery(struct pass *p, const struct case_row *c, struct delivery_row *d,
+    enum smtp_status st, const char *smtp_err)
+{
+	struct instance *in = p->in;
+	int final = 1;
+
+	d->attempts++;
+	fs_strlcpy(d->last_error, smtp_err, sizeof(d->last_error));
+	if (st == SMTP_SENT) {
+		fs_strlcpy(d->state, "sent", sizeof(d->state));
+		d->sent_at = in->now;
+		d->last_error[0] = '\0';
+		p->stats->sent++;
+	} else if (st == SMTP_TEMPFAIL && d->attempts < OUTBOX_MAX_ATTEMPTS) {
+		d->next_attempt_at = in->now + outbox_backoff(d->attempts);
+		final = 0;
+		p->stats->retried++;
+	} else {
+		fs_strlcpy(d->state, "failed", sizeof(d->state));
+		p->stats->failed++;
+	}
+	if (store_begin(in->st) < 0)
+		return -1;
+	if (store_delivery_update(in->st, d) < 0 ||
+	    store_case_set_error(in->st, c->id, st == SMTP_SENT ? "" : smtp_err) < 0 ||
+	    record_event(in, st == SMTP_SENT ? "delivery.sent" : final ? "delivery.failed" :
+	    "delivery.deferred", c->ref, st == SMTP_SENT ? "250" : "error") < 0 ||
+	    (final && settle_rung(p, c) < 0) || store_commit(in->st) < 0) {
+		store_rollback(in->st);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+log_delivery(const struct case_row *c, const struct delivery_row *d, const char *what,
+    const char *why)
+{
+	/* No address, no name: the reference and the rung are enough. */
+	fprintf(stderr, "fsrelay serve : envoi %lld (%s, échelon %d) : %s%s%s\n",
+	    (long long)d->id, c->ref, d->rung, what, why && *why ? " : " : "", why ? why : "");
+}
+
+static int
+deliver(struct pass *p, struct delivery_row *d)
+{
+	struct instance *in = p->in;
+	struct case_row c;
+	struct material m;
+	struct buf mail;
+	char err[ERRLEN], msgid[TOKEN_MSGID_MAX];
+	uint8_t *dek = NULL;
+	enum smtp_status st;
+	int blocked = 0, r;
+
+	err[0] = '\0';
+	memset(&m, 0, sizeof(m));
+	buf_init(&mail, PAYLOAD_MAX + 1024 * 1024);
+	if ((r = store_case_get_by_id(in->st, d->case_id, &c)) != 0)
+		return -1;
+	if (token_message_id(msgid, sizeof(msgid), in->hmac_key, c.ref, d->id, p->domain) < 0)
+		return -1;
+	if ((dek = sealed_case_key(in, c.id, err, sizeof(err))) == NULL ||
+	    material_load(in, dek, &c, d->message_id, &m, err) < 0 ||
+	    build_mail(p, &c, d, &m, msgid, &mail, &blocked, err) < 0) {
+		/* Nothing can be sent: a permanent failure of this delivery. */
+		st = SMTP_PERMFAIL;
+		if (blocked)
+			p->stats->blocked++;
+	} else
+		st = smtp_send(&p->smtp, in->cfg.relay_address, d->recipient, mail.p, mail.len,
+		    err, sizeof(err));
+	material_free_types(&m);
+	material_free(&m);
+	vault_key_free(dek);
+	buf_free(&mail);
+	if (st == SMTP_SENT)
+		fs_strlcpy(d->smtp_message_id, msgid, sizeof(d->smtp_message_id));
+	log_delivery(&c, d, st == SMTP_SENT ? "remis au serveur (250)" :
+	    st == SMTP_TEMPFAIL ? "échec temporaire, nouvel essai prévu" : "échec définitif", err);
+	return finish_delivery(p, &c, d, st, err);
+}
+
+/* ---- rungs ---------------------------------------------------------- */
+
+static int64_t
+referent_deadline(struct instance *in, const char *partner, int64_t from)
+{
+	const struct partner_conf *pc = config_partner(&in->cfg, partner);
+	long days = pc && pc->deadline_days ? pc->deadline_days : in->cfg.deadline_days;
+	struct calendar cal;
+	int64_t due = 0;
+
+	cal_init(&cal);
+	if (cal_add_working_days(&cal, from, (int)days, &due) < 0)
+		return 0;
+	return due;
+}
+
+static int
+notify_agent(struct instance *in, const struct case_row *c, const char *kind,
+    const char *subject, const char *body)
+{
+	struct agent a;
+	char once[128];
+
+	if (store_agent_get(in->st, c->agent, &a) != 0)
+		return 0;	/* agent removed: the failure stays visible in `cases` */
+	snprintf(once, sizeof(once), "%s:%s:%d", kind, c->ref, c->rung);
+	return outbox_notice(in, kind, a.email, c->ref, subject, body, once);
+}
+
+static int
+case_failed(struct instance *in, const struct case_row *c)
+{
+	char *subject = xasprintf("[%s] Échec d'envoi du dossier", c->ref);
+	char *body = xasprintf("Bonjour,\n\nLe dossier %s n'a pu être remis à aucun"
+	    " référent : tous les envois ont échoué définitivement.\n\nConsultez-le avec"
+	    " « fsrelay show %s » : la dernière erreur y figure.  Le dossier n'a pas été"
+	    " transmis ; il faut le reprendre avec le partenaire.\n\n-- \nRelais sécurisé"
+	    " fsrelay\n", c->ref, c->ref);
+	int r = store_case_set_state(in->st, c->id, "failed", in->now) == 0 &&
+	    record_event(in, "case.failed", c->ref, "all deliveries failed") == 0 &&
+	    notify_agent(in, c, "delivery-failed", subject, body) == 0 ? 0 : -1;
+
+	free(subject);
+	free(body);
+	return r;
+}
+
+static int
+settle_rung(struct pass *p, const struct case_row *c)
+{
+	struct instance *in = p->in;
+	struct delivery_row *d = NULL;
+	size_t n = 0, i, pending = 0, sent = 0;
+	int64_t last = 0, msg_id = 0;
+	int r = -1, queued;
+
+	if (store_delivery_list(in->st, c->id, &d, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (d[i].rung != c->rung)
+			continue;
+		msg_id = d[i].message_id;
+		if (strcmp(d[i].state, "pending") == 0)
+			pending++;
+		else if (strcmp(d[i].state, "sent") == 0) {
+			sent++;
+			if (d[i].sent_at > last)
+				last = d[i].sent_at;
+		}
+	}
+	free(d);
+	if (pending)
+		return 0;
+	if (sent) {
+		/* The rung's clock starts at the last 250 of its deliveries. */
+		if (store_case_set_rung(in->st, c->id, c->rung,
+		    referent_deadline(in, c->partner, last), 0) < 0)
+			return -1;
+		if (strcmp(c->state, "queued") == 0 &&
+		    (store_case_set_state(in->st, c->id, "awaiting", in->now) < 0 ||
+		    record_event(in, "case.awaiting", c->ref, "delivered") < 0))
+			return -1;
+		return 0;
+	}
+	/* Every recipient of the rung failed for good: next rung. */
+	queued = outbox_queue_rung(in, c, c->rung + 1, msg_id);
+	if (queued < 0)
+		return -1;
+	if (queued == 0)
+		r = case_failed(in, c);
+	else
+		r = store_case_set_rung(in->st, c->id, c->rung + 1, 0, 0) == 0 &&
+		    record_event(in, "case.rerouted", c->ref, "previous rung failed") == 0 ? 0 : -1;
+	return r;
+}
+
+int
+outbox_queue_rung(struct instance *in, const struct case_row *c, int rung, int64_t message_id)
+{
+	struct directory dir;
+	struct dir_ladder ladder = { NULL, 0 };
+	char err[ERRLEN];
+	size_t i;
+	int queued = 0;
+
+	if (store_directory_load(in->st, &dir) < 0)
+		return -1;
+	if (directory_route(&dir, c->partner, c->topic, c->structure, &ladder, err,
+	    sizeof(err)) < 0 || (size_t)rung >= ladder.n)
+		goto out;
+	for (i = 0; i < ladder.rungs[rung].n; i++) {
+		const struct dir_entry *e = &dir.entries[ladder.rungs[rung].idx[i]];
+		struct pinned_key k;
+		struct delivery_row d;
+
+		memset(&d, 0, sizeof(d));
+		d.case_id = c->id;
+		d.message_id = message_id;
+		d.rung = rung;
+		fs_strlcpy(d.recipient, e->email, sizeof(d.recipient));
+		fs_strlcpy(d.recipient_lc, e->email_lc, sizeof(d.recipient_lc));
+		memcpy(d.blind_index, c->blind_index, sizeof(d.blind_index));
+		d.next_attempt_at = in->now;
+		if (store_key_get(in->st, e->email_lc, &k) == 0 && k.compromised_at == 0) {
+			fs_strlcpy(d.key_recipient, k.recipient, sizeof(d.key_recipient));
+			fs_strlcpy(d.key_fingerprint, k.fingerprint, sizeof(d.key_fingerprint));
+			fs_strlcpy(d.state, "pending", sizeof(d.state));
+			queued++;
+		} else
+			fs_strlcpy(d.state, "failed", sizeof(d.state));
+		if (store_delivery_insert(in->st, &d) < 0) {
+			queued = -1;
+			break;
+		}
+		if (strcmp(d.state, "failed") == 0) {
+			fs_strlcpy(d.last_error, "aucune clé utilisable épinglée", sizeof(d.last_error));
+			if (store_delivery_update(in->st, &d) < 0) {
+				queued = -1;
+				break;
+			}
+		}
+	}
+out:
+	dir_ladder_free(&ladder);
+	directory_free(&dir);
+	return queued;
+}
+
+/* ---- notices -------------------------------------------------------- */
+
+int
+outbox_notice(struct instance *in, const char *kind, const char *to, const char *case_ref,
+    const char *subject, const char *body, const char *once_key)
+{
+	struct notice_row n;
+
+	memset(&n, 0, sizeof(n));
+	fs_strlcpy(n.kind, kind, sizeof(n.kind));
+	fs_strlcpy(n.recipient, to, sizeof(n.recipient));
+	fs_strlcpy(n.case_ref, case_ref ? case_ref : "", sizeof(n.case_ref));
+	fs_strlcpy(n.subject, subject, sizeof(n.subject));
+	fs_strlcpy(n.body, body, sizeof(n.body));
+	fs_strlcpy(n.once_key, once_key ? once_key : "", sizeof(n.once_key));
+	n.next_attempt_at = in->now;
+	n.created_at = in->now;
+	return store_notice_insert(in->st, &n);
+}
+
+static int
+send_notice(struct pass *p, struct notice_row *n)
+{
+	struct instance *in = p->in;
+	struct outmail om;
+	struct buf mail;
+	char err[ERRLEN], msgid[TOKEN_MSGID_MAX];
+	uint8_t rnd[12];
+	enum smtp_status st = SMTP_PERMFAIL;
+
+	buf_init(&mail, 1024 * 1024);
+	randombytes_buf(rnd, sizeof(rnd));
+	fs_hex(msgid, rnd, sizeof(rnd));
+	fs_strlcat(msgid, "@", sizeof(msgid));
+	fs_strlcat(msgid, p->domain, sizeof(msgid));
+	memset(&om, 0, sizeof(om));
+	om.from = in->cfg.relay_address;
+	om.to = n->recipient;
+	om.subject = n->subject;
+	om.message_id = msgid;
+	om.date = (time_t)in->now;
+	om.body_text = n->body;
+	if (outmail_build(&mail, &om, err, sizeof(err)) == 0)
+		st = smtp_send(&p->smtp, in->cfg.relay_address, n->recipient, mail.p, mail.len,
+		    err, sizeof(err));
+	buf_free(&mail);
+	n->attempts++;
+	if (st == SMTP_SENT) {
+		fs_strlcpy(n->state, "sent", sizeof(n->state));
+		n->sent_at = in->now;
+		p->stats->notices_sent++;
+	} else if (st == SMTP_TEMPFAIL && n->attempts < OUTBOX_MAX_ATTEMPTS) {
+		n->next_attempt_at = in->now + outbox_backoff(n->attempts);
+		p->stats->notices_retried++;
+	} else
+		fs_strlcpy(n->state, "failed", sizeof(n->state));
+	fs_strlcpy(n->last_error, st == SMTP_SENT ? "" : err, sizeof(n->last_error));
+	fprintf(stderr, "fsrelay serve : avis %lld (%s%s%s) : %s%s%s\n", (long long)n->id,
+	    n->kind, n->case_ref[0] ? ", " : "", n->case_ref,
+	    st == SMTP_SENT ? "envoyé" : "non envoyé", st == SMTP_SENT ? "" : " : ",
+	    st == SMTP_SENT ? "" : err);
+	return store_notice_update(in->st, n);
+}
+
+/* A case still queued long after escalation: tell its agent, once. */
+static int
+queued_alerts(struct pass *p)
+{
+	struct instance *in = p->in;
+	struct case_row *list = NULL;
+	size_t n = 0, i;
+	int64_t limit = in->cfg.queued_alert_minutes * 60;
+	int r = 0;
+
+	if (store_case_list(in->st, NULL, &list, &n) < 0)
+		return -1;
+	for (i = 0; i < n && r == 0; i++) {
+		char *subject, *body;
+
+		if (strcmp(list[i].state, "queued") != 0 || in->now - list[i].created_at < limit)
+			continue;
+		subject = xasprintf("[%s] Dossier toujours en attente d'envoi", list[i].ref);
+		body = xasprintf("Bonjour,\n\nLe dossier %s n'a pas encore pu être remis au"
+		    " serveur de messagerie (saisi il y a plus de %ld minutes).  Le relais"
+		    " réessaie automatiquement ; la dernière erreur est visible avec"
+		    " « fsrelay show %s ».\n\n-- \nRelais sécurisé fsrelay\n", list[i].ref,
+		    in->cfg.queued_alert_minutes, list[i].ref);
+		r = notify_agent(in, &list[i], "queued-too-long", subject, body);
+		free(subject);
+		free(body);
+	}
+	free(list);
+	return r;
+}
+
+/* ---- a pass --------------------------------------------------------- */
+
+static int
+pass_open(struct pass *p, struct instance *in, struct outbox_stats *stats, char *err)
+{
+	uint8_t pk[32];
+
+	memset(p, 0, sizeof(*p));
+	p->in = in;
+	p->stats = stats;
+	p->domain = strchr(in->cfg.relay_address, '@') + 1;
+	if (store_directory_load(in->st, &p->dir) < 0) {
+		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", store_errmsg(in->st));
+		return -1;
+	}
+	if (in->cfg.smtp_url == NULL || in->cfg.ca_file == NULL) {
+		snprintf(err, ERRLEN, "smtp_url et ca_file sont nécessaires pour envoyer");
+		return -1;
+	}
+	if (in->cfg.smtp_password_file) {
+		p->password = keystore_read(in->cfg.smtp_password_file, 1024, &p->password_len,
+		    err, ERRLEN);
+		if (p->password == NULL)
+			return -1;
+		p->password[strcspn(p->password, "\r\n")] = '\0';
+	}
+	p->smtp.url = in->cfg.smtp_url;
+	p->smtp.user = in->cfg.smtp_user;
+	p->smtp.password = p->password;
+	p->smtp.ca_file = in->cfg.ca_file;
+	p->smtp.starttls = in->cfg.smtp_starttls;
+	p->smtp.timeout_s = 60;
+	if (smtp_conf_check(&p->smtp, err, ERRLEN) < 0)
+		return -1;
+	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
+		return -1;
+	key_fingerprint(p->sign_fp, pk, sizeof(pk));
+	sodium_bin2base64(p->sign_b64, sizeof(p->sign_b64), pk, sizeof(pk),
+	    sodium_base64_VARIANT_ORIGINAL);
+	return 0;
+}
+
+static void
+pass_close(struct pass *p)
+{
+	directory_free(&p->dir);
+	if (p->password)
+		keystore_free(p->password, p->password_len);
+}
+
+int
+outbox_run(struct instance *in, struct outbox_stats *stats, char *err, size_t errlen)
+{
+	struct delivery_row *d = NULL;
+	struct notice_row *n = NULL;
+	struct pass p;
+	size_t nd = 0, nn = 0, i;
+	char detail[ERRLEN];
+	int r = -1;
+
+	memset(stats, 0, sizeof(*stats));
+	if (pass_open(&p, in, stats, detail) < 0) {
+		snprintf(err, errlen, "%s", detail);
+		pass_close(&p);
+		return -1;
+	}
+	if (store_delivery_due(in->st, in->now, OUTBOX_BATCH, &d, &nd) < 0)
+		goto store_fail;
+	for (i = 0; i < nd; i++)
+		if (deliver(&p, &d[i]) < 0)
+			goto store_fail;
+	if (queued_alerts(&p) < 0 ||
+	    store_notice_due(in->st, in->now, OUTBOX_BATCH, &n, &nn) < 0)
+		goto store_fail;
+	for (i = 0; i < nn; i++)
+		if (send_notice(&p, &n[i]) < 0)
+			goto store_fail;
+	r = 0;
+	goto out;
+store_fail:
+	snprintf(err, errlen, "base : %s", store_errmsg(in->st));
+out:
+	free(d);
+	free(n);
+	pass_close(&p);
+	return r;
+}

@@ -1,0 +1,60 @@
+/*
+ * outbox - one pass of the relay's sending: every delivery due at "now" is
+ * sealed for its recipient (relay/envelope), wrapped in a French cover note
+ * (relay/outmail), scanned for the case's own personal data in every clear
+ * part (fail closed), and submitted over verified TLS (adapters/smtp), one
+ * SMTP transaction per recipient.  Then the staff notices due.
+ *
+ * A delivery is marked sent only after the server's 250 to DATA; a crash
+ * before that re-sends it once, with the same Message-ID.
+ *
+ * Temporary failures are retried on this schedule, counted on the relay's
+ * clock: 1, 5, 15, 30 minutes, 1, 2, 4 hours, then every 4 hours, for at
+ * most OUTBOX_GIVE_UP seconds after the first attempt, after which the
+ * delivery fails for good.  When no recipient of a rung remains pending:
+ * one delivered → the case awaits its answer, due in working days from the
+ * last delivery; all failed → the next rung gets the case, or, on the last
+ * rung, the case is `failed` and its agent told (reference only).
+ */
+#ifndef FSRELAY_OUTBOX_H
+#define FSRELAY_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct instance;
+
+#define OUTBOX_MAX_ATTEMPTS	36
+#define OUTBOX_BATCH		1000
+
+struct outbox_stats {
+	size_t	sent, retried, failed, blocked, notices_sent, notices_retried;
+};
+
+/* The delay before attempt number `attempts` + 1 (attempts >= 1). */
+int64_t	 outbox_backoff(int attempts);
+
+/*
+ * Attempt every delivery and notice due at in->now.  Failures of a mail are
+ * recorded on it; -1 only when the store or configuration fails (French
+ * reason in err).
+ */
+int	 outbox_run(struct instance *in, struct outbox_stats *stats, char *err,
+	    size_t errlen);
+
+/*
+ * Queue the deliveries of a rung of the case's ladder (recipients with a
+ * usable pinned key; the others are recorded as failed).  Used by escalate
+ * for rung 0, and when a rung fails or expires.  Within a transaction.
+ * Returns the number of deliveries queued, -1 on a store failure.
+ */
+struct case_row;
+int	 outbox_queue_rung(struct instance *in, const struct case_row *c, int rung,
+	    int64_t message_id);
+
+/* Queue a staff notice (idempotent with a non-empty once_key). */
+int	 outbox_notice(struct instance *in, const char *kind, const char *to,
+	    const char *case_ref, const char *subject, const char *body,
+	    const char *once_key);
+
+#endif

@@ -1,0 +1,138 @@
+/* test_case - references, states, field checks, mandate validity, person
+ * serialisation, and the keyed tokens. */
+#include "relay/case.h"
+#include "relay/token.h"
+#include "relay/util.h"
+#include "tests/unit/t.h"
+
+#include <sodium.h>
+
+static void
+test_refs(void)
+{
+	char ref[CASE_REF_LEN + 1];
+	enum case_state s;
+
+	CHECK_INT(case_ref_format(ref, "92032", 2026, 123), 0);
+	CHECK_STR(ref, "FS-92032-2026-000123");
+	CHECK(case_ref_valid(ref));
+	CHECK_INT(case_ref_format(ref, "9203", 2026, 1), -1);
+	CHECK_INT(case_ref_format(ref, "92032", 2026, 0), -1);
+	CHECK_INT(case_ref_format(ref, "92032", 2026, 1000000), -1);
+	CHECK(case_ref_valid("FS-2A004-2026-000001"));
+	CHECK(!case_ref_valid("FS-92032-2026-00012"));
+	CHECK(!case_ref_valid("FS-92032-2026-00012x"));
+	CHECK(!case_ref_valid("XX-92032-2026-000123"));
+	CHECK(!case_ref_valid("FS-92032-2026-000123 "));
+	CHECK_STR(case_state_name(CASE_WAITING_USER), "waiting_user");
+	CHECK_INT(case_state_parse("shredded", &s), 0);
+	CHECK_INT(s, CASE_SHREDDED);
+	CHECK_INT(case_state_parse("deleted", &s), -1);
+}
+
+static void
+test_fields(void)
+{
+	const char *why = NULL;
+	char big[202];
+
+	CHECK_INT(case_field_check("Zoé N'Diaye-Durand", 200, 1, &why), 0);
+	CHECK_INT(case_field_check("a\nb", 200, 1, &why), -1);
+	CHECK_STR(why, "retour à la ligne interdit");
+	CHECK_INT(case_field_check("a\rb", 200, 1, &why), -1);
+	CHECK_INT(case_field_check("a\tb", 200, 1, &why), -1);
+	CHECK_STR(why, "caractère de contrôle interdit");
+	CHECK_INT(case_field_check("a\x7f", 200, 1, &why), -1);
+	CHECK_INT(case_field_check("\xc3\x28", 200, 1, &why), -1);
+	CHECK_STR(why, "texte non UTF-8");
+	CHECK_INT(case_field_check("\xed\xa0\x80", 200, 1, &why), -1);	/* surrogate */
+	CHECK_INT(case_field_check("\xc0\xaf", 200, 1, &why), -1);	/* overlong */
+	CHECK_INT(case_field_check("", 200, 1, &why), -1);
+	CHECK_INT(case_field_check("", 200, 0, &why), 0);
+	memset(big, 'x', 201);
+	big[201] = '\0';
+	CHECK_INT(case_field_check(big, 200, 1, &why), -1);
+	big[200] = '\0';
+	CHECK_INT(case_field_check(big, 200, 1, &why), 0);
+	CHECK_INT(case_text_check("ligne 1\nligne 2\r\n\ttab", 21, 100, &why), 0);
+	CHECK_INT(case_text_check("a\rb", 3, 100, &why), -1);
+	CHECK_INT(case_text_check("a\0b", 3, 100, &why), -1);
+	CHECK_INT(case_text_check("abc", 3, 2, &why), -1);
+}
+
+static void
+test_mandate(void)
+{
+	CHECK_INT(case_mandate_check(2026, 3, 1, 2026, 3, 1), 0);
+	CHECK_INT(case_mandate_check(2026, 3, 1, 2026, 2, 28), -1);
+	CHECK_INT(case_mandate_check(2025, 3, 1, 2026, 2, 28), 0);
+	CHECK_INT(case_mandate_check(2025, 3, 1, 2026, 3, 1), -2);
+	CHECK_INT(case_mandate_check(2024, 2, 29, 2025, 2, 28), 0);
+	CHECK_INT(case_mandate_check(2024, 2, 29, 2025, 3, 1), -2);
+}
+
+static void
+test_person(void)
+{
+	struct person p, q;
+	struct buf b;
+
+	memset(&p, 0, sizeof(p));
+	fs_strlcpy(p.nom, "N'Diaye=Durand", sizeof(p.nom));
+	fs_strlcpy(p.prenom, "Zoé", sizeof(p.prenom));
+	fs_strlcpy(p.ne_le, "1980-02-03", sizeof(p.ne_le));
+	fs_strlcpy(p.mandat_signe_le, "2026-01-02", sizeof(p.mandat_signe_le));
+	buf_init(&b, 4096);
+	CHECK_INT(person_encode(&b, &p), 0);
+	CHECK_INT(person_decode(&q, b.p, b.len), 0);
+	CHECK_STR(q.nom, "N'Diaye=Durand");
+	CHECK_STR(q.prenom, "Zoé");
+	CHECK_STR(q.ne_le, "1980-02-03");
+	CHECK_STR(q.id_partenaire, "");
+	CHECK_INT(person_decode(&q, "inconnu=1\n", 10), -1);
+	CHECK_INT(person_decode(&q, "nom=sans fin", 12), -1);
+	buf_free(&b);
+}
+
+static void
+test_tokens(void)
+{
+	uint8_t key[32], other[32];
+	char t1[TOKEN_REPLY_LEN + 1], t2[TOKEN_REPLY_LEN + 1], id[TOKEN_MSGID_MAX];
+	char ref[32];
+	int64_t d = 0;
+
+	memset(key, 7, sizeof(key));
+	memset(other, 8, sizeof(other));
+	token_reply(t1, key, "FS-92032-2026-000001");
+	token_reply(t2, key, "FS-92032-2026-000002");
+	CHECK_INT(strlen(t1), TOKEN_REPLY_LEN);
+	CHECK(strcmp(t1, t2) != 0);
+	token_reply(t2, other, "FS-92032-2026-000001");
+	CHECK(strcmp(t1, t2) != 0);
+	CHECK_INT(token_message_id(id, sizeof(id), key, "FS-92032-2026-000001", 42,
+	    "relay.fsrelay.test"), 0);
+	CHECK(strncmp(id, "FS-92032-2026-000001.42.", 24) == 0);
+	CHECK_INT(token_message_id_check(id, key, ref, sizeof(ref), &d), 0);
+	CHECK_STR(ref, "FS-92032-2026-000001");
+	CHECK_INT(d, 42);
+	CHECK_INT(token_message_id_check(id, other, ref, sizeof(ref), &d), -1);
+	id[30] = id[30] == 'a' ? 'b' : 'a';
+	CHECK_INT(token_message_id_check(id, key, ref, sizeof(ref), &d), -1);
+	CHECK_INT(token_message_id_check("FS-92032-2026-000001.42.0000@x", key, ref,
+	    sizeof(ref), &d), -1);
+	CHECK_INT(token_message_id_check("garbage", key, ref, sizeof(ref), &d), -1);
+}
+
+int
+main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_refs();
+	test_fields();
+	test_mandate();
+	test_person();
+	test_tokens();
+	return t_done();
+}

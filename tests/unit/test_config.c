@@ -1,0 +1,93 @@
+/* test_config - the configuration parser: keys, types, bounds, errors. */
+#include "relay/config.h"
+#include "relay/util.h"
+#include "tests/unit/t.h"
+
+#include <stdlib.h>
+
+static int
+parse(const char *text, struct config *cfg, char *err)
+{
+	int r = config_parse(cfg, text, "/etc/fsrelay", err, 512);
+
+	return r;
+}
+
+static void
+expect_error(const char *text, const char *needle)
+{
+	struct config cfg;
+	char err[512] = "";
+
+	CHECK_INT(parse(text, &cfg, err), -1);
+	if (!CHECK(strstr(err, needle) != NULL))
+		fprintf(stderr, "    error was: %s (wanted %s)\n", err, needle);
+	config_free(&cfg);
+}
+
+int
+main(void)
+{
+	struct config cfg;
+	char err[512];
+	struct buf example;
+
+	CHECK_INT(parse("data_dir = data\nrelay_address = Relais@Example.FR\n"
+	    "smtp_url = smtps://mx.example.fr:465\ntest_clock = yes\n"
+	    "[partner cpam]\ndomains = assurance-maladie.fr, Ameli.FR\ndeadline_days = 5\n",
+	    &cfg, err), 0);
+	CHECK_STR(cfg.data_dir, "/etc/fsrelay/data");
+	CHECK_STR(cfg.relay_address, "relais@example.fr");
+	CHECK_INT(cfg.test_clock, 1);
+	CHECK_INT(cfg.notification_hours, 72);
+	CHECK_INT(cfg.deadline_days, 3);
+	CHECK(config_partner(&cfg, "cpam") != NULL);
+	CHECK_INT(config_partner(&cfg, "cpam")->n_domains, 2);
+	CHECK_STR(config_partner(&cfg, "cpam")->domains[1], "ameli.fr");
+	CHECK_INT(config_partner(&cfg, "cpam")->deadline_days, 5);
+	CHECK(config_partner(&cfg, "caf") == NULL);
+	config_free(&cfg);
+
+	expect_error("data_dir = d\nrelay_address = a@b.fr\nsmpt_url = x\n", "clé inconnue « smpt_url »");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\nfoo = 1\n",
+	    "clé inconnue « foo » dans [partner caf]");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\n[serveur]\nx = 1\n", "section inconnue");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\ntest_clock = peut-être\n", "yes ou no");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\nnotification_hours = 0\n", "hors limites");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\nnotification_hours = 72h\n", "hors limites");
+	expect_error("data_dir = d\nrelay_address = pas-une-adresse\n", "adresse invalide");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\nsmtp_url = smtps://h:1/chemin\n", "URL invalide");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\nsmtp_url = smtp://h:25\n", "smtps://");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\nsmtp_url = smtps://h:465\nsmtp_starttls = yes\n",
+	    "smtp_starttls");
+	expect_error("relay_address = a@b.fr\n", "data_dir");
+	expect_error("data_dir = d\n", "relay_address");
+	expect_error("data_dir = d\ndata_dir = e\nrelay_address = a@b.fr\n", "deux fois");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner c@f]\ndomains = x.fr\n",
+	    "identifiant invalide");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\ndomains = pas_un_domaine\n",
+	    "domaine invalide");
+	{
+		char *long_line = xmalloc(300);
+
+		memset(long_line, 'a', 299);
+		long_line[0] = 'x';
+		long_line[1] = '=';
+		long_line[299] = '\0';
+		expect_error(long_line, "trop longue");
+		free(long_line);
+	}
+
+	/* The shipped example must parse. */
+	buf_init(&example, 65536);
+	CHECK_INT(buf_read_file(&example, "config/fsrelay.conf.example"), 0);
+	CHECK_INT(config_parse(&cfg, example.p ? example.p : "", "/etc/fsrelay", err,
+	    sizeof(err)), 0);
+	config_free(&cfg);
+	buf_free(&example);
+
+	CHECK_INT(config_load(&cfg, "/nonexistent/fsrelay.conf", err, sizeof(err)), -1);
+	CHECK(strstr(err, "lecture impossible") != NULL);
+	config_free(&cfg);
+	return t_done();
+}

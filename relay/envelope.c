@@ -112,9 +112,10 @@ envelope_fingerprint(char out[72], const uint8_t pk[32])
 static void
 sha256_hex(char out[SHA_HEX], const uint8_t *d, size_t n)
 {
+	static const uint8_t empty[1];
 	uint8_t h[crypto_hash_sha256_BYTES];
 
-	crypto_hash_sha256(h, d, n);
+	crypto_hash_sha256(h, d != NULL ? d : empty, n);
 	fs_hex(out, h, sizeof(h));
 }
 
@@ -456,8 +457,7 @@ seal_check(const struct envelope_in *in, char *err, size_t errlen)
 		seterr(err, errlen, "objet invalide");
 		return -1;
 	}
-	if (in->message_id == NULL || !header_msgid_ok(in->message_id) ||
-	    strlen(in->message_id) >= sizeof(((struct manifest *)0)->msgid)) {
+	if (in->message_id == NULL || !header_msgid_ok(in->message_id)) {
 		seterr(err, errlen, "Message-ID invalide");
 		return -1;
 	}
@@ -475,18 +475,18 @@ seal_check(const struct envelope_in *in, char *err, size_t errlen)
 		seterr(err, errlen, "trop de pièces (au plus %d)", ENVELOPE_MAX_DOCS);
 		return -1;
 	}
-	for (i = 0; i < in->n_docs; i++) {
-		if (seal_check_doc(in, i, err, errlen) < 0)
-			return -1;
-		total += in->docs[i].len;
-		if (total > ENVELOPE_MAX_EML / 4 * 3 - MANIFEST_MAX) {
-			seterr(err, errlen, "dossier trop volumineux");
+	for (i = 0; i <= in->n_docs; i++) {
+		if (total > ENVELOPE_MAX_CONTENT) {
+			seterr(err, errlen, "dossier trop volumineux (au plus %d Mio)",
+			    ENVELOPE_MAX_CONTENT / (1024 * 1024));
 			return -1;
 		}
-	}
-	if (total > ENVELOPE_MAX_EML / 4 * 3 - MANIFEST_MAX) {
-		seterr(err, errlen, "dossier trop volumineux");
-		return -1;
+		if (i == in->n_docs)
+			break;
+		if (seal_check_doc(in, i, err, errlen) < 0)
+			return -1;
+		total = in->docs[i].len > ENVELOPE_MAX_CONTENT - total ?
+		    (size_t)ENVELOPE_MAX_CONTENT + 1 : total + in->docs[i].len;
 	}
 	return 0;
 }
@@ -945,20 +945,29 @@ decode_description(const struct raw_part *rp, struct envelope_part *d, char *err
 }
 
 static int
+b64_char(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+}
+
+static int
 decode_manifest_parts(const struct raw_part *mp, const struct raw_part *sp,
     struct envelope_opened *out, char *err, size_t errlen)
 {
 	uint8_t *d;
 	size_t n, i;
+	int r;
 
 	if (!line_is(mp->ct, mp->ctlen, CT_JSON) || !line_is(mp->cte, mp->ctelen, CTE_B64) ||
 	    !line_is(mp->cd, mp->cdlen, CD_JSON) || b64_body(mp->body, mp->bodylen, &d, &n) < 0) {
 		seterr(err, errlen, "avant-dernière partie : manifest.json attendu");
 		return -1;
 	}
-	i = buf_append(&out->manifest_json, d, n);
+	r = buf_append(&out->manifest_json, d, n);
+	fs_wipe(d, n);
 	free(d);
-	if (i != 0 || n == 0) {
+	if (r != 0 || n == 0) {
 		seterr(err, errlen, "manifest.json vide ou trop volumineux");
 		return -1;
 	}
@@ -969,8 +978,7 @@ decode_manifest_parts(const struct raw_part *mp, const struct raw_part *sp,
 		return -1;
 	}
 	for (i = 0; i < ENVELOPE_SIG_B64_LEN; i++)
-		if (!isalnum((unsigned char)sp->body[i]) && sp->body[i] != '+' &&
-		    sp->body[i] != '/' && sp->body[i] != '=') {
+		if (!b64_char(sp->body[i])) {
 			seterr(err, errlen, "manifest.sig : base64 invalide");
 			return -1;
 		}

@@ -21,6 +21,9 @@
 #include "relay/util.h"
 
 #define ENVELOPE_MAX_EML	(64 * 1024 * 1024)	/* decrypted .eml */
+/* Description plus attachments, raw bytes: base64 lines grow them by
+ * 78/57, and the manifest and headers need room. */
+#define ENVELOPE_MAX_CONTENT	(ENVELOPE_MAX_EML / 78 * 57 - 2 * 1024 * 1024)
 #define ENVELOPE_MAX_DOCS	64			/* attachments */
 #define ENVELOPE_NAME_MAX	255			/* bytes of a file name */
 #define ENVELOPE_MEDIA_MAX	127			/* bytes of a media type */

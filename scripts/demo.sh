@@ -1,0 +1,92 @@
+#!/bin/bash
+# demo.sh [--garder] - the main job on the embedded default: escalate one
+# case through real local mail servers, show it arrive encrypted, decrypt it.
+# Run by `make demo` (as root on Debian 12).  --garder keeps the stack running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOP=$PWD
+keep=0
+[ "${1:-}" = --garder ] && keep=1
+DIR=${FSRELAY_DEMO_DIR:-/tmp/fsrelay-demo}
+export FSRELAY_BIN=$TOP/build/fsrelay
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+[ "$(id -u)" = 0 ] || { echo "demo : à lancer en root (serveurs de messagerie de test)" >&2; exit 1; }
+if [ -e "$DIR" ]; then
+	tests/mailstack/stop "$DIR" >/dev/null 2>&1 || true
+	rm -rf "$DIR"
+fi
+cleanup() {
+	if [ $keep = 0 ]; then
+		tests/mailstack/stop "$DIR" >/dev/null 2>&1 || true
+	fi
+}
+trap cleanup EXIT
+
+say "1. Démarrage d'un Postfix et d'un Dovecot privés sur 127.0.0.2 (TLS, autorité de test)"
+tests/mailstack/start "$DIR"
+
+say "2. Création d'une instance fsrelay : clés, base chiffrée, annuaire de l'annexe 6, agents"
+tests/instance "$DIR"
+# shellcheck disable=SC1091
+. "$DIR/env"
+FS=$FSRELAY_BIN
+run "$FS" referents list --partner dgfip
+
+say "3. L'agent agent1 (Fontenay-aux-Roses) transmet le dossier bloqué d'une personne fictive à la DGFiP"
+cat > "$DIR/description.txt" <<'TXT'
+Mme Camille Exemple (personne fictive) a reçu un avis d'impôt sur le revenu 2026
+qui ne tient pas compte de la naissance de son deuxième enfant en mars.
+Elle a déclaré la naissance en ligne le 12 avril ; l'avis rectificatif n'est pas arrivé
+et la date de paiement approche.  Pouvez-vous vérifier la prise en compte ?
+TXT
+printf '%%PDF-1.4\n%% avis d impot (exemple fictif)\n' > "$DIR/avis-impot-2026.pdf"
+run "$FS" escalate --structure fontenay-aux-roses --partner dgfip --topic impots-particuliers \
+	--agent agent1 --nom Exemple --prenom Camille --ne-le 1988-05-17 \
+	--id-partenaire 3012345678901 --mandat-signe-le "$(date +%Y-%m-%d)" \
+	--description-file "$DIR/description.txt" --piece "$DIR/avis-impot-2026.pdf" | tee "$DIR/ref"
+REF=$(cat "$DIR/ref")
+run "$FS" cases
+
+say "4. Une passe du démon : le dossier est scellé pour la référente et envoyé en SMTPS vérifié"
+run "$FS" serve --once
+run "$FS" cases
+
+say "5. La référente (delphine.kaczmar@dgfip.finances.gouv.fr) relève sa boîte en IMAPS"
+RCPT=delphine.kaczmar@dgfip.finances.gouv.fr
+curl -s --cacert "$FSRELAY_TEST_CA" -u "$RCPT:$FSRELAY_TEST_PASSWORD" \
+	"$FSRELAY_TEST_IMAP_URL/INBOX;UID=1" > "$DIR/recu.eml"
+echo "En-têtes du message reçu (aucune donnée personnelle) :"
+grep -E '^(From|To|Reply-To|Subject|Message-ID):' "$DIR/recu.eml" | sed 's/^/    /'
+python3 - "$DIR/recu.eml" "$DIR/$REF.age" <<'PY'
+import email, email.header, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+print("    Objet décodé :", str(email.header.make_header(email.header.decode_header(m['Subject']))))
+for part in m.walk():
+    if part.get_filename():
+        open(sys.argv[2], 'wb').write(part.get_payload(decode=True))
+        print("    Pièce jointe chiffrée :", part.get_filename())
+PY
+echo "Début du fichier chiffré :"
+head -c 120 "$DIR/$REF.age" | sed -n '1,2p' | sed 's/^/    /'
+echo
+
+say "6. Déchiffrement avec l'outil age standard et la clé de la référente"
+run age -d -i "$DIR/referents/$RCPT.key" -o "$DIR/$REF.eml" "$DIR/$REF.age"
+echo "Fichier $REF.eml ($(wc -c < "$DIR/$REF.eml") octets) : un message MIME lisible dans toute messagerie."
+
+say "7. Ouverture avec fsrelay open : déchiffre et vérifie la signature du relais"
+run "$FS" open "$DIR/$REF.age" --identity "$DIR/referents/$RCPT.key" \
+	--relay-key "$(cat "$DIR/relay-signing.pub")" --extraire "$DIR/ouvert"
+echo "Description déchiffrée :"
+sed 's/^/    /' "$DIR/ouvert/description.txt"
+
+say "Terminé"
+if [ $keep = 1 ]; then
+	echo "La pile de test tourne encore dans $DIR ; pour l'arrêter : tests/mailstack/stop $DIR"
+	echo "Variables : . $DIR/env"
+else
+	echo "La pile de test est arrêtée (make demo DEMO_FLAGS=--garder pour la garder)."
+fi

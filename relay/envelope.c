@@ -155,12 +155,14 @@ civil_from_days(int64_t z, int *y, int *m, int *d)
 static void
 fmt_rfc3339(char out[RFC3339_LEN], int64_t t)
 {
+	char tmp[64];
 	int y, mo, d;
 	int64_t s = t % 86400;
 
 	civil_from_days(t / 86400, &y, &mo, &d);
-	snprintf(out, RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d,
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d,
 	    (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
+	fs_strlcpy(out, tmp, RFC3339_LEN);
 }
 
 /* RFC 5322 date in UTC: "Thu, 01 Jan 1970 00:00:00 +0000". */

@@ -1,0 +1,159 @@
+# deliver.sh - issue 3 on the real stack: a case leaves as an age file only its
+# referent opens, over verified TLS, with clean headers, and is never lost
+# (kill -9, server outage).
+. "$(dirname "$0")/../lib.sh"
+new_instance
+LOG=$T_DIR/stderr.log
+KACZ=delphine.kaczmar@dgfip.finances.gouv.fr
+KDIR=$FSRELAY_TEST_MAILDIRS/dgfip.finances.gouv.fr/delphine.kaczmar/Maildir
+KEY=$T_DIR/referents/$KACZ.key
+PUB=$(cat "$T_DIR/relay-signing.pub")
+
+count_mail() { find "$FSRELAY_TEST_MAILDIRS" -path '*/Maildir/new/*' -type f | wc -l; }
+mail_for() { find "$KDIR/new" "$KDIR/cur" -type f 2>/dev/null | wc -l; }
+
+printf 'Mme Ornella Quibrante-Zed attend depuis six mois.\nLigne deux du dossier, très distinctive 7781.\n' > "$T_DIR/desc.txt"
+head -c 150000 /dev/urandom > "$T_DIR/releve-Quibrante.pdf"
+escalate() {
+	"$FS" escalate --structure fontenay-aux-roses --partner dgfip --topic impots-particuliers \
+		--agent agent1 --nom Quibrante-Zed --prenom Ornella --ne-le 1975-12-24 \
+		--id-partenaire 3019988776655 --mandat-signe-le 2026-01-15 \
+		--description-file "$T_DIR/desc.txt" "$@" 2>>"$LOG"
+}
+export FSRELAY_NOW=2026-03-02T10:00:00Z
+before=$(count_mail)
+REF=$(escalate --piece "$T_DIR/releve-Quibrante.pdf")
+ok "escalate" test -n "$REF"
+ok "serve --once" "$FS" serve --once 2>>"$LOG"
+is "exactly one new mail in the whole stack" "$(count_mail)" "$((before + 1))"
+is "it is in Kaczmar's mailbox" "$(mail_for)" 1
+state=$("$FS" cases --json | python3 -c 'import json,sys; c=json.load(sys.stdin)[0]; print(c["state"], c["due_at"])')
+is "case awaiting, due 3 working days later" "$state" "awaiting 2026-03-05T10:00:00Z"
+
+# Fetch it over IMAPS as the referent would, then open it.
+curl -s --cacert "$FSRELAY_TEST_CA" -u "$KACZ:$FSRELAY_TEST_PASSWORD" \
+	"$FSRELAY_TEST_IMAP_URL/INBOX;UID=1" > "$T_DIR/recu.eml"
+ok "fetched over IMAPS" test -s "$T_DIR/recu.eml"
+python3 - "$T_DIR/recu.eml" "$T_DIR/case.age" > "$T_DIR/headers.txt" <<'PY'
+import email, sys
+raw = open(sys.argv[1], 'rb').read()
+m = email.message_from_bytes(raw)
+for part in m.walk():
+    if part.get_filename():
+        open(sys.argv[2], 'wb').write(part.get_payload(decode=True))
+head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
+sys.stdout.write(head.decode('utf-8', 'replace'))
+for k in ("Subject",):
+    print("\nDECODED:", str(email.header.make_header(email.header.decode_header(m[k]))))
+for part in m.walk():
+    if part.get_filename():
+        print("FILENAME:", part.get_filename())
+PY
+headers=$(cat "$T_DIR/headers.txt")
+for secret in Quibrante Ornella 3019988776655 1975-12-24 24/12/1975 "six mois" releve; do
+	hasnt "headers carry no personal data ($secret)" "$headers" "$secret"
+done
+has "subject names partner and topic" "$headers" "DGFiP – Impôts des particuliers"
+has "message-id embeds the reference" "$headers" "Message-ID: <$REF."
+has "reply-to carries a token" "$headers" "Reply-To: relais+"
+
+ok "age decrypts it" age -d -i "$KEY" -o "$T_DIR/case.eml" "$T_DIR/case.age"
+has "the eml holds the signed manifest" "$(cat "$T_DIR/case.eml")" "manifest.sig"
+ok "fsrelay open verifies and extracts" "$FS" open "$T_DIR/case.age" --identity "$KEY" \
+	--relay-key "$PUB" --extraire "$T_DIR/out" 2>>"$LOG"
+ok "description byte for byte" cmp -s "$T_DIR/desc.txt" "$T_DIR/out/description.txt"
+ok "attachment byte for byte" cmp -s "$T_DIR/releve-Quibrante.pdf" "$T_DIR/out/releve-Quibrante.pdf"
+"$FS" open "$T_DIR/case.age" --identity "$KEY" --relay-key "$PUB" > "$T_DIR/open.eml" 2>>"$LOG"
+ok "open without --extraire gives the eml age gives" cmp -s "$T_DIR/open.eml" "$T_DIR/case.eml"
+
+# Tampering: a flipped byte, a truncation, another relay key.
+python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[len(b)//2]^=1; open(sys.argv[2],"wb").write(b)' \
+	"$T_DIR/case.age" "$T_DIR/flipped.age"
+head -c $(( $(stat -c %s "$T_DIR/case.age") - 100 )) "$T_DIR/case.age" > "$T_DIR/trunc.age"
+fails "age refuses a flipped byte" age -d -i "$KEY" -o /dev/null "$T_DIR/flipped.age"
+fails "open refuses a flipped byte" "$FS" open "$T_DIR/flipped.age" --identity "$KEY" --relay-key "$PUB"
+fails "age refuses a truncation" age -d -i "$KEY" -o /dev/null "$T_DIR/trunc.age"
+fails "open refuses a truncation" "$FS" open "$T_DIR/trunc.age" --identity "$KEY" --relay-key "$PUB"
+OTHER=$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')
+err=$("$FS" open "$T_DIR/case.age" --identity "$KEY" --relay-key "$OTHER" 2>&1 >/dev/null)
+is "open with another relay key fails" "$?" 1
+has "the reason names the signature" "$err" "signature"
+"$FS" open "$T_DIR/case.age" --identity "$KEY" >/dev/null 2>&1
+is "open without --relay-key is a usage error" "$?" 2
+CIVET=$T_DIR/referents/anne-gaelle.civet@dgfip.finances.gouv.fr.key
+fails "another referent cannot open it" "$FS" open "$T_DIR/case.age" --identity "$CIVET" --relay-key "$PUB"
+
+# TLS: a CA that does not sign the server -> nothing sent, case stays queued.
+mkdir -p "$T_DIR/evil" && (cd "$T_DIR/evil" &&
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+	-subj "/CN=autre autorite" 2>/dev/null)
+sed "s|^ca_file = .*|ca_file = $T_DIR/evil/ca.pem|" "$FSRELAY_CONFIG" > "$T_DIR/evil.conf"
+chmod 600 "$T_DIR/evil.conf"
+REF2=$(escalate)
+before=$(count_mail)
+FSRELAY_CONFIG=$T_DIR/evil.conf "$FS" serve --once 2>>"$LOG"
+is "untrusted server: nothing delivered" "$(count_mail)" "$before"
+st=$("$FS" cases --json | python3 -c 'import json,sys; c=[x for x in json.load(sys.stdin) if x["ref"]==sys.argv[1]][0]; print(c["state"]); print(c["last_error"])' "$REF2")
+has "case stays queued" "$st" "queued"
+has "with a TLS last_error" "$st" "TLS"
+ok "with the right CA it leaves at the retry time" env FSRELAY_NOW=2026-03-02T10:05:00Z "$FS" serve --once 2>>"$LOG"
+is "then delivered" "$(count_mail)" "$((before + 1))"
+
+# Outage: Postfix stopped, cases stay queued; back up, everything leaves.
+STACK=$FSRELAY_TEST_STACK_DIR
+starttime() { local s; s=$(cat "/proc/$1/stat") || return 1; s=${s##*) }; set -- $s; echo "${20}"; }
+postfix -c "$STACK/etc/postfix" stop >/dev/null 2>&1
+sleep 1
+for i in 1 2 3; do escalate >/dev/null; done
+before=$(count_mail)
+FSRELAY_NOW=2026-03-02T11:00:00Z "$FS" serve --once 2>>"$LOG"
+is "server down: nothing delivered" "$(count_mail)" "$before"
+is "three cases still queued" "$("$FS" cases --state queued | wc -l)" 3
+touch -d '-1 minute' "$STACK"/etc/postfix/*
+postfix -c "$STACK/etc/postfix" start >/dev/null 2>&1
+mp=$(tr -d ' ' < "$STACK/postfix/spool/pid/master.pid")
+echo "$mp $(starttime "$mp")" > "$STACK/run/postfix.pgid"
+sleep 0.5
+FSRELAY_NOW=2026-03-02T11:00:30Z "$FS" serve --once 2>>"$LOG"
+is "before the retry time nothing is attempted" "$(count_mail)" "$before"
+FSRELAY_NOW=2026-03-02T11:02:00Z "$FS" serve --once 2>>"$LOG"
+is "server back: all three delivered" "$(count_mail)" "$((before + 3))"
+is "no case queued" "$("$FS" cases --state queued | wc -l)" 0
+
+# kill -9 in the middle of 50 deliveries.
+unset FSRELAY_NOW
+touch "$T_DIR/marker"
+for i in $(seq 1 50); do escalate >/dev/null; done
+start=$(mail_for)
+"$FS" serve 2>>"$LOG" &
+pid=$!
+for _ in $(seq 1 200); do
+	[ $(( $(mail_for) - start )) -ge 15 ] && break
+	sleep 0.05
+done
+kill -9 $pid; wait $pid 2>/dev/null
+mid=$(( $(mail_for) - start ))
+ok "killed in the middle ($mid of 50 delivered)" test "$mid" -lt 50
+"$FS" serve --once 2>>"$LOG"
+total=$(( $(mail_for) - start ))
+ids=$(grep -h '^Message-ID:' $(find "$KDIR/new" "$KDIR/cur" -type f -newer "$T_DIR/marker") | sort)
+distinct=$(echo "$ids" | uniq | wc -l)
+dups=$(echo "$ids" | uniq -d | wc -l)
+ok "after restart all 50 delivered ($total mails, $dups duplicate)" test "$((total - dups))" -ge 50
+ok "a duplicate at most once, with the same Message-ID" test "$dups" -le 1 -a "$total" -le 51
+is "no case queued after restart" "$("$FS" cases --state queued | wc -l)" 0
+
+# The serve log carries no personal data.
+logtext=$(cat "$LOG")
+for secret in Quibrante Ornella 3019988776655 1975 distinctive; do
+	hasnt "stderr has no personal data ($secret)" "$logtext" "$secret"
+done
+# One daemon per instance.
+"$FS" serve 2>/dev/null &
+pid=$!
+sleep 0.5
+err=$("$FS" serve --once 2>&1)
+is "a second serve is refused" "$?" 1
+has "naming the lock" "$err" "tourne déjà"
+kill $pid; wait $pid 2>/dev/null
+done_testing

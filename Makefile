@@ -55,7 +55,15 @@ $(B)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libfsrelay.a
 	@mkdir -p $(dir $@)
 	$(CC) $(XCFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libfsrelay.a $(XLDFLAGS) $(LIBS)
 
-unit: $(TESTBIN) $(REPLAYBIN) fsrelay
+# Programs that need the live mail stack: run by tests/integration/*.sh.
+LIVESRC  = $(sort $(wildcard tests/live/*.c))
+LIVEBIN  = $(LIVESRC:tests/live/%.c=$(B)/tests/live_%)
+
+$(B)/tests/live_%: tests/live/%.c tests/unit/t.h $(B)/libfsrelay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(XCFLAGS) -o $@ $< $(B)/libfsrelay.a $(XLDFLAGS) $(LIBS)
+
+unit: $(TESTBIN) $(REPLAYBIN) $(LIVEBIN) fsrelay
 
 deps:
 	@sh scripts/deps.sh

@@ -174,3 +174,15 @@ cli_emit(struct buf *b)
 	buf_free(b);
 	return r < 0 ? cli_fail("écriture sur la sortie impossible") : EXIT_OK;
 }
+
+int
+cli_group_help(int argc, char **argv, const char *name, const char *const *lines)
+{
+	if (argc < 1 || (strcmp(argv[0], "--help") != 0 && strcmp(argv[0], "-h") != 0))
+		return 0;
+	printf("usage : fsrelay %s SOUS-COMMANDE [OPTIONS]\n\nSous-commandes :\n", name);
+	for (; *lines; lines++)
+		printf("  fsrelay %s\n", *lines);
+	printf("\n« fsrelay %s SOUS-COMMANDE --help » détaille chacune.\n", name);
+	return 1;
+}

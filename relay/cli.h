@@ -42,6 +42,12 @@ struct cli_cmd {
 int	 cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 	    const struct cli_opt *opts, const char ***pos, int *npos);
 
+/*
+ * For a command with subcommands: if argv[0] is --help or -h, print the
+ * synopsis and the subcommands' lines on stdout and return 1; else 0.
+ */
+int	 cli_group_help(int argc, char **argv, const char *name, const char *const *lines);
+
 /* "fsrelay <cmd> : <message>" on stderr; returns EXIT_USAGE / EXIT_REFUSED. */
 int	 cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

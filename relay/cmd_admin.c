@@ -145,6 +145,11 @@ cmd_keys(int argc, char **argv)
 	char err[ERRLEN];
 	int npos, r;
 
+	static const char *const lines[] = { "keys show [relay-identity | signing | audit-log]",
+		NULL };
+
+	if (cli_group_help(argc, argv, "keys", lines))
+		return EXIT_OK;
 	if (argc < 1 || strcmp(argv[0], "show") != 0)
 		return cli_usage(&keys_show_cmd, "sous-commande attendue : show");
 	if ((r = cli_parse(&keys_show_cmd, argc - 1, argv + 1, NULL, &pos, &npos)) != 0) {

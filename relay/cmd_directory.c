@@ -366,6 +366,11 @@ cmd_referents(int argc, char **argv)
 {
 	static const struct cli_cmd ref_cmd = { "referents",
 		"referents import|list|check|key …", "", 0, 0 };
+	const char *const lines[] = { import_cmd.usage, list_cmd.usage,
+		rcheck_cmd.usage, key_cmd.usage, NULL };
+
+	if (cli_group_help(argc, argv, "referents", lines))
+		return EXIT_OK;
 
 	if (argc >= 1 && strcmp(argv[0], "import") == 0)
 		return referents_import(argc - 1, argv + 1);
@@ -523,6 +528,10 @@ int
 cmd_agents(int argc, char **argv)
 {
 	static const struct cli_cmd ag_cmd = { "agents", "agents add|list …", "", 0, 0 };
+	const char *const lines[] = { agents_add_cmd.usage, agents_list_cmd.usage, NULL };
+
+	if (cli_group_help(argc, argv, "agents", lines))
+		return EXIT_OK;
 
 	if (argc >= 1 && strcmp(argv[0], "add") == 0)
 		return agents_add(argc - 1, argv + 1);

@@ -57,6 +57,9 @@ load_b64(const struct instance *in, const char *file, size_t len, char *err, siz
 static int
 open_keys(struct instance *in, unsigned need, char *err, size_t errlen)
 {
+	if ((need & (INST_KEYS | INST_SIGNING)) &&
+	    keystore_check_mode(in->keys_dir, 1, err, errlen) < 0)
+		return -1;
 	if (need & INST_KEYS) {
 		if ((in->kek = load_b64(in, KEYSTORE_KEK, 32, err, errlen)) == NULL ||
 		    (in->index_key = load_b64(in, KEYSTORE_INDEX, 32, err, errlen)) == NULL ||

@@ -112,6 +112,9 @@ accepted "mandat signé il y a un an moins un jour" --mandat-signe-le 2025-03-02
 refused "mandat de 2020" "expiré" --mandat-signe-le 2020-06-01
 refused "date de mandat invalide" "--mandat-signe-le : date invalide" --mandat-signe-le 2026-02-30
 refused "date de mandat mal formée" "--mandat-signe-le : date invalide" --mandat-signe-le 01/03/2026
+refused "date de naissance invalide" "--ne-le : date invalide" --ne-le 1980-13-01
+refused "date de sollicitation invalide" "--sollicite-le : date invalide" --sollicite-le hier
+accepted "dates facultatives valides" --ne-le 1980-02-29 --sollicite-le 2026-02-27
 # 2026-02-28 23:30 UTC is already 1 March 00:30 in Paris: "today" is Paris's
 FSRELAY_NOW=2026-02-28T23:30:00Z accepted "heure de Paris : signé le 1er mars à 00:30" \
     --mandat-signe-le 2026-03-01

@@ -61,7 +61,9 @@ import sys
 b = bytes.fromhex(sys.argv[1])
 print(sum(1 for p in sys.argv[2:] if b in open(p, "rb").read()))' "$@"
 }
-datafiles() { find "$DATA" -type f | sort; }
+# scan_data / hexscan_data HEX: the same over every file under data/ now
+scan_data() { local f; mapfile -t f < <(find "$DATA" -type f | sort); scan "${f[@]}"; }
+hexscan_data() { local f; mapfile -t f < <(find "$DATA" -type f | sort); hexscan "$1" "${f[@]}"; }
 
 # --- the distinctive personal data ---------------------------------------------------
 cat > needles <<'EOF'
@@ -162,11 +164,11 @@ has "show B : nom" "$out" "Brzęczyszczykiewicz"
 # --- byte search, the WAL alive, before a checkpoint --------------------------------------
 ok "le fichier WAL existe et n'est pas vide" test -s "$DB-wal"
 ok "le WAL contient les pages des dossiers (> 64 Kio)" test "$(stat -c %s "$DB-wal")" -gt 65536
-is "base et WAL avant checkpoint : aucune donnée en clair" "$(scan $(datafiles))" "rien"
+is "base et WAL avant checkpoint : aucune donnée en clair" "$(scan_data)" "rien"
 is "WAL avant checkpoint : aucune donnée en clair" "$(scan "$DB-wal")" "rien"
 sqlite3 "$DB" 'pragma wal_checkpoint(PASSIVE);' > /dev/null
 ok "le WAL existe encore après le checkpoint" test -s "$DB-wal"
-is "base et WAL après checkpoint : aucune donnée en clair" "$(scan $(datafiles))" "rien"
+is "base et WAL après checkpoint : aucune donnée en clair" "$(scan_data)" "rien"
 is "journaux (stderr) : aucune donnée en clair" "$(scan "$LOG")" "rien"
 is "sorties (stdout sauf show) : aucune donnée en clair" "$(scan "$OUTS")" "rien"
 ok "les journaux ne sont pas vides (les refus y sont)" grep -q "refusé" "$LOG"
@@ -208,19 +210,19 @@ is "cases --json : A shredded, B et C queued" "$("$FS" cases --json 2>>"$LOG" | 
 import json, sys
 s = {c["ref"]: c["state"] for c in json.load(sys.stdin)}
 print(s.get(sys.argv[1]), s.get(sys.argv[2]), s.get(sys.argv[3]))' "$A" "$B" "$C")" "shredded queued queued"
-is "clé enveloppée de A : ni dans la base ni dans le WAL" "$(hexscan "$WRAPPED" $(datafiles))" 0
-is "personne scellée de A : ni dans la base ni dans le WAL" "$(hexscan "$PERSON" $(datafiles))" 0
-is "pièce scellée de A : ni dans la base ni dans le WAL" "$(hexscan "$PIECE" $(datafiles))" 0
+is "clé enveloppée de A : ni dans la base ni dans le WAL" "$(hexscan_data "$WRAPPED")" 0
+is "personne scellée de A : ni dans la base ni dans le WAL" "$(hexscan_data "$PERSON")" 0
+is "pièce scellée de A : ni dans la base ni dans le WAL" "$(hexscan_data "$PIECE")" 0
 fsr show "$C"
 is "C (même personne) toujours lisible" "$rc" 0
 has "C : nom" "$out" "Zyxwvutsonne"
 
 # --- and still nothing in clear anywhere ---------------------------------------------------------
-is "après cancel : base et WAL" "$(scan $(datafiles))" "rien"
+is "après cancel : base et WAL" "$(scan_data)" "rien"
 kill "$HOLDER" 2>/dev/null
 wait "$HOLDER" 2>/dev/null
 HOLDER=
-is "après fermeture de toutes les connexions : base" "$(scan $(datafiles))" "rien"
+is "après fermeture de toutes les connexions : base" "$(scan_data)" "rien"
 is "après cancel : journaux (stderr)" "$(scan "$LOG")" "rien"
 is "après cancel : sorties (stdout sauf show)" "$(scan "$OUTS")" "rien"
 

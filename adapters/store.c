@@ -5,6 +5,7 @@
  */
 #include "adapters/store.h"
 #include "relay/directory.h"
+#include "adapters/store_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct store {
-	sqlite3	*db;
-};
 
 /* Schema migrations: index i brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -96,7 +94,8 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
-	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+	"CREATE TABLE schema_areas (area TEXT PRIMARY KEY, version INTEGER NOT NULL);",
 };
 
 const char *
@@ -105,14 +104,14 @@ store_errmsg(struct store *st)
 	return st && st->db ? sqlite3_errmsg(st->db) : "base non ouverte";
 }
 
-static int
-exec_sql(struct store *st, const char *sql)
+int
+st_exec(struct store *st, const char *sql)
 {
 	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-static sqlite3_stmt *
-prep(struct store *st, const char *sql)
+sqlite3_stmt *
+st_prep(struct store *st, const char *sql)
 {
 	sqlite3_stmt *s = NULL;
 
@@ -124,8 +123,8 @@ prep(struct store *st, const char *sql)
 }
 
 /* Step a statement that returns no row, then finalize it. */
-static int
-run_done(sqlite3_stmt *s)
+int
+st_run_done(sqlite3_stmt *s)
 {
 	int r = sqlite3_step(s);
 
@@ -133,24 +132,26 @@ run_done(sqlite3_stmt *s)
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
+void
+st_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
 }
 
-static void
-col_copy(sqlite3_stmt *s, int i, char *dst, size_t size)
+void
+st_col_copy(sqlite3_stmt *s, int i, char *dst, size_t size)
 {
 	const unsigned char *v = sqlite3_column_text(s, i);
 
 	fs_strlcpy(dst, v ? (const char *)v : "", size);
 }
 
+static int migrate_core(struct store *st, char *err, size_t errlen);
+
 static int
 user_version(struct store *st, int *v)
 {
-	sqlite3_stmt *s = prep(st, "PRAGMA user_version");
+	sqlite3_stmt *s = st_prep(st, "PRAGMA user_version");
 	int r = -1;
 
 	if (s && sqlite3_step(s) == SQLITE_ROW) {
@@ -161,8 +162,69 @@ user_version(struct store *st, int *v)
 	return r;
 }
 
+/*
+ * The areas added after the core schema (replies, deadlines, audit...)
+ * keep their own migration lists and versions in schema_areas, so each
+ * can evolve on its own.  Register an area by adding it here.
+ */
+static const struct store_area *const areas[] = {
+	NULL
+};
+
+static int
+migrate_area(struct store *st, const struct store_area *a, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	size_t v = 0;
+
+	if ((s = st_prep(st, "SELECT version FROM schema_areas WHERE area = ?")) == NULL)
+		goto fail;
+	st_bind_text(s, 1, a->name);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = (size_t)sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (v > a->n) {
+		snprintf(err, errlen, "partie « %s » de la base en version %zu, plus récente que"
+		    " ce programme (%zu)", a->name, v, a->n);
+		return -1;
+	}
+	for (; v < a->n; v++) {
+		if (store_begin(st) < 0 || st_exec(st, a->migrations[v]) < 0 ||
+		    (s = st_prep(st, "INSERT INTO schema_areas (area, version) VALUES (?, ?)"
+		    " ON CONFLICT (area) DO UPDATE SET version = excluded.version")) == NULL) {
+			snprintf(err, errlen, "migration %s %zu : %s", a->name, v + 1,
+			    sqlite3_errmsg(st->db));
+			store_rollback(st);
+			return -1;
+		}
+		st_bind_text(s, 1, a->name);
+		sqlite3_bind_int(s, 2, (int)(v + 1));
+		if (st_run_done(s) < 0 || store_commit(st) < 0) {
+			store_rollback(st);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "migration %s : %s", a->name, sqlite3_errmsg(st->db));
+	return -1;
+}
+
 static int
 migrate(struct store *st, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (migrate_core(st, err, errlen) < 0)
+		return -1;
+	for (i = 0; areas[i] != NULL; i++)
+		if (migrate_area(st, areas[i], err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+migrate_core(struct store *st, char *err, size_t errlen)
 {
 	int v;
 
@@ -177,8 +239,8 @@ migrate(struct store *st, char *err, size_t errlen)
 		char pragma[64];
 
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
-		if (store_begin(st) < 0 || exec_sql(st, migrations[v]) < 0 ||
-		    exec_sql(st, pragma) < 0) {
+		if (store_begin(st) < 0 || st_exec(st, migrations[v]) < 0 ||
+		    st_exec(st, pragma) < 0) {
 			snprintf(err, errlen, "migration %d : %s", v + 1, sqlite3_errmsg(st->db));
 			store_rollback(st);
 			return -1;
@@ -215,10 +277,10 @@ configure(struct store *st)
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, on, NULL);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, off, NULL);
 	sqlite3_busy_timeout(st->db, 10000);
-	if (exec_sql(st, "PRAGMA journal_mode = WAL") < 0 ||
-	    exec_sql(st, "PRAGMA secure_delete = ON") < 0 ||
-	    exec_sql(st, "PRAGMA foreign_keys = ON") < 0 ||
-	    exec_sql(st, "PRAGMA synchronous = FULL") < 0)
+	if (st_exec(st, "PRAGMA journal_mode = WAL") < 0 ||
+	    st_exec(st, "PRAGMA secure_delete = ON") < 0 ||
+	    st_exec(st, "PRAGMA foreign_keys = ON") < 0 ||
+	    st_exec(st, "PRAGMA synchronous = FULL") < 0)
 		return -1;
 	return 0;
 }
@@ -269,19 +331,19 @@ store_close(struct store **stp)
 int
 store_begin(struct store *st)
 {
-	return exec_sql(st, "BEGIN IMMEDIATE");
+	return st_exec(st, "BEGIN IMMEDIATE");
 }
 
 int
 store_commit(struct store *st)
 {
-	return exec_sql(st, "COMMIT");
+	return st_exec(st, "COMMIT");
 }
 
 void
 store_rollback(struct store *st)
 {
-	(void)exec_sql(st, "ROLLBACK");
+	(void)st_exec(st, "ROLLBACK");
 }
 
 int
@@ -296,17 +358,17 @@ int
 store_event(struct store *st, int64_t at, const char *actor, const char *action,
     const char *case_ref, const char *outcome)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO events (at, actor, action, case_ref, outcome)"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO events (at, actor, action, case_ref, outcome)"
 	    " VALUES (?, ?, ?, ?, ?)");
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, at);
-	bind_text(s, 2, actor);
-	bind_text(s, 3, action);
-	bind_text(s, 4, case_ref ? case_ref : "");
-	bind_text(s, 5, outcome ? outcome : "");
-	return run_done(s);
+	st_bind_text(s, 2, actor);
+	st_bind_text(s, 3, action);
+	st_bind_text(s, 4, case_ref ? case_ref : "");
+	st_bind_text(s, 5, outcome ? outcome : "");
+	return st_run_done(s);
 }
 
 /* --- keys ------------------------------------------------------------ */
@@ -314,7 +376,7 @@ store_event(struct store *st, int64_t at, const char *actor, const char *action,
 int
 store_key_pin(struct store *st, const struct pinned_key *k)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO referent_keys (email_lc, recipient,"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO referent_keys (email_lc, recipient,"
 	    " fingerprint, verified_by, pinned_at, compromised_at) VALUES (?, ?, ?, ?, ?, 0)"
 	    " ON CONFLICT (email_lc) DO UPDATE SET recipient = excluded.recipient,"
 	    " fingerprint = excluded.fingerprint, verified_by = excluded.verified_by,"
@@ -322,30 +384,30 @@ store_key_pin(struct store *st, const struct pinned_key *k)
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, k->email_lc);
-	bind_text(s, 2, k->recipient);
-	bind_text(s, 3, k->fingerprint);
-	bind_text(s, 4, k->verified_by);
+	st_bind_text(s, 1, k->email_lc);
+	st_bind_text(s, 2, k->recipient);
+	st_bind_text(s, 3, k->fingerprint);
+	st_bind_text(s, 4, k->verified_by);
 	sqlite3_bind_int64(s, 5, k->pinned_at);
-	return run_done(s);
+	return st_run_done(s);
 }
 
 int
 store_key_get(struct store *st, const char *email_lc, struct pinned_key *k)
 {
-	sqlite3_stmt *s = prep(st, "SELECT email_lc, recipient, fingerprint, verified_by,"
+	sqlite3_stmt *s = st_prep(st, "SELECT email_lc, recipient, fingerprint, verified_by,"
 	    " pinned_at, compromised_at FROM referent_keys WHERE email_lc = ?");
 	int r;
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, email_lc);
+	st_bind_text(s, 1, email_lc);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
-		col_copy(s, 0, k->email_lc, sizeof(k->email_lc));
-		col_copy(s, 1, k->recipient, sizeof(k->recipient));
-		col_copy(s, 2, k->fingerprint, sizeof(k->fingerprint));
-		col_copy(s, 3, k->verified_by, sizeof(k->verified_by));
+		st_col_copy(s, 0, k->email_lc, sizeof(k->email_lc));
+		st_col_copy(s, 1, k->recipient, sizeof(k->recipient));
+		st_col_copy(s, 2, k->fingerprint, sizeof(k->fingerprint));
+		st_col_copy(s, 3, k->verified_by, sizeof(k->verified_by));
 		k->pinned_at = sqlite3_column_int64(s, 4);
 		k->compromised_at = sqlite3_column_int64(s, 5);
 	}
@@ -358,17 +420,17 @@ store_key_get(struct store *st, const char *email_lc, struct pinned_key *k)
 int
 store_agent_add(struct store *st, const struct agent *a, int64_t now)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO agents (id, structure, name, email, role,"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO agents (id, structure, name, email, role,"
 	    " created_at) VALUES (?, ?, ?, ?, ?, ?)");
 	int r;
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, a->id);
-	bind_text(s, 2, a->structure);
-	bind_text(s, 3, a->name);
-	bind_text(s, 4, a->email);
-	bind_text(s, 5, a->role);
+	st_bind_text(s, 1, a->id);
+	st_bind_text(s, 2, a->structure);
+	st_bind_text(s, 3, a->name);
+	st_bind_text(s, 4, a->email);
+	st_bind_text(s, 5, a->role);
 	sqlite3_bind_int64(s, 6, now);
 	r = sqlite3_step(s);
 	sqlite3_finalize(s);
@@ -380,23 +442,23 @@ store_agent_add(struct store *st, const struct agent *a, int64_t now)
 static void
 agent_from_row(sqlite3_stmt *s, struct agent *a)
 {
-	col_copy(s, 0, a->id, sizeof(a->id));
-	col_copy(s, 1, a->structure, sizeof(a->structure));
-	col_copy(s, 2, a->name, sizeof(a->name));
-	col_copy(s, 3, a->email, sizeof(a->email));
-	col_copy(s, 4, a->role, sizeof(a->role));
+	st_col_copy(s, 0, a->id, sizeof(a->id));
+	st_col_copy(s, 1, a->structure, sizeof(a->structure));
+	st_col_copy(s, 2, a->name, sizeof(a->name));
+	st_col_copy(s, 3, a->email, sizeof(a->email));
+	st_col_copy(s, 4, a->role, sizeof(a->role));
 }
 
 int
 store_agent_get(struct store *st, const char *id, struct agent *a)
 {
-	sqlite3_stmt *s = prep(st, "SELECT id, structure, name, email, role FROM agents"
+	sqlite3_stmt *s = st_prep(st, "SELECT id, structure, name, email, role FROM agents"
 	    " WHERE id = ?");
 	int r;
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, id);
+	st_bind_text(s, 1, id);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		agent_from_row(s, a);
@@ -407,7 +469,7 @@ store_agent_get(struct store *st, const char *id, struct agent *a)
 int
 store_agent_list(struct store *st, struct agent **list, size_t *n)
 {
-	sqlite3_stmt *s = prep(st, "SELECT id, structure, name, email, role FROM agents"
+	sqlite3_stmt *s = st_prep(st, "SELECT id, structure, name, email, role FROM agents"
 	    " ORDER BY id");
 	int r;
 
@@ -428,14 +490,14 @@ store_agent_list(struct store *st, struct agent **list, size_t *n)
 int
 store_next_seq(struct store *st, const char *insee, int year, long *seq)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO ref_sequences (insee, year, last)"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO ref_sequences (insee, year, last)"
 	    " VALUES (?, ?, 1) ON CONFLICT (insee, year) DO UPDATE SET last = last + 1"
 	    " RETURNING last");
 	int r;
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, insee);
+	st_bind_text(s, 1, insee);
 	sqlite3_bind_int(s, 2, year);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
@@ -447,26 +509,26 @@ store_next_seq(struct store *st, const char *insee, int year, long *seq)
 int
 store_case_insert(struct store *st, struct case_row *c)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO cases (ref, structure, partner, topic,"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO cases (ref, structure, partner, topic,"
 	    " agent, state, rung, created_at, updated_at, due_at, user_due_at,"
 	    " blind_index, reply_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, c->ref);
-	bind_text(s, 2, c->structure);
-	bind_text(s, 3, c->partner);
-	bind_text(s, 4, c->topic);
-	bind_text(s, 5, c->agent);
-	bind_text(s, 6, c->state);
+	st_bind_text(s, 1, c->ref);
+	st_bind_text(s, 2, c->structure);
+	st_bind_text(s, 3, c->partner);
+	st_bind_text(s, 4, c->topic);
+	st_bind_text(s, 5, c->agent);
+	st_bind_text(s, 6, c->state);
 	sqlite3_bind_int(s, 7, c->rung);
 	sqlite3_bind_int64(s, 8, c->created_at);
 	sqlite3_bind_int64(s, 9, c->created_at);
 	sqlite3_bind_int64(s, 10, c->due_at);
 	sqlite3_bind_int64(s, 11, c->user_due_at);
 	sqlite3_bind_blob(s, 12, c->blind_index, sizeof(c->blind_index), SQLITE_TRANSIENT);
-	bind_text(s, 13, c->reply_token);
-	if (run_done(s) < 0)
+	st_bind_text(s, 13, c->reply_token);
+	if (st_run_done(s) < 0)
 		return -1;
 	c->id = sqlite3_last_insert_rowid(st->db);
 	return 0;
@@ -505,11 +567,11 @@ blob_set(struct store *st, const char *table, const char *column, int64_t id,
 	const char *sql = blob_sql(table, column, 1);
 	sqlite3_stmt *s;
 
-	if (sql == NULL || (s = prep(st, sql)) == NULL)
+	if (sql == NULL || (s = st_prep(st, sql)) == NULL)
 		return -1;
 	sqlite3_bind_blob64(s, 1, blob, len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, id);
-	return run_done(s);
+	return st_run_done(s);
 }
 
 static int
@@ -520,7 +582,7 @@ blob_get(struct store *st, const char *table, const char *column, int64_t id,
 	sqlite3_stmt *s;
 	int r, ret = -1;
 
-	if (sql == NULL || (s = prep(st, sql)) == NULL)
+	if (sql == NULL || (s = st_prep(st, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	r = sqlite3_step(s);
@@ -551,39 +613,39 @@ store_case_get_blob(struct store *st, int64_t case_id, const char *column, struc
 int
 store_case_set_state(struct store *st, int64_t case_id, const char *state, int64_t now)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE cases SET state = ?, updated_at = ? WHERE id = ?");
+	sqlite3_stmt *s = st_prep(st, "UPDATE cases SET state = ?, updated_at = ? WHERE id = ?");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, state);
+	st_bind_text(s, 1, state);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, case_id);
-	return run_done(s);
+	return st_run_done(s);
 }
 
 int
 store_case_set_error(struct store *st, int64_t case_id, const char *error)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE cases SET last_error = ? WHERE id = ?");
+	sqlite3_stmt *s = st_prep(st, "UPDATE cases SET last_error = ? WHERE id = ?");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, error ? error : "");
+	st_bind_text(s, 1, error ? error : "");
 	sqlite3_bind_int64(s, 2, case_id);
-	return run_done(s);
+	return st_run_done(s);
 }
 
 int
 store_case_set_due(struct store *st, int64_t case_id, int64_t due_at, int64_t user_due_at)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE cases SET due_at = ?, user_due_at = ? WHERE id = ?");
+	sqlite3_stmt *s = st_prep(st, "UPDATE cases SET due_at = ?, user_due_at = ? WHERE id = ?");
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, due_at);
 	sqlite3_bind_int64(s, 2, user_due_at);
 	sqlite3_bind_int64(s, 3, case_id);
-	return run_done(s);
+	return st_run_done(s);
 }
 
 #define CASE_COLS "id, ref, structure, partner, topic, agent, state, rung," \
@@ -597,22 +659,22 @@ case_from_row(sqlite3_stmt *s, struct case_row *c)
 
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(s, 0);
-	col_copy(s, 1, c->ref, sizeof(c->ref));
-	col_copy(s, 2, c->structure, sizeof(c->structure));
-	col_copy(s, 3, c->partner, sizeof(c->partner));
-	col_copy(s, 4, c->topic, sizeof(c->topic));
-	col_copy(s, 5, c->agent, sizeof(c->agent));
-	col_copy(s, 6, c->state, sizeof(c->state));
+	st_col_copy(s, 1, c->ref, sizeof(c->ref));
+	st_col_copy(s, 2, c->structure, sizeof(c->structure));
+	st_col_copy(s, 3, c->partner, sizeof(c->partner));
+	st_col_copy(s, 4, c->topic, sizeof(c->topic));
+	st_col_copy(s, 5, c->agent, sizeof(c->agent));
+	st_col_copy(s, 6, c->state, sizeof(c->state));
 	c->rung = sqlite3_column_int(s, 7);
 	c->created_at = sqlite3_column_int64(s, 8);
 	c->due_at = sqlite3_column_int64(s, 9);
 	c->user_due_at = sqlite3_column_int64(s, 10);
 	c->overdue = sqlite3_column_int(s, 11);
-	col_copy(s, 12, c->last_error, sizeof(c->last_error));
+	st_col_copy(s, 12, c->last_error, sizeof(c->last_error));
 	bi = sqlite3_column_blob(s, 13);
 	if (bi && sqlite3_column_bytes(s, 13) == (int)sizeof(c->blind_index))
 		memcpy(c->blind_index, bi, sizeof(c->blind_index));
-	col_copy(s, 14, c->reply_token, sizeof(c->reply_token));
+	st_col_copy(s, 14, c->reply_token, sizeof(c->reply_token));
 	c->updated_at = sqlite3_column_int64(s, 15);
 }
 
@@ -633,17 +695,17 @@ case_get_one(sqlite3_stmt *s, struct case_row *c)
 int
 store_case_get(struct store *st, const char *ref, struct case_row *c)
 {
-	sqlite3_stmt *s = prep(st, "SELECT " CASE_COLS " FROM cases WHERE ref = ?");
+	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS " FROM cases WHERE ref = ?");
 
 	if (s)
-		bind_text(s, 1, ref);
+		st_bind_text(s, 1, ref);
 	return case_get_one(s, c);
 }
 
 int
 store_case_get_by_id(struct store *st, int64_t id, struct case_row *c)
 {
-	sqlite3_stmt *s = prep(st, "SELECT " CASE_COLS " FROM cases WHERE id = ?");
+	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS " FROM cases WHERE id = ?");
 
 	if (s)
 		sqlite3_bind_int64(s, 1, id);
@@ -653,7 +715,7 @@ store_case_get_by_id(struct store *st, int64_t id, struct case_row *c)
 int
 store_case_list(struct store *st, const char *agent, struct case_row **list, size_t *n)
 {
-	sqlite3_stmt *s = prep(st, "SELECT " CASE_COLS " FROM cases"
+	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS " FROM cases"
 	    " WHERE ?1 IS NULL OR agent = ?1 ORDER BY id DESC");
 	int r;
 
@@ -662,7 +724,7 @@ store_case_list(struct store *st, const char *agent, struct case_row **list, siz
 	if (s == NULL)
 		return -1;
 	if (agent)
-		bind_text(s, 1, agent);
+		st_bind_text(s, 1, agent);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		*list = xreallocarray(*list, *n + 1, sizeof(**list));
 		case_from_row(s, &(*list)[(*n)++]);
@@ -675,21 +737,21 @@ int
 store_case_key_put(struct store *st, int64_t case_id, const char *kek_id,
     const void *wrapped, size_t len)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO case_keys (case_id, kek_id, wrapped)"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO case_keys (case_id, kek_id, wrapped)"
 	    " VALUES (?, ?, ?)");
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, case_id);
-	bind_text(s, 2, kek_id);
+	st_bind_text(s, 2, kek_id);
 	sqlite3_bind_blob64(s, 3, wrapped, len, SQLITE_TRANSIENT);
-	return run_done(s);
+	return st_run_done(s);
 }
 
 int
 store_case_key_get(struct store *st, int64_t case_id, char kek_id[33], struct buf *blob)
 {
-	sqlite3_stmt *s = prep(st, "SELECT kek_id, wrapped FROM case_keys WHERE case_id = ?");
+	sqlite3_stmt *s = st_prep(st, "SELECT kek_id, wrapped FROM case_keys WHERE case_id = ?");
 	int r, ret = -1;
 
 	if (s == NULL)
@@ -697,7 +759,7 @@ store_case_key_get(struct store *st, int64_t case_id, char kek_id[33], struct bu
 	sqlite3_bind_int64(s, 1, case_id);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
-		col_copy(s, 0, kek_id, 33);
+		st_col_copy(s, 0, kek_id, 33);
 		ret = buf_append(blob, sqlite3_column_blob(s, 1),
 		    (size_t)sqlite3_column_bytes(s, 1));
 	} else if (r == SQLITE_DONE)
@@ -718,12 +780,12 @@ store_case_shred(struct store *st, int64_t case_id, int64_t now)
 	size_t i;
 
 	for (i = 0; i < FS_ARRAY_LEN(wipe); i++) {
-		sqlite3_stmt *s = prep(st, wipe[i]);
+		sqlite3_stmt *s = st_prep(st, wipe[i]);
 
 		if (s == NULL)
 			return -1;
 		sqlite3_bind_int64(s, 1, case_id);
-		if (run_done(s) < 0)
+		if (st_run_done(s) < 0)
 			return -1;
 	}
 	return store_case_set_state(st, case_id, "shredded", now);
@@ -734,18 +796,18 @@ store_case_shred(struct store *st, int64_t case_id, int64_t now)
 int
 store_document_insert(struct store *st, struct document_row *d)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO documents (case_id, message_id, kind, size,"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO documents (case_id, message_id, kind, size,"
 	    " sha256, media_type) VALUES (?, ?, ?, ?, ?, ?)");
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, d->case_id);
 	sqlite3_bind_int64(s, 2, d->message_id);
-	bind_text(s, 3, d->kind);
+	st_bind_text(s, 3, d->kind);
 	sqlite3_bind_int64(s, 4, d->size);
-	bind_text(s, 5, d->sha256);
-	bind_text(s, 6, d->media_type);
-	if (run_done(s) < 0)
+	st_bind_text(s, 5, d->sha256);
+	st_bind_text(s, 6, d->media_type);
+	if (st_run_done(s) < 0)
 		return -1;
 	d->id = sqlite3_last_insert_rowid(st->db);
 	return 0;
@@ -768,7 +830,7 @@ int
 store_document_list(struct store *st, int64_t case_id, int64_t message_id,
     struct document_row **list, size_t *n)
 {
-	sqlite3_stmt *s = prep(st, "SELECT id, case_id, message_id, kind, size, sha256,"
+	sqlite3_stmt *s = st_prep(st, "SELECT id, case_id, message_id, kind, size, sha256,"
 	    " media_type FROM documents WHERE case_id = ?1 AND (?2 = 0 OR message_id = ?2)"
 	    " ORDER BY id");
 	int r;
@@ -788,10 +850,10 @@ store_document_list(struct store *st, int64_t case_id, int64_t message_id,
 		d->id = sqlite3_column_int64(s, 0);
 		d->case_id = sqlite3_column_int64(s, 1);
 		d->message_id = sqlite3_column_int64(s, 2);
-		col_copy(s, 3, d->kind, sizeof(d->kind));
+		st_col_copy(s, 3, d->kind, sizeof(d->kind));
 		d->size = sqlite3_column_int64(s, 4);
-		col_copy(s, 5, d->sha256, sizeof(d->sha256));
-		col_copy(s, 6, d->media_type, sizeof(d->media_type));
+		st_col_copy(s, 5, d->sha256, sizeof(d->sha256));
+		st_col_copy(s, 6, d->media_type, sizeof(d->media_type));
 	}
 	sqlite3_finalize(s);
 	return r == SQLITE_DONE ? 0 : -1;
@@ -802,20 +864,20 @@ store_document_list(struct store *st, int64_t case_id, int64_t message_id,
 int
 store_message_insert(struct store *st, struct message_row *m)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO messages (case_id, kind, direction, sender,"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO messages (case_id, kind, direction, sender,"
 	    " recipients, message_id, at, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, m->case_id);
-	bind_text(s, 2, m->kind);
-	bind_text(s, 3, m->direction);
-	bind_text(s, 4, m->sender);
-	bind_text(s, 5, m->recipients);
-	bind_text(s, 6, m->message_id);
+	st_bind_text(s, 2, m->kind);
+	st_bind_text(s, 3, m->direction);
+	st_bind_text(s, 4, m->sender);
+	st_bind_text(s, 5, m->recipients);
+	st_bind_text(s, 6, m->message_id);
 	sqlite3_bind_int64(s, 7, m->at);
 	sqlite3_bind_int(s, 8, m->flagged);
-	if (run_done(s) < 0)
+	if (st_run_done(s) < 0)
 		return -1;
 	m->id = sqlite3_last_insert_rowid(st->db);
 	return 0;
@@ -836,7 +898,7 @@ store_message_get_text(struct store *st, int64_t id, struct buf *blob)
 int
 store_message_list(struct store *st, int64_t case_id, struct message_row **list, size_t *n)
 {
-	sqlite3_stmt *s = prep(st, "SELECT id, case_id, kind, direction, sender, recipients,"
+	sqlite3_stmt *s = st_prep(st, "SELECT id, case_id, kind, direction, sender, recipients,"
 	    " message_id, at, flagged FROM messages WHERE case_id = ? ORDER BY at, id");
 	int r;
 
@@ -853,11 +915,11 @@ store_message_list(struct store *st, int64_t case_id, struct message_row **list,
 		memset(m, 0, sizeof(*m));
 		m->id = sqlite3_column_int64(s, 0);
 		m->case_id = sqlite3_column_int64(s, 1);
-		col_copy(s, 2, m->kind, sizeof(m->kind));
-		col_copy(s, 3, m->direction, sizeof(m->direction));
-		col_copy(s, 4, m->sender, sizeof(m->sender));
-		col_copy(s, 5, m->recipients, sizeof(m->recipients));
-		col_copy(s, 6, m->message_id, sizeof(m->message_id));
+		st_col_copy(s, 2, m->kind, sizeof(m->kind));
+		st_col_copy(s, 3, m->direction, sizeof(m->direction));
+		st_col_copy(s, 4, m->sender, sizeof(m->sender));
+		st_col_copy(s, 5, m->recipients, sizeof(m->recipients));
+		st_col_copy(s, 6, m->message_id, sizeof(m->message_id));
 		m->at = sqlite3_column_int64(s, 7);
 		m->flagged = sqlite3_column_int(s, 8);
 	}
@@ -870,7 +932,7 @@ store_message_list(struct store *st, int64_t case_id, struct message_row **list,
 int
 store_delivery_insert(struct store *st, struct delivery_row *d)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO deliveries (case_id, message_id, rung,"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO deliveries (case_id, message_id, rung,"
 	    " recipient, recipient_lc, key_recipient, key_fingerprint, blind_index, state,"
 	    " attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
 
@@ -879,14 +941,14 @@ store_delivery_insert(struct store *st, struct delivery_row *d)
 	sqlite3_bind_int64(s, 1, d->case_id);
 	sqlite3_bind_int64(s, 2, d->message_id);
 	sqlite3_bind_int(s, 3, d->rung);
-	bind_text(s, 4, d->recipient);
-	bind_text(s, 5, d->recipient_lc);
-	bind_text(s, 6, d->key_recipient);
-	bind_text(s, 7, d->key_fingerprint);
+	st_bind_text(s, 4, d->recipient);
+	st_bind_text(s, 5, d->recipient_lc);
+	st_bind_text(s, 6, d->key_recipient);
+	st_bind_text(s, 7, d->key_fingerprint);
 	sqlite3_bind_blob(s, 8, d->blind_index, sizeof(d->blind_index), SQLITE_TRANSIENT);
-	bind_text(s, 9, d->state);
+	st_bind_text(s, 9, d->state);
 	sqlite3_bind_int64(s, 10, d->next_attempt_at);
-	if (run_done(s) < 0)
+	if (st_run_done(s) < 0)
 		return -1;
 	d->id = sqlite3_last_insert_rowid(st->db);
 	return 0;
@@ -906,18 +968,18 @@ delivery_from_row(sqlite3_stmt *s, struct delivery_row *d)
 	d->case_id = sqlite3_column_int64(s, 1);
 	d->message_id = sqlite3_column_int64(s, 2);
 	d->rung = sqlite3_column_int(s, 3);
-	col_copy(s, 4, d->recipient, sizeof(d->recipient));
-	col_copy(s, 5, d->recipient_lc, sizeof(d->recipient_lc));
-	col_copy(s, 6, d->key_recipient, sizeof(d->key_recipient));
-	col_copy(s, 7, d->key_fingerprint, sizeof(d->key_fingerprint));
+	st_col_copy(s, 4, d->recipient, sizeof(d->recipient));
+	st_col_copy(s, 5, d->recipient_lc, sizeof(d->recipient_lc));
+	st_col_copy(s, 6, d->key_recipient, sizeof(d->key_recipient));
+	st_col_copy(s, 7, d->key_fingerprint, sizeof(d->key_fingerprint));
 	bi = sqlite3_column_blob(s, 8);
 	if (bi && sqlite3_column_bytes(s, 8) == (int)sizeof(d->blind_index))
 		memcpy(d->blind_index, bi, sizeof(d->blind_index));
-	col_copy(s, 9, d->state, sizeof(d->state));
+	st_col_copy(s, 9, d->state, sizeof(d->state));
 	d->attempts = sqlite3_column_int(s, 10);
 	d->next_attempt_at = sqlite3_column_int64(s, 11);
-	col_copy(s, 12, d->last_error, sizeof(d->last_error));
-	col_copy(s, 13, d->smtp_message_id, sizeof(d->smtp_message_id));
+	st_col_copy(s, 12, d->last_error, sizeof(d->last_error));
+	st_col_copy(s, 13, d->smtp_message_id, sizeof(d->smtp_message_id));
 	d->sent_at = sqlite3_column_int64(s, 14);
 }
 
@@ -941,7 +1003,7 @@ delivery_collect(sqlite3_stmt *s, struct delivery_row **list, size_t *n)
 int
 store_delivery_list(struct store *st, int64_t case_id, struct delivery_row **list, size_t *n)
 {
-	sqlite3_stmt *s = prep(st, "SELECT " DELIVERY_COLS " FROM deliveries"
+	sqlite3_stmt *s = st_prep(st, "SELECT " DELIVERY_COLS " FROM deliveries"
 	    " WHERE case_id = ? ORDER BY id");
 
 	if (s)
@@ -953,7 +1015,7 @@ int
 store_delivery_due(struct store *st, int64_t now, size_t max,
     struct delivery_row **list, size_t *n)
 {
-	sqlite3_stmt *s = prep(st, "SELECT " DELIVERY_COLS " FROM deliveries"
+	sqlite3_stmt *s = st_prep(st, "SELECT " DELIVERY_COLS " FROM deliveries"
 	    " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
 	    " LIMIT ?");
 
@@ -967,31 +1029,31 @@ store_delivery_due(struct store *st, int64_t now, size_t max,
 int
 store_delivery_update(struct store *st, const struct delivery_row *d)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE deliveries SET state = ?, attempts = ?,"
+	sqlite3_stmt *s = st_prep(st, "UPDATE deliveries SET state = ?, attempts = ?,"
 	    " next_attempt_at = ?, last_error = ?, smtp_message_id = ?, sent_at = ?"
 	    " WHERE id = ?");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, d->state);
+	st_bind_text(s, 1, d->state);
 	sqlite3_bind_int(s, 2, d->attempts);
 	sqlite3_bind_int64(s, 3, d->next_attempt_at);
-	bind_text(s, 4, d->last_error);
-	bind_text(s, 5, d->smtp_message_id);
+	st_bind_text(s, 4, d->last_error);
+	st_bind_text(s, 5, d->smtp_message_id);
 	sqlite3_bind_int64(s, 6, d->sent_at);
 	sqlite3_bind_int64(s, 7, d->id);
-	return run_done(s);
+	return st_run_done(s);
 }
 
 int
 store_count_cases_by_state(struct store *st, const char *state, long *n)
 {
-	sqlite3_stmt *s = prep(st, "SELECT count(*) FROM cases WHERE state = ?");
+	sqlite3_stmt *s = st_prep(st, "SELECT count(*) FROM cases WHERE state = ?");
 	int r;
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, state);
+	st_bind_text(s, 1, state);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		*n = (long)sqlite3_column_int64(s, 0);
@@ -1020,7 +1082,7 @@ static int
 directory_diff(struct store *st, const struct directory *dir, struct buf *changes,
     int *n_changes)
 {
-	sqlite3_stmt *s = prep(st, "SELECT partner, structure, topic, role, ident,"
+	sqlite3_stmt *s = st_prep(st, "SELECT partner, structure, topic, role, ident,"
 	    " partner_name || char(31) || name || char(31) || title || char(31) ||"
 	    " email || char(31) || phone || char(31) || phone_scope || char(31) || rule,"
 	    " name FROM referents");
@@ -1081,59 +1143,59 @@ directory_diff(struct store *st, const struct directory *dir, struct buf *change
 static int
 insert_entry(struct store *st, const struct dir_entry *e)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO referents (partner, partner_name, structure,"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO referents (partner, partner_name, structure,"
 	    " topic, role, name, title, email, email_lc, phone, phone_scope, rule, ident)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, e->partner);
-	bind_text(s, 2, e->partner_name);
-	bind_text(s, 3, e->structure);
-	bind_text(s, 4, e->topic);
-	bind_text(s, 5, dir_role_name(e->role));
-	bind_text(s, 6, e->name);
-	bind_text(s, 7, e->title);
-	bind_text(s, 8, e->email);
-	bind_text(s, 9, e->email_lc);
-	bind_text(s, 10, e->phone);
-	bind_text(s, 11, e->phone_scope);
-	bind_text(s, 12, e->rule);
-	bind_text(s, 13, entry_ident(e));
-	return run_done(s);
+	st_bind_text(s, 1, e->partner);
+	st_bind_text(s, 2, e->partner_name);
+	st_bind_text(s, 3, e->structure);
+	st_bind_text(s, 4, e->topic);
+	st_bind_text(s, 5, dir_role_name(e->role));
+	st_bind_text(s, 6, e->name);
+	st_bind_text(s, 7, e->title);
+	st_bind_text(s, 8, e->email);
+	st_bind_text(s, 9, e->email_lc);
+	st_bind_text(s, 10, e->phone);
+	st_bind_text(s, 11, e->phone_scope);
+	st_bind_text(s, 12, e->rule);
+	st_bind_text(s, 13, entry_ident(e));
+	return st_run_done(s);
 }
 
 static int
 insert_structure(struct store *st, const struct dir_structure *x)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO structures (id, name, insee, address, email,"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO structures (id, name, insee, address, email,"
 	    " phone, hours) VALUES (?, ?, ?, ?, ?, ?, ?)");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, x->id);
-	bind_text(s, 2, x->name);
-	bind_text(s, 3, x->insee);
-	bind_text(s, 4, x->address);
-	bind_text(s, 5, x->email);
-	bind_text(s, 6, x->phone);
-	bind_text(s, 7, x->hours);
-	return run_done(s);
+	st_bind_text(s, 1, x->id);
+	st_bind_text(s, 2, x->name);
+	st_bind_text(s, 3, x->insee);
+	st_bind_text(s, 4, x->address);
+	st_bind_text(s, 5, x->email);
+	st_bind_text(s, 6, x->phone);
+	st_bind_text(s, 7, x->hours);
+	return st_run_done(s);
 }
 
 static int
 insert_topic(struct store *st, const struct dir_topic *t)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO topics (partner, topic, label, theme)"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO topics (partner, topic, label, theme)"
 	    " VALUES (?, ?, ?, ?)");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, t->partner);
-	bind_text(s, 2, t->topic);
-	bind_text(s, 3, t->label);
-	bind_text(s, 4, t->theme);
-	return run_done(s);
+	st_bind_text(s, 1, t->partner);
+	st_bind_text(s, 2, t->topic);
+	st_bind_text(s, 3, t->label);
+	st_bind_text(s, 4, t->theme);
+	return st_run_done(s);
 }
 
 int
@@ -1144,7 +1206,7 @@ store_directory_replace(struct store *st, const struct directory *dir,
 
 	*n_changes = 0;
 	if (directory_diff(st, dir, changes, n_changes) < 0 ||
-	    exec_sql(st, "DELETE FROM referents; DELETE FROM structures;"
+	    st_exec(st, "DELETE FROM referents; DELETE FROM structures;"
 	    " DELETE FROM topics") < 0)
 		return -1;
 	for (i = 0; i < dir->n_entries; i++)
@@ -1165,7 +1227,7 @@ static int
 load_table(struct store *st, const char *sql, const char *header, int ncols,
     struct buf *csv)
 {
-	sqlite3_stmt *s = prep(st, sql);
+	sqlite3_stmt *s = st_prep(st, sql);
 	int r, k;
 
 	if (s == NULL || buf_puts(csv, header) < 0) {
@@ -1228,7 +1290,7 @@ out:
 int
 store_case_set_rung(struct store *st, int64_t case_id, int rung, int64_t due_at, int overdue)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE cases SET rung = ?, due_at = ?, overdue = ? WHERE id = ?");
+	sqlite3_stmt *s = st_prep(st, "UPDATE cases SET rung = ?, due_at = ?, overdue = ? WHERE id = ?");
 
 	if (s == NULL)
 		return -1;
@@ -1236,16 +1298,16 @@ store_case_set_rung(struct store *st, int64_t case_id, int rung, int64_t due_at,
 	sqlite3_bind_int64(s, 2, due_at);
 	sqlite3_bind_int(s, 3, overdue);
 	sqlite3_bind_int64(s, 4, case_id);
-	return run_done(s);
+	return st_run_done(s);
 }
 
 int
 store_case_by_token(struct store *st, const char *token, struct case_row *c)
 {
-	sqlite3_stmt *s = prep(st, "SELECT " CASE_COLS " FROM cases WHERE reply_token = ?");
+	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS " FROM cases WHERE reply_token = ?");
 
 	if (s)
-		bind_text(s, 1, token);
+		st_bind_text(s, 1, token);
 	return case_get_one(s, c);
 }
 
@@ -1254,23 +1316,23 @@ store_case_by_token(struct store *st, const char *token, struct case_row *c)
 int
 store_notice_insert(struct store *st, struct notice_row *n)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO notices (kind, recipient, subject, body,"
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO notices (kind, recipient, subject, body,"
 	    " case_ref, state, next_attempt_at, created_at, once_key)"
 	    " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (once_key) DO NOTHING");
 	int r;
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, n->kind);
-	bind_text(s, 2, n->recipient);
-	bind_text(s, 3, n->subject);
-	bind_text(s, 4, n->body);
-	bind_text(s, 5, n->case_ref);
+	st_bind_text(s, 1, n->kind);
+	st_bind_text(s, 2, n->recipient);
+	st_bind_text(s, 3, n->subject);
+	st_bind_text(s, 4, n->body);
+	st_bind_text(s, 5, n->case_ref);
 	sqlite3_bind_int64(s, 6, n->next_attempt_at);
 	sqlite3_bind_int64(s, 7, n->created_at);
 	if (n->once_key[0])
-		bind_text(s, 8, n->once_key);
-	r = run_done(s);
+		st_bind_text(s, 8, n->once_key);
+	r = st_run_done(s);
 	if (r == 0)
 		n->id = sqlite3_changes(st->db) ? sqlite3_last_insert_rowid(st->db) : 0;
 	return r;
@@ -1280,7 +1342,7 @@ int
 store_notice_due(struct store *st, int64_t now, size_t max, struct notice_row **list,
     size_t *n)
 {
-	sqlite3_stmt *s = prep(st, "SELECT id, kind, recipient, subject, body, case_ref, state,"
+	sqlite3_stmt *s = st_prep(st, "SELECT id, kind, recipient, subject, body, case_ref, state,"
 	    " attempts, next_attempt_at, last_error, created_at FROM notices"
 	    " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
 	    " LIMIT ?");
@@ -1299,15 +1361,15 @@ store_notice_due(struct store *st, int64_t now, size_t max, struct notice_row **
 		x = &(*list)[(*n)++];
 		memset(x, 0, sizeof(*x));
 		x->id = sqlite3_column_int64(s, 0);
-		col_copy(s, 1, x->kind, sizeof(x->kind));
-		col_copy(s, 2, x->recipient, sizeof(x->recipient));
-		col_copy(s, 3, x->subject, sizeof(x->subject));
-		col_copy(s, 4, x->body, sizeof(x->body));
-		col_copy(s, 5, x->case_ref, sizeof(x->case_ref));
-		col_copy(s, 6, x->state, sizeof(x->state));
+		st_col_copy(s, 1, x->kind, sizeof(x->kind));
+		st_col_copy(s, 2, x->recipient, sizeof(x->recipient));
+		st_col_copy(s, 3, x->subject, sizeof(x->subject));
+		st_col_copy(s, 4, x->body, sizeof(x->body));
+		st_col_copy(s, 5, x->case_ref, sizeof(x->case_ref));
+		st_col_copy(s, 6, x->state, sizeof(x->state));
 		x->attempts = sqlite3_column_int(s, 7);
 		x->next_attempt_at = sqlite3_column_int64(s, 8);
-		col_copy(s, 9, x->last_error, sizeof(x->last_error));
+		st_col_copy(s, 9, x->last_error, sizeof(x->last_error));
 		x->created_at = sqlite3_column_int64(s, 10);
 	}
 	sqlite3_finalize(s);
@@ -1317,18 +1379,18 @@ store_notice_due(struct store *st, int64_t now, size_t max, struct notice_row **
 int
 store_notice_update(struct store *st, const struct notice_row *n)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE notices SET state = ?, attempts = ?,"
+	sqlite3_stmt *s = st_prep(st, "UPDATE notices SET state = ?, attempts = ?,"
 	    " next_attempt_at = ?, last_error = ?, sent_at = ? WHERE id = ?");
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, n->state);
+	st_bind_text(s, 1, n->state);
 	sqlite3_bind_int(s, 2, n->attempts);
 	sqlite3_bind_int64(s, 3, n->next_attempt_at);
-	bind_text(s, 4, n->last_error);
+	st_bind_text(s, 4, n->last_error);
 	sqlite3_bind_int64(s, 5, n->sent_at);
 	sqlite3_bind_int64(s, 6, n->id);
-	return run_done(s);
+	return st_run_done(s);
 }
 
 int
@@ -1345,7 +1407,7 @@ store_count(struct store *st, const char *what, long *n)
 
 	for (i = 0; i < FS_ARRAY_LEN(q); i++)
 		if (strcmp(q[i].what, what) == 0)
-			s = prep(st, q[i].sql);
+			s = st_prep(st, q[i].sql);
 	if (s == NULL)
 		return -1;
 	r = sqlite3_step(s);

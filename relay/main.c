@@ -24,6 +24,7 @@ static const struct {
 	{ "cases", cmd_cases, "liste les dossiers" },
 	{ "show", cmd_show, "affiche un dossier déchiffré" },
 	{ "cancel", cmd_cancel, "annule et détruit un dossier" },
+	{ "open", cmd_open, "déchiffre et vérifie un dossier reçu (.age)" },
 	{ "serve", cmd_serve, "le démon : envoie les dossiers en file" },
 };
 

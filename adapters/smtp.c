@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -198,31 +199,29 @@ smtp_conf_check(const struct smtp_conf *c, char *err, size_t errlen)
 static int
 msg_check(const char *msg, size_t len, char *err, size_t errlen)
 {
-	size_t	i, col = 0;
+	const char	*p, *nl, *end, *ce;
 
 	if (msg == NULL || len == 0 || len > SMTP_MSG_MAX) {
 		seterr(err, errlen, "message vide ou trop gros");
 		return -1;
 	}
-	for (i = 0; i < len; i++) {
-		if (msg[i] == '\0') {
-			seterr(err, errlen, "message : octet NUL");
-			return -1;
-		}
-		if (msg[i] == '\r' || msg[i] == '\n') {
-			if (msg[i] == '\n' || i + 1 == len ||
-			    msg[i + 1] != '\n') {
-				seterr(err, errlen, "message : CR ou LF isolé "
-				    "(fins de ligne CRLF exigées)");
-				return -1;
-			}
-			i++;
-			col = 0;
-			continue;
-		}
-		if (++col > SMTP_LINE_MAX) {
+	if (memchr(msg, '\0', len) != NULL) {
+		seterr(err, errlen, "message : octet NUL");
+		return -1;
+	}
+	/* line by line with memchr: messages are large (attachments) */
+	for (p = msg, end = msg + len; p < end; p = nl != NULL ? nl + 1 : end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		ce = nl == NULL ? end : nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+		if ((size_t)(ce - p) > SMTP_LINE_MAX) {
 			seterr(err, errlen, "message : ligne de plus de "
 			    "998 octets");
+			return -1;
+		}
+		if ((nl != NULL && ce == nl) ||
+		    memchr(p, '\r', (size_t)(ce - p)) != NULL) {
+			seterr(err, errlen, "message : CR ou LF isolé "
+			    "(fins de ligne CRLF exigées)");
 			return -1;
 		}
 	}
@@ -319,9 +318,14 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t n, void *arg)
 		return -1;						\
 } while (0)
 
+/* reuse = 1 only for a session over implicit TLS (smtps): the connection
+ * then stays open for the session's next transaction.  STARTTLS never
+ * reuses (CVE-2026-8286): a fresh connection per call, closed after it. */
 static int
-set_tls_opts(CURL *h, const struct smtp_conf *c)
+set_tls_opts(CURL *h, const struct smtp_conf *c, int reuse)
 {
+	long	noreuse = reuse && !c->starttls ? 0L : 1L;
+
 	SETOPT(h, CURLOPT_PROTOCOLS_STR, c->starttls ? "smtp" : "smtps");
 	SETOPT(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -329,10 +333,8 @@ set_tls_opts(CURL *h, const struct smtp_conf *c)
 	SETOPT(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	SETOPT(h, CURLOPT_CAINFO, c->ca_file);
 	SETOPT(h, CURLOPT_CAPATH, (char *)NULL);
-	/* No reuse, ever (CVE-2026-8286 for STARTTLS; one call = one
-	 * connection in any case). */
-	SETOPT(h, CURLOPT_FORBID_REUSE, 1L);
-	SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
+	SETOPT(h, CURLOPT_FORBID_REUSE, noreuse);
+	SETOPT(h, CURLOPT_FRESH_CONNECT, noreuse);
 	return 0;
 }
 
@@ -479,17 +481,11 @@ classify(CURL *h, CURLcode rc, const struct track *t, char *err,
 	return SMTP_TEMPFAIL;
 }
 
-enum smtp_status
-smtp_send(const struct smtp_conf *c, const char *from, const char *rcpt,
+/* The checks made before any I/O.  SMTP_SENT if the call may go on. */
+static enum smtp_status
+precheck(const struct smtp_conf *c, const char *from, const char *rcpt,
     const char *msg, size_t len, char *err, size_t errlen)
 {
-	struct track		 t = { ST_CONNECT, ST_CONNECT, 0, "" };
-	struct src		 src = { msg, len };
-	struct curl_slist	*rcpts;
-	CURL			*h;
-	CURLcode		 rc;
-	enum smtp_status	 st;
-
 	if (smtp_conf_check(c, err, errlen) == -1)
 		return SMTP_TEMPFAIL;
 	if (!smtp_address_ok(from)) {
@@ -504,24 +500,151 @@ smtp_send(const struct smtp_conf *c, const char *from, const char *rcpt,
 	}
 	if (msg_check(msg, len, err, errlen) == -1)
 		return SMTP_PERMFAIL;
-	if ((h = curl_easy_init()) == NULL) {
-		seterr(err, errlen, "libcurl : initialisation impossible");
-		return SMTP_TEMPFAIL;
-	}
+	return SMTP_SENT;
+}
+
+/*
+ * One SMTP transaction on handle h (fresh or reset: every option is set
+ * here).  *reused gets 1 when libcurl ran it on a connection left open by
+ * a previous transaction of the same handle.  The handle keeps no pointer
+ * to the caller's data on return.
+ */
+static enum smtp_status
+transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
+    const char *rcpt, const char *msg, size_t len, int *reused, char *err,
+    size_t errlen)
+{
+	struct track		 t = { ST_CONNECT, ST_CONNECT, 0, "" };
+	struct src		 src = { msg, len };
+	struct curl_slist	*rcpts;
+	CURLcode		 rc;
+	long			 nconn = 1;
+	enum smtp_status	 st;
+
+	*reused = 0;
 	if ((rcpts = curl_slist_append(NULL, rcpt)) == NULL) {
-		curl_easy_cleanup(h);
 		seterr(err, errlen, "mémoire insuffisante");
 		return SMTP_TEMPFAIL;
 	}
-	if (set_tls_opts(h, c) == -1 ||
+	if (set_tls_opts(h, c, reuse) == -1 ||
 	    set_smtp_opts(h, c, from, rcpts, &src, &t) == -1) {
 		seterr(err, errlen, "libcurl : option TLS/SMTP refusée");
 		st = SMTP_TEMPFAIL;
 	} else {
 		rc = curl_easy_perform(h);
 		st = classify(h, rc, &t, err, errlen);
+		if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn) ==
+		    CURLE_OK && nconn == 0)
+			*reused = 1;
+		/* a transport failure on a reused connection before DATA:
+		 * nothing of this message reached the server */
+		if (st == SMTP_TEMPFAIL && *reused && t.stage < ST_DATA &&
+		    (t.code == 0 || t.code == 421) && tls_reason(rc) == NULL)
+			*reused = 2;
 	}
-	curl_easy_cleanup(h);
+	/* no dangling pointer to this frame (the QUIT sent when a kept
+	 * connection is closed goes through the handle's callbacks) */
+	(void)curl_easy_setopt(h, CURLOPT_MAIL_RCPT, (struct curl_slist *)NULL);
+	(void)curl_easy_setopt(h, CURLOPT_READDATA, (void *)NULL);
+	(void)curl_easy_setopt(h, CURLOPT_DEBUGDATA, (void *)NULL);
+	(void)curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
 	curl_slist_free_all(rcpts);
 	return st;
+}
+
+enum smtp_status
+smtp_send(const struct smtp_conf *c, const char *from, const char *rcpt,
+    const char *msg, size_t len, char *err, size_t errlen)
+{
+	CURL			*h;
+	enum smtp_status	 st;
+	int			 reused;
+
+	if ((st = precheck(c, from, rcpt, msg, len, err, errlen)) != SMTP_SENT)
+		return st;
+	if ((h = curl_easy_init()) == NULL) {
+		seterr(err, errlen, "libcurl : initialisation impossible");
+		return SMTP_TEMPFAIL;
+	}
+	st = transaction(h, c, 0, from, rcpt, msg, len, &reused, err, errlen);
+	curl_easy_cleanup(h);
+	return st;
+}
+
+/* ---- sessions ------------------------------------------------------- */
+
+struct smtp_session {
+	const struct smtp_conf	*conf;
+	CURL			*h;	/* NULL: no connection kept */
+};
+
+struct smtp_session *
+smtp_session_open(const struct smtp_conf *c, char *err, size_t errlen)
+{
+	struct smtp_session	*s;
+
+	if (smtp_conf_check(c, err, errlen) == -1)
+		return NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		seterr(err, errlen, "mémoire insuffisante");
+		return NULL;
+	}
+	s->conf = c;
+	return s;
+}
+
+/* Close the kept connection, if any (QUIT, then TLS close). */
+static void
+session_drop(struct smtp_session *s)
+{
+	if (s->h != NULL) {
+		curl_easy_cleanup(s->h);
+		s->h = NULL;
+	}
+}
+
+enum smtp_status
+smtp_session_send(struct smtp_session *s, const char *from, const char *rcpt,
+    const char *msg, size_t len, char *err, size_t errlen)
+{
+	enum smtp_status	st;
+	int			reused, again;
+
+	if (s == NULL) {
+		seterr(err, errlen, "session SMTP absente");
+		return SMTP_TEMPFAIL;
+	}
+	if (s->conf->starttls)	/* never any reuse with STARTTLS */
+		return smtp_send(s->conf, from, rcpt, msg, len, err, errlen);
+	if ((st = precheck(s->conf, from, rcpt, msg, len, err,
+	    errlen)) != SMTP_SENT)
+		return st;
+	for (again = 1;; again = 0) {
+		if (s->h != NULL)
+			curl_easy_reset(s->h);	/* keeps the connection */
+		else if ((s->h = curl_easy_init()) == NULL) {
+			seterr(err, errlen, "libcurl : initialisation "
+			    "impossible");
+			return SMTP_TEMPFAIL;
+		}
+		st = transaction(s->h, s->conf, 1, from, rcpt, msg, len,
+		    &reused, err, errlen);
+		if (st == SMTP_SENT)
+			return st;
+		/* after any failure the connection is not trusted again */
+		session_drop(s);
+		/* the kept connection had died (server timeout, 421): once
+		 * more on a fresh one */
+		if (!again || reused != 2)
+			return st;
+	}
+}
+
+void
+smtp_session_close(struct smtp_session *s)
+{
+	if (s == NULL)
+		return;
+	session_drop(s);
+	free(s);
 }

@@ -73,9 +73,43 @@ int	smtp_conf_check(const struct smtp_conf *conf, char *err, size_t errlen);
  * invalid recipient or message (refused before any connection), 5xx at
  * RCPT, DATA or after the message -> SMTP_PERMFAIL.
  * Nothing is sent to the server before the TLS handshake has verified the
- * certificate.  Needs smtp_global_init(); thread-safe otherwise. */
+ * certificate.  One connection per call, closed after it.
+ * Needs smtp_global_init(); thread-safe otherwise. */
 enum smtp_status smtp_send(const struct smtp_conf *conf, const char *from,
 	    const char *rcpt, const char *msg, size_t len, char *err,
 	    size_t errlen);
+
+/*
+ * Sessions: several transactions over one kept connection, for a pass of
+ * the outbox.  Only with implicit TLS (smtps://): the connection is made
+ * and verified exactly as smtp_send does (same TLS options, CA file, host
+ * name check) on the first send, then reused by the next ones.  With
+ * STARTTLS (conf->starttls = 1) a session never reuses anything: each send
+ * is exactly smtp_send, on its own connection (CVE-2026-8286).
+ * Each send is still its own transaction (MAIL FROM, RCPT TO, DATA) and
+ * succeeds only on 250 after DATA; after any failure the connection is
+ * closed, so the next send starts on a fresh one.  A kept connection found
+ * dead before DATA (server idle timeout, 421) is replaced once by a fresh
+ * one within the same send.  A session is not thread-safe: one thread at
+ * a time.
+ */
+struct smtp_session;
+
+/* Open a session on conf, which must stay valid and unchanged until
+ * smtp_session_close.  No I/O (the connection is made by the first send).
+ * Returns NULL with a French reason in err if conf is not usable
+ * (smtp_conf_check) or memory runs out.  Needs smtp_global_init(). */
+struct smtp_session *smtp_session_open(const struct smtp_conf *conf,
+	    char *err, size_t errlen);
+
+/* Like smtp_send (same checks before any I/O, same return values, same
+ * classification and err), on the session's connection. */
+enum smtp_status smtp_session_send(struct smtp_session *s, const char *from,
+	    const char *rcpt, const char *msg, size_t len, char *err,
+	    size_t errlen);
+
+/* Close the connection (QUIT) if one is kept and free s.  NULL is a
+ * no-op. */
+void	smtp_session_close(struct smtp_session *s);
 
 #endif

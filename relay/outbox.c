@@ -31,6 +31,7 @@ struct pass {
 	struct instance		*in;
 	struct directory	 dir;
 	struct smtp_conf	 smtp;
+	struct smtp_session	*session;	/* one connection per pass (smtps) */
 	char			*password;
 	size_t			 password_len;
 	const char		*domain;	/* of the relay address */
@@ -399,8 +400,8 @@ deliver(struct pass *p, struct delivery_row *d)
 		if (blocked)
 			p->stats->blocked++;
 	} else
-		st = smtp_send(&p->smtp, in->cfg.relay_address, d->recipient, mail.p, mail.len,
-		    err, sizeof(err));
+		st = smtp_session_send(p->session, in->cfg.relay_address, d->recipient, mail.p,
+		    mail.len, err, sizeof(err));
 	material_free_types(&m);
 	material_free(&m);
 	vault_key_free(dek);
@@ -603,8 +604,8 @@ send_notice(struct pass *p, struct notice_row *n)
 	om.date = (time_t)in->now;
 	om.body_text = n->body;
 	if (outmail_build(&mail, &om, err, sizeof(err)) == 0)
-		st = smtp_send(&p->smtp, in->cfg.relay_address, n->recipient, mail.p, mail.len,
-		    err, sizeof(err));
+		st = smtp_session_send(p->session, in->cfg.relay_address, n->recipient, mail.p,
+		    mail.len, err, sizeof(err));
 	buf_free(&mail);
 	n->attempts++;
 	if (st == SMTP_SENT) {
@@ -687,7 +688,8 @@ pass_open(struct pass *p, struct instance *in, struct outbox_stats *stats, char 
 	p->smtp.ca_file = in->cfg.ca_file;
 	p->smtp.starttls = in->cfg.smtp_starttls;
 	p->smtp.timeout_s = 60;
-	if (smtp_conf_check(&p->smtp, err, ERRLEN) < 0)
+	if (smtp_conf_check(&p->smtp, err, ERRLEN) < 0 ||
+	    (p->session = smtp_session_open(&p->smtp, err, ERRLEN)) == NULL)
 		return -1;
 	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
 		return -1;
@@ -700,6 +702,7 @@ pass_open(struct pass *p, struct instance *in, struct outbox_stats *stats, char 
 static void
 pass_close(struct pass *p)
 {
+	smtp_session_close(p->session);
 	directory_free(&p->dir);
 	if (p->password)
 		keystore_free(p->password, p->password_len);

@@ -4,6 +4,7 @@
 #   fails DESC CMD... passes when CMD exits non-zero
 #   is DESC GOT WANT  passes when GOT = WANT
 #   has DESC TEXT NEEDLE / hasnt DESC TEXT NEEDLE
+#   wait_mail DIR N   waits until maildir DIR/new holds N mails
 #   done_testing      prints "N passed, N failed" and sets the exit status
 # The mail stack is already running: tests/run exported FSRELAY_TEST_STACK.
 set -u
@@ -30,6 +31,17 @@ new_instance() {
 	# shellcheck disable=SC1091
 	. "$T_DIR/env"
 	FS=$FSRELAY_BIN
+}
+
+# wait_mail MAILDIR N: Postfix hands mail to Dovecot after its 250, so a
+# test waits (5 s at most) until MAILDIR/new holds at least N files.
+wait_mail() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(find "$1/new" -type f 2>/dev/null | wc -l)" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 done_testing() {

@@ -41,12 +41,14 @@ has "its last error is the server's refusal" "$(field "$CAF" last_error)" "550"
 is "still queued while rung 1 waits" "$(field "$CAF" state)" queued
 "$FS" serve --once 2>>"$LOG"
 is "rung 1 delivered: the case awaits" "$(field "$CAF" state)" awaiting
+wait_mail "$FSRELAY_TEST_MAILDIRS/cafnanterre.cnafmail.fr/djouara.bakouch/Maildir" 1
 is "Bakouch got it" "$(find "$FSRELAY_TEST_MAILDIRS/cafnanterre.cnafmail.fr/djouara.bakouch/Maildir/new" -type f | wc -l)" 1
 
 CNAV=$(esc cnav retraite)
 "$FS" serve --once 2>>"$LOG"
 is "every rung failed: the CNAV case is failed" "$(field "$CNAV" state)" failed
 "$FS" serve --once 2>>"$LOG"
+wait_mail "$AGENT_BOX" 1
 notice=$(grep -l "$CNAV" "$AGENT_BOX"/new/* 2>/dev/null | head -1)
 ok "the agent got a notice about it" test -n "$notice"
 text=$(cat "$notice" 2>/dev/null)
@@ -68,6 +70,7 @@ FSRELAY_NOW=2026-03-02T15:00:01Z "$FS" -c "$T_DIR/evil.conf" serve --once 2>>"$L
 n=$(grep -l "$STUCK" "$AGENT_BOX"/new/* 2>/dev/null | wc -l)
 is "queued too long: exactly one notice to the agent (sent when a trusted server is reachable)" "$n" 0
 FSRELAY_NOW=2026-03-02T15:10:00Z "$FS" serve --once 2>>"$LOG"
+wait_mail "$AGENT_BOX" 2
 n=$(grep -l "$STUCK" "$AGENT_BOX"/new/* 2>/dev/null | wc -l)
 is "the notice arrives once the server is trusted again" "$n" 1
 FSRELAY_NOW=2026-03-02T16:10:00Z "$FS" serve --once 2>>"$LOG"

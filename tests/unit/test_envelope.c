@@ -504,7 +504,7 @@ test_structure(const struct buf *eml)
 
 	/* Headers out of order. */
 	{
-		size_t from = find(eml, "From: ", 0), to = find(eml, "To: ", 0);
+		size_t from = find(eml, "From: ", 0);
 		size_t subj = find(eml, "Subject: ", 0);
 		struct buf x;
 
@@ -514,7 +514,17 @@ test_structure(const struct buf *eml)
 		CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
 		buf_free(&g);
 		buf_free(&x);
-		(void)to;
+	}
+	/* An ASCII name in the RFC 2231 form (not what the writer does). */
+	{
+		const char *q = "filename=\"releve-2026.pdf\"";
+		const char *e = "filename*=utf-8''releve-2026.pdf";
+		size_t a = find(eml, q, 0);
+
+		splice_buf(&g, eml, a, a + strlen(q), e, strlen(e));
+		CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
+		CHECK(strstr(err, "en-têtes mal formés") != NULL);
+		buf_free(&g);
 	}
 	/* Message-ID header that disagrees with the manifest. */
 	{

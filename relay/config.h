@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "relay/calendar.h"
+
 #define CONFIG_MAX_BYTES	(256 * 1024)
 #define CONFIG_MAX_LINE		200	/* libinih's line limit */
 #define CONFIG_MAX_PARTNERS	64
@@ -22,6 +24,17 @@ struct partner_conf {
 	char	**domains;		/* lowercased; empty = directory's */
 	size_t	  n_domains;
 	long	  deadline_days;	/* working days of 24 h; 0 = default */
+	/* Deadlines and reminders (relay/tick, docs/deadlines.md). */
+	int	  deadline_hours_unit;	/* deadline_unit = heures */
+	long	  deadline_hours;	/* working hours (unit heures); 0 = unset */
+	int	  has_office_hours;	/* else Monday-Friday 09:00-17:00 */
+	struct cal_hours office_hours;
+	int	  reminder_num;		/* reminder_fraction; 0/0 = 2/3 */
+	int	  reminder_den;
+	int	  whit_monday_worked;	/* -1 = as the structure, 0, 1 */
+	int	  alsace_moselle;	/* -1 = as the structure, 0, 1 */
+	size_t	  n_closures;		/* extra closure days of the partner */
+	struct cal_date closures[CAL_MAX_CLOSURES];
 };
 
 struct config {
@@ -45,6 +58,11 @@ struct config {
 	long	 deadline_days;		/* default referent deadline */
 	long	 queued_alert_minutes;	/* tell the agent when still queued */
 	long	 shred_grace_days;	/* resolved cases kept this long */
+	int	 whit_monday_worked;	/* the structure's calendar (deadlines) */
+	int	 alsace_moselle;
+	char	*closures;		/* "YYYY-MM-DD ..." as written */
+	size_t	 n_closures;		/* closures, parsed */
+	struct cal_date closure_dates[CAL_MAX_CLOSURES];
 	struct partner_conf partners[CONFIG_MAX_PARTNERS];
 	size_t	 n_partners;
 };

@@ -11,7 +11,7 @@ DIR=${FSRELAY_DEMO_DIR:-/tmp/fsrelay-demo}
 export FSRELAY_BIN=$TOP/build/fsrelay
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+run() { printf '$ %s\n' "$*" >&2; "$@"; }
 
 [ "$(id -u)" = 0 ] || { echo "demo : à lancer en root (serveurs de messagerie de test)" >&2; exit 1; }
 if [ -e "$DIR" ]; then
@@ -56,6 +56,11 @@ run "$FS" cases
 
 say "5. La référente (delphine.kaczmar@dgfip.finances.gouv.fr) relève sa boîte en IMAPS"
 RCPT=delphine.kaczmar@dgfip.finances.gouv.fr
+# Postfix hands the mail to Dovecot just after its 250: give it a moment.
+for _ in $(seq 1 100); do
+	[ -n "$(find "$FSRELAY_TEST_MAILDIRS/dgfip.finances.gouv.fr/delphine.kaczmar/Maildir/new" -type f 2>/dev/null)" ] && break
+	sleep 0.05
+done
 curl -s --cacert "$FSRELAY_TEST_CA" -u "$RCPT:$FSRELAY_TEST_PASSWORD" \
 	"$FSRELAY_TEST_IMAP_URL/INBOX;UID=1" > "$DIR/recu.eml"
 echo "En-têtes du message reçu (aucune donnée personnelle) :"

@@ -1,0 +1,501 @@
+/*
+ * imap - the relay's mailbox over verified TLS with libcurl (GnuTLS build,
+ * 7.88.1 on Debian 12).  See imap.h.
+ *
+ * libcurl's IMAP: a URL "<base>/INBOX" with a custom request makes it LOGIN
+ * and SELECT INBOX on a new connection, then send the request; untagged
+ * answers of a custom request come to the write callback, every server line
+ * (SELECT's "* OK [UIDVALIDITY n]" included) to the header callback.  The
+ * URL "<base>/INBOX;UID=n" fetches BODY[] of one message as the body.
+ *
+ * Trusts: libcurl/GnuTLS.  Distrusts: the server (numbers parsed with
+ * bounds; the server's text never reaches err).
+ */
+#include "adapters/imap.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IMAP_URL_MAX		255
+#define IMAP_DEFAULT_TIMEOUT	60L
+#define IMAP_CONNECT_TIMEOUT	30L
+#define LIST_BODY_MAX		(4 * 1024 * 1024)
+#define UIDS_PER_COMMAND	400
+
+struct imap_session {
+	const struct imap_conf	*conf;
+	CURL			*h;
+	char			*mailbox_url;	/* <base>/INBOX */
+	uint32_t		 uidvalidity;	/* of the current connection; 0 unknown */
+	uint32_t		 seen_uidvalidity;	/* in the last perform's SELECT */
+	int			 changed;	/* UIDVALIDITY changed under us */
+	struct buf		*sink;		/* write callback target */
+	int			 overflow;
+};
+
+static void	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* 0 if url is scheme://host[:port] with nothing after. */
+static int
+url_check(const char *url, int starttls, char *err, size_t errlen)
+{
+	const char *scheme = starttls ? "imap://" : "imaps://", *p;
+	size_t n;
+	long port = 0;
+
+	if (url == NULL || strlen(url) > IMAP_URL_MAX) {
+		seterr(err, errlen, "URL IMAP absente ou trop longue");
+		return -1;
+	}
+	if (strncmp(url, scheme, strlen(scheme)) != 0) {
+		seterr(err, errlen, "URL IMAP : le schéma doit être %.*s (imap:// seulement"
+		    " avec STARTTLS configuré)", (int)strlen(scheme) - 3, scheme);
+		return -1;
+	}
+	p = url + strlen(scheme);
+	if (*p == '[') {
+		for (n = 1; p[n] && p[n] != ']'; n++)
+			if (!isxdigit((unsigned char)p[n]) && p[n] != ':' && p[n] != '.')
+				break;
+		if (p[n] != ']' || n == 1) {
+			seterr(err, errlen, "URL IMAP : hôte invalide");
+			return -1;
+		}
+		p += n + 1;
+	} else {
+		for (n = 0; isalnum((unsigned char)p[n]) || p[n] == '.' || p[n] == '-'; n++)
+			;
+		if (n == 0) {
+			seterr(err, errlen, "URL IMAP : hôte invalide");
+			return -1;
+		}
+		p += n;
+	}
+	if (*p == ':') {
+		for (n = 1; isdigit((unsigned char)p[n]) && n <= 5; n++)
+			port = port * 10 + (p[n] - '0');
+		if (n == 1 || port < 1 || port > 65535) {
+			seterr(err, errlen, "URL IMAP : port invalide");
+			return -1;
+		}
+		p += n;
+	}
+	if (*p != '\0') {
+		seterr(err, errlen, "URL IMAP : rien n'est permis après hôte:port");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_check(const struct imap_conf *c, char *err, size_t errlen)
+{
+	if (c == NULL) {
+		seterr(err, errlen, "configuration IMAP absente");
+		return -1;
+	}
+	if (c->starttls != 0 && c->starttls != 1) {
+		seterr(err, errlen, "IMAP : starttls doit valoir 0 ou 1");
+		return -1;
+	}
+	if (url_check(c->url, c->starttls, err, errlen) < 0)
+		return -1;
+	if (c->ca_file == NULL || c->ca_file[0] == '\0') {
+		seterr(err, errlen, "IMAP : fichier CA obligatoire (vérification du certificat)");
+		return -1;
+	}
+	if (c->user == NULL || c->user[0] == '\0' || c->password == NULL) {
+		seterr(err, errlen, "IMAP : utilisateur et mot de passe obligatoires");
+		return -1;
+	}
+	if (c->timeout_s < 0 || c->timeout_s > 3600) {
+		seterr(err, errlen, "IMAP : délai hors de [0, 3600] s");
+		return -1;
+	}
+	return 0;
+}
+
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct imap_session *s = arg;
+	size_t n;
+
+	if (size == 0 || nmemb > SIZE_MAX / size)
+		return 0;
+	n = size * nmemb;
+	if (s->sink == NULL)
+		return n;
+	if (buf_append(s->sink, data, n) < 0) {
+		s->overflow = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* Every server line: keep the UIDVALIDITY of a SELECT answer. */
+static size_t
+header_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	static const char key[] = "* OK [UIDVALIDITY ";
+	struct imap_session *s = arg;
+	size_t n, i;
+	uint64_t v = 0;
+
+	if (size == 0 || nmemb > SIZE_MAX / size)
+		return 0;
+	n = size * nmemb;
+	if (n > sizeof(key) - 1 && strncasecmp(data, key, sizeof(key) - 1) == 0) {
+		for (i = sizeof(key) - 1; i < n && isdigit((unsigned char)data[i]) &&
+		    v <= UINT32_MAX; i++)
+			v = v * 10 + (uint64_t)(data[i] - '0');
+		if (i < n && data[i] == ']' && v > 0 && v <= UINT32_MAX)
+			s->seen_uidvalidity = (uint32_t)v;
+	}
+	return n;
+}
+
+#define SETOPT(h, opt, val) do {					\
+	if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK)		\
+		return -1;						\
+} while (0)
+
+static int
+set_fixed_opts(struct imap_session *s)
+{
+	const struct imap_conf *c = s->conf;
+	long to = c->timeout_s > 0 ? c->timeout_s : IMAP_DEFAULT_TIMEOUT;
+	long noreuse = c->starttls ? 1L : 0L;
+
+	SETOPT(s->h, CURLOPT_PROTOCOLS_STR, c->starttls ? "imap" : "imaps");
+	SETOPT(s->h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	SETOPT(s->h, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(s->h, CURLOPT_SSL_VERIFYHOST, 2L);
+	SETOPT(s->h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SETOPT(s->h, CURLOPT_CAINFO, c->ca_file);
+	SETOPT(s->h, CURLOPT_CAPATH, (char *)NULL);
+	SETOPT(s->h, CURLOPT_FORBID_REUSE, noreuse);
+	SETOPT(s->h, CURLOPT_FRESH_CONNECT, noreuse);
+	SETOPT(s->h, CURLOPT_PROXY, "");
+	SETOPT(s->h, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(s->h, CURLOPT_TIMEOUT, to);
+	SETOPT(s->h, CURLOPT_CONNECTTIMEOUT, to < IMAP_CONNECT_TIMEOUT ? to :
+	    IMAP_CONNECT_TIMEOUT);
+	SETOPT(s->h, CURLOPT_USERNAME, c->user);
+	SETOPT(s->h, CURLOPT_PASSWORD, c->password);
+	SETOPT(s->h, CURLOPT_WRITEFUNCTION, write_cb);
+	SETOPT(s->h, CURLOPT_WRITEDATA, s);
+	SETOPT(s->h, CURLOPT_HEADERFUNCTION, header_cb);
+	SETOPT(s->h, CURLOPT_HEADERDATA, s);
+	return 0;
+}
+
+struct imap_session *
+imap_open(const struct imap_conf *conf, char *err, size_t errlen)
+{
+	struct imap_session *s;
+
+	if (conf_check(conf, err, errlen) < 0)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->conf = conf;
+	s->mailbox_url = xasprintf("%s/INBOX", conf->url);
+	if ((s->h = curl_easy_init()) == NULL || set_fixed_opts(s) < 0) {
+		seterr(err, errlen, "IMAP : initialisation de libcurl impossible");
+		imap_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+imap_close(struct imap_session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->h)
+		curl_easy_cleanup(s->h);
+	free(s->mailbox_url);
+	free(s);
+}
+
+static const char *
+curl_reason(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return "TLS : certificat non vérifié";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CIPHER:
+		return "TLS : échec de la négociation";
+	case CURLE_SSL_CACERT_BADFILE:
+		return "TLS : fichier CA illisible";
+	case CURLE_USE_SSL_FAILED:
+		return "TLS : STARTTLS refusé par le serveur";
+	case CURLE_LOGIN_DENIED:
+		return "authentification refusée";
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return "connexion refusée ou impossible";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "délai dépassé";
+	case CURLE_QUOTE_ERROR:
+		return "commande refusée par le serveur";
+	case CURLE_WRITE_ERROR:
+		return "réponse trop grosse";
+	case CURLE_REMOTE_FILE_NOT_FOUND:
+		return "message introuvable";
+	default:
+		return "erreur IMAP";
+	}
+}
+
+/*
+ * One libcurl transfer on the session's handle: url, optional custom
+ * command, body into sink (may be NULL).  Tracks UIDVALIDITY.
+ */
+static int
+perform(struct imap_session *s, const char *url, const char *custom, struct buf *sink,
+    char *err, size_t errlen)
+{
+	CURLcode rc;
+
+	s->sink = sink;
+	s->overflow = 0;
+	s->seen_uidvalidity = 0;
+	if (curl_easy_setopt(s->h, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(s->h, CURLOPT_CUSTOMREQUEST, custom) != CURLE_OK) {
+		seterr(err, errlen, "IMAP : option libcurl refusée");
+		return -1;
+	}
+	rc = curl_easy_perform(s->h);
+	s->sink = NULL;
+	if (s->seen_uidvalidity) {
+		if (s->uidvalidity && s->uidvalidity != s->seen_uidvalidity)
+			s->changed = 1;
+		s->uidvalidity = s->seen_uidvalidity;
+	}
+	if (rc != CURLE_OK) {
+		seterr(err, errlen, "IMAP : %s (CURLE %d)", s->overflow ?
+		    "message plus gros que la limite" : curl_reason(rc), (int)rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Find "KEY <digits>" (case-insensitive) in line; 0 and *v, -1 if absent. */
+static int
+item_number(const char *line, size_t len, const char *key, uint64_t max, uint64_t *v)
+{
+	size_t kl = strlen(key), i, j;
+
+	for (i = 0; i + kl < len; i++) {
+		if ((i > 0 && line[i - 1] != ' ' && line[i - 1] != '(') ||
+		    strncasecmp(line + i, key, kl) != 0 || line[i + kl] != ' ')
+			continue;
+		*v = 0;
+		for (j = i + kl + 1; j < len && isdigit((unsigned char)line[j]); j++) {
+			*v = *v * 10 + (uint64_t)(line[j] - '0');
+			if (*v > max)
+				return -1;
+		}
+		return j > i + kl + 1 ? 0 : -1;
+	}
+	return -1;
+}
+
+int
+imap_parse_fetch_line(const char *line, size_t len, struct imap_msg *m)
+{
+	const char *p = line, *end = line + len;
+	uint64_t uid, size;
+
+	if (len < 4 || strncmp(p, "* ", 2) != 0)
+		return -1;
+	for (p += 2; p < end && isdigit((unsigned char)*p); p++)
+		;
+	if (p == line + 2 || end - p < 8 || strncasecmp(p, " FETCH (", 8) != 0)
+		return -1;
+	p += 7;
+	if (item_number(p, (size_t)(end - p), "UID", UINT32_MAX, &uid) < 0 || uid == 0 ||
+	    item_number(p, (size_t)(end - p), "RFC822.SIZE", UINT64_MAX / 16, &size) < 0)
+		return -1;
+	m->uid = (uint32_t)uid;
+	m->size = size;
+	return 0;
+}
+
+static int
+cmp_msg(const void *a, const void *b)
+{
+	const struct imap_msg *x = a, *y = b;
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+int
+imap_list(struct imap_session *s, uint32_t *uidvalidity, struct imap_msg **list,
+    size_t *n, char *err, size_t errlen)
+{
+	struct buf body;
+	const char *p, *end;
+	int r = -1;
+
+	*list = NULL;
+	*n = 0;
+	buf_init(&body, LIST_BODY_MAX);
+	/* "1:*" on an empty mailbox is answered NO by some servers: ask the
+	 * sizes with a SEARCH-free FETCH and treat an empty answer as none. */
+	if (perform(s, s->mailbox_url, "UID FETCH 1:* (UID RFC822.SIZE)", &body, err,
+	    errlen) < 0) {
+		/* An empty mailbox: Dovecot answers OK, others NO / BAD. */
+		if (s->uidvalidity == 0)
+			goto out;
+		err[0] = '\0';
+	}
+	if (s->uidvalidity == 0) {
+		seterr(err, errlen, "IMAP : le serveur n'a pas donné d'UIDVALIDITY");
+		goto out;
+	}
+	for (p = body.p, end = body.p + body.len; p && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		struct imap_msg m;
+
+		if (*n < IMAP_LIST_MAX && imap_parse_fetch_line(p, l, &m) == 0) {
+			*list = xreallocarray(*list, *n + 1, sizeof(**list));
+			(*list)[(*n)++] = m;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	qsort(*list, *n, sizeof(**list), cmp_msg);
+	*uidvalidity = s->uidvalidity;
+	s->changed = 0;
+	r = 0;
+out:
+	buf_free(&body);
+	if (r < 0) {
+		free(*list);
+		*list = NULL;
+		*n = 0;
+	}
+	return r;
+}
+
+int
+imap_fetch(struct imap_session *s, uint32_t uidvalidity, uint32_t uid, size_t max,
+    struct buf *out, char *err, size_t errlen)
+{
+	struct buf body;
+	char *url;
+	int r;
+
+	buf_init(&body, max);
+	url = xasprintf("%s;UID=%" PRIu32, s->mailbox_url, uid);
+	r = perform(s, url, NULL, &body, err, errlen);
+	free(url);
+	if (r == 0 && (s->changed || s->uidvalidity != uidvalidity)) {
+		seterr(err, errlen, "IMAP : UIDVALIDITY de la boîte changée pendant la passe");
+		r = -1;
+	}
+	if (r == 0 && body.len == 0) {
+		seterr(err, errlen, "IMAP : message %" PRIu32 " vide ou introuvable", uid);
+		r = -1;
+	}
+	if (r == 0 && buf_append(out, body.p, body.len) < 0) {
+		seterr(err, errlen, "IMAP : message plus gros que la limite");
+		r = -1;
+	}
+	buf_free(&body);
+	return r;
+}
+
+/* "a,b,c:d" for uids[from..to), ascending input expected. */
+static char *
+uid_set(const uint32_t *uids, size_t from, size_t to)
+{
+	struct buf b;
+	size_t i = from;
+	char *out;
+
+	buf_init(&b, 64 * 1024);
+	while (i < to) {
+		size_t j = i;
+
+		while (j + 1 < to && uids[j + 1] == uids[j] + 1)
+			j++;
+		if (j > i)
+			buf_printf(&b, "%s%" PRIu32 ":%" PRIu32, b.len ? "," : "", uids[i], uids[j]);
+		else
+			buf_printf(&b, "%s%" PRIu32, b.len ? "," : "", uids[i]);
+		i = j + 1;
+	}
+	out = xstrdup(b.p ? b.p : "");
+	buf_free(&b);
+	return out;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+imap_delete(struct imap_session *s, uint32_t uidvalidity, const uint32_t *uids, size_t n,
+    char *err, size_t errlen)
+{
+	uint32_t *sorted;
+	size_t i;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	sorted = xreallocarray(NULL, n, sizeof(*sorted));
+	memcpy(sorted, uids, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_u32);
+	for (i = 0; i < n && r == 0; i += UIDS_PER_COMMAND) {
+		size_t to = i + UIDS_PER_COMMAND < n ? i + UIDS_PER_COMMAND : n;
+		char *set = uid_set(sorted, i, to);
+		char *store = xasprintf("UID STORE %s +FLAGS.SILENT (\\Deleted)", set);
+		char *expunge = xasprintf("UID EXPUNGE %s", set);
+
+		/* The STORE may open a new connection: check the mailbox first. */
+		r = perform(s, s->mailbox_url, store, NULL, err, errlen);
+		if (r == 0 && (s->changed || s->uidvalidity != uidvalidity)) {
+			seterr(err, errlen, "IMAP : UIDVALIDITY de la boîte changée : rien"
+			    " n'est effacé");
+			r = -1;
+		}
+		if (r == 0 && perform(s, s->mailbox_url, expunge, NULL, err, errlen) < 0)
+			r = perform(s, s->mailbox_url, "EXPUNGE", NULL, err, errlen);
+		free(set);
+		free(store);
+		free(expunge);
+	}
+	free(sorted);
+	return r;
+}

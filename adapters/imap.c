@@ -265,7 +265,7 @@ curl_reason(CURLcode rc)
 	case CURLE_WRITE_ERROR:
 		return "réponse trop grosse";
 	case CURLE_REMOTE_FILE_NOT_FOUND:
-		return "message introuvable";
+		return "message introuvable ou UIDVALIDITY changée";
 	default:
 		return "erreur IMAP";
 	}
@@ -389,7 +389,8 @@ imap_list(struct imap_session *s, uint32_t *uidvalidity, struct imap_msg **list,
 		}
 		p = nl ? nl + 1 : end;
 	}
-	qsort(*list, *n, sizeof(**list), cmp_msg);
+	if (*n > 1)
+		qsort(*list, *n, sizeof(**list), cmp_msg);
 	*uidvalidity = s->uidvalidity;
 	s->changed = 0;
 	r = 0;
@@ -412,7 +413,9 @@ imap_fetch(struct imap_session *s, uint32_t uidvalidity, uint32_t uid, size_t ma
 	int r;
 
 	buf_init(&body, max);
-	url = xasprintf("%s;UID=%" PRIu32, s->mailbox_url, uid);
+	/* libcurl re-checks UIDVALIDITY on SELECT when the URL names it. */
+	url = xasprintf("%s;UIDVALIDITY=%" PRIu32 "/;UID=%" PRIu32, s->mailbox_url,
+	    uidvalidity, uid);
 	r = perform(s, url, NULL, &body, err, errlen);
 	free(url);
 	if (r == 0 && (s->changed || s->uidvalidity != uidvalidity)) {
@@ -469,11 +472,14 @@ imap_delete(struct imap_session *s, uint32_t uidvalidity, const uint32_t *uids, 
     char *err, size_t errlen)
 {
 	uint32_t *sorted;
+	char *url;
 	size_t i;
 	int r = 0;
 
 	if (n == 0)
 		return 0;
+	/* A new connection's SELECT fails before STORE if UIDVALIDITY moved. */
+	url = xasprintf("%s;UIDVALIDITY=%" PRIu32, s->mailbox_url, uidvalidity);
 	sorted = xreallocarray(NULL, n, sizeof(*sorted));
 	memcpy(sorted, uids, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), cmp_u32);
@@ -483,19 +489,19 @@ imap_delete(struct imap_session *s, uint32_t uidvalidity, const uint32_t *uids, 
 		char *store = xasprintf("UID STORE %s +FLAGS.SILENT (\\Deleted)", set);
 		char *expunge = xasprintf("UID EXPUNGE %s", set);
 
-		/* The STORE may open a new connection: check the mailbox first. */
-		r = perform(s, s->mailbox_url, store, NULL, err, errlen);
+		r = perform(s, url, store, NULL, err, errlen);
 		if (r == 0 && (s->changed || s->uidvalidity != uidvalidity)) {
 			seterr(err, errlen, "IMAP : UIDVALIDITY de la boîte changée : rien"
 			    " n'est effacé");
 			r = -1;
 		}
-		if (r == 0 && perform(s, s->mailbox_url, expunge, NULL, err, errlen) < 0)
-			r = perform(s, s->mailbox_url, "EXPUNGE", NULL, err, errlen);
+		if (r == 0 && perform(s, url, expunge, NULL, err, errlen) < 0)
+			r = perform(s, url, "EXPUNGE", NULL, err, errlen);
 		free(set);
 		free(store);
 		free(expunge);
 	}
 	free(sorted);
+	free(url);
 	return r;
 }

@@ -52,6 +52,8 @@ struct track {
 	enum stage	 reply_stage;	/* stage the last reply belongs to */
 	int		 code;		/* last reply code (0: none) */
 	char		 enh[12];	/* its enhanced status code, or "" */
+	int		 data_sent;	/* DATA was sent: the message may
+					 * have reached the server */
 };
 
 static void	seterr(char *, size_t, const char *, ...)
@@ -299,6 +301,8 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t n, void *arg)
 	switch (type) {
 	case CURLINFO_HEADER_OUT:
 		t->stage = verb_stage(data, n, t->stage);
+		if (t->stage == ST_DATA)
+			t->data_sent = 1;
 		break;
 	case CURLINFO_DATA_OUT:
 		if (t->stage == ST_DATA)
@@ -514,7 +518,7 @@ transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
     const char *rcpt, const char *msg, size_t len, int *reused, char *err,
     size_t errlen)
 {
-	struct track		 t = { ST_CONNECT, ST_CONNECT, 0, "" };
+	struct track		 t = { ST_CONNECT, ST_CONNECT, 0, "", 0 };
 	struct src		 src = { msg, len };
 	struct curl_slist	*rcpts;
 	CURLcode		 rc;
@@ -536,9 +540,9 @@ transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
 		if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn) ==
 		    CURLE_OK && nconn == 0)
 			*reused = 1;
-		/* a transport failure on a reused connection before DATA:
-		 * nothing of this message reached the server */
-		if (st == SMTP_TEMPFAIL && *reused && t.stage < ST_DATA &&
+		/* a transport failure or 421 on a reused connection before
+		 * DATA: nothing of this message can have been delivered */
+		if (st == SMTP_TEMPFAIL && *reused && !t.data_sent &&
 		    (t.code == 0 || t.code == 421) && tls_reason(rc) == NULL)
 			*reused = 2;
 	}

@@ -168,6 +168,9 @@ user_version(struct store *st, int *v)
  * can evolve on its own.  Register an area by adding it here.
  */
 static const struct store_area *const areas[] = {
+	&store_area_deadline,
+	&store_area_audit,
+	&store_area_inbox,
 	NULL
 };
 

@@ -257,4 +257,203 @@ int	 store_count(struct store *st, const char *what, long *n);
 /* Count rows of a table whose column equals an integer (tests, status). */
 int	 store_count_cases_by_state(struct store *st, const char *state, long *n);
 
+/* --- deadlines: ladder ledger, pauses, marks (store_deadline.c) -------- */
+
+/*
+ * Record that a ladder step fired; (case, rung, step) is unique.  1 when
+ * recorded now (the caller then does the step, in the same transaction),
+ * 0 when it had already fired (do nothing), -1 on error.  step: "reminder",
+ * "escalate", "exhausted"; outcome: short, no personal data.
+ */
+int	 store_step_fire(struct store *st, int64_t case_id, int rung, const char *step,
+	    int64_t at, const char *outcome);
+/* 1 fired, 0 not, -1 error. */
+int	 store_step_fired(struct store *st, int64_t case_id, int rung, const char *step);
+/* Steps of a case named step (all steps if step is NULL) into *n.  0 / -1. */
+int	 store_step_count(struct store *st, int64_t case_id, const char *step, long *n);
+
+/* A pause of the referent's clock (waiting_user). */
+struct pause_row {
+	int64_t	id;
+	int64_t	case_id;
+	int	rung;
+	int64_t	started_at;
+	int64_t	ended_at;		/* 0 while paused */
+	int64_t	paused_secs;		/* working time, in the partner's unit */
+};
+
+/* Open a pause of case_id on rung at `at`.  0 / -1. */
+int	 store_pause_begin(struct store *st, int64_t case_id, int rung, int64_t at);
+/* The case's open pause into *p: 0 found, 1 none, -1 error. */
+int	 store_pause_open(struct store *st, int64_t case_id, struct pause_row *p);
+/* Close pause id at `at` with the working time it lasted.  0 / -1. */
+int	 store_pause_end(struct store *st, int64_t id, int64_t at, int64_t paused_secs);
+/* Sum of the closed pauses' working time on (case, rung).  0 / -1. */
+int	 store_pause_total(struct store *st, int64_t case_id, int rung, int64_t *secs);
+
+/*
+ * Named instants and counters kept by the relay, e.g. "mailbox.last_poll"
+ * (set by the ingest at each successful poll; shown by `fsrelay status`).
+ * get: 0 found, 1 none, -1 error.
+ */
+int	 store_mark_set(struct store *st, const char *name, int64_t value);
+int	 store_mark_get(struct store *st, const char *name, int64_t *value);
+
+/* --- audit log and breach register (relay/audit, relay/breach) ------- */
+
+/* One row of events as stored, for the audit log's leaves.  The strings
+ * point into SQLite's memory and are valid during the callback only; their
+ * lengths are the stored byte lengths. */
+struct store_event_view {
+	int64_t		 seq;
+	int64_t		 at;
+	const char	*field[4];	/* actor, action, case_ref, outcome */
+	size_t		 len[4];
+};
+
+/* Call cb on every event with from <= at < to, in seq order (from = INT64_MIN
+ * and to = INT64_MAX give the whole log).  A non-zero return of cb stops
+ * the scan and is returned.  0 at the end, -1 on a store error. */
+int	 store_event_scan(struct store *st, int64_t from, int64_t to,
+	    int (*cb)(void *arg, const struct store_event_view *ev), void *arg);
+
+/* Savepoints: work inside or outside a transaction.  0 / -1. */
+int	 store_savepoint(struct store *st);
+int	 store_release(struct store *st);
+void	 store_rollback_to(struct store *st);
+
+struct audit_checkpoint_row {
+	int64_t		 id;
+	uint64_t	 size;
+	uint8_t		 root[32];
+	int64_t		 at;
+	char		*note;		/* malloc'd signed note */
+};
+
+/* Append a checkpoint (append-only table audit_checkpoints). */
+int	 store_audit_checkpoint_add(struct store *st, uint64_t size,
+	    const uint8_t root[32], int64_t at, const char *note);
+/* Every stored checkpoint in id order; caller frees with
+ * store_audit_checkpoint_free.  0 / -1. */
+int	 store_audit_checkpoint_list(struct store *st,
+	    struct audit_checkpoint_row **list, size_t *n);
+void	 store_audit_checkpoint_free(struct audit_checkpoint_row *list, size_t n);
+/* The time of the latest checkpoint: 0 found, 1 none, -1 error. */
+int	 store_audit_checkpoint_last_at(struct store *st, int64_t *at);
+
+/* The clear columns of a breach register version (the rest is the sealed
+ * body, relay/breach). */
+struct breach_version_row {
+	int64_t	breach_id;
+	int	version;
+	int64_t	recorded_at;
+	char	author[65];
+	char	status[16];
+	char	source[32];
+	char	case_ref[32];		/* first linked case, "" if none */
+	int64_t	detected_at;
+	int64_t	deadline_at;
+	char	kek_id[33];
+};
+
+/* Append a version (append-only).  1 if (breach_id, version) exists. */
+int	 store_breach_version_add(struct store *st, const struct breach_version_row *v,
+	    const void *body, size_t len);
+/* The latest version of a breach: 0 found (body in *body), 1 none, -1. */
+int	 store_breach_latest(struct store *st, int64_t breach_id,
+	    struct breach_version_row *v, struct buf *body);
+/* Every breach's latest version, by id; caller frees *list.  0 / -1. */
+int	 store_breach_list(struct store *st, struct breach_version_row **list, size_t *n);
+/* Next free breach id (within a transaction or savepoint).  0 / -1. */
+int	 store_breach_next_id(struct store *st, int64_t *id);
+/* A breach not closed with this source and first case: 0 found (*id),
+ * 1 none, -1. */
+int	 store_breach_find_open(struct store *st, const char *source, const char *case_ref,
+	    int64_t *id);
+/* Alerts sent to the DPO: stage 0 detection, 1..3 fractions, 4 overdue. */
+int	 store_breach_alert_add(struct store *st, int64_t breach_id, int stage,
+	    int64_t deadline_at, int64_t at);
+/* Highest stage recorded, -1 if none.  0 / -1. */
+int	 store_breach_alert_max(struct store *st, int64_t breach_id, int *stage);
+
+/* What a compromised key exposes. */
+enum store_scope {
+	SCOPE_KEY_SENT,		/* cases sent to the key whose fingerprint is arg */
+	SCOPE_INBOUND,		/* cases with a message received by the relay */
+	SCOPE_SENT,		/* cases with any delivery sent */
+	SCOPE_KEYED,		/* cases whose data key is still stored */
+};
+/* Count the cases of a scope and the distinct persons (blind index); their
+ * references, space-separated, are appended to refs.  0 / -1. */
+int	 store_scope_count(struct store *st, enum store_scope scope, const char *arg,
+	    long *cases, long *persons, struct buf *refs);
+/* Mark the pinned key of email_lc compromised at now: 0, 1 no such key, -1. */
+int	 store_key_compromise(struct store *st, const char *email_lc, int64_t now);
+/* Pending deliveries to the key fingerprint become failed with reason.
+ * *n = how many.  0 / -1. */
+int	 store_delivery_stop_key(struct store *st, const char *fingerprint,
+	    const char *reason, long *n);
+
+/* --- inbox: fetched mails and quarantine (store_inbox.c, issue 4) ---- */
+
+/* A mail fetched from the relay's mailbox; its content is sealed under a
+ * per-mail key (columns "key", "content", see relay/inbox). */
+struct raw_mail_row {
+	int64_t		id;
+	uint32_t	uidvalidity;
+	uint32_t	uid;
+	int64_t		received_at;
+	int64_t		size;
+	char		state[12];	/* new | processed */
+	int		expunged;
+};
+
+/* Insert (state new): 0 and r->id, 1 when (uidvalidity, uid) or the digest
+ * (a keyed hash of the raw bytes) is already known, -1 error. */
+int	 store_raw_insert(struct store *st, struct raw_mail_row *r,
+	    const uint8_t digest[32]);
+/* Set ("key", "content") or clear (blob NULL) a sealed column.  0 / -1. */
+int	 store_raw_set_blob(struct store *st, int64_t id, const char *column,
+	    const void *blob, size_t len);
+/* 0 and *blob appended, 1 when NULL or no such row, -1 error. */
+int	 store_raw_get_blob(struct store *st, int64_t id, const char *column,
+	    struct buf *blob);
+/* 0 found, 1 none, -1 error. */
+int	 store_raw_get(struct store *st, int64_t id, struct raw_mail_row *r);
+/* Mails not yet processed, oldest first, at most max; caller frees. */
+int	 store_raw_pending(struct store *st, size_t max, struct raw_mail_row **list,
+	    size_t *n);
+/* 1 when (uidvalidity, uid) is stored, 0 when not, -1 error. */
+int	 store_raw_known(struct store *st, uint32_t uidvalidity, uint32_t uid);
+int	 store_raw_set_state(struct store *st, int64_t id, const char *state);
+int	 store_raw_set_expunged(struct store *st, uint32_t uidvalidity, uint32_t uid);
+/* Rows in state (NULL: all).  0 / -1. */
+int	 store_raw_count(struct store *st, const char *state, long *n);
+
+struct quarantine_row {
+	int64_t	id;
+	int64_t	raw_id;			/* inbox_raw.id */
+	char	reason[24];		/* stranger, conflicting-keys, no-case, ... */
+	char	case_hint[32];		/* the case its keys point to, or "" */
+	int64_t	received_at;
+	char	state[12];		/* held | assigned | rejected */
+	int64_t	decided_at;
+	char	assigned_ref[32];
+};
+
+/* Insert (state held); sets q->id.  0 / -1. */
+int	 store_quarantine_insert(struct store *st, struct quarantine_row *q);
+/* The sealed Message-ID/From/Subject; blob NULL clears it.  0 / -1. */
+int	 store_quarantine_set_meta(struct store *st, int64_t id, const void *blob,
+	    size_t len);
+/* 0 and *blob appended, 1 when NULL (rejected) or no row, -1 error. */
+int	 store_quarantine_get_meta(struct store *st, int64_t id, struct buf *blob);
+/* 0 found, 1 none, -1 error. */
+int	 store_quarantine_get(struct store *st, int64_t id, struct quarantine_row *q);
+/* Every row, by id; caller frees. */
+int	 store_quarantine_list(struct store *st, struct quarantine_row **list, size_t *n);
+/* Set state (assigned | rejected), time and assigned case.  0 / -1. */
+int	 store_quarantine_decide(struct store *st, int64_t id, const char *state,
+	    int64_t at, const char *assigned_ref);
+
 #endif

@@ -24,6 +24,10 @@ struct store_area {
 	size_t			 n;
 };
 
+extern const struct store_area store_area_deadline;
+extern const struct store_area store_area_audit;
+extern const struct store_area store_area_inbox;
+
 /* Run SQL without parameters (DDL, pragmas).  0 / -1. */
 int		 st_exec(struct store *st, const char *sql);
 /* Prepare a statement; NULL on error (store_errmsg tells). */

@@ -23,20 +23,7 @@
 
 #define B64_VARIANT	sodium_base64_VARIANT_ORIGINAL
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The directory part of path ("." if none); caller frees. */
 static char *
@@ -152,25 +139,25 @@ check_stat(const struct stat *st, const char *path, int is_dir, char *err,
     size_t errlen)
 {
 	if (S_ISLNK(st->st_mode)) {
-		seterr(err, errlen, "%s : est un lien symbolique (refusé)", path);
+		fs_seterr(err, errlen, "%s : est un lien symbolique (refusé)", path);
 		return -1;
 	}
 	if (is_dir && !S_ISDIR(st->st_mode)) {
-		seterr(err, errlen, "%s : n'est pas un répertoire", path);
+		fs_seterr(err, errlen, "%s : n'est pas un répertoire", path);
 		return -1;
 	}
 	if (!is_dir && !S_ISREG(st->st_mode)) {
-		seterr(err, errlen, "%s : n'est pas un fichier ordinaire", path);
+		fs_seterr(err, errlen, "%s : n'est pas un fichier ordinaire", path);
 		return -1;
 	}
 	if (st->st_uid != geteuid()) {
-		seterr(err, errlen, "%s : appartient à l'uid %u et non à "
+		fs_seterr(err, errlen, "%s : appartient à l'uid %u et non à "
 		    "l'utilisateur courant (uid %u)", path,
 		    (unsigned)st->st_uid, (unsigned)geteuid());
 		return -1;
 	}
 	if ((st->st_mode & 077) != 0) {
-		seterr(err, errlen, "%s : permissions %04o trop ouvertes "
+		fs_seterr(err, errlen, "%s : permissions %04o trop ouvertes "
 		    "(attendu %s, corriger avec « chmod %s %s »)", path,
 		    (unsigned)(st->st_mode & 07777), is_dir ? "0700" : "0600",
 		    is_dir ? "700" : "600", path);
@@ -185,7 +172,7 @@ keystore_check_mode(const char *path, int is_dir, char *err, size_t errlen)
 	struct stat st;
 
 	if (lstat(path, &st) == -1) {
-		seterr(err, errlen, "%s : %s", path, strerror(errno));
+		fs_seterr(err, errlen, "%s : %s", path, strerror(errno));
 		return -1;
 	}
 	return check_stat(&st, path, is_dir, err, errlen);
@@ -222,10 +209,10 @@ open_key(const char *path, char *err, size_t errlen)
 	    O_CLOEXEC);
 	if (fd == -1) {
 		if (errno == ELOOP)
-			seterr(err, errlen, "%s : est un lien symbolique "
+			fs_seterr(err, errlen, "%s : est un lien symbolique "
 			    "(refusé)", path);
 		else
-			seterr(err, errlen, "%s : ouverture impossible : %s",
+			fs_seterr(err, errlen, "%s : ouverture impossible : %s",
 			    path, strerror(errno));
 	}
 	return fd;
@@ -243,23 +230,23 @@ keystore_read(const char *path, size_t maxlen, size_t *len_r, char *err,
 	if ((fd = open_key(path, err, errlen)) == -1)
 		return NULL;
 	if (fstat(fd, &st) == -1) {
-		seterr(err, errlen, "%s : %s", path, strerror(errno));
+		fs_seterr(err, errlen, "%s : %s", path, strerror(errno));
 		goto out;
 	}
 	if (check_stat(&st, path, 0, err, errlen) == -1)
 		goto out;
 	if (st.st_size < 0 || (unsigned long long)st.st_size > maxlen) {
-		seterr(err, errlen, "%s : fichier trop grand (%lld octets, "
+		fs_seterr(err, errlen, "%s : fichier trop grand (%lld octets, "
 		    "maximum %zu)", path, (long long)st.st_size, maxlen);
 		goto out;
 	}
 	size = (size_t)st.st_size;
 	if ((secret = sodium_malloc(size + 1)) == NULL) {
-		seterr(err, errlen, "%s : mémoire insuffisante", path);
+		fs_seterr(err, errlen, "%s : mémoire insuffisante", path);
 		goto out;
 	}
 	if (read_exact(fd, secret, size) == -1) {
-		seterr(err, errlen, "%s : lecture impossible ou fichier "
+		fs_seterr(err, errlen, "%s : lecture impossible ou fichier "
 		    "modifié pendant la lecture", path);
 		sodium_free(secret);
 		secret = NULL;
@@ -290,14 +277,14 @@ keystore_mkdir(const char *dir, char *err, size_t errlen)
 	if (mkdir(dir, 0700) == -1) {
 		if (errno == EEXIST)
 			return keystore_check_mode(dir, 1, err, errlen);
-		seterr(err, errlen, "%s : création impossible : %s", dir,
+		fs_seterr(err, errlen, "%s : création impossible : %s", dir,
 		    strerror(errno));
 		return -1;
 	}
 	/* The umask may have removed bits we want; never adds any. */
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 || fchmod(fd, 0700) == -1) {
-		seterr(err, errlen, "%s : chmod 700 impossible : %s", dir,
+		fs_seterr(err, errlen, "%s : chmod 700 impossible : %s", dir,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -307,7 +294,7 @@ keystore_mkdir(const char *dir, char *err, size_t errlen)
 	parent = dir_of(dir);
 	r = fsync_dir(parent);
 	if (r == -1)
-		seterr(err, errlen, "%s : fsync impossible : %s", parent,
+		fs_seterr(err, errlen, "%s : fsync impossible : %s", parent,
 		    strerror(errno));
 	free(parent);
 	return r;
@@ -319,24 +306,24 @@ keystore_harden_process(char *warn, size_t warnlen)
 	static const struct rlimit nocore = { 0, 0 };
 	unsigned char probe[64];
 
-	seterr(warn, warnlen, "%s", "");
+	fs_seterr(warn, warnlen, "%s", "");
 	if (sodium_init() < 0) {
-		seterr(warn, warnlen, "libsodium : initialisation impossible");
+		fs_seterr(warn, warnlen, "libsodium : initialisation impossible");
 		return -1;
 	}
 	if (setrlimit(RLIMIT_CORE, &nocore) == -1) {
-		seterr(warn, warnlen, "setrlimit(RLIMIT_CORE) : %s",
+		fs_seterr(warn, warnlen, "setrlimit(RLIMIT_CORE) : %s",
 		    strerror(errno));
 		return -1;
 	}
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
-		seterr(warn, warnlen, "prctl(PR_SET_DUMPABLE) : %s",
+		fs_seterr(warn, warnlen, "prctl(PR_SET_DUMPABLE) : %s",
 		    strerror(errno));
 		return -1;
 	}
 	/* sodium_malloc tries mlock and ignores failure: find out here. */
 	if (sodium_mlock(probe, sizeof(probe)) != 0)
-		seterr(warn, warnlen, "avertissement : mémoire verrouillée "
+		fs_seterr(warn, warnlen, "avertissement : mémoire verrouillée "
 		    "(mlock) indisponible, les clés pourraient aller en swap "
 		    "(augmenter LimitMEMLOCK ou utiliser un swap chiffré)");
 	else
@@ -404,7 +391,7 @@ keystore_read_b64(const char *path, size_t want_len, char *err, size_t errlen)
 	char *s;
 
 	if (want_len == 0 || want_len > KEYSTORE_FILE_MAX) {
-		seterr(err, errlen, "%s : longueur de clé invalide", path);
+		fs_seterr(err, errlen, "%s : longueur de clé invalide", path);
 		return NULL;
 	}
 	maxlen = sodium_base64_ENCODED_LEN(want_len, B64_VARIANT) + 1;
@@ -415,12 +402,12 @@ keystore_read_b64(const char *path, size_t want_len, char *err, size_t errlen)
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
 	if ((key = sodium_malloc(want_len)) == NULL) {
-		seterr(err, errlen, "%s : mémoire insuffisante", path);
+		fs_seterr(err, errlen, "%s : mémoire insuffisante", path);
 		goto out;
 	}
 	if (decode_b64(key, want_len, s, n) == -1 ||
 	    sodium_mprotect_readonly(key) != 0) {
-		seterr(err, errlen, "%s : contenu invalide (attendu une ligne "
+		fs_seterr(err, errlen, "%s : contenu invalide (attendu une ligne "
 		    "base64 d'une clé de %zu octets)", path, want_len);
 		sodium_free(key);
 		key = NULL;

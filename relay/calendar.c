@@ -70,8 +70,6 @@ static int	cal_month_days(int, int);
 static void	cal_utc_to_local(int64_t, int64_t *, int64_t *);
 static int64_t	cal_local_to_utc(int64_t, int64_t);
 static int	cal_in_range(int64_t);
-static void	cal_err(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	cal_hours_check(const struct cal_hours *, char *, size_t);
 static const struct cal_hours *cal_hours_of(const struct calendar *,
 		    struct cal_hours *);
@@ -298,17 +296,6 @@ cal_init(struct calendar *c)
 	cal_hours_default(&c->hours);
 }
 
-static void
-cal_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Check the invariants of struct cal_hours; 0 or -1 with a message. */
 static int
@@ -320,7 +307,7 @@ cal_hours_check(const struct cal_hours *h, char *err, size_t errlen)
 	for (i = 0; i < 7; i++) {
 		dh = &h->day[i];
 		if (dh->n < 0 || dh->n > CAL_MAX_INTERVALS) {
-			cal_err(err, errlen, "%s : nombre de plages invalide",
+			fs_seterr(err, errlen, "%s : nombre de plages invalide",
 			    cal_day_names[i]);
 			return -1;
 		}
@@ -328,7 +315,7 @@ cal_hours_check(const struct cal_hours *h, char *err, size_t errlen)
 			if (dh->iv[j].start < 0 || dh->iv[j].end > 1440 ||
 			    dh->iv[j].start >= dh->iv[j].end ||
 			    (j > 0 && dh->iv[j].start < dh->iv[j - 1].end)) {
-				cal_err(err, errlen, "%s : plages invalides, "
+				fs_seterr(err, errlen, "%s : plages invalides, "
 				    "dans le désordre ou qui se chevauchent",
 				    cal_day_names[i]);
 				return -1;
@@ -337,7 +324,7 @@ cal_hours_check(const struct cal_hours *h, char *err, size_t errlen)
 		total += dh->n;
 	}
 	if (total == 0) {
-		cal_err(err, errlen, "aucun horaire d'ouverture");
+		fs_seterr(err, errlen, "aucun horaire d'ouverture");
 		return -1;
 	}
 	return 0;
@@ -353,19 +340,19 @@ cal_validate(const struct calendar *c, char *err, size_t errlen)
 		if (c->overseas_dept == cal_overseas_days[i].dept)
 			ok = 1;
 	if (!ok) {
-		cal_err(err, errlen, "département d'outre-mer inconnu : %d "
+		fs_seterr(err, errlen, "département d'outre-mer inconnu : %d "
 		    "(attendu 971, 972, 973, 974 ou 976)", c->overseas_dept);
 		return -1;
 	}
 	if (c->nclosures > CAL_MAX_CLOSURES) {
-		cal_err(err, errlen, "trop de jours de fermeture (au plus %d)",
+		fs_seterr(err, errlen, "trop de jours de fermeture (au plus %d)",
 		    CAL_MAX_CLOSURES);
 		return -1;
 	}
 	for (i = 0; i < c->nclosures; i++) {
 		if (!cal_valid_date(c->closures[i].y, c->closures[i].m,
 		    c->closures[i].d)) {
-			cal_err(err, errlen, "jour de fermeture invalide "
+			fs_seterr(err, errlen, "jour de fermeture invalide "
 			    "(n° %zu)", i + 1);
 			return -1;
 		}
@@ -964,7 +951,7 @@ cal_parse_clause(struct cal_hours *h, int *seen, const char *p, size_t n,
 	}
 	if (from == -1 || to == -1 || from > to) {
 		cal_show(show, sizeof(show), tok, len);
-		cal_err(err, errlen, "jour inconnu « %s » (attendu lundi … "
+		fs_seterr(err, errlen, "jour inconnu « %s » (attendu lundi … "
 		    "dimanche, ou un intervalle comme lundi-vendredi)", show);
 		return -1;
 	}
@@ -982,31 +969,31 @@ cal_parse_clause(struct cal_hours *h, int *seen, const char *p, size_t n,
 			continue;
 		}
 		if (dh.n == CAL_MAX_INTERVALS) {
-			cal_err(err, errlen, "%s : plus de %d plages horaires",
+			fs_seterr(err, errlen, "%s : plus de %d plages horaires",
 			    cal_day_names[from], CAL_MAX_INTERVALS);
 			return -1;
 		}
 		if (cal_parse_interval(tok, len, &dh.iv[dh.n]) == -1) {
 			cal_show(show, sizeof(show), tok, len);
-			cal_err(err, errlen, "horaire invalide « %s » (attendu "
+			fs_seterr(err, errlen, "horaire invalide « %s » (attendu "
 			    "HH:MM-HH:MM, début avant la fin)", show);
 			return -1;
 		}
 		if (dh.n > 0 && dh.iv[dh.n].start < dh.iv[dh.n - 1].end) {
-			cal_err(err, errlen, "%s : plages dans le désordre ou "
+			fs_seterr(err, errlen, "%s : plages dans le désordre ou "
 			    "qui se chevauchent", cal_day_names[from]);
 			return -1;
 		}
 		dh.n++;
 	}
 	if (closed == (dh.n > 0)) {
-		cal_err(err, errlen, "%s : indiquer des plages horaires ou "
+		fs_seterr(err, errlen, "%s : indiquer des plages horaires ou "
 		    "« fermé », pas les deux ni aucun", cal_day_names[from]);
 		return -1;
 	}
 	for (d = from; d <= to; d++) {
 		if (seen[d]) {
-			cal_err(err, errlen, "%s indiqué deux fois",
+			fs_seterr(err, errlen, "%s indiqué deux fois",
 			    cal_day_names[d]);
 			return -1;
 		}

@@ -44,6 +44,9 @@ static const struct conf_key conf_keys[] = {
 	K(deadline_days, CT_LONG, 1, 60),
 	K(queued_alert_minutes, CT_LONG, 1, 10080),
 	K(shred_grace_days, CT_LONG, 0, 3650),
+	K(whit_monday_worked, CT_BOOL, 0, 0),
+	K(alsace_moselle, CT_BOOL, 0, 0),
+	K(closures, CT_STR, 0, 0),
 };
 #undef K
 
@@ -194,6 +197,8 @@ partner_section(struct parse_state *ps, const char *id)
 	if (cfg->n_partners == CONFIG_MAX_PARTNERS)
 		return NULL;
 	cfg->partners[cfg->n_partners].id = xstrdup(id);
+	cfg->partners[cfg->n_partners].whit_monday_worked = -1;
+	cfg->partners[cfg->n_partners].alsace_moselle = -1;
 	return &cfg->partners[cfg->n_partners++];
 }
 
@@ -217,11 +222,111 @@ set_domains(struct parse_state *ps, struct partner_conf *p, const char *value)
 	return 1;
 }
 
+/* "YYYY-MM-DD YYYY-MM-DD ..." (spaces or commas) into dates.  0 / -1 with
+ * the offending word in bad (badlen bytes). */
+static int
+parse_closures(const char *value, struct cal_date *dates, size_t *n, char *bad,
+    size_t badlen)
+{
+	char *copy = xstrdup(value), *save = NULL, *tok;
+	int r = 0;
+
+	*n = 0;
+	for (tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+		struct cal_date *d = &dates[*n];
+
+		if (*n == CAL_MAX_CLOSURES || cal_parse_date(tok, &d->y, &d->m, &d->d) < 0) {
+			fs_strlcpy(bad, tok, badlen);
+			r = -1;
+			break;
+		}
+		(*n)++;
+	}
+	free(copy);
+	return r;
+}
+
+/* "N/D" with 1 <= N < D <= 100. */
+static int
+parse_fraction(const char *value, int *num, int *den)
+{
+	const char *slash = strchr(value, '/');
+	char head[8];
+	long a, b;
+
+	if (slash == NULL || (size_t)(slash - value) >= sizeof(head))
+		return -1;
+	memcpy(head, value, (size_t)(slash - value));
+	head[slash - value] = '\0';
+	if (fs_parse_long(head, 1, 99, &a) < 0 || fs_parse_long(slash + 1, 2, 100, &b) < 0 ||
+	    a >= b)
+		return -1;
+	*num = (int)a;
+	*den = (int)b;
+	return 0;
+}
+
+static int
+parse_bool(const char *value, int *dst)
+{
+	if (strcmp(value, "yes") == 0 || strcmp(value, "oui") == 0)
+		*dst = 1;
+	else if (strcmp(value, "no") == 0 || strcmp(value, "non") == 0)
+		*dst = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* The deadline keys of a [partner] section (relay/tick).  1 handled, 0 on
+ * error (reported), 2 not a deadline key. */
+static int
+set_partner_deadline(struct parse_state *ps, struct partner_conf *p, const char *id,
+    const char *name, const char *value)
+{
+	char detail[128];
+
+	if (strcmp(name, "deadline_unit") == 0) {
+		if (strcmp(value, "jours") != 0 && strcmp(value, "heures") != 0)
+			return set_error(ps, "[partner %s] deadline_unit : « jours » ou « heures »,"
+			    " pas « %s »", id, value);
+		p->deadline_hours_unit = strcmp(value, "heures") == 0;
+	} else if (strcmp(name, "deadline_hours") == 0) {
+		if (fs_parse_long(value, 1, 1000, &p->deadline_hours) < 0)
+			return set_error(ps, "[partner %s] deadline_hours : nombre hors limites"
+			    " « %s »", id, value);
+	} else if (strcmp(name, "office_hours") == 0) {
+		if (cal_parse_hours(&p->office_hours, value, detail, sizeof(detail)) < 0)
+			return set_error(ps, "[partner %s] office_hours : %s", id, detail);
+		p->has_office_hours = 1;
+	} else if (strcmp(name, "reminder_fraction") == 0) {
+		if (parse_fraction(value, &p->reminder_num, &p->reminder_den) < 0)
+			return set_error(ps, "[partner %s] reminder_fraction : fraction N/D"
+			    " attendue, 0 < N < D <= 100, pas « %s »", id, value);
+	} else if (strcmp(name, "whit_monday_worked") == 0) {
+		if (parse_bool(value, &p->whit_monday_worked) < 0)
+			return set_error(ps, "[partner %s] whit_monday_worked attend yes ou no,"
+			    " pas « %s »", id, value);
+	} else if (strcmp(name, "alsace_moselle") == 0) {
+		if (parse_bool(value, &p->alsace_moselle) < 0)
+			return set_error(ps, "[partner %s] alsace_moselle attend yes ou no,"
+			    " pas « %s »", id, value);
+	} else if (strcmp(name, "closures") == 0) {
+		if (parse_closures(value, p->closures, &p->n_closures, detail,
+		    sizeof(detail)) < 0)
+			return set_error(ps, "[partner %s] closures : date invalide « %s »"
+			    " (AAAA-MM-JJ)", id, detail);
+	} else
+		return 2;
+	return 1;
+}
+
 static int
 set_partner(struct parse_state *ps, const char *id, const char *name, const char *value)
 {
 	struct partner_conf *p;
 	const char *c;
+	int r;
 
 	for (c = id; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
@@ -235,6 +340,8 @@ set_partner(struct parse_state *ps, const char *id, const char *name, const char
 			return set_error(ps, "[partner %s] deadline_days : nombre hors limites « %s »", id, value);
 		return 1;
 	}
+	if ((r = set_partner_deadline(ps, p, id, name, value)) != 2)
+		return r;
 	return set_error(ps, "clé inconnue « %s » dans [partner %s]", name, id);
 }
 
@@ -264,6 +371,41 @@ set_defaults(struct config *cfg)
 	cfg->shred_grace_days = 30;
 }
 
+/* The deadline keys, once the whole file is read. */
+static int
+check_deadlines(struct config *cfg, char *err, size_t errlen)
+{
+	char bad[64];
+	size_t i;
+
+	if (cfg->closures && parse_closures(cfg->closures, cfg->closure_dates,
+	    &cfg->n_closures, bad, sizeof(bad)) < 0) {
+		snprintf(err, errlen, "closures : date invalide « %s » (AAAA-MM-JJ, au plus %d)",
+		    bad, CAL_MAX_CLOSURES);
+		return -1;
+	}
+	for (i = 0; i < cfg->n_partners; i++) {
+		const struct partner_conf *p = &cfg->partners[i];
+
+		if (p->deadline_hours_unit && p->deadline_hours == 0) {
+			snprintf(err, errlen, "[partner %s] deadline_unit = heures demande"
+			    " deadline_hours", p->id);
+			return -1;
+		}
+		if (!p->deadline_hours_unit && p->deadline_hours) {
+			snprintf(err, errlen, "[partner %s] deadline_hours demande"
+			    " deadline_unit = heures", p->id);
+			return -1;
+		}
+		if (p->deadline_hours_unit && p->deadline_days) {
+			snprintf(err, errlen, "[partner %s] deadline_days et deadline_unit ="
+			    " heures s'excluent", p->id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 check_required(struct config *cfg, char *err, size_t errlen)
 {
@@ -289,7 +431,7 @@ check_required(struct config *cfg, char *err, size_t errlen)
 		    "imap:// seulement avec imap_starttls = yes");
 		return -1;
 	}
-	return 0;
+	return check_deadlines(cfg, err, errlen);
 }
 
 int

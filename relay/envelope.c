@@ -83,21 +83,7 @@ struct cursor {
 	size_t		 len, off;
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void
 envelope_fingerprint(char out[72], const uint8_t pk[32])
@@ -422,20 +408,20 @@ seal_check_doc(const struct envelope_in *in, size_t i, char *err, size_t errlen)
 	size_t j;
 
 	if (d->name == NULL || !name_ok(d->name, strlen(d->name))) {
-		seterr(err, errlen, "pièce n° %zu : nom de fichier invalide", i + 1);
+		fs_seterr(err, errlen, "pièce n° %zu : nom de fichier invalide", i + 1);
 		return -1;
 	}
 	if (d->media_type == NULL || !media_ok(d->media_type, strlen(d->media_type))) {
-		seterr(err, errlen, "pièce « %s » : type de média invalide", d->name);
+		fs_seterr(err, errlen, "pièce « %s » : type de média invalide", d->name);
 		return -1;
 	}
 	if (d->len > 0 && d->data == NULL) {
-		seterr(err, errlen, "pièce « %s » : contenu absent", d->name);
+		fs_seterr(err, errlen, "pièce « %s » : contenu absent", d->name);
 		return -1;
 	}
 	for (j = 0; j < i; j++)
 		if (strcmp(in->docs[j].name, d->name) == 0) {
-			seterr(err, errlen, "nom de pièce en double « %s »", d->name);
+			fs_seterr(err, errlen, "nom de pièce en double « %s »", d->name);
 			return -1;
 		}
 	return 0;
@@ -447,39 +433,39 @@ seal_check(const struct envelope_in *in, char *err, size_t errlen)
 	size_t i, total = in->description_len;
 
 	if (in->ref == NULL || !case_ref_valid(in->ref)) {
-		seterr(err, errlen, "référence de dossier invalide");
+		fs_seterr(err, errlen, "référence de dossier invalide");
 		return -1;
 	}
 	if (in->from == NULL || !header_addr_ok(in->from) ||
 	    in->to == NULL || !header_addr_ok(in->to)) {
-		seterr(err, errlen, "adresse d'expéditeur ou de destinataire invalide");
+		fs_seterr(err, errlen, "adresse d'expéditeur ou de destinataire invalide");
 		return -1;
 	}
 	if (in->subject == NULL || !header_value_ok(in->subject)) {
-		seterr(err, errlen, "objet invalide");
+		fs_seterr(err, errlen, "objet invalide");
 		return -1;
 	}
 	if (in->message_id == NULL || !header_msgid_ok(in->message_id)) {
-		seterr(err, errlen, "Message-ID invalide");
+		fs_seterr(err, errlen, "Message-ID invalide");
 		return -1;
 	}
 	if (in->time < 0 || in->time > T_MAX) {
-		seterr(err, errlen, "date hors limites");
+		fs_seterr(err, errlen, "date hors limites");
 		return -1;
 	}
 	if (in->recipient_pk == NULL || (in->description_len > 0 &&
 	    (in->description == NULL || u8_check((const uint8_t *)in->description,
 	    in->description_len) != NULL))) {
-		seterr(err, errlen, "description invalide (UTF-8 attendu) ou clé absente");
+		fs_seterr(err, errlen, "description invalide (UTF-8 attendu) ou clé absente");
 		return -1;
 	}
 	if (in->n_docs > ENVELOPE_MAX_DOCS || (in->n_docs > 0 && in->docs == NULL)) {
-		seterr(err, errlen, "trop de pièces (au plus %d)", ENVELOPE_MAX_DOCS);
+		fs_seterr(err, errlen, "trop de pièces (au plus %d)", ENVELOPE_MAX_DOCS);
 		return -1;
 	}
 	for (i = 0; i <= in->n_docs; i++) {
 		if (total > ENVELOPE_MAX_CONTENT) {
-			seterr(err, errlen, "dossier trop volumineux (au plus %d Mio)",
+			fs_seterr(err, errlen, "dossier trop volumineux (au plus %d Mio)",
 			    ENVELOPE_MAX_CONTENT / (1024 * 1024));
 			return -1;
 		}
@@ -579,24 +565,24 @@ envelope_seal(struct buf *out, const struct envelope_in *in,
 	buf_init(&mj, MANIFEST_MAX);
 	buf_init(&eml, ENVELOPE_MAX_EML);
 	if (manifest_write(&mj, &m) < 0 || mj.p == NULL) {
-		seterr(err, errlen, "manifeste trop volumineux");
+		fs_seterr(err, errlen, "manifeste trop volumineux");
 		goto out;
 	}
 	if (crypto_sign_detached(sig, NULL, (const uint8_t *)mj.p, mj.len,
 	    signing_sk) != 0) {
-		seterr(err, errlen, "signature du manifeste impossible");
+		fs_seterr(err, errlen, "signature du manifeste impossible");
 		goto out;
 	}
 	sodium_bin2base64(sig64, sizeof(sig64), sig, sizeof(sig),
 	    sodium_base64_VARIANT_ORIGINAL);
 	if (eml_write(&eml, in, &mj, sig64) < 0 || eml.p == NULL) {
-		seterr(err, errlen, "dossier trop volumineux");
+		fs_seterr(err, errlen, "dossier trop volumineux");
 		goto out;
 	}
 	memcpy(rcpt[0], in->recipient_pk, AGE_X25519_KEY_BYTES);
 	if (age_encrypt(out, (const uint8_t (*)[AGE_X25519_KEY_BYTES])rcpt, 1,
 	    (const uint8_t *)eml.p, eml.len) < 0) {
-		seterr(err, errlen, "chiffrement age impossible (clé du destinataire "
+		fs_seterr(err, errlen, "chiffrement age impossible (clé du destinataire "
 		    "invalide ou fichier trop volumineux)");
 		goto out;
 	}
@@ -779,30 +765,30 @@ parse_mime(const char *eml, size_t len, struct eml_meta *meta, struct raw_part *
 
 	*nparts = 0;
 	if (parse_headers(&c, meta, boundary) < 0) {
-		seterr(err, errlen, "message mal formé (en-têtes)");
+		fs_seterr(err, errlen, "message mal formé (en-têtes)");
 		return -1;
 	}
 	if (next_line(&c, &l, &n) < 0 || delimiter(l, n, boundary) != 1) {
-		seterr(err, errlen, "message mal formé (début des parties)");
+		fs_seterr(err, errlen, "message mal formé (début des parties)");
 		return -1;
 	}
 	while (kind == 1) {
 		if (*nparts == MAX_PARTS) {
-			seterr(err, errlen, "trop de parties");
+			fs_seterr(err, errlen, "trop de parties");
 			return -1;
 		}
 		if (parse_part(&c, boundary, &parts[*nparts], &kind) < 0) {
-			seterr(err, errlen, "message mal formé (partie n° %zu)", *nparts + 1);
+			fs_seterr(err, errlen, "message mal formé (partie n° %zu)", *nparts + 1);
 			return -1;
 		}
 		(*nparts)++;
 	}
 	if (c.off != len) {
-		seterr(err, errlen, "message mal formé (données après la fin)");
+		fs_seterr(err, errlen, "message mal formé (données après la fin)");
 		return -1;
 	}
 	if (*nparts < 3) {
-		seterr(err, errlen, "parties manquantes (description, manifeste, signature)");
+		fs_seterr(err, errlen, "parties manquantes (description, manifeste, signature)");
 		return -1;
 	}
 	return 0;
@@ -916,12 +902,12 @@ decode_doc(const struct raw_part *rp, struct envelope_part *doc, size_t idx,
 	    !media_ok(rp->ct + sizeof(ct) - 1, rp->ctlen - (sizeof(ct) - 1)) ||
 	    !line_is(rp->cte, rp->ctelen, CTE_B64) ||
 	    disposition_name(rp->cd, rp->cdlen, &doc->name) < 0) {
-		seterr(err, errlen, "pièce n° %zu : en-têtes mal formés", idx + 1);
+		fs_seterr(err, errlen, "pièce n° %zu : en-têtes mal formés", idx + 1);
 		return -1;
 	}
 	doc->media_type = xstrndup(rp->ct + sizeof(ct) - 1, rp->ctlen - (sizeof(ct) - 1));
 	if (b64_body(rp->body, rp->bodylen, &doc->data, &doc->len) < 0) {
-		seterr(err, errlen, "pièce « %s » : base64 invalide", doc->name);
+		fs_seterr(err, errlen, "pièce « %s » : base64 invalide", doc->name);
 		return -1;
 	}
 	return 0;
@@ -933,14 +919,14 @@ decode_description(const struct raw_part *rp, struct envelope_part *d, char *err
 {
 	if (!line_is(rp->ct, rp->ctlen, CT_DESC) || !line_is(rp->cte, rp->ctelen, CTE_B64) ||
 	    !line_is(rp->cd, rp->cdlen, CD_DESC)) {
-		seterr(err, errlen, "première partie : description attendue");
+		fs_seterr(err, errlen, "première partie : description attendue");
 		return -1;
 	}
 	d->name = xstrdup(ENVELOPE_DESCRIPTION_NAME);
 	d->media_type = xstrdup("text/plain");
 	if (b64_body(rp->body, rp->bodylen, &d->data, &d->len) < 0 ||
 	    u8_check(d->data, d->len) != NULL) {
-		seterr(err, errlen, "description : base64 ou UTF-8 invalide");
+		fs_seterr(err, errlen, "description : base64 ou UTF-8 invalide");
 		return -1;
 	}
 	return 0;
@@ -963,29 +949,29 @@ decode_manifest_parts(const struct raw_part *mp, const struct raw_part *sp,
 
 	if (!line_is(mp->ct, mp->ctlen, CT_JSON) || !line_is(mp->cte, mp->ctelen, CTE_B64) ||
 	    !line_is(mp->cd, mp->cdlen, CD_JSON) || b64_body(mp->body, mp->bodylen, &d, &n) < 0) {
-		seterr(err, errlen, "avant-dernière partie : manifest.json attendu");
+		fs_seterr(err, errlen, "avant-dernière partie : manifest.json attendu");
 		return -1;
 	}
 	r = buf_append(&out->manifest_json, d, n);
 	fs_wipe(d, n);
 	free(d);
 	if (r != 0 || n == 0) {
-		seterr(err, errlen, "manifest.json vide ou trop volumineux");
+		fs_seterr(err, errlen, "manifest.json vide ou trop volumineux");
 		return -1;
 	}
 	if (!line_is(sp->ct, sp->ctlen, CT_SIG) || !line_is(sp->cte, sp->ctelen, CTE_7BIT) ||
 	    !line_is(sp->cd, sp->cdlen, CD_SIG) || sp->bodylen != ENVELOPE_SIG_B64_LEN + 2 ||
 	    sp->body[ENVELOPE_SIG_B64_LEN] != '\r') {
-		seterr(err, errlen, "dernière partie : manifest.sig attendu");
+		fs_seterr(err, errlen, "dernière partie : manifest.sig attendu");
 		return -1;
 	}
 	for (i = 0; i < ENVELOPE_SIG_B64_LEN; i++)
 		if (!b64_char(sp->body[i])) {
-			seterr(err, errlen, "manifest.sig : base64 invalide");
+			fs_seterr(err, errlen, "manifest.sig : base64 invalide");
 			return -1;
 		}
 	if (buf_append(&out->manifest_sig, sp->body, ENVELOPE_SIG_B64_LEN) < 0) {
-		seterr(err, errlen, "manifest.sig trop volumineux");
+		fs_seterr(err, errlen, "manifest.sig trop volumineux");
 		return -1;
 	}
 	return 0;
@@ -1020,7 +1006,7 @@ parse_structure(struct envelope_opened *out, struct eml_meta *meta, char *err,
 			goto done;
 		for (j = 0; j < i; j++)
 			if (strcmp(out->docs[j].name, out->docs[i].name) == 0) {
-				seterr(err, errlen, "nom de pièce en double « %s »",
+				fs_seterr(err, errlen, "nom de pièce en double « %s »",
 				    out->docs[i].name);
 				goto done;
 			}
@@ -1200,11 +1186,11 @@ check_parts(const struct envelope_opened *out, const struct manifest *m,
 
 	sha256_hex(sha, out->description.data, out->description.len);
 	if (strcmp(sha, m->dsha) != 0) {
-		seterr(err, errlen, "description modifiée (empreinte)");
+		fs_seterr(err, errlen, "description modifiée (empreinte)");
 		return -1;
 	}
 	if (m->n != out->n_docs) {
-		seterr(err, errlen, "pièces différentes du manifeste (%zu annoncées, %zu "
+		fs_seterr(err, errlen, "pièces différentes du manifeste (%zu annoncées, %zu "
 		    "présentes)", m->n, out->n_docs);
 		return -1;
 	}
@@ -1212,22 +1198,22 @@ check_parts(const struct envelope_opened *out, const struct manifest *m,
 		const struct envelope_part *p = &out->docs[i];
 
 		if (strcmp(p->name, m->docs[i].name) != 0) {
-			seterr(err, errlen, "pièce « %s » absente du manifeste", p->name);
+			fs_seterr(err, errlen, "pièce « %s » absente du manifeste", p->name);
 			return -1;
 		}
 		if (strcmp(p->media_type, m->docs[i].media) != 0 || p->len != m->docs[i].size) {
-			seterr(err, errlen, "pièce « %s » modifiée (type ou taille)", p->name);
+			fs_seterr(err, errlen, "pièce « %s » modifiée (type ou taille)", p->name);
 			return -1;
 		}
 		sha256_hex(sha, p->data, p->len);
 		if (strcmp(sha, m->docs[i].sha) != 0) {
-			seterr(err, errlen, "pièce « %s » modifiée (empreinte)", p->name);
+			fs_seterr(err, errlen, "pièce « %s » modifiée (empreinte)", p->name);
 			return -1;
 		}
 	}
 	fmt_date_header(date, m->time);
 	if (strcmp(meta->msgid, m->msgid) != 0 || strcmp(meta->date, date) != 0) {
-		seterr(err, errlen, "en-têtes Message-ID ou Date différents du manifeste");
+		fs_seterr(err, errlen, "en-têtes Message-ID ou Date différents du manifeste");
 		return -1;
 	}
 	return 0;
@@ -1258,11 +1244,11 @@ finish(struct envelope_opened *out, const struct eml_meta *meta, const char *wan
 	int r = -1;
 
 	if (manifest_parse(out->manifest_json.p, out->manifest_json.len, &m) < 0) {
-		seterr(err, errlen, "manifest.json illisible");
+		fs_seterr(err, errlen, "manifest.json illisible");
 		goto done;
 	}
 	if (want_fpr != NULL && strcmp(want_fpr, m.fpr) != 0) {
-		seterr(err, errlen, "dossier scellé pour une autre clé que cette identité "
+		fs_seterr(err, errlen, "dossier scellé pour une autre clé que cette identité "
 		    "(empreinte du destinataire)");
 		goto done;
 	}
@@ -1286,13 +1272,13 @@ envelope_parse_eml(struct envelope_opened *out, const char *eml, size_t len,
 
 	opened_init(out);
 	if (buf_append(&out->eml, eml, len) < 0) {
-		seterr(err, errlen, "dossier trop volumineux");
+		fs_seterr(err, errlen, "dossier trop volumineux");
 		return -1;
 	}
 	if (len == 0 || parse_structure(out, &meta, err, errlen) < 0 ||
 	    finish(out, &meta, NULL, err, errlen) < 0) {
 		if (len == 0)
-			seterr(err, errlen, "message vide");
+			fs_seterr(err, errlen, "message vide");
 		envelope_opened_free(out);
 		return -1;
 	}
@@ -1311,22 +1297,22 @@ envelope_open(struct envelope_opened *out, const uint8_t *age_file, size_t len,
 
 	opened_init(out);
 	if (crypto_scalarmult_base(pk, identity_sk) != 0) {
-		seterr(err, errlen, "identité invalide");
+		fs_seterr(err, errlen, "identité invalide");
 		return -1;
 	}
 	envelope_fingerprint(fpr, pk);
 	if (age_decrypt(&out->eml, identity_sk, age_file, len, ENVELOPE_MAX_EML, &why) < 0) {
-		seterr(err, errlen, "déchiffrement impossible : %s", why ? why : "erreur");
+		fs_seterr(err, errlen, "déchiffrement impossible : %s", why ? why : "erreur");
 		goto bad;
 	}
 	if (out->eml.len == 0) {
-		seterr(err, errlen, "message vide");
+		fs_seterr(err, errlen, "message vide");
 		goto bad;
 	}
 	if (parse_structure(out, &meta, err, errlen) < 0)
 		goto bad;
 	if (verify_sig(out, relay_pk) < 0) {
-		seterr(err, errlen, "signature du relais invalide");
+		fs_seterr(err, errlen, "signature du relais invalide");
 		goto bad;
 	}
 	if (finish(out, &meta, fpr, err, errlen) < 0)

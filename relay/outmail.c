@@ -34,20 +34,7 @@
 #define B64_IN_LINE	57	/* 57 bytes -> 76 base64 characters */
 #define BOUNDARY_RAND	16
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void
 buf_cut(struct buf *b, size_t len)
@@ -92,25 +79,25 @@ static int
 check_addrs(const struct outmail *m, char *err, size_t errlen)
 {
 	if (!header_addr_ok(m->from)) {
-		seterr(err, errlen, "adresse d'expéditeur (From) absente ou "
+		fs_seterr(err, errlen, "adresse d'expéditeur (From) absente ou "
 		    "invalide");
 		return -1;
 	}
 	if (!header_addr_ok(m->to)) {
-		seterr(err, errlen, "adresse de destinataire (To) absente ou "
+		fs_seterr(err, errlen, "adresse de destinataire (To) absente ou "
 		    "invalide");
 		return -1;
 	}
 	if (m->reply_to != NULL && !header_addr_ok(m->reply_to)) {
-		seterr(err, errlen, "adresse de réponse (Reply-To) invalide");
+		fs_seterr(err, errlen, "adresse de réponse (Reply-To) invalide");
 		return -1;
 	}
 	if (!header_msgid_ok(m->message_id)) {
-		seterr(err, errlen, "Message-ID absent ou invalide");
+		fs_seterr(err, errlen, "Message-ID absent ou invalide");
 		return -1;
 	}
 	if (m->in_reply_to != NULL && !header_msgid_ok(m->in_reply_to)) {
-		seterr(err, errlen, "In-Reply-To invalide");
+		fs_seterr(err, errlen, "In-Reply-To invalide");
 		return -1;
 	}
 	return 0;
@@ -125,30 +112,30 @@ check_fields(const struct outmail *m, char *err, size_t errlen)
 		return -1;
 	if (m->subject == NULL || m->subject[0] == '\0' ||
 	    !header_value_ok(m->subject)) {
-		seterr(err, errlen, "objet (Subject) absent, trop long ou "
+		fs_seterr(err, errlen, "objet (Subject) absent, trop long ou "
 		    "contenant CR, LF ou un caractère de contrôle");
 		return -1;
 	}
 	if (m->body_text == NULL || (n = strlen(m->body_text)) >
 	    OUTMAIL_BODY_MAX || u8_check((const uint8_t *)m->body_text,
 	    n) != NULL) {
-		seterr(err, errlen, "note d'accompagnement absente, trop "
+		fs_seterr(err, errlen, "note d'accompagnement absente, trop "
 		    "longue ou pas en UTF-8");
 		return -1;
 	}
 	if (m->attachment_name == NULL)
 		return 0;
 	if (!filename_ok(m->attachment_name)) {
-		seterr(err, errlen, "nom de pièce jointe refusé (caractères "
+		fs_seterr(err, errlen, "nom de pièce jointe refusé (caractères "
 		    "permis : A-Z a-z 0-9 . _ -)");
 		return -1;
 	}
 	if (m->attachment_type != NULL && !mimetype_ok(m->attachment_type)) {
-		seterr(err, errlen, "type MIME de pièce jointe invalide");
+		fs_seterr(err, errlen, "type MIME de pièce jointe invalide");
 		return -1;
 	}
 	if (m->attachment == NULL && m->attachment_len > 0) {
-		seterr(err, errlen, "pièce jointe absente");
+		fs_seterr(err, errlen, "pièce jointe absente");
 		return -1;
 	}
 	return 0;
@@ -297,9 +284,9 @@ outmail_build(struct buf *out, const struct outmail *m, char *err,
 	char	hex[2 * BOUNDARY_RAND + 1];
 	size_t	mark = out->len;
 
-	seterr(err, errlen, "OK");
+	fs_seterr(err, errlen, "OK");
 	if (m == NULL) {
-		seterr(err, errlen, "message absent");
+		fs_seterr(err, errlen, "message absent");
 		return -1;
 	}
 	if (check_fields(m, err, errlen) == -1)
@@ -313,7 +300,7 @@ outmail_build(struct buf *out, const struct outmail *m, char *err,
 	    put_attachment(out, m, boundary) == -1) ||
 	    buf_printf(out, "--%s--\r\n", boundary) == -1) {
 		buf_cut(out, mark);
-		seterr(err, errlen, "message trop gros ou date invalide");
+		fs_seterr(err, errlen, "message trop gros ou date invalide");
 		return -1;
 	}
 	return 0;

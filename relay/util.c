@@ -267,3 +267,15 @@ fs_wipe(void *p, size_t n)
 {
 	explicit_bzero(p, n);
 }
+
+void
+fs_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

@@ -61,6 +61,11 @@ void	 buf_free(struct buf *b);
  * (EFBIG when the file is larger than the maximum). */
 int	 buf_read_file(struct buf *b, const char *path);
 
+/* Format an error message into err (errlen bytes, always terminated);
+ * does nothing when err is NULL or errlen is 0. */
+void	 fs_seterr(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* Wipe memory the compiler may not elide. */
 void	 fs_wipe(void *p, size_t n);
 

@@ -2,18 +2,35 @@
  * test_smtp - offline checks of adapters/smtp: envelope addresses, URL and
  * configuration validation, message checks, and proof that a refused input
  * never opens a connection (a listening socket of our own sees no
- * connection, while a valid call does reach it).  The live checks against
- * the real mail stack are in tests/live/smtp_live.c.
+ * connection, while a valid call does reach it).
+ * Sessions, against a fake SMTP server of our own (a child process, GnuTLS,
+ * throw-away self-signed certificate, on 127.0.0.1) that reports every
+ * connection, EHLO, AUTH, MAIL, message body, accepted message and QUIT:
+ * with implicit TLS one connection and one AUTH carry several messages;
+ * after a refused recipient the next message goes on a fresh connection;
+ * a kept connection closed by the server is replaced without losing or
+ * doubling a message; a connection lost after the body is not retried (no
+ * duplicate); with STARTTLS every message has its own connection; a wrong
+ * CA gets no SMTP command at all.  The live checks against the real mail
+ * stack are in tests/live/smtp_live.c.
  */
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include "adapters/smtp.h"
 #include "tests/unit/t.h"
@@ -281,6 +298,480 @@ test_closed_port(void)
 	CHECK_STR(err, "connexion refusée ou impossible (CURLE 7)");
 }
 
+/* ---- a fake SMTP server ------------------------------------------------ */
+
+struct fake {
+	pid_t	pid;
+	int	ev;		/* read end: one byte per event */
+	char	url[64];
+	char	seen[4096];	/* every event so far */
+	size_t	nseen;
+};
+
+struct fconn {
+	int			fd;
+	gnutls_session_t	tls;	/* NULL before TLS (STARTTLS) */
+};
+
+static char ca_path[] = "/tmp/fsr-test-smtp-ca.XXXXXX";
+static gnutls_certificate_credentials_t srv_cred;
+
+/* A self-signed ECDSA certificate for IP 127.0.0.1, written to ca_path (the
+ * client's CA file) and loaded as the server's credentials. */
+static int
+make_cert(void)
+{
+	gnutls_x509_privkey_t	key;
+	gnutls_x509_crt_t	crt;
+	gnutls_datum_t		pem = { NULL, 0 };
+	unsigned char		serial[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	unsigned char		ip[4] = { 127, 0, 0, 1 };
+	time_t			now = time(NULL);
+	int			fd, r = -1;
+
+	if (gnutls_x509_privkey_init(&key) < 0)
+		return -1;
+	if (gnutls_x509_crt_init(&crt) < 0) {
+		gnutls_x509_privkey_deinit(key);
+		return -1;
+	}
+	if (gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) < 0 ||
+	    gnutls_x509_crt_set_version(crt, 3) < 0 ||
+	    gnutls_x509_crt_set_serial(crt, serial, sizeof(serial)) < 0 ||
+	    gnutls_x509_crt_set_activation_time(crt, now - 3600) < 0 ||
+	    gnutls_x509_crt_set_expiration_time(crt, now + 86400) < 0 ||
+	    gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+	    "fsrelay test", 12) < 0 ||
+	    gnutls_x509_crt_set_key(crt, key) < 0 ||
+	    gnutls_x509_crt_set_basic_constraints(crt, 1, -1) < 0 ||
+	    gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
+	    GNUTLS_KEY_KEY_CERT_SIGN) < 0 ||
+	    gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, ip,
+	    sizeof(ip), GNUTLS_FSAN_SET) < 0 ||
+	    gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0) < 0 ||
+	    gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &pem) < 0 ||
+	    gnutls_certificate_allocate_credentials(&srv_cred) < 0 ||
+	    gnutls_certificate_set_x509_key(srv_cred, &crt, 1, key) < 0)
+		goto out;
+	if ((fd = mkstemp(ca_path)) == -1)
+		goto out;
+	if (write(fd, pem.data, pem.size) == (ssize_t)pem.size)
+		r = 0;
+	close(fd);
+out:
+	gnutls_free(pem.data);
+	gnutls_x509_crt_deinit(crt);
+	gnutls_x509_privkey_deinit(key);
+	return r;
+}
+
+static int
+fc_write(struct fconn *c, const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (c->tls != NULL)
+		return gnutls_record_send(c->tls, s, n) == (ssize_t)n ? 0 : -1;
+	return write(c->fd, s, n) == (ssize_t)n ? 0 : -1;
+}
+
+/* One line (CRLF removed); -1 on EOF or error. */
+static int
+fc_line(struct fconn *c, char *buf, size_t size)
+{
+	size_t	n = 0;
+	ssize_t	r;
+	char	ch;
+
+	for (;;) {
+		r = c->tls != NULL ? gnutls_record_recv(c->tls, &ch, 1) :
+		    read(c->fd, &ch, 1);
+		if (r != 1)
+			return -1;
+		if (ch == '\n')
+			break;
+		if (n + 1 < size)
+			buf[n++] = ch;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+fc_tls(struct fconn *c)
+{
+	int	r;
+
+	if (gnutls_init(&c->tls, GNUTLS_SERVER) < 0 ||
+	    gnutls_set_default_priority(c->tls) < 0 ||
+	    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE,
+	    srv_cred) < 0)
+		return -1;
+	gnutls_transport_set_int(c->tls, c->fd);
+	do
+		r = gnutls_handshake(c->tls);
+	while (r < 0 && gnutls_error_is_fatal(r) == 0);
+	return r < 0 ? -1 : 0;
+}
+
+/* Event codes: C connection, E EHLO, A AUTH, F MAIL FROM, B body
+ * received, M message accepted (250 sent), Q QUIT. */
+static void
+ev(int fd, char e)
+{
+	if (write(fd, &e, 1) != 1)
+		_exit(2);
+}
+
+/* One SMTP session.  Recipients steer it: "inconnu@" is refused with
+ * 550 5.1.1, "ferme@" closes the connection after the 250 to DATA,
+ * "coupe@" closes it after the body without any reply, "fin@" makes it
+ * answer the next MAIL FROM with 421 and close (idle timeout). */
+static void
+fake_session(struct fconn *c, int starttls, int evfd)
+{
+	char	line[1100], rcpt[1100] = "";
+	int	bye_next = 0;
+
+	if (!starttls && fc_tls(c) == -1)
+		return;
+	if (fc_write(c, "220 fake ESMTP\r\n") == -1)
+		return;
+	while (fc_line(c, line, sizeof(line)) == 0) {
+		if (strncmp(line, "EHLO", 4) == 0) {
+			ev(evfd, 'E');
+			fc_write(c, "250-fake\r\n");
+			if (starttls && c->tls == NULL)
+				fc_write(c, "250-STARTTLS\r\n");
+			fc_write(c, "250-AUTH PLAIN\r\n250 ENHANCEDSTATUSCODES\r\n");
+		} else if (strcmp(line, "STARTTLS") == 0 && c->tls == NULL) {
+			fc_write(c, "220 2.0.0 go\r\n");
+			if (fc_tls(c) == -1)
+				return;
+		} else if (strncmp(line, "AUTH PLAIN", 10) == 0) {
+			if (line[10] == '\0' && (fc_write(c, "334 \r\n") == -1 ||
+			    fc_line(c, line, sizeof(line)) == -1))
+				return;
+			ev(evfd, 'A');
+			fc_write(c, "235 2.7.0 ok\r\n");
+		} else if (strncmp(line, "MAIL FROM:", 10) == 0) {
+			ev(evfd, 'F');
+			if (bye_next) {
+				fc_write(c, "421 4.4.2 fake: timeout\r\n");
+				return;
+			}
+			fc_write(c, "250 2.1.0 ok\r\n");
+		} else if (strncmp(line, "RCPT TO:", 8) == 0) {
+			snprintf(rcpt, sizeof(rcpt), "%s", line + 8);
+			fc_write(c, strstr(rcpt, "<inconnu@") != NULL ?
+			    "550 5.1.1 unknown\r\n" : "250 2.1.5 ok\r\n");
+		} else if (strcmp(line, "DATA") == 0) {
+			fc_write(c, "354 go\r\n");
+			while (fc_line(c, line, sizeof(line)) == 0 &&
+			    strcmp(line, ".") != 0)
+				;
+			ev(evfd, 'B');
+			if (strstr(rcpt, "<coupe@") != NULL)
+				return;
+			ev(evfd, 'M');
+			fc_write(c, "250 2.0.0 queued\r\n");
+			if (strstr(rcpt, "<ferme@") != NULL)
+				return;
+			bye_next = strstr(rcpt, "<fin@") != NULL;
+		} else if (strcmp(line, "QUIT") == 0) {
+			ev(evfd, 'Q');
+			fc_write(c, "221 2.0.0 bye\r\n");
+			return;
+		} else
+			fc_write(c, "502 5.5.2 unknown command\r\n");
+	}
+}
+
+static void
+fake_serve(int ls, int starttls, int evfd)
+{
+	struct fconn	c;
+
+	for (;;) {
+		memset(&c, 0, sizeof(c));
+		if ((c.fd = accept(ls, NULL, NULL)) == -1)
+			_exit(errno == EINTR ? 0 : 1);
+		ev(evfd, 'C');
+		fake_session(&c, starttls, evfd);
+		if (c.tls != NULL) {
+			(void)gnutls_bye(c.tls, GNUTLS_SHUT_WR);
+			gnutls_deinit(c.tls);
+		}
+		close(c.fd);
+	}
+}
+
+static int
+fake_start(struct fake *f, int starttls)
+{
+	struct sockaddr_in	sa;
+	socklen_t		sl = sizeof(sa);
+	int			ls, p[2];
+
+	memset(f, 0, sizeof(*f));
+	if ((ls = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(ls, 8) == -1 ||
+	    getsockname(ls, (struct sockaddr *)&sa, &sl) == -1 ||
+	    pipe(p) == -1) {
+		close(ls);
+		return -1;
+	}
+	snprintf(f->url, sizeof(f->url), "%s://127.0.0.1:%d",
+	    starttls ? "smtp" : "smtps", ntohs(sa.sin_port));
+	if ((f->pid = fork()) == -1)
+		return -1;
+	if (f->pid == 0) {
+		close(p[0]);
+		fake_serve(ls, starttls, p[1]);
+		_exit(0);
+	}
+	close(ls);
+	close(p[1]);
+	f->ev = p[0];
+	return 0;
+}
+
+/* Number of events e so far, after reading what the server reported;
+ * waits up to wait_ms for more while there are fewer than want. */
+static int
+fake_wait(struct fake *f, char e, int want, int wait_ms)
+{
+	struct pollfd	pfd = { f->ev, POLLIN, 0 };
+	ssize_t		r;
+	size_t		i;
+	int		n, more = 1;
+
+	for (;;) {
+		for (i = 0, n = 0; i < f->nseen; i++)
+			n += f->seen[i] == e;
+		if (!more || f->nseen == sizeof(f->seen) ||
+		    poll(&pfd, 1, n < want ? wait_ms : 0) != 1)
+			return n;
+		r = read(f->ev, f->seen + f->nseen, sizeof(f->seen) - f->nseen);
+		if (r <= 0)
+			more = 0;
+		else
+			f->nseen += (size_t)r;
+	}
+}
+
+/* Events the server wrote before its last reply are all in the pipe when
+ * the client has that reply: no need to wait for them. */
+static int
+fake_count(struct fake *f, char e)
+{
+	return fake_wait(f, e, 0, 0);
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	int	status;
+
+	kill(f->pid, SIGTERM);
+	(void)waitpid(f->pid, &status, 0);
+	close(f->ev);
+}
+
+static void
+conf_fake(struct smtp_conf *c, const struct fake *f)
+{
+	memset(c, 0, sizeof(*c));
+	c->url = f->url;
+	c->user = "relais@relay.fsrelay.test";
+	c->password = "secret";
+	c->ca_file = ca_path;
+	c->starttls = strncmp(f->url, "smtp:", 5) == 0;
+	c->timeout_s = 5;
+}
+
+#define FROM	"relais@relay.fsrelay.test"
+#define TO	"delphine.kaczmar@dgfip.finances.gouv.fr"
+
+static enum smtp_status
+ssend(struct smtp_session *s, const char *to, char *err, size_t errlen)
+{
+	return smtp_session_send(s, FROM, to, msg, sizeof(msg) - 1, err,
+	    errlen);
+}
+
+/* Implicit TLS: one connection, one EHLO, one AUTH for three messages;
+ * QUIT at close.  smtp_send, for comparison, connects every time. */
+static void
+test_session_reuse(void)
+{
+	struct fake		 f;
+	struct smtp_conf	 c;
+	struct smtp_session	*s;
+	char			 err[200];
+
+	if (!CHECK(fake_start(&f, 0) == 0))
+		return;
+	conf_fake(&c, &f);
+	CHECK((s = smtp_session_open(&c, err, sizeof(err))) != NULL);
+	CHECK_INT(fake_count(&f, 'C'), 0);	/* no I/O at open */
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_STR(err, "250 message accepté");
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(fake_count(&f, 'M'), 3);
+	CHECK_INT(fake_count(&f, 'F'), 3);
+	CHECK_INT(fake_count(&f, 'C'), 1);
+	CHECK_INT(fake_count(&f, 'E'), 1);
+	CHECK_INT(fake_count(&f, 'A'), 1);
+	CHECK_INT(fake_count(&f, 'Q'), 0);
+	smtp_session_close(s);
+	CHECK_INT(fake_wait(&f, 'Q', 1, 5000), 1);
+	smtp_session_close(NULL);
+
+	/* the one-shot call still connects (and quits) every time */
+	CHECK_INT(smtp_send(&c, FROM, TO, msg, sizeof(msg) - 1, err,
+	    sizeof(err)), SMTP_SENT);
+	CHECK_INT(smtp_send(&c, FROM, TO, msg, sizeof(msg) - 1, err,
+	    sizeof(err)), SMTP_SENT);
+	CHECK_INT(fake_count(&f, 'C'), 3);
+	CHECK_INT(fake_count(&f, 'M'), 5);
+	fake_stop(&f);
+}
+
+/* A failed transaction does not poison the next: fresh connection after
+ * it; a connection closed by the server is replaced (message sent once);
+ * a connection lost after the body is not retried (no duplicate). */
+static void
+test_session_failures(void)
+{
+	struct fake		 f;
+	struct smtp_conf	 c;
+	struct smtp_session	*s;
+	char			 err[200];
+
+	if (!CHECK(fake_start(&f, 0) == 0))
+		return;
+	conf_fake(&c, &f);
+	if (!CHECK((s = smtp_session_open(&c, err, sizeof(err))) != NULL)) {
+		fake_stop(&f);
+		return;
+	}
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(ssend(s, "inconnu@dgfip.finances.gouv.fr", err,
+	    sizeof(err)), SMTP_PERMFAIL);
+	CHECK_STR(err, "550 5.1.1 destinataire inconnu");
+	CHECK_INT(fake_count(&f, 'C'), 1);
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(fake_count(&f, 'C'), 2);	/* a fresh connection */
+	CHECK_INT(fake_count(&f, 'M'), 2);
+
+	/* the server closes after this one: the next message is sent once,
+	 * on a new connection */
+	CHECK_INT(ssend(s, "ferme@dgfip.finances.gouv.fr", err, sizeof(err)),
+	    SMTP_SENT);
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(fake_count(&f, 'C'), 3);
+	CHECK_INT(fake_count(&f, 'B'), 4);
+	CHECK_INT(fake_count(&f, 'M'), 4);
+
+	/* 421 to MAIL FROM on the kept connection: once more on a fresh one */
+	CHECK_INT(ssend(s, "fin@dgfip.finances.gouv.fr", err, sizeof(err)),
+	    SMTP_SENT);
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(fake_count(&f, 'C'), 4);
+	CHECK_INT(fake_count(&f, 'F'), 8);	/* 421, then the fresh one */
+	CHECK_INT(fake_count(&f, 'M'), 6);
+	CHECK_INT(fake_count(&f, 'B'), 6);
+
+	/* lost after the body: a temporary failure, never sent again */
+	CHECK_INT(ssend(s, "coupe@dgfip.finances.gouv.fr", err, sizeof(err)),
+	    SMTP_TEMPFAIL);
+	CHECK_INT(fake_count(&f, 'B'), 7);
+	CHECK_INT(fake_count(&f, 'C'), 4);
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(fake_count(&f, 'C'), 5);
+	CHECK_INT(fake_count(&f, 'M'), 7);
+
+	/* refused before any I/O, as smtp_send: no connection */
+	CHECK_INT(ssend(s, "x@y.test\r\nRCPT TO:<evil@evil.test>", err,
+	    sizeof(err)), SMTP_PERMFAIL);
+	CHECK(strstr(err, "destinataire invalide") != NULL);
+	CHECK_INT(smtp_session_send(s, FROM, TO, "a\nb\r\n", 5, err,
+	    sizeof(err)), SMTP_PERMFAIL);
+	CHECK_INT(fake_count(&f, 'C'), 5);
+	CHECK_INT(fake_count(&f, 'F'), 10);
+	smtp_session_close(s);
+	fake_stop(&f);
+}
+
+/* STARTTLS: no reuse, each message on its own connection. */
+static void
+test_session_starttls(void)
+{
+	struct fake		 f;
+	struct smtp_conf	 c;
+	struct smtp_session	*s;
+	char			 err[200];
+
+	if (!CHECK(fake_start(&f, 1) == 0))
+		return;
+	conf_fake(&c, &f);
+	CHECK_INT(c.starttls, 1);
+	if (!CHECK((s = smtp_session_open(&c, err, sizeof(err))) != NULL)) {
+		fake_stop(&f);
+		return;
+	}
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(fake_count(&f, 'M'), 3);
+	CHECK_INT(fake_count(&f, 'C'), 3);
+	CHECK_INT(fake_count(&f, 'A'), 3);
+	CHECK_INT(fake_wait(&f, 'Q', 3, 5000), 3);	/* closed after each */
+	smtp_session_close(s);
+	fake_stop(&f);
+}
+
+/* A certificate from another CA: not a single SMTP command is sent. */
+static void
+test_session_bad_ca(void)
+{
+	struct fake		 f;
+	struct smtp_conf	 c;
+	struct smtp_session	*s;
+	char			 err[200];
+
+	if (!CHECK(fake_start(&f, 0) == 0))
+		return;
+	conf_fake(&c, &f);
+	c.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+	if (!CHECK((s = smtp_session_open(&c, err, sizeof(err))) != NULL)) {
+		fake_stop(&f);
+		return;
+	}
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_TEMPFAIL);
+	CHECK(strncmp(err, "TLS", 3) == 0);
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_TEMPFAIL);
+	CHECK_INT(fake_count(&f, 'C'), 2);
+	CHECK_INT(fake_count(&f, 'E'), 0);
+	CHECK_INT(fake_count(&f, 'F'), 0);
+	smtp_session_close(s);
+	fake_stop(&f);
+
+	c.url = "smtp://127.0.0.1:25";	/* smtp:// without starttls */
+	CHECK(smtp_session_open(&c, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "schéma") != NULL);
+}
+
 int
 main(void)
 {
@@ -295,6 +786,14 @@ main(void)
 	test_control_connects();
 	test_closed_port();
 	close(lsock);
+	if (!CHECK(make_cert() == 0))
+		return t_done();
+	test_session_reuse();
+	test_session_failures();
+	test_session_starttls();
+	test_session_bad_ca();
+	unlink(ca_path);
+	gnutls_certificate_free_credentials(srv_cred);
 	smtp_global_cleanup();
 	return t_done();
 }

@@ -86,6 +86,19 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The code point of a valid sequence of length len (from utf8_len). */
+static unsigned
+utf8_cp(const unsigned char *s, size_t len)
+{
+	static const unsigned char lead[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	unsigned cp = s[0] & lead[len];
+	size_t i;
+
+	for (i = 1; i < len; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return cp;
+}
+
 static int
 utf8_valid(const char *s, size_t n)
 {
@@ -349,9 +362,9 @@ q_decode(struct buf *b, const char *s, size_t n)
 		c = s[i];
 		if (c == '_')
 			c = ' ';
-		else if (c == '=' && i + 2 < n + 0 + 1 && i + 2 <= n - 1 + 1 &&
-		    i + 2 < n + 1 && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    i + 2 < n && (l = hexval((unsigned char)s[i + 2])) >= 0) {
+		else if (c == '=' && i + 2 < n &&
+		    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
 			c = (char)(h * 16 + l);
 			i += 2;
 		}
@@ -881,7 +894,1337 @@ media_type(const struct mailmime_content *ct)
 	const char *sub = ct != NULL && ct->ct_subtype != NULL ?
 	    ct->ct_subtype : "plain";
 
+	size_t i;
+
 	s = xasprintf("%.60s/%.60s", type_name(ct), sub);
 	fs_ascii_lower(s);
-	return clean_ascii(s);
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("/.+-_", s[i]) == NULL)
+			s[i] = '_';
+	return s;
+}
+
+/* ---- parameters (RFC 2231) ---- */
+
+struct param {
+	const char	*name;
+	const char	*value;
+};
+
+struct params {
+	struct param	 p[64];
+	size_t		 n;
+};
+
+static void
+params_add(struct params *ps, const char *name, const char *value)
+{
+	if (name == NULL || value == NULL || ps->n >= FS_ARRAY_LEN(ps->p))
+		return;
+	ps->p[ps->n].name = name;
+	ps->p[ps->n].value = value;
+	ps->n++;
+}
+
+static const char *
+params_get(const struct params *ps, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		if (strcasecmp(ps->p[i].name, name) == 0)
+			return ps->p[i].value;
+	return NULL;
+}
+
+/* Percent-decode s into b. */
+static void
+pct_decode(struct buf *b, const char *s)
+{
+	int h, l;
+	char c;
+
+	for (; *s != '\0'; s++) {
+		c = *s;
+		if (c == '%' && (h = hexval((unsigned char)s[1])) >= 0 &&
+		    (l = hexval((unsigned char)s[2])) >= 0) {
+			c = (char)(h * 16 + l);
+			s += 2;
+		}
+		(void)buf_append(b, &c, 1);
+	}
+}
+
+/* The value of parameter base (RFC 2231 extended, continued, or plain
+ * with RFC 2047 words), UTF-8, owned; NULL when absent. */
+static char *
+param_decode(const struct params *ps, const char *base)
+{
+	struct buf raw, out;
+	char key[80], cs[41] = "";
+	const char *v, *q;
+	int i, ext;
+
+	snprintf(key, sizeof(key), "%s*", base);
+	buf_init(&raw, MIME_NAME_MAX * 4);
+	if ((v = params_get(ps, key)) != NULL ||
+	    (snprintf(key, sizeof(key), "%s*0*", base),
+	    v = params_get(ps, key)) != NULL) {
+		/* charset'lang'value */
+		if ((q = strchr(v, '\'')) != NULL && strchr(q + 1, '\'') != NULL) {
+			snprintf(cs, sizeof(cs), "%.*s", (int)(q - v), v);
+			v = strchr(q + 1, '\'') + 1;
+		}
+		pct_decode(&raw, v);
+		for (i = 1; i < 50; i++) {
+			snprintf(key, sizeof(key), "%s*%d*", base, i);
+			ext = 1;
+			if ((v = params_get(ps, key)) == NULL) {
+				snprintf(key, sizeof(key), "%s*%d", base, i);
+				ext = 0;
+				if ((v = params_get(ps, key)) == NULL)
+					break;
+			}
+			if (ext)
+				pct_decode(&raw, v);
+			else
+				(void)buf_puts(&raw, v);
+		}
+	} else if ((snprintf(key, sizeof(key), "%s*0", base),
+	    v = params_get(ps, key)) != NULL) {
+		(void)buf_puts(&raw, v);
+		for (i = 1; i < 50; i++) {
+			snprintf(key, sizeof(key), "%s*%d", base, i);
+			if ((v = params_get(ps, key)) == NULL)
+				break;
+			(void)buf_puts(&raw, v);
+		}
+		v = raw.p != NULL ? raw.p : "";
+		out.p = decode_2047(v);
+		buf_free(&raw);
+		return out.p;
+	} else if ((v = params_get(ps, base)) != NULL) {
+		buf_free(&raw);
+		return decode_2047(v);
+	} else {
+		buf_free(&raw);
+		return NULL;
+	}
+	buf_init(&out, MIME_NAME_MAX * 4);
+	charset_append(&out, cs[0] != '\0' ? cs : NULL,
+	    raw.p != NULL ? raw.p : "", raw.len);
+	buf_free(&raw);
+	return clean_owned(&out, 0);
+}
+
+static void
+content_params(const struct mailmime_content *ct, struct params *ps)
+{
+	struct mailmime_parameter *pa;
+	clistiter *c;
+
+	if (ct == NULL || ct->ct_parameters == NULL)
+		return;
+	for (c = clist_begin(ct->ct_parameters); c != NULL; c = clist_next(c)) {
+		pa = clist_content(c);
+		params_add(ps, pa->pa_name, pa->pa_value);
+	}
+}
+
+static const struct mailmime_disposition *
+disposition(const struct mailmime *mm)
+{
+	struct mailmime_field *f;
+	clistiter *c;
+
+	if (mm->mm_mime_fields == NULL || mm->mm_mime_fields->fld_list == NULL)
+		return NULL;
+	for (c = clist_begin(mm->mm_mime_fields->fld_list); c != NULL;
+	    c = clist_next(c)) {
+		f = clist_content(c);
+		if (f->fld_type == MAILMIME_FIELD_DISPOSITION)
+			return f->fld_data.fld_disposition;
+	}
+	return NULL;
+}
+
+static void
+disposition_params(const struct mailmime_disposition *d, struct params *ps)
+{
+	struct mailmime_disposition_parm *pa;
+	clistiter *c;
+
+	if (d == NULL || d->dsp_parms == NULL)
+		return;
+	for (c = clist_begin(d->dsp_parms); c != NULL; c = clist_next(c)) {
+		pa = clist_content(c);
+		if (pa->pa_type == MAILMIME_DISPOSITION_PARM_FILENAME)
+			params_add(ps, "filename", pa->pa_data.pa_filename);
+		else if (pa->pa_type == MAILMIME_DISPOSITION_PARM_PARAMETER &&
+		    pa->pa_data.pa_parameter != NULL)
+			params_add(ps, pa->pa_data.pa_parameter->pa_name,
+			    pa->pa_data.pa_parameter->pa_value);
+	}
+}
+
+/* The file name of a part (disposition filename, else type name),
+ * sanitised: no path separators or controls, at most MIME_NAME_MAX bytes
+ * cut on a character boundary.  Owned; "" when none. */
+static char *
+part_filename(const struct mailmime *mm)
+{
+	struct params dp = { .n = 0 }, cp = { .n = 0 };
+	char *name;
+	size_t i, cut;
+
+	disposition_params(disposition(mm), &dp);
+	content_params(mm->mm_content_type, &cp);
+	if ((name = param_decode(&dp, "filename")) == NULL &&
+	    (name = param_decode(&cp, "name")) == NULL)
+		return xstrdup("");
+	for (i = 0; name[i] != '\0'; i++)
+		if (name[i] == '/' || name[i] == '\\' ||
+		    (unsigned char)name[i] < 0x20)
+			name[i] = '_';
+	if (strlen(name) > MIME_NAME_MAX) {
+		cut = MIME_NAME_MAX;
+		while (cut > 0 && ((unsigned char)name[cut] & 0xc0) == 0x80)
+			cut--;
+		name[cut] = '\0';
+	}
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		name[0] = '_';
+	return name;
+}
+
+static const char *
+content_param(const struct mailmime_content *ct, const char *name)
+{
+	struct params ps = { .n = 0 };
+
+	content_params(ct, &ps);
+	return params_get(&ps, name);
+}
+
+/* Decoded bytes of a leaf part (transfer encoding undone), owned, with a
+ * NUL after them (not counted). */
+static uint8_t *
+part_bytes(const struct mailmime *mm, size_t *len_r)
+{
+	const struct mailmime_data *d = mm->mm_body;
+	char *res = NULL;
+	size_t idx = 0, rlen = 0;
+	uint8_t *out;
+
+	*len_r = 0;
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT ||
+	    d->dt_data.dt_text.dt_data == NULL)
+		return xcalloc(1, 1);
+	if (d->dt_encoded && (d->dt_encoding == MAILMIME_MECHANISM_BASE64 ||
+	    d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE)) {
+		if (mailmime_part_parse(d->dt_data.dt_text.dt_data,
+		    d->dt_data.dt_text.dt_length, &idx, d->dt_encoding, &res,
+		    &rlen) != MAILIMF_NO_ERROR || res == NULL)
+			return xcalloc(1, 1);
+		out = xmalloc(rlen + 1);
+		memcpy(out, res, rlen);
+		mailmime_decoded_part_free(res);
+	} else {
+		rlen = d->dt_data.dt_text.dt_length;
+		out = xmalloc(rlen + 1);
+		memcpy(out, d->dt_data.dt_text.dt_data, rlen);
+	}
+	out[rlen] = '\0';
+	*len_r = rlen;
+	return out;
+}
+
+/* ---- HTML to text ---- */
+
+struct entity {
+	const char	*name;
+	unsigned	 cp;
+};
+
+static const struct entity entities[] = {
+	{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
+	{ "apos", '\'' }, { "nbsp", 0xa0 }, { "eacute", 0xe9 },
+	{ "egrave", 0xe8 }, { "ecirc", 0xea }, { "euml", 0xeb },
+	{ "agrave", 0xe0 }, { "acirc", 0xe2 }, { "ccedil", 0xe7 },
+	{ "icirc", 0xee }, { "iuml", 0xef }, { "ocirc", 0xf4 },
+	{ "ugrave", 0xf9 }, { "ucirc", 0xfb }, { "uuml", 0xfc },
+	{ "Eacute", 0xc9 }, { "Egrave", 0xc8 }, { "Agrave", 0xc0 },
+	{ "Ccedil", 0xc7 }, { "oelig", 0x153 }, { "laquo", 0xab },
+	{ "raquo", 0xbb }, { "euro", 0x20ac }, { "rsquo", 0x2019 },
+	{ "lsquo", 0x2018 }, { "ldquo", 0x201c }, { "rdquo", 0x201d },
+	{ "hellip", 0x2026 }, { "ndash", 0x2013 }, { "mdash", 0x2014 },
+	{ "deg", 0xb0 }, { "copy", 0xa9 }, { "middot", 0xb7 },
+};
+
+struct html {
+	struct buf	*out;
+	int		 bq;		/* blockquote depth */
+	int		 bol;		/* at the beginning of a line */
+	int		 space;		/* a space is pending */
+	int		 pre;
+};
+
+static void
+html_newline(struct html *h, int force)
+{
+	if (!force && h->bol)
+		return;
+	(void)buf_append(h->out, "\n", 1);
+	h->bol = 1;
+	h->space = 0;
+}
+
+static void
+html_char(struct html *h, unsigned cp)
+{
+	int i;
+
+	if (!h->pre && (cp == ' ' || cp == '\t' || cp == '\n' ||
+	    cp == '\r' || cp == 0xa0)) {
+		if (cp == 0xa0 && !h->bol)
+			h->space = 1;
+		else if (!h->bol)
+			h->space = 1;
+		return;
+	}
+	if (h->pre && cp == '\n') {
+		html_newline(h, 1);
+		return;
+	}
+	if (h->bol) {
+		for (i = 0; i < h->bq && i < MIME_DEPTH_MAX; i++)
+			(void)buf_append(h->out, "> ", 2);
+		h->bol = 0;
+	} else if (h->space)
+		(void)buf_append(h->out, " ", 1);
+	h->space = 0;
+	put_cp(h->out, cp);
+}
+
+/* Decode the entity at s[0..n) (after '&'); returns bytes used, 0 if
+ * none (the '&' is then literal). */
+static size_t
+html_entity(const char *s, size_t n, unsigned *cp)
+{
+	size_t i, k;
+	unsigned long v = 0;
+
+	if (n > 1 && s[0] == '#') {
+		int hex = (s[1] == 'x' || s[1] == 'X');
+
+		for (i = hex ? 2 : 1; i < n && i < 10; i++) {
+			int d = hex ? hexval((unsigned char)s[i]) :
+			    (isdigit((unsigned char)s[i]) ? s[i] - '0' : -1);
+			if (d < 0)
+				break;
+			v = v * (hex ? 16 : 10) + (unsigned long)d;
+		}
+		if (i == (hex ? 2u : 1u))
+			return 0;
+		if (v == 0 || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+			v = 0xfffd;
+		*cp = (unsigned)v;
+		return i < n && s[i] == ';' ? i + 1 : i;
+	}
+	for (k = 0; k < FS_ARRAY_LEN(entities); k++) {
+		i = strlen(entities[k].name);
+		if (i < n && strncmp(s, entities[k].name, i) == 0 &&
+		    s[i] == ';') {
+			*cp = entities[k].cp;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+static int
+tag_is(const char *t, const char *const *set)
+{
+	for (; *set != NULL; set++)
+		if (strcmp(t, *set) == 0)
+			return 1;
+	return 0;
+}
+
+/* Handle tag <[/]name ...>; returns how far to skip for raw-text elements
+ * (script, style...), else 0. */
+static void
+html_tag(struct html *h, const char *name, int closing)
+{
+	static const char *const blocks[] = { "p", "div", "tr", "li", "h1",
+	    "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "hr", "pre",
+	    "dt", "dd", "address", "section", "article", "header", "footer",
+	    "center", "form", NULL };
+
+	if (strcmp(name, "br") == 0) {
+		html_newline(h, 1);
+		return;
+	}
+	if (strcmp(name, "blockquote") == 0) {
+		html_newline(h, 0);
+		h->bq += closing ? (h->bq > 0 ? -1 : 0) : 1;
+		return;
+	}
+	if (strcmp(name, "pre") == 0)
+		h->pre = !closing;
+	if (tag_is(name, blocks))
+		html_newline(h, 0);
+	else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0)
+		h->space = !h->bol;
+}
+
+/* Reduce HTML s[0..n) (UTF-8) to text appended to out. */
+static void
+html_to_text(struct buf *out, const char *s, size_t n)
+{
+	static const char *const rawtext[] = { "script", "style", "head",
+	    "title", "xml", NULL };
+	struct html h = { out, 0, 1, 0, 0 };
+	char name[16], endtag[24];
+	size_t i = 0, k, used, l;
+	unsigned cp;
+	const char *e;
+	int closing;
+
+	while (i < n) {
+		if (s[i] == '<') {
+			if (i + 3 < n && memcmp(s + i, "<!--", 4) == 0) {
+				e = memmem(s + i + 4, n - i - 4, "-->", 3);
+				i = e != NULL ? (size_t)(e - s) + 3 : n;
+				continue;
+			}
+			k = i + 1;
+			closing = k < n && s[k] == '/';
+			if (closing)
+				k++;
+			for (l = 0; k < n && l < sizeof(name) - 1 &&
+			    isalnum((unsigned char)s[k]); k++, l++)
+				name[l] = (char)tolower((unsigned char)s[k]);
+			name[l] = '\0';
+			if (l == 0 && !(k < n && (s[k] == '!' || s[k] == '?'))) {
+				html_char(&h, '<');
+				i++;
+				continue;
+			}
+			e = memchr(s + k, '>', n - k);
+			i = e != NULL ? (size_t)(e - s) + 1 : n;
+			if (l == 0)
+				continue;
+			if (!closing && tag_is(name, rawtext)) {
+				snprintf(endtag, sizeof(endtag), "</%s", name);
+				for (; i < n; i++)
+					if (n - i >= strlen(endtag) &&
+					    strncasecmp(s + i, endtag,
+					    strlen(endtag)) == 0)
+						break;
+				continue;
+			}
+			html_tag(&h, name, closing);
+			continue;
+		}
+		if (s[i] == '&' && (used = html_entity(s + i + 1, n - i - 1,
+		    &cp)) > 0) {
+			html_char(&h, cp);
+			i += used + 1;
+			continue;
+		}
+		l = utf8_len((const unsigned char *)s + i, n - i);
+		if (l <= 1) {
+			html_char(&h, (unsigned char)s[i]);
+			i++;
+			continue;
+		}
+		html_char(&h, utf8_cp((const unsigned char *)s + i, l));
+		i += l;
+	}
+}
+
+/* ---- DSN ---- */
+
+/* "rfc822; User@Example.FR" → "user@example.fr" (owned) or NULL. */
+static char *
+dsn_addr(const char *v)
+{
+	const char *semi = strchr(v, ';');
+
+	if (semi != NULL)
+		v = semi + 1;
+	return addr_clean(v, strlen(v));
+}
+
+static char *
+dsn_status(const char *v)
+{
+	size_t n = strspn(v, "0123456789.");
+
+	if (n < 5 || n > 15 || (v[0] != '2' && v[0] != '4' && v[0] != '5') ||
+	    v[1] != '.')
+		return NULL;
+	return xstrndup(v, n);
+}
+
+/* Parse a message/delivery-status body: the per-recipient block to keep
+ * is the first that failed, else the first. */
+static void
+dsn_fields(struct mime_dsn *d, const char *s, size_t n)
+{
+	struct hblock h;
+	size_t off = 0, used, guard = 0;
+	const char *why = NULL, *v;
+	int first = 1, failed;
+
+	while (off < n && guard++ < MIME_PARTS_MAX) {
+		h.f = NULL;
+		h.n = 0;
+		(void)hblock_scan(s + off, n - off, &h, &used, 0, &why);
+		if (used == 0)
+			used = 1;
+		off += used;
+		if (first) {	/* per-message block */
+			first = 0;
+			hblock_free(&h);
+			continue;
+		}
+		if (h.n == 0 || hget(&h, "Final-Recipient") == NULL) {
+			hblock_free(&h);
+			continue;
+		}
+		v = hget(&h, "Action");
+		failed = v != NULL && strncasecmp(v, "failed", 6) == 0;
+		if (d->final_recipient == NULL || (failed && (d->action == NULL ||
+		    strcmp(d->action, "failed") != 0))) {
+			free(d->final_recipient);
+			free(d->original_recipient);
+			free(d->action);
+			free(d->status);
+			d->final_recipient = dsn_addr(hget(&h, "Final-Recipient"));
+			d->original_recipient = (v = hget(&h,
+			    "Original-Recipient")) != NULL ? dsn_addr(v) : NULL;
+			d->action = (v = hget(&h, "Action")) != NULL ?
+			    raw_value(v) : NULL;
+			if (d->action != NULL) {
+				d->action[strcspn(d->action, " \t(;")] = '\0';
+				fs_ascii_lower(d->action);
+			}
+			d->status = (v = hget(&h, "Status")) != NULL ?
+			    dsn_status(v) : NULL;
+		}
+		hblock_free(&h);
+	}
+	d->permanent = (d->action != NULL && strcmp(d->action, "failed") == 0) ||
+	    (d->status != NULL && d->status[0] == '5');
+}
+
+/* The Message-ID of a header block at s[0..n) (lenient), owned or NULL. */
+static char *
+headers_message_id(const char *s, size_t n)
+{
+	struct hblock h = { NULL, 0 };
+	size_t used;
+	const char *why = NULL, *v;
+	char *id = NULL;
+
+	(void)hblock_scan(s, n, &h, &used, 0, &why);
+	if ((v = hget(&h, "Message-ID")) != NULL)
+		id = first_id(v);
+	hblock_free(&h);
+	return id;
+}
+
+/* A "Message-ID:" line anywhere in a text (quoted headers of a bounce);
+ * the id may be folded on the next line. */
+static char *
+text_message_id(const char *t)
+{
+	const char *p = t, *line, *nl;
+	char *id = NULL, *cand;
+	size_t n;
+
+	while (*p != '\0' && id == NULL) {
+		line = p;
+		nl = strchr(p, '\n');
+		p = nl != NULL ? nl + 1 : p + strlen(p);
+		while (*line == ' ' || *line == '\t' || *line == '>')
+			line++;
+		if (strncasecmp(line, "Message-ID:", 11) != 0)
+			continue;
+		n = (nl != NULL ? (size_t)(nl - line) : strlen(line)) - 11;
+		if (memchr(line + 11, '<', n) == NULL && *p != '\0') {
+			nl = strchr(p, '\n');
+			n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+			n -= 11;
+		}
+		cand = xstrndup(line + 11, n);
+		id = first_id(cand);
+		free(cand);
+	}
+	return id;
+}
+
+/* ---- the walk ---- */
+
+static int
+is_type(const char *t, const char *want)
+{
+	return strcmp(t, want) == 0;
+}
+
+static void
+text_append(struct walk *w, const char *s, size_t n, int html)
+{
+	struct buf u;
+
+	if (w->text.len > 0 && w->text.p[w->text.len - 1] != '\n')
+		(void)buf_append(&w->text, "\n", 1);
+	if (html) {
+		buf_init(&u, MIME_TEXT_MAX);
+		(void)buf_append(&u, s, n);
+		html_to_text(&w->text, u.p != NULL ? u.p : "", u.len);
+		buf_free(&u);
+	} else
+		(void)buf_append(&w->text, s, n);
+}
+
+static void
+add_attachment(struct walk *w, const struct mailmime *mm, const char *type,
+    uint8_t *data, size_t len)
+{
+	struct parsed_mail *m = w->m;
+	struct mime_attachment *a;
+
+	m->att = xreallocarray(m->att, m->n_att + 1, sizeof(*m->att));
+	a = &m->att[m->n_att++];
+	memset(a, 0, sizeof(*a));
+	a->name = part_filename(mm);
+	a->type = xstrdup(type);
+	a->data = data;
+	a->len = len;
+	a->is_age = len >= strlen(AGE_MAGIC) &&
+	    memcmp(data, AGE_MAGIC, strlen(AGE_MAGIC)) == 0;
+	a->is_tnef = strcmp(type, "application/ms-tnef") == 0 ||
+	    strcasecmp(a->name, "winmail.dat") == 0;
+	a->is_rfc822 = strcmp(type, "message/rfc822") == 0;
+	if (a->is_rfc822)
+		a->rfc822_message_id = headers_message_id((const char *)data,
+		    len);
+}
+
+/* A text part converted to UTF-8, owned. */
+static char *
+part_text(const struct mailmime *mm, size_t *len_r)
+{
+	struct buf b;
+	uint8_t *raw;
+	size_t n;
+
+	raw = part_bytes(mm, &n);
+	buf_init(&b, MIME_TEXT_MAX);
+	charset_append(&b, content_param(mm->mm_content_type, "charset"),
+	    (const char *)raw, n);
+	free(raw);
+	*len_r = b.len;
+	if (b.p == NULL)
+		return xcalloc(1, 1);
+	return b.p;	/* owned; buf_free not needed beyond free() */
+}
+
+static int
+is_attachment_disposition(const struct mailmime *mm)
+{
+	const struct mailmime_disposition *d = disposition(mm);
+	struct params dp = { .n = 0 };
+
+	if (d == NULL)
+		return 0;
+	if (d->dsp_type != NULL &&
+	    d->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT)
+		return 1;
+	disposition_params(d, &dp);
+	return params_get(&dp, "filename") != NULL ||
+	    params_get(&dp, "filename*") != NULL ||
+	    params_get(&dp, "filename*0*") != NULL ||
+	    params_get(&dp, "filename*0") != NULL;
+}
+
+static void walk(struct walk *, struct mailmime *, int);
+
+static void
+walk_single(struct walk *w, struct mailmime *mm)
+{
+	char *type = media_type(mm->mm_content_type), *t;
+	uint8_t *data;
+	size_t len;
+	int att = is_attachment_disposition(mm);
+
+	if (is_type(type, "message/delivery-status") ||
+	    is_type(type, "message/global-delivery-status")) {
+		data = part_bytes(mm, &len);
+		if (w->m->dsn.kind == MIME_DSN_REPORT)
+			dsn_fields(&w->m->dsn, (const char *)data, len);
+		free(data);
+	} else if (!att && is_type(type, "text/plain")) {
+		t = part_text(mm, &len);
+		text_append(w, t, len, 0);
+		w->have_plain = 1;
+		free(t);
+	} else if (!att && is_type(type, "text/html") && w->text.len == 0) {
+		t = part_text(mm, &len);
+		text_append(w, t, len, 1);
+		w->have_html = 1;
+		free(t);
+	} else {
+		data = part_bytes(mm, &len);
+		if ((is_type(type, "text/rfc822-headers") ||
+		    is_type(type, "message/global-headers")) &&
+		    w->m->dsn.original_message_id == NULL)
+			w->m->dsn.original_message_id = headers_message_id(
+			    (const char *)data, len);
+		add_attachment(w, mm, type, data, len);
+	}
+	free(type);
+}
+
+/* The child of a multipart/alternative to show: text/plain, else
+ * text/html, else the first multipart. */
+static struct mailmime *
+pick_alternative(struct mailmime *mm)
+{
+	struct mailmime *c, *html = NULL, *multi = NULL;
+	clistiter *it;
+	char *t;
+
+	for (it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list); it != NULL;
+	    it = clist_next(it)) {
+		c = clist_content(it);
+		if (c->mm_type == MAILMIME_MULTIPLE) {
+			if (multi == NULL)
+				multi = c;
+			continue;
+		}
+		if (c->mm_type != MAILMIME_SINGLE)
+			continue;
+		t = media_type(c->mm_content_type);
+		if (is_type(t, "text/plain")) {
+			free(t);
+			return c;
+		}
+		if (is_type(t, "text/html") && html == NULL)
+			html = c;
+		free(t);
+	}
+	return html != NULL ? html : multi;
+}
+
+static void
+walk_multi(struct walk *w, struct mailmime *mm, int depth)
+{
+	char *type = media_type(mm->mm_content_type);
+	const char *rt;
+	struct mailmime *c;
+	clistiter *it;
+
+	if (is_type(type, "multipart/alternative")) {
+		if ((c = pick_alternative(mm)) != NULL)
+			walk(w, c, depth + 1);
+		free(type);
+		return;
+	}
+	if (is_type(type, "multipart/report") && depth <= 1 &&
+	    (rt = content_param(mm->mm_content_type, "report-type")) != NULL) {
+		if (strcasecmp(rt, "delivery-status") == 0 ||
+		    strcasecmp(rt, "global-delivery-status") == 0)
+			w->m->dsn.kind = MIME_DSN_REPORT;
+		else if (strcasecmp(rt, "disposition-notification") == 0)
+			w->m->report_mdn = 1;
+	}
+	free(type);
+	for (it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list); it != NULL;
+	    it = clist_next(it))
+		walk(w, clist_content(it), depth + 1);
+}
+
+static void
+walk(struct walk *w, struct mailmime *mm, int depth)
+{
+	char *type;
+	uint8_t *data;
+	size_t len;
+
+	switch (mm->mm_type) {
+	case MAILMIME_SINGLE:
+		walk_single(w, mm);
+		break;
+	case MAILMIME_MULTIPLE:
+		walk_multi(w, mm, depth);
+		break;
+	case MAILMIME_MESSAGE:
+		if (depth == 0) {
+			if (mm->mm_data.mm_message.mm_msg_mime != NULL)
+				walk(w, mm->mm_data.mm_message.mm_msg_mime, 1);
+			break;
+		}
+		type = media_type(mm->mm_content_type);
+		data = part_bytes(mm, &len);
+		add_attachment(w, mm, type, data, len);
+		if (w->m->dsn.original_message_id == NULL &&
+		    w->m->att[w->m->n_att - 1].rfc822_message_id != NULL &&
+		    w->m->dsn.kind == MIME_DSN_REPORT)
+			w->m->dsn.original_message_id = xstrdup(
+			    w->m->att[w->m->n_att - 1].rfc822_message_id);
+		free(type);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Does the raw multipart body contain "--boundary" at a line start? */
+static int
+boundary_present(const struct mailmime *mm)
+{
+	const char *b = content_param(mm->mm_content_type, "boundary");
+	const struct mailmime_data *d = mm->mm_body;
+	const char *p, *end, *hit;
+	size_t bl;
+
+	if (b == NULL || (bl = strlen(b)) == 0 || bl > 200 || d == NULL ||
+	    d->dt_type != MAILMIME_DATA_TEXT || d->dt_data.dt_text.dt_data == NULL)
+		return 0;
+	p = d->dt_data.dt_text.dt_data;
+	end = p + d->dt_data.dt_text.dt_length;
+	while (p < end && (hit = memmem(p, (size_t)(end - p), b, bl)) != NULL) {
+		if (hit - 2 >= d->dt_data.dt_text.dt_data && hit[-1] == '-' &&
+		    hit[-2] == '-' && (hit - 2 == d->dt_data.dt_text.dt_data ||
+		    hit[-3] == '\n'))
+			return 1;
+		p = hit + 1;
+	}
+	return 0;
+}
+
+/* Depth, part count and boundaries; 0 ok, -1 with *why. */
+static int
+check_tree(const struct mailmime *mm, int depth, int *count, const char **why)
+{
+	clistiter *it;
+
+	if (depth > MIME_DEPTH_MAX) {
+		*why = "imbrication MIME trop profonde";
+		return -1;
+	}
+	if (++*count > MIME_PARTS_MAX) {
+		*why = "trop de parties MIME";
+		return -1;
+	}
+	if (mm->mm_type == MAILMIME_MULTIPLE) {
+		if (mm->mm_data.mm_multipart.mm_mp_list == NULL ||
+		    clist_begin(mm->mm_data.mm_multipart.mm_mp_list) == NULL ||
+		    !boundary_present(mm)) {
+			*why = "frontière MIME absente";
+			return -1;
+		}
+		for (it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list);
+		    it != NULL; it = clist_next(it))
+			if (check_tree(clist_content(it), depth + 1, count,
+			    why) == -1)
+				return -1;
+	} else if (mm->mm_type == MAILMIME_MESSAGE &&
+	    mm->mm_data.mm_message.mm_msg_mime != NULL)
+		return check_tree(mm->mm_data.mm_message.mm_msg_mime, depth + 1,
+		    count, why);
+	return 0;
+}
+
+/* ---- non-standard bounces ---- */
+
+static int
+has_any(const char *hay, const char *const *needles)
+{
+	for (; *needles != NULL; needles++)
+		if (strcasestr(hay, *needles) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+daemon_sender(const struct parsed_mail *m)
+{
+	static const char *const locals[] = { "mailer-daemon@", "postmaster@",
+	    "mail-daemon@", "mailerdaemon@", "mailer_daemon@", NULL };
+	size_t i;
+
+	if (m->return_path != NULL && m->return_path[0] == '\0')
+		return 1;
+	for (i = 0; locals[i] != NULL; i++)
+		if (strncmp(m->from, locals[i], strlen(locals[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* A status code "5.1.1" in a text, owned or NULL. */
+static char *
+text_status(const char *t)
+{
+	const char *p;
+
+	for (p = t; *p != '\0'; p++)
+		if ((p[0] == '4' || p[0] == '5') && p[1] == '.' &&
+		    isdigit((unsigned char)p[2]) && (p == t ||
+		    strchr(" #(\t\n[", p[-1]) != NULL))
+			return dsn_status(p);
+	return NULL;
+}
+
+/* qmail: the recipient line "<user@example.fr>:". */
+static char *
+qmail_recipient(const char *t)
+{
+	const char *p = t, *gt;
+
+	while ((p = strstr(p, "\n<")) != NULL) {
+		p++;
+		if ((gt = strchr(p, '>')) != NULL && gt[1] == ':')
+			return addr_clean(p + 1, (size_t)(gt - p - 1));
+	}
+	return NULL;
+}
+
+static void
+text_bounce(struct parsed_mail *m, const struct hblock *h)
+{
+	static const char *const subj[] = { "undeliverable", "non remis",
+	    "delivery status notification", "undelivered mail",
+	    "failure notice", "mail delivery failed", "returned mail",
+	    "delivery failure", "non distribuable", "échec de la remise",
+	    "delivery has failed", NULL };
+	static const char *const body[] = { "delivery has failed",
+	    "wasn't delivered", "could not be delivered",
+	    "address not found", "n'a pas pu être remis", "la remise",
+	    "message not delivered", "permanent error", NULL };
+	static const char *const transient[] = { "delay", "retard",
+	    "temporar", "will retry", "still trying", "nouvel essai", NULL };
+	struct mime_dsn *d = &m->dsn;
+	const char *v;
+	size_t i;
+	struct mime_list l = { NULL, 0 };
+
+	if (d->kind != MIME_DSN_NONE) {
+		if (d->kind == MIME_DSN_REPORT && d->original_message_id == NULL)
+			d->original_message_id = text_message_id(m->text);
+		return;
+	}
+	if (!daemon_sender(m))
+		return;
+	if (strstr(m->text, "This is the qmail-send program") != NULL)
+		d->kind = MIME_DSN_QMAIL;
+	else if (has_any(m->subject, subj) || has_any(m->text, body))
+		d->kind = MIME_DSN_TEXT;
+	else
+		return;
+	for (i = 0; i < m->n_att && d->original_message_id == NULL; i++)
+		if (m->att[i].rfc822_message_id != NULL)
+			d->original_message_id = xstrdup(
+			    m->att[i].rfc822_message_id);
+	if (d->original_message_id == NULL)
+		d->original_message_id = text_message_id(m->text);
+	if ((v = hget(h, "X-Failed-Recipients")) != NULL) {
+		addr_parse(&l, v, NULL);
+		if (l.n > 0) {
+			d->final_recipient = l.v[0];
+			l.v[0] = NULL;
+		}
+		list_free(&l);
+	}
+	if (d->final_recipient == NULL && d->kind == MIME_DSN_QMAIL)
+		d->final_recipient = qmail_recipient(m->text);
+	d->status = text_status(m->text);
+	if (d->status != NULL)
+		d->permanent = d->status[0] == '5';
+	else
+		d->permanent = !has_any(m->subject, transient) &&
+		    !has_any(m->text, transient);
+	d->action = xstrdup(d->permanent ? "failed" : "delayed");
+}
+
+/* ---- entry points ---- */
+
+/* Bound libetpan's work before calling it: count Content-Type lines. */
+static int
+count_content_types(const char *raw, size_t len)
+{
+	const char *p = raw, *end = raw + len, *nl;
+	int n = 0;
+
+	while (p < end) {
+		if ((size_t)(end - p) > 13 && strncasecmp(p, "content-type:", 13) == 0)
+			n++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		p = nl + 1;
+	}
+	return n;
+}
+
+int
+mime_parse(const char *raw, size_t len, struct parsed_mail *m, char *err,
+    size_t errlen)
+{
+	struct hblock h = { NULL, 0 };
+	struct mailmime *mm = NULL;
+	struct walk w;
+	size_t body, idx = 0;
+	const char *why = NULL;
+	int count = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (len > MIME_MSG_MAX) {
+		seterr(err, errlen, "message trop volumineux");
+		return -1;
+	}
+	if (hblock_scan(raw, len, &h, &body, 1, &why) == -1 || h.n == 0) {
+		seterr(err, errlen, why != NULL ? why : "aucun en-tête");
+		hblock_free(&h);
+		return -1;
+	}
+	headers_fill(m, &h);
+	if (m->from == NULL) {
+		why = "expéditeur (From) absent ou illisible";
+		goto fail;
+	}
+	if (count_content_types(raw, len) > MIME_PARTS_MAX) {
+		why = "trop de parties MIME";
+		goto fail;
+	}
+	if (mailmime_parse(raw, len, &idx, &mm) != MAILIMF_NO_ERROR ||
+	    mm == NULL) {
+		why = "structure MIME illisible";
+		goto fail;
+	}
+	if (check_tree(mm, 0, &count, &why) == -1)
+		goto fail;
+	memset(&w, 0, sizeof(w));
+	w.m = m;
+	buf_init(&w.text, MIME_TEXT_MAX);
+	walk(&w, mm, 0);
+	m->text_from_html = w.have_html && !w.have_plain;
+	m->text = clean_owned(&w.text, 1);
+	m->text_len = strlen(m->text);
+	text_bounce(m, &h);
+	mailmime_free(mm);
+	hblock_free(&h);
+	return 0;
+fail:
+	if (mm != NULL)
+		mailmime_free(mm);
+	hblock_free(&h);
+	mime_free(m);
+	seterr(err, errlen, why);
+	return -1;
+}
+
+void
+mime_free(struct parsed_mail *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	free(m->message_id);
+	free(m->in_reply_to);
+	list_free(&m->references);
+	free(m->from);
+	free(m->from_name);
+	list_free(&m->to);
+	list_free(&m->cc);
+	list_free(&m->delivered_to);
+	list_free(&m->reply_to);
+	free(m->subject);
+	free(m->date);
+	free(m->return_path);
+	free(m->auto_submitted);
+	free(m->x_autoreply);
+	free(m->x_autorespond);
+	free(m->precedence);
+	free(m->x_mailer);
+	list_free(&m->x_loop);
+	list_free(&m->auth_results);
+	free(m->text);
+	for (i = 0; i < m->n_att; i++) {
+		free(m->att[i].name);
+		free(m->att[i].type);
+		if (m->att[i].data != NULL)
+			fs_wipe(m->att[i].data, m->att[i].len);
+		free(m->att[i].data);
+		free(m->att[i].rfc822_message_id);
+	}
+	free(m->att);
+	free(m->dsn.original_recipient);
+	free(m->dsn.final_recipient);
+	free(m->dsn.action);
+	free(m->dsn.status);
+	free(m->dsn.original_message_id);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- serialisation (child → daemon) ---- */
+
+#define SER_MAGIC	"FSM1"
+#define SER_NULL	0xffffffffu
+
+/* String kinds for the checks on the way back. */
+enum { S_LINE, S_TEXT };
+
+static int
+put_u32(struct buf *out, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
+	    (uint8_t)(v >> 8), (uint8_t)v };
+
+	return buf_append(out, b, 4);
+}
+
+static int
+put_bytes(struct buf *out, const void *p, size_t n)
+{
+	if (n >= SER_NULL || put_u32(out, (uint32_t)n) == -1)
+		return -1;
+	return buf_append(out, p, n);
+}
+
+static int
+put_str(struct buf *out, const char *s)
+{
+	if (s == NULL)
+		return put_u32(out, SER_NULL);
+	return put_bytes(out, s, strlen(s));
+}
+
+static int
+put_list(struct buf *out, const struct mime_list *l)
+{
+	size_t i;
+
+	if (put_u32(out, (uint32_t)l->n) == -1)
+		return -1;
+	for (i = 0; i < l->n; i++)
+		if (put_str(out, l->v[i]) == -1)
+			return -1;
+	return 0;
+}
+
+int
+mime_serialize(const struct parsed_mail *m, struct buf *out)
+{
+	const struct mime_list *lists[] = { &m->references, &m->to, &m->cc,
+	    &m->delivered_to, &m->reply_to, &m->x_loop, &m->auth_results };
+	const char *strs[] = { m->message_id, m->in_reply_to, m->from,
+	    m->from_name, m->subject, m->date, m->return_path,
+	    m->auto_submitted, m->x_autoreply, m->x_autorespond,
+	    m->precedence, m->x_mailer, m->text };
+	const struct mime_dsn *d = &m->dsn;
+	const struct mime_attachment *a;
+	size_t i;
+
+	if (buf_append(out, SER_MAGIC, 4) == -1)
+		return -1;
+	for (i = 0; i < FS_ARRAY_LEN(strs); i++)
+		if (put_str(out, strs[i]) == -1)
+			return -1;
+	for (i = 0; i < FS_ARRAY_LEN(lists); i++)
+		if (put_list(out, lists[i]) == -1)
+			return -1;
+	if (put_u32(out, (uint32_t)m->text_from_html) == -1 ||
+	    put_u32(out, (uint32_t)m->report_mdn) == -1 ||
+	    put_u32(out, (uint32_t)d->kind) == -1 ||
+	    put_str(out, d->original_recipient) == -1 ||
+	    put_str(out, d->final_recipient) == -1 ||
+	    put_str(out, d->action) == -1 || put_str(out, d->status) == -1 ||
+	    put_str(out, d->original_message_id) == -1 ||
+	    put_u32(out, (uint32_t)d->permanent) == -1 ||
+	    put_u32(out, (uint32_t)m->n_att) == -1)
+		return -1;
+	for (i = 0; i < m->n_att; i++) {
+		a = &m->att[i];
+		if (put_str(out, a->name) == -1 || put_str(out, a->type) == -1 ||
+		    put_bytes(out, a->data, a->len) == -1 ||
+		    put_u32(out, (uint32_t)a->is_rfc822) == -1 ||
+		    put_u32(out, (uint32_t)a->is_tnef) == -1 ||
+		    put_str(out, a->rfc822_message_id) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+struct rd {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 off;
+	int		 bad;
+	size_t		 total;	/* attachment bytes so far */
+};
+
+static uint32_t
+get_u32(struct rd *r)
+{
+	uint32_t v;
+
+	if (r->bad || r->len - r->off < 4) {
+		r->bad = 1;
+		return 0;
+	}
+	v = (uint32_t)r->p[r->off] << 24 | (uint32_t)r->p[r->off + 1] << 16 |
+	    (uint32_t)r->p[r->off + 2] << 8 | (uint32_t)r->p[r->off + 3];
+	r->off += 4;
+	return v;
+}
+
+static uint32_t
+get_flag(struct rd *r)
+{
+	uint32_t v = get_u32(r);
+
+	if (v > 1)
+		r->bad = 1;
+	return v;
+}
+
+/* A string: NULL allowed only when nullable; valid UTF-8, no NUL, no
+ * control characters but (S_TEXT) LF and TAB. */
+static char *
+get_str(struct rd *r, int kind, size_t max, int nullable)
+{
+	uint32_t n = get_u32(r);
+	const char *s;
+	size_t i;
+
+	if (r->bad)
+		return NULL;
+	if (n == SER_NULL) {
+		if (!nullable)
+			r->bad = 1;
+		return NULL;
+	}
+	if (n > max || r->len - r->off < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	s = (const char *)r->p + r->off;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && !(kind == S_TEXT && (c == '\n' ||
+		    c == '\t'))) || c == 0x7f) {
+			r->bad = 1;
+			return NULL;
+		}
+	}
+	if (!utf8_valid(s, n)) {
+		r->bad = 1;
+		return NULL;
+	}
+	r->off += n;
+	return xstrndup(s, n);
+}
+
+static void
+get_list(struct rd *r, struct mime_list *l, size_t maxn)
+{
+	uint32_t n = get_u32(r), i;
+	char *s;
+
+	if (n > maxn) {
+		r->bad = 1;
+		return;
+	}
+	for (i = 0; i < n && !r->bad; i++)
+		if ((s = get_str(r, S_LINE, MIME_HEADER_MAX * 3, 0)) != NULL)
+			list_add(l, s, maxn);
+}
+
+static void
+get_att(struct rd *r, struct mime_attachment *a)
+{
+	uint32_t n;
+
+	a->name = get_str(r, S_LINE, MIME_NAME_MAX, 0);
+	a->type = get_str(r, S_LINE, 200, 0);
+	n = get_u32(r);
+	if (r->bad || n == SER_NULL || n > MIME_MSG_MAX - r->total ||
+	    r->len - r->off < n) {
+		r->bad = 1;
+		return;
+	}
+	a->data = xmalloc((size_t)n + 1);
+	memcpy(a->data, r->p + r->off, n);
+	a->data[n] = 0;
+	a->len = n;
+	r->off += n;
+	r->total += n;
+	a->is_age = a->len >= strlen(AGE_MAGIC) &&
+	    memcmp(a->data, AGE_MAGIC, strlen(AGE_MAGIC)) == 0;
+	a->is_rfc822 = (int)get_flag(r);
+	a->is_tnef = (int)get_flag(r);
+	a->rfc822_message_id = get_str(r, S_LINE, MSGID_MAX, 1);
+	if (a->name != NULL && (strchr(a->name, '/') != NULL ||
+	    strchr(a->name, '\\') != NULL))
+		r->bad = 1;
+}
+
+int
+mime_deserialize(const uint8_t *p, size_t len, struct parsed_mail *m)
+{
+	struct mime_list *lists[] = { &m->references, &m->to, &m->cc,
+	    &m->delivered_to, &m->reply_to, &m->x_loop, &m->auth_results };
+	char **strs[] = { &m->message_id, &m->in_reply_to, &m->from,
+	    &m->from_name, &m->subject, &m->date, &m->return_path,
+	    &m->auto_submitted, &m->x_autoreply, &m->x_autorespond,
+	    &m->precedence, &m->x_mailer, &m->text };
+	struct rd r = { p, len, 4, 0, 0 };
+	struct mime_dsn *d = &m->dsn;
+	uint32_t n, i, k;
+
+	memset(m, 0, sizeof(*m));
+	if (len < 4 || memcmp(p, SER_MAGIC, 4) != 0)
+		return -1;
+	for (i = 0; i < FS_ARRAY_LEN(strs); i++) {
+		int text = strs[i] == &m->text;
+
+		*strs[i] = get_str(&r, text ? S_TEXT : S_LINE, text ?
+		    MIME_TEXT_MAX : MIME_HEADER_MAX * 3, !(text ||
+		    strs[i] == &m->from || strs[i] == &m->subject));
+	}
+	for (i = 0; i < FS_ARRAY_LEN(lists); i++)
+		get_list(&r, lists[i], i == 0 ? MIME_REFS_MAX : MIME_ADDRS_MAX);
+	m->text_from_html = (int)get_flag(&r);
+	m->report_mdn = (int)get_flag(&r);
+	k = get_u32(&r);
+	if (k > MIME_DSN_TEXT)
+		r.bad = 1;
+	d->kind = (enum mime_dsn_kind)k;
+	d->original_recipient = get_str(&r, S_LINE, 320, 1);
+	d->final_recipient = get_str(&r, S_LINE, 320, 1);
+	d->action = get_str(&r, S_LINE, 64, 1);
+	d->status = get_str(&r, S_LINE, 16, 1);
+	d->original_message_id = get_str(&r, S_LINE, MSGID_MAX, 1);
+	d->permanent = (int)get_flag(&r);
+	n = get_u32(&r);
+	if (n > MIME_PARTS_MAX)
+		r.bad = 1;
+	if (!r.bad && n > 0) {
+		m->att = xcalloc(n, sizeof(*m->att));
+		for (i = 0; i < n && !r.bad; i++, m->n_att++)
+			get_att(&r, &m->att[i]);
+	}
+	if (r.bad || r.off != len || m->from == NULL || m->subject == NULL ||
+	    m->text == NULL) {
+		mime_free(m);
+		return -1;
+	}
+	m->text_len = strlen(m->text);
+	return 0;
 }

@@ -107,6 +107,8 @@ struct parsed_mail {
 	struct mime_attachment *att;
 	size_t	 n_att;
 	struct mime_dsn dsn;
+	int	 report_mdn;	/* multipart/report; report-type=
+				 * disposition-notification (read receipt) */
 };
 
 /*

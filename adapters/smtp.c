@@ -3,9 +3,13 @@
  * call with libcurl (GnuTLS build, 7.88.1 on Debian 12).
  *
  * Order of a call: validate the configuration, the envelope addresses and
- * the message (no I/O), then one fresh easy handle restricted to smtps (or
- * smtp + mandatory STARTTLS), TLS >= 1.2, peer and host verified against
- * the configured CA file only, no proxy, no connection reuse.  A debug
+ * the message (no I/O), then an easy handle restricted to smtps (or smtp +
+ * mandatory STARTTLS), TLS >= 1.2, peer and host verified against the
+ * configured CA file only, no proxy.  smtp_send: a fresh handle, no
+ * connection reuse.  A session (smtps only) keeps one handle, reset before
+ * each transaction, and so libcurl's connection to the server, whose TLS
+ * options must match for libcurl to reuse it; after any failure the
+ * handle is destroyed (QUIT, close).  STARTTLS never reuses.  A debug
  * callback follows which SMTP command was sent last and the reply code
  * received for it, so that a failure can be classified by stage; it keeps
  * only the command verb and the numeric codes (never AUTH data, addresses

@@ -1,6 +1,8 @@
 /*
  * smtp - the SMTP submission adapter: one SMTP transaction (one sender,
- * one recipient, one message) per call, with libcurl (GnuTLS build).
+ * one recipient, one message) per call, with libcurl (GnuTLS build);
+ * smtp_send on a connection of its own, smtp_session_send on a connection
+ * kept for a series of calls (implicit TLS only).
  *
  * TLS is always required and verified: implicit TLS (smtps://) by default,
  * STARTTLS (smtp://) only when the configuration says so, TLS >= 1.2, peer

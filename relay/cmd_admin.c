@@ -1,6 +1,6 @@
 /*
- * cmd_admin - the administrator's subcommands: init, check, keys show,
- * referents import|list|check|key, agents add|list.
+ * cmd_admin - the administrator's subcommands: init, check, keys show.
+ * (referents and agents are in cmd_directory.c.)
  */
 #include "relay/commands.h"
 #include "relay/age.h"

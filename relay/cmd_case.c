@@ -12,6 +12,7 @@
 #include "relay/cli.h"
 #include "relay/directory.h"
 #include "relay/instance.h"
+#include "relay/outbox.h"
 #include "relay/sealed.h"
 #include "relay/token.h"
 #include "relay/vault.h"
@@ -140,7 +141,7 @@ read_bounded(const char *path, struct buf *b, size_t max, const char *what, char
 static int
 take_pieces(struct intake *it, char *err)
 {
-	size_t i, total = 0;
+	size_t i, j, total = 0;
 	const char *why;
 
 	if (it->n_pieces > CASE_PIECES_MAX_COUNT) {
@@ -158,6 +159,20 @@ take_pieces(struct intake *it, char *err)
 			snprintf(err, ERRLEN, "--piece : nom de fichier refusé : %s", why);
 			return -1;
 		}
+		if (strcmp(base, PERSON_PART_NAME) == 0 ||
+		    strcmp(base, "description.txt") == 0 || strcmp(base, "manifest.json") == 0 ||
+		    strcmp(base, "manifest.sig") == 0) {
+			snprintf(err, ERRLEN, "--piece : nom de fichier réservé (%d) : renommez la"
+			    " pièce", (int)(i + 1));
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(it->piece_names[j], base) == 0) {
+				/* The name itself may be personal: say which position. */
+				snprintf(err, ERRLEN, "--piece : les pièces %zu et %zu portent le même"
+				    " nom : renommez l'une d'elles", j + 1, i + 1);
+				return -1;
+			}
 		if (read_bounded(it->piece_paths[i], &it->pieces[i], CASE_PIECE_MAX, "pièce jointe",
 		    err) < 0)
 			return -1;

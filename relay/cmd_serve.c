@@ -5,9 +5,13 @@
  * file in data_dir, held for the life of the process.
  */
 #include "relay/commands.h"
+#include "relay/audit.h"
+#include "relay/breach.h"
 #include "relay/cli.h"
+#include "relay/inbox.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"
+#include "relay/tick.h"
 #include "adapters/smtp.h"
 #include "adapters/store.h"
 
@@ -22,7 +26,7 @@
 #include <unistd.h>
 
 #define ERRLEN		1024
-#define POLL_SECONDS	2
+#define POLL_SECONDS	1	/* a reply shows within 5 s */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -34,10 +38,12 @@ on_signal(int sig)
 }
 
 static const struct cli_cmd serve_cmd = { "serve", "serve [--once]",
-	"Le démon du relais.  Chaque passe : envoie les dossiers en file (un message\n"
+	"Le démon du relais.  Chaque passe : relève la boîte du relais (IMAPS vérifié)\n"
+	"et rattache les réponses aux dossiers (ou les met en quarantaine), puis\n"
+	"envoie les dossiers en file (un message\n"
 	"chiffré par destinataire, TLS vérifié), réessaie les échecs temporaires selon\n"
 	"le calendrier documenté (docs/cli.md), envoie les avis aux agents.  Sans\n"
-	"--once, recommence toutes les 2 secondes jusqu'à SIGTERM ou SIGINT.\n"
+	"--once, recommence chaque seconde jusqu'à SIGTERM ou SIGINT.\n"
 	"  --once   une seule passe, puis sortie\n"
 	"Journal sur la sortie d'erreur, sans donnée personnelle.  Code 1 seulement\n"
 	"pour une erreur de configuration ou de base, ou si un autre « fsrelay serve »\n"
@@ -66,7 +72,24 @@ static int
 one_pass(struct instance *in, char *err)
 {
 	struct outbox_stats s;
+	struct tick_stats ts;
+	struct inbox_stats is;
 
+	if (inbox_run(in, &is, err, ERRLEN) < 0)
+		return -1;
+	if (is.fetched || is.replies || is.autoreplies || is.bounces || is.quarantined)
+		fprintf(stderr, "fsrelay serve : courrier : %zu reçu(s), %zu réponse(s), %zu"
+		    " réponse(s) automatique(s), %zu avis de non-remise, %zu en quarantaine\n",
+		    is.fetched, is.replies, is.autoreplies, is.bounces, is.quarantined);
+	if (tick_run(in, &ts, err, ERRLEN) < 0)
+		return -1;
+	if (ts.reminders || ts.escalations || ts.exhausted || ts.digests)
+		fprintf(stderr, "fsrelay serve : échéances : %zu rappel(s), %zu passage(s) de"
+		    " palier, %zu dossier(s) sans palier restant, %zu récapitulatif(s)\n",
+		    ts.reminders, ts.escalations, ts.exhausted, ts.digests);
+	/* Issue 6: the audit log's checkpoints and the DPO's breach alerts. */
+	if (audit_tick(in, err, ERRLEN) < 0 || breach_tick(in, err, ERRLEN) < 0)
+		return -1;
 	if (outbox_run(in, &s, err, ERRLEN) < 0)
 		return -1;
 	if (s.sent || s.retried || s.failed || s.blocked || s.notices_sent)

@@ -8,12 +8,17 @@
 #include "relay/cli.h"
 #include "relay/instance.h"
 #include "relay/sealed.h"
+#include "relay/tick.h"
 #include "relay/vault.h"
 #include "adapters/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define ERRLEN 1024
 #define OUT_MAX (256 * 1024 * 1024)
@@ -88,17 +93,75 @@ case_json_fields(struct instance *in, const struct case_row *c, struct buf *out)
 	json_str(out, c->last_error[0] ? c->last_error : NULL);
 }
 
+/*
+ * Who acts on a case.  With --agent, the agent must exist and belong to the
+ * case's structure; the audit trail then names it.  Without, the CLI trusts
+ * its Unix user (docs/threat-model.md) and the actor is "cli".
+ */
+static int
+case_actor(struct instance *in, const char *agent, const struct case_row *c, char *err)
+{
+	struct agent a;
+	int r;
+
+	if (agent == NULL)
+		return 0;
+	r = store_agent_get(in->st, agent, &a);
+	if (r != 0) {
+		snprintf(err, ERRLEN, r == 1 ? "agent inconnu « %s »" : "lecture de l'agent « %s »",
+		    agent);
+		return -1;
+	}
+	if (strcmp(a.structure, c->structure) != 0) {
+		snprintf(err, ERRLEN, "le dossier %s relève de %s : l'agent %s (%s) n'y a pas"
+		    " accès", c->ref, c->structure, a.id, a.structure);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- cases ---------------------------------------------------------- */
 
 static const struct cli_cmd cases_cmd = { "cases",
-	"cases [--agent A] [--state ÉTAT] [--json]",
+	"cases [--agent A] [--state ÉTAT] [--overdue] [--due-before DATE] [--json]",
 	"Liste les dossiers, du plus récent au plus ancien : référence, état,\n"
 	"partenaire, motif, échéance du référent et échéance « répondre à\n"
 	"l'usager ».  Aucune donnée personnelle n'est affichée.\n"
 	"  --agent A     seulement les dossiers saisis par l'agent A\n"
 	"  --state ÉTAT  queued, awaiting, answered, waiting_user, resolved,\n"
 	"                cancelled, failed ou shredded\n"
+	"  --overdue     seulement les dossiers en retard : échéance du référent\n"
+	"                passée, ou plus aucun palier à qui transmettre\n"
+	"  --due-before DATE\n"
+	"                seulement les dossiers ouverts dont l'échéance du référent\n"
+	"                ou « répondre à l'usager » tombe avant DATE (AAAA-MM-JJ :\n"
+	"                00:00 heure de Paris ; ou AAAA-MM-JJTHH:MM:SSZ)\n"
 	"  --json        tableau JSON (docs/json.md)\n", 0, 0 };
+
+/* Does c have a deadline before limit?  Open cases only: the referent's
+ * while it is awaited, the agent's until the case is closed. */
+static int
+due_before(const struct case_row *c, int64_t limit)
+{
+	int referent = strcmp(c->state, "awaiting") == 0 ||
+	    strcmp(c->state, "waiting_user") == 0;
+	int user = referent || strcmp(c->state, "queued") == 0 ||
+	    strcmp(c->state, "answered") == 0;
+
+	return (referent && c->due_at && c->due_at < limit) ||
+	    (user && c->user_due_at && c->user_due_at < limit);
+}
+
+/* DATE as 00:00 Europe/Paris, or an RFC 3339 instant.  0 / -1. */
+static int
+parse_limit(const char *s, int64_t *t)
+{
+	int y, m, d;
+
+	if (cal_parse_date(s, &y, &m, &d) == 0)
+		return cal_paris_midnight(y, m, d, t);
+	return cal_parse_rfc3339(s, t);
+}
 
 static void
 case_line(struct instance *in, const struct case_row *c, struct buf *out)
@@ -121,11 +184,14 @@ case_line(struct instance *in, const struct case_row *c, struct buf *out)
 int
 cmd_cases(int argc, char **argv)
 {
-	const char *agent = NULL, *state = NULL, **pos = NULL;
-	int as_json = 0;
+	const char *agent = NULL, *state = NULL, *before = NULL, **pos = NULL;
+	int as_json = 0, overdue = 0;
+	int64_t limit = 0;
 	const struct cli_opt opts[] = {
 		{ "agent", &agent, NULL, NULL, NULL },
 		{ "state", &state, NULL, NULL, NULL },
+		{ "overdue", NULL, &overdue, NULL, NULL },
+		{ "due-before", &before, NULL, NULL, NULL },
 		{ "json", NULL, &as_json, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
@@ -145,6 +211,11 @@ cmd_cases(int argc, char **argv)
 		r = cli_usage(&cases_cmd, "état inconnu « %s »", state);
 		goto out;
 	}
+	if (before && parse_limit(before, &limit) < 0) {
+		r = cli_usage(&cases_cmd, "--due-before : date invalide « %.40s » (AAAA-MM-JJ)",
+		    before);
+		goto out;
+	}
 	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
 	    store_case_list(in.st, agent, &list, &n) < 0) {
 		r = cli_fail("cases : %s", in.st ? store_errmsg(in.st) : err);
@@ -154,6 +225,11 @@ cmd_cases(int argc, char **argv)
 		buf_puts(&out, "[");
 	for (i = 0; i < n; i++) {
 		if (state && strcmp(state, list[i].state) != 0)
+			continue;
+		if (overdue && !tick_case_overdue(list[i].state, list[i].overdue,
+		    list[i].due_at, in.now))
+			continue;
+		if (before && !due_before(&list[i], limit))
 			continue;
 		if (as_json) {
 			buf_puts(&out, first ? "\n{" : ",\n{");
@@ -176,11 +252,18 @@ out:
 
 /* ---- show ----------------------------------------------------------- */
 
-static const struct cli_cmd show_cmd = { "show", "show RÉFÉRENCE [--json]",
+static const struct cli_cmd show_cmd = { "show",
+	"show RÉFÉRENCE [--agent A] [--json] [--extraire DIR]",
 	"Affiche un dossier déchiffré : la personne, l'état, les destinataires, les\n"
 	"échéances et le fil des messages avec leurs pièces jointes.  Réservé à\n"
-	"l'agent de la structure.  Un dossier détruit (annulé ou résolu puis\n"
-	"effacé) ne peut plus être lu : code 1, « dossier détruit ».\n", 1, 1 };
+	"l'agent de la structure : avec --agent A, l'agent doit appartenir à la\n"
+	"structure du dossier et la lecture est journalisée à son nom.  Un dossier\n"
+	"détruit (annulé ou résolu puis\n"
+	"effacé) ne peut plus être lu : code 1, « dossier détruit ».\n"
+	"  --extraire DIR  écrit aussi les pièces jointes de tous les messages dans DIR\n"
+	"                 (créé 0700 s'il n'existe pas ; un fichier existant n'est\n"
+	"                 jamais écrasé : le nom est alors préfixé du numéro du message)\n",
+	1, 1 };
 
 static void
 person_json(const struct person *p, struct buf *out)
@@ -356,13 +439,83 @@ out:
 	return r;
 }
 
+/* Write every attachment of the case's thread into dir (issue 4). */
+static int
+extract_one(struct instance *in, const uint8_t *dek, const struct document_row *d,
+    const char *dir, char *err)
+{
+	struct buf name, data;
+	char *path = NULL, *safe;
+	size_t i;
+	int fd = -1, r = -1;
+
+	buf_init(&name, 4096);
+	buf_init(&data, 64 * 1024 * 1024);
+	if (sealed_get(in, dek, "documents", "name", d->id, &name, 4096) != 0 ||
+	    sealed_get(in, dek, "documents", "content", d->id, &data, 64 * 1024 * 1024) != 0) {
+		snprintf(err, ERRLEN, "pièce jointe illisible (données altérées ?)");
+		goto out;
+	}
+	safe = name.len ? name.p : "piece";
+	for (i = 0; safe[i]; i++)
+		if (safe[i] == '/' || (unsigned char)safe[i] < 0x20 || (i == 0 && safe[i] == '.'))
+			safe[i] = '_';
+	path = xasprintf("%s/%s", dir, safe);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		free(path);
+		path = xasprintf("%s/%lld-%s", dir, (long long)d->message_id, safe);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
+	if (fd < 0 || (data.len && write(fd, data.p, data.len) != (ssize_t)data.len)) {
+		snprintf(err, ERRLEN, "%s : écriture impossible : %s", path, strerror(errno));
+		goto out;
+	}
+	fprintf(stderr, "fsrelay : pièce écrite : %s\n", path);
+	r = 0;
+out:
+	if (fd >= 0 && close(fd) < 0)
+		r = -1;
+	free(path);
+	buf_free(&name);
+	buf_free(&data);
+	return r;
+}
+
+static int
+extract_all(struct instance *in, const struct case_row *c, const char *dir, char *err)
+{
+	struct document_row *d = NULL;
+	uint8_t *dek;
+	size_t n = 0, i;
+	int r = 0;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, ERRLEN, "%s : création impossible : %s", dir, strerror(errno));
+		return -1;
+	}
+	if ((dek = sealed_case_key(in, c->id, err, ERRLEN)) == NULL)
+		return -1;
+	if (store_document_list(in->st, c->id, 0, &d, &n) < 0) {
+		snprintf(err, ERRLEN, "%s", store_errmsg(in->st));
+		r = -1;
+	}
+	for (i = 0; i < n && r == 0; i++)
+		r = extract_one(in, dek, &d[i], dir, err);
+	free(d);
+	vault_key_free(dek);
+	return r;
+}
+
 int
 cmd_show(int argc, char **argv)
 {
-	const char **pos = NULL;
+	const char **pos = NULL, *agent = NULL, *extraire = NULL;
 	int as_json = 0;
 	const struct cli_opt opts[] = {
 		{ "json", NULL, &as_json, NULL, NULL },
+		{ "agent", &agent, NULL, NULL, NULL },
+		{ "extraire", &extraire, NULL, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
@@ -387,15 +540,19 @@ cmd_show(int argc, char **argv)
 	r = store_case_get(in.st, pos[0], &c);
 	if (r != 0)
 		r = cli_fail("show : %s", r == 1 ? "dossier inconnu" : store_errmsg(in.st));
+	else if (case_actor(&in, agent, &c, err) < 0)
+		r = cli_fail("show : refusé : %s", err);
 	else if (strcmp(c.state, "shredded") == 0)
 		r = cli_fail("show : %s : dossier détruit", c.ref);
 	else if (show_case(&in, &c, as_json, &out, err) < 0)
 		r = cli_fail("show : %s : %s", c.ref, err);
-	else {
+	/* The reading is recorded before anything is shown. */
+	else if (store_event(in.st, in.now, agent ? agent : "cli", "case.viewed", c.ref, "ok") < 0)
+		r = cli_fail("show : journal d'audit : %s", store_errmsg(in.st));
+	else if (extraire && extract_all(&in, &c, extraire, err) < 0)
+		r = cli_fail("show : %s : --extraire : %s", c.ref, err);
+	else
 		r = cli_emit(&out);
-		if (store_event(in.st, in.now, "agent", "case.viewed", c.ref, "ok") < 0)
-			r = cli_fail("show : journal d'audit : %s", store_errmsg(in.st));
-	}
 out:
 	buf_free(&out);
 	instance_close(&in);
@@ -405,16 +562,18 @@ out:
 
 /* ---- cancel --------------------------------------------------------- */
 
-static const struct cli_cmd cancel_cmd = { "cancel", "cancel RÉFÉRENCE --motif TEXTE",
+static const struct cli_cmd cancel_cmd = { "cancel",
+	"cancel RÉFÉRENCE --motif TEXTE [--agent A]",
 	"Annule un dossier et le détruit aussitôt (crypto-effacement) : la clé du\n"
 	"dossier, la personne, la description et les pièces sont effacées ; seuls\n"
 	"restent la référence, les dates, les empreintes et tailles des pièces et,\n"
 	"pour chaque envoi, l'empreinte de la clé du destinataire.  Les envois pas\n"
 	"encore partis sont abandonnés.  Le motif est exigé mais n'est pas\n"
-	"conservé en clair (il pourrait contenir des données personnelles).\n", 1, 1 };
+	"conservé en clair (il pourrait contenir des données personnelles).\n"
+	"Avec --agent A, l'agent doit appartenir à la structure du dossier.\n", 1, 1 };
 
 static int
-cancel_case(struct instance *in, struct case_row *c, char *err)
+cancel_case(struct instance *in, struct case_row *c, const char *actor, char *err)
 {
 	struct delivery_row *d = NULL;
 	size_t n = 0, i;
@@ -431,7 +590,7 @@ cancel_case(struct instance *in, struct case_row *c, char *err)
 			goto fail;
 	}
 	if (store_case_set_state(in->st, c->id, "cancelled", in->now) < 0 ||
-	    store_event(in->st, in->now, "agent", "case.cancelled", c->ref, "ok") < 0 ||
+	    store_event(in->st, in->now, actor, "case.cancelled", c->ref, "ok") < 0 ||
 	    store_case_shred(in->st, c->id, in->now) < 0 ||
 	    store_event(in->st, in->now, "relay", "case.shredded", c->ref, "ok") < 0 ||
 	    store_commit(in->st) < 0)
@@ -453,9 +612,10 @@ out:
 int
 cmd_cancel(int argc, char **argv)
 {
-	const char *motif = NULL, **pos = NULL, *why;
+	const char *motif = NULL, **pos = NULL, *why, *agent = NULL;
 	const struct cli_opt opts[] = {
 		{ "motif", &motif, NULL, NULL, NULL },
+		{ "agent", &agent, NULL, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
@@ -481,9 +641,11 @@ cmd_cancel(int argc, char **argv)
 	r = store_case_get(in.st, pos[0], &c);
 	if (r != 0)
 		r = cli_fail("cancel : %s", r == 1 ? "dossier inconnu" : store_errmsg(in.st));
+	else if (case_actor(&in, agent, &c, err) < 0)
+		r = cli_fail("cancel : refusé : %s", err);
 	else if (strcmp(c.state, "shredded") == 0)
 		r = cli_fail("cancel : %s : dossier déjà détruit", c.ref);
-	else if (cancel_case(&in, &c, err) < 0)
+	else if (cancel_case(&in, &c, agent ? agent : "cli", err) < 0)
 		r = cli_fail("cancel : %s : %s", c.ref, err);
 	else
 		fprintf(stderr, "fsrelay : dossier %s annulé et détruit\n", c.ref);

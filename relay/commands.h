@@ -22,6 +22,18 @@ int	cmd_show(int argc, char **argv);
 int	cmd_cancel(int argc, char **argv);
 int	cmd_serve(int argc, char **argv);
 int	cmd_open(int argc, char **argv);
+int	cmd_wait(int argc, char **argv);
+int	cmd_resume(int argc, char **argv);
+int	cmd_status(int argc, char **argv);
+/* relay/cmd_reply.c (issue 4) */
+int	cmd_send(int argc, char **argv);
+int	cmd_reroute(int argc, char **argv);
+int	cmd_close(int argc, char **argv);
+int	cmd_quarantine(int argc, char **argv);
+/* relay/cmd_audit.c, relay/cmd_breach.c (issue 6) */
+int	cmd_audit(int argc, char **argv);
+int	cmd_breach(int argc, char **argv);
+int	cmd_keys_compromised(int argc, char **argv);
 
 /* The name under which the audit log signs its checkpoints. */
 #define AUDIT_LOG_NAME "fsrelay-audit"

@@ -40,6 +40,7 @@ static const struct conf_key conf_keys[] = {
 	K(dpo_name, CT_STR, 0, 0),
 	K(dpo_address, CT_ADDR, 0, 0),
 	K(notification_hours, CT_LONG, 1, 720),
+	K(checkpoint_interval_hours, CT_LONG, 1, 168),
 	K(authserv_id, CT_STR, 0, 0),
 	K(deadline_days, CT_LONG, 1, 60),
 	K(queued_alert_minutes, CT_LONG, 1, 10080),
@@ -366,6 +367,7 @@ set_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->notification_hours = 72;
+	cfg->checkpoint_interval_hours = 24;
 	cfg->deadline_days = 3;
 	cfg->queued_alert_minutes = 240;
 	cfg->shred_grace_days = 30;

@@ -54,6 +54,7 @@ struct config {
 	char	*dpo_name;
 	char	*dpo_address;
 	long	 notification_hours;
+	long	 checkpoint_interval_hours;	/* audit log checkpoints */
 	char	*authserv_id;
 	long	 deadline_days;		/* default referent deadline */
 	long	 queued_alert_minutes;	/* tell the agent when still queued */

@@ -26,6 +26,13 @@ static const struct {
 	{ "cancel", cmd_cancel, "annule et détruit un dossier" },
 	{ "open", cmd_open, "déchiffre et vérifie un dossier reçu (.age)" },
 	{ "serve", cmd_serve, "le démon : envoie les dossiers en file" },
+	{ "wait", cmd_wait, "met un dossier en attente de l'usager (horloge suspendue)" },
+	{ "resume", cmd_resume, "relance l'horloge du référent d'un dossier" },
+	{ "status", cmd_status, "état du relais : file, boîte, dossiers, retards" },
+	{ "send", cmd_send, "envoie un complément dans un dossier" },
+	{ "reroute", cmd_reroute, "transmet un dossier à l'échelon suivant" },
+	{ "close", cmd_close, "clôt un dossier (résolu)" },
+	{ "quarantine", cmd_quarantine, "courriels en quarantaine : list, show, assign, reject" },
 };
 
 static int

@@ -13,6 +13,7 @@
 #include "relay/outmail.h"
 #include "relay/sealed.h"
 #include "relay/token.h"
+#include "relay/tick.h"
 #include "relay/vault.h"
 #include "adapters/smtp.h"
 #include "adapters/store.h"
@@ -79,6 +80,37 @@ material_free(struct material *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/*
+ * The person's identity, as the referent needs it to find the file: a
+ * text part of its own (PERSON_PART_NAME) inside the sealed envelope, never
+ * in a clear part.  escalate refuses a piece of that name.
+ */
+static void
+person_part(struct material *m)
+{
+	const struct person *p = &m->person;
+	size_t k = m->n_docs++;
+	struct buf *b = &m->doc_data[k];
+
+	buf_init(b, 8192);
+	buf_printf(b, "Personne concernée par le dossier\n\nNom : %s\nPrénom : %s\n", p->nom,
+	    p->prenom);
+	if (p->ne_le[0])
+		buf_printf(b, "Date de naissance : %s\n", p->ne_le);
+	if (p->id_partenaire[0])
+		buf_printf(b, "Identifiant chez le partenaire : %s\n", p->id_partenaire);
+	if (p->sollicite_le[0])
+		buf_printf(b, "Demande de la personne le : %s\n", p->sollicite_le);
+	buf_printf(b, "Mandat signé le : %s (valable un an)\n", p->mandat_signe_le);
+	if (p->mandat_sha256[0])
+		buf_printf(b, "Empreinte SHA-256 du mandat signé : %s\n", p->mandat_sha256);
+	m->doc_names[k] = xstrdup(PERSON_PART_NAME);
+	m->docs[k].name = m->doc_names[k];
+	m->docs[k].media_type = xstrdup("text/plain");
+	m->docs[k].data = (const uint8_t *)b->p;
+	m->docs[k].len = b->len;
+}
+
 static int
 material_load(struct instance *in, const uint8_t *dek, const struct case_row *c,
     int64_t message_id, struct material *m, char *err)
@@ -100,29 +132,31 @@ material_load(struct instance *in, const uint8_t *dek, const struct case_row *c,
 	}
 	if (store_document_list(in->st, c->id, message_id, &d, &n) < 0)
 		goto out;
-	m->docs = xcalloc(n, sizeof(*m->docs));
-	m->doc_data = xcalloc(n, sizeof(*m->doc_data));
-	m->doc_names = xcalloc(n, sizeof(*m->doc_names));
-	for (i = 0; i < n; i++, m->n_docs++) {
+	/* One more slot: the person's identity travels as its own part. */
+	m->docs = xcalloc(n + 1, sizeof(*m->docs));
+	m->doc_data = xcalloc(n + 1, sizeof(*m->doc_data));
+	m->doc_names = xcalloc(n + 1, sizeof(*m->doc_names));
+	person_part(m);
+	for (i = 0; i < n; i++) {
 		struct buf name;
+		size_t k = m->n_docs++;
 
 		buf_init(&name, 4096);
-		buf_init(&m->doc_data[i], CASE_PIECE_MAX);
+		buf_init(&m->doc_data[k], CASE_PIECE_MAX);
 		if (sealed_get(in, dek, "documents", "name", d[i].id, &name, 4096) != 0 ||
-		    sealed_get(in, dek, "documents", "content", d[i].id, &m->doc_data[i],
+		    sealed_get(in, dek, "documents", "content", d[i].id, &m->doc_data[k],
 		    CASE_PIECE_MAX) != 0) {
 			buf_free(&name);
-			m->doc_names[i] = xstrdup("");
-			m->n_docs++;
+			m->doc_names[k] = xstrdup("");
 			snprintf(err, ERRLEN, "pièce jointe illisible (altérée ?)");
 			goto out;
 		}
-		m->doc_names[i] = xstrdup(name.p);
+		m->doc_names[k] = xstrdup(name.p);
 		buf_free(&name);
-		m->docs[i].name = m->doc_names[i];
-		m->docs[i].media_type = xstrdup(d[i].media_type);
-		m->docs[i].data = (const uint8_t *)m->doc_data[i].p;
-		m->docs[i].len = m->doc_data[i].len;
+		m->docs[k].name = m->doc_names[k];
+		m->docs[k].media_type = xstrdup(d[i].media_type);
+		m->docs[k].data = (const uint8_t *)m->doc_data[k].p;
+		m->docs[k].len = m->doc_data[k].len;
 	}
 	r = 0;
 out:
@@ -288,8 +322,11 @@ build_mail(struct pass *p, const struct case_row *c, const struct delivery_row *
 	ein.description_len = m->description.len;
 	ein.docs = m->docs;
 	ein.n_docs = m->n_docs;
-	if (envelope_seal(&age, &ein, p->in->signing_sk, err, ERRLEN) < 0)
+	if (envelope_seal(&age, &ein, p->in->signing_sk, err, ERRLEN) < 0) {
+		/* The reason may quote a file name: keep it out of logs and states. */
+		snprintf(err, ERRLEN, "scellement du dossier impossible (contenu refusé)");
 		goto out;
+	}
 	reply_to = xasprintf("%.*s+%s@%s", (int)(p->domain - 1 - p->in->cfg.relay_address),
 	    p->in->cfg.relay_address, c->reply_token, p->domain);
 	memset(&om, 0, sizeof(om));
@@ -415,18 +452,12 @@ deliver(struct pass *p, struct delivery_row *d)
 
 /* ---- rungs ---------------------------------------------------------- */
 
+/* The partner's policy at the structure (relay/tick: unit, length,
+ * holidays, closures). */
 static int64_t
-referent_deadline(struct instance *in, const char *partner, int64_t from)
+referent_deadline(struct instance *in, const struct case_row *c, int64_t from)
 {
-	const struct partner_conf *pc = config_partner(&in->cfg, partner);
-	long days = pc && pc->deadline_days ? pc->deadline_days : in->cfg.deadline_days;
-	struct calendar cal;
-	int64_t due = 0;
-
-	cal_init(&cal);
-	if (cal_add_working_days(&cal, from, (int)days, &due) < 0)
-		return 0;
-	return due;
+	return tick_referent_due(in, c, from);
 }
 
 static int
@@ -489,7 +520,7 @@ settle_rung(struct pass *p, const struct case_row *c)
 	if (sent) {
 		/* The rung's clock starts at the last 250 of its deliveries. */
 		if (store_case_set_rung(in->st, c->id, c->rung,
-		    referent_deadline(in, c->partner, last), 0) < 0)
+		    referent_deadline(in, c, last), 0) < 0)
 			return -1;
 		if (strcmp(c->state, "queued") == 0 &&
 		    (store_case_set_state(in->st, c->id, "awaiting", in->now) < 0 ||

@@ -26,6 +26,8 @@ struct instance;
 
 #define OUTBOX_MAX_ATTEMPTS	36
 #define OUTBOX_BATCH		1000
+/* The part of the envelope that names the person (not a piece name). */
+#define PERSON_PART_NAME	"personne.txt"
 
 struct outbox_stats {
 	size_t	sent, retried, failed, blocked, notices_sent, notices_retried;

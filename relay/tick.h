@@ -30,7 +30,6 @@
 #include <stdint.h>
 
 #include "relay/calendar.h"
-#include "relay/case.h"
 
 struct config;
 struct instance;
@@ -103,7 +102,7 @@ enum tick_step {
 
 /* What tick_decide needs to know of a case and its current rung. */
 struct tick_view {
-	enum case_state	state;
+	const char	*state;		/* the case's state ("awaiting"...) */
 	int64_t		due_at;		/* 0: the rung's deliveries are not done */
 	int64_t		reminder_at;
 	int		reminded;	/* steps of this rung already fired */
@@ -124,6 +123,12 @@ struct tick_plan {
  * queued and closed cases get an empty plan.  Cannot fail.
  */
 void	 tick_decide(const struct tick_view *v, int64_t now, struct tick_plan *plan);
+
+/* Is a case overdue at now, for `cases --overdue` and `status`?  1 when it
+ * is awaiting or waiting_user with the overdue flag (no rung left), or
+ * awaiting with its referent deadline passed (the tick has not moved it
+ * yet); else 0. */
+int	 tick_case_overdue(const char *state, int overdue, int64_t due_at, int64_t now);
 
 /* Step name in the ledger and in events: "reminder", "escalate"... */
 const char *tick_step_name(enum tick_step s);

@@ -68,6 +68,10 @@ ok "fsrelay open verifies and extracts" "$FS" open "$T_DIR/case.age" --identity 
 	--relay-key "$PUB" --extraire "$T_DIR/out" 2>>"$T_DIR/open.log"
 ok "description byte for byte" cmp -s "$T_DIR/desc.txt" "$T_DIR/out/description.txt"
 ok "attachment byte for byte" cmp -s "$T_DIR/releve-Quibrante.pdf" "$T_DIR/out/releve-Quibrante.pdf"
+person=$(cat "$T_DIR/out/personne.txt" 2>/dev/null)
+has "the referent gets the person's name" "$person" "Nom : Quibrante-Zed"
+has "and the partner id" "$person" "Identifiant chez le partenaire : 3019988776655"
+has "and the mandate date" "$person" "Mandat signé le : 2026-01-15"
 "$FS" open "$T_DIR/case.age" --identity "$KEY" --relay-key "$PUB" > "$T_DIR/open.eml" 2>>"$T_DIR/open.log"
 ok "open without --extraire gives the eml age gives" cmp -s "$T_DIR/open.eml" "$T_DIR/case.eml"
 

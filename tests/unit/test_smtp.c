@@ -534,6 +534,8 @@ fake_start(struct fake *f, int starttls)
 	if ((f->pid = fork()) == -1)
 		return -1;
 	if (f->pid == 0) {
+		/* a client that hangs up must not kill the server */
+		signal(SIGPIPE, SIG_IGN);
 		close(p[0]);
 		fake_serve(ls, starttls, p[1]);
 		_exit(0);

@@ -1,0 +1,284 @@
+/*
+ * cmd_deadline - the deadline commands: `wait REF` and `resume REF` (the
+ * referent's clock paused while the person is asked for something), and
+ * `status` (queue, last mailbox poll, cases by state, overdue by
+ * partner).  The work is in relay/tick; this file parses and prints.
+ * Trusts: relay/cli for arguments, the store for what it reads.  Prints
+ * references, states, partner ids, counts and times only.
+ */
+#include "relay/commands.h"
+#include "relay/calendar.h"
+#include "relay/case.h"
+#include "relay/cli.h"
+#include "relay/instance.h"
+#include "relay/tick.h"
+#include "adapters/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERRLEN	1024
+#define OUT_MAX	(4 * 1024 * 1024)
+
+/* ---- wait / resume ------------------------------------------------------ */
+
+static const struct cli_cmd wait_cmd = { "wait", "wait RÉFÉRENCE",
+	"Met un dossier en attente de l'usager (état waiting_user) : le référent\n"
+	"attend une pièce ou une information de la personne.  L'horloge du référent\n"
+	"est suspendue : ni rappel ni passage au palier suivant pendant l'attente.\n"
+	"Seul un dossier en attente de réponse (awaiting) peut être mis en attente.\n"
+	"« fsrelay resume » relance l'horloge.\n", 1, 1 };
+
+static const struct cli_cmd resume_cmd = { "resume", "resume RÉFÉRENCE [--json]",
+	"Relance l'horloge du référent d'un dossier en attente de l'usager : le\n"
+	"dossier repasse en attente de réponse et son échéance est repoussée du\n"
+	"temps ouvré passé en attente, exactement (docs/deadlines.md §7).\n"
+	"Affiche la nouvelle échéance (UTC, RFC 3339).\n"
+	"  --json   objet JSON (docs/json.md)\n", 1, 1 };
+
+/* Open the instance and the case named by ref.  0 / exit status. */
+static int
+open_case(const struct cli_cmd *cmd, struct instance *in, const char *ref,
+    struct case_row *c)
+{
+	char err[ERRLEN];
+	int r;
+
+	if (!case_ref_valid(ref))
+		return cli_fail("%s : référence invalide « %.40s » (attendu"
+		    " FS-NNNNN-AAAA-NNNNNN)", cmd->name, ref);
+	if (instance_open(in, cli_config_path, INST_STORE, err, sizeof(err)) < 0)
+		return cli_fail("%s : %s", cmd->name, err);
+	r = store_case_get(in->st, ref, c);
+	if (r != 0)
+		return cli_fail("%s : %s", cmd->name, r == 1 ? "dossier inconnu" :
+		    store_errmsg(in->st));
+	return 0;
+}
+
+int
+cmd_wait(int argc, char **argv)
+{
+	const char **pos = NULL;
+	const struct cli_opt opts[] = {
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	struct case_row c;
+	char err[ERRLEN];
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = cli_parse(&wait_cmd, argc, argv, opts, &pos, &npos)) != 0)
+		goto out;
+	if ((r = open_case(&wait_cmd, &in, pos[0], &c)) != 0)
+		goto out;
+	if (tick_wait(&in, &c, "agent", err, sizeof(err)) < 0)
+		r = cli_fail("wait : %s : %s", c.ref, err);
+	else
+		fprintf(stderr, "fsrelay : dossier %s en attente de l'usager ; horloge du"
+		    " référent suspendue\n", c.ref);
+out:
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+int
+cmd_resume(int argc, char **argv)
+{
+	const char **pos = NULL;
+	int as_json = 0;
+	const struct cli_opt opts[] = {
+		{ "json", NULL, &as_json, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	struct case_row c;
+	struct buf out;
+	char err[ERRLEN], due[CAL_RFC3339_LEN] = "-";
+	int64_t shift = 0;
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	buf_init(&out, 4096);
+	if ((r = cli_parse(&resume_cmd, argc, argv, opts, &pos, &npos)) != 0)
+		goto out;
+	if ((r = open_case(&resume_cmd, &in, pos[0], &c)) != 0)
+		goto out;
+	if (tick_resume(&in, &c, "agent", &shift, err, sizeof(err)) < 0) {
+		r = cli_fail("resume : %s : %s", c.ref, err);
+		goto out;
+	}
+	if (store_case_get(in.st, c.ref, &c) != 0) {
+		r = cli_fail("resume : %s", store_errmsg(in.st));
+		goto out;
+	}
+	if (as_json) {
+		buf_puts(&out, "{\"ref\":");
+		json_str(&out, c.ref);
+		buf_puts(&out, ",\"state\":");
+		json_str(&out, c.state);
+		buf_puts(&out, ",\"due_at\":");
+		json_time(&out, c.due_at);
+		buf_printf(&out, ",\"paused_seconds\":%lld}\n", (long long)shift);
+	} else {
+		if (c.due_at)
+			cal_format_rfc3339_utc(due, c.due_at);
+		buf_printf(&out, "%s\n", due);
+	}
+	r = cli_emit(&out);
+	fprintf(stderr, "fsrelay : dossier %s relancé ; échéance repoussée de %lld h %02lld"
+	    " min de temps ouvré\n", c.ref, (long long)(shift / 3600),
+	    (long long)(shift % 3600 / 60));
+out:
+	buf_free(&out);
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+/* ---- status ------------------------------------------------------------- */
+
+static const struct cli_cmd status_cmd = { "status", "status [--json]",
+	"État du relais : envois et avis en file, dernière relève de la boîte aux\n"
+	"lettres (« jamais » si aucune), nombre de dossiers par état, dossiers en\n"
+	"retard par partenaire.  Aucune donnée personnelle.\n"
+	"  --json   objet JSON (docs/json.md)\n", 0, 0 };
+
+static const char *const states[] = { "queued", "awaiting", "answered", "waiting_user",
+	"resolved", "cancelled", "failed", "shredded" };
+
+struct partner_count {
+	char	partner[33];
+	long	n;
+};
+
+static int
+partner_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct partner_count *)a)->partner,
+	    ((const struct partner_count *)b)->partner);
+}
+
+/* Overdue cases per partner, sorted by partner id; caller frees *out. */
+static size_t
+overdue_by_partner(const struct case_row *list, size_t n, int64_t now,
+    struct partner_count **out)
+{
+	size_t i, j, np = 0;
+
+	*out = NULL;
+	for (i = 0; i < n; i++) {
+		if (!tick_case_overdue(list[i].state, list[i].overdue, list[i].due_at, now))
+			continue;
+		for (j = 0; j < np; j++)
+			if (strcmp((*out)[j].partner, list[i].partner) == 0)
+				break;
+		if (j == np) {
+			*out = xreallocarray(*out, np + 1, sizeof(**out));
+			fs_strlcpy((*out)[np].partner, list[i].partner, sizeof((*out)[np].partner));
+			(*out)[np++].n = 0;
+		}
+		(*out)[j].n++;
+	}
+	if (np > 1)
+		qsort(*out, np, sizeof(**out), partner_cmp);
+	return np;
+}
+
+static void
+status_text(struct buf *b, long deliveries, long notices, int64_t poll, const long *counts,
+    const struct partner_count *pc, size_t np)
+{
+	char t[CAL_RFC3339_LEN];
+	size_t i;
+
+	buf_printf(b, "File d'envoi : %ld envoi(s) de dossier, %ld avis\n", deliveries, notices);
+	if (poll)
+		cal_format_rfc3339_utc(t, poll);
+	buf_printf(b, "Dernière relève de la boîte : %s\n", poll ? t : "jamais");
+	buf_puts(b, "Dossiers par état :");
+	for (i = 0; i < FS_ARRAY_LEN(states); i++)
+		buf_printf(b, " %s %ld%s", states[i], counts[i],
+		    i + 1 < FS_ARRAY_LEN(states) ? "," : "\n");
+	buf_puts(b, "En retard par partenaire :");
+	for (i = 0; i < np; i++)
+		buf_printf(b, " %s %ld%s", pc[i].partner, pc[i].n, i + 1 < np ? "," : "");
+	buf_puts(b, np ? "\n" : " aucun\n");
+}
+
+static void
+status_json(struct buf *b, long deliveries, long notices, int64_t poll, const long *counts,
+    const struct partner_count *pc, size_t np)
+{
+	size_t i;
+
+	buf_printf(b, "{\"queue\":{\"deliveries_pending\":%ld,\"notices_pending\":%ld},"
+	    "\"last_mailbox_poll\":", deliveries, notices);
+	json_time(b, poll);
+	buf_puts(b, ",\"cases\":{");
+	for (i = 0; i < FS_ARRAY_LEN(states); i++)
+		buf_printf(b, "%s\"%s\":%ld", i ? "," : "", states[i], counts[i]);
+	buf_puts(b, "},\"overdue\":{");
+	for (i = 0; i < np; i++) {
+		buf_puts(b, i ? "," : "");
+		json_str(b, pc[i].partner);
+		buf_printf(b, ":%ld", pc[i].n);
+	}
+	buf_puts(b, "}}\n");
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	const char **pos = NULL;
+	int as_json = 0;
+	const struct cli_opt opts[] = {
+		{ "json", NULL, &as_json, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	struct case_row *list = NULL;
+	struct partner_count *pc = NULL;
+	struct buf out;
+	char err[ERRLEN];
+	long deliveries = 0, notices = 0, counts[FS_ARRAY_LEN(states)];
+	int64_t poll = 0;
+	size_t n = 0, np, i;
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	buf_init(&out, OUT_MAX);
+	if ((r = cli_parse(&status_cmd, argc, argv, opts, &pos, &npos)) != 0)
+		goto out;
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0) {
+		r = cli_fail("status : %s", err);
+		goto out;
+	}
+	if (store_count(in.st, "deliveries.pending", &deliveries) < 0 ||
+	    store_count(in.st, "notices.pending", &notices) < 0 ||
+	    store_mark_get(in.st, "mailbox.last_poll", &poll) < 0 ||
+	    store_case_list(in.st, NULL, &list, &n) < 0)
+		goto store_fail;
+	for (i = 0; i < FS_ARRAY_LEN(states); i++)
+		if (store_count_cases_by_state(in.st, states[i], &counts[i]) < 0)
+			goto store_fail;
+	np = overdue_by_partner(list, n, in.now, &pc);
+	if (as_json)
+		status_json(&out, deliveries, notices, poll, counts, pc, np);
+	else
+		status_text(&out, deliveries, notices, poll, counts, pc, np);
+	r = cli_emit(&out);
+	goto out;
+store_fail:
+	r = cli_fail("status : base : %s", store_errmsg(in.st));
+out:
+	buf_free(&out);
+	free(list);
+	free(pc);
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}

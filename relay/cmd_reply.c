@@ -1,0 +1,744 @@
+/*
+ * cmd_reply - what the agent does once a case has left (issue 4): send a
+ * follow-up in the same case, reroute it to the next rung, close it, and
+ * handle the quarantine (list, show, assign, reject).
+ *
+ * Trusts: the store and the keys.  Every argument is checked; texts the
+ * agent types (motif, resolution) may carry personal data, so they are
+ * required but never stored in clear.
+ */
+#include "relay/commands.h"
+#include "relay/calendar.h"
+#include "relay/cli.h"
+#include "relay/inbox.h"
+#include "relay/instance.h"
+#include "relay/match.h"
+#include "relay/outbox.h"
+#include "relay/sealed.h"
+#include "relay/vault.h"
+#include "adapters/mime.h"
+#include "adapters/store.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERRLEN	1024
+#define OUT_MAX	(256 * 1024 * 1024)
+
+/* Open the instance and the case ref in a state among ok_states (NULL:
+ * any but shredded).  0 / exit status already reported. */
+static int
+open_case(struct instance *in, const char *cmd, const char *ref, unsigned need,
+    const char *const *ok_states, struct case_row *c)
+{
+	char err[ERRLEN];
+	size_t i;
+	int r;
+
+	if (!case_ref_valid(ref))
+		return cli_fail("%s : référence invalide « %.40s » (attendu"
+		    " FS-NNNNN-AAAA-NNNNNN)", cmd, ref);
+	if (instance_open(in, cli_config_path, need, err, sizeof(err)) < 0)
+		return cli_fail("%s : %s", cmd, err);
+	if ((r = store_case_get(in->st, ref, c)) != 0)
+		return cli_fail("%s : %s", cmd, r == 1 ? "dossier inconnu" : store_errmsg(in->st));
+	if (strcmp(c->state, "shredded") == 0)
+		return cli_fail("%s : %s : dossier détruit", cmd, c->ref);
+	if (ok_states == NULL)
+		return 0;
+	for (i = 0; ok_states[i]; i++)
+		if (strcmp(ok_states[i], c->state) == 0)
+			return 0;
+	return cli_fail("%s : %s : impossible dans l'état « %s »", cmd, c->ref, c->state);
+}
+
+/* Mark the pending deliveries of the case failed (why: short, French). */
+static int
+stop_pending(struct instance *in, const struct case_row *c, int rung, const char *why)
+{
+	struct delivery_row *d = NULL;
+	size_t n = 0, i;
+	int r = 0;
+
+	if (store_delivery_list(in->st, c->id, &d, &n) < 0)
+		return -1;
+	for (i = 0; i < n && r == 0; i++) {
+		if (strcmp(d[i].state, "pending") != 0 || (rung >= 0 && d[i].rung != rung))
+			continue;
+		fs_strlcpy(d[i].state, "failed", sizeof(d[i].state));
+		fs_strlcpy(d[i].last_error, why, sizeof(d[i].last_error));
+		r = store_delivery_update(in->st, &d[i]);
+	}
+	free(d);
+	return r;
+}
+
+static const char *const live_states[] = { "queued", "awaiting", "answered", "waiting_user",
+	NULL };
+
+/* ---- send ----------------------------------------------------------- */
+
+static const struct cli_cmd send_cmd = { "send",
+	"send RÉFÉRENCE --description-file F [--piece F]...",
+	"Envoie un complément dans le même dossier (le référent a demandé une pièce,\n"
+	"une précision) aux destinataires de l'échelon courant : un message chiffré\n"
+	"par destinataire, comme le dossier, avec le même sujet ; la réponse revient\n"
+	"sur le dossier.  Le dossier repasse « en file d'envoi » puis « en attente\n"
+	"de réponse ».\n"
+	"  --description-file F  le texte du complément (UTF-8, 64 Kio au plus)\n"
+	"  --piece F             pièce jointe (10 Mio au plus, 20 Mio en tout)\n"
+	"Refus (code 1) : dossier inconnu, détruit, résolu, annulé ou en échec ;\n"
+	"aucun destinataire avec une clé épinglée ; texte ou pièce trop gros.\n", 1, 1 };
+
+struct followup {
+	struct buf	 text;
+	size_t		 n;
+	const char	**paths;
+	struct buf	*data;
+	char		**names;
+};
+
+static void
+followup_free(struct followup *f)
+{
+	size_t i;
+
+	buf_free(&f->text);
+	for (i = 0; i < f->n; i++) {
+		if (f->data)
+			buf_free(&f->data[i]);
+		if (f->names)
+			free(f->names[i]);
+	}
+	free(f->data);
+	free(f->names);
+}
+
+static int
+read_bounded(const char *path, struct buf *b, size_t max, const char *what, char *err)
+{
+	buf_init(b, max);
+	if (buf_read_file(b, path) == 0)
+		return 0;
+	if (errno == EFBIG)
+		snprintf(err, ERRLEN, "%s trop gros : %s (%zu octets au plus)", what, path, max);
+	else
+		snprintf(err, ERRLEN, "%s illisible : %s : %s", what, path, strerror(errno));
+	return -1;
+}
+
+static int
+followup_read(struct followup *f, const char *text_path, char *err)
+{
+	const char *why;
+	size_t i, total = 0;
+
+	if (read_bounded(text_path, &f->text, CASE_DESCRIPTION_MAX, "texte", err) < 0)
+		return -1;
+	if (f->text.len == 0 || case_text_check(f->text.p, f->text.len, CASE_DESCRIPTION_MAX,
+	    &why) < 0) {
+		snprintf(err, ERRLEN, "texte : %s", f->text.len ? why : "vide");
+		return -1;
+	}
+	if (f->n > CASE_PIECES_MAX_COUNT) {
+		snprintf(err, ERRLEN, "trop de pièces jointes (%d au plus)", CASE_PIECES_MAX_COUNT);
+		return -1;
+	}
+	f->data = xcalloc(f->n + 1, sizeof(*f->data));
+	f->names = xcalloc(f->n + 1, sizeof(*f->names));
+	for (i = 0; i < f->n; i++) {
+		const char *base = strrchr(f->paths[i], '/');
+
+		base = base ? base + 1 : f->paths[i];
+		f->names[i] = xstrdup(base);
+		if (case_field_check(base, CASE_FIELD_MAX, 1, &why) < 0) {
+			snprintf(err, ERRLEN, "--piece : nom de fichier refusé : %s", why);
+			return -1;
+		}
+		if (read_bounded(f->paths[i], &f->data[i], CASE_PIECE_MAX, "pièce jointe", err) < 0)
+			return -1;
+		total += f->data[i].len;
+		if (total > CASE_PIECES_TOTAL_MAX) {
+			snprintf(err, ERRLEN, "pièces jointes trop grosses au total");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+followup_store(struct instance *in, struct case_row *c, struct followup *f, char *err)
+{
+	struct message_row msg;
+	struct delivery_row *d = NULL;
+	uint8_t *dek;
+	size_t n = 0, i;
+	int queued, r = -1;
+
+	if ((dek = sealed_case_key(in, c->id, err, ERRLEN)) == NULL)
+		return -1;
+	memset(&msg, 0, sizeof(msg));
+	msg.case_id = c->id;
+	fs_strlcpy(msg.kind, "follow-up", sizeof(msg.kind));
+	fs_strlcpy(msg.direction, "out", sizeof(msg.direction));
+	fs_strlcpy(msg.sender, in->cfg.relay_address, sizeof(msg.sender));
+	msg.at = in->now;
+	if (store_begin(in->st) < 0 || store_delivery_list(in->st, c->id, &d, &n) < 0)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (d[i].rung == c->rung && !strstr(msg.recipients, d[i].recipient)) {
+			if (msg.recipients[0])
+				fs_strlcat(msg.recipients, " ", sizeof(msg.recipients));
+			fs_strlcat(msg.recipients, d[i].recipient, sizeof(msg.recipients));
+		}
+	if (store_message_insert(in->st, &msg) < 0 ||
+	    sealed_put(in, dek, "messages", "text", msg.id, f->text.p, f->text.len) < 0)
+		goto fail;
+	for (i = 0; i < f->n; i++) {
+		struct document_row doc;
+		uint8_t h[crypto_hash_sha256_BYTES];
+
+		memset(&doc, 0, sizeof(doc));
+		doc.case_id = c->id;
+		doc.message_id = msg.id;
+		fs_strlcpy(doc.kind, "piece", sizeof(doc.kind));
+		doc.size = (int64_t)f->data[i].len;
+		crypto_hash_sha256(h, (const uint8_t *)f->data[i].p, f->data[i].len);
+		fs_hex(doc.sha256, h, sizeof(h));
+		fs_strlcpy(doc.media_type, "application/octet-stream", sizeof(doc.media_type));
+		if (store_document_insert(in->st, &doc) < 0 ||
+		    sealed_put(in, dek, "documents", "name", doc.id, f->names[i],
+		    strlen(f->names[i])) < 0 ||
+		    sealed_put(in, dek, "documents", "content", doc.id, f->data[i].p,
+		    f->data[i].len) < 0)
+			goto fail;
+	}
+	if ((queued = outbox_queue_rung(in, c, c->rung, msg.id)) < 0)
+		goto fail;
+	if (queued == 0) {
+		snprintf(err, ERRLEN, "aucun destinataire de l'échelon %d n'a de clé utilisable",
+		    c->rung);
+		store_rollback(in->st);
+		goto out;
+	}
+	if (store_case_set_state(in->st, c->id, "queued", in->now) < 0 ||
+	    store_event(in->st, in->now, c->agent, "case.follow-up", c->ref, "queued") < 0 ||
+	    store_commit(in->st) < 0)
+		goto fail;
+	r = 0;
+	goto out;
+fail:
+	snprintf(err, ERRLEN, "enregistrement impossible : %s", store_errmsg(in->st));
+	store_rollback(in->st);
+out:
+	free(d);
+	vault_key_free(dek);
+	return r;
+}
+
+int
+cmd_send(int argc, char **argv)
+{
+	const char *descr = NULL, **pos = NULL;
+	struct followup f;
+	const struct cli_opt opts[] = {
+		{ "description-file", &descr, NULL, NULL, NULL },
+		{ "piece", NULL, NULL, &f.paths, &f.n },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	struct case_row c;
+	char err[ERRLEN];
+	int npos, r;
+
+	memset(&f, 0, sizeof(f));
+	memset(&in, 0, sizeof(in));
+	buf_init(&f.text, CASE_DESCRIPTION_MAX);
+	if ((r = cli_parse(&send_cmd, argc, argv, opts, &pos, &npos)) != 0)
+		goto out;
+	if (descr == NULL) {
+		r = cli_usage(&send_cmd, "--description-file est obligatoire");
+		goto out;
+	}
+	if (followup_read(&f, descr, err) < 0) {
+		r = cli_fail("send : refusé : %s", err);
+		goto out;
+	}
+	if ((r = open_case(&in, "send", pos[0], INST_STORE | INST_KEYS, live_states, &c)) != 0)
+		goto out;
+	if (followup_store(&in, &c, &f, err) < 0)
+		r = cli_fail("send : %s : refusé : %s", c.ref, err);
+	else
+		fprintf(stderr, "fsrelay : complément du dossier %s mis en file d'envoi\n", c.ref);
+out:
+	followup_free(&f);
+	free(f.paths);
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+/* ---- reroute -------------------------------------------------------- */
+
+static const struct cli_cmd reroute_cmd = { "reroute", "reroute RÉFÉRENCE [--motif TEXTE]",
+	"Transmet le dossier à l'échelon suivant de l'annuaire, tout de suite (le\n"
+	"référent a répondu « ce n'est pas pour moi », ou ne répond pas).  Les envois\n"
+	"encore en file de l'échelon courant sont abandonnés.  Le motif, facultatif,\n"
+	"n'est pas conservé en clair.\n"
+	"Refus (code 1) : dossier inconnu, détruit, résolu, annulé ou en échec ; pas\n"
+	"d'échelon suivant.\n", 1, 1 };
+
+int
+cmd_reroute(int argc, char **argv)
+{
+	const char *motif = NULL, **pos = NULL, *why;
+	const struct cli_opt opts[] = {
+		{ "motif", &motif, NULL, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	struct case_row c;
+	int npos, r, q;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = cli_parse(&reroute_cmd, argc, argv, opts, &pos, &npos)) != 0)
+		goto out;
+	if (motif && case_field_check(motif, CASE_FIELD_MAX, 1, &why) < 0) {
+		r = cli_fail("reroute : --motif : %s", why);
+		goto out;
+	}
+	if ((r = open_case(&in, "reroute", pos[0], INST_STORE | INST_KEYS, live_states, &c)) != 0)
+		goto out;
+	if (store_begin(in.st) < 0 || stop_pending(&in, &c, c.rung, "dossier réacheminé") < 0 ||
+	    (q = inbox_next_rung(&in, &c, c.agent, "by hand")) < 0) {
+		r = cli_fail("reroute : %s", store_errmsg(in.st));
+		store_rollback(in.st);
+		goto out;
+	}
+	if (q == 0) {
+		store_rollback(in.st);
+		r = cli_fail("reroute : %s : pas d'échelon suivant (échelon %d : le dernier de"
+		    " l'annuaire, ou aucune clé épinglée)", c.ref, c.rung);
+		goto out;
+	}
+	if (((strcmp(c.state, "answered") == 0 || strcmp(c.state, "waiting_user") == 0) &&
+	    store_case_set_state(in.st, c.id, "queued", in.now) < 0) || store_commit(in.st) < 0) {
+		r = cli_fail("reroute : %s", store_errmsg(in.st));
+		store_rollback(in.st);
+		goto out;
+	}
+	fprintf(stderr, "fsrelay : dossier %s transmis à l'échelon %d (%d destinataire(s))\n",
+	    c.ref, c.rung + 1, q);
+out:
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+/* ---- close ---------------------------------------------------------- */
+
+static const struct cli_cmd close_cmd = { "close", "close RÉFÉRENCE --resolution TEXTE",
+	"Clôt le dossier : état « résolu ».  Les envois encore en file sont abandonnés,\n"
+	"les relances s'arrêtent ; une réponse qui arriverait ensuite va en\n"
+	"quarantaine (« case-closed »).  Le dossier sera détruit après le délai de\n"
+	"conservation (shred_grace_days).  La résolution est exigée mais n'est pas\n"
+	"conservée en clair.\n"
+	"Refus (code 1) : dossier inconnu, détruit, déjà résolu ou annulé.\n", 1, 1 };
+
+int
+cmd_close(int argc, char **argv)
+{
+	const char *resolution = NULL, **pos = NULL, *why;
+	static const char *const closable[] = { "queued", "awaiting", "answered", "waiting_user",
+		"failed", NULL };
+	const struct cli_opt opts[] = {
+		{ "resolution", &resolution, NULL, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	struct case_row c;
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = cli_parse(&close_cmd, argc, argv, opts, &pos, &npos)) != 0)
+		goto out;
+	if (resolution == NULL) {
+		r = cli_usage(&close_cmd, "--resolution est obligatoire");
+		goto out;
+	}
+	if (case_field_check(resolution, CASE_FIELD_MAX, 1, &why) < 0) {
+		r = cli_fail("close : --resolution : %s", why);
+		goto out;
+	}
+	if ((r = open_case(&in, "close", pos[0], INST_STORE, closable, &c)) != 0)
+		goto out;
+	if (store_begin(in.st) < 0 || stop_pending(&in, &c, -1, "dossier clos") < 0 ||
+	    store_case_set_state(in.st, c.id, "resolved", in.now) < 0 ||
+	    store_event(in.st, in.now, c.agent, "case.resolved", c.ref, "closed") < 0 ||
+	    store_commit(in.st) < 0) {
+		r = cli_fail("close : %s", store_errmsg(in.st));
+		store_rollback(in.st);
+		goto out;
+	}
+	fprintf(stderr, "fsrelay : dossier %s clos (résolu)\n", c.ref);
+out:
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+/* ---- quarantine ----------------------------------------------------- */
+
+static const struct cli_cmd q_list_cmd = { "quarantine list", "quarantine list [--json]",
+	"Liste les courriels en quarantaine (non rattachés à un dossier) : numéro,\n"
+	"date de réception, raison, état, expéditeur, objet (déchiffrés pour\n"
+	"l'affichage), dossier désigné par leurs clés s'il y en a un.  Raisons :\n"
+	"stranger (expéditeur inconnu), conflicting-keys (clés de dossiers\n"
+	"différents), no-case (aucune clé), case-closed (dossier clos), dmarc-fail,\n"
+	"malformed (illisible), loop (notre propre courriel), dsn-unmatched (avis de\n"
+	"non-remise sans envoi correspondant).  États : held, assigned, rejected.\n"
+	"  --json   tableau JSON (docs/json.md)\n", 0, 0 };
+
+static const struct cli_cmd q_show_cmd = { "quarantine show", "quarantine show ID",
+	"Affiche un courriel en quarantaine, déchiffré : en-têtes utiles, texte (analysé\n"
+	"dans un processus isolé) et pièces jointes.\n", 1, 1 };
+
+static const struct cli_cmd q_assign_cmd = { "quarantine assign",
+	"quarantine assign ID RÉFÉRENCE",
+	"Rattache un courriel en quarantaine au dossier RÉFÉRENCE comme une réponse,\n"
+	"marquée « à vérifier » : le dossier passe « répondu » et l'agent est prévenu.\n"
+	"Refus (code 1) : numéro inconnu, courriel déjà rattaché ou rejeté, dossier\n"
+	"inconnu ou détruit.\n", 2, 2 };
+
+static const struct cli_cmd q_reject_cmd = { "quarantine reject", "quarantine reject ID",
+	"Rejette un courriel en quarantaine : son contenu chiffré est effacé ; seuls\n"
+	"restent le numéro, la raison et les dates.\n", 1, 1 };
+
+static int
+parse_id(const char *s, int64_t *id)
+{
+	long v;
+
+	if (fs_parse_long(s, 1, 2147483647L, &v) < 0)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+static void
+q_json(struct buf *out, const struct quarantine_row *q, const char *mid, const char *from,
+    const char *subject)
+{
+	buf_printf(out, "{\"id\":%lld,\"message_id\":", (long long)q->id);
+	json_str(out, mid && *mid ? mid : NULL);
+	buf_puts(out, ",\"from\":");
+	json_str(out, from && *from ? from : NULL);
+	buf_puts(out, ",\"subject\":");
+	json_str(out, subject);
+	buf_puts(out, ",\"received_at\":");
+	json_time(out, q->received_at);
+	buf_puts(out, ",\"reason\":");
+	json_str(out, q->reason);
+	buf_puts(out, ",\"state\":");
+	json_str(out, q->state);
+	buf_puts(out, ",\"case\":");
+	json_str(out, q->case_hint[0] ? q->case_hint : NULL);
+	buf_puts(out, ",\"assigned_to\":");
+	json_str(out, q->assigned_ref[0] ? q->assigned_ref : NULL);
+	buf_puts(out, ",\"decided_at\":");
+	json_time(out, q->decided_at);
+	buf_puts(out, "}");
+}
+
+/* One line of text, control characters shown as '?'. */
+static void
+safe_line(struct buf *out, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s && s[i] && i < max; i++)
+		buf_append(out, (unsigned char)s[i] < 0x20 ? "?" : &s[i], 1);
+}
+
+static int
+q_list(int argc, char **argv)
+{
+	const char **pos = NULL;
+	int as_json = 0, npos, r;
+	const struct cli_opt opts[] = {
+		{ "json", NULL, &as_json, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct quarantine_row *q = NULL;
+	struct instance in;
+	struct buf out;
+	char err[ERRLEN], at[CAL_RFC3339_LEN];
+	size_t n = 0, i;
+
+	memset(&in, 0, sizeof(in));
+	buf_init(&out, OUT_MAX);
+	if ((r = cli_parse(&q_list_cmd, argc, argv, opts, &pos, &npos)) != 0)
+		goto out;
+	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0 ||
+	    store_quarantine_list(in.st, &q, &n) < 0) {
+		r = cli_fail("quarantine list : %s", in.st ? store_errmsg(in.st) : err);
+		goto out;
+	}
+	if (as_json)
+		buf_puts(&out, "[");
+	for (i = 0; i < n; i++) {
+		char *mid = NULL, *from = NULL, *subject = NULL;
+		int m = inbox_quarantine_meta(&in, q[i].id, q[i].raw_id, &mid, &from, &subject,
+		    err, sizeof(err));
+
+		if (m < 0)
+			fprintf(stderr, "fsrelay : quarantaine %lld : %s\n", (long long)q[i].id, err);
+		if (as_json) {
+			buf_puts(&out, i ? ",\n" : "\n");
+			q_json(&out, &q[i], mid, from, subject);
+		} else {
+			cal_format_rfc3339_utc(at, q[i].received_at);
+			buf_printf(&out, "%lld  %s  %-16s %-8s ", (long long)q[i].id, at, q[i].reason,
+			    q[i].state);
+			safe_line(&out, from && *from ? from : "-", 100);
+			buf_puts(&out, "  « ");
+			safe_line(&out, subject ? subject : "(effacé)", 100);
+			buf_puts(&out, " »");
+			if (q[i].case_hint[0])
+				buf_printf(&out, "  dossier %s", q[i].case_hint);
+			if (q[i].assigned_ref[0])
+				buf_printf(&out, "  rattaché à %s", q[i].assigned_ref);
+			buf_puts(&out, "\n");
+		}
+		free(mid);
+		free(from);
+		free(subject);
+	}
+	if (as_json)
+		buf_puts(&out, "\n]\n");
+	r = cli_emit(&out);
+out:
+	buf_free(&out);
+	free(q);
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+/* Open instance and quarantine row pos[0]. */
+static int
+q_open(struct instance *in, const char *cmd, const char *id_s, struct quarantine_row *q)
+{
+	char err[ERRLEN];
+	int64_t id;
+	int r;
+
+	if (parse_id(id_s, &id) < 0)
+		return cli_fail("%s : numéro invalide « %.20s » (entier positif attendu)", cmd, id_s);
+	if (instance_open(in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0)
+		return cli_fail("%s : %s", cmd, err);
+	if ((r = store_quarantine_get(in->st, id, q)) != 0)
+		return cli_fail("%s : %s", cmd, r == 1 ? "numéro de quarantaine inconnu" :
+		    store_errmsg(in->st));
+	return 0;
+}
+
+/* The stored mail, parsed; a mail the parser refuses becomes one
+ * attachment "courriel.eml" with a note. */
+static int
+q_parse(struct instance *in, const struct quarantine_row *q, struct parsed_mail *m, char *err)
+{
+	struct buf raw;
+	char why[ERRLEN];
+	int r;
+
+	buf_init(&raw, MIME_MSG_MAX);
+	r = inbox_raw_content(in, q->raw_id, &raw, err, ERRLEN);
+	if (r == 1)
+		snprintf(err, ERRLEN, "contenu effacé (courriel %s)", q->state);
+	if (r != 0) {
+		buf_free(&raw);
+		return -1;
+	}
+	if (inbox_parse_contained(raw.p, raw.len, m, why, sizeof(why)) < 0) {
+		memset(m, 0, sizeof(*m));
+		m->from = xstrdup("");
+		m->subject = xstrdup("");
+		m->text = xasprintf("(courriel illisible : %s ; joint tel quel)", why);
+		m->text_len = strlen(m->text);
+		m->att = xcalloc(1, sizeof(*m->att));
+		m->att[0].name = xstrdup("courriel.eml");
+		m->att[0].type = xstrdup("message/rfc822");
+		m->att[0].data = xmalloc(raw.len ? raw.len : 1);
+		memcpy(m->att[0].data, raw.p, raw.len);
+		m->att[0].len = raw.len;
+		m->n_att = 1;
+	} else
+		(void)inbox_open_age(in, m, why, sizeof(why));
+	buf_free(&raw);
+	return 0;
+}
+
+static int
+q_show(int argc, char **argv)
+{
+	const char **pos = NULL;
+	struct quarantine_row q;
+	struct parsed_mail m;
+	struct instance in;
+	struct buf out;
+	char err[ERRLEN], at[CAL_RFC3339_LEN];
+	size_t i;
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	memset(&m, 0, sizeof(m));
+	buf_init(&out, OUT_MAX);
+	if ((r = cli_parse(&q_show_cmd, argc, argv, NULL, &pos, &npos)) != 0 ||
+	    (r = q_open(&in, "quarantine show", pos[0], &q)) != 0)
+		goto out;
+	if (q_parse(&in, &q, &m, err) < 0) {
+		r = cli_fail("quarantine show : %lld : %s", (long long)q.id, err);
+		goto out;
+	}
+	cal_format_rfc3339_utc(at, q.received_at);
+	buf_printf(&out, "Quarantaine %lld — raison : %s, état : %s, reçu le %s\n",
+	    (long long)q.id, q.reason, q.state, at);
+	if (q.case_hint[0])
+		buf_printf(&out, "Dossier désigné par ses clés : %s\n", q.case_hint);
+	buf_puts(&out, "De : ");
+	safe_line(&out, m.from, 300);
+	buf_puts(&out, "\nObjet : ");
+	safe_line(&out, m.subject, 1000);
+	buf_puts(&out, "\nMessage-ID : ");
+	safe_line(&out, m.message_id ? m.message_id : "-", 300);
+	buf_printf(&out, "\n\n%s%s", m.text ? m.text : "",
+	    m.text_len && m.text[m.text_len - 1] != '\n' ? "\n" : "");
+	for (i = 0; i < m.n_att; i++) {
+		buf_puts(&out, "    pièce jointe : ");
+		safe_line(&out, m.att[i].name, 300);
+		buf_printf(&out, " (%zu octets, %s)\n", m.att[i].len, m.att[i].type);
+	}
+	r = cli_emit(&out);
+	if (store_event(in.st, in.now, "agent", "quarantine.viewed", NULL, "ok") < 0)
+		r = cli_fail("quarantine show : journal d'audit : %s", store_errmsg(in.st));
+out:
+	mime_free(&m);
+	buf_free(&out);
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+static int
+q_assign(int argc, char **argv)
+{
+	const char **pos = NULL;
+	struct quarantine_row q;
+	struct parsed_mail m;
+	struct instance in;
+	struct case_row c;
+	char err[ERRLEN];
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	memset(&m, 0, sizeof(m));
+	err[0] = '\0';
+	if ((r = cli_parse(&q_assign_cmd, argc, argv, NULL, &pos, &npos)) != 0)
+		goto out;
+	if (!case_ref_valid(pos[1])) {
+		r = cli_fail("quarantine assign : référence invalide « %.40s »", pos[1]);
+		goto out;
+	}
+	if ((r = q_open(&in, "quarantine assign", pos[0], &q)) != 0)
+		goto out;
+	if (strcmp(q.state, "held") != 0) {
+		r = cli_fail("quarantine assign : %lld : courriel déjà %s", (long long)q.id,
+		    strcmp(q.state, "assigned") == 0 ? "rattaché" : "rejeté");
+		goto out;
+	}
+	if ((r = store_case_get(in.st, pos[1], &c)) != 0 || strcmp(c.state, "shredded") == 0 ||
+	    strcmp(c.state, "cancelled") == 0) {
+		r = cli_fail("quarantine assign : %s : %s", pos[1], r == 1 ? "dossier inconnu" :
+		    r < 0 ? store_errmsg(in.st) : "dossier détruit ou annulé");
+		goto out;
+	}
+	if (q_parse(&in, &q, &m, err) < 0) {
+		r = cli_fail("quarantine assign : %lld : %s", (long long)q.id, err);
+		goto out;
+	}
+	if (store_begin(in.st) < 0 ||
+	    inbox_attach(&in, &c, &m, "reply", 1, NULL, err, sizeof(err)) < 0 ||
+	    inbox_reply_effects(&in, &c, q.raw_id) < 0 ||
+	    store_quarantine_decide(in.st, q.id, "assigned", in.now, c.ref) < 0 ||
+	    store_raw_set_blob(in.st, q.raw_id, "content", NULL, 0) < 0 ||
+	    store_event(in.st, in.now, "agent", "quarantine.assigned", c.ref, q.reason) < 0 ||
+	    store_commit(in.st) < 0) {
+		r = cli_fail("quarantine assign : %s", err[0] ? err : store_errmsg(in.st));
+		store_rollback(in.st);
+		goto out;
+	}
+	fprintf(stderr, "fsrelay : courriel %lld rattaché au dossier %s (à vérifier)\n",
+	    (long long)q.id, c.ref);
+out:
+	mime_free(&m);
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+static int
+q_reject(int argc, char **argv)
+{
+	const char **pos = NULL;
+	struct quarantine_row q;
+	struct instance in;
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = cli_parse(&q_reject_cmd, argc, argv, NULL, &pos, &npos)) != 0 ||
+	    (r = q_open(&in, "quarantine reject", pos[0], &q)) != 0)
+		goto out;
+	if (strcmp(q.state, "held") != 0) {
+		r = cli_fail("quarantine reject : %lld : courriel déjà %s", (long long)q.id,
+		    strcmp(q.state, "assigned") == 0 ? "rattaché" : "rejeté");
+		goto out;
+	}
+	if (store_begin(in.st) < 0 || inbox_raw_drop(&in, q.raw_id, q.id) < 0 ||
+	    store_quarantine_decide(in.st, q.id, "rejected", in.now, NULL) < 0 ||
+	    store_event(in.st, in.now, "agent", "quarantine.rejected",
+	    q.case_hint[0] ? q.case_hint : NULL, q.reason) < 0 || store_commit(in.st) < 0) {
+		r = cli_fail("quarantine reject : %s", store_errmsg(in.st));
+		store_rollback(in.st);
+		goto out;
+	}
+	if (store_checkpoint(in.st) < 0)
+		fprintf(stderr, "fsrelay : attention : purge du journal WAL différée\n");
+	fprintf(stderr, "fsrelay : courriel %lld rejeté, contenu effacé\n", (long long)q.id);
+out:
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+int
+cmd_quarantine(int argc, char **argv)
+{
+	static const char *const lines[] = { "quarantine list [--json]", "quarantine show ID",
+		"quarantine assign ID RÉFÉRENCE", "quarantine reject ID", NULL };
+
+	if (cli_group_help(argc, argv, "quarantine", lines))
+		return EXIT_OK;
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return q_list(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "show") == 0)
+		return q_show(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "assign") == 0)
+		return q_assign(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "reject") == 0)
+		return q_reject(argc - 1, argv + 1);
+	return cli_usage(&q_list_cmd, "sous-commande attendue : list, show, assign ou reject");
+}

@@ -1,0 +1,1308 @@
+/*
+ * inbox - see inbox.h.  Runs in `fsrelay serve` (ingest, before tick and
+ * outbox) and under the quarantine commands.  Trusts the store and the
+ * keys; nothing that comes from the mailbox.
+ */
+#include "relay/inbox.h"
+#include "relay/age.h"
+#include "relay/config.h"
+#include "relay/directory.h"
+#include "relay/instance.h"
+#include "relay/match.h"
+#include "relay/outbox.h"
+#include "relay/quote.h"
+#include "relay/sealed.h"
+#include "relay/vault.h"
+#include "adapters/imap.h"
+#include "adapters/mime.h"
+#include "adapters/store.h"
+#include "keys/keystore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <unistr.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+#define ERRLEN		1024
+#define STORE_BATCH	100		/* fetched mails per commit */
+#define CHILD_OUT_MAX	(2UL * MIME_MSG_MAX + 1024 * 1024)
+#define DIGEST_DOMAIN	"fsrelay-inbox-digest-v1"
+
+static void
+logx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+logx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fsrelay serve : courrier : ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int
+event(struct instance *in, const char *actor, const char *action, const char *ref,
+    const char *outcome)
+{
+	return store_event(in->st, in->now, actor, action, ref, outcome);
+}
+
+/* ---- raw mails: sealed under a per-mail key wrapped by the KEK ------- */
+
+static int
+raw_seal(struct instance *in, int64_t raw_id, const char *raw, size_t len)
+{
+	struct vault_ad kad = { "inbox_raw", "key", raw_id, in->kek_id };
+	struct vault_ad cad = { "inbox_raw", "content", raw_id, in->kek_id };
+	uint8_t key[VAULT_KEY_BYTES];
+	struct buf wk, ct;
+	int r = -1;
+
+	buf_init(&wk, VAULT_KEY_BYTES + VAULT_OVERHEAD);
+	buf_init(&ct, len + VAULT_OVERHEAD);
+	randombytes_buf(key, sizeof(key));
+	if (vault_seal(&wk, in->kek, &kad, key, sizeof(key)) == 0 &&
+	    vault_seal(&ct, key, &cad, (const uint8_t *)raw, len) == 0 &&
+	    store_raw_set_blob(in->st, raw_id, "key", wk.p, wk.len) == 0 &&
+	    store_raw_set_blob(in->st, raw_id, "content", ct.p, ct.len) == 0)
+		r = 0;
+	sodium_memzero(key, sizeof(key));
+	buf_free(&wk);
+	buf_free(&ct);
+	return r;
+}
+
+/* The mail's key: 0, 1 dropped, -1 altered / store. */
+static int
+raw_key(struct instance *in, int64_t raw_id, uint8_t key[VAULT_KEY_BYTES])
+{
+	struct vault_ad kad = { "inbox_raw", "key", raw_id, in->kek_id };
+	struct buf wk, k;
+	int r;
+
+	buf_init(&wk, 4096);
+	buf_init(&k, VAULT_KEY_BYTES);
+	r = store_raw_get_blob(in->st, raw_id, "key", &wk);
+	if (r == 0) {
+		if (vault_open(&k, in->kek, &kad, (const uint8_t *)wk.p, wk.len, 4096) < 0 ||
+		    k.len != VAULT_KEY_BYTES)
+			r = -1;
+		else
+			memcpy(key, k.p, VAULT_KEY_BYTES);
+	}
+	buf_free(&wk);
+	buf_free(&k);
+	return r;
+}
+
+int
+inbox_raw_content(struct instance *in, int64_t raw_id, struct buf *out, char *err,
+    size_t errlen)
+{
+	struct vault_ad cad = { "inbox_raw", "content", raw_id, in->kek_id };
+	uint8_t key[VAULT_KEY_BYTES];
+	struct buf ct;
+	int r;
+
+	if ((r = raw_key(in, raw_id, key)) != 0) {
+		if (r < 0)
+			snprintf(err, errlen, "clé du courriel %lld illisible (données altérées ?)",
+			    (long long)raw_id);
+		return r;
+	}
+	buf_init(&ct, MIME_MSG_MAX + VAULT_OVERHEAD);
+	r = store_raw_get_blob(in->st, raw_id, "content", &ct);
+	if (r == 0 && vault_open(out, key, &cad, (const uint8_t *)ct.p, ct.len,
+	    MIME_MSG_MAX + VAULT_OVERHEAD) < 0) {
+		snprintf(err, errlen, "courriel %lld illisible (données altérées ?)",
+		    (long long)raw_id);
+		r = -1;
+	}
+	sodium_memzero(key, sizeof(key));
+	buf_free(&ct);
+	return r;
+}
+
+static void
+raw_digest(struct instance *in, const char *raw, size_t len, uint8_t out[32])
+{
+	crypto_generichash_state h;
+
+	crypto_generichash_init(&h, in->hmac_key, 32, 32);
+	crypto_generichash_update(&h, (const uint8_t *)DIGEST_DOMAIN, sizeof(DIGEST_DOMAIN));
+	crypto_generichash_update(&h, (const uint8_t *)raw, len);
+	crypto_generichash_final(&h, out, 32);
+}
+
+int
+inbox_store_raw(struct instance *in, uint32_t uidvalidity, uint32_t uid, const char *raw,
+    size_t len, int64_t *raw_id)
+{
+	struct raw_mail_row r;
+	uint8_t digest[32];
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.uidvalidity = uidvalidity;
+	r.uid = uid;
+	r.received_at = in->now;
+	r.size = (int64_t)len;
+	raw_digest(in, raw, len, digest);
+	rc = store_raw_insert(in->st, &r, digest);
+	if (rc != 0)
+		return rc;
+	if (raw_seal(in, r.id, raw, len) < 0)
+		return -1;
+	if (raw_id)
+		*raw_id = r.id;
+	return 0;
+}
+
+int
+inbox_raw_drop(struct instance *in, int64_t raw_id, int64_t quarantine_id)
+{
+	if (store_raw_set_blob(in->st, raw_id, "content", NULL, 0) < 0 ||
+	    store_raw_set_blob(in->st, raw_id, "key", NULL, 0) < 0)
+		return -1;
+	if (quarantine_id > 0 && store_quarantine_set_meta(in->st, quarantine_id, NULL, 0) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- the parsing child ---------------------------------------------- */
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static _Noreturn void
+child_main(const char *raw, size_t len, int fd)
+{
+	struct rlimit cpu = { INBOX_CHILD_CPU_S, INBOX_CHILD_CPU_S };
+	struct parsed_mail m;
+	struct buf out;
+	char err[200];
+
+	/* Only the pipe: no store, no other descriptor. */
+	if (fd > 3)
+		close_range(3, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
+	(void)setrlimit(RLIMIT_CPU, &cpu);
+#ifndef UNDER_ASAN
+	{
+		struct rlimit as = { INBOX_CHILD_AS, INBOX_CHILD_AS };
+
+		(void)setrlimit(RLIMIT_AS, &as);
+	}
+#endif
+	buf_init(&out, CHILD_OUT_MAX);
+	err[0] = '\0';
+	if (mime_parse(raw, len, &m, err, sizeof(err)) < 0) {
+		buf_append(&out, "E", 1);
+		buf_puts(&out, err[0] ? err : "courriel illisible");
+	} else if (buf_append(&out, "O", 1) < 0 || mime_serialize(&m, &out) < 0) {
+		out.len = 0;
+		buf_puts(&out, "Ecourriel trop gros une fois analysé");
+	}
+	_exit(write_all(fd, out.p, out.len) == 0 ? 0 : 3);
+}
+
+/* Read the child's answer until EOF or the deadline. */
+static int
+read_child(int fd, struct buf *out, time_t deadline)
+{
+	char chunk[65536];
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		time_t left = deadline - time(NULL);
+		ssize_t n;
+		int r;
+
+		if (left <= 0)
+			return -1;
+		r = poll(&p, 1, (int)(left * 1000));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (buf_append(out, chunk, (size_t)n) < 0)
+			return -1;
+	}
+}
+
+/* Keep only printable text of the child's reason (it is not trusted). */
+static void
+clean_reason(char *dst, size_t dstlen, const char *src, size_t len)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < len && j + 1 < dstlen && j < 160; i++)
+		dst[j++] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? '?' : src[i];
+	dst[j] = '\0';
+}
+
+int
+inbox_parse_contained(const char *raw, size_t len, struct parsed_mail *m, char *err,
+    size_t errlen)
+{
+	struct buf out;
+	char why[200];
+	int p[2], status = 0, rd;
+	pid_t pid;
+
+	memset(m, 0, sizeof(*m));
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "tube impossible : %s", strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		snprintf(err, errlen, "fork impossible : %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child_main(raw, len, p[1]);
+	}
+	close(p[1]);
+	buf_init(&out, CHILD_OUT_MAX);
+	rd = read_child(p[0], &out, time(NULL) + INBOX_CHILD_WALL_S);
+	close(p[0]);
+	if (rd < 0)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rd < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (WIFSIGNALED(status))
+			snprintf(err, errlen, "l'analyseur a été arrêté (signal %d%s)",
+			    WTERMSIG(status), WTERMSIG(status) == SIGXCPU ||
+			    WTERMSIG(status) == SIGKILL ? ", temps dépassé" : "");
+		else
+			snprintf(err, errlen, "l'analyseur a échoué%s", rd < 0 ?
+			    " (délai ou réponse trop grosse)" : "");
+		buf_free(&out);
+		return -1;
+	}
+	if (out.len >= 1 && out.p[0] == 'E') {
+		clean_reason(why, sizeof(why), out.p + 1, out.len - 1);
+		snprintf(err, errlen, "courriel mal formé : %s", why);
+		buf_free(&out);
+		return -1;
+	}
+	if (out.len < 1 || out.p[0] != 'O' ||
+	    mime_deserialize((const uint8_t *)out.p + 1, out.len - 1, m) < 0) {
+		snprintf(err, errlen, "réponse de l'analyseur invalide");
+		memset(m, 0, sizeof(*m));
+		buf_free(&out);
+		return -1;
+	}
+	buf_free(&out);
+	return 0;
+}
+
+/* ---- age replies for the relay's identity --------------------------- */
+
+static int
+utf8_text(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == 0)
+			return 0;
+	return u8_check(p, n) == NULL;
+}
+
+static int
+add_attachment(struct parsed_mail *m, const char *name, const char *type, const uint8_t *data,
+    size_t len)
+{
+	struct mime_attachment *a;
+
+	if (m->n_att >= MIME_PARTS_MAX)
+		return -1;
+	m->att = xreallocarray(m->att, m->n_att + 1, sizeof(*m->att));
+	a = &m->att[m->n_att++];
+	memset(a, 0, sizeof(*a));
+	a->name = xstrdup(name);
+	a->type = xstrdup(type);
+	a->data = xmalloc(len ? len : 1);
+	memcpy(a->data, data, len);
+	a->len = len;
+	return 0;
+}
+
+/* Put the decrypted content of attachment i in m's place. */
+static int
+use_plaintext(struct parsed_mail *m, size_t i, const struct buf *pt)
+{
+	struct parsed_mail inner;
+	char err[256], *name;
+	size_t k, n;
+
+	if (inbox_parse_contained(pt->p, pt->len, &inner, err, sizeof(err)) == 0 &&
+	    (inner.text_len || inner.n_att)) {
+		if (inner.text_len) {
+			free(m->text);
+			m->text = inner.text;
+			m->text_len = inner.text_len;
+			inner.text = NULL;
+			inner.text_len = 0;
+		}
+		for (k = 0; k < inner.n_att; k++)
+			add_attachment(m, inner.att[k].name, inner.att[k].type, inner.att[k].data,
+			    inner.att[k].len);
+		mime_free(&inner);
+	} else if (utf8_text((const uint8_t *)pt->p, pt->len)) {
+		mime_free(&inner);
+		free(m->text);
+		m->text = xstrndup(pt->p, pt->len);
+		m->text_len = pt->len;
+	} else {
+		mime_free(&inner);
+		n = strlen(m->att[i].name);
+		name = n > 4 && strcmp(m->att[i].name + n - 4, ".age") == 0 ?
+		    xstrndup(m->att[i].name, n - 4) : xstrdup("piece-dechiffree");
+		add_attachment(m, name, "application/octet-stream", (const uint8_t *)pt->p,
+		    pt->len);
+		free(name);
+	}
+	/* The age file itself is not kept: its content is. */
+	free(m->att[i].name);
+	free(m->att[i].type);
+	free(m->att[i].data);
+	free(m->att[i].rfc822_message_id);
+	memmove(&m->att[i], &m->att[i + 1], (m->n_att - i - 1) * sizeof(*m->att));
+	m->n_att--;
+	return 0;
+}
+
+int
+inbox_open_age(struct instance *in, struct parsed_mail *m, char *err, size_t errlen)
+{
+	uint8_t sk[AGE_X25519_KEY_BYTES];
+	char *path = NULL, *text = NULL;
+	size_t i, tlen = 0;
+	int have_key = 0, r = 0;
+
+	for (i = 0; i < m->n_att; i++) {
+		struct buf pt;
+		const char *why = NULL;
+
+		if (!m->att[i].is_age)
+			continue;
+		if (!have_key) {
+			path = xasprintf("%s/%s", in->keys_dir, KEYSTORE_IDENTITY);
+			text = keystore_read(path, KEYSTORE_FILE_MAX, &tlen, err, errlen);
+			if (text == NULL || age_identity_parse(text, sk, &why) < 0) {
+				if (text)
+					snprintf(err, errlen, "identité age du relais illisible");
+				r = -1;
+				break;
+			}
+			have_key = 1;
+		}
+		buf_init(&pt, MIME_MSG_MAX);
+		if (age_decrypt(&pt, sk, m->att[i].data, m->att[i].len, MIME_MSG_MAX, &why) < 0) {
+			/* Not for us, or altered: kept as it came. */
+			snprintf(err, errlen, "pièce age non déchiffrable : %s", why ? why : "?");
+			r = -1;
+		} else {
+			use_plaintext(m, i, &pt);
+			i--;
+		}
+		buf_free(&pt);
+	}
+	sodium_memzero(sk, sizeof(sk));
+	if (text)
+		keystore_free(text, tlen);
+	free(path);
+	return r;
+}
+
+/* ---- the matcher's view of the store -------------------------------- */
+
+struct mctx {
+	struct instance		*in;
+	struct directory	 dir;
+	char			**rcpts;
+	size_t			 n_rcpts;
+};
+
+static void
+mctx_clear_rcpts(struct mctx *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->n_rcpts; i++)
+		free(x->rcpts[i]);
+	free(x->rcpts);
+	x->rcpts = NULL;
+	x->n_rcpts = 0;
+}
+
+static int
+fill_case(struct mctx *x, const struct case_row *c, struct match_case *out)
+{
+	struct delivery_row *d = NULL;
+	size_t n = 0, i, k;
+
+	mctx_clear_rcpts(x);
+	memset(out, 0, sizeof(*out));
+	fs_strlcpy(out->ref, c->ref, sizeof(out->ref));
+	fs_strlcpy(out->partner, c->partner, sizeof(out->partner));
+	if (case_state_parse(c->state, &out->state) < 0)
+		out->state = CASE_AWAITING;
+	if (store_delivery_list(x->in->st, c->id, &d, &n) < 0)
+		return -1;
+	x->rcpts = xcalloc(n + 1, sizeof(*x->rcpts));
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < x->n_rcpts; k++)
+			if (strcmp(x->rcpts[k], d[i].recipient_lc) == 0)
+				break;
+		if (k == x->n_rcpts)
+			x->rcpts[x->n_rcpts++] = xstrdup(d[i].recipient_lc);
+	}
+	free(d);
+	out->recipients = (const char *const *)x->rcpts;
+	out->n_recipients = x->n_rcpts;
+	return 0;
+}
+
+static int
+cb_case_by_ref(void *arg, const char *ref, struct match_case *out)
+{
+	struct mctx *x = arg;
+	struct case_row c;
+	int r = store_case_get(x->in->st, ref, &c);
+
+	return r != 0 ? r : fill_case(x, &c, out);
+}
+
+static int
+cb_case_by_token(void *arg, const char *token, struct match_case *out)
+{
+	struct mctx *x = arg;
+	struct case_row c;
+	int r = store_case_by_token(x->in->st, token, &c);
+
+	return r != 0 ? r : fill_case(x, &c, out);
+}
+
+static int
+cb_delivery_recipient(void *arg, const char *ref, int64_t delivery_id, char *addr, size_t len)
+{
+	struct mctx *x = arg;
+	struct delivery_row *d = NULL;
+	struct case_row c;
+	size_t n = 0, i;
+	int r = store_case_get(x->in->st, ref, &c);
+
+	if (r != 0)
+		return r;
+	if (store_delivery_list(x->in->st, c.id, &d, &n) < 0)
+		return -1;
+	for (i = 0, r = 1; i < n && r == 1; i++)
+		if (d[i].id == delivery_id) {
+			fs_strlcpy(addr, d[i].recipient_lc, len);
+			r = 0;
+		}
+	free(d);
+	return r;
+}
+
+static int
+cb_is_directory_address(void *arg, const char *addr_lc)
+{
+	struct mctx *x = arg;
+	size_t i;
+
+	for (i = 0; i < x->dir.n_entries; i++)
+		if (x->dir.entries[i].email_lc[0] &&
+		    strcmp(x->dir.entries[i].email_lc, addr_lc) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+cb_partner_has_domain(void *arg, const char *partner, const char *domain_lc)
+{
+	struct mctx *x = arg;
+	const struct partner_conf *pc = config_partner(&x->in->cfg, partner);
+	size_t i;
+
+	if (pc && pc->n_domains > 0) {
+		for (i = 0; i < pc->n_domains; i++)
+			if (strcmp(pc->domains[i], domain_lc) == 0)
+				return 1;
+		return 0;
+	}
+	for (i = 0; i < x->dir.n_entries; i++) {
+		const char *at = strchr(x->dir.entries[i].email_lc, '@');
+
+		if (at && strcmp(x->dir.entries[i].partner, partner) == 0 &&
+		    strcmp(at + 1, domain_lc) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+ctx_init(struct match_ctx *ctx, struct mctx *x, struct instance *in)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->relay_address = in->cfg.relay_address;
+	ctx->authserv_id = in->cfg.authserv_id;
+	ctx->hmac_key = in->hmac_key;
+	ctx->case_by_ref = cb_case_by_ref;
+	ctx->case_by_token = cb_case_by_token;
+	ctx->delivery_recipient = cb_delivery_recipient;
+	ctx->is_directory_address = cb_is_directory_address;
+	ctx->partner_has_domain = cb_partner_has_domain;
+	ctx->arg = x;
+}
+
+/* ---- effects -------------------------------------------------------- */
+
+static const char *
+media_type_ok(const char *t)
+{
+	size_t i;
+
+	if (t == NULL || *t == '\0' || strlen(t) >= 128)
+		return "application/octet-stream";
+	for (i = 0; t[i]; i++)
+		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
+			return "application/octet-stream";
+	return t;
+}
+
+/* A Message-ID fit to keep in clear: printable ASCII, no space. */
+static void
+msgid_copy(char *dst, size_t len, const char *id)
+{
+	size_t i;
+
+	dst[0] = '\0';
+	if (id == NULL || strlen(id) >= len)
+		return;
+	for (i = 0; id[i]; i++)
+		if ((unsigned char)id[i] <= 0x20 || (unsigned char)id[i] >= 0x7f)
+			return;
+	fs_strlcpy(dst, id, len);
+}
+
+static int
+bounce_text(const struct parsed_mail *m, struct buf *out)
+{
+	const struct mime_dsn *d = &m->dsn;
+
+	buf_printf(out, "Avis de non-remise (%s) : action %s, statut %s, destinataire %s\n\n",
+	    d->permanent ? "échec définitif" : "échec temporaire", d->action ? d->action : "?",
+	    d->status ? d->status : "?", d->final_recipient ? d->final_recipient : "?");
+	return 0;
+}
+
+int
+inbox_attach(struct instance *in, const struct case_row *c, const struct parsed_mail *m,
+    const char *kind, int flagged, int64_t *msg_id, char *err, size_t errlen)
+{
+	struct message_row msg;
+	struct buf text;
+	uint8_t *dek;
+	size_t i;
+	int r = -1;
+
+	if ((dek = sealed_case_key(in, c->id, err, errlen)) == NULL)
+		return -1;
+	buf_init(&text, MIME_TEXT_MAX + 4096);
+	memset(&msg, 0, sizeof(msg));
+	msg.case_id = c->id;
+	fs_strlcpy(msg.kind, kind, sizeof(msg.kind));
+	fs_strlcpy(msg.direction, "in", sizeof(msg.direction));
+	fs_strlcpy(msg.sender, m->from ? m->from : "", sizeof(msg.sender));
+	/* Only our own address: the mail's other recipients are not ours
+	 * to keep in clear. */
+	fs_strlcpy(msg.recipients, in->cfg.relay_address, sizeof(msg.recipients));
+	msgid_copy(msg.message_id, sizeof(msg.message_id), m->message_id);
+	msg.at = in->now;
+	msg.flagged = flagged;
+	if (strcmp(kind, "bounce") == 0)
+		bounce_text(m, &text);
+	if (quote_fold(m->text ? m->text : "", &text, NULL) < 0) {
+		snprintf(err, errlen, "texte du courriel trop long");
+		goto out;
+	}
+	if (store_message_insert(in->st, &msg) < 0 ||
+	    sealed_put(in, dek, "messages", "text", msg.id, text.p ? text.p : "", text.len) < 0)
+		goto store;
+	for (i = 0; i < m->n_att; i++) {
+		const struct mime_attachment *a = &m->att[i];
+		struct document_row d;
+		uint8_t h[crypto_hash_sha256_BYTES];
+		char *name = a->name && *a->name ? xstrdup(a->name) :
+		    xasprintf("piece-%zu", i + 1);
+		int bad;
+
+		memset(&d, 0, sizeof(d));
+		d.case_id = c->id;
+		d.message_id = msg.id;
+		fs_strlcpy(d.kind, "piece", sizeof(d.kind));
+		d.size = (int64_t)a->len;
+		crypto_hash_sha256(h, a->data, a->len);
+		fs_hex(d.sha256, h, sizeof(h));
+		fs_strlcpy(d.media_type, media_type_ok(a->type), sizeof(d.media_type));
+		bad = store_document_insert(in->st, &d) < 0 ||
+		    sealed_put(in, dek, "documents", "name", d.id, name, strlen(name)) < 0 ||
+		    sealed_put(in, dek, "documents", "content", d.id, a->data, a->len) < 0;
+		free(name);
+		if (bad)
+			goto store;
+	}
+	if (msg_id)
+		*msg_id = msg.id;
+	r = 0;
+	goto out;
+store:
+	snprintf(err, errlen, "enregistrement : %s", store_errmsg(in->st));
+out:
+	buf_free(&text);
+	vault_key_free(dek);
+	return r;
+}
+
+static int
+notify_agent(struct instance *in, const struct case_row *c, const char *kind,
+    const char *once, const char *subject, const char *body)
+{
+	struct agent a;
+
+	if (store_agent_get(in->st, c->agent, &a) != 0)
+		return 0;	/* agent removed: the case still shows it */
+	return outbox_notice(in, kind, a.email, c->ref, subject, body, once);
+}
+
+int
+inbox_reply_effects(struct instance *in, const struct case_row *c, int64_t raw_id)
+{
+	char once[64], *subject, *body;
+	int r;
+
+	if (strcmp(c->state, "answered") != 0 &&
+	    store_case_set_state(in->st, c->id, "answered", in->now) < 0)
+		return -1;
+	if (event(in, "relay", "case.answered", c->ref, "reply") < 0)
+		return -1;
+	snprintf(once, sizeof(once), "reply:%lld", (long long)raw_id);
+	subject = xasprintf("[%s] Réponse reçue", c->ref);
+	body = xasprintf("Bonjour,\n\nUne réponse est arrivée sur le dossier %s.\n\n"
+	    "Consultez-la avec « fsrelay show %s ».  Ce message ne contient volontairement"
+	    " aucun détail.\n\n-- \nRelais sécurisé fsrelay\n", c->ref, c->ref);
+	r = notify_agent(in, c, "reply", once, subject, body);
+	free(subject);
+	free(body);
+	return r;
+}
+
+/* The case's own outgoing message (the one re-sent along the ladder). */
+static int64_t
+case_message_id(struct instance *in, const struct case_row *c)
+{
+	struct message_row *m = NULL;
+	size_t n = 0, i;
+	int64_t id = 0;
+
+	if (store_message_list(in->st, c->id, &m, &n) < 0)
+		return -1;
+	for (i = 0; i < n && id == 0; i++)
+		if (strcmp(m[i].kind, "case") == 0)
+			id = m[i].id;
+	free(m);
+	return id;
+}
+
+int
+inbox_next_rung(struct instance *in, const struct case_row *c, const char *actor,
+    const char *why)
+{
+	int64_t mid = case_message_id(in, c);
+	int queued;
+
+	if (mid <= 0)
+		return mid < 0 ? -1 : 0;
+	queued = outbox_queue_rung(in, c, c->rung + 1, mid);
+	if (queued <= 0)
+		return queued;
+	if (store_case_set_rung(in->st, c->id, c->rung + 1, 0, 0) < 0 ||
+	    event(in, actor, "case.rerouted", c->ref, why) < 0)
+		return -1;
+	return queued;
+}
+
+/* Is addr a recipient of the case's current rung? */
+static int
+on_current_rung(struct instance *in, const struct case_row *c, const char *addr)
+{
+	struct delivery_row *d = NULL;
+	size_t n = 0, i;
+	int hit = 0;
+
+	if (addr == NULL || store_delivery_list(in->st, c->id, &d, &n) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (d[i].rung == c->rung && strcasecmp(d[i].recipient_lc, addr) == 0)
+			hit = 1;
+	free(d);
+	return hit;
+}
+
+static int
+autoreply_effects(struct instance *in, const struct case_row *c, const struct parsed_mail *m,
+    const struct match_decision *d)
+{
+	int q;
+
+	if (event(in, "relay", "case.auto-reply", c->ref, d->absence ? "absence" :
+	    "recorded") < 0)
+		return -1;
+	if (!d->absence || (strcmp(c->state, "awaiting") != 0 &&
+	    strcmp(c->state, "queued") != 0) || !on_current_rung(in, c, m->from))
+		return 0;
+	q = inbox_next_rung(in, c, "relay", "absence");
+	if (q < 0)
+		return -1;
+	if (q == 0)
+		return event(in, "relay", "case.absence", c->ref, "no next rung");
+	return 0;
+}
+
+static int
+dsn_effects(struct instance *in, const struct case_row *c, const struct parsed_mail *m,
+    const struct match_decision *d, int64_t raw_id)
+{
+	struct delivery_row *dl = NULL;
+	size_t n = 0, i, alive = 0;
+	int rung = -1, r = -1, q;
+	char once[64], *subject = NULL, *body = NULL;
+
+	if (d->final_recipient_mismatch &&
+	    event(in, "relay", "security.dsn-recipient-mismatch", c->ref, "final-recipient") < 0)
+		return -1;
+	if (!d->dsn_permanent)
+		return event(in, "relay", "delivery.delayed", c->ref, "transient dsn");
+	if (store_delivery_list(in->st, c->id, &dl, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (dl[i].id != d->delivery_id)
+			continue;
+		rung = dl[i].rung;
+		if (strcmp(dl[i].state, "failed") != 0) {
+			fs_strlcpy(dl[i].state, "failed", sizeof(dl[i].state));
+			snprintf(dl[i].last_error, sizeof(dl[i].last_error),
+			    "avis de non-remise : échec définitif (%s)",
+			    m->dsn.status ? m->dsn.status : "?");
+			if (store_delivery_update(in->st, &dl[i]) < 0)
+				goto out;
+		}
+	}
+	if (event(in, "relay", "delivery.bounced", c->ref, "permanent") < 0 ||
+	    store_case_set_error(in->st, c->id, "avis de non-remise : échec définitif") < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (dl[i].rung == c->rung && strcmp(dl[i].state, "failed") != 0)
+			alive++;
+	if (rung == c->rung && alive == 0 && (strcmp(c->state, "awaiting") == 0 ||
+	    strcmp(c->state, "queued") == 0)) {
+		if ((q = inbox_next_rung(in, c, "relay", "bounce")) < 0)
+			goto out;
+		if (q == 0 && (store_case_set_state(in->st, c->id, "failed", in->now) < 0 ||
+		    event(in, "relay", "case.failed", c->ref, "all deliveries bounced") < 0))
+			goto out;
+	}
+	snprintf(once, sizeof(once), "bounce:%lld", (long long)raw_id);
+	subject = xasprintf("[%s] Avis de non-remise", c->ref);
+	body = xasprintf("Bonjour,\n\nUn envoi du dossier %s a été refusé définitivement par le"
+	    " serveur du destinataire.  Le relais l'a transmis à l'échelon suivant s'il y en a"
+	    " un.\n\nConsultez le dossier avec « fsrelay show %s ».\n\n-- \nRelais sécurisé"
+	    " fsrelay\n", c->ref, c->ref);
+	r = notify_agent(in, c, "bounce", once, subject, body);
+out:
+	free(subject);
+	free(body);
+	free(dl);
+	return r;
+}
+
+int
+inbox_suspected_breach(struct instance *in, int64_t quarantine_id, const char *case_ref)
+{
+	char outcome[64];
+
+	/* Issue 6: the breach register opens its entry here. */
+	snprintf(outcome, sizeof(outcome), "quarantine %lld", (long long)quarantine_id);
+	return event(in, "relay", "security.suspected-breach", case_ref, outcome);
+}
+
+/* Message-ID, From, Subject, NUL-separated, sealed under the mail's key. */
+static int
+seal_meta(struct instance *in, int64_t qid, int64_t raw_id, const struct parsed_mail *m)
+{
+	struct vault_ad ad = { "quarantine", "meta", qid, in->kek_id };
+	uint8_t key[VAULT_KEY_BYTES];
+	struct buf pt, ct;
+	int r = -1;
+
+	if (raw_key(in, raw_id, key) != 0)
+		return -1;
+	buf_init(&pt, 3 * MIME_HEADER_MAX + 3);
+	buf_init(&ct, 3 * MIME_HEADER_MAX + 3 + VAULT_OVERHEAD);
+	if (m) {
+		buf_append(&pt, m->message_id ? m->message_id : "",
+		    strlen(m->message_id ? m->message_id : "") + 1);
+		buf_append(&pt, m->from ? m->from : "", strlen(m->from ? m->from : "") + 1);
+		buf_append(&pt, m->subject ? m->subject : "", strlen(m->subject ? m->subject : ""));
+	} else
+		buf_append(&pt, "\0\0", 2);
+	if (vault_seal(&ct, key, &ad, (const uint8_t *)pt.p, pt.len) == 0 &&
+	    store_quarantine_set_meta(in->st, qid, ct.p, ct.len) == 0)
+		r = 0;
+	sodium_memzero(key, sizeof(key));
+	buf_free(&pt);
+	buf_free(&ct);
+	return r;
+}
+
+int
+inbox_quarantine_meta(struct instance *in, int64_t qid, int64_t raw_id, char **message_id,
+    char **from, char **subject, char *err, size_t errlen)
+{
+	struct vault_ad ad = { "quarantine", "meta", qid, in->kek_id };
+	uint8_t key[VAULT_KEY_BYTES];
+	struct buf ct, pt;
+	const char *p, *end;
+	char **out[3] = { message_id, from, subject };
+	int r, k;
+
+	*message_id = *from = *subject = NULL;
+	if ((r = raw_key(in, raw_id, key)) != 0) {
+		if (r < 0)
+			snprintf(err, errlen, "clé du courriel illisible (données altérées ?)");
+		return r;
+	}
+	buf_init(&ct, 3 * MIME_HEADER_MAX + 3 + VAULT_OVERHEAD);
+	buf_init(&pt, 3 * MIME_HEADER_MAX + 3);
+	r = store_quarantine_get_meta(in->st, qid, &ct);
+	if (r == 0 && vault_open(&pt, key, &ad, (const uint8_t *)ct.p, ct.len, ct.len + 1) < 0) {
+		snprintf(err, errlen, "courriel en quarantaine illisible (données altérées ?)");
+		r = -1;
+	}
+	sodium_memzero(key, sizeof(key));
+	if (r == 0) {
+		p = pt.p ? pt.p : "";
+		end = p + pt.len;
+		for (k = 0; k < 3; k++) {
+			const char *nul = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+			size_t l = nul ? (size_t)(nul - p) : (size_t)(end - p);
+
+			*out[k] = xstrndup(p < end ? p : "", p < end ? l : 0);
+			p = nul ? nul + 1 : end;
+		}
+	}
+	buf_free(&ct);
+	buf_free(&pt);
+	return r;
+}
+
+static const char *
+quarantine_action(enum quarantine_reason r)
+{
+	switch (r) {
+	case QR_STRANGER:
+		return "security.stranger";
+	case QR_DMARC_FAIL:
+		return "security.dmarc-fail";
+	case QR_CONFLICTING_KEYS:
+		return "security.conflicting-keys";
+	default:
+		return "mail.quarantined";
+	}
+}
+
+static int
+quarantine(struct instance *in, const struct raw_mail_row *raw, const struct parsed_mail *m,
+    const struct match_decision *d, struct inbox_stats *stats)
+{
+	struct quarantine_row q;
+	const char *reason = quarantine_reason_name(d->reason);
+
+	memset(&q, 0, sizeof(q));
+	q.raw_id = raw->id;
+	fs_strlcpy(q.reason, reason ? reason : "malformed", sizeof(q.reason));
+	fs_strlcpy(q.case_hint, d->ref, sizeof(q.case_hint));
+	q.received_at = raw->received_at;
+	if (store_quarantine_insert(in->st, &q) < 0 || seal_meta(in, q.id, raw->id, m) < 0 ||
+	    event(in, "relay", quarantine_action(d->reason), d->ref[0] ? d->ref : NULL,
+	    q.reason) < 0)
+		return -1;
+	if (d->suspected_breach && inbox_suspected_breach(in, q.id, d->ref[0] ? d->ref : NULL) < 0)
+		return -1;
+	stats->quarantined++;
+	logx("courriel %lld mis en quarantaine (%s)", (long long)raw->id, q.reason);
+	return 0;
+}
+
+static int
+apply(struct instance *in, const struct raw_mail_row *raw, const struct parsed_mail *m,
+    const struct match_decision *d, struct inbox_stats *stats, char *err)
+{
+	struct case_row c;
+	const char *kind;
+	int r;
+
+	if (d->reason != QR_NONE || m == NULL || d->cls == MAIL_LOOP || d->cls == MAIL_MALFORMED)
+		return quarantine(in, raw, m, d, stats);
+	if ((r = store_case_get(in->st, d->ref, &c)) != 0) {
+		snprintf(err, ERRLEN, "dossier %s introuvable", d->ref);
+		return -1;
+	}
+	kind = d->cls == MAIL_DSN ? "bounce" : d->cls == MAIL_AUTOREPLY ? "auto-reply" : "reply";
+	if (inbox_attach(in, &c, m, kind, d->flagged, NULL, err, ERRLEN) < 0)
+		return -1;
+	if (d->flagged && event(in, "relay", "security.flagged-sender", c.ref, kind) < 0)
+		return -1;
+	switch (d->cls) {
+	case MAIL_DSN:
+		stats->bounces++;
+		r = dsn_effects(in, &c, m, d, raw->id);
+		break;
+	case MAIL_AUTOREPLY:
+		stats->autoreplies++;
+		r = autoreply_effects(in, &c, m, d);
+		break;
+	default:
+		stats->replies++;
+		r = inbox_reply_effects(in, &c, raw->id);
+		break;
+	}
+	if (r < 0)
+		return -1;
+	logx("courriel %lld rattaché au dossier %s (%s%s)", (long long)raw->id, c.ref, kind,
+	    d->flagged ? ", expéditeur à vérifier" : "");
+	/* The mail now lives sealed in the case: drop the raw copy. */
+	return inbox_raw_drop(in, raw->id, 0);
+}
+
+static int
+process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_mail_row *raw,
+    struct inbox_stats *stats, char *err)
+{
+	struct parsed_mail m;
+	struct match_decision d;
+	struct buf bytes;
+	char why[ERRLEN];
+	int parsed, r;
+
+	memset(&m, 0, sizeof(m));
+	buf_init(&bytes, MIME_MSG_MAX);
+	r = inbox_raw_content(in, raw->id, &bytes, why, sizeof(why));
+	if (r < 0) {
+		logx("courriel %lld : %s", (long long)raw->id, why);
+		buf_free(&bytes);
+		return 0;	/* left as is: an operator must look */
+	}
+	parsed = r == 0 && inbox_parse_contained(bytes.p, bytes.len, &m, why, sizeof(why)) == 0;
+	buf_free(&bytes);
+	if (!parsed) {
+		logx("courriel %lld illisible : %s", (long long)raw->id, r == 1 ? "vidé" : why);
+		stats->malformed++;
+	} else if (inbox_open_age(in, &m, why, sizeof(why)) < 0)
+		logx("courriel %lld : %s", (long long)raw->id, why);
+	memset(&d, 0, sizeof(d));
+	if (match_decide(parsed ? &m : NULL, ctx, &d) < 0) {
+		snprintf(err, ERRLEN, "rapprochement : %s", store_errmsg(in->st));
+		mime_free(&m);
+		return -1;
+	}
+	if (store_begin(in->st) < 0) {
+		mime_free(&m);
+		snprintf(err, ERRLEN, "%s", store_errmsg(in->st));
+		return -1;
+	}
+	err[0] = '\0';
+	if (apply(in, raw, parsed ? &m : NULL, &d, stats, err) < 0 ||
+	    store_raw_set_state(in->st, raw->id, "processed") < 0 || store_commit(in->st) < 0) {
+		if (!err[0])
+			snprintf(err, ERRLEN, "%s", store_errmsg(in->st));
+		store_rollback(in->st);
+		mime_free(&m);
+		return -1;
+	}
+	mime_free(&m);
+	return 0;
+}
+
+int
+inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
+    size_t errlen)
+{
+	struct raw_mail_row *list = NULL;
+	struct match_ctx ctx;
+	struct mctx x;
+	char e[ERRLEN];
+	size_t n = 0, i;
+	int r = 0;
+
+	if (store_raw_pending(in->st, INBOX_BATCH, &list, &n) < 0) {
+		snprintf(err, errlen, "%s", store_errmsg(in->st));
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	memset(&x, 0, sizeof(x));
+	x.in = in;
+	if (store_directory_load(in->st, &x.dir) < 0) {
+		snprintf(err, errlen, "lecture de l'annuaire : %s", store_errmsg(in->st));
+		free(list);
+		return -1;
+	}
+	ctx_init(&ctx, &x, in);
+	for (i = 0; i < n && r == 0; i++)
+		if (process_one(in, &ctx, &list[i], stats, e) < 0) {
+			snprintf(err, errlen, "courriel %lld : %s", (long long)list[i].id, e);
+			r = -1;
+		}
+	mctx_clear_rcpts(&x);
+	directory_free(&x.dir);
+	free(list);
+	return r;
+}
+
+/* ---- the mailbox ---------------------------------------------------- */
+
+struct fetch {
+	struct instance		*in;
+	struct imap_session	*s;
+	uint32_t		 uidvalidity;
+	uint32_t		*del;		/* stored: to delete */
+	size_t			 n_del;
+	int			 in_tx;
+	size_t			 in_batch;
+};
+
+static int
+fetch_commit(struct fetch *f)
+{
+	if (!f->in_tx)
+		return 0;
+	f->in_tx = 0;
+	f->in_batch = 0;
+	if (store_commit(f->in->st) < 0) {
+		store_rollback(f->in->st);
+		return -1;
+	}
+	return 0;
+}
+
+/* Fetch and store one new mail.  0 stored or known, 1 network trouble
+ * (stop fetching), -1 store failure. */
+static int
+fetch_one(struct fetch *f, const struct imap_msg *msg, struct inbox_stats *stats)
+{
+	struct buf raw;
+	char err[ERRLEN];
+	int r;
+
+	if (msg->size > MIME_MSG_MAX) {
+		stats->skipped++;
+		logx("message IMAP %" PRIu32 " trop gros (%" PRIu64 " octets) : laissé dans la"
+		    " boîte", msg->uid, msg->size);
+		return 0;
+	}
+	buf_init(&raw, MIME_MSG_MAX);
+	if (imap_fetch(f->s, f->uidvalidity, msg->uid, MIME_MSG_MAX, &raw, err,
+	    sizeof(err)) < 0) {
+		logx("lecture du message %" PRIu32 " : %s", msg->uid, err);
+		buf_free(&raw);
+		return 1;
+	}
+	if (!f->in_tx) {
+		if (store_begin(f->in->st) < 0) {
+			buf_free(&raw);
+			return -1;
+		}
+		f->in_tx = 1;
+	}
+	r = inbox_store_raw(f->in, f->uidvalidity, msg->uid, raw.p, raw.len, NULL);
+	buf_free(&raw);
+	if (r < 0) {
+		store_rollback(f->in->st);
+		f->in_tx = 0;
+		return -1;
+	}
+	if (r == 0)
+		stats->fetched++;
+	f->del[f->n_del++] = msg->uid;
+	if (++f->in_batch >= STORE_BATCH)
+		return fetch_commit(f);
+	return 0;
+}
+
+static int
+fetch_all(struct fetch *f, struct inbox_stats *stats, char *err, size_t errlen)
+{
+	struct imap_msg *list = NULL;
+	size_t n = 0, i;
+	char e[ERRLEN];
+	int r = 0;
+
+	if (imap_list(f->s, &f->uidvalidity, &list, &n, e, sizeof(e)) < 0) {
+		logx("boîte du relais : %s", e);
+		return 0;
+	}
+	f->del = xcalloc(n + 1, sizeof(*f->del));
+	for (i = 0; i < n && r == 0; i++) {
+		int known = store_raw_known(f->in->st, f->uidvalidity, list[i].uid);
+
+		if (known < 0)
+			r = -1;
+		else if (known)
+			f->del[f->n_del++] = list[i].uid;
+		else
+			r = fetch_one(f, &list[i], stats);
+	}
+	if (r == 1)
+		r = 0;
+	if (fetch_commit(f) < 0)
+		r = -1;
+	if (r < 0) {
+		/* Not committed: they stay in the mailbox for the next pass. */
+		f->n_del = 0;
+		snprintf(err, errlen, "enregistrement des courriels : %s", store_errmsg(f->in->st));
+	}
+	free(list);
+	return r;
+}
+
+static int
+expunge_stored(struct fetch *f, struct inbox_stats *stats, char *err, size_t errlen)
+{
+	char e[ERRLEN];
+	size_t i;
+
+	if (f->n_del == 0)
+		return 0;
+	if (imap_delete(f->s, f->uidvalidity, f->del, f->n_del, e, sizeof(e)) < 0) {
+		logx("effacement dans la boîte : %s", e);
+		return 0;
+	}
+	stats->expunged += f->n_del;
+	if (store_begin(f->in->st) < 0)
+		goto fail;
+	for (i = 0; i < f->n_del; i++)
+		if (store_raw_set_expunged(f->in->st, f->uidvalidity, f->del[i]) < 0) {
+			store_rollback(f->in->st);
+			goto fail;
+		}
+	if (store_commit(f->in->st) < 0) {
+		store_rollback(f->in->st);
+		goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "%s", store_errmsg(f->in->st));
+	return -1;
+}
+
+int
+inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errlen)
+{
+	struct imap_conf conf;
+	struct fetch f;
+	char e[ERRLEN], *password = NULL;
+	size_t plen = 0;
+	int r = -1;
+
+	memset(stats, 0, sizeof(*stats));
+	memset(&f, 0, sizeof(f));
+	f.in = in;
+	if (in->cfg.imap_url == NULL)
+		return inbox_process_pending(in, stats, err, errlen);
+	memset(&conf, 0, sizeof(conf));
+	if (in->cfg.imap_password_file) {
+		password = keystore_read(in->cfg.imap_password_file, 1024, &plen, e, sizeof(e));
+		if (password == NULL) {
+			logx("%s", e);
+			return inbox_process_pending(in, stats, err, errlen);
+		}
+		password[strcspn(password, "\r\n")] = '\0';
+	}
+	conf.url = in->cfg.imap_url;
+	conf.user = in->cfg.imap_user;
+	conf.password = password;
+	conf.ca_file = in->cfg.ca_file;
+	conf.starttls = in->cfg.imap_starttls;
+	conf.timeout_s = 60;
+	if ((f.s = imap_open(&conf, e, sizeof(e))) == NULL) {
+		logx("%s", e);
+		r = inbox_process_pending(in, stats, err, errlen);
+		goto out;
+	}
+	if (fetch_all(&f, stats, err, errlen) < 0 ||
+	    inbox_process_pending(in, stats, err, errlen) < 0 ||
+	    expunge_stored(&f, stats, err, errlen) < 0)
+		goto out;
+	r = 0;
+out:
+	imap_close(f.s);
+	free(f.del);
+	if (password)
+		keystore_free(password, plen);
+	return r;
+}

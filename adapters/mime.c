@@ -3,8 +3,9 @@
  *
  * Trusts: nothing in the input.  The top-level header block is scanned
  * here (limits, NUL bytes, unfolding); libetpan parses the MIME structure
- * (mailmime_parse), address lists (mailimf_*_parse) and transfer
- * encodings (mailmime_part_parse).  The result is checked again (depth,
+ * (mailmime_parse, given a NUL-padded copy) and address lists
+ * (mailimf_*_parse); transfer encodings, RFC 2047/2231 and charsets are
+ * decoded here.  The result is checked again (depth,
  * part count, boundaries present) and every string is converted to clean
  * UTF-8 before it leaves this file.  This is the only file that includes
  * libetpan headers.
@@ -24,6 +25,9 @@
 
 #define AGE_MAGIC	"age-encryption.org/v1"
 #define MSGID_MAX	998
+#define EW_MAX		1000	/* encoded-word text (RFC 2047 says 75) */
+#define ACTION_MAX	32
+#define LIBETPAN_PAD	64	/* NUL bytes after libetpan's input */
 
 /* One header field: name as written, value unfolded and trimmed. */
 struct hfield {
@@ -110,6 +114,19 @@ utf8_valid(const char *s, size_t n)
 		i += l;
 	}
 	return 1;
+}
+
+/* Cut valid UTF-8 s to at most max bytes, on a character boundary. */
+static void
+utf8_cut(char *s, size_t max)
+{
+	size_t cut = max;
+
+	if (strlen(s) <= max)
+		return;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	s[cut] = '\0';
 }
 
 static void
@@ -246,7 +263,8 @@ charset_append(struct buf *b, const char *cs, const char *s, size_t n)
 	mark = b->len;
 	if (iconv_append(b, cs, s, n) == -1) {
 		b->len = mark;
-		b->p[mark] = '\0';
+		if (b->p != NULL)
+			b->p[mark] = '\0';
 		if (utf8_valid(s, n))
 			(void)buf_append(b, s, n);
 		else
@@ -397,7 +415,7 @@ ew_parse(const char *s, const char **cs, size_t *cslen, char *enc,
 	*enc = (char)toupper((unsigned char)q[1]);
 	p = q + 3;
 	for (q = p; *q != '\0' && !(q[0] == '?' && q[1] == '='); q++)
-		if (*q == ' ' || *q == '\t')
+		if (*q == ' ' || *q == '\t' || q - p > EW_MAX)
 			return -1;
 	if (*q == '\0')
 		return -1;
@@ -827,10 +845,11 @@ headers_fill(struct parsed_mail *m, const struct hblock *h)
 			set_once(&m->date, v);
 		else if (strcasecmp(n, "Return-Path") == 0 &&
 		    m->return_path == NULL) {
-			const char *lt = strchr(v, '<'), *gt;
+			const char *lt = strchr(v, '<'), *gt = NULL;
 
-			if (lt != NULL && (gt = strchr(lt, '>')) != NULL &&
-			    gt == lt + 1)
+			if (lt != NULL)
+				gt = strchr(lt, '>');
+			if (lt != NULL && gt == lt + 1)
 				m->return_path = xstrdup("");
 			else if ((m->return_path = addr_clean(v, strlen(v))) ==
 			    NULL && lt != NULL && gt != NULL)
@@ -1075,7 +1094,7 @@ part_filename(const struct mailmime *mm)
 {
 	struct params dp = { .n = 0 }, cp = { .n = 0 };
 	char *name;
-	size_t i, cut;
+	size_t i;
 
 	disposition_params(disposition(mm), &dp);
 	content_params(mm->mm_content_type, &cp);
@@ -1086,12 +1105,7 @@ part_filename(const struct mailmime *mm)
 		if (name[i] == '/' || name[i] == '\\' ||
 		    (unsigned char)name[i] < 0x20)
 			name[i] = '_';
-	if (strlen(name) > MIME_NAME_MAX) {
-		cut = MIME_NAME_MAX;
-		while (cut > 0 && ((unsigned char)name[cut] & 0xc0) == 0x80)
-			cut--;
-		name[cut] = '\0';
-	}
+	utf8_cut(name, MIME_NAME_MAX);
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		name[0] = '_';
 	return name;
@@ -1106,36 +1120,78 @@ content_param(const struct mailmime_content *ct, const char *name)
 	return params_get(&ps, name);
 }
 
+/* Decode a quoted-printable body s[0..n) into b (lenient: a bad escape
+ * is kept literally).  Our own decoder: libetpan's reads past the end of
+ * a part that ends with "=". */
+static void
+qp_body_decode(struct buf *b, const char *s, size_t n)
+{
+	size_t i = 0, k;
+	int h, l;
+	char c;
+
+	while (i < n) {
+		c = s[i];
+		if (c != '=') {
+			(void)buf_append(b, &c, 1);
+			i++;
+			continue;
+		}
+		for (k = i + 1; k < n && (s[k] == ' ' || s[k] == '\t'); k++)
+			;
+		if (k < n && s[k] == '\r' && k + 1 < n && s[k + 1] == '\n') {
+			i = k + 2;	/* soft line break */
+			continue;
+		}
+		if (k < n && s[k] == '\n') {
+			i = k + 1;
+			continue;
+		}
+		if (i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+			c = (char)(h * 16 + l);
+			i += 3;
+		} else
+			i++;
+		(void)buf_append(b, &c, 1);
+	}
+}
+
 /* Decoded bytes of a leaf part (transfer encoding undone), owned, with a
  * NUL after them (not counted). */
 static uint8_t *
 part_bytes(const struct mailmime *mm, size_t *len_r)
 {
 	const struct mailmime_data *d = mm->mm_body;
-	char *res = NULL;
-	size_t idx = 0, rlen = 0;
+	const char *src;
+	size_t n;
 	uint8_t *out;
+	struct buf b;
 
 	*len_r = 0;
 	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT ||
 	    d->dt_data.dt_text.dt_data == NULL)
 		return xcalloc(1, 1);
+	src = d->dt_data.dt_text.dt_data;
+	n = d->dt_data.dt_text.dt_length;
 	if (d->dt_encoded && (d->dt_encoding == MAILMIME_MECHANISM_BASE64 ||
 	    d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE)) {
-		if (mailmime_part_parse(d->dt_data.dt_text.dt_data,
-		    d->dt_data.dt_text.dt_length, &idx, d->dt_encoding, &res,
-		    &rlen) != MAILIMF_NO_ERROR || res == NULL)
-			return xcalloc(1, 1);
-		out = xmalloc(rlen + 1);
-		memcpy(out, res, rlen);
-		mailmime_decoded_part_free(res);
+		buf_init(&b, MIME_MSG_MAX);
+		if (d->dt_encoding == MAILMIME_MECHANISM_BASE64)
+			b64_decode(&b, src, n);
+		else
+			qp_body_decode(&b, src, n);
+		n = b.len;
+		out = xmalloc(n + 1);
+		if (n > 0)
+			memcpy(out, b.p, n);
+		buf_free(&b);
 	} else {
-		rlen = d->dt_data.dt_text.dt_length;
-		out = xmalloc(rlen + 1);
-		memcpy(out, d->dt_data.dt_text.dt_data, rlen);
+		out = xmalloc(n + 1);
+		memcpy(out, src, n);
 	}
-	out[rlen] = '\0';
-	*len_r = rlen;
+	out[n] = '\0';
+	*len_r = n;
 	return out;
 }
 
@@ -1409,6 +1465,7 @@ dsn_fields(struct mime_dsn *d, const char *s, size_t n)
 			    raw_value(v) : NULL;
 			if (d->action != NULL) {
 				d->action[strcspn(d->action, " \t(;")] = '\0';
+				utf8_cut(d->action, ACTION_MAX);
 				fs_ascii_lower(d->action);
 			}
 			d->status = (v = hget(&h, "Status")) != NULL ?
@@ -1877,6 +1934,7 @@ mime_parse(const char *raw, size_t len, struct parsed_mail *m, char *err,
 	struct hblock h = { NULL, 0 };
 	struct mailmime *mm = NULL;
 	struct walk w;
+	char *copy = NULL;
 	size_t body, idx = 0;
 	const char *why = NULL;
 	int count = 0;
@@ -1900,7 +1958,11 @@ mime_parse(const char *raw, size_t len, struct parsed_mail *m, char *err,
 		why = "trop de parties MIME";
 		goto fail;
 	}
-	if (mailmime_parse(raw, len, &idx, &mm) != MAILIMF_NO_ERROR ||
+	/* libetpan is known to read a few bytes past the end of its input:
+	 * give it a copy followed by NUL padding. */
+	copy = xcalloc(1, len + LIBETPAN_PAD);
+	memcpy(copy, raw, len);
+	if (mailmime_parse(copy, len, &idx, &mm) != MAILIMF_NO_ERROR ||
 	    mm == NULL) {
 		why = "structure MIME illisible";
 		goto fail;
@@ -1916,11 +1978,13 @@ mime_parse(const char *raw, size_t len, struct parsed_mail *m, char *err,
 	m->text_len = strlen(m->text);
 	text_bounce(m, &h);
 	mailmime_free(mm);
+	free(copy);
 	hblock_free(&h);
 	return 0;
 fail:
 	if (mm != NULL)
 		mailmime_free(mm);
+	free(copy);
 	hblock_free(&h);
 	mime_free(m);
 	seterr(err, errlen, why);
@@ -2208,7 +2272,7 @@ mime_deserialize(const uint8_t *p, size_t len, struct parsed_mail *m)
 	d->kind = (enum mime_dsn_kind)k;
 	d->original_recipient = get_str(&r, S_LINE, 320, 1);
 	d->final_recipient = get_str(&r, S_LINE, 320, 1);
-	d->action = get_str(&r, S_LINE, 64, 1);
+	d->action = get_str(&r, S_LINE, ACTION_MAX, 1);
 	d->status = get_str(&r, S_LINE, 16, 1);
 	d->original_message_id = get_str(&r, S_LINE, MSGID_MAX, 1);
 	d->permanent = (int)get_flag(&r);

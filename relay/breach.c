@@ -333,6 +333,10 @@ breach_save(struct instance *in, struct breach *b, const char *author, const cha
 {
 	char action[64];
 
+	if (in->st == NULL || in->kek == NULL) {
+		snprintf(err, errlen, "registre des violations : base ou KEK non ouverte");
+		return -1;
+	}
 	fs_strlcpy(b->author, author, sizeof(b->author));
 	snprintf(action, sizeof(action), "breach.%s", verb);
 	if (store_savepoint(in->st) < 0 || save_version(in, b, action) < 0 ||
@@ -393,9 +397,12 @@ static int
 suspect(struct instance *in, enum breach_source src, const char *case_ref, const char *facts,
     const char *nature, const char *risk, int64_t *id_r)
 {
-	struct breach *b = xcalloc(1, sizeof(*b));
+	struct breach *b;
 	int r;
 
+	if (in->st == NULL || in->kek == NULL)
+		return -1;	/* not a full instance (unit tests of other modules) */
+	b = xcalloc(1, sizeof(*b));
 	breach_init(in, b, src);
 	fs_strlcpy(b->linked_cases, case_ref ? case_ref : "", sizeof(b->linked_cases));
 	fs_strlcpy(b->facts, facts ? facts : "", sizeof(b->facts));
@@ -606,8 +613,8 @@ breach_close_check(const struct breach *b, char *why, size_t whylen)
 	else if (strcmp(b->risk_level, "none") != 0 && b->measures_taken[0] == '\0')
 		missing = "les mesures prises (--measures-taken)";
 	else if (strcmp(b->risk_level, "high") == 0 && b->art34[0] == '\0')
-		missing = "la décision sur l'information des personnes (breach communicate ou"
-		    " breach exempt, art. 34)";
+		missing = "la décision sur l'information des personnes (article 34 :"
+		    " breach communicate ou breach exempt)";
 	if (missing == NULL)
 		return 0;
 	snprintf(why, whylen, "clôture impossible : il manque %s", missing);
@@ -615,6 +622,26 @@ breach_close_check(const struct breach *b, char *why, size_t whylen)
 }
 
 /* ---- export for the CNIL -------------------------------------------- */
+
+static const char *
+source_fr(const char *source)
+{
+	static const char *const fr[][2] = {
+		{ "manual", "déclaration manuelle" },
+		{ "stranger-mail", "courriel d'un inconnu portant une référence du relais" },
+		{ "dsn-recipient", "avis de non-remise venant d'un autre destinataire" },
+		{ "audit-verify", "vérification du journal d'audit" },
+		{ "integrity", "échec de déchiffrement ou de signature" },
+		{ "key-compromised", "clé déclarée compromise" },
+		{ "pre-send-scan", "contrôle automatique avant envoi" },
+	};
+	size_t i;
+
+	for (i = 0; i < FS_ARRAY_LEN(fr); i++)
+		if (strcmp(source, fr[i][0]) == 0)
+			return fr[i][1];
+	return source;
+}
 
 static const char *
 or_unknown(const char *s)
@@ -737,7 +764,7 @@ breach_export_text(const struct instance *in, const struct breach *b, struct buf
 	buf_puts(out, "\n2. Nature de la violation (article 33(3)(a))\n");
 	nature_line(out, b->nature);
 	text_block(out, "Circonstances", b->facts);
-	buf_printf(out, "  Origine de la détection : %s\n", b->source);
+	buf_printf(out, "  Origine de la détection : %s\n", source_fr(b->source));
 	text_block(out, "Catégories de personnes concernées", b->subject_categories);
 	count_line(out, "Nombre approximatif de personnes concernées", b->subjects_approx);
 	text_block(out, "Catégories de données concernées", b->data_categories);

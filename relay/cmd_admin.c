@@ -146,12 +146,15 @@ cmd_keys(int argc, char **argv)
 	int npos, r;
 
 	static const char *const lines[] = { "keys show [relay-identity | signing | audit-log]",
+		"keys compromised referent ADRESSE | relay-identity | signing | log | kek",
 		NULL };
 
 	if (cli_group_help(argc, argv, "keys", lines))
 		return EXIT_OK;
+	if (argc >= 1 && strcmp(argv[0], "compromised") == 0)
+		return cmd_keys_compromised(argc - 1, argv + 1);	/* cmd_breach.c */
 	if (argc < 1 || strcmp(argv[0], "show") != 0)
-		return cli_usage(&keys_show_cmd, "sous-commande attendue : show");
+		return cli_usage(&keys_show_cmd, "sous-commande attendue : show ou compromised");
 	if ((r = cli_parse(&keys_show_cmd, argc - 1, argv + 1, NULL, &pos, &npos)) != 0) {
 		free(pos);
 		return r == CLI_HELP_SHOWN ? EXIT_OK : r;

@@ -33,6 +33,8 @@ static const struct {
 	{ "reroute", cmd_reroute, "transmet un dossier à l'échelon suivant" },
 	{ "close", cmd_close, "clôt un dossier (résolu)" },
 	{ "quarantine", cmd_quarantine, "courriels en quarantaine : list, show, assign, reject" },
+	{ "audit", cmd_audit, "journal d'audit : checkpoint, verify, export" },
+	{ "breach", cmd_breach, "registre des violations de données (DPO)" },
 };
 
 static int

@@ -7,6 +7,7 @@
 #include "relay/case.h"
 #include "relay/commands.h"
 #include "relay/age.h"
+#include "relay/breach.h"
 #include "relay/directory.h"
 #include "relay/envelope.h"
 #include "relay/instance.h"
@@ -306,6 +307,12 @@ build_mail(struct pass *p, const struct case_row *c, const struct delivery_row *
 
 	buf_init(&age, PAYLOAD_MAX);
 	*blocked = 0;
+	if (breach_test_fault(p->in, "leak-subject")) {	/* tests only: see breach.h */
+		char *leaky = xasprintf("%s %s", subject, m->person.nom);
+
+		free(subject);
+		subject = leaky;
+	}
 	if (age_recipient_parse(d->key_recipient, pk, &why) < 0) {
 		snprintf(err, ERRLEN, "clé épinglée invalide : %s", why ? why : "?");
 		goto out;
@@ -345,6 +352,7 @@ build_mail(struct pass *p, const struct case_row *c, const struct delivery_row *
 		*blocked = 1;
 		snprintf(err, ERRLEN, "envoi bloqué : une donnée personnelle du dossier"
 		    " apparaîtrait en clair");
+		(void)breach_blocked_send(p->in, c->ref);	/* high-risk entry (issue 6) */
 		goto out;
 	}
 	r = outmail_build(mail, &om, err, ERRLEN);

@@ -238,6 +238,14 @@ quote_block_end(const struct lines *ls, size_t i)
 }
 
 /* Remove trailing blanks and blank lines; end with exactly one LF. */
+static size_t
+skip_blank(const struct lines *ls, size_t i)
+{
+	while (i < ls->n && blank(&ls->v[i]))
+		i++;
+	return i;
+}
+
 static void
 trim_trailing_blank(struct buf *out)
 {
@@ -297,7 +305,7 @@ fold(const struct lines *ls, struct buf *out, int *folded)
 
 	while (i < ls->n) {
 		if (quoted(&ls->v[i])) {
-			i = quote_block_end(ls, i);
+			i = skip_blank(ls, quote_block_end(ls, i));
 			(*folded)++;
 			if (put_mark(out) == -1)
 				return -1;
@@ -310,7 +318,7 @@ fold(const struct lines *ls, struct buf *out, int *folded)
 			if (put_mark(out) == -1)
 				return -1;
 			if (j < ls->n && quoted(&ls->v[j])) {
-				i = quote_block_end(ls, j);
+				i = skip_blank(ls, quote_block_end(ls, j));
 				continue;
 			}
 			return 0;	/* top-posting: the rest is history */

@@ -3,6 +3,7 @@
  * vault associated data, so the AD cannot drift between writer and reader.
  */
 #include "relay/sealed.h"
+#include "relay/breach.h"
 #include "relay/instance.h"
 #include "relay/vault.h"
 #include "adapters/store.h"
@@ -85,8 +86,10 @@ sealed_get(struct instance *in, const uint8_t *dek, const char *table,
 	buf_init(&ct, max + VAULT_OVERHEAD);
 	r = get_blob(in->st, table, column, row, &ct);
 	if (r == 0 && vault_open(out, dek, &ad, (const uint8_t *)ct.p, ct.len,
-	    max + VAULT_OVERHEAD) < 0)
+	    max + VAULT_OVERHEAD) < 0) {
+		(void)breach_integrity_failure(in, table, column, row);	/* issue 6 */
 		r = -1;
+	}
 	buf_free(&ct);
 	return r;
 }

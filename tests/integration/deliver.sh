@@ -9,7 +9,8 @@ KDIR=$FSRELAY_TEST_MAILDIRS/dgfip.finances.gouv.fr/delphine.kaczmar/Maildir
 KEY=$T_DIR/referents/$KACZ.key
 PUB=$(cat "$T_DIR/relay-signing.pub")
 
-count_mail() { find "$FSRELAY_TEST_MAILDIRS" -path '*/Maildir/new/*' -type f | wc -l; }
+# Mail to referents only (the DPO receives audit checkpoints as well).
+count_mail() { find "$FSRELAY_TEST_MAILDIRS" -path '*/Maildir/new/*' -type f -not -path '*/fs-fontenay.test/*' | wc -l; }
 mail_for() { find "$KDIR/new" "$KDIR/cur" -type f 2>/dev/null | wc -l; }
 # Postfix hands mail to Dovecot after its 250: wait (5 s at most) for n mails.
 wait_count() { local i; for i in $(seq 1 100); do [ "$(count_mail)" -ge "$1" ] && return; sleep 0.05; done; }

@@ -1143,8 +1143,8 @@ qp_body_decode(struct buf *b, const char *s, size_t n)
 			i = k + 2;	/* soft line break */
 			continue;
 		}
-		if (k < n && s[k] == '\n') {
-			i = k + 1;
+		if (k == n || s[k] == '\n') {
+			i = k + 1;	/* soft break, or "=" ending the part */
 			continue;
 		}
 		if (i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&

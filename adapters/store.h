@@ -340,6 +340,8 @@ int	 store_audit_checkpoint_list(struct store *st,
 void	 store_audit_checkpoint_free(struct audit_checkpoint_row *list, size_t n);
 /* The time of the latest checkpoint: 0 found, 1 none, -1 error. */
 int	 store_audit_checkpoint_last_at(struct store *st, int64_t *at);
+/* The time of the first event: 0 found, 1 none, -1 error. */
+int	 store_event_first_at(struct store *st, int64_t *at);
 
 /* The clear columns of a breach register version (the rest is the sealed
  * body, relay/breach). */

@@ -180,6 +180,21 @@ store_audit_checkpoint_last_at(struct store *st, int64_t *at)
 	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
 }
 
+int
+store_event_first_at(struct store *st, int64_t *at)
+{
+	sqlite3_stmt *s = st_prep(st, "SELECT at FROM events ORDER BY seq LIMIT 1");
+	int r;
+
+	if (s == NULL)
+		return -1;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*at = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+}
+
 /* ---- breach register ------------------------------------------------ */
 
 int

@@ -375,11 +375,15 @@ audit_tick(struct instance *in, char *err, size_t errlen)
 	struct buf note;
 	int r;
 
-	if ((r = store_audit_checkpoint_last_at(in->st, &last)) < 0) {
+	/* Due one interval after the last checkpoint, or after the log's
+	 * first event when there is none yet. */
+	if ((r = store_audit_checkpoint_last_at(in->st, &last)) == 1)
+		r = store_event_first_at(in->st, &last);
+	if (r < 0) {
 		snprintf(err, errlen, "base : %s", store_errmsg(in->st));
 		return -1;
 	}
-	if (r == 0 && in->now - last < interval)
+	if (r == 1 || in->now - last < interval)
 		return 0;
 	if (failed_at != INT64_MIN && in->now - failed_at < interval && in->now >= failed_at)
 		return 0;

@@ -70,7 +70,8 @@ int	 audit_checkpoint(struct instance *in, struct buf *out, char *err, size_t er
 
 /*
  * The daemon's part (serve, between ingest and outbox): when no checkpoint
- * was made for checkpoint_interval_hours, make one and queue it as a notice
+ * was made for checkpoint_interval_hours (counted from the first event
+ * when there is none yet), make one and queue it as a notice
  * to the DPO (dpo_address), the off-host copy.  On a verification mismatch,
  * open a suspected breach (nature I).  0 / -1 with err.
  */

@@ -932,6 +932,24 @@ static const struct key_scope key_scopes[] = {
 };
 
 /* The referent part: mark the key, stop pending deliveries.  0 / 1 / -1. */
+/* Stopped deliveries may leave a rung with nothing pending: let the ladder
+ * move on (next rung, or a failed case and its agent told). */
+static int
+settle_queued(struct instance *in)
+{
+	struct case_row *list = NULL;
+	size_t n = 0, i;
+	int r = 0;
+
+	if (store_case_list(in->st, NULL, &list, &n) < 0)
+		return -1;
+	for (i = 0; i < n && r == 0; i++)
+		if (strcmp(list[i].state, "queued") == 0)
+			r = outbox_settle_rung(in, &list[i]);
+	free(list);
+	return r;
+}
+
 static int
 compromise_referent(struct instance *in, const char *address, char fp[80], long *stopped,
     char *err, size_t errlen)
@@ -957,7 +975,8 @@ compromise_referent(struct instance *in, const char *address, char fp[80], long 
 	if (store_key_compromise(in->st, lc, in->now) != 0 ||
 	    store_delivery_stop_key(in->st, fp, "clé du référent déclarée compromise :"
 	    " envoi arrêté", stopped) < 0 ||
-	    store_event(in->st, in->now, "admin", "key.compromised", NULL, "referent") < 0) {
+	    store_event(in->st, in->now, "admin", "key.compromised", NULL, "referent") < 0 ||
+	    settle_queued(in) < 0) {
 		snprintf(err, errlen, "base : %s", store_errmsg(in->st));
 		return -1;
 	}

@@ -48,6 +48,7 @@ static const struct conf_key conf_keys[] = {
 	K(whit_monday_worked, CT_BOOL, 0, 0),
 	K(alsace_moselle, CT_BOOL, 0, 0),
 	K(closures, CT_STR, 0, 0),
+	K(outbox_workers, CT_LONG, 1, 8),
 };
 #undef K
 
@@ -371,6 +372,7 @@ set_defaults(struct config *cfg)
 	cfg->deadline_days = 3;
 	cfg->queued_alert_minutes = 240;
 	cfg->shred_grace_days = 30;
+	cfg->outbox_workers = 2;
 }
 
 /* The deadline keys, once the whole file is read. */

@@ -59,6 +59,7 @@ struct config {
 	long	 deadline_days;		/* default referent deadline */
 	long	 queued_alert_minutes;	/* tell the agent when still queued */
 	long	 shred_grace_days;	/* resolved cases kept this long */
+	long	 outbox_workers;	/* sending processes of a large pass */
 	int	 whit_monday_worked;	/* the structure's calendar (deadlines) */
 	int	 alsace_moselle;
 	char	*closures;		/* "YYYY-MM-DD ..." as written */

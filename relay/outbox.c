@@ -20,13 +20,22 @@
 #include "adapters/store.h"
 #include "keys/keystore.h"
 
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ERRLEN		1024
 #define PAYLOAD_MAX	(64 * 1024 * 1024)
+#define WORKERS_FROM	16	/* due deliveries from which a pass forks */
+#define WORKERS_MAX	8	/* outbox_workers' upper bound (relay/config.c) */
 
 /* What a pass keeps for all its mails. */
 struct pass {
@@ -372,7 +381,7 @@ record_event(struct instance *in, const char *action, const char *ref, const cha
 }
 
 /* After a delivery reached its final state: settle the rung if it is done. */
-static int settle_rung(struct pass *p, const struct case_row *c);
+
 
 static int
 finish_delivery(struct pass *p, const struct case_row *c, struct delivery_row *d,
@@ -402,7 +411,7 @@ finish_delivery(struct pass *p, const struct case_row *c, struct delivery_row *d
 	    store_case_set_error(in->st, c->id, st == SMTP_SENT ? "" : smtp_err) < 0 ||
 	    record_event(in, st == SMTP_SENT ? "delivery.sent" : final ? "delivery.failed" :
 	    "delivery.deferred", c->ref, st == SMTP_SENT ? "250" : "error") < 0 ||
-	    (final && settle_rung(p, c) < 0) || store_commit(in->st) < 0) {
+	    (final && outbox_settle_rung(in, c) < 0) || store_commit(in->st) < 0) {
 		store_rollback(in->st);
 		return -1;
 	}
@@ -499,10 +508,9 @@ case_failed(struct instance *in, const struct case_row *c)
 	return r;
 }
 
-static int
-settle_rung(struct pass *p, const struct case_row *c)
+int
+outbox_settle_rung(struct instance *in, const struct case_row *c)
 {
-	struct instance *in = p->in;
 	struct delivery_row *d = NULL;
 	size_t n = 0, i, pending = 0, sent = 0;
 	int64_t last = 0, msg_id = 0;
@@ -747,13 +755,208 @@ pass_close(struct pass *p)
 		keystore_free(p->password, p->password_len);
 }
 
+/* ---- workers -------------------------------------------------------- */
+
+/*
+ * A pass with WORKERS_FROM due deliveries or more is shared between
+ * outbox_workers child processes: worker k delivers the due deliveries of
+ * index i with i % nw == k, with the same deliver() as a sequential pass.
+ * Why this keeps the guarantees of the sequential pass:
+ *
+ * - No SQLite state crosses fork(): the parent closes its connection
+ *   before forking (no transaction is open between two deliveries) and
+ *   reopens it once every worker has ended; each worker opens its own.
+ *   WAL and busy_timeout serialise the workers' write transactions.
+ * - Each delivery is still committed on its own, after the server's 250
+ *   (finish_delivery).  A worker that dies leaves its deliveries not yet
+ *   recorded pending, due at once: the next pass takes them again, and at
+ *   most the one being sent when it died is sent twice, with the same
+ *   Message-ID -- what a crash of a sequential pass does, once per worker.
+ * - settle_rung runs inside the delivery's BEGIN IMMEDIATE transaction,
+ *   which holds the write lock and reads the latest committed rows: of two
+ *   workers finishing the last two deliveries of a rung, only the second
+ *   to commit sees none pending, so the rung settles exactly once.  The
+ *   case row a worker read before its transaction cannot have been changed
+ *   by another worker's settlement while one of its rung's deliveries was
+ *   still pending (its own).
+ * - Each worker has its own SMTP session, hence its own connection
+ *   (STARTTLS still reuses none).  A child never touches the parent's
+ *   session, which has no connection yet: deliveries come first in a pass
+ *   and smtp_session_open makes none.
+ * - Workers die with the parent (PR_SET_PDEATHSIG SIGKILL, set before any
+ *   work): a kill -9 of serve leaves no half pass running.  They inherit
+ *   the serve lock (cmd_serve.c), so no other serve starts while one of
+ *   them is still on its way out.
+ * - Workers end with _exit: no atexit handler, no flush of stdio buffers
+ *   copied from the parent (flushed before fork anyway).
+ */
+
+enum { WORKER_OK = 0, WORKER_FAILED = 1, WORKER_ORPHAN = 2 };
+
+/* Number of processes for a pass of nd due deliveries (1: no fork). */
+static size_t
+workers_for(const struct instance *in, size_t nd)
+{
+	long w = in->cfg.outbox_workers;
+
+	if (nd < WORKERS_FROM || w <= 1)
+		return 1;
+	return w > WORKERS_MAX ? WORKERS_MAX : (size_t)w;
+}
+
+static void
+stats_add(struct outbox_stats *to, const struct outbox_stats *s)
+{
+	to->sent += s->sent;
+	to->retried += s->retried;
+	to->failed += s->failed;
+	to->blocked += s->blocked;
+	to->notices_sent += s->notices_sent;
+	to->notices_retried += s->notices_retried;
+}
+
+/* In the child: deliver share k of nw, counting into stats (shared with
+ * the parent), then _exit. */
+static _Noreturn void
+worker_run(struct pass *p, struct delivery_row *d, size_t nd, size_t k, size_t nw,
+    struct outbox_stats *stats, pid_t parent)
+{
+	struct instance *in = p->in;
+	char err[ERRLEN], *path;
+	size_t i;
+	int status = WORKER_FAILED;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(WORKER_ORPHAN);	/* the parent is already gone */
+	p->stats = stats;
+	p->session = NULL;	/* the parent's one: left untouched */
+	in->st = NULL;		/* closed by the parent before fork */
+	path = config_store_path(&in->cfg);
+	err[0] = '\0';
+	if (store_open(&in->st, path, 0, err, sizeof(err)) < 0 ||
+	    (p->session = smtp_session_open(&p->smtp, err, sizeof(err))) == NULL)
+		fprintf(stderr, "fsrelay serve : processus d'envoi %zu : %s\n", k + 1, err);
+	else {
+		for (i = k; i < nd; i += nw)
+			if (deliver(p, &d[i]) < 0)
+				break;
+		if (i < nd)
+			fprintf(stderr, "fsrelay serve : processus d'envoi %zu : base : %s\n",
+			    k + 1, store_errmsg(in->st));
+		else
+			status = WORKER_OK;
+	}
+	smtp_session_close(p->session);
+	store_close(&in->st);
+	free(path);
+	fflush(stderr);
+	_exit(status);
+}
+
+/* Wait for worker k.  0 if it ended normally, or was killed: its
+ * deliveries not yet recorded stay pending for the next pass (reported on
+ * stderr); -1 if it failed on the store or its set-up. */
+static int
+worker_wait(pid_t pid, size_t k)
+{
+	pid_t r;
+	int ws;
+
+	while ((r = waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		fprintf(stderr, "fsrelay serve : processus d'envoi %zu : attente impossible :"
+		    " %s\n", k + 1, strerror(errno));
+		return -1;
+	}
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == WORKER_OK)
+		return 0;
+	if (WIFSIGNALED(ws)) {
+		fprintf(stderr, "fsrelay serve : processus d'envoi %zu arrêté par le signal %d :"
+		    " ses envois non enregistrés restent en file pour la passe suivante\n",
+		    k + 1, WTERMSIG(ws));
+		return 0;
+	}
+	fprintf(stderr, "fsrelay serve : processus d'envoi %zu terminé en erreur (code %d)\n",
+	    k + 1, WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+	return -1;
+}
+
+/* Deliver share k of nw in this process (a worker could not be forked). */
+static int
+deliver_share(struct pass *p, struct delivery_row *d, size_t nd, size_t k, size_t nw)
+{
+	size_t i;
+
+	for (i = k; i < nd; i += nw)
+		if (deliver(p, &d[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Deliver d[0..nd) with nw (2..WORKERS_MAX) worker processes, then reopen
+ * the parent's store.  A share whose worker could not be forked is
+ * delivered here afterwards.  0 on success; -1 with a French reason in err
+ * if a worker or the store failed.
+ */
+static int
+run_workers(struct pass *p, struct delivery_row *d, size_t nd, size_t nw, char *err)
+{
+	struct instance *in = p->in;
+	struct outbox_stats *shared;
+	pid_t pid[WORKERS_MAX], parent = getpid();
+	char *path;
+	size_t k;
+	int failed = 0, r;
+
+	shared = mmap(NULL, nw * sizeof(*shared), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED) {
+		if (deliver_share(p, d, nd, 0, 1) == 0)
+			return 0;
+		snprintf(err, ERRLEN, "base : %s", store_errmsg(in->st));
+		return -1;
+	}
+	store_close(&in->st);
+	fflush(NULL);
+	for (k = 0; k < nw; k++) {
+		if ((pid[k] = fork()) == 0)
+			worker_run(p, d, nd, k, nw, &shared[k], parent);
+		if (pid[k] < 0)
+			fprintf(stderr, "fsrelay serve : processus d'envoi %zu non créé (%s) :"
+			    " sa part est envoyée par serve\n", k + 1, strerror(errno));
+	}
+	for (k = 0; k < nw; k++)
+		if (pid[k] > 0 && worker_wait(pid[k], k) < 0)
+			failed = 1;
+	for (k = 0; k < nw; k++)
+		stats_add(p->stats, &shared[k]);
+	munmap(shared, nw * sizeof(*shared));
+	path = config_store_path(&in->cfg);
+	r = store_open(&in->st, path, 0, err, ERRLEN);
+	free(path);
+	if (r < 0)
+		return -1;
+	if (failed) {
+		snprintf(err, ERRLEN, "base : échec d'un processus d'envoi (voir le journal)");
+		return -1;
+	}
+	for (k = 0; k < nw; k++)
+		if (pid[k] < 0 && deliver_share(p, d, nd, k, nw) < 0) {
+			snprintf(err, ERRLEN, "base : %s", store_errmsg(in->st));
+			return -1;
+		}
+	return 0;
+}
+
 int
 outbox_run(struct instance *in, struct outbox_stats *stats, char *err, size_t errlen)
 {
 	struct delivery_row *d = NULL;
 	struct notice_row *n = NULL;
 	struct pass p;
-	size_t nd = 0, nn = 0, i;
+	size_t nd = 0, nn = 0, nw, i;
 	char detail[ERRLEN];
 	int r = -1;
 
@@ -765,9 +968,13 @@ outbox_run(struct instance *in, struct outbox_stats *stats, char *err, size_t er
 	}
 	if (store_delivery_due(in->st, in->now, OUTBOX_BATCH, &d, &nd) < 0)
 		goto store_fail;
-	for (i = 0; i < nd; i++)
-		if (deliver(&p, &d[i]) < 0)
-			goto store_fail;
+	if ((nw = workers_for(in, nd)) > 1) {
+		if (run_workers(&p, d, nd, nw, detail) < 0) {
+			snprintf(err, errlen, "%s", detail);
+			goto out;
+		}
+	} else if (deliver_share(&p, d, nd, 0, 1) < 0)
+		goto store_fail;
 	if (queued_alerts(&p) < 0 ||
 	    store_notice_due(in->st, in->now, OUTBOX_BATCH, &n, &nn) < 0)
 		goto store_fail;

@@ -8,6 +8,13 @@
  * A delivery is marked sent only after the server's 250 to DATA; a crash
  * before that re-sends it once, with the same Message-ID.
  *
+ * A pass with 16 due deliveries or more is shared between outbox_workers
+ * (fsrelay.conf, default 2) child processes, each with its own store
+ * connection and SMTP session, each delivery still recorded on its own
+ * after its 250; the workers die with `serve`.  A crash then re-sends at
+ * most one delivery per worker (each once, with its Message-ID).  The
+ * notices are sent by `serve` itself once the workers have ended.
+ *
  * Temporary failures are retried on this schedule, counted on the relay's
  * clock: 1, 5, 15, 30 minutes, 1, 2, 4 hours, then every 4 hours, for at
  * most OUTBOX_GIVE_UP seconds after the first attempt, after which the
@@ -53,6 +60,14 @@ int	 outbox_run(struct instance *in, struct outbox_stats *stats, char *err,
 struct case_row;
 int	 outbox_queue_rung(struct instance *in, const struct case_row *c, int rung,
 	    int64_t message_id);
+
+/*
+ * After a delivery of the case's current rung reached its final state
+ * (sent or failed): if none of the rung is pending any more, the case
+ * awaits its answer (due from the last 250), or the next rung gets it, or
+ * the case fails and its agent is told.  Within a transaction.  0 / -1.
+ */
+int	 outbox_settle_rung(struct instance *in, const struct case_row *c);
 
 /* Queue a staff notice (idempotent with a non-empty once_key). */
 int	 outbox_notice(struct instance *in, const char *kind, const char *to,

@@ -71,7 +71,8 @@ int	outmail_clear_parts(struct buf *out, const struct outmail *m);
  * Pre-send scan: search each needle (the case's sealed values: name, first
  * name, birth date in several formats, partner id, description lines) in
  * clear[0..len), ignoring case and accents ("Dupont" finds "DUPONT",
- * "Helene" finds "HÉLÈNE").  Needles that are NULL or shorter than 3
+ * "Helene" finds "HÉLÈNE"), as a whole word: "Personne" is not found in
+ * "personnelles", but "France" is found in "France Services" (fail closed).  Needles that are NULL or shorter than 3
  * characters after folding are ignored.
  * Returns 1 if one is found (*hit_r = its index, if hit_r is not NULL),
  * 0 if none, -1 on failure (memory, normalisation): the caller must then

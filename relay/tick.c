@@ -564,10 +564,9 @@ tick_case(struct tick_pass *tp, const struct case_row *c)
 	if ((a = store_step_fired(in->st, c->id, c->rung, "reminder")) < 0 ||
 	    (b = store_step_fired(in->st, c->id, c->rung, "escalate")) < 0)
 		return -1;
-	v.reminded = a;
-	v.escalated = b;
 	if (!b && (b = store_step_fired(in->st, c->id, c->rung, "exhausted")) < 0)
 		return -1;
+	v.reminded = a;
 	v.escalated = b;
 	if (in->now >= v.due_at) {
 		n_rungs = ladder_size(&tp->dir, c);

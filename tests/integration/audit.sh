@@ -13,7 +13,7 @@ export FSRELAY_NOW=2026-03-02T10:00:00Z
 
 printf 'Situation de Mme Ornella Quibrante-Zed.\n' > "$T_DIR/desc.txt"
 escalate() {
-	"$FS" escalate --structure fontenay-aux-roses --partner dgfip --topic impots-particuliers \
+	"$FS" escalate --structure fontenay-aux-roses --partner dgfip --topic produits-locaux \
 		--agent agent1 --nom Quibrante-Zed --prenom Ornella --ne-le 1975-12-24 \
 		--id-partenaire 3019988776655 --mandat-signe-le 2026-01-15 \
 		--description-file "$T_DIR/desc.txt" 2>>"$LOG"

@@ -11,8 +11,10 @@
 new_instance
 LOG=$T_DIR/stderr.log
 MD=$FSRELAY_TEST_MAILDIRS
-KACZ=delphine.kaczmar@dgfip.finances.gouv.fr
-KDIR=$MD/dgfip.finances.gouv.fr/delphine.kaczmar/Maildir
+# The referent of DGFiP "produits locaux" at Fontenay: no other test counts
+# this mailbox (the stack is shared by every test of the run).
+REFT=denise.thibault1@dgfip.finances.gouv.fr
+KDIR=$MD/dgfip.finances.gouv.fr/denise.thibault1/Maildir
 DPO_MD=$MD/fs-fontenay.test/dpo/Maildir
 RELAY_MD=$MD/relay.fsrelay.test/relais/Maildir
 count() { find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l; }
@@ -38,10 +40,14 @@ for f in sorted(glob.glob(sys.argv[1] + "/new/*") + glob.glob(sys.argv[1] + "/cu
         print(s.replace("\n", " "))
 PY
 }
-escalate() {	# escalate NOM PRENOM: a case for that person to Kaczmar (DGFiP)
+# An agent of our own, whose notices (failed cases...) land in the DPO's
+# mailbox, which only the issue 6 tests read: other tests count agent1's.
+"$FS" agents add agent-registre --structure fontenay-aux-roses --nom "Agent registre" \
+	--email dpo@fs-fontenay.test 2>>"$LOG"
+escalate() {	# escalate NOM PRENOM: a case for that person to the DGFiP referent (produits locaux)
 	printf 'Situation de %s %s.\n' "$2" "$1" > "$T_DIR/desc.txt"
-	"$FS" escalate --structure fontenay-aux-roses --partner dgfip --topic impots-particuliers \
-		--agent agent1 --nom "$1" --prenom "$2" --ne-le 1975-12-24 \
+	"$FS" escalate --structure fontenay-aux-roses --partner dgfip --topic produits-locaux \
+		--agent agent-registre --nom "$1" --prenom "$2" --ne-le 1975-12-24 \
 		--mandat-signe-le 2026-01-15 --description-file "$T_DIR/desc.txt" 2>>"$LOG"
 }
 export FSRELAY_NOW=2026-03-02T10:00:00Z
@@ -52,10 +58,10 @@ A=$(escalate Quibrante-Zed Ornella)
 B=$(escalate QUIBRANTE-ZED ornella)	# the same person (blind index)
 C=$(escalate Lemarchal Paul)
 "$FS" serve --once 2>>"$LOG"
-is "three cases delivered to Kaczmar" "$(count "$KDIR")" $((k0 + 3))
+is "three cases delivered to the referent" "$(count "$KDIR")" $((k0 + 3))
 export FSRELAY_NOW=2026-03-02T10:30:00Z
 D=$(escalate Ndiaye Awa)		# queued, not sent yet
-out=$("$FS" keys compromised referent "$KACZ" 2>>"$LOG")
+out=$("$FS" keys compromised referent "$REFT" 2>>"$LOG")
 is "keys compromised exits 0" "$?" 0
 has "it says the counts" "$out" "3 dossier(s), 2 personne(s)"
 has "and the pending delivery stopped" "$out" "1 envoi(s) en attente arrêté(s)"
@@ -71,7 +77,7 @@ E=$(escalate Martin Luc)
 "$FS" serve --once 2>>"$LOG"
 is "nothing more is sent to the compromised key" "$(count "$KDIR")" $((k0 + 3))
 ok "the store holds no name in clear" sh -c '! grep -qai quibrante "$0"/data/fsrelay.db*' "$T_DIR"
-"$FS" keys compromised referent "$KACZ" >/dev/null 2>&1
+"$FS" keys compromised referent "$REFT" >/dev/null 2>&1
 is "declaring it twice is refused" "$?" 1
 "$FS" keys compromised referent personne@nulle.part >/dev/null 2>&1
 is "an address without a pinned key is refused" "$?" 1
@@ -81,9 +87,9 @@ sleep 0.5
 has "the DPO was told at detection" "$(dpo_subjects "$K")" "nouvelle violation suspectée"
 
 # ---- the pre-send scan: high risk, nothing leaves (test-only fault) ----
-KEY=$T_DIR/referents/$KACZ.key
+KEY=$T_DIR/referents/$REFT.key
 PUB=$(age-keygen -y "$KEY")
-"$FS" referents key "$KACZ" "$PUB" --verified-by "re-épinglage (test)" 2>>"$LOG"
+"$FS" referents key "$REFT" "$PUB" --verified-by "re-épinglage (test)" 2>>"$LOG"
 before=$(count "$KDIR")
 F=$(escalate Quibrante-Zed Ornella)
 FSRELAY_TEST_FAULT=leak-subject "$FS" serve --once 2>>"$LOG"

@@ -48,7 +48,8 @@ fake() {
 	shift 2
 	printf '%s\r\n' "* OK fake IMAP ready" "* CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR" \
 		"A001 OK done" "A002 OK logged in" "* OK [UIDVALIDITY 7] ok" \
-		"A003 OK [READ-WRITE] selected" "A004 OK fetch done" > "$W/$name.in"
+		"A003 OK [READ-WRITE] selected" "A004 OK fetch done" "* BYE fake" \
+		"A005 OK bye" > "$W/$name.in"
 	# stdin stays open (a FIFO): s_server hangs up at the end of its input
 	rm -f "$W/fifo"
 	mkfifo "$W/fifo"
@@ -58,7 +59,7 @@ fake() {
 	exec 7>"$W/fifo"
 	cat "$W/$name.in" >&7
 	for i in $(seq 1 200); do listening && break; sleep 0.02; done
-	timeout 20 "$FS" -c "$W/fake.conf" serve --once 2> "$W/$name.log"
+	timeout -s KILL 30 "$FS" -c "$W/fake.conf" serve --once 2> "$W/$name.log"
 	exec 7>&-
 	kill $pid 2>/dev/null; wait $pid 2>/dev/null
 }
@@ -90,7 +91,7 @@ fails "TLS 1.1 only: no LOGIN/AUTHENTICATE sent" sent_login tls11
 has "TLS 1.1 only: a TLS reason in the log" "$(cat "$W/tls11.log")" "TLS"
 
 # none of this touched the mailbox state: serve still exits 0
-is "serve --once exits 0 despite the refused server" "$(timeout 20 "$FS" -c "$W/fake.conf" serve --once 2>/dev/null; echo $?)" 0
+is "serve --once exits 0 despite the refused server" "$(timeout -s KILL 30 "$FS" -c "$W/fake.conf" serve --once 2>/dev/null; echo $?)" 0
 
 # the real Dovecot over STARTTLS
 RELAY_MD=$FSRELAY_TEST_MAILDIRS/relay.fsrelay.test/relais/Maildir

@@ -87,6 +87,9 @@ escalate() {
 }
 cancel() { "$FS" cancel "$1" --motif "fin du scénario" 2>>"$LOG"; }
 
+has "status before any poll: jamais" "$("$FS" status)" "Dernière relève de la boîte : jamais"
+is "status --json before any poll: null" "$("$FS" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_mailbox_poll"])')" None
+
 # ---------------------------------------------------------------------------
 # A. CAF: reminder, Bakouch, Mathot, then nobody left (March 2026, CET).
 export FSRELAY_NOW=2026-03-02T09:00:00Z		# Monday 10:00 Paris
@@ -99,13 +102,24 @@ serve_at 2026-03-02T09:00:00Z
 is "rung 0 delivered once" "$(n_mail $CAF0)" $((c0 + 1))
 is "due 3 working days after the 250" "$(field "$REF" due_at)" 2026-03-05T09:00:00Z
 ok "rung 0 opens with its own key only" opens $CAF0 $BAKOUCH
+DIGEST="Vos dossiers à échéance"
+dg0=$(n_mail $AGENT "$DIGEST")
+serve_at 2026-03-03T09:00:00Z
+is "no digest while nothing is due by tomorrow evening" "$(n_mail $AGENT "$DIGEST")" "$dg0"
 serve_at 2026-03-04T08:59:00Z
+is "daily digest when a deadline falls by tomorrow evening" "$(n_mail $AGENT "$DIGEST")" $((dg0 + 1))
+dg=$(cat "$(last_with $AGENT "$DIGEST")")
+has "the digest names the case" "$dg" "$REF"
+for secret in Pontavice Zélie Z=C3=A9lie 1968 "trois mois"; do
+	hasnt "the digest carries no personal data ($secret)" "$dg" "$secret"
+done
 is "no reminder before 2/3 of the period" "$(n_mail $CAF0 Rappel)" "$cr0"
 serve_at 2026-03-04T09:00:00Z
 is "reminder at 2/3 (Wednesday 10:00)" "$(n_mail $CAF0 Rappel)" $((cr0 + 1))
 serve_at 2026-03-04T09:30:00Z
 serve_at 2026-03-04T16:00:00Z
 is "restarts: the reminder is not sent twice" "$(n_mail $CAF0 Rappel)" $((cr0 + 1))
+is "one digest per agent per day" "$(n_mail $AGENT "$DIGEST")" $((dg0 + 1))
 rem=$(last_with $CAF0 Rappel)
 remtext=$(cat "$rem")
 has "the reminder names the reference" "$remtext" "$REF"
@@ -116,6 +130,7 @@ is "reminder in the thread" "$("$FS" show "$REF" --json 2>>"$LOG" | python3 -c '
 is "nobody else before the deadline" "$(n_mail $BAKOUCH)" "$b0"
 serve_at 2026-03-05T08:59:59Z
 is "still rung 0 one second before the deadline" "$(field "$REF" rung)" 0
+is "next day: a new digest" "$(n_mail $AGENT "$DIGEST")" $((dg0 + 2))
 serve_at 2026-03-05T09:00:00Z
 is "at the deadline Djohra Bakouch gets the case" "$(n_mail $BAKOUCH)" $((b0 + 1))
 ok "Bakouch's copy opens with her key only" opens $BAKOUCH $CAF0

@@ -87,7 +87,7 @@ reply() {
 }
 wait_relay() {	# wait_relay N: until N mails wait in the relay's mailbox (LMTP)
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 600); do
 		[ "$(count "$RELAY_MD")" -ge "$1" ] && return 0
 		sleep 0.05
 	done

@@ -258,7 +258,9 @@ test_tick(void)
 	setup(&in);
 	in.cfg.dpo_address = "dpo@fs-fontenay.test";
 	events(&in, 3);
-	CHECK_INT(audit_tick(&in, err, sizeof(err)), 0);
+	CHECK_INT(audit_tick(&in, err, sizeof(err)), 0);	/* not due yet */
+	in.now += 24 * 3600;
+	CHECK_INT(audit_tick(&in, err, sizeof(err)), 0);	/* first: 24 h after the log's start */
 	CHECK_INT(audit_tick(&in, err, sizeof(err)), 0);
 	in.now += 23 * 3600;
 	CHECK_INT(audit_tick(&in, err, sizeof(err)), 0);

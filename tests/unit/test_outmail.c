@@ -604,6 +604,18 @@ test_scan(void)
 	CHECK_INT(hit, 2);
 	CHECK_INT(outmail_scan_clear("", 0, needles, 6, &hit), 0);
 	CHECK_INT(outmail_scan_clear("x\xff DUPONT", 9, needles, 6, &hit), 1);
+	/* whole words: a name is not found inside a longer word... */
+	{
+		const char *personne[] = { "Personne" };
+		const char *cover = "aucune donn\xc3\xa9" "e personnelle en clair";
+		const char *sep = "dossier de Mme PERSONNE, suite";
+
+		CHECK_INT(outmail_scan_clear(cover, strlen(cover), personne, 1, &hit), 0);
+		CHECK_INT(outmail_scan_clear(sep, strlen(sep), personne, 1, &hit), 1);
+		CHECK_INT(outmail_scan_clear("Dupontel", 8, needles, 6, &hit), 0);
+		CHECK_INT(outmail_scan_clear("[Dupont]", 8, needles, 6, &hit), 1);
+		CHECK_INT(outmail_scan_clear("x12/03/1985y", 12, needles, 6, &hit), 0);
+	}
 
 	/* the clear parts of a mail: a name in a non-ASCII subject is hidden
 	 * by RFC 2047 in the built mail but found in the clear parts */

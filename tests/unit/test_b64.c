@@ -1,0 +1,184 @@
+/*
+ * test_b64 - relay/b64 against libsodium's sodium_bin2base64 (the
+ * reference): every size 0..3000 of random bytes, 1 MiB, all-zero and
+ * all-0xff inputs; MIME lines against a line-by-line sodium encoding and
+ * a sodium decode back; refusals (short dst, bad line size, buffer max).
+ */
+#include <sodium.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relay/b64.h"
+#include "tests/unit/t.h"
+
+#define BIG	(1024 * 1024)
+
+/* 1 if b64_public_encode(src, n) equals sodium's encoding. */
+static int
+same_as_sodium(const uint8_t *src, size_t n)
+{
+	size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+	char *ref = xmalloc(len), *got = xmalloc(len + 1);
+	int ok;
+
+	sodium_bin2base64(ref, len, src, n, sodium_base64_VARIANT_ORIGINAL);
+	memset(got, 'X', len + 1);
+	ok = b64_public_len(n) == len - 1 && b64_public_encode(got, len, src, n) == 0 &&
+	    strcmp(got, ref) == 0;
+	free(ref);
+	free(got);
+	return ok;
+}
+
+/* The reference MIME lines: sodium per line of 57 bytes, CRLF after each. */
+static void
+ref_lines(struct buf *b, const uint8_t *src, size_t n, size_t per)
+{
+	char line[4096];
+	size_t off, k;
+
+	for (off = 0; off < n; off += k) {
+		k = n - off < per ? n - off : per;
+		sodium_bin2base64(line, sizeof(line), src + off, k,
+		    sodium_base64_VARIANT_ORIGINAL);
+		buf_puts(b, line);
+		buf_puts(b, "\r\n");
+	}
+}
+
+static void
+test_sizes(const uint8_t *rnd)
+{
+	size_t n, bad = 0;
+
+	for (n = 0; n <= 3000; n++)
+		if (!same_as_sodium(rnd + (n * 7) % 1000, n))
+			bad++;
+	CHECK_INT(bad, 0);
+	CHECK(same_as_sodium(rnd, BIG));
+	CHECK(same_as_sodium(rnd + 1, BIG - 1));
+	CHECK(same_as_sodium(rnd + 2, BIG - 2));
+}
+
+static void
+test_known(void)
+{
+	static const uint8_t zeros[6], ff[5] = { 0xff, 0xff, 0xff, 0xff, 0xff };
+	char out[16];
+
+	CHECK_INT(b64_public_encode(out, sizeof(out), (const uint8_t *)"foobar", 6), 0);
+	CHECK_STR(out, "Zm9vYmFy");
+	CHECK_INT(b64_public_encode(out, sizeof(out), (const uint8_t *)"fooba", 5), 0);
+	CHECK_STR(out, "Zm9vYmE=");
+	CHECK_INT(b64_public_encode(out, sizeof(out), (const uint8_t *)"f", 1), 0);
+	CHECK_STR(out, "Zg==");
+	CHECK_INT(b64_public_encode(out, sizeof(out), zeros, 6), 0);
+	CHECK_STR(out, "AAAAAAAA");
+	CHECK_INT(b64_public_encode(out, sizeof(out), ff, 5), 0);
+	CHECK_STR(out, "//////8=");
+	CHECK_INT(b64_public_encode(out, sizeof(out), ff, 3), 0);
+	CHECK_STR(out, "////");
+	CHECK_INT(b64_public_encode(out, sizeof(out), NULL, 0), 0);
+	CHECK_STR(out, "");
+	CHECK_INT(b64_public_len(0), 0);
+	CHECK_INT(b64_public_len(1), 4);
+	CHECK_INT(b64_public_len(3), 4);
+	CHECK_INT(b64_public_len(4), 8);
+	CHECK_INT(b64_public_len(SIZE_MAX), 0);	/* overflow */
+}
+
+static void
+test_refusals(void)
+{
+	char out[9];
+
+	memcpy(out, "XXXXXXXX", 9);
+	/* "foobar" needs 8 characters + NUL: 8 bytes are too few. */
+	CHECK_INT(b64_public_encode(out, 8, (const uint8_t *)"foobar", 6), -1);
+	CHECK_STR(out, "XXXXXXXX");
+	CHECK_INT(b64_public_encode(out, sizeof(out), NULL, 3), -1);
+	CHECK_INT(b64_public_encode(NULL, 0, (const uint8_t *)"a", 1), -1);
+}
+
+static void
+test_lines(const uint8_t *rnd)
+{
+	static const size_t sizes[] = { 0, 1, 2, 56, 57, 58, 113, 114, 115, 4095, 16384,
+	    100000, 140001, BIG };
+	struct buf got, ref;
+	uint8_t *back = xmalloc(BIG);
+	size_t i, n, blen;
+	const char *end;
+
+	for (i = 0; i < FS_ARRAY_LEN(sizes); i++) {
+		n = sizes[i];
+		buf_init(&got, 4 * BIG);
+		buf_init(&ref, 4 * BIG);
+		buf_puts(&got, "head\r\n");
+		buf_puts(&ref, "head\r\n");
+		CHECK_INT(b64_public_lines(&got, rnd, n, 57), 0);
+		ref_lines(&ref, rnd, n, 57);
+		CHECK(got.len == ref.len && memcmp(got.p, ref.p, got.len) == 0);
+		CHECK_INT(got.p[got.len], '\0');
+		blen = 0;
+		CHECK(sodium_base642bin(back, BIG, got.p + 6, got.len - 6, "\r\n", &blen, &end,
+		    sodium_base64_VARIANT_ORIGINAL) == 0 && blen == n &&
+		    memcmp(back, rnd, n) == 0);
+		buf_free(&got);
+		buf_free(&ref);
+	}
+	/* Other line sizes, including one longer than the chunk's share. */
+	buf_init(&got, 4 * BIG);
+	buf_init(&ref, 4 * BIG);
+	CHECK_INT(b64_public_lines(&got, rnd, 50000, 3000), 0);
+	ref_lines(&ref, rnd, 50000, 3000);
+	CHECK(got.len == ref.len && memcmp(got.p, ref.p, got.len) == 0);
+	buf_free(&got);
+	buf_free(&ref);
+	free(back);
+}
+
+static void
+test_lines_refusals(const uint8_t *rnd)
+{
+	struct buf b;
+
+	buf_init(&b, 100);
+	buf_puts(&b, "keep");
+	CHECK_INT(b64_public_lines(&b, rnd, 10, 56), -1);	/* not a multiple of 3 */
+	CHECK_INT(b64_public_lines(&b, rnd, 10, 0), -1);
+	CHECK_INT(b64_public_lines(&b, rnd, 10, 3003), -1);
+	CHECK_INT(b64_public_lines(&b, NULL, 10, 57), -1);
+	/* 57 bytes -> 76 + 2 = 78 characters: fits in 100 with "keep". */
+	CHECK_INT(b64_public_lines(&b, rnd, 57, 57), 0);
+	CHECK_INT(b.len, 82);
+	/* 100 bytes need 136 + 4 characters: over the maximum, b unchanged. */
+	buf_free(&b);
+	buf_init(&b, 100);
+	buf_puts(&b, "keep");
+	CHECK_INT(b64_public_lines(&b, rnd, 100, 57), -1);
+	CHECK_INT(b.len, 4);
+	CHECK_STR(b.p, "keep");
+	CHECK_INT(b64_public_lines(&b, rnd, 0, 57), 0);
+	CHECK_INT(b.len, 4);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	uint8_t *rnd;
+
+	if (sodium_init() < 0)
+		return 1;
+	rnd = xmalloc(BIG);
+	randombytes_buf(rnd, BIG);
+	test_known();
+	test_refusals();
+	test_sizes(rnd);
+	test_lines(rnd);
+	test_lines_refusals(rnd);
+	free(rnd);
+	return t_done();
+}

@@ -26,6 +26,7 @@
 #define IMAP_CONNECT_TIMEOUT	30L
 #define LIST_BODY_MAX		(4 * 1024 * 1024)
 #define UIDS_PER_COMMAND	400
+#define LIST_CHUNK		50
 
 struct imap_session {
 	const struct imap_conf	*conf;
@@ -33,6 +34,8 @@ struct imap_session {
 	char			*mailbox_url;	/* <base>/INBOX */
 	uint32_t		 uidvalidity;	/* of the current connection; 0 unknown */
 	uint32_t		 seen_uidvalidity;	/* in the last perform's SELECT */
+	int64_t			 seen_exists;	/* "* n EXISTS" of a SELECT; -1 none */
+	int			 fresh_next;	/* next transfer on a new connection */
 	int			 changed;	/* UIDVALIDITY changed under us */
 	struct buf		*sink;		/* write callback target */
 	int			 overflow;
@@ -163,6 +166,13 @@ header_cb(char *data, size_t size, size_t nmemb, void *arg)
 	if (size == 0 || nmemb > SIZE_MAX / size)
 		return 0;
 	n = size * nmemb;
+	if (n > 2 && data[0] == '*' && data[1] == ' ' && isdigit((unsigned char)data[2])) {
+		for (i = 2, v = 0; i < n && isdigit((unsigned char)data[i]) && v <= UINT32_MAX; i++)
+			v = v * 10 + (uint64_t)(data[i] - '0');
+		if (v <= UINT32_MAX && n - i >= 7 && strncasecmp(data + i, " EXISTS", 7) == 0)
+			s->seen_exists = (int64_t)v;
+		v = 0;
+	}
 	if (n > sizeof(key) - 1 && strncasecmp(data, key, sizeof(key) - 1) == 0) {
 		for (i = sizeof(key) - 1; i < n && isdigit((unsigned char)data[i]) &&
 		    v <= UINT32_MAX; i++)
@@ -284,13 +294,16 @@ perform(struct imap_session *s, const char *url, const char *custom, struct buf 
 	s->sink = sink;
 	s->overflow = 0;
 	s->seen_uidvalidity = 0;
-	if (curl_easy_setopt(s->h, CURLOPT_URL, url) != CURLE_OK ||
+	if (curl_easy_setopt(s->h, CURLOPT_FRESH_CONNECT, s->conf->starttls || s->fresh_next ?
+	    1L : 0L) != CURLE_OK ||
+	    curl_easy_setopt(s->h, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(s->h, CURLOPT_CUSTOMREQUEST, custom) != CURLE_OK) {
 		seterr(err, errlen, "IMAP : option libcurl refusée");
 		return -1;
 	}
 	rc = curl_easy_perform(s->h);
 	s->sink = NULL;
+	s->fresh_next = 0;
 	if (s->seen_uidvalidity) {
 		if (s->uidvalidity && s->uidvalidity != s->seen_uidvalidity)
 			s->changed = 1;
@@ -354,31 +367,14 @@ cmp_msg(const void *a, const void *b)
 	return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
-int
-imap_list(struct imap_session *s, uint32_t *uidvalidity, struct imap_msg **list,
-    size_t *n, char *err, size_t errlen)
+/* Parse every "* n FETCH (UID u RFC822.SIZE s)" line of body into list. */
+static size_t
+parse_list(const struct buf *body, struct imap_msg **list, size_t *n)
 {
-	struct buf body;
 	const char *p, *end;
-	int r = -1;
+	size_t got = 0;
 
-	*list = NULL;
-	*n = 0;
-	buf_init(&body, LIST_BODY_MAX);
-	/* "1:*" on an empty mailbox is answered NO by some servers: ask the
-	 * sizes with a SEARCH-free FETCH and treat an empty answer as none. */
-	if (perform(s, s->mailbox_url, "UID FETCH 1:* (UID RFC822.SIZE)", &body, err,
-	    errlen) < 0) {
-		/* An empty mailbox: Dovecot answers OK, others NO / BAD. */
-		if (s->uidvalidity == 0)
-			goto out;
-		err[0] = '\0';
-	}
-	if (s->uidvalidity == 0) {
-		seterr(err, errlen, "IMAP : le serveur n'a pas donné d'UIDVALIDITY");
-		goto out;
-	}
-	for (p = body.p, end = body.p + body.len; p && p < end;) {
+	for (p = body->p, end = body->p + body->len; p && p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		struct imap_msg m;
@@ -386,13 +382,63 @@ imap_list(struct imap_session *s, uint32_t *uidvalidity, struct imap_msg **list,
 		if (*n < IMAP_LIST_MAX && imap_parse_fetch_line(p, l, &m) == 0) {
 			*list = xreallocarray(*list, *n + 1, sizeof(**list));
 			(*list)[(*n)++] = m;
+			got++;
 		}
 		p = nl ? nl + 1 : end;
+	}
+	return got;
+}
+
+/*
+ * libcurl 7.88 may drop part of a long untagged answer to a custom
+ * command (seen with Dovecot beyond ~130 FETCH lines): the list is asked
+ * LIST_CHUNK messages at a time, by sequence number up to the EXISTS of a
+ * fresh SELECT, and stops at the first short chunk (what was not listed
+ * waits for the next pass; the connection is then not reused).
+ */
+int
+imap_list(struct imap_session *s, uint32_t *uidvalidity, struct imap_msg **list,
+    size_t *n, char *err, size_t errlen)
+{
+	struct buf body;
+	uint32_t i, exists;
+	int r = -1;
+
+	*list = NULL;
+	*n = 0;
+	buf_init(&body, LIST_BODY_MAX);
+	/* A fresh connection, so that SELECT tells EXISTS and UIDVALIDITY. */
+	s->seen_exists = -1;
+	s->fresh_next = 1;
+	if (perform(s, s->mailbox_url, "NOOP", NULL, err, errlen) < 0)
+		goto out;
+	s->changed = 0;
+	if (s->uidvalidity == 0 || s->seen_exists < 0) {
+		seterr(err, errlen, "IMAP : le serveur n'a pas donné UIDVALIDITY et EXISTS");
+		goto out;
+	}
+	exists = (uint32_t)s->seen_exists;
+	for (i = 1; i <= exists && *n < IMAP_LIST_MAX; i += LIST_CHUNK) {
+		uint32_t last = exists - i < LIST_CHUNK - 1 ? exists : i + LIST_CHUNK - 1;
+		char cmd[80];
+
+		snprintf(cmd, sizeof(cmd), "FETCH %" PRIu32 ":%" PRIu32 " (UID RFC822.SIZE)",
+		    i, last);
+		body.len = 0;
+		if (perform(s, s->mailbox_url, cmd, &body, err, errlen) < 0)
+			goto out;
+		if (s->changed) {
+			seterr(err, errlen, "IMAP : UIDVALIDITY de la boîte changée pendant la passe");
+			goto out;
+		}
+		if (parse_list(&body, list, n) < last - i + 1) {
+			s->fresh_next = 1;
+			break;
+		}
 	}
 	if (*n > 1)
 		qsort(*list, *n, sizeof(**list), cmp_msg);
 	*uidvalidity = s->uidvalidity;
-	s->changed = 0;
 	r = 0;
 out:
 	buf_free(&body);

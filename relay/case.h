@@ -61,8 +61,6 @@ int		 case_text_check(const char *value, size_t len, size_t max,
  */
 int		 case_mandate_check(int sy, int sm, int sd, int y, int m, int d);
 
-#endif
-
 /* What the case knows of the person; sealed at rest as "key=value\n" lines
  * (values are checked one-line fields, so no escaping is needed). */
 struct person {
@@ -79,3 +77,5 @@ struct person {
 int	 person_encode(struct buf *out, const struct person *p);
 /* Parse what person_encode wrote.  0 / -1 on an unknown key or a bad line. */
 int	 person_decode(struct person *p, const char *text, size_t len);
+
+#endif

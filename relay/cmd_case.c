@@ -14,6 +14,7 @@
 #include "relay/instance.h"
 #include "relay/outbox.h"
 #include "relay/sealed.h"
+#include "relay/tick.h"
 #include "relay/token.h"
 #include "relay/vault.h"
 #include "adapters/store.h"
@@ -334,15 +335,14 @@ seal_documents(struct instance *in, const uint8_t *dek, int64_t case_id, int64_t
 static int64_t
 user_deadline(struct instance *in, const struct intake *it)
 {
-	struct calendar cal;
 	int64_t start = in->now, due = 0;
 	int y, m, d;
 
-	cal_init(&cal);
 	if (it->person.sollicite_le[0] &&
 	    cal_parse_date(it->person.sollicite_le, &y, &m, &d) == 0)
 		(void)cal_paris_midnight(y, m, d, &start);
-	if (cal_add_working_days(&cal, start, 3, &due) < 0)
+	/* The structure's calendar: closures, Whit Monday setting. */
+	if (tick_user_due(&in->cfg, start, &due) < 0)
 		return 0;
 	return due;
 }

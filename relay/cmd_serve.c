@@ -39,8 +39,10 @@ on_signal(int sig)
 
 static const struct cli_cmd serve_cmd = { "serve", "serve [--once]",
 	"Le démon du relais.  Chaque passe : relève la boîte du relais (IMAPS vérifié)\n"
-	"et rattache les réponses aux dossiers (ou les met en quarantaine), puis\n"
-	"envoie les dossiers en file (un message\n"
+	"et rattache les réponses aux dossiers (ou les met en quarantaine), fait\n"
+	"avancer les échéances (rappels, palier suivant, responsable prévenu,\n"
+	"récapitulatif quotidien : docs/deadlines.md), puis envoie les dossiers en\n"
+	"file (un message\n"
 	"chiffré par destinataire, TLS vérifié), réessaie les échecs temporaires selon\n"
 	"le calendrier documenté (docs/cli.md), envoie les avis aux agents.  Sans\n"
 	"--once, recommence chaque seconde jusqu'à SIGTERM ou SIGINT.\n"

@@ -85,6 +85,17 @@ tick_policy(struct tick_policy *p, const struct config *cfg, const char *partner
 	return r;
 }
 
+int
+tick_user_due(const struct config *cfg, int64_t start, int64_t *due_r)
+{
+	struct tick_policy p;
+	char err[256];
+
+	if (tick_policy(&p, cfg, "", NULL, err, sizeof(err)) < 0)
+		return -1;
+	return cal_add_working_days(&p.staff, start, 3, due_r);
+}
+
 /* The period in the unit's seconds. */
 static int64_t
 period_secs(const struct tick_policy *p)

@@ -91,6 +91,11 @@ int	 tick_paused(const struct tick_policy *p, int64_t a, int64_t b, int64_t *sec
 int	 tick_shift(const struct tick_policy *p, int64_t due, int64_t secs,
 	    int64_t *due_r);
 
+/* The agent's "answer the person" deadline (user_due_at): 3 working days
+ * of 24 h from start on the structure's calendar (cfg's closures,
+ * whit_monday_worked, alsace_moselle).  0 with *due_r; -1 on bad input. */
+int	 tick_user_due(const struct config *cfg, int64_t start, int64_t *due_r);
+
 /* ---- decisions ---- */
 
 enum tick_step {

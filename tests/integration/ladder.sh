@@ -242,6 +242,21 @@ serve_at 2026-09-07T07:00:00Z
 is "Monday 09:00: the reminder leaves" "$(n_mail $CAF0 Rappel)" $((r0 + 1))
 f=$(last_with $CAF0 Rappel)
 has "dated Monday 07:00 UTC" "$(grep -m1 '^Date:' "$f")" "7 Sep 2026 07:00:00"
+# Its deadline, Monday 20:00: the next rung's mail waits for office hours
+# (Bakouch: 09:00), the agent's notice for the structure's (Tuesday 08:30).
+b0=$(n_mail $BAKOUCH); ag0=$(n_mail $AGENT palier)
+serve_at 2026-09-07T18:00:00Z
+is "Monday 20:00: escalation recorded" "$(steps "$REF")" "0:reminder 0:escalate "
+is "Monday 20:00: rung 1 not mailed at night" "$(n_mail $BAKOUCH)" "$b0"
+is "Monday 20:00: agent not mailed at night" "$(n_mail $AGENT palier)" "$ag0"
+serve_at 2026-09-08T06:29:00Z
+is "Tuesday 08:29: agent still not mailed" "$(n_mail $AGENT palier)" "$ag0"
+serve_at 2026-09-08T06:30:00Z
+is "Tuesday 08:30 (structure opens): agent mailed" "$(n_mail $AGENT palier)" $((ag0 + 1))
+is "Tuesday 08:30: rung 1 still waits" "$(n_mail $BAKOUCH)" "$b0"
+serve_at 2026-09-08T07:00:00Z
+is "Tuesday 09:00: rung 1 gets the case" "$(n_mail $BAKOUCH)" $((b0 + 1))
+is "rung 1's period starts at its own 250" "$(field "$REF" due_at)" 2026-09-11T07:00:00Z
 ok "cancel D" cancel "$REF"
 
 # ---------------------------------------------------------------------------

@@ -330,4 +330,6 @@ logtext=$(cat "$LOG" "$T_DIR/kill.log")
 for secret in Quibrante Ornella Xylophonequetzal Strangerword inconnu@example.org; do
 	hasnt "stderr has no personal data ($secret)" "$logtext" "$secret"
 done
+hasnt "no sanitizer report (make check)" "$logtext" "Sanitizer"
+hasnt "no UBSan report (make check)" "$logtext" "runtime error"
 done_testing

@@ -209,6 +209,26 @@ test_overrides(void)
 }
 
 static void
+test_user_due(void)
+{
+	struct config cfg;
+	char err[512];
+	int64_t t = 0;
+
+	/* Friday 6 March 00:00 -> Tuesday 10 March 24:00 (docs/deadlines.md §3). */
+	CHECK_INT(config_parse(&cfg, BASE, "/tmp", err, sizeof(err)), 0);
+	CHECK_INT(tick_user_due(&cfg, paris(2026, 3, 6, 0, 0), &t), 0);
+	CHECK_INT(t, paris(2026, 3, 11, 0, 0));
+	config_free(&cfg);
+	/* The structure's closures count; a partner's do not. */
+	CHECK_INT(config_parse(&cfg, BASE "closures = 2026-03-09\n[partner caf]\n"
+	    "closures = 2026-03-10\n", "/tmp", err, sizeof(err)), 0);
+	CHECK_INT(tick_user_due(&cfg, paris(2026, 3, 6, 0, 0), &t), 0);
+	CHECK_INT(t, paris(2026, 3, 12, 0, 0));
+	config_free(&cfg);
+}
+
+static void
 test_config_strict(void)
 {
 	CHECK(conf_fails(BASE "[partner caf]\ndeadline_unit = semaines\n", "deadline_unit"));
@@ -396,6 +416,7 @@ main(void)
 	test_office_time();
 	test_overrides();
 	test_config_strict();
+	test_user_due();
 	test_decide();
 	test_format();
 	test_ledger();

@@ -44,6 +44,7 @@
 
 #define ERRLEN		1024
 #define STORE_BATCH	100		/* fetched mails per commit */
+#define EFFECT_BATCH	20		/* processed mails per commit */
 #define CHILD_OUT_MAX	(2UL * MIME_MSG_MAX + 1024 * 1024)
 #define DIGEST_DOMAIN	"fsrelay-inbox-digest-v1"
 
@@ -225,7 +226,8 @@ child_main(const char *raw, size_t len, int fd)
 	close_range((unsigned)fd + 1, ~0U, 0);
 	(void)setrlimit(RLIMIT_CPU, &cpu);
 #ifndef UNDER_ASAN
-	{
+	/* Under valgrind (make memcheck) the limit would starve valgrind. */
+	if (getenv("LD_PRELOAD") == NULL || strstr(getenv("LD_PRELOAD"), "vgpreload") == NULL) {
 		struct rlimit as = { INBOX_CHILD_AS, INBOX_CHILD_AS };
 
 		(void)setrlimit(RLIMIT_AS, &as);
@@ -1041,7 +1043,7 @@ apply(struct instance *in, const struct raw_mail_row *raw, const struct parsed_m
 
 static int
 process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_mail_row *raw,
-    struct inbox_stats *stats, char *err)
+    struct inbox_stats *stats, char *err, int own_tx)
 {
 	struct parsed_mail m;
 	struct match_decision d;
@@ -1070,17 +1072,19 @@ process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_m
 		mime_free(&m);
 		return -1;
 	}
-	if (store_begin(in->st) < 0) {
+	if (own_tx && store_begin(in->st) < 0) {
 		mime_free(&m);
 		snprintf(err, ERRLEN, "%s", store_errmsg(in->st));
 		return -1;
 	}
 	err[0] = '\0';
 	if (apply(in, raw, parsed ? &m : NULL, &d, stats, err) < 0 ||
-	    store_raw_set_state(in->st, raw->id, "processed") < 0 || store_commit(in->st) < 0) {
+	    store_raw_set_state(in->st, raw->id, "processed") < 0 ||
+	    (own_tx && store_commit(in->st) < 0)) {
 		if (!err[0])
 			snprintf(err, ERRLEN, "%s", store_errmsg(in->st));
-		store_rollback(in->st);
+		if (own_tx)
+			store_rollback(in->st);
 		mime_free(&m);
 		return -1;
 	}
@@ -1096,7 +1100,7 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
 	struct match_ctx ctx;
 	struct mctx x;
 	char e[ERRLEN];
-	size_t n = 0, i;
+	size_t n = 0, i, k;
 	int r = 0;
 
 	if (store_raw_pending(in->st, INBOX_BATCH, &list, &n) < 0) {
@@ -1113,11 +1117,28 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
 		return -1;
 	}
 	ctx_init(&ctx, &x, in);
-	for (i = 0; i < n && r == 0; i++)
-		if (process_one(in, &ctx, &list[i], stats, e) < 0) {
-			snprintf(err, errlen, "courriel %lld : %s", (long long)list[i].id, e);
-			r = -1;
-		}
+	/* EFFECT_BATCH mails per transaction (one fsync); each mail is still
+	 * all-or-nothing with its "processed" mark.  A failing batch is
+	 * replayed one mail per transaction. */
+	for (i = 0; i < n && r == 0; i += k) {
+		struct inbox_stats saved = *stats;
+		size_t j;
+		int good = store_begin(in->st) == 0;
+
+		k = n - i < EFFECT_BATCH ? n - i : EFFECT_BATCH;
+		for (j = 0; good && j < k; j++)
+			good = process_one(in, &ctx, &list[i + j], stats, e, 0) == 0;
+		if (good && store_commit(in->st) == 0)
+			continue;
+		store_rollback(in->st);
+		*stats = saved;
+		for (j = 0; j < k && r == 0; j++)
+			if (process_one(in, &ctx, &list[i + j], stats, e, 1) < 0) {
+				snprintf(err, errlen, "courriel %lld : %s",
+				    (long long)list[i + j].id, e);
+				r = -1;
+			}
+	}
 	mctx_clear_rcpts(&x);
 	directory_free(&x.dir);
 	free(list);

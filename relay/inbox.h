@@ -8,8 +8,10 @@
  * Exactly once across crashes: a mail is stored sealed under its own
  * random key (wrapped by the KEK) in inbox_raw, keyed UNIQUE by
  * (UIDVALIDITY, UID) and by a keyed digest of its bytes, and committed
- * before it is parsed; its effects and its "processed" mark are one
- * transaction; it is deleted from the mailbox only once stored.  A crash
+ * before it is parsed; its effects and its "processed" mark are in one
+ * transaction (20 mails share a transaction: one fsync; a failing group
+ * is replayed one mail per transaction); it is deleted from the mailbox
+ * only once stored.  A crash
  * between any two steps redoes the unfinished step and nothing else.
  *
  * Containment: libetpan runs only in a forked child that receives the raw

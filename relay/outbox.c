@@ -22,6 +22,7 @@
 
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -36,6 +37,7 @@
 #define PAYLOAD_MAX	(64 * 1024 * 1024)
 #define WORKERS_FROM	16	/* due deliveries from which a pass forks */
 #define WORKERS_MAX	8	/* outbox_workers' upper bound (relay/config.c) */
+#define WORKER_FD_SCAN	1024	/* inherited descriptors looked at */
 
 /* What a pass keeps for all its mails. */
 struct pass {
@@ -784,9 +786,12 @@ pass_close(struct pass *p)
  *   session, which has no connection yet: deliveries come first in a pass
  *   and smtp_session_open makes none.
  * - Workers die with the parent (PR_SET_PDEATHSIG SIGKILL, set before any
- *   work): a kill -9 of serve leaves no half pass running.  They inherit
- *   the serve lock (cmd_serve.c), so no other serve starts while one of
- *   them is still on its way out.
+ *   work): a kill -9 of serve leaves no half pass running.  Each closes
+ *   its inherited copy of the serve lock (cmd_serve.c), so that the lock
+ *   goes with serve itself: a restart right after a kill -9 is not refused
+ *   while a killed worker is still being torn down.  Such a worker runs no
+ *   more code; a write it had begun ends before its SQLite locks are
+ *   released, and the database stays consistent (WAL).
  * - Workers end with _exit: no atexit handler, no flush of stdio buffers
  *   copied from the parent (flushed before fork anyway).
  */
@@ -815,6 +820,23 @@ stats_add(struct outbox_stats *to, const struct outbox_stats *s)
 	to->notices_retried += s->notices_retried;
 }
 
+/* In the child: close the inherited descriptors of the serve lock file
+ * (the lock itself stays with serve's own descriptor). */
+static void
+drop_serve_lock(const struct config *cfg)
+{
+	char *path = xasprintf("%s/serve.lock", cfg->data_dir);
+	struct stat lk, sb;
+	int fd;
+
+	if (stat(path, &lk) == 0)
+		for (fd = 3; fd < WORKER_FD_SCAN; fd++)
+			if (fstat(fd, &sb) == 0 && sb.st_dev == lk.st_dev &&
+			    sb.st_ino == lk.st_ino)
+				(void)close(fd);
+	free(path);
+}
+
 /* In the child: deliver share k of nw, counting into stats (shared with
  * the parent), then _exit. */
 static _Noreturn void
@@ -828,6 +850,7 @@ worker_run(struct pass *p, struct delivery_row *d, size_t nd, size_t k, size_t n
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(WORKER_ORPHAN);	/* the parent is already gone */
+	drop_serve_lock(&in->cfg);
 	p->stats = stats;
 	p->session = NULL;	/* the parent's one: left untouched */
 	in->st = NULL;		/* closed by the parent before fork */

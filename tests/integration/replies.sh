@@ -156,6 +156,27 @@ wait_relay 1
 serve1
 is "matched by the Delivered-To token" "$(msgs_of_kind "$B" reply)" 1
 
+# ---- 2b. a reply that is an age file for the relay: decrypted ----
+printf 'Réponse chiffrée pour le relais : Agesecretword.\n' > "$T_DIR/secret.txt"
+age -r "$("$FS" keys show relay-identity 2>/dev/null | grep -o 'age1[0-9a-z]*' | head -n 1)" \
+	-o "$T_DIR/reponse.age" "$T_DIR/secret.txt"
+ok "age file made for the relay's identity" test -s "$T_DIR/reponse.age"
+python3 - "$CAF" "$rt" "$T_DIR/reponse.age" > "$T_DIR/age.eml" <<'PY'
+import email.message, email.policy, sys
+m = email.message.EmailMessage(policy=email.policy.SMTP)
+m["From"], m["To"], m["Subject"] = sys.argv[1], sys.argv[2], "Réponse chiffrée"
+m["Message-ID"] = "<age.reply@caf.test>"
+m.set_content("Voir la pièce jointe chiffrée.")
+m.add_attachment(open(sys.argv[3], "rb").read(), maintype="application",
+                 subtype="octet-stream", filename="reponse.age")
+sys.stdout.buffer.write(m.as_bytes())
+PY
+smtp_send "$CAF" "$rt" "$T_DIR/age.eml"
+wait_relay 1
+serve1
+text=$(json "$B" | py 'import json,sys; r=[m for m in json.load(sys.stdin)["messages"] if m["kind"]=="reply"]; print(r[-1]["text"] if r else "")')
+has "the age reply is decrypted into the thread" "$text" "Agesecretword"
+
 # ---- 3. a stranger quoting the tag: quarantine, security events ----
 subj=$(delivered "$CAF_MD" "$A" Subject)
 mail "inconnu@example.org" "$FSRELAY_TEST_RELAY_ADDRESS" "Re: $subj" "" "Je connais ce dossier Strangerword." \
@@ -256,8 +277,10 @@ done
 ok "$N replies waiting" wait_relay $N
 "$FS" serve 2>"$T_DIR/kill.log" &
 pid=$!
-for _ in $(seq 1 400); do
-	[ "$(grep -c 'rattaché' "$T_DIR/kill.log")" -ge 10 ] && break
+# kill once some replies are committed (ingest commits them 20 at a time)
+EID=$(sqlite3 "$DB" "select id from cases where ref = '$E'")
+for _ in $(seq 1 1000); do
+	[ "$(sqlite3 -cmd '.timeout 1000' "$DB" "select count(*) from messages where case_id = $EID and kind = 'reply'" 2>/dev/null || echo 0)" -ge 1 ] && break
 	sleep 0.01
 done
 kill -9 $pid; wait $pid 2>/dev/null

@@ -4,6 +4,7 @@
  * keys; nothing that comes from the mailbox.
  */
 #include "relay/inbox.h"
+#include "relay/breach.h"
 #include "relay/age.h"
 #include "relay/config.h"
 #include "relay/directory.h"
@@ -835,7 +836,9 @@ dsn_effects(struct instance *in, const struct case_row *c, const struct parsed_m
 	char once[64], *subject = NULL, *body = NULL;
 
 	if (d->final_recipient_mismatch &&
-	    event(in, "relay", "security.dsn-recipient-mismatch", c->ref, "final-recipient") < 0)
+	    (event(in, "relay", "security.dsn-recipient-mismatch", c->ref, "final-recipient") < 0 ||
+	    breach_suspect(in, BREACH_SRC_DSN, c->ref, "Avis de non-remise dont le destinataire"
+	    " final n'est pas l'adresse à laquelle le dossier a été envoyé") < 0))
 		return -1;
 	if (!d->dsn_permanent)
 		return event(in, "relay", "delivery.delayed", c->ref, "transient dsn");
@@ -887,9 +890,14 @@ inbox_suspected_breach(struct instance *in, int64_t quarantine_id, const char *c
 {
 	char outcome[64];
 
-	/* Issue 6: the breach register opens its entry here. */
 	snprintf(outcome, sizeof(outcome), "quarantine %lld", (long long)quarantine_id);
-	return event(in, "relay", "security.suspected-breach", case_ref, outcome);
+	if (event(in, "relay", "security.suspected-breach", case_ref, outcome) < 0)
+		return -1;
+	/* Someone outside holds one of our references: a suspected breach
+	 * for the DPO's register (only the DPO sets awareness and risk). */
+	return breach_suspect(in, BREACH_SRC_STRANGER, case_ref,
+	    "Courriel d'un expéditeur inconnu portant une référence, un jeton ou un"
+	    " Message-ID du relais (mis en quarantaine)") < 0 ? -1 : 0;
 }
 
 /* Message-ID, From, Subject, NUL-separated, sealed under the mail's key. */
@@ -1226,6 +1234,12 @@ fetch_all(struct fetch *f, struct inbox_stats *stats, char *err, size_t errlen)
 	if (imap_list(f->s, &f->uidvalidity, &list, &n, e, sizeof(e)) < 0) {
 		logx("boîte du relais : %s", e);
 		return 0;
+	}
+	/* `fsrelay status` shows when the mailbox was last read. */
+	if (store_mark_set(f->in->st, "mailbox.last_poll", f->in->now) < 0) {
+		free(list);
+		snprintf(err, errlen, "%s", store_errmsg(f->in->st));
+		return -1;
 	}
 	f->del = xcalloc(n + 1, sizeof(*f->del));
 	for (i = 0; i < n && r == 0; i++) {

@@ -58,6 +58,7 @@ A=$(escalate Quibrante-Zed Ornella)
 B=$(escalate QUIBRANTE-ZED ornella)	# the same person (blind index)
 C=$(escalate Lemarchal Paul)
 "$FS" serve --once 2>>"$LOG"
+wait_mail "$KDIR" $((k0 + 3))
 is "three cases delivered to the referent" "$(count "$KDIR")" $((k0 + 3))
 export FSRELAY_NOW=2026-03-02T10:30:00Z
 D=$(escalate Ndiaye Awa)		# queued, not sent yet
@@ -101,6 +102,7 @@ FSRELAY_TEST_FAULT=leak-subject sed 's/^test_clock = yes/test_clock = no/' "$FSR
 chmod 600 "$T_DIR/prod.conf"
 G=$(escalate Bertin Odile)
 FSRELAY_TEST_FAULT=leak-subject env -u FSRELAY_NOW "$FS" -c "$T_DIR/prod.conf" serve --once 2>>"$LOG"
+wait_mail "$KDIR" $((before + 1))
 is "without test_clock the fault hook is inert: the case leaves" "$(count "$KDIR")" "$((before + 1))"
 [ "$(count "$KDIR")" = "$((before + 1))" ] || tail -n 5 "$LOG" >&2
 

@@ -11,6 +11,7 @@
 #include "relay/inbox.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"
+#include "relay/purge.h"
 #include "relay/tick.h"
 #include "adapters/smtp.h"
 #include "adapters/store.h"
@@ -76,6 +77,7 @@ one_pass(struct instance *in, char *err)
 	struct outbox_stats s;
 	struct tick_stats ts;
 	struct inbox_stats is;
+	size_t shredded;
 
 	if (inbox_run(in, &is, err, ERRLEN) < 0)
 		return -1;
@@ -91,6 +93,8 @@ one_pass(struct instance *in, char *err)
 		    ts.reminders, ts.escalations, ts.exhausted, ts.digests);
 	/* Issue 6: the audit log's checkpoints and the DPO's breach alerts. */
 	if (audit_tick(in, err, ERRLEN) < 0 || breach_tick(in, err, ERRLEN) < 0)
+		return -1;
+	if (purge_run(in, &shredded, err, ERRLEN) < 0)
 		return -1;
 	if (outbox_run(in, &s, err, ERRLEN) < 0)
 		return -1;

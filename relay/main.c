@@ -17,7 +17,7 @@ static const struct {
 } commands[] = {
 	{ "init", cmd_init, "crée l'instance (base et clés)" },
 	{ "check", cmd_check, "vérifie configuration, clés, annuaire et fuseau" },
-	{ "keys", cmd_keys, "keys show : clés publiques du relais" },
+	{ "keys", cmd_keys, "clés publiques (show), clé compromise (compromised)" },
 	{ "referents", cmd_referents, "annuaire : import, list, check, key" },
 	{ "agents", cmd_agents, "agents de la structure : add, list" },
 	{ "escalate", cmd_escalate, "transmet un dossier au référent" },
@@ -25,7 +25,7 @@ static const struct {
 	{ "show", cmd_show, "affiche un dossier déchiffré" },
 	{ "cancel", cmd_cancel, "annule et détruit un dossier" },
 	{ "open", cmd_open, "déchiffre et vérifie un dossier reçu (.age)" },
-	{ "serve", cmd_serve, "le démon : envoie les dossiers en file" },
+	{ "serve", cmd_serve, "le démon : réponses, échéances, envois" },
 	{ "wait", cmd_wait, "met un dossier en attente de l'usager (horloge suspendue)" },
 	{ "resume", cmd_resume, "relance l'horloge du référent d'un dossier" },
 	{ "status", cmd_status, "état du relais : file, boîte, dossiers, retards" },

@@ -1,0 +1,24 @@
+/*
+ * purge - crypto-shredding of resolved cases once their grace period
+ * (shred_grace_days after resolution) has passed (conv. 4.6: data
+ * destroyed when the procedure is resolved), and a purge that verifies
+ * itself: after the shred, the case's wrapped key and every sealed column
+ * must be gone, else the case is reported and a breach suspected.
+ */
+#ifndef FSRELAY_PURGE_H
+#define FSRELAY_PURGE_H
+
+#include <stddef.h>
+
+struct instance;
+
+/* Shred every resolved case past its grace at in->now.  *shredded gets
+ * the count.  0 / -1 with a French reason in err (store failure). */
+int	purge_run(struct instance *in, size_t *shredded, char *err, size_t errlen);
+
+/* 0 if nothing of the case's content remains (no wrapped key, no sealed
+ * person, description, message text, document name or content); 1 if
+ * something remains; -1 on a store failure. */
+int	purge_verify(struct instance *in, long long case_id);
+
+#endif

@@ -13,6 +13,7 @@
 #include "relay/directory.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"
+#include "relay/pieces.h"
 #include "relay/sealed.h"
 #include "relay/tick.h"
 #include "relay/token.h"
@@ -34,8 +35,7 @@ struct intake {
 	struct buf	 description;
 	size_t		 n_pieces;
 	const char	**piece_paths;
-	struct buf	*pieces;
-	char		**piece_names;
+	struct pieces	 pieces;
 	int		 mandate_y, mandate_m, mandate_d;
 };
 
@@ -73,17 +73,8 @@ static const struct cli_cmd escalate_cmd = { "escalate",
 static void
 intake_free(struct intake *it)
 {
-	size_t i;
-
 	buf_free(&it->description);
-	for (i = 0; i < it->n_pieces; i++) {
-		if (it->pieces)
-			buf_free(&it->pieces[i]);
-		if (it->piece_names)
-			free(it->piece_names[i]);
-	}
-	free(it->pieces);
-	free(it->piece_names);
+	pieces_free(&it->pieces);
 	sodium_memzero(&it->person, sizeof(it->person));
 }
 
@@ -127,67 +118,6 @@ take_date(const char *flag, const char *value, char dst[11], int *y, int *m, int
 }
 
 static int
-read_bounded(const char *path, struct buf *b, size_t max, const char *what, char *err)
-{
-	buf_init(b, max);
-	if (buf_read_file(b, path) == 0)
-		return 0;
-	if (errno == EFBIG)
-		snprintf(err, ERRLEN, "%s trop gros : %s (%zu octets au plus)", what, path, max);
-	else
-		snprintf(err, ERRLEN, "%s illisible : %s : %s", what, path, strerror(errno));
-	return -1;
-}
-
-static int
-take_pieces(struct intake *it, char *err)
-{
-	size_t i, j, total = 0;
-	const char *why;
-
-	if (it->n_pieces > CASE_PIECES_MAX_COUNT) {
-		snprintf(err, ERRLEN, "trop de pièces jointes (%d au plus)", CASE_PIECES_MAX_COUNT);
-		return -1;
-	}
-	it->pieces = xcalloc(it->n_pieces, sizeof(struct buf));
-	it->piece_names = xcalloc(it->n_pieces, sizeof(char *));
-	for (i = 0; i < it->n_pieces; i++) {
-		const char *base = strrchr(it->piece_paths[i], '/');
-
-		base = base ? base + 1 : it->piece_paths[i];
-		it->piece_names[i] = xstrdup(base);
-		if (case_field_check(base, CASE_FIELD_MAX, 1, &why) < 0) {
-			snprintf(err, ERRLEN, "--piece : nom de fichier refusé : %s", why);
-			return -1;
-		}
-		if (strcmp(base, PERSON_PART_NAME) == 0 ||
-		    strcmp(base, "description.txt") == 0 || strcmp(base, "manifest.json") == 0 ||
-		    strcmp(base, "manifest.sig") == 0) {
-			snprintf(err, ERRLEN, "--piece : nom de fichier réservé (%d) : renommez la"
-			    " pièce", (int)(i + 1));
-			return -1;
-		}
-		for (j = 0; j < i; j++)
-			if (strcmp(it->piece_names[j], base) == 0) {
-				/* The name itself may be personal: say which position. */
-				snprintf(err, ERRLEN, "--piece : les pièces %zu et %zu portent le même"
-				    " nom : renommez l'une d'elles", j + 1, i + 1);
-				return -1;
-			}
-		if (read_bounded(it->piece_paths[i], &it->pieces[i], CASE_PIECE_MAX, "pièce jointe",
-		    err) < 0)
-			return -1;
-		total += it->pieces[i].len;
-		if (total > CASE_PIECES_TOTAL_MAX) {
-			snprintf(err, ERRLEN, "pièces jointes trop grosses au total (%d Mio au plus)",
-			    CASE_PIECES_TOTAL_MAX / (1024 * 1024));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
 take_mandate_file(const char *path, struct person *p, char *err)
 {
 	struct buf b;
@@ -195,7 +125,7 @@ take_mandate_file(const char *path, struct person *p, char *err)
 
 	if (path == NULL)
 		return 0;
-	if (read_bounded(path, &b, CASE_PIECE_MAX, "mandat", err) < 0) {
+	if (pieces_read_file(path, &b, CASE_PIECE_MAX, "mandat", err, ERRLEN) < 0) {
 		buf_free(&b);
 		return -1;
 	}
@@ -282,52 +212,6 @@ check_keys(struct instance *in, const struct directory *dir, const struct dir_ru
 			    " une nouvelle clé", directory_partner_label(dir, e->partner), e->email);
 			return -1;
 		}
-	}
-	return 0;
-}
-
-static const char *
-media_type(const char *name)
-{
-	static const struct { const char *ext, *type; } types[] = {
-		{ ".pdf", "application/pdf" }, { ".jpg", "image/jpeg" },
-		{ ".jpeg", "image/jpeg" }, { ".png", "image/png" },
-		{ ".txt", "text/plain" }, { ".odt", "application/vnd.oasis.opendocument.text" },
-		{ ".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
-	};
-	const char *dot = strrchr(name, '.');
-	size_t i;
-
-	for (i = 0; dot && i < FS_ARRAY_LEN(types); i++)
-		if (strcasecmp(dot, types[i].ext) == 0)
-			return types[i].type;
-	return "application/octet-stream";
-}
-
-static int
-seal_documents(struct instance *in, const uint8_t *dek, int64_t case_id, int64_t msg_id,
-    struct intake *it)
-{
-	size_t i;
-
-	for (i = 0; i < it->n_pieces; i++) {
-		struct document_row d;
-		uint8_t h[crypto_hash_sha256_BYTES];
-
-		memset(&d, 0, sizeof(d));
-		d.case_id = case_id;
-		d.message_id = msg_id;
-		fs_strlcpy(d.kind, "piece", sizeof(d.kind));
-		d.size = (int64_t)it->pieces[i].len;
-		crypto_hash_sha256(h, (const uint8_t *)it->pieces[i].p, it->pieces[i].len);
-		fs_hex(d.sha256, h, sizeof(h));
-		fs_strlcpy(d.media_type, media_type(it->piece_names[i]), sizeof(d.media_type));
-		if (store_document_insert(in->st, &d) < 0 ||
-		    sealed_put(in, dek, "documents", "name", d.id, it->piece_names[i],
-		    strlen(it->piece_names[i])) < 0 ||
-		    sealed_put(in, dek, "documents", "content", d.id, it->pieces[i].p,
-		    it->pieces[i].len) < 0)
-			return -1;
 	}
 	return 0;
 }
@@ -431,7 +315,7 @@ store_case(struct instance *in, const struct directory *dir, const struct dir_ru
 	if (store_message_insert(in->st, &msg) < 0 ||
 	    sealed_put(in, dek, "messages", "text", msg.id, it->description.p,
 	    it->description.len) < 0 ||
-	    seal_documents(in, dek, c->id, msg.id, it) < 0 ||
+	    pieces_seal(in, dek, c->id, msg.id, &it->pieces) < 0 ||
 	    queue_deliveries(in, dir, rung, keys, c, msg.id) < 0 ||
 	    store_event(in->st, in->now, it->agent, "case.queued", c->ref, "ok") < 0 ||
 	    store_commit(in->st) < 0)
@@ -501,15 +385,15 @@ take_intake(struct intake *it, const char *nom, const char *prenom, const char *
 	    &it->mandate_m, &it->mandate_d, err) < 0 ||
 	    take_mandate_file(mandat_file, &it->person, err) < 0)
 		return -1;
-	if (read_bounded(description_file, &it->description, CASE_DESCRIPTION_MAX,
-	    "description", err) < 0)
+	if (pieces_read_file(description_file, &it->description, CASE_DESCRIPTION_MAX,
+	    "description", err, ERRLEN) < 0)
 		return -1;
 	if (case_text_check(it->description.p, it->description.len, CASE_DESCRIPTION_MAX,
 	    &why) < 0) {
 		snprintf(err, ERRLEN, "description : %s", why);
 		return -1;
 	}
-	return take_pieces(it, err);
+	return pieces_read(&it->pieces, it->piece_paths, it->n_pieces, err, ERRLEN);
 }
 
 int

@@ -14,6 +14,7 @@
 #include "relay/instance.h"
 #include "relay/match.h"
 #include "relay/outbox.h"
+#include "relay/pieces.h"
 #include "relay/sealed.h"
 #include "relay/vault.h"
 #include "adapters/mime.h"
@@ -97,76 +98,30 @@ struct followup {
 	struct buf	 text;
 	size_t		 n;
 	const char	**paths;
-	struct buf	*data;
-	char		**names;
+	struct pieces	 pieces;
 };
 
 static void
 followup_free(struct followup *f)
 {
-	size_t i;
-
 	buf_free(&f->text);
-	for (i = 0; i < f->n; i++) {
-		if (f->data)
-			buf_free(&f->data[i]);
-		if (f->names)
-			free(f->names[i]);
-	}
-	free(f->data);
-	free(f->names);
-}
-
-static int
-read_bounded(const char *path, struct buf *b, size_t max, const char *what, char *err)
-{
-	buf_init(b, max);
-	if (buf_read_file(b, path) == 0)
-		return 0;
-	if (errno == EFBIG)
-		snprintf(err, ERRLEN, "%s trop gros : %s (%zu octets au plus)", what, path, max);
-	else
-		snprintf(err, ERRLEN, "%s illisible : %s : %s", what, path, strerror(errno));
-	return -1;
+	pieces_free(&f->pieces);
 }
 
 static int
 followup_read(struct followup *f, const char *text_path, char *err)
 {
 	const char *why;
-	size_t i, total = 0;
 
-	if (read_bounded(text_path, &f->text, CASE_DESCRIPTION_MAX, "texte", err) < 0)
+	if (pieces_read_file(text_path, &f->text, CASE_DESCRIPTION_MAX, "texte", err,
+	    ERRLEN) < 0)
 		return -1;
 	if (f->text.len == 0 || case_text_check(f->text.p, f->text.len, CASE_DESCRIPTION_MAX,
 	    &why) < 0) {
 		snprintf(err, ERRLEN, "texte : %s", f->text.len ? why : "vide");
 		return -1;
 	}
-	if (f->n > CASE_PIECES_MAX_COUNT) {
-		snprintf(err, ERRLEN, "trop de pièces jointes (%d au plus)", CASE_PIECES_MAX_COUNT);
-		return -1;
-	}
-	f->data = xcalloc(f->n + 1, sizeof(*f->data));
-	f->names = xcalloc(f->n + 1, sizeof(*f->names));
-	for (i = 0; i < f->n; i++) {
-		const char *base = strrchr(f->paths[i], '/');
-
-		base = base ? base + 1 : f->paths[i];
-		f->names[i] = xstrdup(base);
-		if (case_field_check(base, CASE_FIELD_MAX, 1, &why) < 0) {
-			snprintf(err, ERRLEN, "--piece : nom de fichier refusé : %s", why);
-			return -1;
-		}
-		if (read_bounded(f->paths[i], &f->data[i], CASE_PIECE_MAX, "pièce jointe", err) < 0)
-			return -1;
-		total += f->data[i].len;
-		if (total > CASE_PIECES_TOTAL_MAX) {
-			snprintf(err, ERRLEN, "pièces jointes trop grosses au total");
-			return -1;
-		}
-	}
-	return 0;
+	return pieces_read(&f->pieces, f->paths, f->n, err, ERRLEN);
 }
 
 static int
@@ -197,25 +152,8 @@ followup_store(struct instance *in, struct case_row *c, struct followup *f, char
 	if (store_message_insert(in->st, &msg) < 0 ||
 	    sealed_put(in, dek, "messages", "text", msg.id, f->text.p, f->text.len) < 0)
 		goto fail;
-	for (i = 0; i < f->n; i++) {
-		struct document_row doc;
-		uint8_t h[crypto_hash_sha256_BYTES];
-
-		memset(&doc, 0, sizeof(doc));
-		doc.case_id = c->id;
-		doc.message_id = msg.id;
-		fs_strlcpy(doc.kind, "piece", sizeof(doc.kind));
-		doc.size = (int64_t)f->data[i].len;
-		crypto_hash_sha256(h, (const uint8_t *)f->data[i].p, f->data[i].len);
-		fs_hex(doc.sha256, h, sizeof(h));
-		fs_strlcpy(doc.media_type, "application/octet-stream", sizeof(doc.media_type));
-		if (store_document_insert(in->st, &doc) < 0 ||
-		    sealed_put(in, dek, "documents", "name", doc.id, f->names[i],
-		    strlen(f->names[i])) < 0 ||
-		    sealed_put(in, dek, "documents", "content", doc.id, f->data[i].p,
-		    f->data[i].len) < 0)
-			goto fail;
-	}
+	if (pieces_seal(in, dek, c->id, msg.id, &f->pieces) < 0)
+		goto fail;
 	if ((queued = outbox_queue_rung(in, c, c->rung, msg.id)) < 0)
 		goto fail;
 	if (queued == 0) {

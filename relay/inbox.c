@@ -1049,6 +1049,8 @@ apply(struct instance *in, const struct raw_mail_row *raw, const struct parsed_m
 	return inbox_raw_drop(in, raw->id, 0);
 }
 
+static double T_[8];
+static double now_s(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 static int
 process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_mail_row *raw,
     struct inbox_stats *stats, char *err, int own_tx)
@@ -1059,9 +1061,11 @@ process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_m
 	char why[ERRLEN];
 	int parsed, r;
 
+	double t0 = now_s(), t1, t2, t3;
 	memset(&m, 0, sizeof(m));
 	buf_init(&bytes, MIME_MSG_MAX);
 	r = inbox_raw_content(in, raw->id, &bytes, why, sizeof(why));
+	t1 = now_s(); T_[0] += t1 - t0;
 	if (r < 0) {
 		logx("courriel %lld : %s", (long long)raw->id, why);
 		buf_free(&bytes);
@@ -1069,6 +1073,7 @@ process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_m
 	}
 	parsed = r == 0 && inbox_parse_contained(bytes.p, bytes.len, &m, why, sizeof(why)) == 0;
 	buf_free(&bytes);
+	t2 = now_s(); T_[1] += t2 - t1;
 	if (!parsed) {
 		logx("courriel %lld illisible : %s", (long long)raw->id, r == 1 ? "vidé" : why);
 		stats->malformed++;
@@ -1086,6 +1091,7 @@ process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_m
 		return -1;
 	}
 	err[0] = '\0';
+	t3 = now_s(); T_[2] += t3 - t2;
 	if (apply(in, raw, parsed ? &m : NULL, &d, stats, err) < 0 ||
 	    store_raw_set_state(in->st, raw->id, "processed") < 0 ||
 	    (own_tx && store_commit(in->st) < 0)) {
@@ -1097,6 +1103,7 @@ process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_m
 		return -1;
 	}
 	mime_free(&m);
+	T_[3] += now_s() - t3;
 	return 0;
 }
 
@@ -1136,8 +1143,10 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
 		k = n - i < EFFECT_BATCH ? n - i : EFFECT_BATCH;
 		for (j = 0; good && j < k; j++)
 			good = process_one(in, &ctx, &list[i + j], stats, e, 0) == 0;
-		if (good && store_commit(in->st) == 0)
-			continue;
+		{ double tc = now_s();
+		if (good && store_commit(in->st) == 0) {
+			T_[4] += now_s() - tc;
+			continue; } }
 		store_rollback(in->st);
 		*stats = saved;
 		for (j = 0; j < k && r == 0; j++)
@@ -1150,6 +1159,7 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
 	mctx_clear_rcpts(&x);
 	directory_free(&x.dir);
 	free(list);
+	if (getenv("INBOX_TIMING")) fprintf(stderr, "TIMING content %.3f parse %.3f match %.3f apply %.3f commit %.3f\n", T_[0], T_[1], T_[2], T_[3], T_[4]);
 	return r;
 }
 
@@ -1329,10 +1339,17 @@ inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errl
 		r = inbox_process_pending(in, stats, err, errlen);
 		goto out;
 	}
-	if (fetch_all(&f, stats, err, errlen) < 0 ||
-	    inbox_process_pending(in, stats, err, errlen) < 0 ||
-	    expunge_stored(&f, stats, err, errlen) < 0)
+	{ struct timespec t0, t1, t2, t3;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (fetch_all(&f, stats, err, errlen) < 0) goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (inbox_process_pending(in, stats, err, errlen) < 0) goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	if (expunge_stored(&f, stats, err, errlen) < 0)
 		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t3);
+	if (getenv("INBOX_TIMING")) fprintf(stderr, "TIMING fetch %.3f process %.3f expunge %.3f\n",
+	  (t1.tv_sec-t0.tv_sec)+(t1.tv_nsec-t0.tv_nsec)/1e9, (t2.tv_sec-t1.tv_sec)+(t2.tv_nsec-t1.tv_nsec)/1e9,(t3.tv_sec-t2.tv_sec)+(t3.tv_nsec-t2.tv_nsec)/1e9); }
 	r = 0;
 out:
 	imap_close(f.s);

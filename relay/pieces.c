@@ -1,0 +1,161 @@
+/*
+ * pieces - see pieces.h.  The files are the agent's; their names and
+ * contents are untrusted in shape and personal in substance.
+ */
+#include "relay/pieces.h"
+#include "relay/case.h"
+#include "relay/instance.h"
+#include "relay/outbox.h"
+#include "relay/sealed.h"
+#include "adapters/store.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int
+pieces_read_file(const char *path, struct buf *b, size_t max, const char *what,
+    char *err, size_t errlen)
+{
+	buf_init(b, max);
+	if (buf_read_file(b, path) == 0)
+		return 0;
+	if (errno == EFBIG)
+		snprintf(err, errlen, "%s trop gros : %s (%zu octets au plus)", what, path, max);
+	else
+		snprintf(err, errlen, "%s illisible : %s : %s", what, path, strerror(errno));
+	return -1;
+}
+
+static int
+name_reserved(const char *name)
+{
+	static const char *const reserved[] = { PERSON_PART_NAME, "description.txt",
+		"manifest.json", "manifest.sig" };
+	size_t i;
+
+	for (i = 0; i < FS_ARRAY_LEN(reserved); i++)
+		if (strcmp(name, reserved[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Check the i-th name against the rules and the names before it. */
+static int
+name_ok(const struct pieces *p, size_t i, char *err, size_t errlen)
+{
+	const char *why;
+	size_t j;
+
+	if (case_field_check(p->names[i], CASE_FIELD_MAX, 1, &why) < 0) {
+		snprintf(err, errlen, "--piece : nom de fichier refusé : %s (pièce %zu)", why, i + 1);
+		return -1;
+	}
+	if (name_reserved(p->names[i])) {
+		snprintf(err, errlen, "--piece : nom de fichier réservé (%zu) : renommez la"
+		    " pièce", i + 1);
+		return -1;
+	}
+	for (j = 0; j < i; j++)
+		if (strcmp(p->names[j], p->names[i]) == 0) {
+			snprintf(err, errlen, "--piece : les pièces %zu et %zu portent le même"
+			    " nom : renommez l'une d'elles", j + 1, i + 1);
+			return -1;
+		}
+	return 0;
+}
+
+int
+pieces_read(struct pieces *p, const char *const *paths, size_t n, char *err, size_t errlen)
+{
+	size_t i, total = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (n > CASE_PIECES_MAX_COUNT) {
+		snprintf(err, errlen, "trop de pièces jointes (%d au plus)", CASE_PIECES_MAX_COUNT);
+		return -1;
+	}
+	p->data = xcalloc(n + 1, sizeof(*p->data));
+	p->names = xcalloc(n + 1, sizeof(*p->names));
+	for (i = 0; i < n; i++) {
+		const char *base = strrchr(paths[i], '/');
+
+		p->names[p->n] = xstrdup(base ? base + 1 : paths[i]);
+		buf_init(&p->data[p->n], CASE_PIECE_MAX);
+		p->n++;
+		if (name_ok(p, i, err, errlen) < 0 ||
+		    pieces_read_file(paths[i], &p->data[i], CASE_PIECE_MAX, "pièce jointe", err,
+		    errlen) < 0)
+			return -1;
+		total += p->data[i].len;
+		if (total > CASE_PIECES_TOTAL_MAX) {
+			snprintf(err, errlen, "pièces jointes trop grosses au total (%d Mio au plus)",
+			    CASE_PIECES_TOTAL_MAX / (1024 * 1024));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+pieces_free(struct pieces *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		buf_free(&p->data[i]);
+		free(p->names[i]);
+	}
+	free(p->data);
+	free(p->names);
+	memset(p, 0, sizeof(*p));
+}
+
+const char *
+pieces_media_type(const char *name)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ ".pdf", "application/pdf" }, { ".jpg", "image/jpeg" },
+		{ ".jpeg", "image/jpeg" }, { ".png", "image/png" },
+		{ ".txt", "text/plain" }, { ".odt", "application/vnd.oasis.opendocument.text" },
+		{ ".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+	};
+	const char *dot = strrchr(name, '.');
+	size_t i;
+
+	for (i = 0; dot && i < FS_ARRAY_LEN(types); i++)
+		if (strcasecmp(dot, types[i].ext) == 0)
+			return types[i].type;
+	return "application/octet-stream";
+}
+
+int
+pieces_seal(struct instance *in, const uint8_t *dek, int64_t case_id, int64_t msg_id,
+    const struct pieces *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		struct document_row d;
+		uint8_t h[crypto_hash_sha256_BYTES];
+
+		memset(&d, 0, sizeof(d));
+		d.case_id = case_id;
+		d.message_id = msg_id;
+		fs_strlcpy(d.kind, "piece", sizeof(d.kind));
+		d.size = (int64_t)p->data[i].len;
+		crypto_hash_sha256(h, (const uint8_t *)p->data[i].p, p->data[i].len);
+		fs_hex(d.sha256, h, sizeof(h));
+		fs_strlcpy(d.media_type, pieces_media_type(p->names[i]), sizeof(d.media_type));
+		if (store_document_insert(in->st, &d) < 0 ||
+		    sealed_put(in, dek, "documents", "name", d.id, p->names[i],
+		    strlen(p->names[i])) < 0 ||
+		    sealed_put(in, dek, "documents", "content", d.id, p->data[i].p,
+		    p->data[i].len) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * pieces - the attachments an agent gives on the command line (escalate,
+ * send): read within bounds, names checked (one-line UTF-8, not reserved,
+ * no two alike — the envelope keys parts by name), and sealed into the
+ * store under the case key with their hash, size and media type.
+ * Messages never quote a file name: it may be personal ("passeport-Dupont").
+ */
+#ifndef FSRELAY_PIECES_H
+#define FSRELAY_PIECES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relay/util.h"
+
+struct instance;
+
+struct pieces {
+	size_t		 n;
+	struct buf	*data;
+	char		**names;	/* base names */
+};
+
+/* Read a file of at most max bytes into b (caller frees b); what names it
+ * in the French message ("pièce jointe", "description").  0 / -1 with err. */
+int	 pieces_read_file(const char *path, struct buf *b, size_t max, const char *what,
+	    char *err, size_t errlen);
+
+/* Read and check n pieces (CASE_PIECE_MAX each, CASE_PIECES_TOTAL_MAX in all,
+ * CASE_PIECES_MAX_COUNT at most).  0 / -1 with err; pieces_free in both
+ * cases. */
+int	 pieces_read(struct pieces *p, const char *const *paths, size_t n, char *err,
+	    size_t errlen);
+void	 pieces_free(struct pieces *p);
+
+/* A media type from the file name's extension (application/octet-stream
+ * when unknown). */
+const char *pieces_media_type(const char *name);
+
+/* Insert the pieces as documents of message msg_id of the case, sealed
+ * under dek.  Within a transaction.  0 / -1. */
+int	 pieces_seal(struct instance *in, const uint8_t *dek, int64_t case_id,
+	    int64_t msg_id, const struct pieces *p);
+
+#endif

@@ -132,6 +132,73 @@ st_run_done(sqlite3_stmt *s)
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
+sqlite3_stmt *
+st_prep_cached(struct store *st, const char *sql)
+{
+	struct st_cached *c;
+	sqlite3_stmt *s;
+	size_t i, idle = ST_CACHE_MAX;
+
+	for (i = 0; i < st->n_cache; i++) {
+		c = &st->cache[i];
+		if (c->sql != sql) {
+			if (!c->busy && idle == ST_CACHE_MAX)
+				idle = i;
+			continue;
+		}
+		/* In use (re-entrant call), or a reused address with other
+		 * text: a statement of its own, finalized on release. */
+		if (c->busy || strcmp(sqlite3_sql(c->s), sql) != 0) {
+			st->cache_fresh++;
+			return st_prep(st, sql);
+		}
+		c->busy = 1;
+		st->cache_hits++;
+		return c->s;
+	}
+	st->cache_fresh++;
+	if (st->n_cache == ST_CACHE_MAX) {
+		if (idle == ST_CACHE_MAX)
+			return st_prep(st, sql);
+		/* Full: an idle slot makes room. */
+		sqlite3_finalize(st->cache[idle].s);
+		st->cache[idle] = st->cache[--st->n_cache];
+	}
+	if ((s = st_prep(st, sql)) == NULL)
+		return NULL;
+	c = &st->cache[st->n_cache++];
+	c->sql = sql;
+	c->s = s;
+	c->busy = 1;
+	return s;
+}
+
+void
+st_release(struct store *st, sqlite3_stmt *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < st->n_cache; i++)
+		if (st->cache[i].s == s) {
+			(void)sqlite3_reset(s);
+			(void)sqlite3_clear_bindings(s);
+			st->cache[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(s);
+}
+
+int
+st_run_release(struct store *st, sqlite3_stmt *s)
+{
+	int r = sqlite3_step(s);
+
+	st_release(st, s);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
 void
 st_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
@@ -324,8 +391,13 @@ store_open(struct store **stp, const char *path, int create, char *err, size_t e
 void
 store_close(struct store **stp)
 {
+	size_t i;
+
 	if (*stp == NULL)
 		return;
+	for (i = 0; i < (*stp)->n_cache; i++)
+		sqlite3_finalize((*stp)->cache[i].s);
+	(*stp)->n_cache = 0;
 	sqlite3_close_v2((*stp)->db);
 	free(*stp);
 	*stp = NULL;
@@ -361,7 +433,8 @@ int
 store_event(struct store *st, int64_t at, const char *actor, const char *action,
     const char *case_ref, const char *outcome)
 {
-	sqlite3_stmt *s = st_prep(st, "INSERT INTO events (at, actor, action, case_ref, outcome)"
+	sqlite3_stmt *s = st_prep_cached(st, "INSERT INTO events (at, actor, action,"
+	    " case_ref, outcome)"
 	    " VALUES (?, ?, ?, ?, ?)");
 
 	if (s == NULL)
@@ -371,7 +444,7 @@ store_event(struct store *st, int64_t at, const char *actor, const char *action,
 	st_bind_text(s, 3, action);
 	st_bind_text(s, 4, case_ref ? case_ref : "");
 	st_bind_text(s, 5, outcome ? outcome : "");
-	return st_run_done(s);
+	return st_run_release(st, s);
 }
 
 /* --- keys ------------------------------------------------------------ */
@@ -455,7 +528,7 @@ agent_from_row(sqlite3_stmt *s, struct agent *a)
 int
 store_agent_get(struct store *st, const char *id, struct agent *a)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT id, structure, name, email, role FROM agents"
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT id, structure, name, email, role FROM agents"
 	    " WHERE id = ?");
 	int r;
 
@@ -465,7 +538,7 @@ store_agent_get(struct store *st, const char *id, struct agent *a)
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		agent_from_row(s, a);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
 }
 
@@ -570,11 +643,11 @@ blob_set(struct store *st, const char *table, const char *column, int64_t id,
 	const char *sql = blob_sql(table, column, 1);
 	sqlite3_stmt *s;
 
-	if (sql == NULL || (s = st_prep(st, sql)) == NULL)
+	if (sql == NULL || (s = st_prep_cached(st, sql)) == NULL)
 		return -1;
 	sqlite3_bind_blob64(s, 1, blob, len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, id);
-	return st_run_done(s);
+	return st_run_release(st, s);
 }
 
 static int
@@ -585,7 +658,7 @@ blob_get(struct store *st, const char *table, const char *column, int64_t id,
 	sqlite3_stmt *s;
 	int r, ret = -1;
 
-	if (sql == NULL || (s = st_prep(st, sql)) == NULL)
+	if (sql == NULL || (s = st_prep_cached(st, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	r = sqlite3_step(s);
@@ -596,7 +669,7 @@ blob_get(struct store *st, const char *table, const char *column, int64_t id,
 			ret = buf_append(blob, sqlite3_column_blob(s, 0),
 			    (size_t)sqlite3_column_bytes(s, 0));
 	}
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return ret;
 }
 
@@ -616,14 +689,15 @@ store_case_get_blob(struct store *st, int64_t case_id, const char *column, struc
 int
 store_case_set_state(struct store *st, int64_t case_id, const char *state, int64_t now)
 {
-	sqlite3_stmt *s = st_prep(st, "UPDATE cases SET state = ?, updated_at = ? WHERE id = ?");
+	sqlite3_stmt *s = st_prep_cached(st, "UPDATE cases SET state = ?, updated_at = ?"
+	    " WHERE id = ?");
 
 	if (s == NULL)
 		return -1;
 	st_bind_text(s, 1, state);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, case_id);
-	return st_run_done(s);
+	return st_run_release(st, s);
 }
 
 int
@@ -682,7 +756,7 @@ case_from_row(sqlite3_stmt *s, struct case_row *c)
 }
 
 static int
-case_get_one(sqlite3_stmt *s, struct case_row *c)
+case_get_one(struct store *st, sqlite3_stmt *s, struct case_row *c)
 {
 	int r;
 
@@ -691,28 +765,28 @@ case_get_one(sqlite3_stmt *s, struct case_row *c)
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		case_from_row(s, c);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
 }
 
 int
 store_case_get(struct store *st, const char *ref, struct case_row *c)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS " FROM cases WHERE ref = ?");
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT " CASE_COLS " FROM cases WHERE ref = ?");
 
 	if (s)
 		st_bind_text(s, 1, ref);
-	return case_get_one(s, c);
+	return case_get_one(st, s, c);
 }
 
 int
 store_case_get_by_id(struct store *st, int64_t id, struct case_row *c)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS " FROM cases WHERE id = ?");
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT " CASE_COLS " FROM cases WHERE id = ?");
 
 	if (s)
 		sqlite3_bind_int64(s, 1, id);
-	return case_get_one(s, c);
+	return case_get_one(st, s, c);
 }
 
 int
@@ -754,7 +828,8 @@ store_case_key_put(struct store *st, int64_t case_id, const char *kek_id,
 int
 store_case_key_get(struct store *st, int64_t case_id, char kek_id[33], struct buf *blob)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT kek_id, wrapped FROM case_keys WHERE case_id = ?");
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT kek_id, wrapped FROM case_keys"
+	    " WHERE case_id = ?");
 	int r, ret = -1;
 
 	if (s == NULL)
@@ -767,7 +842,7 @@ store_case_key_get(struct store *st, int64_t case_id, char kek_id[33], struct bu
 		    (size_t)sqlite3_column_bytes(s, 1));
 	} else if (r == SQLITE_DONE)
 		ret = 1;
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return ret;
 }
 
@@ -799,8 +874,8 @@ store_case_shred(struct store *st, int64_t case_id, int64_t now)
 int
 store_document_insert(struct store *st, struct document_row *d)
 {
-	sqlite3_stmt *s = st_prep(st, "INSERT INTO documents (case_id, message_id, kind, size,"
-	    " sha256, media_type) VALUES (?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *s = st_prep_cached(st, "INSERT INTO documents (case_id, message_id,"
+	    " kind, size, sha256, media_type) VALUES (?, ?, ?, ?, ?, ?)");
 
 	if (s == NULL)
 		return -1;
@@ -810,7 +885,7 @@ store_document_insert(struct store *st, struct document_row *d)
 	sqlite3_bind_int64(s, 4, d->size);
 	st_bind_text(s, 5, d->sha256);
 	st_bind_text(s, 6, d->media_type);
-	if (st_run_done(s) < 0)
+	if (st_run_release(st, s) < 0)
 		return -1;
 	d->id = sqlite3_last_insert_rowid(st->db);
 	return 0;
@@ -867,8 +942,9 @@ store_document_list(struct store *st, int64_t case_id, int64_t message_id,
 int
 store_message_insert(struct store *st, struct message_row *m)
 {
-	sqlite3_stmt *s = st_prep(st, "INSERT INTO messages (case_id, kind, direction, sender,"
-	    " recipients, message_id, at, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *s = st_prep_cached(st, "INSERT INTO messages (case_id, kind,"
+	    " direction, sender, recipients, message_id, at, flagged)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 
 	if (s == NULL)
 		return -1;
@@ -880,7 +956,7 @@ store_message_insert(struct store *st, struct message_row *m)
 	st_bind_text(s, 6, m->message_id);
 	sqlite3_bind_int64(s, 7, m->at);
 	sqlite3_bind_int(s, 8, m->flagged);
-	if (st_run_done(s) < 0)
+	if (st_run_release(st, s) < 0)
 		return -1;
 	m->id = sqlite3_last_insert_rowid(st->db);
 	return 0;
@@ -987,7 +1063,7 @@ delivery_from_row(sqlite3_stmt *s, struct delivery_row *d)
 }
 
 static int
-delivery_collect(sqlite3_stmt *s, struct delivery_row **list, size_t *n)
+delivery_collect(struct store *st, sqlite3_stmt *s, struct delivery_row **list, size_t *n)
 {
 	int r;
 
@@ -999,19 +1075,19 @@ delivery_collect(sqlite3_stmt *s, struct delivery_row **list, size_t *n)
 		*list = xreallocarray(*list, *n + 1, sizeof(**list));
 		delivery_from_row(s, &(*list)[(*n)++]);
 	}
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
 int
 store_delivery_list(struct store *st, int64_t case_id, struct delivery_row **list, size_t *n)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT " DELIVERY_COLS " FROM deliveries"
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT " DELIVERY_COLS " FROM deliveries"
 	    " WHERE case_id = ? ORDER BY id");
 
 	if (s)
 		sqlite3_bind_int64(s, 1, case_id);
-	return delivery_collect(s, list, n);
+	return delivery_collect(st, s, list, n);
 }
 
 int
@@ -1026,7 +1102,7 @@ store_delivery_due(struct store *st, int64_t now, size_t max,
 		sqlite3_bind_int64(s, 1, now);
 		sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	}
-	return delivery_collect(s, list, n);
+	return delivery_collect(st, s, list, n);
 }
 
 int
@@ -1307,11 +1383,12 @@ store_case_set_rung(struct store *st, int64_t case_id, int rung, int64_t due_at,
 int
 store_case_by_token(struct store *st, const char *token, struct case_row *c)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS " FROM cases WHERE reply_token = ?");
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT " CASE_COLS
+	    " FROM cases WHERE reply_token = ?");
 
 	if (s)
 		st_bind_text(s, 1, token);
-	return case_get_one(s, c);
+	return case_get_one(st, s, c);
 }
 
 /* --- notices --------------------------------------------------------- */
@@ -1319,7 +1396,7 @@ store_case_by_token(struct store *st, const char *token, struct case_row *c)
 int
 store_notice_insert(struct store *st, struct notice_row *n)
 {
-	sqlite3_stmt *s = st_prep(st, "INSERT INTO notices (kind, recipient, subject, body,"
+	sqlite3_stmt *s = st_prep_cached(st, "INSERT INTO notices (kind, recipient, subject, body,"
 	    " case_ref, state, next_attempt_at, created_at, once_key)"
 	    " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (once_key) DO NOTHING");
 	int r;
@@ -1335,7 +1412,7 @@ store_notice_insert(struct store *st, struct notice_row *n)
 	sqlite3_bind_int64(s, 7, n->created_at);
 	if (n->once_key[0])
 		st_bind_text(s, 8, n->once_key);
-	r = st_run_done(s);
+	r = st_run_release(st, s);
 	if (r == 0)
 		n->id = sqlite3_changes(st->db) ? sqlite3_last_insert_rowid(st->db) : 0;
 	return r;

@@ -58,7 +58,7 @@ raw_from_row(sqlite3_stmt *s, struct raw_mail_row *r)
 int
 store_raw_insert(struct store *st, struct raw_mail_row *r, const uint8_t digest[32])
 {
-	sqlite3_stmt *s = st_prep(st, "INSERT INTO inbox_raw (uidvalidity, uid, digest,"
+	sqlite3_stmt *s = st_prep_cached(st, "INSERT INTO inbox_raw (uidvalidity, uid, digest,"
 	    " received_at, size, state) VALUES (?, ?, ?, ?, ?, 'new') ON CONFLICT DO NOTHING");
 
 	if (s == NULL)
@@ -68,7 +68,7 @@ store_raw_insert(struct store *st, struct raw_mail_row *r, const uint8_t digest[
 	sqlite3_bind_blob(s, 3, digest, 32, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 4, r->received_at);
 	sqlite3_bind_int64(s, 5, r->size);
-	if (st_run_done(s) < 0)
+	if (st_run_release(st, s) < 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
 		return 1;
@@ -95,14 +95,14 @@ set_blob(struct store *st, const char *sql, int64_t id, const void *blob, size_t
 {
 	sqlite3_stmt *s;
 
-	if (sql == NULL || (s = st_prep(st, sql)) == NULL)
+	if (sql == NULL || (s = st_prep_cached(st, sql)) == NULL)
 		return -1;
 	if (blob)
 		sqlite3_bind_blob64(s, 1, blob, len, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(s, 1);
 	sqlite3_bind_int64(s, 2, id);
-	return st_run_done(s);
+	return st_run_release(st, s);
 }
 
 static int
@@ -111,7 +111,7 @@ get_blob(struct store *st, const char *sql, int64_t id, struct buf *out)
 	sqlite3_stmt *s;
 	int r, ret = -1;
 
-	if (sql == NULL || (s = st_prep(st, sql)) == NULL)
+	if (sql == NULL || (s = st_prep_cached(st, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	r = sqlite3_step(s);
@@ -123,7 +123,7 @@ get_blob(struct store *st, const char *sql, int64_t id, struct buf *out)
 			    (size_t)sqlite3_column_bytes(s, 0)) < 0 ? -1 : 0;
 	} else if (r == SQLITE_DONE)
 		ret = 1;
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return ret;
 }
 
@@ -143,7 +143,7 @@ store_raw_get_blob(struct store *st, int64_t id, const char *column, struct buf 
 int
 store_raw_get(struct store *st, int64_t id, struct raw_mail_row *r)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT " RAW_COLS " FROM inbox_raw WHERE id = ?");
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT " RAW_COLS " FROM inbox_raw WHERE id = ?");
 	int rc;
 
 	if (s == NULL)
@@ -152,12 +152,12 @@ store_raw_get(struct store *st, int64_t id, struct raw_mail_row *r)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		raw_from_row(s, r);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
 static int
-raw_collect(sqlite3_stmt *s, struct raw_mail_row **list, size_t *n)
+raw_collect(struct store *st, sqlite3_stmt *s, struct raw_mail_row **list, size_t *n)
 {
 	int r;
 
@@ -169,25 +169,27 @@ raw_collect(sqlite3_stmt *s, struct raw_mail_row **list, size_t *n)
 		*list = xreallocarray(*list, *n + 1, sizeof(**list));
 		raw_from_row(s, &(*list)[(*n)++]);
 	}
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
 int
 store_raw_pending(struct store *st, size_t max, struct raw_mail_row **list, size_t *n)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT " RAW_COLS " FROM inbox_raw WHERE state = 'new'"
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT " RAW_COLS
+	    " FROM inbox_raw WHERE state = 'new'"
 	    " ORDER BY id LIMIT ?");
 
 	if (s)
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)max);
-	return raw_collect(s, list, n);
+	return raw_collect(st, s, list, n);
 }
 
 int
 store_raw_known(struct store *st, uint32_t uidvalidity, uint32_t uid)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT 1 FROM inbox_raw WHERE uidvalidity = ? AND uid = ?");
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT 1 FROM inbox_raw"
+	    " WHERE uidvalidity = ? AND uid = ?");
 	int r;
 
 	if (s == NULL)
@@ -195,39 +197,39 @@ store_raw_known(struct store *st, uint32_t uidvalidity, uint32_t uid)
 	sqlite3_bind_int64(s, 1, uidvalidity);
 	sqlite3_bind_int64(s, 2, uid);
 	r = sqlite3_step(s);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
 }
 
 int
 store_raw_set_state(struct store *st, int64_t id, const char *state)
 {
-	sqlite3_stmt *s = st_prep(st, "UPDATE inbox_raw SET state = ? WHERE id = ?");
+	sqlite3_stmt *s = st_prep_cached(st, "UPDATE inbox_raw SET state = ? WHERE id = ?");
 
 	if (s == NULL)
 		return -1;
 	st_bind_text(s, 1, state);
 	sqlite3_bind_int64(s, 2, id);
-	return st_run_done(s);
+	return st_run_release(st, s);
 }
 
 int
 store_raw_set_expunged(struct store *st, uint32_t uidvalidity, uint32_t uid)
 {
-	sqlite3_stmt *s = st_prep(st, "UPDATE inbox_raw SET expunged = 1"
+	sqlite3_stmt *s = st_prep_cached(st, "UPDATE inbox_raw SET expunged = 1"
 	    " WHERE uidvalidity = ? AND uid = ?");
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, uidvalidity);
 	sqlite3_bind_int64(s, 2, uid);
-	return st_run_done(s);
+	return st_run_release(st, s);
 }
 
 int
 store_raw_count(struct store *st, const char *state, long *n)
 {
-	sqlite3_stmt *s = st_prep(st, state ? "SELECT count(*) FROM inbox_raw WHERE state = ?" :
+	sqlite3_stmt *s = st_prep_cached(st, state ? "SELECT count(*) FROM inbox_raw WHERE state = ?" :
 	    "SELECT count(*) FROM inbox_raw");
 	int r;
 
@@ -238,7 +240,7 @@ store_raw_count(struct store *st, const char *state, long *n)
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		*n = (long)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return r == SQLITE_ROW ? 0 : -1;
 }
 
@@ -263,7 +265,7 @@ q_from_row(sqlite3_stmt *s, struct quarantine_row *q)
 int
 store_quarantine_insert(struct store *st, struct quarantine_row *q)
 {
-	sqlite3_stmt *s = st_prep(st, "INSERT INTO quarantine (raw_id, reason, case_hint,"
+	sqlite3_stmt *s = st_prep_cached(st, "INSERT INTO quarantine (raw_id, reason, case_hint,"
 	    " received_at, state) VALUES (?, ?, ?, ?, 'held')");
 
 	if (s == NULL)
@@ -272,7 +274,7 @@ store_quarantine_insert(struct store *st, struct quarantine_row *q)
 	st_bind_text(s, 2, q->reason);
 	st_bind_text(s, 3, q->case_hint);
 	sqlite3_bind_int64(s, 4, q->received_at);
-	if (st_run_done(s) < 0)
+	if (st_run_release(st, s) < 0)
 		return -1;
 	q->id = sqlite3_last_insert_rowid(st->db);
 	fs_strlcpy(q->state, "held", sizeof(q->state));
@@ -294,7 +296,7 @@ store_quarantine_get_meta(struct store *st, int64_t id, struct buf *blob)
 int
 store_quarantine_get(struct store *st, int64_t id, struct quarantine_row *q)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT " Q_COLS " FROM quarantine WHERE id = ?");
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT " Q_COLS " FROM quarantine WHERE id = ?");
 	int r;
 
 	if (s == NULL)
@@ -303,14 +305,14 @@ store_quarantine_get(struct store *st, int64_t id, struct quarantine_row *q)
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		q_from_row(s, q);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
 }
 
 int
 store_quarantine_list(struct store *st, struct quarantine_row **list, size_t *n)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT " Q_COLS " FROM quarantine ORDER BY id");
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT " Q_COLS " FROM quarantine ORDER BY id");
 	int r;
 
 	*list = NULL;
@@ -321,7 +323,7 @@ store_quarantine_list(struct store *st, struct quarantine_row **list, size_t *n)
 		*list = xreallocarray(*list, *n + 1, sizeof(**list));
 		q_from_row(s, &(*list)[(*n)++]);
 	}
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
@@ -329,7 +331,7 @@ int
 store_quarantine_decide(struct store *st, int64_t id, const char *state, int64_t at,
     const char *assigned_ref)
 {
-	sqlite3_stmt *s = st_prep(st, "UPDATE quarantine SET state = ?, decided_at = ?,"
+	sqlite3_stmt *s = st_prep_cached(st, "UPDATE quarantine SET state = ?, decided_at = ?,"
 	    " assigned_ref = ? WHERE id = ?");
 
 	if (s == NULL)
@@ -338,5 +340,5 @@ store_quarantine_decide(struct store *st, int64_t id, const char *state, int64_t
 	sqlite3_bind_int64(s, 2, at);
 	st_bind_text(s, 3, assigned_ref ? assigned_ref : "");
 	sqlite3_bind_int64(s, 4, id);
-	return st_run_done(s);
+	return st_run_release(st, s);
 }

@@ -9,8 +9,25 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
+/*
+ * The statement cache (st_prep_cached): statements of the hot paths, kept
+ * prepared across calls, keyed by their SQL text.  A slot is busy while a
+ * caller holds its statement (between st_prep_cached and st_release).
+ */
+#define ST_CACHE_MAX	48
+
+struct st_cached {
+	const char	*sql;		/* the caller's string (static storage) */
+	sqlite3_stmt	*s;
+	int		 busy;
+};
+
 struct store {
-	sqlite3	*db;
+	sqlite3			*db;
+	struct st_cached	 cache[ST_CACHE_MAX];
+	size_t			 n_cache;
+	unsigned long		 cache_hits;	/* for tests */
+	unsigned long		 cache_fresh;	/* statements prepared anew */
 };
 
 /*
@@ -34,6 +51,25 @@ int		 st_exec(struct store *st, const char *sql);
 sqlite3_stmt	*st_prep(struct store *st, const char *sql);
 /* Step a statement expected to return no row, then finalize it.  0 / -1. */
 int		 st_run_done(sqlite3_stmt *s);
+/*
+ * A prepared statement for sql, taken from the store's cache when it holds
+ * one that is not in use (else prepared, and kept when a slot is free).
+ * sql must be a string with static storage duration (a literal, or one of
+ * a fixed table): the cache keys on it, and also compares the text, so a
+ * reused pointer never gets the wrong statement.  Safe re-entrantly: a
+ * statement already in use is never handed out twice (a fresh one is
+ * prepared instead).  Give it back with st_release() or st_run_release(),
+ * never sqlite3_finalize().  NULL on error (store_errmsg tells).
+ */
+sqlite3_stmt	*st_prep_cached(struct store *st, const char *sql);
+/*
+ * Done with s (from st_prep_cached or st_prep): a cached statement is
+ * reset and its bindings cleared (nothing of the last call stays bound),
+ * any other is finalized.  NULL is a no-op.
+ */
+void		 st_release(struct store *st, sqlite3_stmt *s);
+/* Step a statement expected to return no row, then st_release it.  0 / -1. */
+int		 st_run_release(struct store *st, sqlite3_stmt *s);
 /* Bind a copy of a string (NULL binds NULL). */
 void		 st_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Copy a text column into dst (size bytes, always terminated; NULL -> ""). */

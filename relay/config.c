@@ -372,7 +372,7 @@ set_defaults(struct config *cfg)
 	cfg->deadline_days = 3;
 	cfg->queued_alert_minutes = 240;
 	cfg->shred_grace_days = 30;
-	cfg->outbox_workers = 2;
+	cfg->outbox_workers = 1;	/* 2+ only where it pays: docs/performance.md */
 }
 
 /* The deadline keys, once the whole file is read. */

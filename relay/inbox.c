@@ -29,7 +29,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -225,6 +228,8 @@ child_main(const char *raw, size_t len, int fd)
 	if (fd > 3)
 		close_range(3, (unsigned)fd - 1, 0);
 	close_range((unsigned)fd + 1, ~0U, 0);
+	/* Dies with its parent (a daemon or zygote killed by kill -9). */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	(void)setrlimit(RLIMIT_CPU, &cpu);
 #ifndef UNDER_ASAN
 	/* Under valgrind (make memcheck) the limit would starve valgrind. */
@@ -244,6 +249,42 @@ child_main(const char *raw, size_t len, int fd)
 		buf_puts(&out, "Ecourriel trop gros une fois analysé");
 	}
 	_exit(write_all(fd, out.p, out.len) == 0 ? 0 : 3);
+}
+
+/*
+ * Read exactly n bytes.  deadline 0: block as long as it takes (the
+ * zygote waiting for the daemon); else give up at that time.  0 / -1
+ * (EOF, error, deadline).
+ */
+static int
+read_exact(int fd, void *p, size_t n, time_t deadline)
+{
+	char *c = p;
+
+	while (n > 0) {
+		struct pollfd pf = { fd, POLLIN, 0 };
+		time_t left = deadline - time(NULL);
+		ssize_t r;
+		int k;
+
+		if (deadline) {
+			if (left <= 0)
+				return -1;
+			k = poll(&pf, 1, (int)(left * 1000));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				return -1;
+		}
+		r = read(fd, c, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
 }
 
 /* Read the child's answer until EOF or the deadline. */
@@ -288,19 +329,23 @@ clean_reason(char *dst, size_t dstlen, const char *src, size_t len)
 	dst[j] = '\0';
 }
 
-int
-inbox_parse_contained(const char *raw, size_t len, struct parsed_mail *m, char *err,
+/*
+ * Fork the contained child on raw[0..len) and collect its answer into out
+ * and its wait status into *status.  0 it answered (whatever *status), -1
+ * it did not answer in time or answered too much (then killed), -2 it
+ * could not be started (err set).
+ */
+static int
+run_child(const char *raw, size_t len, int *status, struct buf *out, char *err,
     size_t errlen)
 {
-	struct buf out;
-	char why[200];
-	int p[2], status = 0, rd;
+	int p[2], rd;
 	pid_t pid;
 
-	memset(m, 0, sizeof(*m));
+	*status = 0;
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "tube impossible : %s", strerror(errno));
-		return -1;
+		return -2;
 	}
 	fflush(stdout);
 	fflush(stderr);
@@ -308,20 +353,31 @@ inbox_parse_contained(const char *raw, size_t len, struct parsed_mail *m, char *
 		close(p[0]);
 		close(p[1]);
 		snprintf(err, errlen, "fork impossible : %s", strerror(errno));
-		return -1;
+		return -2;
 	}
 	if (pid == 0) {
 		close(p[0]);
 		child_main(raw, len, p[1]);
 	}
 	close(p[1]);
-	buf_init(&out, CHILD_OUT_MAX);
-	rd = read_child(p[0], &out, time(NULL) + INBOX_CHILD_WALL_S);
+	rd = read_child(p[0], out, time(NULL) + INBOX_CHILD_WALL_S);
 	close(p[0]);
 	if (rd < 0)
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
+	return rd;
+}
+
+/* The daemon's reading of a child's answer (run_child's rd, status, out):
+ * 0 and *m, -1 with err.  Frees out. */
+static int
+child_answer(int rd, int status, struct buf *out, struct parsed_mail *m, char *err,
+    size_t errlen)
+{
+	char why[200];
+
+	memset(m, 0, sizeof(*m));
 	if (rd < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		if (WIFSIGNALED(status))
 			snprintf(err, errlen, "l'analyseur a été arrêté (signal %d%s)",
@@ -330,24 +386,264 @@ inbox_parse_contained(const char *raw, size_t len, struct parsed_mail *m, char *
 		else
 			snprintf(err, errlen, "l'analyseur a échoué%s", rd < 0 ?
 			    " (délai ou réponse trop grosse)" : "");
-		buf_free(&out);
+		buf_free(out);
 		return -1;
 	}
-	if (out.len >= 1 && out.p[0] == 'E') {
-		clean_reason(why, sizeof(why), out.p + 1, out.len - 1);
+	if (out->len >= 1 && out->p[0] == 'E') {
+		clean_reason(why, sizeof(why), out->p + 1, out->len - 1);
 		snprintf(err, errlen, "courriel mal formé : %s", why);
-		buf_free(&out);
+		buf_free(out);
 		return -1;
 	}
-	if (out.len < 1 || out.p[0] != 'O' ||
-	    mime_deserialize((const uint8_t *)out.p + 1, out.len - 1, m) < 0) {
+	if (out->len < 1 || out->p[0] != 'O' ||
+	    mime_deserialize((const uint8_t *)out->p + 1, out->len - 1, m) < 0) {
 		snprintf(err, errlen, "réponse de l'analyseur invalide");
 		memset(m, 0, sizeof(*m));
+		buf_free(out);
+		return -1;
+	}
+	buf_free(out);
+	return 0;
+}
+
+int
+inbox_parse_contained(const char *raw, size_t len, struct parsed_mail *m, char *err,
+    size_t errlen)
+{
+	struct buf out;
+	int status, rd;
+
+	memset(m, 0, sizeof(*m));
+	buf_init(&out, CHILD_OUT_MAX);
+	if ((rd = run_child(raw, len, &status, &out, err, errlen)) == -2) {
 		buf_free(&out);
 		return -1;
 	}
-	buf_free(&out);
+	return child_answer(rd, status, &out, m, err, errlen);
+}
+
+/* ---- the parser zygote ---------------------------------------------- */
+
+/*
+ * Wire format on the socket pair (one host, one binary: native layout).
+ * Request: a uint32_t length, then the raw mail.  Answer: struct
+ * zy_answer, then len bytes of the child's output.
+ */
+struct zy_answer {
+	int32_t		started;	/* 0: the zygote could not fork the child */
+	int32_t		rd;		/* run_child's result */
+	int32_t		status;		/* the child's wait status */
+	uint32_t	len;
+};
+
+struct inbox_parser {
+	pid_t	pid;
+	int	fd;		/* -1 once the zygote is given up */
+	int	pending;	/* a request awaits its answer */
+};
+
+static int
+send_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
 	return 0;
+}
+
+/* The zygote needs no key: neither it nor the children it forks keep any
+ * (sodium_free wipes and unmaps them in this process only). */
+static void
+zygote_drop_keys(struct instance *in)
+{
+	uint8_t **keys[] = { &in->kek, &in->index_key, &in->hmac_key, &in->signing_sk };
+	size_t i;
+
+	for (i = 0; i < FS_ARRAY_LEN(keys); i++) {
+		keystore_key_free(*keys[i]);
+		*keys[i] = NULL;
+	}
+	sodium_memzero(in->kek_id, sizeof(in->kek_id));
+}
+
+/*
+ * The zygote: forks one contained child per mail it receives (run_child,
+ * the same limits as ever) and relays the child's answer.  It never
+ * parses anything itself; it exits when the daemon closes the socket or
+ * dies.
+ */
+static _Noreturn void
+zygote_main(struct instance *in, int fd, pid_t daemon)
+{
+	struct zy_answer a;
+	struct buf out;
+	uint32_t len;
+	char *raw, e[200];
+	int status;
+
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGTERM, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != daemon)
+		_exit(0);
+	if (fd > 3)
+		close_range(3, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
+	zygote_drop_keys(in);
+	for (;;) {
+		if (read_exact(fd, &len, sizeof(len), 0) < 0 || len > MIME_MSG_MAX)
+			_exit(0);
+		raw = xmalloc((size_t)len + 1);
+		if (read_exact(fd, raw, len, 0) < 0)
+			_exit(0);
+		buf_init(&out, CHILD_OUT_MAX);
+		memset(&a, 0, sizeof(a));
+		a.rd = run_child(raw, len, &status, &out, e, sizeof(e));
+		a.started = a.rd != -2;
+		a.status = status;
+		a.len = (uint32_t)out.len;
+		fs_wipe(raw, len);
+		free(raw);
+		if (send_all(fd, &a, sizeof(a)) < 0 || send_all(fd, out.p, out.len) < 0)
+			_exit(0);
+		buf_free(&out);
+	}
+}
+
+struct inbox_parser *
+inbox_parser_start(struct instance *in)
+{
+	struct inbox_parser *p;
+	struct timeval tv = { INBOX_CHILD_WALL_S + INBOX_ZYGOTE_GRACE_S, 0 };
+	pid_t pid, self = getpid();
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		logx("analyseur relais impossible (%s) : un processus par courriel",
+		    strerror(errno));
+		return NULL;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		logx("analyseur relais impossible (%s) : un processus par courriel",
+		    strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		zygote_main(in, sv[1], self);
+	}
+	close(sv[1]);
+	/* A zygote that stops reading cannot block the daemon. */
+	(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	p = xcalloc(1, sizeof(*p));
+	p->pid = pid;
+	p->fd = sv[0];
+	return p;
+}
+
+static void
+zygote_end(struct inbox_parser *p)
+{
+	if (p->fd < 0)
+		return;
+	close(p->fd);
+	p->fd = -1;
+	p->pending = 0;
+	(void)kill(p->pid, SIGKILL);
+	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* The answer's output: a.len bytes. */
+static int
+read_output(int fd, size_t len, struct buf *out, time_t deadline)
+{
+	char chunk[65536];
+
+	while (len > 0) {
+		size_t k = len < sizeof(chunk) ? len : sizeof(chunk);
+
+		if (read_exact(fd, chunk, k, deadline) < 0 || buf_append(out, chunk, k) < 0)
+			return -1;
+		len -= k;
+	}
+	return 0;
+}
+
+int
+inbox_parser_send(struct inbox_parser *p, const char *raw, size_t len)
+{
+	uint32_t l = (uint32_t)len;
+
+	if (p == NULL || p->fd < 0 || p->pending || len > MIME_MSG_MAX)
+		return -1;
+	if (send_all(p->fd, &l, sizeof(l)) < 0 || send_all(p->fd, raw, len) < 0) {
+		logx("analyseur relais perdu : un processus par courriel pour la suite");
+		zygote_end(p);
+		return -1;
+	}
+	p->pending = 1;
+	return 0;
+}
+
+int
+inbox_parser_recv(struct inbox_parser *p, const char *raw, size_t len,
+    struct parsed_mail *m, char *err, size_t errlen)
+{
+	struct zy_answer a;
+	struct buf out;
+	time_t deadline = time(NULL) + INBOX_CHILD_WALL_S + INBOX_ZYGOTE_GRACE_S;
+
+	if (p == NULL || p->fd < 0 || !p->pending)
+		return inbox_parse_contained(raw, len, m, err, errlen);
+	p->pending = 0;
+	memset(m, 0, sizeof(*m));
+	buf_init(&out, CHILD_OUT_MAX);
+	if (read_exact(p->fd, &a, sizeof(a), deadline) < 0 || a.len > CHILD_OUT_MAX ||
+	    read_output(p->fd, a.len, &out, deadline) < 0) {
+		/* The zygote itself failed (it parses nothing): direct
+		 * children for the rest of the pass. */
+		logx("analyseur relais perdu : un processus par courriel pour la suite");
+		zygote_end(p);
+		buf_free(&out);
+		return inbox_parse_contained(raw, len, m, err, errlen);
+	}
+	if (!a.started) {
+		buf_free(&out);
+		return inbox_parse_contained(raw, len, m, err, errlen);
+	}
+	return child_answer(a.rd, a.status, &out, m, err, errlen);
+}
+
+int
+inbox_parser_parse(struct inbox_parser *p, const char *raw, size_t len,
+    struct parsed_mail *m, char *err, size_t errlen)
+{
+	(void)inbox_parser_send(p, raw, len);
+	return inbox_parser_recv(p, raw, len, m, err, errlen);
+}
+
+void
+inbox_parser_stop(struct inbox_parser *p)
+{
+	if (p == NULL)
+		return;
+	zygote_end(p);
+	free(p);
 }
 
 /* ---- age replies for the relay's identity --------------------------- */
@@ -1052,8 +1348,8 @@ apply(struct instance *in, const struct raw_mail_row *raw, const struct parsed_m
 static double T_[8];
 static double now_s(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 static int
-process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_mail_row *raw,
-    struct inbox_stats *stats, char *err, int own_tx)
+process_one(struct instance *in, struct inbox_parser *zp, const struct match_ctx *ctx,
+    const struct raw_mail_row *raw, struct inbox_stats *stats, char *err, int own_tx)
 {
 	struct parsed_mail m;
 	struct match_decision d;
@@ -1071,7 +1367,7 @@ process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_m
 		buf_free(&bytes);
 		return 0;	/* left as is: an operator must look */
 	}
-	parsed = r == 0 && inbox_parse_contained(bytes.p, bytes.len, &m, why, sizeof(why)) == 0;
+	parsed = r == 0 && inbox_parser_parse(zp, bytes.p, bytes.len, &m, why, sizeof(why)) == 0;
 	buf_free(&bytes);
 	t2 = now_s(); T_[1] += t2 - t1;
 	if (!parsed) {
@@ -1112,6 +1408,7 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
     size_t errlen)
 {
 	struct raw_mail_row *list = NULL;
+	struct inbox_parser *zp;
 	struct match_ctx ctx;
 	struct mctx x;
 	char e[ERRLEN];
@@ -1132,6 +1429,11 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
 		return -1;
 	}
 	ctx_init(&ctx, &x, in);
+	/* One zygote for the pass forks the contained children: forking
+	 * the daemon itself per mail costs it its page tables and then a
+	 * copy-on-write fault on every page it writes. */
+	zp = inbox_parser_start(in);
+	if (getenv("INBOX_TIMING")) { char l[256]; FILE *f = fopen("/proc/self/status", "r"); while (f && fgets(l, sizeof l, f)) if (!strncmp(l, "VmRSS", 5) || !strncmp(l, "RssAnon", 7) || !strncmp(l, "VmPTE", 5)) fprintf(stderr, "TIMING %s", l); if (f) fclose(f); }
 	/* EFFECT_BATCH mails per transaction (one fsync); each mail is still
 	 * all-or-nothing with its "processed" mark.  A failing batch is
 	 * replayed one mail per transaction. */
@@ -1142,7 +1444,7 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
 
 		k = n - i < EFFECT_BATCH ? n - i : EFFECT_BATCH;
 		for (j = 0; good && j < k; j++)
-			good = process_one(in, &ctx, &list[i + j], stats, e, 0) == 0;
+			good = process_one(in, zp, &ctx, &list[i + j], stats, e, 0) == 0;
 		{ double tc = now_s();
 		if (good && store_commit(in->st) == 0) {
 			T_[4] += now_s() - tc;
@@ -1150,12 +1452,13 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
 		store_rollback(in->st);
 		*stats = saved;
 		for (j = 0; j < k && r == 0; j++)
-			if (process_one(in, &ctx, &list[i + j], stats, e, 1) < 0) {
+			if (process_one(in, zp, &ctx, &list[i + j], stats, e, 1) < 0) {
 				snprintf(err, errlen, "courriel %lld : %s",
 				    (long long)list[i + j].id, e);
 				r = -1;
 			}
 	}
+	inbox_parser_stop(zp);
 	mctx_clear_rcpts(&x);
 	directory_free(&x.dir);
 	free(list);

@@ -48,6 +48,7 @@ struct parsed_mail;
 #define INBOX_CHILD_CPU_S	5	/* RLIMIT_CPU of the parsing child */
 #define INBOX_CHILD_WALL_S	15	/* then SIGKILL */
 #define INBOX_CHILD_AS		(512UL * 1024 * 1024)
+#define INBOX_ZYGOTE_GRACE_S	5	/* the zygote answers within WALL_S + this */
 
 struct inbox_stats {
 	size_t	fetched;	/* new mails stored this pass */
@@ -94,6 +95,47 @@ int	 inbox_raw_content(struct instance *in, int64_t raw_id, struct buf *out,
  */
 int	 inbox_parse_contained(const char *raw, size_t len, struct parsed_mail *m,
 	    char *err, size_t errlen);
+
+/*
+ * The parser zygote, for a pass over many mails: a helper process forked
+ * once from the daemon, that drops the instance's keys and descriptors,
+ * then for each mail it receives over a socket pair forks one contained
+ * child exactly as inbox_parse_contained does (same limits, same
+ * isolation: one child per mail, nothing shared between two mails'
+ * parses) and relays its answer.  The zygote never parses; forking from
+ * it spares the daemon a fork per mail.
+ */
+struct inbox_parser;
+
+/*
+ * Start a zygote.  NULL when it cannot be started (logged): callers pass
+ * NULL on to inbox_parser_parse, which then forks from the daemon.
+ */
+struct inbox_parser *inbox_parser_start(struct instance *in);
+
+/*
+ * Same contract as inbox_parse_contained, through the zygote p.  If p is
+ * NULL, or the zygote fails (not the child: the zygote itself), the mail
+ * is parsed by inbox_parse_contained instead and the zygote is given up
+ * for the rest of the pass.
+ */
+int	 inbox_parser_parse(struct inbox_parser *p, const char *raw, size_t len,
+	    struct parsed_mail *m, char *err, size_t errlen);
+
+/*
+ * inbox_parser_parse in two halves, so that the daemon can work while a
+ * child parses: send raw to the zygote (at most one request outstanding
+ * per zygote), later receive its answer.  send: 0 sent, -1 not sent (p
+ * NULL, broken, or a request outstanding).  recv: the contract of
+ * inbox_parse_contained; it needs the same raw bytes, parsed directly
+ * when nothing was sent or the zygote failed.
+ */
+int	 inbox_parser_send(struct inbox_parser *p, const char *raw, size_t len);
+int	 inbox_parser_recv(struct inbox_parser *p, const char *raw, size_t len,
+	    struct parsed_mail *m, char *err, size_t errlen);
+
+/* End the zygote (and reap it) and free p; NULL is a no-op. */
+void	 inbox_parser_stop(struct inbox_parser *p);
 
 /*
  * Replace m's text and attachments by those of the age file it carries

@@ -844,6 +844,7 @@ worker_run(struct pass *p, struct delivery_row *d, size_t nd, size_t k, size_t n
     struct outbox_stats *stats, pid_t parent)
 {
 	struct instance *in = p->in;
+	struct pass w = *p;	/* p and its session, the parent's: untouched */
 	char err[ERRLEN], *path;
 	size_t i;
 	int status = WORKER_FAILED;
@@ -851,17 +852,17 @@ worker_run(struct pass *p, struct delivery_row *d, size_t nd, size_t k, size_t n
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(WORKER_ORPHAN);	/* the parent is already gone */
 	drop_serve_lock(&in->cfg);
-	p->stats = stats;
-	p->session = NULL;	/* the parent's one: left untouched */
+	w.stats = stats;
+	w.session = NULL;
 	in->st = NULL;		/* closed by the parent before fork */
 	path = config_store_path(&in->cfg);
 	err[0] = '\0';
 	if (store_open(&in->st, path, 0, err, sizeof(err)) < 0 ||
-	    (p->session = smtp_session_open(&p->smtp, err, sizeof(err))) == NULL)
+	    (w.session = smtp_session_open(&w.smtp, err, sizeof(err))) == NULL)
 		fprintf(stderr, "fsrelay serve : processus d'envoi %zu : %s\n", k + 1, err);
 	else {
 		for (i = k; i < nd; i += nw)
-			if (deliver(p, &d[i]) < 0)
+			if (deliver(&w, &d[i]) < 0)
 				break;
 		if (i < nd)
 			fprintf(stderr, "fsrelay serve : processus d'envoi %zu : base : %s\n",
@@ -869,7 +870,7 @@ worker_run(struct pass *p, struct delivery_row *d, size_t nd, size_t k, size_t n
 		else
 			status = WORKER_OK;
 	}
-	smtp_session_close(p->session);
+	smtp_session_close(w.session);
 	store_close(&in->st);
 	free(path);
 	fflush(stderr);

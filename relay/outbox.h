@@ -8,12 +8,13 @@
  * A delivery is marked sent only after the server's 250 to DATA; a crash
  * before that re-sends it once, with the same Message-ID.
  *
- * A pass with 16 due deliveries or more is shared between outbox_workers
- * (fsrelay.conf, default 2) child processes, each with its own store
- * connection and SMTP session, each delivery still recorded on its own
- * after its 250; the workers die with `serve`.  A crash then re-sends at
- * most one delivery per worker (each once, with its Message-ID).  The
- * notices are sent by `serve` itself once the workers have ended.
+ * With outbox_workers = N > 1 (fsrelay.conf; default 1: no fork), a pass
+ * with 16 due deliveries or more is shared between N child processes,
+ * each with its own store connection and SMTP session, each delivery still
+ * recorded on its own after its 250; the workers die with `serve`.  A
+ * crash then re-sends at most one delivery per worker (each at most once,
+ * with its Message-ID).  The notices are sent by `serve` itself once the
+ * workers have ended.
  *
  * Temporary failures are retried on this schedule, counted on the relay's
  * clock: 1, 5, 15, 30 minutes, 1, 2, 4 hours, then every 4 hours, for at

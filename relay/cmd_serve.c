@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,12 @@ cmd_serve(int argc, char **argv)
 		r = cli_fail("serve : %s", err[0] ? err : "initialisation de libcurl impossible");
 		goto out;
 	}
+	/* Keep the pass's large buffers (mail, age files) in the heap instead of
+	 * mapping and unmapping them for every message (docs/performance.md).
+	 * Buffers of case data are wiped when freed (buf_free), and the process
+	 * is neither dumpable nor traceable (keystore_harden_process). */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);

@@ -49,6 +49,7 @@
 #define ERRLEN		1024
 #define STORE_BATCH	100		/* fetched mails per commit */
 #define EFFECT_BATCH	20		/* processed mails per commit */
+#define INBOX_LANES_MAX	4		/* zygotes, hence mails parsed at once */
 #define CHILD_OUT_MAX	(2UL * MIME_MSG_MAX + 1024 * 1024)
 #define DIGEST_DOMAIN	"fsrelay-inbox-digest-v1"
 
@@ -1345,62 +1346,190 @@ apply(struct instance *in, const struct raw_mail_row *raw, const struct parsed_m
 	return inbox_raw_drop(in, raw->id, 0);
 }
 
-static double T_[8];
-static double now_s(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
-static int
-process_one(struct instance *in, struct inbox_parser *zp, const struct match_ctx *ctx,
-    const struct raw_mail_row *raw, struct inbox_stats *stats, char *err, int own_tx)
-{
-	struct parsed_mail m;
-	struct match_decision d;
-	struct buf bytes;
-	char why[ERRLEN];
-	int parsed, r;
+/*
+ * The parse of one stored mail, kept until its batch of effects commits
+ * (a failing batch is replayed from these, not parsed again).
+ */
+struct parse_result {
+	int			r;	/* inbox_raw_content: 0, 1 dropped, -1 unreadable */
+	int			parsed;
+	struct parsed_mail	m;
+};
 
-	double t0 = now_s(), t1, t2, t3;
-	memset(&m, 0, sizeof(m));
-	buf_init(&bytes, MIME_MSG_MAX);
-	r = inbox_raw_content(in, raw->id, &bytes, why, sizeof(why));
-	t1 = now_s(); T_[0] += t1 - t0;
-	if (r < 0) {
-		logx("courriel %lld : %s", (long long)raw->id, why);
-		buf_free(&bytes);
-		return 0;	/* left as is: an operator must look */
+/*
+ * The parsing pipeline: mail i is parsed in lane i % nlanes, each lane a
+ * zygote with at most one request outstanding, so up to nlanes children
+ * parse the next mails while the daemon applies the current one.  Every
+ * child still parses exactly one mail.  A lane whose zygote is missing or
+ * failed parses in a child forked from the daemon.
+ */
+struct pipeline {
+	struct instance			*in;
+	const struct raw_mail_row	*list;
+	size_t				 n;
+	size_t				 sent;		/* mails handed to a lane */
+	size_t				 got;		/* mails taken back */
+	size_t				 nlanes;
+	struct inbox_parser		*lane[INBOX_LANES_MAX];
+	int				 started[INBOX_LANES_MAX];
+	struct buf			 bytes[INBOX_LANES_MAX];
+	int				 r[INBOX_LANES_MAX];
+	char				 why[INBOX_LANES_MAX][ERRLEN];
+};
+
+static void
+pl_init(struct pipeline *pl, struct instance *in, const struct raw_mail_row *list, size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(pl, 0, sizeof(*pl));
+	pl->in = in;
+	pl->list = list;
+	pl->n = n;
+	/* One lane per processor, at least 2 (the daemon's own work then
+	 * overlaps a parse), at most INBOX_LANES_MAX. */
+	pl->nlanes = cpus < 2 ? 2 : cpus > INBOX_LANES_MAX ? INBOX_LANES_MAX : (size_t)cpus;
+	if (getenv("INBOX_LANES")) pl->nlanes = (size_t)atoi(getenv("INBOX_LANES"));
+}
+
+/* Unseal the next mail and hand it to its lane. */
+static void
+pl_send_next(struct pipeline *pl)
+{
+	size_t k = pl->sent % pl->nlanes;
+	struct buf *b = &pl->bytes[k];
+
+	buf_init(b, MIME_MSG_MAX);
+	pl->r[k] = inbox_raw_content(pl->in, pl->list[pl->sent].id, b, pl->why[k],
+	    sizeof(pl->why[k]));
+	if (pl->r[k] == 0) {
+		/* A zygote only when there is mail to parse. */
+		if (!pl->started[k]) {
+			pl->lane[k] = inbox_parser_start(pl->in);
+			pl->started[k] = 1;
+		}
+		(void)inbox_parser_send(pl->lane[k], b->p, b->len);
 	}
-	parsed = r == 0 && inbox_parser_parse(zp, bytes.p, bytes.len, &m, why, sizeof(why)) == 0;
-	buf_free(&bytes);
-	t2 = now_s(); T_[1] += t2 - t1;
-	if (!parsed) {
-		logx("courriel %lld illisible : %s", (long long)raw->id, r == 1 ? "vidé" : why);
-		stats->malformed++;
-	} else if (inbox_open_age(in, &m, why, sizeof(why)) < 0)
+	pl->sent++;
+}
+
+/* Take back the next mail's parse (in order) into *res; keep the lanes
+ * full.  Logs a mail that cannot be read or parsed. */
+static void
+pl_next(struct pipeline *pl, struct parse_result *res)
+{
+	const struct raw_mail_row *raw = &pl->list[pl->got];
+	size_t k = pl->got % pl->nlanes;
+	char why[ERRLEN];
+
+	while (pl->sent < pl->n && pl->sent < pl->got + pl->nlanes)
+		pl_send_next(pl);
+	memset(res, 0, sizeof(*res));
+	res->r = pl->r[k];
+	if (res->r == 0)
+		res->parsed = inbox_parser_recv(pl->lane[k], pl->bytes[k].p, pl->bytes[k].len,
+		    &res->m, why, sizeof(why)) == 0;
+	buf_free(&pl->bytes[k]);
+	pl->got++;
+	/* The freed lane takes the next mail before this one is applied. */
+	if (pl->sent < pl->n)
+		pl_send_next(pl);
+	if (res->r < 0)
+		logx("courriel %lld : %s", (long long)raw->id, pl->why[k]);
+	else if (!res->parsed)
+		logx("courriel %lld illisible : %s", (long long)raw->id, res->r == 1 ? "vidé" :
+		    why);
+	else if (inbox_open_age(pl->in, &res->m, why, sizeof(why)) < 0)
 		logx("courriel %lld : %s", (long long)raw->id, why);
+}
+
+/* Stop the zygotes (requests still outstanding are dropped: their mails
+ * stay new for the next pass) and wipe what is left. */
+static void
+pl_end(struct pipeline *pl)
+{
+	size_t k;
+
+	for (k = 0; k < pl->nlanes; k++) {
+		inbox_parser_stop(pl->lane[k]);
+		buf_free(&pl->bytes[k]);
+	}
+}
+
+static int
+process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_mail_row *raw,
+    const struct parse_result *p, struct inbox_stats *stats, char *err, int own_tx)
+{
+	const struct parsed_mail *m = p->parsed ? &p->m : NULL;
+	struct match_decision d;
+
+	if (p->r < 0)
+		return 0;	/* left as is: an operator must look */
+	if (!p->parsed)
+		stats->malformed++;
 	memset(&d, 0, sizeof(d));
-	if (match_decide(parsed ? &m : NULL, ctx, &d) < 0) {
+	if (match_decide(m, ctx, &d) < 0) {
 		snprintf(err, ERRLEN, "rapprochement : %s", store_errmsg(in->st));
-		mime_free(&m);
 		return -1;
 	}
 	if (own_tx && store_begin(in->st) < 0) {
-		mime_free(&m);
 		snprintf(err, ERRLEN, "%s", store_errmsg(in->st));
 		return -1;
 	}
 	err[0] = '\0';
-	t3 = now_s(); T_[2] += t3 - t2;
-	if (apply(in, raw, parsed ? &m : NULL, &d, stats, err) < 0 ||
+	if (apply(in, raw, m, &d, stats, err) < 0 ||
 	    store_raw_set_state(in->st, raw->id, "processed") < 0 ||
 	    (own_tx && store_commit(in->st) < 0)) {
 		if (!err[0])
 			snprintf(err, ERRLEN, "%s", store_errmsg(in->st));
 		if (own_tx)
 			store_rollback(in->st);
-		mime_free(&m);
 		return -1;
 	}
-	mime_free(&m);
-	T_[3] += now_s() - t3;
 	return 0;
+}
+
+/*
+ * Mails list[0..n) in transactions of EFFECT_BATCH (one fsync each); each
+ * mail is still all-or-nothing with its "processed" mark.  A failing
+ * batch is rolled back and replayed one mail per transaction.
+ */
+static int
+process_batches(struct instance *in, struct pipeline *pl, const struct match_ctx *ctx,
+    struct inbox_stats *stats, char *err, size_t errlen)
+{
+	struct parse_result res[EFFECT_BATCH];
+	const struct raw_mail_row *list = pl->list;
+	char e[ERRLEN];
+	size_t i, j, k, got;
+	int r = 0;
+
+	for (i = 0; i < pl->n && r == 0; i += k) {
+		struct inbox_stats saved = *stats;
+		int good = store_begin(in->st) == 0;
+
+		k = pl->n - i < EFFECT_BATCH ? pl->n - i : EFFECT_BATCH;
+		for (got = 0; good && got < k; got++) {
+			pl_next(pl, &res[got]);
+			good = process_one(in, ctx, &list[i + got], &res[got], stats, e, 0) == 0;
+		}
+		if (!good || store_commit(in->st) < 0) {
+			store_rollback(in->st);
+			*stats = saved;
+			for (j = 0; j < k && r == 0; j++) {
+				if (j == got)
+					pl_next(pl, &res[got++]);
+				if (process_one(in, ctx, &list[i + j], &res[j], stats, e, 1) < 0) {
+					snprintf(err, errlen, "courriel %lld : %s",
+					    (long long)list[i + j].id, e);
+					r = -1;
+				}
+			}
+		}
+		for (j = 0; j < got; j++)
+			mime_free(&res[j].m);
+	}
+	return r;
 }
 
 int
@@ -1408,12 +1537,11 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
     size_t errlen)
 {
 	struct raw_mail_row *list = NULL;
-	struct inbox_parser *zp;
+	struct pipeline pl;
 	struct match_ctx ctx;
 	struct mctx x;
-	char e[ERRLEN];
-	size_t n = 0, i, k;
-	int r = 0;
+	size_t n = 0;
+	int r;
 
 	if (store_raw_pending(in->st, INBOX_BATCH, &list, &n) < 0) {
 		snprintf(err, errlen, "%s", store_errmsg(in->st));
@@ -1429,40 +1557,12 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
 		return -1;
 	}
 	ctx_init(&ctx, &x, in);
-	/* One zygote for the pass forks the contained children: forking
-	 * the daemon itself per mail costs it its page tables and then a
-	 * copy-on-write fault on every page it writes. */
-	zp = inbox_parser_start(in);
-	if (getenv("INBOX_TIMING")) { char l[256]; FILE *f = fopen("/proc/self/status", "r"); while (f && fgets(l, sizeof l, f)) if (!strncmp(l, "VmRSS", 5) || !strncmp(l, "RssAnon", 7) || !strncmp(l, "VmPTE", 5)) fprintf(stderr, "TIMING %s", l); if (f) fclose(f); }
-	/* EFFECT_BATCH mails per transaction (one fsync); each mail is still
-	 * all-or-nothing with its "processed" mark.  A failing batch is
-	 * replayed one mail per transaction. */
-	for (i = 0; i < n && r == 0; i += k) {
-		struct inbox_stats saved = *stats;
-		size_t j;
-		int good = store_begin(in->st) == 0;
-
-		k = n - i < EFFECT_BATCH ? n - i : EFFECT_BATCH;
-		for (j = 0; good && j < k; j++)
-			good = process_one(in, zp, &ctx, &list[i + j], stats, e, 0) == 0;
-		{ double tc = now_s();
-		if (good && store_commit(in->st) == 0) {
-			T_[4] += now_s() - tc;
-			continue; } }
-		store_rollback(in->st);
-		*stats = saved;
-		for (j = 0; j < k && r == 0; j++)
-			if (process_one(in, zp, &ctx, &list[i + j], stats, e, 1) < 0) {
-				snprintf(err, errlen, "courriel %lld : %s",
-				    (long long)list[i + j].id, e);
-				r = -1;
-			}
-	}
-	inbox_parser_stop(zp);
+	pl_init(&pl, in, list, n);
+	r = process_batches(in, &pl, &ctx, stats, err, errlen);
+	pl_end(&pl);
 	mctx_clear_rcpts(&x);
 	directory_free(&x.dir);
 	free(list);
-	if (getenv("INBOX_TIMING")) fprintf(stderr, "TIMING content %.3f parse %.3f match %.3f apply %.3f commit %.3f\n", T_[0], T_[1], T_[2], T_[3], T_[4]);
 	return r;
 }
 

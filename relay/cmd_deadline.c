@@ -74,7 +74,7 @@ cmd_wait(int argc, char **argv)
 		goto out;
 	if ((r = open_case(&wait_cmd, &in, pos[0], &c)) != 0)
 		goto out;
-	if (tick_wait(&in, &c, "agent", err, sizeof(err)) < 0)
+	if (tick_wait(&in, &c, "cli", err, sizeof(err)) < 0)
 		r = cli_fail("wait : %s : %s", c.ref, err);
 	else
 		fprintf(stderr, "fsrelay : dossier %s en attente de l'usager ; horloge du"
@@ -107,7 +107,7 @@ cmd_resume(int argc, char **argv)
 		goto out;
 	if ((r = open_case(&resume_cmd, &in, pos[0], &c)) != 0)
 		goto out;
-	if (tick_resume(&in, &c, "agent", &shift, err, sizeof(err)) < 0) {
+	if (tick_resume(&in, &c, "cli", &shift, err, sizeof(err)) < 0) {
 		r = cli_fail("resume : %s : %s", c.ref, err);
 		goto out;
 	}

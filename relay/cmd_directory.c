@@ -321,6 +321,11 @@ pin_key(struct instance *in, const char *address, const char *recipient,
 	key_fingerprint(k.fingerprint, pk, sizeof(pk));
 	k.pinned_at = in->now;
 	had = store_key_get(in->st, k.email_lc, &old);
+	if (had == 0 && old.compromised_at != 0 && strcmp(old.fingerprint, k.fingerprint) == 0) {
+		snprintf(err, ERRLEN, "cette clé de %s est déclarée compromise : faites générer"
+		    " une nouvelle clé au référent et épinglez-la", k.email_lc);
+		return -1;
+	}
 	if (store_begin(in->st) < 0 || store_key_pin(in->st, &k) < 0 ||
 	    store_event(in->st, in->now, "admin", had == 0 ? "key.replaced" : "key.pinned",
 	    NULL, k.fingerprint) < 0 || store_commit(in->st) < 0) {

@@ -32,8 +32,8 @@
 /* Open the instance and the case ref in a state among ok_states (NULL:
  * any but shredded).  0 / exit status already reported. */
 static int
-open_case(struct instance *in, const char *cmd, const char *ref, unsigned need,
-    const char *const *ok_states, struct case_row *c)
+open_case(struct instance *in, const char *cmd, const char *ref, const char *agent,
+    unsigned need, const char *const *ok_states, struct case_row *c)
 {
 	char err[ERRLEN];
 	size_t i;
@@ -46,6 +46,8 @@ open_case(struct instance *in, const char *cmd, const char *ref, unsigned need,
 		return cli_fail("%s : %s", cmd, err);
 	if ((r = store_case_get(in->st, ref, c)) != 0)
 		return cli_fail("%s : %s", cmd, r == 1 ? "dossier inconnu" : store_errmsg(in->st));
+	if (case_actor(in, agent, c, err) < 0)
+		return cli_fail("%s : refusé : %s", cmd, err);
 	if (strcmp(c->state, "shredded") == 0)
 		return cli_fail("%s : %s : dossier détruit", cmd, c->ref);
 	if (ok_states == NULL)
@@ -83,7 +85,7 @@ static const char *const live_states[] = { "queued", "awaiting", "answered", "wa
 /* ---- send ----------------------------------------------------------- */
 
 static const struct cli_cmd send_cmd = { "send",
-	"send RÉFÉRENCE --description-file F [--piece F]...",
+	"send RÉFÉRENCE --description-file F [--piece F]... [--agent A]",
 	"Envoie un complément dans le même dossier (le référent a demandé une pièce,\n"
 	"une précision) aux destinataires de l'échelon courant : un message chiffré\n"
 	"par destinataire, comme le dossier, avec le même sujet ; la réponse revient\n"
@@ -92,7 +94,9 @@ static const struct cli_cmd send_cmd = { "send",
 	"  --description-file F  le texte du complément (UTF-8, 64 Kio au plus)\n"
 	"  --piece F             pièce jointe (10 Mio au plus, 20 Mio en tout)\n"
 	"Refus (code 1) : dossier inconnu, détruit, résolu, annulé ou en échec ;\n"
-	"aucun destinataire avec une clé épinglée ; texte ou pièce trop gros.\n", 1, 1 };
+	"aucun destinataire avec une clé épinglée ; texte ou pièce trop gros.\n"
+	"Avec --agent A, l'agent doit appartenir à la structure du dossier et\n"
+	"l'action est journalisée à son nom (sinon au nom de « cli »).\n", 1, 1 };
 
 struct followup {
 	struct buf	 text;
@@ -125,7 +129,8 @@ followup_read(struct followup *f, const char *text_path, char *err)
 }
 
 static int
-followup_store(struct instance *in, struct case_row *c, struct followup *f, char *err)
+followup_store(struct instance *in, struct case_row *c, struct followup *f, const char *actor,
+    char *err)
 {
 	struct message_row msg;
 	struct delivery_row *d = NULL;
@@ -163,7 +168,7 @@ followup_store(struct instance *in, struct case_row *c, struct followup *f, char
 		goto out;
 	}
 	if (store_case_set_state(in->st, c->id, "queued", in->now) < 0 ||
-	    store_event(in->st, in->now, c->agent, "case.follow-up", c->ref, "queued") < 0 ||
+	    store_event(in->st, in->now, actor, "case.follow-up", c->ref, "queued") < 0 ||
 	    store_commit(in->st) < 0)
 		goto fail;
 	r = 0;
@@ -180,10 +185,11 @@ out:
 int
 cmd_send(int argc, char **argv)
 {
-	const char *descr = NULL, **pos = NULL;
+	const char *descr = NULL, **pos = NULL, *agent = NULL;
 	struct followup f;
 	const struct cli_opt opts[] = {
 		{ "description-file", &descr, NULL, NULL, NULL },
+		{ "agent", &agent, NULL, NULL, NULL },
 		{ "piece", NULL, NULL, &f.paths, &f.n },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
@@ -205,9 +211,10 @@ cmd_send(int argc, char **argv)
 		r = cli_fail("send : refusé : %s", err);
 		goto out;
 	}
-	if ((r = open_case(&in, "send", pos[0], INST_STORE | INST_KEYS, live_states, &c)) != 0)
+	if ((r = open_case(&in, "send", pos[0], agent, INST_STORE | INST_KEYS, live_states,
+	    &c)) != 0)
 		goto out;
-	if (followup_store(&in, &c, &f, err) < 0)
+	if (followup_store(&in, &c, &f, agent ? agent : "cli", err) < 0)
 		r = cli_fail("send : %s : refusé : %s", c.ref, err);
 	else
 		fprintf(stderr, "fsrelay : complément du dossier %s mis en file d'envoi\n", c.ref);
@@ -221,20 +228,23 @@ out:
 
 /* ---- reroute -------------------------------------------------------- */
 
-static const struct cli_cmd reroute_cmd = { "reroute", "reroute RÉFÉRENCE [--motif TEXTE]",
+static const struct cli_cmd reroute_cmd = { "reroute", "reroute RÉFÉRENCE [--motif TEXTE] [--agent A]",
 	"Transmet le dossier à l'échelon suivant de l'annuaire, tout de suite (le\n"
 	"référent a répondu « ce n'est pas pour moi », ou ne répond pas).  Les envois\n"
 	"encore en file de l'échelon courant sont abandonnés.  Le motif, facultatif,\n"
 	"n'est pas conservé en clair.\n"
 	"Refus (code 1) : dossier inconnu, détruit, résolu, annulé ou en échec ; pas\n"
-	"d'échelon suivant.\n", 1, 1 };
+	"d'échelon suivant.\n"
+	"Avec --agent A, l'agent doit appartenir à la structure du dossier et\n"
+	"l'action est journalisée à son nom (sinon au nom de « cli »).\n", 1, 1 };
 
 int
 cmd_reroute(int argc, char **argv)
 {
-	const char *motif = NULL, **pos = NULL, *why;
+	const char *motif = NULL, **pos = NULL, *why, *agent = NULL;
 	const struct cli_opt opts[] = {
 		{ "motif", &motif, NULL, NULL, NULL },
+		{ "agent", &agent, NULL, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
@@ -248,10 +258,11 @@ cmd_reroute(int argc, char **argv)
 		r = cli_fail("reroute : --motif : %s", why);
 		goto out;
 	}
-	if ((r = open_case(&in, "reroute", pos[0], INST_STORE | INST_KEYS, live_states, &c)) != 0)
+	if ((r = open_case(&in, "reroute", pos[0], agent, INST_STORE | INST_KEYS, live_states,
+	    &c)) != 0)
 		goto out;
 	if (store_begin(in.st) < 0 || stop_pending(&in, &c, c.rung, "dossier réacheminé") < 0 ||
-	    (q = inbox_next_rung(&in, &c, c.agent, "by hand")) < 0) {
+	    (q = inbox_next_rung(&in, &c, agent ? agent : "cli", "by hand")) < 0) {
 		r = cli_fail("reroute : %s", store_errmsg(in.st));
 		store_rollback(in.st);
 		goto out;
@@ -278,22 +289,25 @@ out:
 
 /* ---- close ---------------------------------------------------------- */
 
-static const struct cli_cmd close_cmd = { "close", "close RÉFÉRENCE --resolution TEXTE",
+static const struct cli_cmd close_cmd = { "close", "close RÉFÉRENCE --resolution TEXTE [--agent A]",
 	"Clôt le dossier : état « résolu ».  Les envois encore en file sont abandonnés,\n"
 	"les relances s'arrêtent ; une réponse qui arriverait ensuite va en\n"
 	"quarantaine (« case-closed »).  Le dossier sera détruit après le délai de\n"
 	"conservation (shred_grace_days).  La résolution est exigée mais n'est pas\n"
 	"conservée en clair.\n"
-	"Refus (code 1) : dossier inconnu, détruit, déjà résolu ou annulé.\n", 1, 1 };
+	"Refus (code 1) : dossier inconnu, détruit, déjà résolu ou annulé.\n"
+	"Avec --agent A, l'agent doit appartenir à la structure du dossier et\n"
+	"l'action est journalisée à son nom (sinon au nom de « cli »).\n", 1, 1 };
 
 int
 cmd_close(int argc, char **argv)
 {
-	const char *resolution = NULL, **pos = NULL, *why;
+	const char *resolution = NULL, **pos = NULL, *why, *agent = NULL;
 	static const char *const closable[] = { "queued", "awaiting", "answered", "waiting_user",
 		"failed", NULL };
 	const struct cli_opt opts[] = {
 		{ "resolution", &resolution, NULL, NULL, NULL },
+		{ "agent", &agent, NULL, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
@@ -311,11 +325,12 @@ cmd_close(int argc, char **argv)
 		r = cli_fail("close : --resolution : %s", why);
 		goto out;
 	}
-	if ((r = open_case(&in, "close", pos[0], INST_STORE, closable, &c)) != 0)
+	if ((r = open_case(&in, "close", pos[0], agent, INST_STORE, closable,
+	    &c)) != 0)
 		goto out;
 	if (store_begin(in.st) < 0 || stop_pending(&in, &c, -1, "dossier clos") < 0 ||
 	    store_case_set_state(in.st, c.id, "resolved", in.now) < 0 ||
-	    store_event(in.st, in.now, c.agent, "case.resolved", c.ref, "closed") < 0 ||
+	    store_event(in.st, in.now, agent ? agent : "cli", "case.resolved", c.ref, "closed") < 0 ||
 	    store_commit(in.st) < 0) {
 		r = cli_fail("close : %s", store_errmsg(in.st));
 		store_rollback(in.st);
@@ -561,7 +576,7 @@ q_show(int argc, char **argv)
 		buf_printf(&out, " (%zu octets, %s)\n", m.att[i].len, m.att[i].type);
 	}
 	r = cli_emit(&out);
-	if (store_event(in.st, in.now, "agent", "quarantine.viewed", NULL, "ok") < 0)
+	if (store_event(in.st, in.now, "cli", "quarantine.viewed", NULL, "ok") < 0)
 		r = cli_fail("quarantine show : journal d'audit : %s", store_errmsg(in.st));
 out:
 	mime_free(&m);
@@ -613,7 +628,7 @@ q_assign(int argc, char **argv)
 	    inbox_reply_effects(&in, &c, q.raw_id) < 0 ||
 	    store_quarantine_decide(in.st, q.id, "assigned", in.now, c.ref) < 0 ||
 	    store_raw_set_blob(in.st, q.raw_id, "content", NULL, 0) < 0 ||
-	    store_event(in.st, in.now, "agent", "quarantine.assigned", c.ref, q.reason) < 0 ||
+	    store_event(in.st, in.now, "cli", "quarantine.assigned", c.ref, q.reason) < 0 ||
 	    store_commit(in.st) < 0) {
 		r = cli_fail("quarantine assign : %s", err[0] ? err : store_errmsg(in.st));
 		store_rollback(in.st);
@@ -647,7 +662,7 @@ q_reject(int argc, char **argv)
 	}
 	if (store_begin(in.st) < 0 || inbox_raw_drop(&in, q.raw_id, q.id) < 0 ||
 	    store_quarantine_decide(in.st, q.id, "rejected", in.now, NULL) < 0 ||
-	    store_event(in.st, in.now, "agent", "quarantine.rejected",
+	    store_event(in.st, in.now, "cli", "quarantine.rejected",
 	    q.case_hint[0] ? q.case_hint : NULL, q.reason) < 0 || store_commit(in.st) < 0) {
 		r = cli_fail("quarantine reject : %s", store_errmsg(in.st));
 		store_rollback(in.st);

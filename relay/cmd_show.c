@@ -98,7 +98,7 @@ case_json_fields(struct instance *in, const struct case_row *c, struct buf *out)
  * case's structure; the audit trail then names it.  Without, the CLI trusts
  * its Unix user (docs/threat-model.md) and the actor is "cli".
  */
-static int
+int
 case_actor(struct instance *in, const char *agent, const struct case_row *c, char *err)
 {
 	struct agent a;

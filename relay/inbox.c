@@ -50,6 +50,8 @@
 #define STORE_BATCH	100		/* fetched mails per commit */
 #define EFFECT_BATCH	20		/* processed mails per commit */
 #define INBOX_LANES_MAX	4		/* zygotes, hence mails parsed at once */
+#define AHEAD_BYTES	(32UL * 1024 * 1024)	/* raw mails sent ahead, at most */
+#define BATCH_BYTES	(32UL * 1024 * 1024)	/* raw mails of one effect batch */
 #define CHILD_OUT_MAX	(2UL * MIME_MSG_MAX + 1024 * 1024)
 #define DIGEST_DOMAIN	"fsrelay-inbox-digest-v1"
 
@@ -1035,7 +1037,10 @@ inbox_reply_effects(struct instance *in, const struct case_row *c, int64_t raw_i
 	char once[64], *subject, *body;
 	int r;
 
-	if (strcmp(c->state, "answered") != 0 &&
+	/* An open case becomes answered; a reply attached by hand to a resolved
+	 * or failed case is recorded without reopening it (the purge stays due). */
+	if ((strcmp(c->state, "queued") == 0 || strcmp(c->state, "awaiting") == 0 ||
+	    strcmp(c->state, "waiting_user") == 0) &&
 	    store_case_set_state(in->st, c->id, "answered", in->now) < 0)
 		return -1;
 	if (event(in, "relay", "case.answered", c->ref, "reply") < 0)
@@ -1356,6 +1361,14 @@ struct parse_result {
 	struct parsed_mail	m;
 };
 
+/* A stored mail's size as the store has it (bounded by MIME_MSG_MAX). */
+static size_t
+raw_size(const struct raw_mail_row *raw)
+{
+	return raw->size < 0 ? 0 : raw->size > (int64_t)MIME_MSG_MAX ? MIME_MSG_MAX :
+	    (size_t)raw->size;
+}
+
 /*
  * The parsing pipeline: mail i is parsed in lane i % nlanes, each lane a
  * zygote with at most one request outstanding, so up to nlanes children
@@ -1369,6 +1382,7 @@ struct pipeline {
 	size_t				 n;
 	size_t				 sent;		/* mails handed to a lane */
 	size_t				 got;		/* mails taken back */
+	size_t				 ahead;		/* bytes of [got, sent) */
 	size_t				 nlanes;
 	struct inbox_parser		*lane[INBOX_LANES_MAX];
 	int				 started[INBOX_LANES_MAX];
@@ -1410,7 +1424,18 @@ pl_send_next(struct pipeline *pl)
 		}
 		(void)inbox_parser_send(pl->lane[k], b->p, b->len);
 	}
+	pl->ahead += raw_size(&pl->list[pl->sent]);
 	pl->sent++;
+}
+
+/* Keep the lanes busy: up to nlanes mails and AHEAD_BYTES ahead (the next
+ * mail always goes, whatever its size). */
+static void
+pl_fill(struct pipeline *pl)
+{
+	while (pl->sent < pl->n && pl->sent < pl->got + pl->nlanes && (pl->sent == pl->got ||
+	    pl->ahead + raw_size(&pl->list[pl->sent]) <= AHEAD_BYTES))
+		pl_send_next(pl);
 }
 
 /* Take back the next mail's parse (in order) into *res; keep the lanes
@@ -1422,18 +1447,17 @@ pl_next(struct pipeline *pl, struct parse_result *res)
 	size_t k = pl->got % pl->nlanes;
 	char why[ERRLEN];
 
-	while (pl->sent < pl->n && pl->sent < pl->got + pl->nlanes)
-		pl_send_next(pl);
+	pl_fill(pl);
 	memset(res, 0, sizeof(*res));
 	res->r = pl->r[k];
 	if (res->r == 0)
 		res->parsed = inbox_parser_recv(pl->lane[k], pl->bytes[k].p, pl->bytes[k].len,
 		    &res->m, why, sizeof(why)) == 0;
 	buf_free(&pl->bytes[k]);
+	pl->ahead -= raw_size(raw);
 	pl->got++;
 	/* The freed lane takes the next mail before this one is applied. */
-	if (pl->sent < pl->n)
-		pl_send_next(pl);
+	pl_fill(pl);
 	if (res->r < 0)
 		logx("courriel %lld : %s", (long long)raw->id, pl->why[k]);
 	else if (!res->parsed)
@@ -1489,10 +1513,23 @@ process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_m
 	return 0;
 }
 
+/* How many mails from list[i] make the next batch: EFFECT_BATCH at most,
+ * and BATCH_BYTES of raw mail (their parses are kept until it commits). */
+static size_t
+batch_len(const struct raw_mail_row *list, size_t n, size_t i)
+{
+	size_t k = 1, bytes = raw_size(&list[i]);
+
+	while (i + k < n && k < EFFECT_BATCH && bytes + raw_size(&list[i + k]) <= BATCH_BYTES)
+		bytes += raw_size(&list[i + k++]);
+	return k;
+}
+
 /*
- * Mails list[0..n) in transactions of EFFECT_BATCH (one fsync each); each
- * mail is still all-or-nothing with its "processed" mark.  A failing
- * batch is rolled back and replayed one mail per transaction.
+ * Mails list[0..n) in transactions of batch_len() mails (one fsync each);
+ * each mail is still all-or-nothing with its "processed" mark.  A failing
+ * batch is rolled back and replayed one mail per transaction, from the
+ * parses kept.
  */
 static int
 process_batches(struct instance *in, struct pipeline *pl, const struct match_ctx *ctx,
@@ -1508,7 +1545,7 @@ process_batches(struct instance *in, struct pipeline *pl, const struct match_ctx
 		struct inbox_stats saved = *stats;
 		int good = store_begin(in->st) == 0;
 
-		k = pl->n - i < EFFECT_BATCH ? pl->n - i : EFFECT_BATCH;
+		k = batch_len(list, pl->n, i);
 		for (got = 0; good && got < k; got++) {
 			pl_next(pl, &res[got]);
 			good = process_one(in, ctx, &list[i + got], &res[got], stats, e, 0) == 0;

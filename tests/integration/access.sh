@@ -32,4 +32,27 @@ events=$(sqlite3 "$T_DIR/data/fsrelay.db" "select actor || ' ' || action from ev
 has "the reading is audited in the agent's name" "$events" "agent1 case.viewed"
 has "so is the cancellation" "$events" "agent1 case.cancelled"
 has "a reading without --agent is audited as cli" "$events" "cli case.viewed"
+
+# send, reroute, close take --agent the same way.
+REF2=$(esc 2>/dev/null)
+"$FS" serve --once 2>/dev/null
+printf 'Complément.\n' > "$T_DIR/c.txt"
+err=$("$FS" send "$REF2" --description-file "$T_DIR/c.txt" --agent agent2 2>&1)
+is "agent2 may not send a follow-up" "$?" 1
+has "told why" "$err" "n'y a pas accès"
+err=$("$FS" reroute "$REF2" --agent agent2 2>&1)
+is "agent2 may not reroute" "$?" 1
+ok "agent1 closes it" "$FS" close "$REF2" --resolution "réglé" --agent agent1
+has "the closing is audited in agent1's name" \
+	"$(sqlite3 "$T_DIR/data/fsrelay.db" "select actor from events where action='case.resolved' and case_ref='$REF2'")" agent1
+
+# A key declared compromised cannot be pinned again; a new one can.
+A=partenaires.cafnanterre@caf.cnafmail.fr
+OLD=$(age-keygen -y "$T_DIR/referents/$A.key")
+ok "declare the CAF mailbox key compromised" "$FS" keys compromised referent "$A"
+err=$("$FS" referents key "$A" "$OLD" --verified-by test 2>&1)
+is "the same key is refused" "$?" 1
+has "saying it is compromised" "$err" "déclarée compromise"
+age-keygen -o "$T_DIR/new.key" 2>/dev/null
+ok "a new key is accepted" "$FS" referents key "$A" "$(age-keygen -y "$T_DIR/new.key")" --verified-by test
 done_testing

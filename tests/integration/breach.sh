@@ -88,9 +88,14 @@ sleep 0.5
 has "the DPO was told at detection" "$(dpo_subjects "$K")" "nouvelle violation suspectée"
 
 # ---- the pre-send scan: high risk, nothing leaves (test-only fault) ----
-KEY=$T_DIR/referents/$REFT.key
+# A compromised key cannot be pinned again: the referent makes a new one.
+KEY=$T_DIR/referents/$REFT.new.key
+age-keygen -o "$KEY" 2>/dev/null
 PUB=$(age-keygen -y "$KEY")
-"$FS" referents key "$REFT" "$PUB" --verified-by "re-épinglage (test)" 2>>"$LOG"
+"$FS" referents key "$REFT" "$(age-keygen -y "$T_DIR/referents/$REFT.key")" \
+	--verified-by "re-épinglage (test)" >/dev/null 2>&1
+is "the compromised key cannot be pinned again" "$?" 1
+"$FS" referents key "$REFT" "$PUB" --verified-by "nouvelle clé (test)" 2>>"$LOG"
 before=$(count "$KDIR")
 F=$(escalate Quibrante-Zed Ornella)
 FSRELAY_TEST_FAULT=leak-subject "$FS" serve --once 2>>"$LOG"

@@ -11,6 +11,9 @@
  * attached, with a reason from the closed list and, sealed under the
  * mail's key, its Message-ID, From and Subject ("meta").
  *
+ * Its statements come from the store's statement cache (st_prep_cached):
+ * ingest runs several of them per mail.
+ *
  * Trusts: its callers for sealed blobs; holds no personal data in clear.
  */
 #include "adapters/store.h"
@@ -229,8 +232,8 @@ store_raw_set_expunged(struct store *st, uint32_t uidvalidity, uint32_t uid)
 int
 store_raw_count(struct store *st, const char *state, long *n)
 {
-	sqlite3_stmt *s = st_prep_cached(st, state ? "SELECT count(*) FROM inbox_raw WHERE state = ?" :
-	    "SELECT count(*) FROM inbox_raw");
+	sqlite3_stmt *s = st_prep_cached(st, state ?
+	    "SELECT count(*) FROM inbox_raw WHERE state = ?" : "SELECT count(*) FROM inbox_raw");
 	int r;
 
 	if (s == NULL)

@@ -640,6 +640,12 @@ inbox_parser_parse(struct inbox_parser *p, const char *raw, size_t len,
 	return inbox_parser_recv(p, raw, len, m, err, errlen);
 }
 
+pid_t
+inbox_parser_pid(const struct inbox_parser *p)
+{
+	return p && p->fd >= 0 ? p->pid : -1;
+}
+
 void
 inbox_parser_stop(struct inbox_parser *p)
 {
@@ -1370,6 +1376,63 @@ raw_size(const struct raw_mail_row *raw)
 }
 
 /*
+ * The zygotes of a pass, one per lane.  inbox_run starts them all before
+ * fetching the first new mail, while the daemon is smallest (every child
+ * fork copies its zygote's page tables); otherwise each starts when its
+ * lane first has a mail to parse.
+ */
+struct parser_pool {
+	size_t			 nlanes;
+	struct inbox_parser	*lane[INBOX_LANES_MAX];
+	int			 started[INBOX_LANES_MAX];
+};
+
+static void
+pool_init(struct parser_pool *pp)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(pp, 0, sizeof(*pp));
+	/* One lane more than processors (the daemon works too), at least
+	 * 2, at most INBOX_LANES_MAX. */
+	pp->nlanes = cpus < 1 ? 2 : cpus + 1 > INBOX_LANES_MAX ? INBOX_LANES_MAX :
+	    (size_t)cpus + 1;
+}
+
+/* Lane k's zygote, started if need be (NULL: none, parse directly). */
+static struct inbox_parser *
+pool_lane(struct parser_pool *pp, struct instance *in, size_t k)
+{
+	if (!pp->started[k]) {
+		pp->lane[k] = inbox_parser_start(in);
+		pp->started[k] = 1;
+	}
+	return pp->lane[k];
+}
+
+static void
+pool_start(struct parser_pool *pp, struct instance *in)
+{
+	size_t k;
+
+	for (k = 0; k < pp->nlanes; k++)
+		(void)pool_lane(pp, in, k);
+}
+
+/* Stop the zygotes (requests still outstanding are dropped). */
+static void
+pool_end(struct parser_pool *pp)
+{
+	size_t k;
+
+	for (k = 0; k < pp->nlanes; k++) {
+		inbox_parser_stop(pp->lane[k]);
+		pp->lane[k] = NULL;
+		pp->started[k] = 0;
+	}
+}
+
+/*
  * The parsing pipeline: mail i is parsed in lane i % nlanes, each lane a
  * zygote with at most one request outstanding, so up to nlanes children
  * parse the next mails while the daemon applies the current one.  Every
@@ -1378,32 +1441,28 @@ raw_size(const struct raw_mail_row *raw)
  */
 struct pipeline {
 	struct instance			*in;
+	struct parser_pool		*pool;
 	const struct raw_mail_row	*list;
 	size_t				 n;
 	size_t				 sent;		/* mails handed to a lane */
 	size_t				 got;		/* mails taken back */
 	size_t				 ahead;		/* bytes of [got, sent) */
 	size_t				 nlanes;
-	struct inbox_parser		*lane[INBOX_LANES_MAX];
-	int				 started[INBOX_LANES_MAX];
 	struct buf			 bytes[INBOX_LANES_MAX];
 	int				 r[INBOX_LANES_MAX];
 	char				 why[INBOX_LANES_MAX][ERRLEN];
 };
 
 static void
-pl_init(struct pipeline *pl, struct instance *in, const struct raw_mail_row *list, size_t n)
+pl_init(struct pipeline *pl, struct instance *in, struct parser_pool *pool,
+    const struct raw_mail_row *list, size_t n)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
 	memset(pl, 0, sizeof(*pl));
 	pl->in = in;
+	pl->pool = pool;
 	pl->list = list;
 	pl->n = n;
-	/* One lane per processor, at least 2 (the daemon's own work then
-	 * overlaps a parse), at most INBOX_LANES_MAX. */
-	pl->nlanes = cpus < 2 ? 2 : cpus > INBOX_LANES_MAX ? INBOX_LANES_MAX : (size_t)cpus;
-	if (getenv("INBOX_LANES")) pl->nlanes = (size_t)atoi(getenv("INBOX_LANES"));
+	pl->nlanes = pool->nlanes;
 }
 
 /* Unseal the next mail and hand it to its lane. */
@@ -1416,14 +1475,9 @@ pl_send_next(struct pipeline *pl)
 	buf_init(b, MIME_MSG_MAX);
 	pl->r[k] = inbox_raw_content(pl->in, pl->list[pl->sent].id, b, pl->why[k],
 	    sizeof(pl->why[k]));
-	if (pl->r[k] == 0) {
-		/* A zygote only when there is mail to parse. */
-		if (!pl->started[k]) {
-			pl->lane[k] = inbox_parser_start(pl->in);
-			pl->started[k] = 1;
-		}
-		(void)inbox_parser_send(pl->lane[k], b->p, b->len);
-	}
+	/* A zygote only when there is mail to parse. */
+	if (pl->r[k] == 0)
+		(void)inbox_parser_send(pool_lane(pl->pool, pl->in, k), b->p, b->len);
 	pl->ahead += raw_size(&pl->list[pl->sent]);
 	pl->sent++;
 }
@@ -1450,34 +1504,32 @@ pl_next(struct pipeline *pl, struct parse_result *res)
 	pl_fill(pl);
 	memset(res, 0, sizeof(*res));
 	res->r = pl->r[k];
+	fs_strlcpy(why, res->r < 0 ? pl->why[k] : "vidé", sizeof(why));
 	if (res->r == 0)
-		res->parsed = inbox_parser_recv(pl->lane[k], pl->bytes[k].p, pl->bytes[k].len,
-		    &res->m, why, sizeof(why)) == 0;
+		res->parsed = inbox_parser_recv(pl->pool->lane[k], pl->bytes[k].p,
+		    pl->bytes[k].len, &res->m, why, sizeof(why)) == 0;
 	buf_free(&pl->bytes[k]);
 	pl->ahead -= raw_size(raw);
 	pl->got++;
 	/* The freed lane takes the next mail before this one is applied. */
 	pl_fill(pl);
 	if (res->r < 0)
-		logx("courriel %lld : %s", (long long)raw->id, pl->why[k]);
+		logx("courriel %lld : %s", (long long)raw->id, why);
 	else if (!res->parsed)
-		logx("courriel %lld illisible : %s", (long long)raw->id, res->r == 1 ? "vidé" :
-		    why);
+		logx("courriel %lld illisible : %s", (long long)raw->id, why);
 	else if (inbox_open_age(pl->in, &res->m, why, sizeof(why)) < 0)
 		logx("courriel %lld : %s", (long long)raw->id, why);
 }
 
-/* Stop the zygotes (requests still outstanding are dropped: their mails
- * stay new for the next pass) and wipe what is left. */
+/* Wipe what is left (mails sent but not taken back stay new for the next
+ * pass; the zygotes drop their requests when stopped). */
 static void
 pl_end(struct pipeline *pl)
 {
 	size_t k;
 
-	for (k = 0; k < pl->nlanes; k++) {
-		inbox_parser_stop(pl->lane[k]);
+	for (k = 0; k < pl->nlanes; k++)
 		buf_free(&pl->bytes[k]);
-	}
 }
 
 static int
@@ -1569,9 +1621,10 @@ process_batches(struct instance *in, struct pipeline *pl, const struct match_ctx
 	return r;
 }
 
-int
-inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
-    size_t errlen)
+/* inbox_process_pending with the pass's zygotes. */
+static int
+process_pending(struct instance *in, struct parser_pool *pool, struct inbox_stats *stats,
+    char *err, size_t errlen)
 {
 	struct raw_mail_row *list = NULL;
 	struct pipeline pl;
@@ -1594,12 +1647,26 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
 		return -1;
 	}
 	ctx_init(&ctx, &x, in);
-	pl_init(&pl, in, list, n);
+	pl_init(&pl, in, pool, list, n);
 	r = process_batches(in, &pl, &ctx, stats, err, errlen);
 	pl_end(&pl);
+	pool_end(pool);
 	mctx_clear_rcpts(&x);
 	directory_free(&x.dir);
 	free(list);
+	return r;
+}
+
+int
+inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
+    size_t errlen)
+{
+	struct parser_pool pool;
+	int r;
+
+	pool_init(&pool);
+	r = process_pending(in, &pool, stats, err, errlen);
+	pool_end(&pool);
 	return r;
 }
 
@@ -1607,6 +1674,7 @@ inbox_process_pending(struct instance *in, struct inbox_stats *stats, char *err,
 
 struct fetch {
 	struct instance		*in;
+	struct parser_pool	*pool;
 	struct imap_session	*s;
 	uint32_t		 uidvalidity;
 	uint32_t		*del;		/* stored: to delete */
@@ -1644,6 +1712,8 @@ fetch_one(struct fetch *f, const struct imap_msg *msg, struct inbox_stats *stats
 		    " boîte", msg->uid, msg->size);
 		return 0;
 	}
+	/* New mail to parse: the zygotes now, before the pass grows. */
+	pool_start(f->pool, f->in);
 	buf_init(&raw, MIME_MSG_MAX);
 	if (imap_fetch(f->s, f->uidvalidity, msg->uid, MIME_MSG_MAX, &raw, err,
 	    sizeof(err)) < 0) {
@@ -1749,6 +1819,7 @@ int
 inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errlen)
 {
 	struct imap_conf conf;
+	struct parser_pool pool;
 	struct fetch f;
 	char e[ERRLEN], *password = NULL;
 	size_t plen = 0;
@@ -1759,6 +1830,8 @@ inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errl
 	f.in = in;
 	if (in->cfg.imap_url == NULL)
 		return inbox_process_pending(in, stats, err, errlen);
+	pool_init(&pool);
+	f.pool = &pool;
 	memset(&conf, 0, sizeof(conf));
 	if (in->cfg.imap_password_file) {
 		password = keystore_read(in->cfg.imap_password_file, 1024, &plen, e, sizeof(e));
@@ -1776,22 +1849,16 @@ inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errl
 	conf.timeout_s = 60;
 	if ((f.s = imap_open(&conf, e, sizeof(e))) == NULL) {
 		logx("%s", e);
-		r = inbox_process_pending(in, stats, err, errlen);
+		r = process_pending(in, &pool, stats, err, errlen);
 		goto out;
 	}
-	{ struct timespec t0, t1, t2, t3;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (fetch_all(&f, stats, err, errlen) < 0) goto out;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (inbox_process_pending(in, stats, err, errlen) < 0) goto out;
-	clock_gettime(CLOCK_MONOTONIC, &t2);
-	if (expunge_stored(&f, stats, err, errlen) < 0)
+	if (fetch_all(&f, stats, err, errlen) < 0 ||
+	    process_pending(in, &pool, stats, err, errlen) < 0 ||
+	    expunge_stored(&f, stats, err, errlen) < 0)
 		goto out;
-	clock_gettime(CLOCK_MONOTONIC, &t3);
-	if (getenv("INBOX_TIMING")) fprintf(stderr, "TIMING fetch %.3f process %.3f expunge %.3f\n",
-	  (t1.tv_sec-t0.tv_sec)+(t1.tv_nsec-t0.tv_nsec)/1e9, (t2.tv_sec-t1.tv_sec)+(t2.tv_nsec-t1.tv_nsec)/1e9,(t3.tv_sec-t2.tv_sec)+(t3.tv_nsec-t2.tv_nsec)/1e9); }
 	r = 0;
 out:
+	pool_end(&pool);
 	imap_close(f.s);
 	free(f.del);
 	if (password)

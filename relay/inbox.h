@@ -9,17 +9,22 @@
  * random key (wrapped by the KEK) in inbox_raw, keyed UNIQUE by
  * (UIDVALIDITY, UID) and by a keyed digest of its bytes, and committed
  * before it is parsed; its effects and its "processed" mark are in one
- * transaction (20 mails share a transaction: one fsync; a failing group
- * is replayed one mail per transaction); it is deleted from the mailbox
- * only once stored.  A crash
+ * transaction (up to 20 mails and 32 MiB share a transaction: one fsync;
+ * a failing group is replayed one mail per transaction, from the parses
+ * kept); it is deleted from the mailbox only once stored.  A crash
  * between any two steps redoes the unfinished step and nothing else.
  *
  * Containment: libetpan runs only in a forked child that receives the raw
- * bytes, has CPU (5 s) and address-space (512 MiB) limits and no other
- * descriptor, and returns the parsed model over a pipe
+ * bytes of ONE mail, has CPU (5 s) and address-space (512 MiB) limits and
+ * no other descriptor, and returns the parsed model over a pipe
  * (mime_serialize); the daemon re-checks it (mime_deserialize).  A child
  * that crashes, hangs or answers garbage files the mail as malformed
- * (kept sealed in quarantine) and the pass goes on.
+ * (kept sealed in quarantine) and the pass goes on.  In a pass, the
+ * children are forked by "zygotes" (see inbox_parser_start), helpers
+ * forked once per pass from the daemon that drop the keys and parse
+ * nothing themselves; with one zygote per processor plus one, the next mails are
+ * parsed while the daemon applies the current one (at most one mail per
+ * zygote and 32 MiB sent ahead).
  *
  * Effects (design §6, issue 4 item 4): human reply → message "reply" on
  * the case, case answered, agent told (reference only); flagged sender →
@@ -37,6 +42,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "relay/util.h"
 
@@ -98,12 +104,17 @@ int	 inbox_parse_contained(const char *raw, size_t len, struct parsed_mail *m,
 
 /*
  * The parser zygote, for a pass over many mails: a helper process forked
- * once from the daemon, that drops the instance's keys and descriptors,
- * then for each mail it receives over a socket pair forks one contained
- * child exactly as inbox_parse_contained does (same limits, same
- * isolation: one child per mail, nothing shared between two mails'
- * parses) and relays its answer.  The zygote never parses; forking from
- * it spares the daemon a fork per mail.
+ * once from the daemon, that drops the instance's keys (wiped and
+ * unmapped in its copy) and every descriptor but its socket, then for
+ * each mail it receives over a socket pair forks one contained child
+ * exactly as inbox_parse_contained does (same limits, same isolation: one
+ * child per mail, nothing shared between two mails' parses) and relays
+ * its answer.  The zygote never parses.  Forking from it spares the
+ * daemon a fork per mail (its page tables copied, then a copy-on-write
+ * fault on each page it writes), and with several zygotes several children
+ * parse at once while the daemon applies the effects of earlier mails.  A
+ * zygote dies with the daemon (PR_SET_PDEATHSIG) and ignores SIGINT and
+ * SIGTERM (the daemon ends it).
  */
 struct inbox_parser;
 
@@ -133,6 +144,9 @@ int	 inbox_parser_parse(struct inbox_parser *p, const char *raw, size_t len,
 int	 inbox_parser_send(struct inbox_parser *p, const char *raw, size_t len);
 int	 inbox_parser_recv(struct inbox_parser *p, const char *raw, size_t len,
 	    struct parsed_mail *m, char *err, size_t errlen);
+
+/* The zygote's process id (tests, logs); -1 when there is none. */
+pid_t	 inbox_parser_pid(const struct inbox_parser *p);
 
 /* End the zygote (and reap it) and free p; NULL is a no-op. */
 void	 inbox_parser_stop(struct inbox_parser *p);

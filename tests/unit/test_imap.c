@@ -1,15 +1,23 @@
 /*
  * test_imap - adapters/imap without a network: the FETCH list line parser
  * (untrusted server text) and the configuration checks made before any
- * connection; relay/inbox's contained parser (fork, limits, pipe, re-check).
+ * connection; relay/inbox's contained parser (fork, limits, pipe, re-check)
+ * and its zygote (one child per mail, pipelined requests, fallback to a
+ * direct child when the zygote is gone, no key left in the zygote).
  */
 #include "adapters/imap.h"
 #include "adapters/mime.h"
 #include "relay/inbox.h"
+#include "relay/instance.h"
 #include "tests/unit/t.h"
 
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int
 parse(const char *line, struct imap_msg *m)
@@ -77,13 +85,14 @@ test_conf(void)
 	CHECK(imap_open(&c, err, sizeof(err)) == NULL);
 }
 
+static const char good[] = "From: Anne <Anne.Referente@caf.test>\r\n"
+    "To: relais+0123456789abcdef0123@relay.test\r\nSubject: =?UTF-8?Q?R=C3=A9ponse?=\r\n"
+    "Message-ID: <abc@caf.test>\r\n\r\nBonjour.\r\n";
+static const char bad[] = "\x01\x02 ceci n'est pas un courriel";
+
 static void
 test_contained(void)
 {
-	static const char good[] = "From: Anne <Anne.Referente@caf.test>\r\n"
-	    "To: relais+0123456789abcdef0123@relay.test\r\nSubject: =?UTF-8?Q?R=C3=A9ponse?=\r\n"
-	    "Message-ID: <abc@caf.test>\r\n\r\nBonjour.\r\n";
-	static const char bad[] = "\x01\x02 ceci n'est pas un courriel";
 	struct parsed_mail m;
 	char err[256];
 
@@ -98,11 +107,106 @@ test_contained(void)
 	CHECK(m.from == NULL && m.n_att == 0);
 }
 
+/* Does /proc/pid/maps still show an address (a mapping holding it)? */
+static int
+mapped_in(pid_t pid, const void *addr)
+{
+	char path[64], line[512];
+	unsigned long lo, hi, a = (unsigned long)addr;
+	FILE *f;
+	int hit = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && a >= lo && a < hi)
+			hit = 1;
+	fclose(f);
+	return hit;
+}
+
+static int
+parses_good(struct parsed_mail *m)
+{
+	int ok = m->from && strcmp(m->from, "anne.referente@caf.test") == 0 &&
+	    m->subject && strcmp(m->subject, "Réponse") == 0 &&
+	    m->text && strstr(m->text, "Bonjour.") != NULL;
+
+	mime_free(m);
+	return ok;
+}
+
+static void
+test_zygote(void)
+{
+	struct instance in;
+	struct inbox_parser *p;
+	struct parsed_mail m;
+	char err[256];
+	pid_t zpid;
+	int i, ok = 1;
+
+	/* A KEK like instance_open's: sodium_malloc'd, read-only. */
+	memset(&in, 0, sizeof(in));
+	CHECK(sodium_init() >= 0);
+	in.kek = sodium_malloc(32);
+	CHECK(in.kek != NULL);
+	memset(in.kek, 0x5a, 32);
+	sodium_mprotect_readonly(in.kek);
+
+	p = inbox_parser_start(&in);
+	CHECK(p != NULL);
+	zpid = inbox_parser_pid(p);
+	CHECK(zpid > 0 && zpid != getpid());
+	CHECK_INT(inbox_parser_parse(p, good, sizeof(good) - 1, &m, err, sizeof(err)), 0);
+	CHECK(parses_good(&m));
+	/* the zygote dropped the key: its pages are unmapped there, not here */
+	CHECK_INT(mapped_in(zpid, in.kek), 0);
+	CHECK_INT(mapped_in(getpid(), in.kek), 1);
+	CHECK(in.kek[0] == 0x5a);
+	/* a malformed mail fails alone; the next one parses */
+	CHECK_INT(inbox_parser_parse(p, bad, sizeof(bad) - 1, &m, err, sizeof(err)), -1);
+	CHECK(strstr(err, "mal formé") != NULL);
+	CHECK(m.from == NULL && m.n_att == 0);
+	for (i = 0; i < 50; i++) {
+		if (inbox_parser_parse(p, good, sizeof(good) - 1, &m, err, sizeof(err)) != 0 ||
+		    !parses_good(&m))
+			ok = 0;
+	}
+	CHECK(ok);
+	CHECK_INT(inbox_parser_pid(p), zpid);	/* still the same zygote */
+	/* split: one request outstanding at most */
+	CHECK_INT(inbox_parser_send(p, good, sizeof(good) - 1), 0);
+	CHECK_INT(inbox_parser_send(p, bad, sizeof(bad) - 1), -1);
+	CHECK_INT(inbox_parser_recv(p, good, sizeof(good) - 1, &m, err, sizeof(err)), 0);
+	CHECK(parses_good(&m));
+	/* the zygote dies with a request outstanding: the mail is parsed by
+	 * a direct child, and so are the next ones */
+	CHECK_INT(inbox_parser_send(p, good, sizeof(good) - 1), 0);
+	CHECK_INT(kill(zpid, SIGKILL), 0);
+	CHECK_INT(inbox_parser_recv(p, good, sizeof(good) - 1, &m, err, sizeof(err)), 0);
+	CHECK(parses_good(&m));
+	CHECK_INT(inbox_parser_pid(p), -1);
+	CHECK_INT(inbox_parser_send(p, good, sizeof(good) - 1), -1);
+	CHECK_INT(inbox_parser_parse(p, bad, sizeof(bad) - 1, &m, err, sizeof(err)), -1);
+	CHECK(strstr(err, "mal formé") != NULL);
+	inbox_parser_stop(p);
+	/* reaped: no child of ours is left */
+	CHECK(waitpid(-1, NULL, WNOHANG) < 0);
+	/* no zygote at all (could not start): a direct child */
+	CHECK_INT(inbox_parser_parse(NULL, good, sizeof(good) - 1, &m, err, sizeof(err)), 0);
+	CHECK(parses_good(&m));
+	inbox_parser_stop(NULL);
+	sodium_free(in.kek);
+}
+
 int
 main(void)
 {
 	test_fetch_lines();
 	test_conf();
 	test_contained();
+	test_zygote();
 	return t_done();
 }

@@ -854,6 +854,13 @@ store_case_shred(struct store *st, int64_t case_id, int64_t now)
 		"UPDATE cases SET person = NULL, description = NULL WHERE id = ?",
 		"UPDATE documents SET name = NULL, content = NULL WHERE case_id = ?",
 		"UPDATE messages SET text = NULL WHERE case_id = ?",
+		/* Mails attached to the case by hand from the quarantine: their
+		 * sealed headers and raw copy go with the case. */
+		"UPDATE inbox_raw SET key = NULL, content = NULL WHERE id IN"
+		"  (SELECT raw_id FROM quarantine WHERE assigned_ref ="
+		"  (SELECT ref FROM cases WHERE id = ?))",
+		"UPDATE quarantine SET meta = NULL WHERE assigned_ref ="
+		"  (SELECT ref FROM cases WHERE id = ?)",
 	};
 	size_t i;
 

@@ -345,6 +345,15 @@ row=$("$FS" quarantine list --json 2>>"$LOG" | py 'import json,sys; q=[x for x i
 is "its reason and time are kept, nothing else" "$row" "stranger rejected None True"
 "$FS" quarantine reject "$QID" 2>/dev/null; is "rejecting twice refused" "$?" 1
 
+# A mail assigned by hand goes with its case when the case is destroyed.
+ok "cancel case C" "$FS" cancel "$C" --motif "test" 2>>"$LOG"
+is "the assigned mail's sealed headers are gone" \
+	"$(sqlite3 "$T_DIR/data/fsrelay.db" "select count(*) from quarantine where id=$LATE and meta is not null")" 0
+is "and its raw copy" \
+	"$(sqlite3 "$T_DIR/data/fsrelay.db" "select count(*) from inbox_raw r join quarantine q on q.raw_id=r.id where q.id=$LATE and (r.key is not null or r.content is not null)")" 0
+"$FS" quarantine list --json >/dev/null 2>>"$LOG"
+is "the quarantine list still works" "$?" 0
+
 # ---- 8. show --extraire writes the attachments ----
 ok "show --extraire" "$FS" show "$A" --extraire "$T_DIR/out" >/dev/null 2>>"$LOG"
 ok "the follow-up's piece extracted byte for byte" cmp -s "$T_DIR/justificatif.pdf" "$T_DIR/out/justificatif.pdf"

@@ -23,7 +23,7 @@
 #define AGE_CHUNK_SIZE		65536
 /* Lengths of the text forms, NUL not included. */
 #define AGE_RECIPIENT_LEN	62	/* "age1" + 52 + 6 */
-#define AGE_IDENTITY_LEN	74	/* "AGE-SECRET-KEY-1" + 52 + 6 */
+#define AGE_IDENTITY_LEN	74	/* "AGE-SECRET-KEY-" "1" + 52 + 6 */
 /* Most stanzas a header may hold before the reader gives up. */
 #define AGE_MAX_STANZAS		1024
 
@@ -40,12 +40,12 @@ int	age_recipient_format(char *out, size_t outlen,
 
 /* Parse an identity as written by age-keygen: lines that are empty or
  * start with '#' are skipped (CRLF accepted), and exactly one
- * "AGE-SECRET-KEY-1..." line must remain.  sk receives the X25519 secret
+ * "AGE-SECRET-KEY-..." line must remain.  sk receives the X25519 secret
  * key (wiped on failure).  0 / -1 with *errstr (static, French). */
 int	age_identity_parse(const char *text, uint8_t sk[AGE_X25519_KEY_BYTES],
 	    const char **errstr);
 
-/* Write the uppercase "AGE-SECRET-KEY-1..." form of sk into out (outlen >=
+/* Write the uppercase "AGE-SECRET-KEY-..." form of sk into out (outlen >=
  * AGE_IDENTITY_LEN + 1).  0 / -1 if out is too small.  The caller wipes out
  * when done. */
 int	age_identity_format(char *out, size_t outlen,

@@ -1,6 +1,6 @@
 /*
  * bech32 - Bech32 (BIP 173, not bech32m) encoding and decoding, as age
- * uses it for "age1..." recipients and "AGE-SECRET-KEY-1..." identities.
+ * uses it for "age1..." recipients and "AGE-SECRET-KEY-..." identities.
  *
  * Trusts nothing in the strings it decodes: character set, case, separator,
  * checksum and padding bits are all checked.  Unlike BIP 173 there is no

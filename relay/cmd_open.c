@@ -41,7 +41,7 @@ static const struct cli_cmd open_cmd = { "open",
 	"chaque pièce, puis écrit le message (.eml, lisible par un logiciel de\n"
 	"messagerie) sur la sortie standard, ou ses pièces dans un dossier.\n"
 	"  --identity CLÉ         votre identité age (fichier écrit par age-keygen,\n"
-	"                         ligne AGE-SECRET-KEY-1...)\n"
+	"                         ligne AGE-SECRET-KEY-...)\n"
 	"  --relay-key CLÉ        clé publique de signature du relais : 44 caractères\n"
 	"                         base64, telle qu'affichée par\n"
 	"                         « fsrelay keys show signing »\n"

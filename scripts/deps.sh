@@ -33,6 +33,7 @@ fi
 
 echo "deps: installation de :$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
+# .ci/run has just updated the lists.
+[ -n "${FSRELAY_APT_UPDATED:-}" ] || apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing

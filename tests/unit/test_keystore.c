@@ -140,7 +140,7 @@ test_mkdir(void)
 static void
 test_write_read(void)
 {
-	static const char secret[] = "AGE-SECRET-KEY-1TEST\n";
+	static const char secret[] = "SECRET-TEST-KEY\n";
 	char *s;
 	size_t len = 0;
 	mode_t old;

@@ -18,7 +18,7 @@ static const char b64_table[64] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 size_t
-b64_public_len(size_t n)
+b64_len(size_t n)
 {
 	size_t groups = n / 3 + (n % 3 != 0);
 
@@ -27,7 +27,7 @@ b64_public_len(size_t n)
 	return groups * 4;
 }
 
-/* Encode src[0..n) to dst (room for b64_public_len(n) characters, no NUL
+/* Encode src[0..n) to dst (room for b64_len(n) characters, no NUL
  * written); returns the number of characters. */
 static size_t
 encode(char *dst, const uint8_t *src, size_t n)
@@ -63,9 +63,9 @@ encode(char *dst, const uint8_t *src, size_t n)
 }
 
 int
-b64_public_encode(char *dst, size_t dstlen, const uint8_t *src, size_t n)
+b64_encode(char *dst, size_t dstlen, const uint8_t *src, size_t n)
 {
-	size_t len = b64_public_len(n);
+	size_t len = b64_len(n);
 
 	if (dst == NULL || (len == 0 && n > 0) || dstlen <= len ||
 	    (src == NULL && n > 0))
@@ -74,12 +74,12 @@ b64_public_encode(char *dst, size_t dstlen, const uint8_t *src, size_t n)
 	return 0;
 }
 
-/* Characters b64_public_lines appends for n bytes in lines of line_bytes;
+/* Characters b64_mime_lines appends for n bytes in lines of line_bytes;
  * 0 on overflow (n > 0). */
 static size_t
 lines_len(size_t n, size_t line_bytes)
 {
-	size_t chars = b64_public_len(n), lines = n / line_bytes + (n % line_bytes != 0);
+	size_t chars = b64_len(n), lines = n / line_bytes + (n % line_bytes != 0);
 
 	if ((chars == 0 && n > 0) || lines > (SIZE_MAX - chars) / 2)
 		return 0;
@@ -87,7 +87,7 @@ lines_len(size_t n, size_t line_bytes)
 }
 
 int
-b64_public_lines(struct buf *out, const uint8_t *src, size_t n, size_t line_bytes)
+b64_mime_lines(struct buf *out, const uint8_t *src, size_t n, size_t line_bytes)
 {
 	char chunk[B64_CHUNK];
 	size_t total, mark = out->len, off = 0, k, line_chars, used;

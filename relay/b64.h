@@ -1,14 +1,19 @@
 /*
  * b64 - a plain table-driven base64 encoder (RFC 4648 section 4, standard
- * alphabet, '=' padding) for PUBLIC bytes only.
+ * alphabet, '=' padding), for the bulk of the mail the relay writes.
  *
- * Its memory accesses and timing depend on the bytes encoded, so it must
- * never see a secret: keys, tokens and any plaintext case data stay with
- * libsodium's constant-time sodium_bin2base64.  Its one user is
- * relay/outmail, for the attachment of the outgoing mail, which is the age
- * ciphertext of the case (what an observer of the SMTP link sees anyway).
- * On 140 KB it takes 0.1 ms where sodium_bin2base64 takes 0.8 ms; the
- * latter was a quarter of the delivery's CPU time (docs/performance.md).
+ * Its memory accesses and timing depend on the bytes encoded, so it never
+ * sees a key or a token: those stay with libsodium's constant-time
+ * sodium_bin2base64.  It encodes (1) the outgoing mail's attachment, the
+ * age ciphertext (what an observer of the SMTP link sees anyway), and (2)
+ * the parts of the envelope's plaintext .eml (description, pieces) right
+ * before age seals them.  For (2), a timing channel would need an attacker
+ * measuring this process's cache behaviour on the relay host itself, which
+ * already holds the plaintext: the threat model leaves the host's
+ * integrity to the host (docs/threat-model.md), as every mail client and
+ * MTA that base64-encodes attachments does.  On 140 KB it takes 0.1 ms
+ * where sodium_bin2base64 takes 0.8 ms, most of the relay's CPU per
+ * message (docs/performance.md).
  *
  * Trusts: nothing; every size is overflow-checked.
  */
@@ -23,16 +28,15 @@
 /* Number of base64 characters for n bytes, padding included, NUL not
  * included; 0 for n = 0 and also when the result would not fit in a
  * size_t (callers with n > 0 must treat 0 as a failure). */
-size_t	 b64_public_len(size_t n);
+size_t	 b64_len(size_t n);
 
 /*
- * Encode src[0..n) into dst as b64_public_len(n) characters followed by a
- * NUL (dstlen must be at least b64_public_len(n) + 1).  Same output as
+ * Encode src[0..n) into dst as b64_len(n) characters followed by a
+ * NUL (dstlen must be at least b64_len(n) + 1).  Same output as
  * sodium_bin2base64(..., sodium_base64_VARIANT_ORIGINAL).  0 on success;
  * -1 if dst is too small or the size overflows (dst then untouched).
- * PUBLIC data only (see above).
  */
-int	 b64_public_encode(char *dst, size_t dstlen, const uint8_t *src, size_t n);
+int	 b64_encode(char *dst, size_t dstlen, const uint8_t *src, size_t n);
 
 /*
  * Append to out the base64 of src[0..n) as MIME lines: each line encodes
@@ -41,9 +45,8 @@ int	 b64_public_encode(char *dst, size_t dstlen, const uint8_t *src, size_t n);
  * n = 0.  line_bytes must be a multiple of 3 in [3, 3000], so that only the
  * last line carries padding.  0 on success; -1 if line_bytes is invalid or
  * out's maximum would be exceeded (out is then left as it was).
- * PUBLIC data only (see above).
  */
-int	 b64_public_lines(struct buf *out, const uint8_t *src, size_t n,
+int	 b64_mime_lines(struct buf *out, const uint8_t *src, size_t n,
 	    size_t line_bytes);
 
 #endif

@@ -11,6 +11,7 @@
  * bounded; decoded parts are wiped when freed.
  */
 #include "relay/envelope.h"
+#include "relay/b64.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -335,21 +336,12 @@ manifest_free(struct manifest *m)
 	m->n = 0;
 }
 
-/* Base64 in lines of B64_COLS characters, each ended by CRLF. */
+/* Base64 in lines of B64_COLS characters, each ended by CRLF (relay/b64:
+ * why a table encoder is used for the plaintext here). */
 static int
 b64_lines(struct buf *b, const uint8_t *d, size_t n)
 {
-	char line[B64_COLS + 3];
-	size_t off, k;
-	int r = 0;
-
-	for (off = 0; off < n && r == 0; off += k) {
-		k = n - off < B64_RAW ? n - off : B64_RAW;
-		sodium_bin2base64(line, sizeof(line), d + off, k,
-		    sodium_base64_VARIANT_ORIGINAL);
-		r = buf_puts(b, line) | buf_puts(b, "\r\n");
-	}
-	return r ? -1 : 0;
+	return b64_mime_lines(b, d, n, B64_RAW);
 }
 
 /* RFC 2231 attr-char: sent as is in filename*=. */

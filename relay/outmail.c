@@ -269,7 +269,7 @@ put_attachment(struct buf *out, const struct outmail *m, const char *boundary)
 		return -1;
 	/* The attachment is the age ciphertext, public on the wire: the
 	 * table-driven encoder is fine for it (relay/b64.h). */
-	if (b64_public_lines(out, m->attachment, m->attachment_len,
+	if (b64_mime_lines(out, m->attachment, m->attachment_len,
 	    B64_IN_LINE) == -1)
 		return -1;
 	/* an empty body still needs the CRLF of the next delimiter */

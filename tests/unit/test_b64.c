@@ -14,7 +14,7 @@
 
 #define BIG	(1024 * 1024)
 
-/* 1 if b64_public_encode(src, n) equals sodium's encoding. */
+/* 1 if b64_encode(src, n) equals sodium's encoding. */
 static int
 same_as_sodium(const uint8_t *src, size_t n)
 {
@@ -24,7 +24,7 @@ same_as_sodium(const uint8_t *src, size_t n)
 
 	sodium_bin2base64(ref, len, src, n, sodium_base64_VARIANT_ORIGINAL);
 	memset(got, 'X', len + 1);
-	ok = b64_public_len(n) == len - 1 && b64_public_encode(got, len, src, n) == 0 &&
+	ok = b64_len(n) == len - 1 && b64_encode(got, len, src, n) == 0 &&
 	    strcmp(got, ref) == 0;
 	free(ref);
 	free(got);
@@ -67,25 +67,25 @@ test_known(void)
 	static const uint8_t zeros[6], ff[5] = { 0xff, 0xff, 0xff, 0xff, 0xff };
 	char out[16];
 
-	CHECK_INT(b64_public_encode(out, sizeof(out), (const uint8_t *)"foobar", 6), 0);
+	CHECK_INT(b64_encode(out, sizeof(out), (const uint8_t *)"foobar", 6), 0);
 	CHECK_STR(out, "Zm9vYmFy");
-	CHECK_INT(b64_public_encode(out, sizeof(out), (const uint8_t *)"fooba", 5), 0);
+	CHECK_INT(b64_encode(out, sizeof(out), (const uint8_t *)"fooba", 5), 0);
 	CHECK_STR(out, "Zm9vYmE=");
-	CHECK_INT(b64_public_encode(out, sizeof(out), (const uint8_t *)"f", 1), 0);
+	CHECK_INT(b64_encode(out, sizeof(out), (const uint8_t *)"f", 1), 0);
 	CHECK_STR(out, "Zg==");
-	CHECK_INT(b64_public_encode(out, sizeof(out), zeros, 6), 0);
+	CHECK_INT(b64_encode(out, sizeof(out), zeros, 6), 0);
 	CHECK_STR(out, "AAAAAAAA");
-	CHECK_INT(b64_public_encode(out, sizeof(out), ff, 5), 0);
+	CHECK_INT(b64_encode(out, sizeof(out), ff, 5), 0);
 	CHECK_STR(out, "//////8=");
-	CHECK_INT(b64_public_encode(out, sizeof(out), ff, 3), 0);
+	CHECK_INT(b64_encode(out, sizeof(out), ff, 3), 0);
 	CHECK_STR(out, "////");
-	CHECK_INT(b64_public_encode(out, sizeof(out), NULL, 0), 0);
+	CHECK_INT(b64_encode(out, sizeof(out), NULL, 0), 0);
 	CHECK_STR(out, "");
-	CHECK_INT(b64_public_len(0), 0);
-	CHECK_INT(b64_public_len(1), 4);
-	CHECK_INT(b64_public_len(3), 4);
-	CHECK_INT(b64_public_len(4), 8);
-	CHECK_INT(b64_public_len(SIZE_MAX), 0);	/* overflow */
+	CHECK_INT(b64_len(0), 0);
+	CHECK_INT(b64_len(1), 4);
+	CHECK_INT(b64_len(3), 4);
+	CHECK_INT(b64_len(4), 8);
+	CHECK_INT(b64_len(SIZE_MAX), 0);	/* overflow */
 }
 
 static void
@@ -95,10 +95,10 @@ test_refusals(void)
 
 	memcpy(out, "XXXXXXXX", 9);
 	/* "foobar" needs 8 characters + NUL: 8 bytes are too few. */
-	CHECK_INT(b64_public_encode(out, 8, (const uint8_t *)"foobar", 6), -1);
+	CHECK_INT(b64_encode(out, 8, (const uint8_t *)"foobar", 6), -1);
 	CHECK_STR(out, "XXXXXXXX");
-	CHECK_INT(b64_public_encode(out, sizeof(out), NULL, 3), -1);
-	CHECK_INT(b64_public_encode(NULL, 0, (const uint8_t *)"a", 1), -1);
+	CHECK_INT(b64_encode(out, sizeof(out), NULL, 3), -1);
+	CHECK_INT(b64_encode(NULL, 0, (const uint8_t *)"a", 1), -1);
 }
 
 static void
@@ -117,7 +117,7 @@ test_lines(const uint8_t *rnd)
 		buf_init(&ref, 4 * BIG);
 		buf_puts(&got, "head\r\n");
 		buf_puts(&ref, "head\r\n");
-		CHECK_INT(b64_public_lines(&got, rnd, n, 57), 0);
+		CHECK_INT(b64_mime_lines(&got, rnd, n, 57), 0);
 		ref_lines(&ref, rnd, n, 57);
 		CHECK(got.len == ref.len && memcmp(got.p, ref.p, got.len) == 0);
 		CHECK_INT(got.p[got.len], '\0');
@@ -131,7 +131,7 @@ test_lines(const uint8_t *rnd)
 	/* Other line sizes, including one longer than the chunk's share. */
 	buf_init(&got, 4 * BIG);
 	buf_init(&ref, 4 * BIG);
-	CHECK_INT(b64_public_lines(&got, rnd, 50000, 3000), 0);
+	CHECK_INT(b64_mime_lines(&got, rnd, 50000, 3000), 0);
 	ref_lines(&ref, rnd, 50000, 3000);
 	CHECK(got.len == ref.len && memcmp(got.p, ref.p, got.len) == 0);
 	buf_free(&got);
@@ -146,21 +146,21 @@ test_lines_refusals(const uint8_t *rnd)
 
 	buf_init(&b, 100);
 	buf_puts(&b, "keep");
-	CHECK_INT(b64_public_lines(&b, rnd, 10, 56), -1);	/* not a multiple of 3 */
-	CHECK_INT(b64_public_lines(&b, rnd, 10, 0), -1);
-	CHECK_INT(b64_public_lines(&b, rnd, 10, 3003), -1);
-	CHECK_INT(b64_public_lines(&b, NULL, 10, 57), -1);
+	CHECK_INT(b64_mime_lines(&b, rnd, 10, 56), -1);	/* not a multiple of 3 */
+	CHECK_INT(b64_mime_lines(&b, rnd, 10, 0), -1);
+	CHECK_INT(b64_mime_lines(&b, rnd, 10, 3003), -1);
+	CHECK_INT(b64_mime_lines(&b, NULL, 10, 57), -1);
 	/* 57 bytes -> 76 + 2 = 78 characters: fits in 100 with "keep". */
-	CHECK_INT(b64_public_lines(&b, rnd, 57, 57), 0);
+	CHECK_INT(b64_mime_lines(&b, rnd, 57, 57), 0);
 	CHECK_INT(b.len, 82);
 	/* 100 bytes need 136 + 4 characters: over the maximum, b unchanged. */
 	buf_free(&b);
 	buf_init(&b, 100);
 	buf_puts(&b, "keep");
-	CHECK_INT(b64_public_lines(&b, rnd, 100, 57), -1);
+	CHECK_INT(b64_mime_lines(&b, rnd, 100, 57), -1);
 	CHECK_INT(b.len, 4);
 	CHECK_STR(b.p, "keep");
-	CHECK_INT(b64_public_lines(&b, rnd, 0, 57), 0);
+	CHECK_INT(b64_mime_lines(&b, rnd, 0, 57), 0);
 	CHECK_INT(b.len, 4);
 	buf_free(&b);
 }

@@ -3,7 +3,7 @@
  * become 4 characters by four table look-ups; MIME lines are encoded into
  * a stack chunk and appended to the buffer a few kilobytes at a time.
  *
- * Not constant-time, by design: never give it a secret or plaintext.
+ * Not constant-time, by design: never give it a key or a token (b64.h).
  * Trusts: nothing (sizes checked before any write).
  */
 #include <stdint.h>

@@ -12,11 +12,11 @@
  * bounds; the server's text never reaches err).
  */
 #include "adapters/imap.h"
+#include "relay/util.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,96 +41,49 @@ struct imap_session {
 	int			 overflow;
 };
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* 0 if url is scheme://host[:port] with nothing after. */
 static int
 url_check(const char *url, int starttls, char *err, size_t errlen)
 {
-	const char *scheme = starttls ? "imap://" : "imaps://", *p;
-	size_t n;
-	long port = 0;
+	const char *scheme = starttls ? "imap://" : "imaps://";
 
 	if (url == NULL || strlen(url) > IMAP_URL_MAX) {
-		seterr(err, errlen, "URL IMAP absente ou trop longue");
+		fs_seterr(err, errlen, "URL IMAP absente ou trop longue");
 		return -1;
 	}
 	if (strncmp(url, scheme, strlen(scheme)) != 0) {
-		seterr(err, errlen, "URL IMAP : le schéma doit être %.*s (imap:// seulement"
+		fs_seterr(err, errlen, "URL IMAP : le schéma doit être %.*s (imap:// seulement"
 		    " avec STARTTLS configuré)", (int)strlen(scheme) - 3, scheme);
 		return -1;
 	}
-	p = url + strlen(scheme);
-	if (*p == '[') {
-		for (n = 1; p[n] && p[n] != ']'; n++)
-			if (!isxdigit((unsigned char)p[n]) && p[n] != ':' && p[n] != '.')
-				break;
-		if (p[n] != ']' || n == 1) {
-			seterr(err, errlen, "URL IMAP : hôte invalide");
-			return -1;
-		}
-		p += n + 1;
-	} else {
-		for (n = 0; isalnum((unsigned char)p[n]) || p[n] == '.' || p[n] == '-'; n++)
-			;
-		if (n == 0) {
-			seterr(err, errlen, "URL IMAP : hôte invalide");
-			return -1;
-		}
-		p += n;
-	}
-	if (*p == ':') {
-		for (n = 1; isdigit((unsigned char)p[n]) && n <= 5; n++)
-			port = port * 10 + (p[n] - '0');
-		if (n == 1 || port < 1 || port > 65535) {
-			seterr(err, errlen, "URL IMAP : port invalide");
-			return -1;
-		}
-		p += n;
-	}
-	if (*p != '\0') {
-		seterr(err, errlen, "URL IMAP : rien n'est permis après hôte:port");
-		return -1;
-	}
-	return 0;
+	return fs_url_hostport_check(url + strlen(scheme), "IMAP", err, errlen);
 }
 
 static int
 conf_check(const struct imap_conf *c, char *err, size_t errlen)
 {
 	if (c == NULL) {
-		seterr(err, errlen, "configuration IMAP absente");
+		fs_seterr(err, errlen, "configuration IMAP absente");
 		return -1;
 	}
 	if (c->starttls != 0 && c->starttls != 1) {
-		seterr(err, errlen, "IMAP : starttls doit valoir 0 ou 1");
+		fs_seterr(err, errlen, "IMAP : starttls doit valoir 0 ou 1");
 		return -1;
 	}
 	if (url_check(c->url, c->starttls, err, errlen) < 0)
 		return -1;
 	if (c->ca_file == NULL || c->ca_file[0] == '\0') {
-		seterr(err, errlen, "IMAP : fichier CA obligatoire (vérification du certificat)");
+		fs_seterr(err, errlen, "IMAP : fichier CA obligatoire (vérification du certificat)");
 		return -1;
 	}
 	if (c->user == NULL || c->user[0] == '\0' || c->password == NULL) {
-		seterr(err, errlen, "IMAP : utilisateur et mot de passe obligatoires");
+		fs_seterr(err, errlen, "IMAP : utilisateur et mot de passe obligatoires");
 		return -1;
 	}
 	if (c->timeout_s < 0 || c->timeout_s > 3600) {
-		seterr(err, errlen, "IMAP : délai hors de [0, 3600] s");
+		fs_seterr(err, errlen, "IMAP : délai hors de [0, 3600] s");
 		return -1;
 	}
 	return 0;
@@ -229,7 +182,7 @@ imap_open(const struct imap_conf *conf, char *err, size_t errlen)
 	s->conf = conf;
 	s->mailbox_url = xasprintf("%s/INBOX", conf->url);
 	if ((s->h = curl_easy_init()) == NULL || set_fixed_opts(s) < 0) {
-		seterr(err, errlen, "IMAP : initialisation de libcurl impossible");
+		fs_seterr(err, errlen, "IMAP : initialisation de libcurl impossible");
 		imap_close(s);
 		return NULL;
 	}
@@ -298,7 +251,7 @@ perform(struct imap_session *s, const char *url, const char *custom, struct buf 
 	    1L : 0L) != CURLE_OK ||
 	    curl_easy_setopt(s->h, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(s->h, CURLOPT_CUSTOMREQUEST, custom) != CURLE_OK) {
-		seterr(err, errlen, "IMAP : option libcurl refusée");
+		fs_seterr(err, errlen, "IMAP : option libcurl refusée");
 		return -1;
 	}
 	rc = curl_easy_perform(s->h);
@@ -310,7 +263,7 @@ perform(struct imap_session *s, const char *url, const char *custom, struct buf 
 		s->uidvalidity = s->seen_uidvalidity;
 	}
 	if (rc != CURLE_OK) {
-		seterr(err, errlen, "IMAP : %s (CURLE %d)", s->overflow ?
+		fs_seterr(err, errlen, "IMAP : %s (CURLE %d)", s->overflow ?
 		    "message plus gros que la limite" : curl_reason(rc), (int)rc);
 		return -1;
 	}
@@ -414,7 +367,7 @@ imap_list(struct imap_session *s, uint32_t *uidvalidity, struct imap_msg **list,
 		goto out;
 	s->changed = 0;
 	if (s->uidvalidity == 0 || s->seen_exists < 0) {
-		seterr(err, errlen, "IMAP : le serveur n'a pas donné UIDVALIDITY et EXISTS");
+		fs_seterr(err, errlen, "IMAP : le serveur n'a pas donné UIDVALIDITY et EXISTS");
 		goto out;
 	}
 	exists = (uint32_t)s->seen_exists;
@@ -428,7 +381,7 @@ imap_list(struct imap_session *s, uint32_t *uidvalidity, struct imap_msg **list,
 		if (perform(s, s->mailbox_url, cmd, &body, err, errlen) < 0)
 			goto out;
 		if (s->changed) {
-			seterr(err, errlen, "IMAP : UIDVALIDITY de la boîte changée pendant la passe");
+			fs_seterr(err, errlen, "IMAP : UIDVALIDITY de la boîte changée pendant la passe");
 			goto out;
 		}
 		if (parse_list(&body, list, n) < last - i + 1) {
@@ -465,15 +418,15 @@ imap_fetch(struct imap_session *s, uint32_t uidvalidity, uint32_t uid, size_t ma
 	r = perform(s, url, NULL, &body, err, errlen);
 	free(url);
 	if (r == 0 && (s->changed || s->uidvalidity != uidvalidity)) {
-		seterr(err, errlen, "IMAP : UIDVALIDITY de la boîte changée pendant la passe");
+		fs_seterr(err, errlen, "IMAP : UIDVALIDITY de la boîte changée pendant la passe");
 		r = -1;
 	}
 	if (r == 0 && body.len == 0) {
-		seterr(err, errlen, "IMAP : message %" PRIu32 " vide ou introuvable", uid);
+		fs_seterr(err, errlen, "IMAP : message %" PRIu32 " vide ou introuvable", uid);
 		r = -1;
 	}
 	if (r == 0 && buf_append(out, body.p, body.len) < 0) {
-		seterr(err, errlen, "IMAP : message plus gros que la limite");
+		fs_seterr(err, errlen, "IMAP : message plus gros que la limite");
 		r = -1;
 	}
 	buf_free(&body);
@@ -537,7 +490,7 @@ imap_delete(struct imap_session *s, uint32_t uidvalidity, const uint32_t *uids, 
 
 		r = perform(s, url, store, NULL, err, errlen);
 		if (r == 0 && (s->changed || s->uidvalidity != uidvalidity)) {
-			seterr(err, errlen, "IMAP : UIDVALIDITY de la boîte changée : rien"
+			fs_seterr(err, errlen, "IMAP : UIDVALIDITY de la boîte changée : rien"
 			    " n'est effacé");
 			r = -1;
 		}

@@ -19,7 +19,6 @@
  * server's replies (reduced to numbers).
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include <curl/curl.h>
 
 #include "adapters/smtp.h"
+#include "relay/util.h"
 
 #define SMTP_URL_MAX		255
 #define SMTP_LINE_MAX		998
@@ -60,20 +60,7 @@ struct track {
 					 * have reached the server */
 };
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 smtp_global_init(void)
@@ -110,92 +97,50 @@ smtp_address_ok(const char *addr)
 
 /* Host of a URL authority: a DNS name / IPv4 literal or a bracketed IPv6
  * literal.  Returns the number of bytes consumed, 0 if invalid. */
-static size_t
-url_host_len(const char *h)
-{
-	size_t	n;
-
-	if (h[0] == '[') {
-		for (n = 1; h[n] != ']'; n++)
-			if (!isxdigit((unsigned char)h[n]) && h[n] != ':' &&
-			    h[n] != '.')
-				return 0;
-		return n > 1 ? n + 1 : 0;
-	}
-	for (n = 0; h[n] != '\0'; n++)
-		if (!isalnum((unsigned char)h[n]) && h[n] != '.' && h[n] != '-')
-			break;
-	return n;
-}
-
 /* 0 if url is scheme://host[:port] with nothing after, -1 otherwise. */
 static int
 url_check(const char *url, int starttls, char *err, size_t errlen)
 {
 	const char	*scheme = starttls ? "smtp://" : "smtps://";
-	const char	*p;
-	size_t		 hl, n;
-	long		 port = 0;
 
 	if (url == NULL || strlen(url) > SMTP_URL_MAX) {
-		seterr(err, errlen, "URL SMTP absente ou trop longue");
+		fs_seterr(err, errlen, "URL SMTP absente ou trop longue");
 		return -1;
 	}
 	if (strncmp(url, scheme, strlen(scheme)) != 0) {
-		seterr(err, errlen, "URL SMTP : le schéma doit être %.*s "
+		fs_seterr(err, errlen, "URL SMTP : le schéma doit être %.*s "
 		    "(smtp:// seulement avec STARTTLS configuré)",
 		    (int)strlen(scheme) - 3, scheme);
 		return -1;
 	}
-	p = url + strlen(scheme);
-	if ((hl = url_host_len(p)) == 0) {
-		seterr(err, errlen, "URL SMTP : hôte invalide");
-		return -1;
-	}
-	p += hl;
-	if (*p == ':') {
-		for (n = 1; isdigit((unsigned char)p[n]) && n <= 5; n++)
-			port = port * 10 + (p[n] - '0');
-		if (n == 1 || port < 1 || port > 65535) {
-			seterr(err, errlen, "URL SMTP : port invalide");
-			return -1;
-		}
-		p += n;
-	}
-	if (*p != '\0') {
-		seterr(err, errlen, "URL SMTP : rien n'est permis après "
-		    "hôte:port (chemin, paramètres, identifiants, "
-		    "caractères de contrôle)");
-		return -1;
-	}
-	return 0;
+	return fs_url_hostport_check(url + strlen(scheme), "SMTP", err, errlen);
 }
 
 int
 smtp_conf_check(const struct smtp_conf *c, char *err, size_t errlen)
 {
-	seterr(err, errlen, "OK");
+	fs_seterr(err, errlen, "OK");
 	if (c == NULL) {
-		seterr(err, errlen, "configuration SMTP absente");
+		fs_seterr(err, errlen, "configuration SMTP absente");
 		return -1;
 	}
 	if (c->starttls != 0 && c->starttls != 1) {
-		seterr(err, errlen, "SMTP : starttls doit valoir 0 ou 1");
+		fs_seterr(err, errlen, "SMTP : starttls doit valoir 0 ou 1");
 		return -1;
 	}
 	if (url_check(c->url, c->starttls, err, errlen) == -1)
 		return -1;
 	if (c->ca_file == NULL || c->ca_file[0] == '\0') {
-		seterr(err, errlen, "SMTP : fichier CA obligatoire "
+		fs_seterr(err, errlen, "SMTP : fichier CA obligatoire "
 		    "(vérification du certificat)");
 		return -1;
 	}
 	if (c->user != NULL && (c->password == NULL || c->user[0] == '\0')) {
-		seterr(err, errlen, "SMTP : utilisateur sans mot de passe");
+		fs_seterr(err, errlen, "SMTP : utilisateur sans mot de passe");
 		return -1;
 	}
 	if (c->timeout_s < 0 || c->timeout_s > 3600) {
-		seterr(err, errlen, "SMTP : délai hors de [0, 3600] s");
+		fs_seterr(err, errlen, "SMTP : délai hors de [0, 3600] s");
 		return -1;
 	}
 	return 0;
@@ -208,11 +153,11 @@ msg_check(const char *msg, size_t len, char *err, size_t errlen)
 	const char	*p, *nl, *end, *ce;
 
 	if (msg == NULL || len == 0 || len > SMTP_MSG_MAX) {
-		seterr(err, errlen, "message vide ou trop gros");
+		fs_seterr(err, errlen, "message vide ou trop gros");
 		return -1;
 	}
 	if (memchr(msg, '\0', len) != NULL) {
-		seterr(err, errlen, "message : octet NUL");
+		fs_seterr(err, errlen, "message : octet NUL");
 		return -1;
 	}
 	/* line by line with memchr: messages are large (attachments) */
@@ -220,13 +165,13 @@ msg_check(const char *msg, size_t len, char *err, size_t errlen)
 		nl = memchr(p, '\n', (size_t)(end - p));
 		ce = nl == NULL ? end : nl > p && nl[-1] == '\r' ? nl - 1 : nl;
 		if ((size_t)(ce - p) > SMTP_LINE_MAX) {
-			seterr(err, errlen, "message : ligne de plus de "
+			fs_seterr(err, errlen, "message : ligne de plus de "
 			    "998 octets");
 			return -1;
 		}
 		if ((nl != NULL && ce == nl) ||
 		    memchr(p, '\r', (size_t)(ce - p)) != NULL) {
-			seterr(err, errlen, "message : CR ou LF isolé "
+			fs_seterr(err, errlen, "message : CR ou LF isolé "
 			    "(fins de ligne CRLF exigées)");
 			return -1;
 		}
@@ -428,13 +373,13 @@ classify_reply(const struct track *t, char *err, size_t errlen)
 	const char	*sep = t->enh[0] != '\0' ? " " : "";
 
 	if (t->reply_stage == ST_RCPT && strcmp(t->enh, "5.1.1") == 0) {
-		seterr(err, errlen, "%d %s destinataire inconnu", t->code,
+		fs_seterr(err, errlen, "%d %s destinataire inconnu", t->code,
 		    t->enh);
 		return SMTP_PERMFAIL;
 	}
 	if (t->code < 500)
 		what = "refusé temporairement";
-	seterr(err, errlen, "%d%s%s %s %s", t->code, sep, t->enh,
+	fs_seterr(err, errlen, "%d%s%s %s %s", t->code, sep, t->enh,
 	    stage_name(t->reply_stage), what);
 	if (t->code >= 500 && t->reply_stage >= ST_RCPT)
 		return SMTP_PERMFAIL;
@@ -452,15 +397,15 @@ classify(CURL *h, CURLcode rc, const struct track *t, char *err,
 	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
 		code = 0;
 	if (rc == CURLE_OK && code == 250 && tk.reply_stage == ST_BODY) {
-		seterr(err, errlen, "250 message accepté");
+		fs_seterr(err, errlen, "250 message accepté");
 		return SMTP_SENT;
 	}
 	if ((tls = tls_reason(rc)) != NULL) {
-		seterr(err, errlen, "TLS : %s (CURLE %d)", tls, (int)rc);
+		fs_seterr(err, errlen, "TLS : %s (CURLE %d)", tls, (int)rc);
 		return SMTP_TEMPFAIL;
 	}
 	if (rc == CURLE_LOGIN_DENIED) {
-		seterr(err, errlen, "%d authentification refusée "
+		fs_seterr(err, errlen, "%d authentification refusée "
 		    "(vérifier la configuration)", tk.code ? tk.code : 535);
 		return SMTP_TEMPFAIL;
 	}
@@ -472,17 +417,17 @@ classify(CURL *h, CURLcode rc, const struct track *t, char *err,
 		return classify_reply(&tk, err, errlen);
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
-		seterr(err, errlen, "connexion refusée ou impossible (CURLE 7)");
+		fs_seterr(err, errlen, "connexion refusée ou impossible (CURLE 7)");
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
-		seterr(err, errlen, "nom d'hôte inconnu (CURLE 6)");
+		fs_seterr(err, errlen, "nom d'hôte inconnu (CURLE 6)");
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		seterr(err, errlen, "délai dépassé à l'étape %s (CURLE 28)",
+		fs_seterr(err, errlen, "délai dépassé à l'étape %s (CURLE 28)",
 		    stage_name(tk.stage));
 		break;
 	default:
-		seterr(err, errlen, "erreur SMTP à l'étape %s (CURLE %d, "
+		fs_seterr(err, errlen, "erreur SMTP à l'étape %s (CURLE %d, "
 		    "réponse %d)", stage_name(tk.stage), (int)rc, tk.code);
 		break;
 	}
@@ -497,12 +442,12 @@ precheck(const struct smtp_conf *c, const char *from, const char *rcpt,
 	if (smtp_conf_check(c, err, errlen) == -1)
 		return SMTP_TEMPFAIL;
 	if (!smtp_address_ok(from)) {
-		seterr(err, errlen, "adresse d'expéditeur invalide (refusée "
+		fs_seterr(err, errlen, "adresse d'expéditeur invalide (refusée "
 		    "avant connexion)");
 		return SMTP_TEMPFAIL;
 	}
 	if (!smtp_address_ok(rcpt)) {
-		seterr(err, errlen, "adresse de destinataire invalide "
+		fs_seterr(err, errlen, "adresse de destinataire invalide "
 		    "(refusée avant connexion)");
 		return SMTP_PERMFAIL;
 	}
@@ -531,12 +476,12 @@ transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
 
 	*reused = 0;
 	if ((rcpts = curl_slist_append(NULL, rcpt)) == NULL) {
-		seterr(err, errlen, "mémoire insuffisante");
+		fs_seterr(err, errlen, "mémoire insuffisante");
 		return SMTP_TEMPFAIL;
 	}
 	if (set_tls_opts(h, c, reuse) == -1 ||
 	    set_smtp_opts(h, c, from, rcpts, &src, &t) == -1) {
-		seterr(err, errlen, "libcurl : option TLS/SMTP refusée");
+		fs_seterr(err, errlen, "libcurl : option TLS/SMTP refusée");
 		st = SMTP_TEMPFAIL;
 	} else {
 		rc = curl_easy_perform(h);
@@ -571,7 +516,7 @@ smtp_send(const struct smtp_conf *c, const char *from, const char *rcpt,
 	if ((st = precheck(c, from, rcpt, msg, len, err, errlen)) != SMTP_SENT)
 		return st;
 	if ((h = curl_easy_init()) == NULL) {
-		seterr(err, errlen, "libcurl : initialisation impossible");
+		fs_seterr(err, errlen, "libcurl : initialisation impossible");
 		return SMTP_TEMPFAIL;
 	}
 	st = transaction(h, c, 0, from, rcpt, msg, len, &reused, err, errlen);
@@ -594,7 +539,7 @@ smtp_session_open(const struct smtp_conf *c, char *err, size_t errlen)
 	if (smtp_conf_check(c, err, errlen) == -1)
 		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		seterr(err, errlen, "mémoire insuffisante");
+		fs_seterr(err, errlen, "mémoire insuffisante");
 		return NULL;
 	}
 	s->conf = c;
@@ -619,7 +564,7 @@ smtp_session_send(struct smtp_session *s, const char *from, const char *rcpt,
 	int			reused, again;
 
 	if (s == NULL) {
-		seterr(err, errlen, "session SMTP absente");
+		fs_seterr(err, errlen, "session SMTP absente");
 		return SMTP_TEMPFAIL;
 	}
 	if (s->conf->starttls)	/* never any reuse with STARTTLS */
@@ -631,7 +576,7 @@ smtp_session_send(struct smtp_session *s, const char *from, const char *rcpt,
 		if (s->h != NULL)
 			curl_easy_reset(s->h);	/* keeps the connection */
 		else if ((s->h = curl_easy_init()) == NULL) {
-			seterr(err, errlen, "libcurl : initialisation "
+			fs_seterr(err, errlen, "libcurl : initialisation "
 			    "impossible");
 			return SMTP_TEMPFAIL;
 		}

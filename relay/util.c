@@ -3,6 +3,7 @@
  */
 #include "relay/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -278,4 +279,49 @@ fs_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+static size_t
+url_host_len(const char *h)
+{
+	size_t n;
+
+	if (h[0] == '[') {
+		for (n = 1; h[n] != ']'; n++)
+			if (!isxdigit((unsigned char)h[n]) && h[n] != ':' && h[n] != '.')
+				return 0;
+		return n > 1 ? n + 1 : 0;
+	}
+	for (n = 0; h[n] != '\0'; n++)
+		if (!isalnum((unsigned char)h[n]) && h[n] != '.' && h[n] != '-')
+			break;
+	return n;
+}
+
+int
+fs_url_hostport_check(const char *p, const char *proto, char *err, size_t errlen)
+{
+	size_t hl, n;
+	long port = 0;
+
+	if ((hl = url_host_len(p)) == 0) {
+		fs_seterr(err, errlen, "URL %s : hôte invalide", proto);
+		return -1;
+	}
+	p += hl;
+	if (*p == ':') {
+		for (n = 1; isdigit((unsigned char)p[n]) && n <= 5; n++)
+			port = port * 10 + (p[n] - '0');
+		if (n == 1 || port < 1 || port > 65535) {
+			fs_seterr(err, errlen, "URL %s : port invalide", proto);
+			return -1;
+		}
+		p += n;
+	}
+	if (*p != '\0') {
+		fs_seterr(err, errlen, "URL %s : rien n'est permis après hôte:port (chemin,"
+		    " paramètres, identifiants, caractères de contrôle)", proto);
+		return -1;
+	}
+	return 0;
 }

@@ -66,6 +66,13 @@ int	 buf_read_file(struct buf *b, const char *path);
 void	 fs_seterr(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/*
+ * Check the part of a URL after "scheme://": host[:port] and nothing else
+ * (host: name of [A-Za-z0-9.-], or an IP literal in brackets; port 1-65535).
+ * proto names the URL in the French message ("SMTP", "IMAP").  0 / -1.
+ */
+int	 fs_url_hostport_check(const char *p, const char *proto, char *err, size_t errlen);
+
 /* Wipe memory the compiler may not elide. */
 void	 fs_wipe(void *p, size_t n);
 

@@ -27,7 +27,7 @@ TESTBIN  = $(TESTSRC:tests/unit/%.c=$(B)/tests/%)
 FUZZSRC  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAYBIN= $(FUZZSRC:tests/fuzz/%.c=$(B)/tests/replay_%)
 
-.PHONY: all test check memcheck fuzz demo lint clean deps unit
+.PHONY: all test check memcheck fuzz demo lint clean deps unit fsrelay
 
 all: fsrelay
 

@@ -238,6 +238,7 @@ static const struct store_area *const areas[] = {
 	&store_area_deadline,
 	&store_area_audit,
 	&store_area_inbox,
+	&store_area_outbox,
 	NULL
 };
 
@@ -403,22 +404,56 @@ store_close(struct store **stp)
 	*stp = NULL;
 }
 
+/*
+ * Back to synchronous = FULL once the relaxed transaction has ended
+ * (SQLite refuses to change it inside a transaction).  0, or -1 while the
+ * connection is still relaxed.
+ */
+static int
+relax_end(struct store *st)
+{
+	if (st->relaxed && sqlite3_get_autocommit(st->db) &&
+	    st_exec(st, "PRAGMA synchronous = FULL") == 0)
+		st->relaxed = 0;
+	return st->relaxed ? -1 : 0;
+}
+
 int
 store_begin(struct store *st)
 {
+	/* Never a relaxed commit by mistake. */
+	if (relax_end(st) < 0)
+		return -1;
 	return st_exec(st, "BEGIN IMMEDIATE");
+}
+
+int
+store_begin_relaxed(struct store *st)
+{
+	if (relax_end(st) < 0 || st_exec(st, "PRAGMA synchronous = NORMAL") < 0)
+		return -1;
+	st->relaxed = 1;
+	if (st_exec(st, "BEGIN IMMEDIATE") < 0) {
+		(void)relax_end(st);
+		return -1;
+	}
+	return 0;
 }
 
 int
 store_commit(struct store *st)
 {
-	return st_exec(st, "COMMIT");
+	int r = st_exec(st, "COMMIT");
+
+	(void)relax_end(st);
+	return r;
 }
 
 void
 store_rollback(struct store *st)
 {
 	(void)st_exec(st, "ROLLBACK");
+	(void)relax_end(st);
 }
 
 int
@@ -861,6 +896,9 @@ store_case_shred(struct store *st, int64_t case_id, int64_t now)
 		"  (SELECT ref FROM cases WHERE id = ?))",
 		"UPDATE quarantine SET meta = NULL WHERE assigned_ref ="
 		"  (SELECT ref FROM cases WHERE id = ?)",
+		/* Nothing of a shredded case may leave any more. */
+		"DELETE FROM prepared_mails WHERE delivery_id IN"
+		"  (SELECT id FROM deliveries WHERE case_id = ?)",
 	};
 	size_t i;
 

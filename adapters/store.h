@@ -33,6 +33,17 @@ const char *store_errmsg(struct store *st);
 int	 store_begin(struct store *st);
 int	 store_commit(struct store *st);
 void	 store_rollback(struct store *st);
+/*
+ * A transaction whose commit does not wait for the disk (synchronous =
+ * NORMAL in WAL mode; every other transaction is FULL).  A crash of the
+ * process loses nothing; a power loss or kernel crash may undo it, with
+ * the other relaxed ones committed since the last full commit (a full
+ * commit makes all earlier ones durable).  Only for records whose loss
+ * repeats work and loses nothing: a delivery's outcome (undone, the
+ * message is sent again, with its Message-ID).  Ends with store_commit or
+ * store_rollback, which bring back synchronous = FULL.
+ */
+int	 store_begin_relaxed(struct store *st);
 
 /*
  * Append an audit event.  actor: pseudonymous (agent id, "relay", "admin",
@@ -220,6 +231,25 @@ int	 store_delivery_list(struct store *st, int64_t case_id,
 int	 store_delivery_due(struct store *st, int64_t now, size_t max,
 	    struct delivery_row **list, size_t *n);
 int	 store_delivery_update(struct store *st, const struct delivery_row *d);
+
+/*
+ * Mails prepared at queue time (adapters/store_outbox.c), one per pending
+ * delivery, deleted when it stops being pending.  put: 0 stored (or
+ * replaced), 1 the delivery is not pending (nothing stored), -1 error.
+ * get: 0 appended to *mail, 1 none, -1 error (or *mail's maximum).
+ * exists: 1 / 0 / -1.
+ */
+int	 store_prepared_put(struct store *st, int64_t delivery_id, int64_t at,
+	    const void *mail, size_t len);
+int	 store_prepared_get(struct store *st, int64_t delivery_id, struct buf *mail);
+int	 store_prepared_exists(struct store *st, int64_t delivery_id);
+/*
+ * Delete the prepared mail of a delivery (within a transaction) without
+ * overwriting its pages: it holds no personal data in clear, and the
+ * overwrite (PRAGMA secure_delete, on for everything else) would write
+ * its whole size again.  0 / -1.
+ */
+int	 store_prepared_drop(struct store *st, int64_t delivery_id);
 
 /* Move the case to a rung, with its referent deadline and overdue flag. */
 int	 store_case_set_rung(struct store *st, int64_t case_id, int rung, int64_t due_at,

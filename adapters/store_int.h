@@ -28,6 +28,8 @@ struct store {
 	size_t			 n_cache;
 	unsigned long		 cache_hits;	/* for tests */
 	unsigned long		 cache_fresh;	/* statements prepared anew */
+	int			 relaxed;	/* synchronous = NORMAL until the
+						 * transaction ends (store_begin_relaxed) */
 };
 
 /*
@@ -44,6 +46,7 @@ struct store_area {
 extern const struct store_area store_area_deadline;
 extern const struct store_area store_area_audit;
 extern const struct store_area store_area_inbox;
+extern const struct store_area store_area_outbox;
 
 /* Run SQL without parameters (DDL, pragmas).  0 / -1. */
 int		 st_exec(struct store *st, const char *sql);

@@ -356,6 +356,8 @@ route_and_store(struct instance *in, struct intake *it, char *err)
 		goto out;
 	printf("%s\n", c.ref);
 	r = 0;
+	/* Accepted: its mail is built now, so that the daemon only sends it. */
+	(void)outbox_prepare(in, c.id, "escalate");
 out:
 	free(keys);
 	dir_ladder_free(&ladder);
@@ -435,7 +437,7 @@ cmd_escalate(int argc, char **argv)
 	}
 	if (take_intake(&it, nom, prenom, ne_le, idp, sollicite, mandat, mandat_file, descr,
 	    err) < 0 ||
-	    instance_open(&in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0 ||
+	    instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING, err, sizeof(err)) < 0 ||
 	    route_and_store(&in, &it, err) < 0)
 		r = cli_fail("escalate : refusé : %s", err);
 out:

@@ -211,13 +211,15 @@ cmd_send(int argc, char **argv)
 		r = cli_fail("send : refusé : %s", err);
 		goto out;
 	}
-	if ((r = open_case(&in, "send", pos[0], agent, INST_STORE | INST_KEYS, live_states,
+	if ((r = open_case(&in, "send", pos[0], agent, INST_STORE | INST_KEYS | INST_SIGNING, live_states,
 	    &c)) != 0)
 		goto out;
 	if (followup_store(&in, &c, &f, agent ? agent : "cli", err) < 0)
 		r = cli_fail("send : %s : refusé : %s", c.ref, err);
-	else
+	else {
 		fprintf(stderr, "fsrelay : complément du dossier %s mis en file d'envoi\n", c.ref);
+		(void)outbox_prepare(&in, c.id, "send");
+	}
 out:
 	followup_free(&f);
 	free(f.paths);
@@ -258,7 +260,7 @@ cmd_reroute(int argc, char **argv)
 		r = cli_fail("reroute : --motif : %s", why);
 		goto out;
 	}
-	if ((r = open_case(&in, "reroute", pos[0], agent, INST_STORE | INST_KEYS, live_states,
+	if ((r = open_case(&in, "reroute", pos[0], agent, INST_STORE | INST_KEYS | INST_SIGNING, live_states,
 	    &c)) != 0)
 		goto out;
 	if (store_begin(in.st) < 0 || stop_pending(&in, &c, c.rung, "dossier réacheminé") < 0 ||
@@ -281,6 +283,7 @@ cmd_reroute(int argc, char **argv)
 	}
 	fprintf(stderr, "fsrelay : dossier %s transmis à l'échelon %d (%d destinataire(s))\n",
 	    c.ref, c.rung + 1, q);
+	(void)outbox_prepare(&in, c.id, "reroute");
 out:
 	instance_close(&in);
 	free(pos);

@@ -39,17 +39,23 @@
 #define WORKERS_MAX	8	/* outbox_workers' upper bound (relay/config.c) */
 #define WORKER_FD_SCAN	1024	/* inherited descriptors looked at */
 
+/* What building mails needs, loaded once for all of them. */
+struct builder {
+	struct instance		*in;
+	struct directory	 dir;
+	const char		*domain;	/* of the relay address */
+	char			 sign_fp[KEY_FINGERPRINT_LEN];
+	char			 sign_b64[64];
+};
+
 /* What a pass keeps for all its mails. */
 struct pass {
 	struct instance		*in;
-	struct directory	 dir;
+	struct builder		 b;
 	struct smtp_conf	 smtp;
 	struct smtp_session	*session;	/* one connection per pass (smtps) */
 	char			*password;
 	size_t			 password_len;
-	const char		*domain;	/* of the relay address */
-	char			 sign_fp[KEY_FINGERPRINT_LEN];
-	char			 sign_b64[64];
 	struct outbox_stats	*stats;
 };
 
@@ -188,19 +194,51 @@ material_free_types(struct material *m)
 
 /* ---- the mail ------------------------------------------------------- */
 
-static char *
-subject_of(const struct pass *p, const struct case_row *c)
+static int
+builder_open(struct builder *b, struct instance *in, char *err)
 {
-	const struct dir_topic *t = directory_find_topic(&p->dir, c->partner, c->topic);
+	uint8_t pk[32];
 
-	return xasprintf("[%s] %s – %s", c->ref, directory_partner_label(&p->dir, c->partner),
+	memset(b, 0, sizeof(*b));
+	b->in = in;
+	b->domain = strchr(in->cfg.relay_address, '@') + 1;
+	if (in->signing_sk == NULL || in->hmac_key == NULL) {
+		/* The caller opened the instance without INST_SIGNING | INST_KEYS. */
+		snprintf(err, ERRLEN, "clés du relais non chargées");
+		return -1;
+	}
+	if (store_directory_load(in->st, &b->dir) < 0) {
+		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", store_errmsg(in->st));
+		return -1;
+	}
+	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
+		return -1;
+	key_fingerprint(b->sign_fp, pk, sizeof(pk));
+	sodium_bin2base64(b->sign_b64, sizeof(b->sign_b64), pk, sizeof(pk),
+	    sodium_base64_VARIANT_ORIGINAL);
+	return 0;
+}
+
+static void
+builder_close(struct builder *b)
+{
+	directory_free(&b->dir);
+}
+
+
+static char *
+subject_of(const struct builder *b, const struct case_row *c)
+{
+	const struct dir_topic *t = directory_find_topic(&b->dir, c->partner, c->topic);
+
+	return xasprintf("[%s] %s – %s", c->ref, directory_partner_label(&b->dir, c->partner),
 	    t ? t->label : c->topic);
 }
 
 static char *
-cover_note(const struct pass *p, const struct case_row *c, const char *subject)
+cover_note(const struct builder *bd, const struct case_row *c, const char *subject)
 {
-	const struct dir_structure *s = directory_find_structure(&p->dir, c->structure);
+	const struct dir_structure *s = directory_find_structure(&bd->dir, c->structure);
 	struct buf b;
 	char *text;
 
@@ -217,10 +255,10 @@ cover_note(const struct pass *p, const struct case_row *c, const char *subject)
 	    "      fsrelay open %s.age --identity VOTRE_CLE.key --relay-key %s\n\n"
 	    "Le fichier obtenu (.eml) s'ouvre dans votre messagerie : il contient la\n"
 	    "description de la situation, les pièces jointes et un manifeste signé.\n\n",
-	    c->ref, c->ref, c->ref, c->ref, p->sign_b64);
+	    c->ref, c->ref, c->ref, c->ref, bd->sign_b64);
 	buf_printf(&b, "Le dossier est signé par le relais France Services.  Empreinte de la\n"
 	    "clé de signature, à comparer avec celle qui vous a été communiquée :\n"
-	    "    %s\n\n", p->sign_fp);
+	    "    %s\n\n", bd->sign_fp);
 	buf_printf(&b, "Pour répondre, répondez simplement à ce message : votre réponse sera\n"
 	    "rattachée au dossier %s.  Ce message ne contient aucune donnée\n"
 	    "personnelle en clair ; merci de ne pas en ajouter dans l'objet.\n\n", c->ref);
@@ -304,21 +342,21 @@ leaks(const struct outmail *om, const struct material *m)
 /* ---- one delivery --------------------------------------------------- */
 
 static int
-build_mail(struct pass *p, const struct case_row *c, const struct delivery_row *d,
+build_mail(const struct builder *b, const struct case_row *c, const struct delivery_row *d,
     const struct material *m, const char *msgid, struct buf *mail, int *blocked, char *err)
 {
 	struct envelope_in ein;
 	struct outmail om;
 	struct buf age;
 	uint8_t pk[AGE_X25519_KEY_BYTES];
-	char *subject = subject_of(p, c), *note = cover_note(p, c, subject);
+	char *subject = subject_of(b, c), *note = cover_note(b, c, subject);
 	char *reply_to = NULL, *attname = xasprintf("%s.age", c->ref);
 	const char *why = NULL;
 	int r = -1;
 
 	buf_init(&age, PAYLOAD_MAX);
 	*blocked = 0;
-	if (breach_test_fault(p->in, "leak-subject")) {	/* tests only: see breach.h */
+	if (breach_test_fault(b->in, "leak-subject")) {	/* tests only: see breach.h */
 		char *leaky = xasprintf("%s %s", subject, m->person.nom);
 
 		free(subject);
@@ -330,30 +368,30 @@ build_mail(struct pass *p, const struct case_row *c, const struct delivery_row *
 	}
 	memset(&ein, 0, sizeof(ein));
 	ein.ref = c->ref;
-	ein.from = p->in->cfg.relay_address;
+	ein.from = b->in->cfg.relay_address;
 	ein.to = d->recipient;
 	ein.subject = subject;
 	ein.message_id = msgid;
-	ein.time = p->in->now;
+	ein.time = b->in->now;
 	ein.recipient_pk = pk;
 	ein.description = m->description.p;
 	ein.description_len = m->description.len;
 	ein.docs = m->docs;
 	ein.n_docs = m->n_docs;
-	if (envelope_seal(&age, &ein, p->in->signing_sk, err, ERRLEN) < 0) {
+	if (envelope_seal(&age, &ein, b->in->signing_sk, err, ERRLEN) < 0) {
 		/* The reason may quote a file name: keep it out of logs and states. */
 		snprintf(err, ERRLEN, "scellement du dossier impossible (contenu refusé)");
 		goto out;
 	}
-	reply_to = xasprintf("%.*s+%s@%s", (int)(p->domain - 1 - p->in->cfg.relay_address),
-	    p->in->cfg.relay_address, c->reply_token, p->domain);
+	reply_to = xasprintf("%.*s+%s@%s", (int)(b->domain - 1 - b->in->cfg.relay_address),
+	    b->in->cfg.relay_address, c->reply_token, b->domain);
 	memset(&om, 0, sizeof(om));
-	om.from = p->in->cfg.relay_address;
+	om.from = b->in->cfg.relay_address;
 	om.to = d->recipient;
 	om.reply_to = reply_to;
 	om.subject = subject;
 	om.message_id = msgid;
-	om.date = (time_t)p->in->now;
+	om.date = (time_t)b->in->now;
 	om.body_text = note;
 	om.attachment_name = attname;
 	om.attachment = (const uint8_t *)age.p;
@@ -363,7 +401,7 @@ build_mail(struct pass *p, const struct case_row *c, const struct delivery_row *
 		*blocked = 1;
 		snprintf(err, ERRLEN, "envoi bloqué : une donnée personnelle du dossier"
 		    " apparaîtrait en clair");
-		(void)breach_blocked_send(p->in, c->ref);	/* high-risk entry (issue 6) */
+		(void)breach_blocked_send(b->in, c->ref);	/* high-risk entry (issue 6) */
 		goto out;
 	}
 	r = outmail_build(mail, &om, err, ERRLEN);
@@ -376,20 +414,46 @@ out:
 	return r;
 }
 
+/*
+ * The whole mail of delivery d, with Message-ID msgid: the case decrypted,
+ * sealed for d's pinned key, wrapped and scanned.  -1 with a reason in err
+ * (no personal data in it); *blocked set when the scan stopped it.
+ */
+static int
+prepare_mail(const struct builder *b, const struct case_row *c, const struct delivery_row *d,
+    const char *msgid, struct buf *mail, int *blocked, char *err)
+{
+	struct material m;
+	uint8_t *dek;
+	int r = -1;
+
+	*blocked = 0;
+	memset(&m, 0, sizeof(m));
+	if ((dek = sealed_case_key(b->in, c->id, err, ERRLEN)) != NULL &&
+	    material_load(b->in, dek, c, d->message_id, &m, err) == 0)
+		r = build_mail(b, c, d, &m, msgid, mail, blocked, err);
+	material_free_types(&m);
+	material_free(&m);
+	vault_key_free(dek);
+	return r;
+}
+
 static int
 record_event(struct instance *in, const char *action, const char *ref, const char *outcome)
 {
 	return store_event(in->st, in->now, "relay", action, ref, outcome);
 }
 
-/* After a delivery reached its final state: settle the rung if it is done. */
-
-
+/*
+ * Record the outcome of an attempt; when final, drop its prepared mail and
+ * settle the rung.  A relaxed commit (adapters/store.h): a power loss may
+ * undo it, and the delivery is then attempted again -- a message sent
+ * twice, with its Message-ID, never one lost; a kill -9 undoes nothing.
+ */
 static int
-finish_delivery(struct pass *p, const struct case_row *c, struct delivery_row *d,
-    enum smtp_status st, const char *smtp_err)
+finish_delivery(struct instance *in, struct outbox_stats *stats, const struct case_row *c,
+    struct delivery_row *d, enum smtp_status st, const char *smtp_err)
 {
-	struct instance *in = p->in;
 	int final = 1;
 
 	d->attempts++;
@@ -398,18 +462,20 @@ finish_delivery(struct pass *p, const struct case_row *c, struct delivery_row *d
 		fs_strlcpy(d->state, "sent", sizeof(d->state));
 		d->sent_at = in->now;
 		d->last_error[0] = '\0';
-		p->stats->sent++;
+		stats->sent++;
 	} else if (st == SMTP_TEMPFAIL && d->attempts < OUTBOX_MAX_ATTEMPTS) {
 		d->next_attempt_at = in->now + outbox_backoff(d->attempts);
 		final = 0;
-		p->stats->retried++;
+		stats->retried++;
 	} else {
 		fs_strlcpy(d->state, "failed", sizeof(d->state));
-		p->stats->failed++;
+		stats->failed++;
 	}
-	if (store_begin(in->st) < 0)
+	/* Relaxed: undone by a power loss, the message is only sent again. */
+	if (store_begin_relaxed(in->st) < 0)
 		return -1;
-	if (store_delivery_update(in->st, d) < 0 ||
+	if ((final && store_prepared_drop(in->st, d->id) < 0) ||
+	    store_delivery_update(in->st, d) < 0 ||
 	    store_case_set_error(in->st, c->id, st == SMTP_SENT ? "" : smtp_err) < 0 ||
 	    record_event(in, st == SMTP_SENT ? "delivery.sent" : final ? "delivery.failed" :
 	    "delivery.deferred", c->ref, st == SMTP_SENT ? "250" : "error") < 0 ||
@@ -425,32 +491,41 @@ log_delivery(const struct case_row *c, const struct delivery_row *d, const char 
     const char *why)
 {
 	/* No address, no name: the reference and the rung are enough. */
-	fprintf(stderr, "fsrelay serve : envoi %lld (%s, échelon %d) : %s%s%s\n",
+	fprintf(stderr, "fsrelay : envoi %lld (%s, échelon %d) : %s%s%s\n",
 	    (long long)d->id, c->ref, d->rung, what, why && *why ? " : " : "", why ? why : "");
 }
 
+static void
+log_attempt(const struct case_row *c, const struct delivery_row *d, enum smtp_status st,
+    const char *why)
+{
+	log_delivery(c, d, st == SMTP_SENT ? "remis au serveur (250)" :
+	    st == SMTP_TEMPFAIL ? "échec temporaire, nouvel essai prévu" : "échec définitif", why);
+}
+
+/*
+ * One attempt of delivery d: its mail as prepared when it was queued
+ * (outbox_prepare), else built now; then one SMTP transaction.
+ */
 static int
 deliver(struct pass *p, struct delivery_row *d)
 {
 	struct instance *in = p->in;
 	struct case_row c;
-	struct material m;
 	struct buf mail;
 	char err[ERRLEN], msgid[TOKEN_MSGID_MAX];
-	uint8_t *dek = NULL;
 	enum smtp_status st;
 	int blocked = 0, r;
 
 	err[0] = '\0';
-	memset(&m, 0, sizeof(m));
 	buf_init(&mail, PAYLOAD_MAX + 1024 * 1024);
-	if ((r = store_case_get_by_id(in->st, d->case_id, &c)) != 0)
+	if (store_case_get_by_id(in->st, d->case_id, &c) != 0 ||
+	    token_message_id(msgid, sizeof(msgid), in->hmac_key, c.ref, d->id, p->b.domain) < 0 ||
+	    (r = store_prepared_get(in->st, d->id, &mail)) < 0) {
+		buf_free(&mail);
 		return -1;
-	if (token_message_id(msgid, sizeof(msgid), in->hmac_key, c.ref, d->id, p->domain) < 0)
-		return -1;
-	if ((dek = sealed_case_key(in, c.id, err, sizeof(err))) == NULL ||
-	    material_load(in, dek, &c, d->message_id, &m, err) < 0 ||
-	    build_mail(p, &c, d, &m, msgid, &mail, &blocked, err) < 0) {
+	}
+	if (r == 1 && prepare_mail(&p->b, &c, d, msgid, &mail, &blocked, err) < 0) {
 		/* Nothing can be sent: a permanent failure of this delivery. */
 		st = SMTP_PERMFAIL;
 		if (blocked)
@@ -458,15 +533,81 @@ deliver(struct pass *p, struct delivery_row *d)
 	} else
 		st = smtp_session_send(p->session, in->cfg.relay_address, d->recipient, mail.p,
 		    mail.len, err, sizeof(err));
-	material_free_types(&m);
-	material_free(&m);
-	vault_key_free(dek);
 	buf_free(&mail);
 	if (st == SMTP_SENT)
 		fs_strlcpy(d->smtp_message_id, msgid, sizeof(d->smtp_message_id));
-	log_delivery(&c, d, st == SMTP_SENT ? "remis au serveur (250)" :
-	    st == SMTP_TEMPFAIL ? "échec temporaire, nouvel essai prévu" : "échec définitif", err);
-	return finish_delivery(p, &c, d, st, err);
+	log_attempt(&c, d, st, err);
+	return finish_delivery(in, p->stats, &c, d, st, err);
+}
+
+/* Prepare one pending delivery: 1 prepared, 0 left to the outbox, -1 store. */
+static int
+prepare_one(struct builder *b, const struct case_row *c, struct delivery_row *d,
+    struct outbox_stats *stats)
+{
+	struct instance *in = b->in;
+	struct buf mail;
+	char err[ERRLEN], msgid[TOKEN_MSGID_MAX];
+	int blocked = 0, r;
+
+	if ((r = store_prepared_exists(in->st, d->id)) != 0)
+		return r < 0 ? -1 : 1;
+	if (token_message_id(msgid, sizeof(msgid), in->hmac_key, c->ref, d->id, b->domain) < 0)
+		return -1;
+	err[0] = '\0';
+	buf_init(&mail, PAYLOAD_MAX + 1024 * 1024);
+	if (prepare_mail(b, c, d, msgid, &mail, &blocked, err) == 0)
+		r = store_prepared_put(in->st, d->id, in->now, mail.p, mail.len) < 0 ? -1 : 1;
+	else if (blocked) {
+		/* Blocked by the scan: final now, as it would be when sent. */
+		stats->blocked++;
+		log_attempt(c, d, SMTP_PERMFAIL, err);
+		r = finish_delivery(in, stats, c, d, SMTP_PERMFAIL, err);
+	} else
+		r = 0;	/* the outbox builds it again, and records the failure */
+	buf_free(&mail);
+	return r;
+}
+
+int
+outbox_prepare(struct instance *in, int64_t case_id, const char *prog)
+{
+	struct outbox_stats stats;
+	struct builder b;
+	struct delivery_row *d = NULL;
+	struct case_row c;
+	size_t n = 0, i;
+	char err[ERRLEN];
+	int r = -1, one;
+
+	memset(&stats, 0, sizeof(stats));
+	memset(&c, 0, sizeof(c));
+	if (builder_open(&b, in, err) < 0)
+		goto out;
+	if (store_case_get_by_id(in->st, case_id, &c) != 0 ||
+	    store_delivery_list(in->st, case_id, &d, &n) < 0)
+		goto store_fail;
+	for (i = 0; i < n; i++) {
+		if (strcmp(d[i].state, "pending") != 0)
+			continue;
+		if ((one = prepare_one(&b, &c, &d[i], &stats)) < 0)
+			goto store_fail;
+		/* A blocked delivery may have moved the case to another rung. */
+		if (one == 0 && strcmp(d[i].state, "pending") != 0 &&
+		    store_case_get_by_id(in->st, case_id, &c) != 0)
+			goto store_fail;
+	}
+	r = 0;
+	goto out;
+store_fail:
+	snprintf(err, sizeof(err), "base : %s", store_errmsg(in->st));
+out:
+	if (r < 0)
+		fprintf(stderr, "fsrelay %s : %s : envoi préparé plus tard par le relais (%s)\n",
+		    prog, c.ref[0] ? c.ref : "?", err);
+	free(d);
+	builder_close(&b);
+	return r;
 }
 
 /* ---- rungs ---------------------------------------------------------- */
@@ -644,7 +785,7 @@ send_notice(struct pass *p, struct notice_row *n)
 	randombytes_buf(rnd, sizeof(rnd));
 	fs_hex(msgid, rnd, sizeof(rnd));
 	fs_strlcat(msgid, "@", sizeof(msgid));
-	fs_strlcat(msgid, p->domain, sizeof(msgid));
+	fs_strlcat(msgid, p->b.domain, sizeof(msgid));
 	memset(&om, 0, sizeof(om));
 	om.from = in->cfg.relay_address;
 	om.to = n->recipient;
@@ -710,16 +851,11 @@ queued_alerts(struct pass *p)
 static int
 pass_open(struct pass *p, struct instance *in, struct outbox_stats *stats, char *err)
 {
-	uint8_t pk[32];
-
 	memset(p, 0, sizeof(*p));
 	p->in = in;
 	p->stats = stats;
-	p->domain = strchr(in->cfg.relay_address, '@') + 1;
-	if (store_directory_load(in->st, &p->dir) < 0) {
-		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", store_errmsg(in->st));
+	if (builder_open(&p->b, in, err) < 0)
 		return -1;
-	}
 	if (in->cfg.smtp_url == NULL || in->cfg.ca_file == NULL) {
 		snprintf(err, ERRLEN, "smtp_url et ca_file sont nécessaires pour envoyer");
 		return -1;
@@ -740,11 +876,6 @@ pass_open(struct pass *p, struct instance *in, struct outbox_stats *stats, char 
 	if (smtp_conf_check(&p->smtp, err, ERRLEN) < 0 ||
 	    (p->session = smtp_session_open(&p->smtp, err, ERRLEN)) == NULL)
 		return -1;
-	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
-		return -1;
-	key_fingerprint(p->sign_fp, pk, sizeof(pk));
-	sodium_bin2base64(p->sign_b64, sizeof(p->sign_b64), pk, sizeof(pk),
-	    sodium_base64_VARIANT_ORIGINAL);
 	return 0;
 }
 
@@ -752,7 +883,7 @@ static void
 pass_close(struct pass *p)
 {
 	smtp_session_close(p->session);
-	directory_free(&p->dir);
+	builder_close(&p->b);
 	if (p->password)
 		keystore_free(p->password, p->password_len);
 }

@@ -1,12 +1,19 @@
 /*
- * outbox - one pass of the relay's sending: every delivery due at "now" is
- * sealed for its recipient (relay/envelope), wrapped in a French cover note
- * (relay/outmail), scanned for the case's own personal data in every clear
- * part (fail closed), and submitted over verified TLS (adapters/smtp), one
- * SMTP transaction per recipient.  Then the staff notices due.
+ * outbox - the relay's sending.  The mail of a delivery is the case sealed
+ * for its recipient (relay/envelope), wrapped in a French cover note
+ * (relay/outmail) and scanned for the case's own personal data in every
+ * clear part (fail closed).  It is built when the delivery is queued by a
+ * command (outbox_prepare) and stored until sent, as an MTA keeps the
+ * finished message in its queue; a delivery without one is built when it
+ * is due.  One pass (outbox_run) submits every delivery due at "now" over
+ * verified TLS (adapters/smtp), one SMTP transaction per recipient, then
+ * the staff notices due.
  *
  * A delivery is marked sent only after the server's 250 to DATA; a crash
- * before that re-sends it once, with the same Message-ID.
+ * before that re-sends it once, with the same Message-ID (and the same
+ * bytes, when it was prepared).  The record of the outcome is a relaxed
+ * commit (adapters/store.h): a power loss may undo it, which only sends
+ * the message again.
  *
  * With outbox_workers = N > 1 (fsrelay.conf; default 1: no fork), a pass
  * with 16 due deliveries or more is shared between N child processes,
@@ -51,6 +58,18 @@ int64_t	 outbox_backoff(int attempts);
  */
 int	 outbox_run(struct instance *in, struct outbox_stats *stats, char *err,
 	    size_t errlen);
+
+/*
+ * Prepare the mail of every pending delivery of the case that has none
+ * yet, and store it (adapters/store_outbox), so that sending is reading it
+ * back: called by the commands that queue a case's mail (prog: their
+ * name), after their commit.  A delivery whose mail the pre-send scan
+ * blocks fails at once (breach register, stderr), as it would when sent;
+ * any other build failure is left to the outbox, which builds the mail
+ * again when the delivery is due.  -1 on a store failure, told on stderr:
+ * the outbox then builds the mails itself.
+ */
+int	 outbox_prepare(struct instance *in, int64_t case_id, const char *prog);
 
 /*
  * Queue the deliveries of a rung of the case's ladder (recipients with a

@@ -96,16 +96,39 @@ PUB=$(age-keygen -y "$KEY")
 	--verified-by "re-épinglage (test)" >/dev/null 2>&1
 is "the compromised key cannot be pinned again" "$?" 1
 "$FS" referents key "$REFT" "$PUB" --verified-by "nouvelle clé (test)" 2>>"$LOG"
+# The mail is built when the case is queued (escalate), and scanned there.
+DB=$T_DIR/data/fsrelay.db
+scan_entry() {
+	blist | py 'import json,sys; print([x for x in json.load(sys.stdin) if x["detection_source"]=="pre-send-scan"][-1]["id"])'
+}
 before=$(count "$KDIR")
-F=$(escalate Quibrante-Zed Ornella)
-FSRELAY_TEST_FAULT=leak-subject "$FS" serve --once 2>>"$LOG"
+F=$(FSRELAY_TEST_FAULT=leak-subject escalate Quibrante-Zed Ornella)
+is "escalate accepts the case, whose mail the scan blocks" "$?" 0
+is "the blocked delivery is failed at once" \
+	"$(sqlite3 "$DB" "select d.state from deliveries d join cases c on c.id = d.case_id where c.ref = '$F' and d.rung = 0")" failed
+is "no prepared mail is kept for it" "$(sqlite3 "$DB" "select count(*) from prepared_mails")" 0
+"$FS" serve --once 2>>"$LOG"
 is "a blocked send leaves nothing" "$(count "$KDIR")" "$before"
-L=$(blist | py 'import json,sys; print([x for x in json.load(sys.stdin) if x["detection_source"]=="pre-send-scan"][-1]["id"])')
+L=$(scan_entry)
 is "pre-send-scan entry is high risk" "$(field "$L" risk_level)" high
 is "it names the case" "$(field "$L" linked_cases)" "$F"
-FSRELAY_TEST_FAULT=leak-subject sed 's/^test_clock = yes/test_clock = no/' "$FSRELAY_CONFIG" > "$T_DIR/prod.conf"
+# A mail not prepared at queue time (as after a crash right after the
+# commit) is built by the daemon, and scanned there.
+F2=$(escalate Quibrante-Zed Ornella)
+is "escalate prepared its mail" "$(sqlite3 "$DB" "select count(*) from prepared_mails")" 1
+sqlite3 "$DB" "delete from prepared_mails"
+FSRELAY_TEST_FAULT=leak-subject "$FS" serve --once 2>>"$LOG"
+is "built by the daemon, a leaky mail does not leave either" "$(count "$KDIR")" "$before"
+L2=$(scan_entry)
+ok "a second pre-send-scan entry" test "$L2" != "$L"
+is "it names the second case" "$(field "$L2" linked_cases)" "$F2"
+sed 's/^test_clock = yes/test_clock = no/' "$FSRELAY_CONFIG" > "$T_DIR/prod.conf"
 chmod 600 "$T_DIR/prod.conf"
-G=$(escalate Bertin Odile)
+G=$(FSRELAY_TEST_FAULT=leak-subject env -u FSRELAY_NOW "$FS" -c "$T_DIR/prod.conf" escalate \
+	--structure fontenay-aux-roses --partner dgfip --topic produits-locaux \
+	--agent agent-registre --nom Bertin --prenom Odile --ne-le 1975-12-24 \
+	--mandat-signe-le 2026-01-15 --description-file "$T_DIR/desc.txt" 2>>"$LOG")
+is "without test_clock escalate ignores the fault hook" "$?" 0
 FSRELAY_TEST_FAULT=leak-subject env -u FSRELAY_NOW "$FS" -c "$T_DIR/prod.conf" serve --once 2>>"$LOG"
 wait_mail "$KDIR" $((before + 1))
 is "without test_clock the fault hook is inert: the case leaves" "$(count "$KDIR")" "$((before + 1))"

@@ -28,10 +28,25 @@ export FSRELAY_NOW=2026-03-02T10:00:00Z
 before=$(count_mail)
 REF=$(escalate --piece "$T_DIR/releve-Quibrante.pdf")
 ok "escalate" test -n "$REF"
+# escalate builds the mail; the daemon only sends it (adapters/store_outbox).
+DB=$T_DIR/data/fsrelay.db
+prepared() { sqlite3 "$DB" "select count(*) from prepared_mails"; }
+is "escalate prepared the mail of its delivery" "$(prepared)" 1
+python3 -c 'import sqlite3,sys; m=sqlite3.connect(sys.argv[1]).execute("select mail from prepared_mails").fetchone()[0]; open(sys.argv[2],"wb").write(m.replace(b"\r\n", b"\n"))' \
+	"$DB" "$T_DIR/prepared.eml"
 ok "serve --once" "$FS" serve --once 2>>"$LOG"
 wait_count $((before + 1)); sleep 0.2
 is "exactly one new mail in the whole stack" "$(count_mail)" "$((before + 1))"
 is "it is in Kaczmar's mailbox" "$(mail_for)" 1
+is "the prepared mail is gone once sent" "$(prepared)" 0
+# What arrived is the prepared mail, byte for byte, after the server's
+# trace headers.
+python3 - "$T_DIR/prepared.eml" "$(find "$KDIR/new" -type f | head -n 1)" <<'PY'
+import sys
+prep, got = (open(f, 'rb').read() for f in sys.argv[1:3])
+sys.exit(0 if len(prep) > 100000 and got.endswith(prep) else 1)
+PY
+is "the mail sent is the mail prepared by escalate" "$?" 0
 state=$("$FS" cases --json | python3 -c 'import json,sys; c=json.load(sys.stdin)[0]; print(c["state"], c["due_at"])')
 is "case awaiting, due 3 working days later" "$state" "awaiting 2026-03-05T10:00:00Z"
 

@@ -182,6 +182,9 @@ ok "clé enveloppée de A présente avant cancel" test "${#WRAPPED}" -ge 64
 ok "personne scellée de A présente avant cancel" test "${#PERSON}" -eq 96
 ok "pièce scellée de A présente avant cancel" test "${#PIECE}" -eq 96
 is "contrôle : octets de la clé enveloppée trouvés" "$(hexscan "$WRAPPED" "$DB" "$DB-wal")" 2
+PREP=$(sqlite3 "$DB" "select hex(substr(mail, length(mail) - 2000, 48)) from prepared_mails
+    where delivery_id in (select id from deliveries where case_id = $ID_A)")
+ok "courrier préparé de A présent avant cancel" test "${#PREP}" -eq 96
 
 fsr cancel "$A" --motif "Demande retirée MotifSecret31"
 is "cancel A : code (stderr: $err)" "$rc" 0
@@ -213,6 +216,9 @@ print(s.get(sys.argv[1]), s.get(sys.argv[2]), s.get(sys.argv[3]))' "$A" "$B" "$C
 is "clé enveloppée de A : ni dans la base ni dans le WAL" "$(hexscan_data "$WRAPPED")" 0
 is "personne scellée de A : ni dans la base ni dans le WAL" "$(hexscan_data "$PERSON")" 0
 is "pièce scellée de A : ni dans la base ni dans le WAL" "$(hexscan_data "$PIECE")" 0
+is "plus de courrier préparé pour A" "$(sqlite3 "$DB" "select count(*) from prepared_mails
+    where delivery_id in (select id from deliveries where case_id = $ID_A)")" 0
+is "courrier préparé de A : ni dans la base ni dans le WAL" "$(hexscan_data "$PREP")" 0
 fsr show "$C"
 is "C (même personne) toujours lisible" "$rc" 0
 has "C : nom" "$out" "Zyxwvutsonne"

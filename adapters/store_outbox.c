@@ -1,0 +1,115 @@
+/*
+ * store_outbox - the store area "outbox": mails prepared when their
+ * delivery is queued (relay/outbox: outbox_prepare), so that sending is
+ * only reading them back and handing them to SMTP.
+ *
+ * A prepared mail is what the submission server will receive: headers
+ * without personal data, the French cover note, the age file for the
+ * delivery's pinned key.  It has passed the pre-send scan before it is
+ * stored, and it is only readable by the referent, so it is kept as is,
+ * not sealed under the case key.  It lives exactly as long as its
+ * delivery is pending: triggers delete it when the delivery leaves the
+ * state "pending" (sent, failed, cancelled) or is deleted, whichever code
+ * path does it, and store_case_shred deletes those of the case.
+ *
+ * Trusts: its callers for the mail (already scanned).
+ */
+#include "adapters/store.h"
+#include "adapters/store_int.h"
+
+#include <sqlite3.h>
+
+static const char *const outbox_migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE prepared_mails ("
+	"  delivery_id INTEGER PRIMARY KEY REFERENCES deliveries (id),"
+	"  prepared_at INTEGER NOT NULL, mail BLOB NOT NULL);"
+	"CREATE TRIGGER prepared_mails_done AFTER UPDATE OF state ON deliveries"
+	"  WHEN NEW.state <> 'pending'"
+	"  BEGIN DELETE FROM prepared_mails WHERE delivery_id = NEW.id; END;"
+	"CREATE TRIGGER prepared_mails_gone AFTER DELETE ON deliveries"
+	"  BEGIN DELETE FROM prepared_mails WHERE delivery_id = OLD.id; END;",
+};
+
+const struct store_area store_area_outbox = {
+	"outbox", outbox_migrations,
+	sizeof(outbox_migrations) / sizeof(outbox_migrations[0]),
+};
+
+int
+store_prepared_put(struct store *st, int64_t delivery_id, int64_t at, const void *mail,
+    size_t len)
+{
+	sqlite3_stmt *s = st_prep_cached(st, "INSERT INTO prepared_mails (delivery_id,"
+	    " prepared_at, mail) SELECT id, ?, ? FROM deliveries WHERE id = ? AND"
+	    " state = 'pending' ON CONFLICT (delivery_id) DO UPDATE SET"
+	    " prepared_at = excluded.prepared_at, mail = excluded.mail");
+
+	if (s == NULL || len > (size_t)INT32_MAX) {
+		st_release(st, s);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, at);
+	sqlite3_bind_blob64(s, 2, mail, (sqlite3_uint64)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, delivery_id);
+	if (st_run_release(st, s) < 0)
+		return -1;
+	return sqlite3_changes(st->db) ? 0 : 1;
+}
+
+int
+store_prepared_get(struct store *st, int64_t delivery_id, struct buf *mail)
+{
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT mail FROM prepared_mails"
+	    " WHERE delivery_id = ?");
+	int r, ret = 1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, delivery_id);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		ret = buf_append(mail, sqlite3_column_blob(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0));
+	else if (r != SQLITE_DONE)
+		ret = -1;
+	st_release(st, s);
+	return ret;
+}
+
+int
+store_prepared_exists(struct store *st, int64_t delivery_id)
+{
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT 1 FROM prepared_mails"
+	    " WHERE delivery_id = ?");
+	int r;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, delivery_id);
+	r = sqlite3_step(s);
+	st_release(st, s);
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_prepared_drop(struct store *st, int64_t delivery_id)
+{
+	sqlite3_stmt *s;
+	int r = -1;
+
+	if (st_exec(st, "PRAGMA secure_delete = OFF") < 0)
+		return -1;
+	if ((s = st_prep_cached(st, "DELETE FROM prepared_mails WHERE delivery_id = ?"))) {
+		sqlite3_bind_int64(s, 1, delivery_id);
+		r = st_run_release(st, s);
+	}
+	/* Back on before anything else is deleted; if even that fails, this
+	 * connection must not be used for anything else. */
+	if (st_exec(st, "PRAGMA secure_delete = ON") < 0) {
+		sqlite3_close_v2(st->db);
+		st->db = NULL;
+		return -1;
+	}
+	return r;
+}

@@ -190,6 +190,28 @@ st_release(struct store *st, sqlite3_stmt *s)
 	sqlite3_finalize(s);
 }
 
+void *
+st_collect(struct store *st, sqlite3_stmt *s, size_t size, st_fill_fn *fill, size_t *n,
+    int *rc)
+{
+	unsigned char *v = NULL;
+	size_t cap = 0;
+	int r = SQLITE_MISUSE;
+
+	*n = 0;
+	while (s && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			v = xreallocarray(v, cap, size);
+		}
+		memset(v + *n * size, 0, size);
+		fill(s, v + (*n)++ * size);
+	}
+	st_release(st, s);
+	*rc = r == SQLITE_DONE ? 0 : -1;
+	return v;
+}
+
 int
 st_run_release(struct store *st, sqlite3_stmt *s)
 {
@@ -551,8 +573,10 @@ store_agent_add(struct store *st, const struct agent *a, int64_t now)
 }
 
 static void
-agent_from_row(sqlite3_stmt *s, struct agent *a)
+agent_from_row(sqlite3_stmt *s, void *row)
 {
+	struct agent *a = row;
+
 	st_col_copy(s, 0, a->id, sizeof(a->id));
 	st_col_copy(s, 1, a->structure, sizeof(a->structure));
 	st_col_copy(s, 2, a->name, sizeof(a->name));
@@ -584,16 +608,8 @@ store_agent_list(struct store *st, struct agent **list, size_t *n)
 	    " ORDER BY id");
 	int r;
 
-	*list = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		*list = xreallocarray(*list, *n + 1, sizeof(**list));
-		agent_from_row(s, &(*list)[(*n)++]);
-	}
-	sqlite3_finalize(s);
-	return r == SQLITE_DONE ? 0 : -1;
+	*list = st_collect(st, s, sizeof(**list), agent_from_row, n, &r);
+	return r;
 }
 
 /* --- cases ----------------------------------------------------------- */
@@ -765,8 +781,9 @@ store_case_set_due(struct store *st, int64_t case_id, int64_t due_at, int64_t us
 	" updated_at"
 
 static void
-case_from_row(sqlite3_stmt *s, struct case_row *c)
+case_from_row(sqlite3_stmt *s, void *row)
 {
+	struct case_row *c = row;
 	const void *bi;
 
 	memset(c, 0, sizeof(*c));
@@ -831,18 +848,10 @@ store_case_list(struct store *st, const char *agent, struct case_row **list, siz
 	    " WHERE ?1 IS NULL OR agent = ?1 ORDER BY id DESC");
 	int r;
 
-	*list = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	if (agent)
+	if (s && agent)
 		st_bind_text(s, 1, agent);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		*list = xreallocarray(*list, *n + 1, sizeof(**list));
-		case_from_row(s, &(*list)[(*n)++]);
-	}
-	sqlite3_finalize(s);
-	return r == SQLITE_DONE ? 0 : -1;
+	*list = st_collect(st, s, sizeof(**list), case_from_row, n, &r);
+	return r;
 }
 
 int
@@ -949,6 +958,20 @@ store_document_get_blob(struct store *st, int64_t id, const char *column, struct
 	return blob_get(st, "documents", column, id, blob);
 }
 
+static void
+document_from_row(sqlite3_stmt *s, void *row)
+{
+	struct document_row *d = row;
+
+	d->id = sqlite3_column_int64(s, 0);
+	d->case_id = sqlite3_column_int64(s, 1);
+	d->message_id = sqlite3_column_int64(s, 2);
+	st_col_copy(s, 3, d->kind, sizeof(d->kind));
+	d->size = sqlite3_column_int64(s, 4);
+	st_col_copy(s, 5, d->sha256, sizeof(d->sha256));
+	st_col_copy(s, 6, d->media_type, sizeof(d->media_type));
+}
+
 int
 store_document_list(struct store *st, int64_t case_id, int64_t message_id,
     struct document_row **list, size_t *n)
@@ -958,28 +981,12 @@ store_document_list(struct store *st, int64_t case_id, int64_t message_id,
 	    " ORDER BY id");
 	int r;
 
-	*list = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, case_id);
-	sqlite3_bind_int64(s, 2, message_id);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		struct document_row *d;
-
-		*list = xreallocarray(*list, *n + 1, sizeof(**list));
-		d = &(*list)[(*n)++];
-		memset(d, 0, sizeof(*d));
-		d->id = sqlite3_column_int64(s, 0);
-		d->case_id = sqlite3_column_int64(s, 1);
-		d->message_id = sqlite3_column_int64(s, 2);
-		st_col_copy(s, 3, d->kind, sizeof(d->kind));
-		d->size = sqlite3_column_int64(s, 4);
-		st_col_copy(s, 5, d->sha256, sizeof(d->sha256));
-		st_col_copy(s, 6, d->media_type, sizeof(d->media_type));
+	if (s) {
+		sqlite3_bind_int64(s, 1, case_id);
+		sqlite3_bind_int64(s, 2, message_id);
 	}
-	sqlite3_finalize(s);
-	return r == SQLITE_DONE ? 0 : -1;
+	*list = st_collect(st, s, sizeof(**list), document_from_row, n, &r);
+	return r;
 }
 
 /* --- messages -------------------------------------------------------- */
@@ -1019,6 +1026,22 @@ store_message_get_text(struct store *st, int64_t id, struct buf *blob)
 	return blob_get(st, "messages", "text", id, blob);
 }
 
+static void
+message_from_row(sqlite3_stmt *s, void *row)
+{
+	struct message_row *m = row;
+
+	m->id = sqlite3_column_int64(s, 0);
+	m->case_id = sqlite3_column_int64(s, 1);
+	st_col_copy(s, 2, m->kind, sizeof(m->kind));
+	st_col_copy(s, 3, m->direction, sizeof(m->direction));
+	st_col_copy(s, 4, m->sender, sizeof(m->sender));
+	st_col_copy(s, 5, m->recipients, sizeof(m->recipients));
+	st_col_copy(s, 6, m->message_id, sizeof(m->message_id));
+	m->at = sqlite3_column_int64(s, 7);
+	m->flagged = sqlite3_column_int(s, 8);
+}
+
 int
 store_message_list(struct store *st, int64_t case_id, struct message_row **list, size_t *n)
 {
@@ -1026,29 +1049,10 @@ store_message_list(struct store *st, int64_t case_id, struct message_row **list,
 	    " message_id, at, flagged FROM messages WHERE case_id = ? ORDER BY at, id");
 	int r;
 
-	*list = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, case_id);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		struct message_row *m;
-
-		*list = xreallocarray(*list, *n + 1, sizeof(**list));
-		m = &(*list)[(*n)++];
-		memset(m, 0, sizeof(*m));
-		m->id = sqlite3_column_int64(s, 0);
-		m->case_id = sqlite3_column_int64(s, 1);
-		st_col_copy(s, 2, m->kind, sizeof(m->kind));
-		st_col_copy(s, 3, m->direction, sizeof(m->direction));
-		st_col_copy(s, 4, m->sender, sizeof(m->sender));
-		st_col_copy(s, 5, m->recipients, sizeof(m->recipients));
-		st_col_copy(s, 6, m->message_id, sizeof(m->message_id));
-		m->at = sqlite3_column_int64(s, 7);
-		m->flagged = sqlite3_column_int(s, 8);
-	}
-	sqlite3_finalize(s);
-	return r == SQLITE_DONE ? 0 : -1;
+	if (s)
+		sqlite3_bind_int64(s, 1, case_id);
+	*list = st_collect(st, s, sizeof(**list), message_from_row, n, &r);
+	return r;
 }
 
 /* --- deliveries ------------------------------------------------------ */
@@ -1083,8 +1087,9 @@ store_delivery_insert(struct store *st, struct delivery_row *d)
 	" next_attempt_at, last_error, smtp_message_id, sent_at"
 
 static void
-delivery_from_row(sqlite3_stmt *s, struct delivery_row *d)
+delivery_from_row(sqlite3_stmt *s, void *row)
 {
+	struct delivery_row *d = row;
 	const void *bi;
 
 	memset(d, 0, sizeof(*d));
@@ -1112,16 +1117,8 @@ delivery_collect(struct store *st, sqlite3_stmt *s, struct delivery_row **list, 
 {
 	int r;
 
-	*list = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		*list = xreallocarray(*list, *n + 1, sizeof(**list));
-		delivery_from_row(s, &(*list)[(*n)++]);
-	}
-	st_release(st, s);
-	return r == SQLITE_DONE ? 0 : -1;
+	*list = st_collect(st, s, sizeof(**list), delivery_from_row, n, &r);
+	return r;
 }
 
 int
@@ -1463,6 +1460,24 @@ store_notice_insert(struct store *st, struct notice_row *n)
 	return r;
 }
 
+static void
+notice_from_row(sqlite3_stmt *s, void *row)
+{
+	struct notice_row *x = row;
+
+	x->id = sqlite3_column_int64(s, 0);
+	st_col_copy(s, 1, x->kind, sizeof(x->kind));
+	st_col_copy(s, 2, x->recipient, sizeof(x->recipient));
+	st_col_copy(s, 3, x->subject, sizeof(x->subject));
+	st_col_copy(s, 4, x->body, sizeof(x->body));
+	st_col_copy(s, 5, x->case_ref, sizeof(x->case_ref));
+	st_col_copy(s, 6, x->state, sizeof(x->state));
+	x->attempts = sqlite3_column_int(s, 7);
+	x->next_attempt_at = sqlite3_column_int64(s, 8);
+	st_col_copy(s, 9, x->last_error, sizeof(x->last_error));
+	x->created_at = sqlite3_column_int64(s, 10);
+}
+
 int
 store_notice_due(struct store *st, int64_t now, size_t max, struct notice_row **list,
     size_t *n)
@@ -1473,32 +1488,12 @@ store_notice_due(struct store *st, int64_t now, size_t max, struct notice_row **
 	    " LIMIT ?");
 	int r;
 
-	*list = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		struct notice_row *x;
-
-		*list = xreallocarray(*list, *n + 1, sizeof(**list));
-		x = &(*list)[(*n)++];
-		memset(x, 0, sizeof(*x));
-		x->id = sqlite3_column_int64(s, 0);
-		st_col_copy(s, 1, x->kind, sizeof(x->kind));
-		st_col_copy(s, 2, x->recipient, sizeof(x->recipient));
-		st_col_copy(s, 3, x->subject, sizeof(x->subject));
-		st_col_copy(s, 4, x->body, sizeof(x->body));
-		st_col_copy(s, 5, x->case_ref, sizeof(x->case_ref));
-		st_col_copy(s, 6, x->state, sizeof(x->state));
-		x->attempts = sqlite3_column_int(s, 7);
-		x->next_attempt_at = sqlite3_column_int64(s, 8);
-		st_col_copy(s, 9, x->last_error, sizeof(x->last_error));
-		x->created_at = sqlite3_column_int64(s, 10);
+	if (s) {
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	}
-	sqlite3_finalize(s);
-	return r == SQLITE_DONE ? 0 : -1;
+	*list = st_collect(st, s, sizeof(**list), notice_from_row, n, &r);
+	return r;
 }
 
 int

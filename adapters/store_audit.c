@@ -121,6 +121,24 @@ store_audit_checkpoint_add(struct store *st, uint64_t size, const uint8_t root[3
 	return st_run_done(s);
 }
 
+static void
+checkpoint_from_row(sqlite3_stmt *s, void *row)
+{
+	struct audit_checkpoint_row *c = row;
+	const void *root = sqlite3_column_blob(s, 2);
+	const unsigned char *note = sqlite3_column_text(s, 4);
+	int64_t size = sqlite3_column_int64(s, 1);
+
+	c->id = sqlite3_column_int64(s, 0);
+	/* A negative size can only come from an edited file: make it an
+	 * impossible size, which the verifier reports. */
+	c->size = size < 0 ? UINT64_MAX : (uint64_t)size;
+	if (root && sqlite3_column_bytes(s, 2) == 32)
+		memcpy(c->root, root, 32);
+	c->at = sqlite3_column_int64(s, 3);
+	c->note = xstrdup(note ? (const char *)note : "");
+}
+
 int
 store_audit_checkpoint_list(struct store *st, struct audit_checkpoint_row **list, size_t *n)
 {
@@ -128,30 +146,8 @@ store_audit_checkpoint_list(struct store *st, struct audit_checkpoint_row **list
 	    " ORDER BY id");
 	int r;
 
-	*list = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		struct audit_checkpoint_row *c;
-		const void *root = sqlite3_column_blob(s, 2);
-		const unsigned char *note = sqlite3_column_text(s, 4);
-		int64_t size = sqlite3_column_int64(s, 1);
-
-		*list = xreallocarray(*list, *n + 1, sizeof(**list));
-		c = &(*list)[(*n)++];
-		memset(c, 0, sizeof(*c));
-		c->id = sqlite3_column_int64(s, 0);
-		/* A negative size can only come from an edited file: make it
-		 * an impossible size, which the verifier reports. */
-		c->size = size < 0 ? UINT64_MAX : (uint64_t)size;
-		if (root && sqlite3_column_bytes(s, 2) == 32)
-			memcpy(c->root, root, 32);
-		c->at = sqlite3_column_int64(s, 3);
-		c->note = xstrdup(note ? (const char *)note : "");
-	}
-	sqlite3_finalize(s);
-	return r == SQLITE_DONE ? 0 : -1;
+	*list = st_collect(st, s, sizeof(**list), checkpoint_from_row, n, &r);
+	return r;
 }
 
 void
@@ -232,8 +228,10 @@ store_breach_version_add(struct store *st, const struct breach_version_row *v,
 	" detected_at, deadline_at, kek_id, body"
 
 static void
-version_from_row(sqlite3_stmt *s, struct breach_version_row *v)
+version_from_row(sqlite3_stmt *s, void *row)
 {
+	struct breach_version_row *v = row;
+
 	memset(v, 0, sizeof(*v));
 	v->breach_id = sqlite3_column_int64(s, 0);
 	v->version = sqlite3_column_int(s, 1);
@@ -277,16 +275,8 @@ store_breach_list(struct store *st, struct breach_version_row **list, size_t *n)
 	    " WHERE w.breach_id = v.breach_id) ORDER BY breach_id");
 	int r;
 
-	*list = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		*list = xreallocarray(*list, *n + 1, sizeof(**list));
-		version_from_row(s, &(*list)[(*n)++]);
-	}
-	sqlite3_finalize(s);
-	return r == SQLITE_DONE ? 0 : -1;
+	*list = st_collect(st, s, sizeof(**list), version_from_row, n, &r);
+	return r;
 }
 
 int

@@ -46,8 +46,10 @@ const struct store_area store_area_inbox = {
 #define RAW_COLS "id, uidvalidity, uid, received_at, size, state, expunged"
 
 static void
-raw_from_row(sqlite3_stmt *s, struct raw_mail_row *r)
+raw_from_row(sqlite3_stmt *s, void *row)
 {
+	struct raw_mail_row *r = row;
+
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(s, 0);
 	r->uidvalidity = (uint32_t)sqlite3_column_int64(s, 1);
@@ -164,16 +166,8 @@ raw_collect(struct store *st, sqlite3_stmt *s, struct raw_mail_row **list, size_
 {
 	int r;
 
-	*list = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		*list = xreallocarray(*list, *n + 1, sizeof(**list));
-		raw_from_row(s, &(*list)[(*n)++]);
-	}
-	st_release(st, s);
-	return r == SQLITE_DONE ? 0 : -1;
+	*list = st_collect(st, s, sizeof(**list), raw_from_row, n, &r);
+	return r;
 }
 
 int
@@ -252,8 +246,10 @@ store_raw_count(struct store *st, const char *state, long *n)
 #define Q_COLS "id, raw_id, reason, case_hint, received_at, state, decided_at, assigned_ref"
 
 static void
-q_from_row(sqlite3_stmt *s, struct quarantine_row *q)
+q_from_row(sqlite3_stmt *s, void *row)
 {
+	struct quarantine_row *q = row;
+
 	memset(q, 0, sizeof(*q));
 	q->id = sqlite3_column_int64(s, 0);
 	q->raw_id = sqlite3_column_int64(s, 1);
@@ -318,16 +314,8 @@ store_quarantine_list(struct store *st, struct quarantine_row **list, size_t *n)
 	sqlite3_stmt *s = st_prep_cached(st, "SELECT " Q_COLS " FROM quarantine ORDER BY id");
 	int r;
 
-	*list = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		*list = xreallocarray(*list, *n + 1, sizeof(**list));
-		q_from_row(s, &(*list)[(*n)++]);
-	}
-	st_release(st, s);
-	return r == SQLITE_DONE ? 0 : -1;
+	*list = st_collect(st, s, sizeof(**list), q_from_row, n, &r);
+	return r;
 }
 
 int

@@ -35,7 +35,7 @@ tests/instance "$DIR"
 FS=$FSRELAY_BIN
 run "$FS" referents list --partner dgfip
 
-say "3. L'agent agent1 (Fontenay-aux-Roses) transmet le dossier bloqué d'une personne fictive à la DGFiP"
+say "3. L'agent agent1 (Fontenay-aux-Roses) transmet le dossier bloqué d'une personne fictive à la DGFiP ; le dossier est aussitôt scellé pour la référente (fichier age signé) et mis en file"
 cat > "$DIR/description.txt" <<'TXT'
 Mme Camille Exemple (personne fictive) a reçu un avis d'impôt sur le revenu 2026
 qui ne tient pas compte de la naissance de son deuxième enfant en mars.
@@ -50,7 +50,7 @@ run "$FS" escalate --structure fontenay-aux-roses --partner dgfip --topic impots
 REF=$(cat "$DIR/ref")
 run "$FS" cases
 
-say "4. Une passe du démon : le dossier est scellé pour la référente et envoyé en SMTPS vérifié"
+say "4. Une passe du démon : le courrier scellé part en SMTPS vérifié (certificat et nom du serveur contrôlés)"
 run "$FS" serve --once
 run "$FS" cases
 

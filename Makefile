@@ -31,7 +31,8 @@ REPLAYBIN= $(FUZZSRC:tests/fuzz/%.c=$(B)/tests/replay_%)
 
 all: fsrelay
 
-# The binary at the top is the one of the last build flavour asked for.
+# The binary at the top: copied on every `make` (so never a stale copy);
+# the test flavours (check, memcheck) leave it alone.
 fsrelay: $(B)/fsrelay
 	cp $(B)/fsrelay fsrelay
 
@@ -63,7 +64,7 @@ $(B)/tests/live_%: tests/live/%.c tests/unit/t.h $(B)/libfsrelay.a
 	@mkdir -p $(dir $@)
 	$(CC) $(XCFLAGS) -o $@ $< $(B)/libfsrelay.a $(XLDFLAGS) $(LIBS)
 
-unit: $(TESTBIN) $(REPLAYBIN) $(LIVEBIN) fsrelay
+unit: $(TESTBIN) $(REPLAYBIN) $(LIVEBIN) $(B)/fsrelay
 
 deps:
 	@sh scripts/deps.sh

@@ -440,6 +440,19 @@ relax_end(struct store *st)
 	return st->relaxed ? -1 : 0;
 }
 
+/*
+ * Once no transaction is open, a connection still relaxed would commit
+ * later statements without waiting for the disk: stop instead.  (A commit
+ * that failed may leave the transaction open: its rollback comes here.)
+ */
+static void
+relax_end_or_die(struct store *st)
+{
+	if (relax_end(st) < 0 && sqlite3_get_autocommit(st->db))
+		fatalx("base : impossible de rétablir synchronous = FULL (%s) ; arrêt",
+		    store_errmsg(st));
+}
+
 int
 store_begin(struct store *st)
 {
@@ -467,7 +480,7 @@ store_commit(struct store *st)
 {
 	int r = st_exec(st, "COMMIT");
 
-	(void)relax_end(st);
+	relax_end_or_die(st);
 	return r;
 }
 
@@ -475,7 +488,7 @@ void
 store_rollback(struct store *st)
 {
 	(void)st_exec(st, "ROLLBACK");
-	(void)relax_end(st);
+	relax_end_or_die(st);
 }
 
 int
@@ -1145,6 +1158,46 @@ store_delivery_due(struct store *st, int64_t now, size_t max,
 		sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	}
 	return delivery_collect(st, s, list, n);
+}
+
+int
+store_delivery_get(struct store *st, int64_t id, struct delivery_row *d)
+{
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT " DELIVERY_COLS " FROM deliveries"
+	    " WHERE id = ?");
+	int r;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		memset(d, 0, sizeof(*d));
+		delivery_from_row(s, d);
+	}
+	st_release(st, s);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_delivery_record(struct store *st, const struct delivery_row *d)
+{
+	sqlite3_stmt *s = st_prep_cached(st, "UPDATE deliveries SET state = ?, attempts = ?,"
+	    " next_attempt_at = ?, last_error = ?, smtp_message_id = ?, sent_at = ?"
+	    " WHERE id = ? AND state = 'pending'");
+
+	if (s == NULL)
+		return -1;
+	st_bind_text(s, 1, d->state);
+	sqlite3_bind_int(s, 2, d->attempts);
+	sqlite3_bind_int64(s, 3, d->next_attempt_at);
+	st_bind_text(s, 4, d->last_error);
+	st_bind_text(s, 5, d->smtp_message_id);
+	sqlite3_bind_int64(s, 6, d->sent_at);
+	sqlite3_bind_int64(s, 7, d->id);
+	if (st_run_release(st, s) < 0)
+		return -1;
+	return sqlite3_changes(st->db) ? 0 : 1;
 }
 
 int

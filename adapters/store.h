@@ -231,23 +231,35 @@ int	 store_delivery_list(struct store *st, int64_t case_id,
 int	 store_delivery_due(struct store *st, int64_t now, size_t max,
 	    struct delivery_row **list, size_t *n);
 int	 store_delivery_update(struct store *st, const struct delivery_row *d);
+/* 0 found, 1 none, -1 error. */
+int	 store_delivery_get(struct store *st, int64_t id, struct delivery_row *d);
+/*
+ * The outcome of an attempt: like store_delivery_update, but only while
+ * the delivery is still pending.  0 recorded, 1 it is not pending any
+ * more (another process finished or stopped it: nothing changed), -1.
+ */
+int	 store_delivery_record(struct store *st, const struct delivery_row *d);
 
 /*
  * Mails prepared at queue time (adapters/store_outbox.c), one per pending
- * delivery, deleted when it stops being pending.  put: 0 stored (or
- * replaced), 1 the delivery is not pending (nothing stored), -1 error.
- * get: 0 appended to *mail, 1 none, -1 error (or *mail's maximum).
- * exists: 1 / 0 / -1.
+ * delivery, deleted when it stops being pending; sealed by the caller
+ * under the case key.  built_for: what the mail was built with (signing
+ * key, addresses, Message-ID), compared before it is used.  put: 0 stored
+ * (or replaced), 1 the delivery is not pending (nothing stored), -1 error.
+ * get: 0 appended to *mail and built_for copied, 1 none, -1 error (or
+ * *mail's maximum).  exists: 1 / 0 / -1.
  */
 int	 store_prepared_put(struct store *st, int64_t delivery_id, int64_t at,
-	    const void *mail, size_t len);
-int	 store_prepared_get(struct store *st, int64_t delivery_id, struct buf *mail);
+	    const char *built_for, const void *mail, size_t len);
+int	 store_prepared_get(struct store *st, int64_t delivery_id, struct buf *mail,
+	    char *built_for, size_t size);
 int	 store_prepared_exists(struct store *st, int64_t delivery_id);
 /*
  * Delete the prepared mail of a delivery (within a transaction) without
- * overwriting its pages: it holds no personal data in clear, and the
- * overwrite (PRAGMA secure_delete, on for everything else) would write
- * its whole size again.  0 / -1.
+ * overwriting its pages: it is sealed under the case key (so unreadable
+ * once the case is shredded), and the overwrite (PRAGMA secure_delete, on
+ * for everything else) would write its whole size again.  0 / -1; ends
+ * the process if secure_delete cannot be turned on again.
  */
 int	 store_prepared_drop(struct store *st, int64_t delivery_id);
 

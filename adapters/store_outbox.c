@@ -3,16 +3,19 @@
  * delivery is queued (relay/outbox: outbox_prepare), so that sending is
  * only reading them back and handing them to SMTP.
  *
- * A prepared mail is what the submission server will receive: headers
+ * A prepared mail is what the submission server will receive (headers
  * without personal data, the French cover note, the age file for the
- * delivery's pinned key.  It has passed the pre-send scan before it is
- * stored, and it is only readable by the referent, so it is kept as is,
- * not sealed under the case key.  It lives exactly as long as its
- * delivery is pending: triggers delete it when the delivery leaves the
- * state "pending" (sent, failed, cancelled) or is deleted, whichever code
- * path does it, and store_case_shred deletes those of the case.
+ * delivery's pinned key), sealed by the caller under the case key like
+ * every other byte of the case: the pages a sent mail leaves behind are
+ * unreadable once the case is shredded, even with the referent's key.
+ * A row exists only while its delivery is pending: triggers delete it
+ * when the delivery leaves the state "pending" (sent, failed, cancelled)
+ * or is deleted, whichever code path does it, and store_case_shred
+ * deletes those of the case.  built_for names what the mail was built
+ * with, so that a mail built before a change of key or address is built
+ * again rather than sent.
  *
- * Trusts: its callers for the mail (already scanned).
+ * Trusts: its callers for the mail (sealed) and built_for.
  */
 #include "adapters/store.h"
 #include "adapters/store_int.h"
@@ -23,7 +26,7 @@ static const char *const outbox_migrations[] = {
 	/* 0 -> 1 */
 	"CREATE TABLE prepared_mails ("
 	"  delivery_id INTEGER PRIMARY KEY REFERENCES deliveries (id),"
-	"  prepared_at INTEGER NOT NULL, mail BLOB NOT NULL);"
+	"  prepared_at INTEGER NOT NULL, built_for TEXT NOT NULL, mail BLOB NOT NULL);"
 	"CREATE TRIGGER prepared_mails_done AFTER UPDATE OF state ON deliveries"
 	"  WHEN NEW.state <> 'pending'"
 	"  BEGIN DELETE FROM prepared_mails WHERE delivery_id = NEW.id; END;"
@@ -37,30 +40,33 @@ const struct store_area store_area_outbox = {
 };
 
 int
-store_prepared_put(struct store *st, int64_t delivery_id, int64_t at, const void *mail,
-    size_t len)
+store_prepared_put(struct store *st, int64_t delivery_id, int64_t at, const char *built_for,
+    const void *mail, size_t len)
 {
 	sqlite3_stmt *s = st_prep_cached(st, "INSERT INTO prepared_mails (delivery_id,"
-	    " prepared_at, mail) SELECT id, ?, ? FROM deliveries WHERE id = ? AND"
-	    " state = 'pending' ON CONFLICT (delivery_id) DO UPDATE SET"
-	    " prepared_at = excluded.prepared_at, mail = excluded.mail");
+	    " prepared_at, built_for, mail) SELECT id, ?, ?, ? FROM deliveries WHERE id = ?"
+	    " AND state = 'pending' ON CONFLICT (delivery_id) DO UPDATE SET"
+	    " prepared_at = excluded.prepared_at, built_for = excluded.built_for,"
+	    " mail = excluded.mail");
 
 	if (s == NULL || len > (size_t)INT32_MAX) {
 		st_release(st, s);
 		return -1;
 	}
 	sqlite3_bind_int64(s, 1, at);
-	sqlite3_bind_blob64(s, 2, mail, (sqlite3_uint64)len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, delivery_id);
+	st_bind_text(s, 2, built_for);
+	sqlite3_bind_blob64(s, 3, mail, (sqlite3_uint64)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, delivery_id);
 	if (st_run_release(st, s) < 0)
 		return -1;
 	return sqlite3_changes(st->db) ? 0 : 1;
 }
 
 int
-store_prepared_get(struct store *st, int64_t delivery_id, struct buf *mail)
+store_prepared_get(struct store *st, int64_t delivery_id, struct buf *mail, char *built_for,
+    size_t size)
 {
-	sqlite3_stmt *s = st_prep_cached(st, "SELECT mail FROM prepared_mails"
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT mail, built_for FROM prepared_mails"
 	    " WHERE delivery_id = ?");
 	int r, ret = 1;
 
@@ -68,10 +74,11 @@ store_prepared_get(struct store *st, int64_t delivery_id, struct buf *mail)
 		return -1;
 	sqlite3_bind_int64(s, 1, delivery_id);
 	r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
+	if (r == SQLITE_ROW) {
 		ret = buf_append(mail, sqlite3_column_blob(s, 0),
 		    (size_t)sqlite3_column_bytes(s, 0));
-	else if (r != SQLITE_DONE)
+		st_col_copy(s, 1, built_for, size);
+	} else if (r != SQLITE_DONE)
 		ret = -1;
 	st_release(st, s);
 	return ret;
@@ -104,12 +111,10 @@ store_prepared_drop(struct store *st, int64_t delivery_id)
 		sqlite3_bind_int64(s, 1, delivery_id);
 		r = st_run_release(st, s);
 	}
-	/* Back on before anything else is deleted; if even that fails, this
-	 * connection must not be used for anything else. */
-	if (st_exec(st, "PRAGMA secure_delete = ON") < 0) {
-		sqlite3_close_v2(st->db);
-		st->db = NULL;
-		return -1;
-	}
+	/* Back on before anything else is deleted, or stop here: nothing
+	 * else may be deleted without overwrite. */
+	if (st_exec(st, "PRAGMA secure_delete = ON") < 0)
+		fatalx("base : impossible de rétablir secure_delete (%s) ; arrêt",
+		    store_errmsg(st));
 	return r;
 }

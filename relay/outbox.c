@@ -35,6 +35,8 @@
 
 #define ERRLEN		1024
 #define PAYLOAD_MAX	(64 * 1024 * 1024)
+#define MAIL_MAX	(PAYLOAD_MAX + 1024 * 1024)	/* the age file, base64, and the rest */
+#define BUILT_FOR_MAX	1024
 #define WORKERS_FROM	16	/* due deliveries from which a pass forks */
 #define WORKERS_MAX	8	/* outbox_workers' upper bound (relay/config.c) */
 #define WORKER_FD_SCAN	1024	/* inherited descriptors looked at */
@@ -401,7 +403,6 @@ build_mail(const struct builder *b, const struct case_row *c, const struct deliv
 		*blocked = 1;
 		snprintf(err, ERRLEN, "envoi bloqué : une donnée personnelle du dossier"
 		    " apparaîtrait en clair");
-		(void)breach_blocked_send(b->in, c->ref);	/* high-risk entry (issue 6) */
 		goto out;
 	}
 	r = outmail_build(mail, &om, err, ERRLEN);
@@ -415,26 +416,74 @@ out:
 }
 
 /*
- * The whole mail of delivery d, with Message-ID msgid: the case decrypted,
- * sealed for d's pinned key, wrapped and scanned.  -1 with a reason in err
- * (no personal data in it); *blocked set when the scan stopped it.
+ * The whole mail of delivery d, with Message-ID msgid: the case decrypted
+ * with its key dek, sealed for d's pinned key, wrapped and scanned.  -1
+ * with a reason in err (no personal data in it); *blocked set when the
+ * scan stopped it.
  */
 static int
 prepare_mail(const struct builder *b, const struct case_row *c, const struct delivery_row *d,
-    const char *msgid, struct buf *mail, int *blocked, char *err)
+    const uint8_t *dek, const char *msgid, struct buf *mail, int *blocked, char *err)
 {
 	struct material m;
-	uint8_t *dek;
 	int r = -1;
 
 	*blocked = 0;
 	memset(&m, 0, sizeof(m));
-	if ((dek = sealed_case_key(b->in, c->id, err, ERRLEN)) != NULL &&
-	    material_load(b->in, dek, c, d->message_id, &m, err) == 0)
+	if (material_load(b->in, dek, c, d->message_id, &m, err) == 0)
 		r = build_mail(b, c, d, &m, msgid, mail, blocked, err);
 	material_free_types(&m);
 	material_free(&m);
-	vault_key_free(dek);
+	return r;
+}
+
+/*
+ * What a mail is built with besides the case: the signing key (manifest
+ * signature, fingerprint in the cover note), the relay's address (From,
+ * Reply-To) and the Message-ID (replies are matched on it).  A prepared
+ * mail is sent only if they are still the same; else it is built anew.
+ */
+static void
+built_for(char *out, size_t size, const struct builder *b, const char *msgid)
+{
+	snprintf(out, size, "%s %s %s", b->sign_fp, b->in->cfg.relay_address, msgid);
+}
+
+/* The associated data of a prepared mail sealed under the case key. */
+static struct vault_ad
+prepared_ad(const struct instance *in, const struct delivery_row *d)
+{
+	struct vault_ad ad = { "prepared_mails", "mail", d->id, in->kek_id };
+
+	return ad;
+}
+
+/*
+ * The prepared mail of d into mail: 0, or 1 when there is none to use
+ * (none, built with other keys or addresses, or one that does not open:
+ * the integrity failure is recorded), -1 on a store failure.
+ */
+static int
+open_prepared(const struct builder *b, const uint8_t *dek, const struct delivery_row *d,
+    const char *msgid, struct buf *mail)
+{
+	struct instance *in = b->in;
+	struct vault_ad ad = prepared_ad(in, d);
+	struct buf ct;
+	char have[BUILT_FOR_MAX], want[BUILT_FOR_MAX];
+	int r;
+
+	buf_init(&ct, MAIL_MAX + VAULT_OVERHEAD);
+	r = store_prepared_get(in->st, d->id, &ct, have, sizeof(have));
+	built_for(want, sizeof(want), b, msgid);
+	if (r == 0 && strcmp(have, want) != 0)
+		r = 1;
+	else if (r == 0 && vault_open(mail, dek, &ad, (const uint8_t *)ct.p, ct.len,
+	    MAIL_MAX + VAULT_OVERHEAD) < 0) {
+		(void)breach_integrity_failure(in, "prepared_mails", "mail", d->id);
+		r = 1;
+	}
+	buf_free(&ct);
 	return r;
 }
 
@@ -442,48 +491,6 @@ static int
 record_event(struct instance *in, const char *action, const char *ref, const char *outcome)
 {
 	return store_event(in->st, in->now, "relay", action, ref, outcome);
-}
-
-/*
- * Record the outcome of an attempt; when final, drop its prepared mail and
- * settle the rung.  A relaxed commit (adapters/store.h): a power loss may
- * undo it, and the delivery is then attempted again -- a message sent
- * twice, with its Message-ID, never one lost; a kill -9 undoes nothing.
- */
-static int
-finish_delivery(struct instance *in, struct outbox_stats *stats, const struct case_row *c,
-    struct delivery_row *d, enum smtp_status st, const char *smtp_err)
-{
-	int final = 1;
-
-	d->attempts++;
-	fs_strlcpy(d->last_error, smtp_err, sizeof(d->last_error));
-	if (st == SMTP_SENT) {
-		fs_strlcpy(d->state, "sent", sizeof(d->state));
-		d->sent_at = in->now;
-		d->last_error[0] = '\0';
-		stats->sent++;
-	} else if (st == SMTP_TEMPFAIL && d->attempts < OUTBOX_MAX_ATTEMPTS) {
-		d->next_attempt_at = in->now + outbox_backoff(d->attempts);
-		final = 0;
-		stats->retried++;
-	} else {
-		fs_strlcpy(d->state, "failed", sizeof(d->state));
-		stats->failed++;
-	}
-	/* Relaxed: undone by a power loss, the message is only sent again. */
-	if (store_begin_relaxed(in->st) < 0)
-		return -1;
-	if ((final && store_prepared_drop(in->st, d->id) < 0) ||
-	    store_delivery_update(in->st, d) < 0 ||
-	    store_case_set_error(in->st, c->id, st == SMTP_SENT ? "" : smtp_err) < 0 ||
-	    record_event(in, st == SMTP_SENT ? "delivery.sent" : final ? "delivery.failed" :
-	    "delivery.deferred", c->ref, st == SMTP_SENT ? "250" : "error") < 0 ||
-	    (final && outbox_settle_rung(in, c) < 0) || store_commit(in->st) < 0) {
-		store_rollback(in->st);
-		return -1;
-	}
-	return 0;
 }
 
 static void
@@ -495,12 +502,63 @@ log_delivery(const struct case_row *c, const struct delivery_row *d, const char 
 	    (long long)d->id, c->ref, d->rung, what, why && *why ? " : " : "", why ? why : "");
 }
 
-static void
-log_attempt(const struct case_row *c, const struct delivery_row *d, enum smtp_status st,
-    const char *why)
+/*
+ * Record the outcome of an attempt, if the delivery is still pending (a
+ * pass works from a list read at its start, escalate and the daemon may
+ * both reach a new delivery); when final, drop its prepared mail and
+ * settle the rung.  A blocked mail opens its breach register entry here,
+ * once.  A relaxed commit (adapters/store.h): a power loss may undo it,
+ * and the delivery is then attempted again -- a message sent twice, with
+ * its Message-ID, never one lost; a kill -9 undoes nothing.
+ */
+static int
+finish_delivery(struct instance *in, struct outbox_stats *stats, const struct case_row *c,
+    struct delivery_row *d, enum smtp_status st, const char *smtp_err, int blocked)
 {
-	log_delivery(c, d, st == SMTP_SENT ? "remis au serveur (250)" :
-	    st == SMTP_TEMPFAIL ? "échec temporaire, nouvel essai prévu" : "échec définitif", why);
+	int final = 1, r;
+
+	d->attempts++;
+	fs_strlcpy(d->last_error, smtp_err, sizeof(d->last_error));
+	if (st == SMTP_SENT) {
+		fs_strlcpy(d->state, "sent", sizeof(d->state));
+		d->sent_at = in->now;
+		d->last_error[0] = '\0';
+	} else if (st == SMTP_TEMPFAIL && d->attempts < OUTBOX_MAX_ATTEMPTS) {
+		d->next_attempt_at = in->now + outbox_backoff(d->attempts);
+		final = 0;
+	} else
+		fs_strlcpy(d->state, "failed", sizeof(d->state));
+	if (store_begin_relaxed(in->st) < 0)
+		return -1;
+	if ((final && store_prepared_drop(in->st, d->id) < 0) ||
+	    (r = store_delivery_record(in->st, d)) < 0)
+		goto fail;
+	if (r == 1) {
+		store_rollback(in->st);
+		log_delivery(c, d, "déjà terminé par un autre processus", NULL);
+		return 0;
+	}
+	if (store_case_set_error(in->st, c->id, st == SMTP_SENT ? "" : smtp_err) < 0 ||
+	    record_event(in, st == SMTP_SENT ? "delivery.sent" : final ? "delivery.failed" :
+	    "delivery.deferred", c->ref, st == SMTP_SENT ? "250" : "error") < 0 ||
+	    (final && outbox_settle_rung(in, c) < 0) || store_commit(in->st) < 0)
+		goto fail;
+	log_delivery(c, d, st == SMTP_SENT ? "remis au serveur (250)" : !final ?
+	    "échec temporaire, nouvel essai prévu" : "échec définitif", smtp_err);
+	if (st == SMTP_SENT)
+		stats->sent++;
+	else if (!final)
+		stats->retried++;
+	else
+		stats->failed++;
+	if (blocked) {
+		stats->blocked++;
+		(void)breach_blocked_send(in, c->ref);	/* high-risk entry (issue 6) */
+	}
+	return 0;
+fail:
+	store_rollback(in->st);
+	return -1;
 }
 
 /*
@@ -514,30 +572,35 @@ deliver(struct pass *p, struct delivery_row *d)
 	struct case_row c;
 	struct buf mail;
 	char err[ERRLEN], msgid[TOKEN_MSGID_MAX];
-	enum smtp_status st;
+	enum smtp_status st = SMTP_PERMFAIL;
+	uint8_t *dek = NULL;
 	int blocked = 0, r;
 
-	err[0] = '\0';
-	buf_init(&mail, PAYLOAD_MAX + 1024 * 1024);
+	/* The pass's list is as old as the pass: this delivery may have been
+	 * sent, cancelled or stopped since (cancel, keys compromised...). */
+	if ((r = store_delivery_get(in->st, d->id, d)) != 0 || strcmp(d->state, "pending") != 0)
+		return r < 0 ? -1 : 0;
 	if (store_case_get_by_id(in->st, d->case_id, &c) != 0 ||
-	    token_message_id(msgid, sizeof(msgid), in->hmac_key, c.ref, d->id, p->b.domain) < 0 ||
-	    (r = store_prepared_get(in->st, d->id, &mail)) < 0) {
+	    token_message_id(msgid, sizeof(msgid), in->hmac_key, c.ref, d->id, p->b.domain) < 0)
+		return -1;
+	err[0] = '\0';
+	buf_init(&mail, MAIL_MAX);
+	/* No case key (shredded, or altered): nothing can be sent, for good. */
+	if ((dek = sealed_case_key(in, c.id, err, sizeof(err))) == NULL)
+		r = 1;
+	else if ((r = open_prepared(&p->b, dek, d, msgid, &mail)) < 0) {
+		vault_key_free(dek);
 		buf_free(&mail);
 		return -1;
 	}
-	if (r == 1 && prepare_mail(&p->b, &c, d, msgid, &mail, &blocked, err) < 0) {
-		/* Nothing can be sent: a permanent failure of this delivery. */
-		st = SMTP_PERMFAIL;
-		if (blocked)
-			p->stats->blocked++;
-	} else
+	if (dek && (r == 0 || prepare_mail(&p->b, &c, d, dek, msgid, &mail, &blocked, err) == 0))
 		st = smtp_session_send(p->session, in->cfg.relay_address, d->recipient, mail.p,
 		    mail.len, err, sizeof(err));
+	vault_key_free(dek);
 	buf_free(&mail);
 	if (st == SMTP_SENT)
 		fs_strlcpy(d->smtp_message_id, msgid, sizeof(d->smtp_message_id));
-	log_attempt(&c, d, st, err);
-	return finish_delivery(in, p->stats, &c, d, st, err);
+	return finish_delivery(in, p->stats, &c, d, st, err, blocked);
 }
 
 /* Prepare one pending delivery: 1 prepared, 0 left to the outbox, -1 store. */
@@ -546,26 +609,34 @@ prepare_one(struct builder *b, const struct case_row *c, struct delivery_row *d,
     struct outbox_stats *stats)
 {
 	struct instance *in = b->in;
-	struct buf mail;
-	char err[ERRLEN], msgid[TOKEN_MSGID_MAX];
-	int blocked = 0, r;
+	struct vault_ad ad = prepared_ad(in, d);
+	struct buf mail, ct;
+	char err[ERRLEN], msgid[TOKEN_MSGID_MAX], what[BUILT_FOR_MAX];
+	uint8_t *dek;
+	int blocked = 0, r = 0;
 
 	if ((r = store_prepared_exists(in->st, d->id)) != 0)
 		return r < 0 ? -1 : 1;
 	if (token_message_id(msgid, sizeof(msgid), in->hmac_key, c->ref, d->id, b->domain) < 0)
 		return -1;
+	if ((dek = sealed_case_key(in, c->id, err, sizeof(err))) == NULL)
+		return 0;	/* the outbox records why it cannot send */
 	err[0] = '\0';
-	buf_init(&mail, PAYLOAD_MAX + 1024 * 1024);
-	if (prepare_mail(b, c, d, msgid, &mail, &blocked, err) == 0)
-		r = store_prepared_put(in->st, d->id, in->now, mail.p, mail.len) < 0 ? -1 : 1;
-	else if (blocked) {
+	buf_init(&mail, MAIL_MAX);
+	buf_init(&ct, MAIL_MAX + VAULT_OVERHEAD);
+	if (prepare_mail(b, c, d, dek, msgid, &mail, &blocked, err) == 0) {
+		built_for(what, sizeof(what), b, msgid);
+		if (vault_seal(&ct, dek, &ad, (const uint8_t *)mail.p, mail.len) == 0)
+			r = store_prepared_put(in->st, d->id, in->now, what, ct.p, ct.len) < 0 ?
+			    -1 : 1;
+	} else if (blocked)
 		/* Blocked by the scan: final now, as it would be when sent. */
-		stats->blocked++;
-		log_attempt(c, d, SMTP_PERMFAIL, err);
-		r = finish_delivery(in, stats, c, d, SMTP_PERMFAIL, err);
-	} else
-		r = 0;	/* the outbox builds it again, and records the failure */
+		r = finish_delivery(in, stats, c, d, SMTP_PERMFAIL, err, 1);
+	/* else: the outbox builds it again when it is due, and records why
+	 * it cannot be sent. */
+	vault_key_free(dek);
 	buf_free(&mail);
+	buf_free(&ct);
 	return r;
 }
 
@@ -603,8 +674,8 @@ store_fail:
 	snprintf(err, sizeof(err), "base : %s", store_errmsg(in->st));
 out:
 	if (r < 0)
-		fprintf(stderr, "fsrelay %s : %s : envoi préparé plus tard par le relais (%s)\n",
-		    prog, c.ref[0] ? c.ref : "?", err);
+		fprintf(stderr, "fsrelay %s : %s : courrier construit par le relais au moment de"
+		    " l'envoi (%s)\n", prog, c.ref[0] ? c.ref : "?", err);
 	free(d);
 	builder_close(&b);
 	return r;

@@ -32,21 +32,13 @@ ok "escalate" test -n "$REF"
 DB=$T_DIR/data/fsrelay.db
 prepared() { sqlite3 "$DB" "select count(*) from prepared_mails"; }
 is "escalate prepared the mail of its delivery" "$(prepared)" 1
-python3 -c 'import sqlite3,sys; m=sqlite3.connect(sys.argv[1]).execute("select mail from prepared_mails").fetchone()[0]; open(sys.argv[2],"wb").write(m.replace(b"\r\n", b"\n"))' \
-	"$DB" "$T_DIR/prepared.eml"
+# Sealed under the case key like the rest of the case: no header in clear.
+ok "the prepared mail is sealed" sh -c '! sqlite3 "$0" "select mail from prepared_mails" | grep -aq "Message-ID"' "$DB"
 ok "serve --once" "$FS" serve --once 2>>"$LOG"
 wait_count $((before + 1)); sleep 0.2
 is "exactly one new mail in the whole stack" "$(count_mail)" "$((before + 1))"
 is "it is in Kaczmar's mailbox" "$(mail_for)" 1
 is "the prepared mail is gone once sent" "$(prepared)" 0
-# What arrived is the prepared mail, byte for byte, after the server's
-# trace headers.
-python3 - "$T_DIR/prepared.eml" "$(find "$KDIR/new" -type f | head -n 1)" <<'PY'
-import sys
-prep, got = (open(f, 'rb').read() for f in sys.argv[1:3])
-sys.exit(0 if len(prep) > 100000 and got.endswith(prep) else 1)
-PY
-is "the mail sent is the mail prepared by escalate" "$?" 0
 state=$("$FS" cases --json | python3 -c 'import json,sys; c=json.load(sys.stdin)[0]; print(c["state"], c["due_at"])')
 is "case awaiting, due 3 working days later" "$state" "awaiting 2026-03-05T10:00:00Z"
 
@@ -107,6 +99,45 @@ has "the reason names the signature" "$err" "signature"
 is "open without --relay-key is a usage error" "$?" 2
 CIVET=$T_DIR/referents/anne-gaelle.civet@dgfip.finances.gouv.fr.key
 fails "another referent cannot open it" "$FS" open "$T_DIR/case.age" --identity "$CIVET" --relay-key "$PUB"
+
+# The pass sends the mail escalate prepared: its Date is escalate's time,
+# not the pass's.  A mail prepared for other keys or addresses, or one that
+# does not open (recorded as an integrity failure), is built anew.
+date_of() {	# date_of REF: the Date of the mail of REF in Kaczmar's mailbox, as UTC
+	python3 - "$KDIR" "$1" <<'PY'
+import email, email.utils, glob, sys, datetime
+for f in glob.glob(sys.argv[1] + "/new/*") + glob.glob(sys.argv[1] + "/cur/*"):
+    m = email.message_from_bytes(open(f, 'rb').read())
+    if (m["Message-ID"] or "").startswith("<" + sys.argv[2] + "."):
+        d = email.utils.parsedate_to_datetime(m["Date"]).astimezone(datetime.timezone.utc)
+        print(d.strftime("%Y-%m-%dT%H:%M:%SZ"))
+PY
+}
+integrity_entries() { "$FS" breach list --json 2>/dev/null | python3 -c 'import json,sys; print(len([x for x in json.load(sys.stdin) if x["detection_source"]=="integrity"]))'; }
+P1=$(FSRELAY_NOW=2026-03-02T11:00:00Z escalate)
+P2=$(FSRELAY_NOW=2026-03-02T11:00:00Z escalate)
+P3=$(FSRELAY_NOW=2026-03-02T11:00:00Z escalate)
+is "three mails prepared" "$(prepared)" 3
+sqlite3 "$DB" "update prepared_mails set built_for = 'autre-cle autre@adresse <autre@id>' where delivery_id =
+	(select d.id from deliveries d join cases c on c.id = d.case_id where c.ref = '$P2')"
+python3 - "$DB" "$P3" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+row = db.execute("select p.delivery_id, p.mail from prepared_mails p join deliveries d on d.id = p.delivery_id"
+                 " join cases c on c.id = d.case_id where c.ref = ?", (sys.argv[2],)).fetchone()
+m = bytearray(row[1]); m[len(m) // 2] ^= 1
+db.execute("update prepared_mails set mail = ? where delivery_id = ?", (bytes(m), row[0])); db.commit()
+PY
+before=$(mail_for)
+integ=$(integrity_entries)
+FSRELAY_NOW=2026-03-02T11:30:00Z "$FS" serve --once 2>>"$LOG"
+wait_for $((before + 3))
+is "all three delivered" "$(mail_for)" $((before + 3))
+is "the prepared mail left as prepared (Date of escalate)" "$(date_of "$P1")" 2026-03-02T11:00:00Z
+is "one prepared for other keys was built anew (Date of the pass)" "$(date_of "$P2")" 2026-03-02T11:30:00Z
+is "one that does not open was built anew" "$(date_of "$P3")" 2026-03-02T11:30:00Z
+is "and its failure is in the breach register" "$(integrity_entries)" $((integ + 1))
+is "no prepared mail left" "$(prepared)" 0
 
 # TLS: a CA that does not sign the server -> nothing sent, case stays queued.
 mkdir -p "$T_DIR/evil" && (cd "$T_DIR/evil" &&

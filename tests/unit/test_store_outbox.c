@@ -63,11 +63,13 @@ static int
 reads_back(struct store *st, int64_t id, const char *want, size_t len)
 {
 	struct buf b;
+	char what[64];
 	int r;
 
 	buf_init(&b, 1024 * 1024);
-	r = store_prepared_get(st, id, &b);
-	r = r == 0 && b.len == len && memcmp(b.p, want, len) == 0 ? 0 : -1;
+	r = store_prepared_get(st, id, &b, what, sizeof(what));
+	r = r == 0 && b.len == len && memcmp(b.p, want, len) == 0 &&
+	    strcmp(what, "cle adresse <id>") == 0 ? 0 : -1;
 	buf_free(&b);
 	return r;
 }
@@ -76,8 +78,9 @@ static void
 test_prepared(struct store *st)
 {
 	static char big[300 * 1024];
-	struct delivery_row d1, d2, d3;
+	struct delivery_row d1, d2, d3, got;
 	struct buf small;
+	char what[64];
 	int64_t c1 = new_case(st, "FS-92032-2026-000001"), c2;
 	size_t i;
 
@@ -88,33 +91,43 @@ test_prepared(struct store *st)
 	new_delivery(st, c1, &d3);
 	CHECK_INT(store_prepared_exists(st, d1.id), 0);
 	buf_init(&small, 1024);
-	CHECK_INT(store_prepared_get(st, d1.id, &small), 1);	/* none */
+	CHECK_INT(store_prepared_get(st, d1.id, &small, what, sizeof(what)), 1);	/* none */
 	CHECK_INT(small.len, 0);
-	CHECK_INT(store_prepared_put(st, d1.id, 2000, big, sizeof(big)), 0);
+	CHECK_INT(store_prepared_put(st, d1.id, 2000, "cle adresse <id>", big, sizeof(big)), 0);
 	CHECK_INT(store_prepared_exists(st, d1.id), 1);
 	CHECK_INT(reads_back(st, d1.id, big, sizeof(big)), 0);
 	/* replaced, not added */
-	CHECK_INT(store_prepared_put(st, d1.id, 2001, "autre", 5), 0);
+	CHECK_INT(store_prepared_put(st, d1.id, 2001, "cle adresse <id>", "autre", 5), 0);
 	CHECK_INT(reads_back(st, d1.id, "autre", 5), 0);
 	CHECK_INT(pragma(st, "SELECT count(*) FROM prepared_mails"), 1);
 	/* a bounded reader refuses what does not fit */
-	CHECK_INT(store_prepared_put(st, d1.id, 2002, big, sizeof(big)), 0);
-	CHECK_INT(store_prepared_get(st, d1.id, &small), -1);
+	CHECK_INT(store_prepared_put(st, d1.id, 2002, "cle adresse <id>", big, sizeof(big)), 0);
+	CHECK_INT(store_prepared_get(st, d1.id, &small, what, sizeof(what)), -1);
 	buf_free(&small);
 	/* no delivery, or not pending: nothing stored */
-	CHECK_INT(store_prepared_put(st, 9999, 2000, "x", 1), 1);
+	CHECK_INT(store_prepared_put(st, 9999, 2000, "cle adresse <id>", "x", 1), 1);
 	d3.attempts = 1;
 	fs_strlcpy(d3.state, "failed", sizeof(d3.state));
 	CHECK_INT(store_delivery_update(st, &d3), 0);
-	CHECK_INT(store_prepared_put(st, d3.id, 2000, "x", 1), 1);
+	CHECK_INT(store_prepared_put(st, d3.id, 2000, "cle adresse <id>", "x", 1), 1);
 	CHECK_INT(store_prepared_exists(st, d3.id), 0);
+
+	/* get, and the outcome recorded only while pending */
+	CHECK_INT(store_delivery_get(st, d3.id, &got), 0);
+	CHECK_STR(got.state, "failed");
+	CHECK_INT(store_delivery_get(st, 9999, &got), 1);
+	fs_strlcpy(d3.state, "sent", sizeof(d3.state));
+	CHECK_INT(store_delivery_record(st, &d3), 1);		/* failed stays failed */
+	CHECK_INT(store_delivery_get(st, d3.id, &got), 0);
+	CHECK_STR(got.state, "failed");
 
 	/* sent: the trigger deletes it */
 	fs_strlcpy(d1.state, "sent", sizeof(d1.state));
-	CHECK_INT(store_delivery_update(st, &d1), 0);
+	CHECK_INT(store_delivery_record(st, &d1), 0);
 	CHECK_INT(store_prepared_exists(st, d1.id), 0);
+	CHECK_INT(store_delivery_record(st, &d1), 1);		/* once only */
 	/* a retry (still pending) keeps it */
-	CHECK_INT(store_prepared_put(st, d2.id, 2000, big, sizeof(big)), 0);
+	CHECK_INT(store_prepared_put(st, d2.id, 2000, "cle adresse <id>", big, sizeof(big)), 0);
 	d2.attempts = 1;
 	d2.next_attempt_at = 1060;
 	CHECK_INT(store_delivery_update(st, &d2), 0);
@@ -129,9 +142,9 @@ test_prepared(struct store *st)
 	CHECK_INT(store_prepared_drop(st, d2.id), 0);		/* nothing to drop */
 
 	/* a deleted delivery takes its mail with it */
-	CHECK_INT(store_prepared_put(st, d3.id, 2000, "x", 1), 1);
+	CHECK_INT(store_prepared_put(st, d3.id, 2000, "cle adresse <id>", "x", 1), 1);
 	fs_strlcpy(d2.state, "pending", sizeof(d2.state));
-	CHECK_INT(store_prepared_put(st, d2.id, 2000, "y", 1), 0);
+	CHECK_INT(store_prepared_put(st, d2.id, 2000, "cle adresse <id>", "y", 1), 0);
 	CHECK_INT(st_exec(st, "DELETE FROM deliveries WHERE state = 'pending'"), 0);
 	CHECK_INT(pragma(st, "SELECT count(*) FROM prepared_mails"), 0);
 
@@ -139,8 +152,8 @@ test_prepared(struct store *st)
 	c2 = new_case(st, "FS-92032-2026-000002");
 	new_delivery(st, c1, &d1);
 	new_delivery(st, c2, &d2);
-	CHECK_INT(store_prepared_put(st, d1.id, 2000, "un", 2), 0);
-	CHECK_INT(store_prepared_put(st, d2.id, 2000, "deux", 4), 0);
+	CHECK_INT(store_prepared_put(st, d1.id, 2000, "cle adresse <id>", "un", 2), 0);
+	CHECK_INT(store_prepared_put(st, d2.id, 2000, "cle adresse <id>", "deux", 4), 0);
 	CHECK_INT(store_case_shred(st, c1, 3000), 0);
 	CHECK_INT(store_prepared_exists(st, d1.id), 0);
 	CHECK_INT(reads_back(st, d2.id, "deux", 4), 0);

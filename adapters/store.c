@@ -191,11 +191,11 @@ st_release(struct store *st, sqlite3_stmt *s)
 }
 
 void *
-st_collect(struct store *st, sqlite3_stmt *s, size_t size, st_fill_fn *fill, size_t *n,
-    int *rc)
+st_collect(struct store *st, sqlite3_stmt *s, size_t size, st_fill_fn *fill,
+    st_drop_fn *drop, size_t *n, int *rc)
 {
 	unsigned char *v = NULL;
-	size_t cap = 0;
+	size_t cap = 0, i;
 	int r = SQLITE_MISUSE;
 
 	*n = 0;
@@ -209,6 +209,13 @@ st_collect(struct store *st, sqlite3_stmt *s, size_t size, st_fill_fn *fill, siz
 	}
 	st_release(st, s);
 	*rc = r == SQLITE_DONE ? 0 : -1;
+	if (*rc < 0) {
+		for (i = 0; drop && i < *n; i++)
+			drop(v + i * size);
+		free(v);
+		v = NULL;
+		*n = 0;
+	}
 	return v;
 }
 
@@ -621,7 +628,7 @@ store_agent_list(struct store *st, struct agent **list, size_t *n)
 	    " ORDER BY id");
 	int r;
 
-	*list = st_collect(st, s, sizeof(**list), agent_from_row, n, &r);
+	*list = st_collect(st, s, sizeof(**list), agent_from_row, NULL, n, &r);
 	return r;
 }
 
@@ -863,7 +870,7 @@ store_case_list(struct store *st, const char *agent, struct case_row **list, siz
 
 	if (s && agent)
 		st_bind_text(s, 1, agent);
-	*list = st_collect(st, s, sizeof(**list), case_from_row, n, &r);
+	*list = st_collect(st, s, sizeof(**list), case_from_row, NULL, n, &r);
 	return r;
 }
 
@@ -998,7 +1005,7 @@ store_document_list(struct store *st, int64_t case_id, int64_t message_id,
 		sqlite3_bind_int64(s, 1, case_id);
 		sqlite3_bind_int64(s, 2, message_id);
 	}
-	*list = st_collect(st, s, sizeof(**list), document_from_row, n, &r);
+	*list = st_collect(st, s, sizeof(**list), document_from_row, NULL, n, &r);
 	return r;
 }
 
@@ -1064,7 +1071,7 @@ store_message_list(struct store *st, int64_t case_id, struct message_row **list,
 
 	if (s)
 		sqlite3_bind_int64(s, 1, case_id);
-	*list = st_collect(st, s, sizeof(**list), message_from_row, n, &r);
+	*list = st_collect(st, s, sizeof(**list), message_from_row, NULL, n, &r);
 	return r;
 }
 
@@ -1130,7 +1137,7 @@ delivery_collect(struct store *st, sqlite3_stmt *s, struct delivery_row **list, 
 {
 	int r;
 
-	*list = st_collect(st, s, sizeof(**list), delivery_from_row, n, &r);
+	*list = st_collect(st, s, sizeof(**list), delivery_from_row, NULL, n, &r);
 	return r;
 }
 
@@ -1545,7 +1552,7 @@ store_notice_due(struct store *st, int64_t now, size_t max, struct notice_row **
 		sqlite3_bind_int64(s, 1, now);
 		sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	}
-	*list = st_collect(st, s, sizeof(**list), notice_from_row, n, &r);
+	*list = st_collect(st, s, sizeof(**list), notice_from_row, NULL, n, &r);
 	return r;
 }
 

@@ -139,6 +139,14 @@ checkpoint_from_row(sqlite3_stmt *s, void *row)
 	c->note = xstrdup(note ? (const char *)note : "");
 }
 
+static void
+checkpoint_drop(void *row)
+{
+	struct audit_checkpoint_row *c = row;
+
+	free(c->note);
+}
+
 int
 store_audit_checkpoint_list(struct store *st, struct audit_checkpoint_row **list, size_t *n)
 {
@@ -146,7 +154,7 @@ store_audit_checkpoint_list(struct store *st, struct audit_checkpoint_row **list
 	    " ORDER BY id");
 	int r;
 
-	*list = st_collect(st, s, sizeof(**list), checkpoint_from_row, n, &r);
+	*list = st_collect(st, s, sizeof(**list), checkpoint_from_row, checkpoint_drop, n, &r);
 	return r;
 }
 
@@ -275,7 +283,7 @@ store_breach_list(struct store *st, struct breach_version_row **list, size_t *n)
 	    " WHERE w.breach_id = v.breach_id) ORDER BY breach_id");
 	int r;
 
-	*list = st_collect(st, s, sizeof(**list), version_from_row, n, &r);
+	*list = st_collect(st, s, sizeof(**list), version_from_row, NULL, n, &r);
 	return r;
 }
 

@@ -166,7 +166,7 @@ raw_collect(struct store *st, sqlite3_stmt *s, struct raw_mail_row **list, size_
 {
 	int r;
 
-	*list = st_collect(st, s, sizeof(**list), raw_from_row, n, &r);
+	*list = st_collect(st, s, sizeof(**list), raw_from_row, NULL, n, &r);
 	return r;
 }
 
@@ -314,7 +314,7 @@ store_quarantine_list(struct store *st, struct quarantine_row **list, size_t *n)
 	sqlite3_stmt *s = st_prep_cached(st, "SELECT " Q_COLS " FROM quarantine ORDER BY id");
 	int r;
 
-	*list = st_collect(st, s, sizeof(**list), q_from_row, n, &r);
+	*list = st_collect(st, s, sizeof(**list), q_from_row, NULL, n, &r);
 	return r;
 }
 

@@ -75,14 +75,17 @@ void		 st_release(struct store *st, sqlite3_stmt *s);
 int		 st_run_release(struct store *st, sqlite3_stmt *s);
 /* Fill the row element at row (zeroed) from the current row of s. */
 typedef void	 st_fill_fn(sqlite3_stmt *s, void *row);
+/* Free what a fill function allocated in row (not row itself). */
+typedef void	 st_drop_fn(void *row);
 /*
  * Step s to its end, one element of size bytes per row filled by fill,
  * then st_release(s).  Returns the array (NULL when empty; the caller
- * frees it) of *n elements; *rc is 0, or -1 when s is NULL or a step
- * failed (the rows read before the failure are returned all the same).
+ * frees it) of *n elements, and *rc = 0.  When s is NULL or a step fails:
+ * NULL, *n = 0 and *rc = -1, the rows already read freed (with drop first
+ * when not NULL), so that a caller has nothing to free on failure.
  */
 void		*st_collect(struct store *st, sqlite3_stmt *s, size_t size, st_fill_fn *fill,
-		    size_t *n, int *rc);
+		    st_drop_fn *drop, size_t *n, int *rc);
 /* Bind a copy of a string (NULL binds NULL). */
 void		 st_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Copy a text column into dst (size bytes, always terminated; NULL -> ""). */

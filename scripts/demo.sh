@@ -8,7 +8,7 @@ TOP=$PWD
 keep=0
 [ "${1:-}" = --garder ] && keep=1
 DIR=${FSRELAY_DEMO_DIR:-/tmp/fsrelay-demo}
-export FSRELAY_BIN=$TOP/build/fsrelay
+export FSRELAY_BIN=${FSRELAY_BIN:-$TOP/build/fsrelay}	# the tests pass their build
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*" >&2; "$@"; }

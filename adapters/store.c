@@ -874,6 +874,50 @@ store_case_list(struct store *st, const char *agent, struct case_row **list, siz
 	return r;
 }
 
+/* --- reports --------------------------------------------------------- */
+
+static void
+facts_from_row(sqlite3_stmt *s, void *row)
+{
+	struct case_facts *f = row;
+
+	case_from_row(s, &f->c);
+	f->first_sent_at = sqlite3_column_int64(s, 16);
+	f->first_reply_at = sqlite3_column_int64(s, 17);
+	f->cancelled = sqlite3_column_int(s, 18);
+}
+
+int
+store_case_facts(struct store *st, int64_t from, int64_t to, const char *structure,
+    struct case_facts **list, size_t *n)
+{
+	/* Grouped joins, not correlated subqueries: deliveries, messages and
+	 * events have no index on the case. */
+	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS ", first_sent, first_reply,"
+	    " cancelled FROM (SELECT c.*, coalesce(ds.t, 0) AS first_sent,"
+	    " coalesce(mr.t, 0) AS first_reply, x.case_ref IS NOT NULL AS cancelled"
+	    " FROM cases c"
+	    " LEFT JOIN (SELECT case_id, min(sent_at) AS t FROM deliveries"
+	    "  WHERE state = 'sent' GROUP BY case_id) ds ON ds.case_id = c.id"
+	    " LEFT JOIN (SELECT case_id, min(at) AS t FROM messages"
+	    "  WHERE kind = 'reply' AND direction = 'in' GROUP BY case_id) mr"
+	    "  ON mr.case_id = c.id"
+	    " LEFT JOIN (SELECT DISTINCT case_ref FROM events WHERE action = 'case.cancelled') x"
+	    "  ON x.case_ref = c.ref"
+	    " WHERE c.created_at >= ?1 AND c.created_at < ?2 AND (?3 IS NULL OR c.structure = ?3))"
+	    " ORDER BY partner, topic, id");
+	int r;
+
+	if (s) {
+		sqlite3_bind_int64(s, 1, from);
+		sqlite3_bind_int64(s, 2, to);
+		if (structure)
+			st_bind_text(s, 3, structure);
+	}
+	*list = st_collect(st, s, sizeof(**list), facts_from_row, NULL, n, &r);
+	return r;
+}
+
 int
 store_case_key_put(struct store *st, int64_t case_id, const char *kek_id,
     const void *wrapped, size_t len)

@@ -293,6 +293,21 @@ int	 store_notice_due(struct store *st, int64_t now, size_t max,
 	    struct notice_row **list, size_t *n);
 int	 store_notice_update(struct store *st, const struct notice_row *n);
 
+/* --- reports (relay/report) ------------------------------------------ */
+
+/* A case created in a period, with what the quarterly report needs. */
+struct case_facts {
+	struct case_row	c;
+	int64_t		first_sent_at;	/* first 250 of any of its deliveries; 0 = none */
+	int64_t		first_reply_at;	/* first reply of a referent (not automatic); 0 = none */
+	int		cancelled;	/* cancelled (then shredded) */
+};
+
+/* The cases created in [from, to), of one structure (or all: NULL), by
+ * partner, topic and id.  Caller frees *list. */
+int	 store_case_facts(struct store *st, int64_t from, int64_t to, const char *structure,
+	    struct case_facts **list, size_t *n);
+
 /* Named counters: "deliveries.pending", "deliveries.sent", "notices.pending". */
 int	 store_count(struct store *st, const char *what, long *n);
 

@@ -192,23 +192,6 @@ clean_name(const char *name, char *stem, char *ext)
 	fs_strlcpy(ext, dot, CLEAN_MAX + 1);
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Create a new file for name in dirfd (name, name-1.ext, ...), write the
  * data; the name used goes to used.  0 / -1 with err. */
 static int
@@ -236,7 +219,7 @@ write_part(int dirfd, const char *name, const uint8_t *data, size_t len, char *u
 		snprintf(err, errlen, "trop de fichiers nommés « %s%s »", stem, ext);
 		return -1;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		snprintf(err, errlen, "écriture de « %s » impossible : %s", used,
 		    strerror(errno));
 		close(fd);

@@ -25,6 +25,7 @@ int	cmd_open(int argc, char **argv);
 int	cmd_wait(int argc, char **argv);
 int	cmd_resume(int argc, char **argv);
 int	cmd_status(int argc, char **argv);
+int	cmd_report(int argc, char **argv);	/* relay/cmd_report.c */
 /* relay/cmd_reply.c (issue 4) */
 int	cmd_send(int argc, char **argv);
 int	cmd_reroute(int argc, char **argv);

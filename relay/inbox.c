@@ -201,24 +201,6 @@ inbox_raw_drop(struct instance *in, int64_t raw_id, int64_t quarantine_id)
 
 /* ---- the parsing child ---------------------------------------------- */
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static _Noreturn void
 child_main(const char *raw, size_t len, int fd)
 {
@@ -251,7 +233,7 @@ child_main(const char *raw, size_t len, int fd)
 		out.len = 0;
 		buf_puts(&out, "Ecourriel trop gros une fois analysé");
 	}
-	_exit(write_all(fd, out.p, out.len) == 0 ? 0 : 3);
+	_exit(fs_write_all(fd, out.p, out.len) == 0 ? 0 : 3);
 }
 
 /*

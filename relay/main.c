@@ -29,6 +29,7 @@ static const struct {
 	{ "wait", cmd_wait, "met un dossier en attente de l'usager (horloge suspendue)" },
 	{ "resume", cmd_resume, "relance l'horloge du référent d'un dossier" },
 	{ "status", cmd_status, "état du relais : file, boîte, dossiers, retards" },
+	{ "report", cmd_report, "rapport trimestriel par partenaire et motif (texte, CSV, JSON, SVG)" },
 	{ "send", cmd_send, "envoie un complément dans un dossier" },
 	{ "reroute", cmd_reroute, "transmet un dossier à l'échelon suivant" },
 	{ "close", cmd_close, "clôt un dossier (résolu)" },

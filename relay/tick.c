@@ -743,6 +743,23 @@ tick_referent_due(struct instance *in, const struct case_row *c, int64_t from)
 }
 
 int
+tick_reply_delay(struct instance *in, const struct directory *dir, const struct case_row *c,
+    int64_t from, int64_t to, int64_t *delay_r, int *in_time_r, int *hours_r)
+{
+	struct tick_policy pol;
+	int64_t paused = 0, worked = 0, due = 0;
+
+	if (case_policy(in, dir, c, &pol) < 0 ||
+	    store_pause_total(in->st, c->id, 0, &paused) < 0 ||
+	    tick_paused(&pol, from, to, &worked) < 0 || tick_due(&pol, from, paused, &due) < 0)
+		return -1;
+	*delay_r = worked > paused ? worked - paused : 0;
+	*in_time_r = to <= due;
+	*hours_r = pol.unit == TICK_HOURS;
+	return 0;
+}
+
+int
 tick_wait(struct instance *in, const struct case_row *c, const char *actor, char *err,
     size_t errlen)
 {

@@ -159,6 +159,20 @@ int	 tick_run(struct instance *in, struct tick_stats *stats, char *err, size_t e
 int64_t	 tick_referent_due(struct instance *in, const struct case_row *c, int64_t from);
 
 /*
+ * For the quarterly report (relay/report): the working time, on the
+ * clock of c's partner at its structure (dir: the structures' opening
+ * hours; NULL for the default hours), from `from` (the first sending) to
+ * `to` (the first reply), less the closed pauses of the first rung; and
+ * whether `to` came by that rung's deadline (pauses counted).  *hours_r:
+ * 1 when the partner counts in working hours.  0 / -1 (store failure, or
+ * a policy that cannot be built).
+ */
+struct directory;
+int	 tick_reply_delay(struct instance *in, const struct directory *dir,
+	    const struct case_row *c, int64_t from, int64_t to, int64_t *delay_r,
+	    int *in_time_r, int *hours_r);
+
+/*
  * `wait`: an awaiting case becomes waiting_user; its referent clock is
  * paused from in->now.  `resume`: back to awaiting; due_at moves by the
  * working time the pause lasted (from the later of the pause start and the

@@ -5,6 +5,9 @@
 #   is DESC GOT WANT  passes when GOT = WANT
 #   has DESC TEXT NEEDLE / hasnt DESC TEXT NEEDLE
 #   wait_mail DIR N   waits until maildir DIR/new holds N mails
+#   sent_count DB     deliveries recorded sent (read while serve writes)
+#   delivered, wait_delivered, smtp_send, mail, reply_in: mail as a referent
+#                     sees and answers it (below)
 #   done_testing      prints "N passed, N failed" and sets the exit status
 # The mail stack is already running: tests/run exported FSRELAY_TEST_STACK.
 set -u
@@ -33,6 +36,13 @@ new_instance() {
 	FS=$FSRELAY_BIN
 }
 
+# sent_count DB: the deliveries recorded sent.  Progress is measured in the
+# store, not in a Maildir, which lags behind the server's 250.
+sent_count() {
+	sqlite3 -cmd '.timeout 2000' "$1" "select count(*) from deliveries where state = 'sent'" \
+		2>/dev/null || echo 0
+}
+
 # wait_mail MAILDIR N: Postfix hands mail to Dovecot after its 250, so a
 # test waits (5 s at most) until MAILDIR/new holds at least N files.
 wait_mail() {
@@ -44,6 +54,64 @@ wait_mail() {
 	return 1
 }
 
+# delivered MAILDIR REF HEADER: a header (decoded) of the last mail of REF in MAILDIR
+delivered() {
+	python3 - "$@" <<'PY'
+import email, email.header, glob, os, sys
+md, ref, name = sys.argv[1:4]
+files = sorted(glob.glob(md + "/new/*") + glob.glob(md + "/cur/*"), key=os.path.getmtime)
+for f in reversed(files):
+    m = email.message_from_bytes(open(f, "rb").read())
+    if (m.get("Message-ID") or "").startswith("<" + ref + "."):
+        v = m.get(name)
+        if v is not None:
+            print(str(email.header.make_header(email.header.decode_header(v))).replace("\n", " "))
+        break
+PY
+}
+wait_delivered() {	# wait_delivered MAILDIR REF
+	local i
+	for i in $(seq 1 100); do
+		[ -n "$(delivered "$1" "$2" Message-ID)" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# smtp_send FROM RCPT FILE: submit FILE through the stack as FROM
+smtp_send() {
+	curl -s --url "$FSRELAY_TEST_SMTP_URL" --cacert "$FSRELAY_TEST_CA" \
+		-u "$1:$FSRELAY_TEST_PASSWORD" --mail-from "$1" --mail-rcpt "$2" -T "$3"
+}
+# mail FROM TO SUBJECT IN_REPLY_TO BODY [EXTRA_HEADER]: an RFC 5322 mail on stdout
+mail() {
+	python3 - "$@" <<'PY'
+import email.message, email.policy, email.utils, sys
+a = sys.argv[1:] + [""] * 6
+m = email.message.EmailMessage(policy=email.policy.SMTP)
+m["From"], m["To"], m["Subject"] = a[0], a[1], a[2]
+if a[3]:
+    m["In-Reply-To"] = a[3]
+    m["References"] = a[3]
+m["Message-ID"] = email.utils.make_msgid(domain="test.invalid")
+m["Date"] = "Mon, 2 Mar 2026 11:00:00 +0000"
+if a[5]:
+    k, v = a[5].split(": ", 1)
+    m[k] = v
+m.set_content(a[4])
+sys.stdout.buffer.write(m.as_bytes())
+PY
+}
+# reply_in MAILDIR REF FROM BODY [EXTRA]: the referent whose mailbox is
+# MAILDIR answers the delivered mail of REF
+reply_in() {
+	local mid rt subj
+	wait_delivered "$1" "$2"
+	mid=$(delivered "$1" "$2" Message-ID)
+	rt=$(delivered "$1" "$2" Reply-To)
+	subj=$(delivered "$1" "$2" Subject)
+	mail "$3" "$rt" "RE: $subj" "$mid" "$4" "${5:-}" > "$T_DIR/reply.eml"
+	smtp_send "$3" "$rt" "$T_DIR/reply.eml"
+}
 done_testing() {
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" = 0 ]

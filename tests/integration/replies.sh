@@ -28,63 +28,8 @@ escalate() {
 }
 serve1() { "$FS" serve --once 2>>"$LOG"; }
 count() { find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l; }
-# delivered MAILDIR REF HEADER: a header (decoded) of the last mail of REF in MAILDIR
-delivered() {
-	python3 - "$@" <<'PY'
-import email, email.header, glob, os, sys
-md, ref, name = sys.argv[1:4]
-files = sorted(glob.glob(md + "/new/*") + glob.glob(md + "/cur/*"), key=os.path.getmtime)
-for f in reversed(files):
-    m = email.message_from_bytes(open(f, "rb").read())
-    if (m.get("Message-ID") or "").startswith("<" + ref + "."):
-        v = m.get(name)
-        if v is not None:
-            print(str(email.header.make_header(email.header.decode_header(v))).replace("\n", " "))
-        break
-PY
-}
-wait_delivered() {	# wait_delivered MAILDIR REF
-	local i
-	for i in $(seq 1 100); do
-		[ -n "$(delivered "$1" "$2" Message-ID)" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-# smtp_send FROM RCPT FILE: submit FILE through the stack as FROM
-smtp_send() {
-	curl -s --url "$FSRELAY_TEST_SMTP_URL" --cacert "$FSRELAY_TEST_CA" \
-		-u "$1:$FSRELAY_TEST_PASSWORD" --mail-from "$1" --mail-rcpt "$2" -T "$3"
-}
-# mail FROM TO SUBJECT IN_REPLY_TO BODY [EXTRA_HEADER]: an RFC 5322 mail on stdout
-mail() {
-	python3 - "$@" <<'PY'
-import email.message, email.policy, email.utils, sys
-a = sys.argv[1:] + [""] * 6
-m = email.message.EmailMessage(policy=email.policy.SMTP)
-m["From"], m["To"], m["Subject"] = a[0], a[1], a[2]
-if a[3]:
-    m["In-Reply-To"] = a[3]
-    m["References"] = a[3]
-m["Message-ID"] = email.utils.make_msgid(domain="test.invalid")
-m["Date"] = "Mon, 2 Mar 2026 11:00:00 +0000"
-if a[5]:
-    k, v = a[5].split(": ", 1)
-    m[k] = v
-m.set_content(a[4])
-sys.stdout.buffer.write(m.as_bytes())
-PY
-}
-# reply REF FROM BODY [EXTRA]: the referent answers the delivered mail of REF
-reply() {
-	local mid rt subj
-	wait_delivered "$CAF_MD" "$1"
-	mid=$(delivered "$CAF_MD" "$1" Message-ID)
-	rt=$(delivered "$CAF_MD" "$1" Reply-To)
-	subj=$(delivered "$CAF_MD" "$1" Subject)
-	mail "$2" "$rt" "RE: $subj" "$mid" "$3" "${4:-}" > "$T_DIR/reply.eml"
-	smtp_send "$2" "$rt" "$T_DIR/reply.eml"
-}
+# reply REF FROM BODY [EXTRA]: the CAF referent answers the delivered mail of REF
+reply() { reply_in "$CAF_MD" "$@"; }
 wait_relay() {	# wait_relay N: until N mails wait in the relay's mailbox (LMTP)
 	local i
 	for i in $(seq 1 600); do

@@ -110,14 +110,15 @@ for round in 1 2 3; do
 			--description-file "$T_DIR/d.txt" >/dev/null 2>>"$LOG"
 	done
 	start=$(mail_for)
+	sent0=$(sent_count "$DB")
 	"$FS" serve 2>>"$LOG" &
 	pid=$!
-	for _ in $(seq 1 200); do
-		[ $(( $(mail_for) - start )) -ge $((5 + 7 * round)) ] && break
-		sleep 0.02
+	for _ in $(seq 1 1000); do
+		[ $(( $(sent_count "$DB") - sent0 )) -ge $((5 + 7 * round)) ] && break
+		sleep 0.01
 	done
 	kill -9 $pid; wait $pid 2>/dev/null
-	mid=$(( $(mail_for) - start ))
+	mid=$(( $(sent_count "$DB") - sent0 ))
 	# restart at once: a worker still being torn down must not hold the lock
 	ok "round $round: restart at once" "$FS" serve --once 2>>"$LOG"
 	ok "round $round: killed in the middle ($mid of 50)" test "$mid" -lt 50

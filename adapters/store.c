@@ -894,11 +894,13 @@ store_case_facts(struct store *st, int64_t from, int64_t to, const char *structu
 	/* Grouped joins, not correlated subqueries: deliveries, messages and
 	 * events have no index on the case. */
 	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS ", first_sent, first_reply,"
-	    " cancelled FROM (SELECT c.*, coalesce(ds.t, 0) AS first_sent,"
+	    " cancelled FROM (SELECT c.id, c.ref, c.structure, c.partner, c.topic, c.agent,"
+	    " c.state, c.rung, c.created_at, c.due_at, c.user_due_at, c.overdue, c.last_error,"
+	    " c.blind_index, c.reply_token, c.updated_at, coalesce(ds.t, 0) AS first_sent,"
 	    " coalesce(mr.t, 0) AS first_reply, x.case_ref IS NOT NULL AS cancelled"
 	    " FROM cases c"
 	    " LEFT JOIN (SELECT case_id, min(sent_at) AS t FROM deliveries"
-	    "  WHERE state = 'sent' GROUP BY case_id) ds ON ds.case_id = c.id"
+	    "  WHERE sent_at > 0 GROUP BY case_id) ds ON ds.case_id = c.id"
 	    " LEFT JOIN (SELECT case_id, min(at) AS t FROM messages"
 	    "  WHERE kind = 'reply' AND direction = 'in' GROUP BY case_id) mr"
 	    "  ON mr.case_id = c.id"

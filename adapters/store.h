@@ -298,7 +298,8 @@ int	 store_notice_update(struct store *st, const struct notice_row *n);
 /* A case created in a period, with what the quarterly report needs. */
 struct case_facts {
 	struct case_row	c;
-	int64_t		first_sent_at;	/* first 250 of any of its deliveries; 0 = none */
+	int64_t		first_sent_at;	/* first 250 of any of its deliveries (bounced
+					 * later or not); 0 = none */
 	int64_t		first_reply_at;	/* first reply of a referent (not automatic); 0 = none */
 	int		cancelled;	/* cancelled (then shredded) */
 };
@@ -345,6 +346,9 @@ int	 store_pause_begin(struct store *st, int64_t case_id, int rung, int64_t at);
 int	 store_pause_open(struct store *st, int64_t case_id, struct pause_row *p);
 /* Close pause id at `at` with the working time it lasted.  0 / -1. */
 int	 store_pause_end(struct store *st, int64_t id, int64_t at, int64_t paused_secs);
+/* Every pause of a case, any rung, by start.  Caller frees *list. */
+int	 store_pause_list(struct store *st, int64_t case_id, struct pause_row **list,
+	    size_t *n);
 /* Sum of the closed pauses' working time on (case, rung).  0 / -1. */
 int	 store_pause_total(struct store *st, int64_t case_id, int rung, int64_t *secs);
 

@@ -103,29 +103,50 @@ store_pause_begin(struct store *st, int64_t case_id, int rung, int64_t at)
 	return st_run_done(s);
 }
 
+#define PAUSE_COLS "id, case_id, rung, started_at, ended_at, paused_secs"
+
+static void
+pause_from_row(sqlite3_stmt *s, void *row)
+{
+	struct pause_row *p = row;
+
+	memset(p, 0, sizeof(*p));
+	p->id = sqlite3_column_int64(s, 0);
+	p->case_id = sqlite3_column_int64(s, 1);
+	p->rung = sqlite3_column_int(s, 2);
+	p->started_at = sqlite3_column_int64(s, 3);
+	p->ended_at = sqlite3_column_int64(s, 4);
+	p->paused_secs = sqlite3_column_int64(s, 5);
+}
+
 int
 store_pause_open(struct store *st, int64_t case_id, struct pause_row *p)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT id, case_id, rung, started_at, ended_at,"
-	    " paused_secs FROM case_pauses WHERE case_id = ? AND ended_at = 0"
-	    " ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *s = st_prep(st, "SELECT " PAUSE_COLS " FROM case_pauses"
+	    " WHERE case_id = ? AND ended_at = 0 ORDER BY id DESC LIMIT 1");
 	int r;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, case_id);
 	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
-		memset(p, 0, sizeof(*p));
-		p->id = sqlite3_column_int64(s, 0);
-		p->case_id = sqlite3_column_int64(s, 1);
-		p->rung = sqlite3_column_int(s, 2);
-		p->started_at = sqlite3_column_int64(s, 3);
-		p->ended_at = sqlite3_column_int64(s, 4);
-		p->paused_secs = sqlite3_column_int64(s, 5);
-	}
+	if (r == SQLITE_ROW)
+		pause_from_row(s, p);
 	sqlite3_finalize(s);
 	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_pause_list(struct store *st, int64_t case_id, struct pause_row **list, size_t *n)
+{
+	sqlite3_stmt *s = st_prep(st, "SELECT " PAUSE_COLS " FROM case_pauses"
+	    " WHERE case_id = ? ORDER BY started_at, id");
+	int r;
+
+	if (s)
+		sqlite3_bind_int64(s, 1, case_id);
+	*list = st_collect(st, s, sizeof(**list), pause_from_row, NULL, n, &r);
+	return r;
 }
 
 int

@@ -227,3 +227,102 @@ person_decode(struct person *p, const char *text, size_t len)
 	}
 	return 0;
 }
+
+/* ---- minimisation: the NIR ------------------------------------------- */
+
+int
+case_partner_takes_nir(const char *partner)
+{
+	static const char *const takers[] = { "cpam", "cnav", "msa" };
+	size_t i;
+
+	for (i = 0; partner && i < sizeof(takers) / sizeof(takers[0]); i++)
+		if (strcmp(partner, takers[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * The 15 significant characters of a NIR starting at p (at most one
+ * separator between two of them) into out; the length read, or 0.
+ */
+static size_t
+nir_read(const char *p, const char *end, char out[15])
+{
+	const char *s = p;
+	size_t n = 0;
+
+	while (n < 15 && s < end) {
+		char c = *s;
+
+		if (n == 6 && (c == 'A' || c == 'a' || c == 'B' || c == 'b'))
+			out[n++] = (char)(c & ~0x20);	/* 2A / 2B */
+		else if (c >= '0' && c <= '9')
+			out[n++] = c;
+		else if ((c == ' ' || c == '.' || c == '-') && n > 0 && s + 1 < end &&
+		    s[-1] != ' ' && s[-1] != '.' && s[-1] != '-')
+			;	/* one separator between groups */
+		else
+			return 0;
+		s++;
+	}
+	if (n < 15 || (s < end && is_alnum(*s)))
+		return 0;
+	return (size_t)(s - p);
+}
+
+static int
+nir_valid(const char d[15])
+{
+	unsigned long long v = 0;
+	int month = (d[3] - '0') * 10 + (d[4] - '0'), key, i;
+
+	if (strchr("123478", d[0]) == NULL || (d[5] != '2' && (d[6] == 'A' || d[6] == 'B')) ||
+	    month == 0 || (month > 12 && month < 20))
+		return 0;
+	for (i = 0; i < 13; i++) {
+		int digit = d[i] - '0';
+
+		/* Corsica: 2A counts as 19, 2B as 18 (the département's digits). */
+		if (i == 5 && (d[6] == 'A' || d[6] == 'B')) {
+			v = v * 100 + (d[6] == 'A' ? 19 : 18);
+			i++;
+			continue;
+		}
+		v = v * 10 + (unsigned long long)digit;
+	}
+	key = (d[13] - '0') * 10 + (d[14] - '0');
+	return key == 97 - (int)(v % 97);
+}
+
+int
+case_find_nir(const char *text, size_t len)
+{
+	const char *end = text + len, *p;
+	char d[15];
+
+	for (p = text; p < end; p++) {
+		if (*p < '1' || *p > '8' || (p > text && is_alnum(p[-1])))
+			continue;
+		if (nir_read(p, end, d) > 0 && nir_valid(d))
+			return 1;
+	}
+	return 0;
+}
+
+int
+case_nir_check(const char *partner, const char *text, size_t len, const char **why)
+{
+	if (case_partner_takes_nir(partner) || !case_find_nir(text, len))
+		return 0;
+	*why = "contient un numéro de sécurité sociale (NIR), que seules la CPAM, la CNAV"
+	    " et la MSA reçoivent : retirez-le (données strictement nécessaires,"
+	    " convention art. 4.6)";
+	return -1;
+}

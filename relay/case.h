@@ -61,6 +61,23 @@ int		 case_text_check(const char *value, size_t len, size_t max,
  */
 int		 case_mandate_check(int sy, int sm, int sd, int y, int m, int d);
 
+/*
+ * Minimisation by partner (convention art. 4.6, design §5): the social
+ * security number (NIR) goes only to the partners that use it.
+ * case_partner_takes_nir: 1 for cpam, cnav and msa, else 0.
+ * case_find_nir: 1 when text holds a NIR with a valid key (15 characters:
+ * sex 1-4/7/8, year, month 01-12 or 20-99, département 01-99/2A/2B,
+ * commune, order, key = 97 - number mod 97), written in one piece or in
+ * groups separated by single spaces, dots or hyphens, not inside a longer
+ * word or number; else 0.
+ */
+int		 case_partner_takes_nir(const char *partner);
+int		 case_find_nir(const char *text, size_t len);
+/* 0, or -1 with a French reason (never quoting the text) when text holds a
+ * NIR and partner does not take it. */
+int		 case_nir_check(const char *partner, const char *text, size_t len,
+		    const char **why);
+
 /* What the case knows of the person; sealed at rest as "key=value\n" lines
  * (values are checked one-line fields, so no escaping is needed). */
 struct person {

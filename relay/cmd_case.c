@@ -395,6 +395,16 @@ take_intake(struct intake *it, const char *nom, const char *prenom, const char *
 		snprintf(err, ERRLEN, "description : %s", why);
 		return -1;
 	}
+	/* Minimisation by partner: the NIR only where it is used. */
+	if (case_nir_check(it->partner, it->person.id_partenaire,
+	    strlen(it->person.id_partenaire), &why) < 0) {
+		snprintf(err, ERRLEN, "--id-partenaire : %s", why);
+		return -1;
+	}
+	if (case_nir_check(it->partner, it->description.p, it->description.len, &why) < 0) {
+		snprintf(err, ERRLEN, "description : %s", why);
+		return -1;
+	}
 	return pieces_read(&it->pieces, it->piece_paths, it->n_pieces, err, ERRLEN);
 }
 
@@ -437,7 +447,8 @@ cmd_escalate(int argc, char **argv)
 	}
 	if (take_intake(&it, nom, prenom, ne_le, idp, sollicite, mandat, mandat_file, descr,
 	    err) < 0 ||
-	    instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING, err, sizeof(err)) < 0 ||
+	    instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING, err,
+	    sizeof(err)) < 0 ||
 	    route_and_store(&in, &it, err) < 0)
 		r = cli_fail("escalate : refusé : %s", err);
 out:

@@ -196,6 +196,7 @@ cmd_send(int argc, char **argv)
 	struct instance in;
 	struct case_row c;
 	char err[ERRLEN];
+	const char *why;
 	int npos, r;
 
 	memset(&f, 0, sizeof(f));
@@ -211,10 +212,12 @@ cmd_send(int argc, char **argv)
 		r = cli_fail("send : refusé : %s", err);
 		goto out;
 	}
-	if ((r = open_case(&in, "send", pos[0], agent, INST_STORE | INST_KEYS | INST_SIGNING, live_states,
-	    &c)) != 0)
+	if ((r = open_case(&in, "send", pos[0], agent, INST_STORE | INST_KEYS | INST_SIGNING,
+	    live_states, &c)) != 0)
 		goto out;
-	if (followup_store(&in, &c, &f, agent ? agent : "cli", err) < 0)
+	if (case_nir_check(c.partner, f.text.p, f.text.len, &why) < 0)
+		r = cli_fail("send : %s : refusé : texte : %s", c.ref, why);
+	else if (followup_store(&in, &c, &f, agent ? agent : "cli", err) < 0)
 		r = cli_fail("send : %s : refusé : %s", c.ref, err);
 	else {
 		fprintf(stderr, "fsrelay : complément du dossier %s mis en file d'envoi\n", c.ref);
@@ -260,8 +263,8 @@ cmd_reroute(int argc, char **argv)
 		r = cli_fail("reroute : --motif : %s", why);
 		goto out;
 	}
-	if ((r = open_case(&in, "reroute", pos[0], agent, INST_STORE | INST_KEYS | INST_SIGNING, live_states,
-	    &c)) != 0)
+	if ((r = open_case(&in, "reroute", pos[0], agent, INST_STORE | INST_KEYS | INST_SIGNING,
+	    live_states, &c)) != 0)
 		goto out;
 	if (store_begin(in.st) < 0 || stop_pending(&in, &c, c.rung, "dossier réacheminé") < 0 ||
 	    (q = inbox_next_rung(&in, &c, agent ? agent : "cli", "by hand")) < 0) {

@@ -59,16 +59,19 @@ case_facts_to_report(struct instance *in, const struct directory *dir,
 		    sizeof(r->partner_label));
 		fs_strlcpy(r->topic, c->topic, sizeof(r->topic));
 		fs_strlcpy(r->topic_label, t ? t->label : c->topic, sizeof(r->topic_label));
+		/* Long labels are cut: between characters, never inside one. */
+		fs_utf8_clip(r->partner_label);
+		fs_utf8_clip(r->topic_label);
 		r->cancelled = f[i].cancelled;
 		r->overdue = tick_case_overdue(c->state, c->overdue, c->due_at, in->now);
 		if (f[i].first_reply_at == 0)
 			continue;
 		r->answered = 1;
-		/* Answered before any 250 (a reply to a resent copy...): no delay. */
-		if (f[i].first_sent_at == 0 || f[i].first_reply_at <= f[i].first_sent_at) {
-			r->in_time = 1;
+		/* A reply with no sending recorded before it: answered, but no
+		 * delay to measure (left out of the median and the deadline). */
+		if (f[i].first_sent_at == 0 || f[i].first_reply_at <= f[i].first_sent_at)
 			continue;
-		}
+		r->timed = 1;
 		if (tick_reply_delay(in, dir, c, f[i].first_sent_at, f[i].first_reply_at,
 		    &r->delay, &r->in_time, &r->unit_hours) < 0)
 			return -1;
@@ -76,20 +79,24 @@ case_facts_to_report(struct instance *in, const struct directory *dir,
 	return 0;
 }
 
+/* Create or replace path (not through a symbolic link); no half file. */
 static int
 write_svg(const char *path, const struct buf *svg)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int w, c, e;
 
 	if (fd < 0)
 		return cli_fail("report : %s : %s", path, strerror(errno));
-	if (fs_write_all(fd, svg->p, svg->len) < 0 || close(fd) < 0) {
-		int e = errno;
-
-		(void)close(fd);
-		return cli_fail("report : %s : écriture impossible : %s", path, strerror(e));
-	}
-	return EXIT_OK;
+	w = fs_write_all(fd, svg->p, svg->len);
+	e = errno;
+	c = close(fd);
+	if (w == 0 && c == 0)
+		return EXIT_OK;
+	if (w == 0)
+		e = errno;
+	(void)unlink(path);
+	return cli_fail("report : %s : écriture impossible : %s", path, strerror(e));
 }
 
 int
@@ -151,8 +158,12 @@ cmd_report(int argc, char **argv)
 	if (store_case_facts(in.st, period.from, period.to, structure, &facts, &n) < 0)
 		goto store_fail;
 	cases = xcalloc(n ? n : 1, sizeof(*cases));
-	if (case_facts_to_report(&in, &dir, facts, n, cases) < 0)
-		goto store_fail;
+	if (case_facts_to_report(&in, &dir, facts, n, cases) < 0) {
+		r = cli_fail("report : délai de réponse incalculable (base, ou calendrier d'un"
+		    " partenaire dans fsrelay.conf : voir fsrelay check) : %s",
+		    store_errmsg(in.st));
+		goto out;
+	}
 	report_build(cases, n, &rows, &nrows);
 	if (svg_path) {
 		(void)report_svg(&svg, &period, rows, nrows);

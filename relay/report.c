@@ -62,13 +62,18 @@ fill_row(struct report_row *r, const struct report_case *const *c, size_t n)
 
 	for (i = 0; i < n; i++) {
 		r->cases++;
-		r->cancelled += c[i]->cancelled != 0;
-		r->overdue += c[i]->overdue != 0 && !c[i]->answered && !c[i]->cancelled;
+		if (c[i]->cancelled) {
+			r->cancelled++;
+			continue;
+		}
 		if (!c[i]->answered) {
-			r->unanswered += !c[i]->cancelled;
+			r->unanswered++;
+			r->overdue += c[i]->overdue != 0;
 			continue;
 		}
 		r->answered++;
+		if (!c[i]->timed)
+			continue;
 		r->in_time += c[i]->in_time != 0;
 		if (c[i]->unit_hours)
 			hours = 1;

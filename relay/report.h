@@ -28,9 +28,10 @@ struct report_case {
 	char	partner_label[REPORT_LABEL_MAX];
 	char	topic[REPORT_ID_MAX];
 	char	topic_label[REPORT_LABEL_MAX];
-	int	cancelled;
+	int	cancelled;	/* counted only as cancelled, whatever happened before */
 	int	answered;	/* a referent replied (a human reply, not an auto-reply) */
-	int	in_time;	/* ... by the deadline of the first rung */
+	int	timed;		/* ... after a recorded sending: delay and in_time known */
+	int	in_time;	/* ... by the deadline */
 	int64_t	delay;		/* working seconds from the first sending to the reply */
 	int	unit_hours;	/* the partner counts in working hours (else days of 24 h) */
 	int	overdue;	/* unanswered and past its deadline */

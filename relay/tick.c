@@ -742,6 +742,31 @@ tick_referent_due(struct instance *in, const struct case_row *c, int64_t from)
 	return due;
 }
 
+/* The working time of c's pauses (any rung; one still open ends at to)
+ * that falls within [from, to). */
+static int
+paused_within(struct instance *in, const struct tick_policy *pol, int64_t case_id,
+    int64_t from, int64_t to, int64_t *secs_r)
+{
+	struct pause_row *p = NULL;
+	size_t n = 0, i;
+	int r = 0;
+
+	*secs_r = 0;
+	if (store_pause_list(in->st, case_id, &p, &n) < 0)
+		return -1;
+	for (i = 0; i < n && r == 0; i++) {
+		int64_t a = p[i].started_at > from ? p[i].started_at : from;
+		int64_t b = p[i].ended_at && p[i].ended_at < to ? p[i].ended_at : to;
+		int64_t s = 0;
+
+		if (b > a && (r = tick_paused(pol, a, b, &s)) == 0)
+			*secs_r += s;
+	}
+	free(p);
+	return r;
+}
+
 int
 tick_reply_delay(struct instance *in, const struct directory *dir, const struct case_row *c,
     int64_t from, int64_t to, int64_t *delay_r, int *in_time_r, int *hours_r)
@@ -750,7 +775,7 @@ tick_reply_delay(struct instance *in, const struct directory *dir, const struct 
 	int64_t paused = 0, worked = 0, due = 0;
 
 	if (case_policy(in, dir, c, &pol) < 0 ||
-	    store_pause_total(in->st, c->id, 0, &paused) < 0 ||
+	    paused_within(in, &pol, c->id, from, to, &paused) < 0 ||
 	    tick_paused(&pol, from, to, &worked) < 0 || tick_due(&pol, from, paused, &due) < 0)
 		return -1;
 	*delay_r = worked > paused ? worked - paused : 0;

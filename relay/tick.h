@@ -162,10 +162,11 @@ int64_t	 tick_referent_due(struct instance *in, const struct case_row *c, int64_
  * For the quarterly report (relay/report): the working time, on the
  * clock of c's partner at its structure (dir: the structures' opening
  * hours; NULL for the default hours), from `from` (the first sending) to
- * `to` (the first reply), less the closed pauses of the first rung; and
- * whether `to` came by that rung's deadline (pauses counted).  *hours_r:
- * 1 when the partner counts in working hours.  0 / -1 (store failure, or
- * a policy that cannot be built).
+ * `to` (the first reply), less the part of c's pauses (`wait`/`resume`,
+ * any rung) within that span; and whether `to` came by the deadline of
+ * one period counted from `from`, moved by those pauses.  *hours_r: 1
+ * when the partner counts in working hours.  0 / -1 (store failure, or a
+ * policy that cannot be built).
  */
 struct directory;
 int	 tick_reply_delay(struct instance *in, const struct directory *dir,

@@ -56,6 +56,9 @@ int	 buf_puts(struct buf *b, const char *s);
 int	 buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Wipe with sodium_memzero-equivalent and free; leaves b empty. */
 void	 buf_free(struct buf *b);
+/* Cut s before a UTF-8 sequence left incomplete at its end (after a copy
+ * into a smaller buffer), so that what remains is whole characters. */
+void	 fs_utf8_clip(char *s);
 /* Write all n bytes to fd (retrying on EINTR and short writes).  0; -1
  * with errno set. */
 int	 fs_write_all(int fd, const void *p, size_t n);

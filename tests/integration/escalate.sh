@@ -154,6 +154,21 @@ printf 'nul \0 ici\n' > desc-nul.txt
 refused "description : octet nul" "description : octet nul interdit" \
     --description-file "$W/desc-nul.txt"
 
+# --- minimisation: the NIR (social security number) only to CPAM, CNAV, MSA ---------
+printf 'Son NIR : 1 85 05 78 006 084 91, dossier bloqué.\n' > desc-nir.txt
+refused "NIR dans la description pour la CAF" \
+    "description : contient un numéro de sécurité sociale (NIR), que seules la CPAM" \
+    --description-file "$W/desc-nir.txt"
+hasnt "le NIR refusé n'est pas cité" "$err" "084 91"
+refused "NIR en --id-partenaire pour la DGFiP" \
+    "--id-partenaire : contient un numéro de sécurité sociale (NIR)" \
+    --partner dgfip --topic impots-particuliers --id-partenaire 185057800608491
+hasnt "le NIR refusé n'est pas cité (--id-partenaire)" "$err" "185057800608491"
+accepted "NIR pour la CPAM" --partner cpam --topic remboursements \
+    --id-partenaire 185057800608491 --description-file "$W/desc-nir.txt"
+printf 'Numéro de suivi 185057800608492 (pas un NIR : clé fausse).\n' > desc-notnir.txt
+accepted "un nombre de 15 chiffres qui n'est pas un NIR" --description-file "$W/desc-notnir.txt"
+
 # --- 200-byte fields ----------------------------------------------------------------
 a200=$(printf 'a%.0s' $(seq 200))
 e100=$(printf 'é%.0s' $(seq 100))

@@ -35,23 +35,31 @@ B=$(escalate fontenay-aux-roses agent1 caf prestations-familiales)
 C=$(escalate fontenay-aux-roses agent1 dgfip impots-particuliers)
 D=$(escalate fontenay-aux-roses agent1 caf logement)
 E=$(escalate antony agent2 caf prestations-familiales)
-ok "five cases escalated" test -n "$A" -a -n "$B" -a -n "$C" -a -n "$D" -a -n "$E"
+G=$(escalate fontenay-aux-roses agent1 caf prestations-familiales)
+ok "six cases escalated" test -n "$A" -a -n "$B" -a -n "$C" -a -n "$D" -a -n "$E" -a -n "$G"
 ok "D cancelled" "$FS" cancel "$D" --motif "La personne a retiré sa demande." 2>>"$LOG"
 serve_at 2026-03-02T10:00:00Z
-# A answered the next day (1 working day), B a week later (5: late).
+# A answered the next day (1 working day).
 reply_in "$CAF_MD" "$A" "$CAF" "Bonjour, c'est réglé."
 wait_relay 1
 serve_at 2026-03-03T10:00:00Z
+# G waits for the person two working days (Tuesday to Thursday 10:00).
+ok "G waits for the person" env FSRELAY_NOW=2026-03-03T10:00:00Z "$FS" wait "$G" 2>>"$LOG"
+ok "G resumes" env FSRELAY_NOW=2026-03-05T10:00:00Z "$FS" resume "$G" 2>>"$LOG"
+# B and G answered on Friday 6 March: 4 working days after the sending, B
+# late; G in time (2 days once its pause is deducted; deadline moved by 2).
 reply_in "$CAF_MD" "$B" "$CAF" "Bonjour, c'est réglé aussi, avec retard."
-wait_relay 1
+reply_in "$CAF_MD" "$G" "$CAF" "Bonjour, réglé après le retour de la personne."
+wait_relay 2
 # C and E stay silent: at this pass their first rung's deadline has passed.
-serve_at 2026-03-09T10:00:00Z
+serve_at 2026-03-06T10:00:00Z
 # A case of the next quarter.
 F=$(FSRELAY_NOW=2026-04-02T10:00:00Z escalate fontenay-aux-roses agent1 caf prestations-familiales)
 ok "a case of the second quarter" test -n "$F"
 states=$("$FS" cases --json | python3 -c 'import json,sys; print(" ".join(sorted(c["ref"][-2:]+":"+c["state"] for c in json.load(sys.stdin))))')
 has "A answered" "$states" "${A: -2}:answered"
 has "B answered" "$states" "${B: -2}:answered"
+has "G answered" "$states" "${G: -2}:answered"
 
 export FSRELAY_NOW=2026-04-15T10:00:00Z
 # ---- text ----
@@ -59,10 +67,11 @@ out=$("$FS" report --trimestre 2026-T1 --structure fontenay-aux-roses 2>>"$LOG")
 is "report exits 0" "$?" 0
 has "title names the quarter" "$out" "Rapport trimestriel France Services 2026-T1"
 has "and the period" "$out" "du 2026-01-01 au 2026-03-31 (heure de Paris), fontenay-aux-roses"
-has "CAF, Prestations familiales" "$out" "CAF — Prestations familiales
-  dossiers transmis : 2
-  réponses d'un référent : 2, dont 1 dans le délai (50 % des dossiers non annulés)
-  délai médian de première réponse : 3,0 jour(s) ouvré(s)
+has "CAF, Prestations familiales: 1, 4 and 2 (pause deducted) working days" "$out" \
+	"CAF — Prestations familiales
+  dossiers transmis : 3
+  réponses d'un référent : 3, dont 2 dans le délai (67 % des dossiers non annulés)
+  délai médian de première réponse : 2,0 jour(s) ouvré(s)
   sans réponse : 0 (dont 0 en retard)"
 has "CAF, Aide au logement: the cancelled case" "$out" "CAF — Aide au logement
   dossiers transmis : 1 (dont 1 annulé)"
@@ -72,8 +81,10 @@ has "DGFiP: unanswered and overdue" "$out" "DGFiP — Impôts des particuliers
   délai médian de première réponse : aucune réponse
   sans réponse : 1 (dont 1 en retard)"
 has "the total" "$out" "Total
-  dossiers transmis : 4 (dont 1 annulé)
-  réponses d'un référent : 2, dont 1 dans le délai (33 % des dossiers non annulés)"
+  dossiers transmis : 5 (dont 1 annulé)
+  réponses d'un référent : 3, dont 2 dans le délai (50 % des dossiers non annulés)
+  délai médian de première réponse : 2,0 jour(s) ouvré(s)
+  sans réponse : 1 (dont 1 en retard)"
 for secret in Quibrante Ornella 3019988776655 1975 "$A" "$D"; do
 	hasnt "no personal data nor reference in the report ($secret)" "$out" "$secret"
 done
@@ -90,10 +101,10 @@ for r in rows:
 PY
 )
 has "CSV: CAF prestations, both structures (E from Antony is unanswered)" "$csv" \
-	"caf prestations-familiales 3 0 2 1 3.0 working_days 1 1"
-has "CSV: CAF subtotal" "$csv" "caf * 4 1 2 1 3.0 working_days 1 1"
+	"caf prestations-familiales 4 0 3 2 2.0 working_days 1 1"
+has "CSV: CAF subtotal" "$csv" "caf * 5 1 3 2 2.0 working_days 1 1"
 has "CSV: DGFiP (no answer: no median, no unit)" "$csv" "dgfip impots-particuliers 1 0 0 0   1 1"
-has "CSV: total" "$csv" "* * 5 1 2 1 3.0 working_days 2 2"
+has "CSV: total" "$csv" "* * 6 1 3 2 2.0 working_days 2 2"
 ok "CSV lines end with CRLF" grep -q $'\r$' "$T_DIR/r.csv"
 
 # ---- JSON: the next quarter; SVG written alongside ----

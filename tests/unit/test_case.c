@@ -124,6 +124,66 @@ test_tokens(void)
 	CHECK_INT(token_message_id_check("garbage", key, ref, sizeof(ref), &d), -1);
 }
 
+static int
+nir_in(const char *text)
+{
+	return case_find_nir(text, strlen(text));
+}
+
+static void
+test_nir(void)
+{
+	static const char *const found[] = {
+		"185057800608491",
+		"1 85 05 78 006 084 91",
+		"1.85.05.78.006.084.91",
+		"1-85-05-78-006-084-91",
+		"NIR : 2 69 02 99 341 732 85.",
+		"(193027511500434)",
+		"Corse : 1 85 02 2A 123 456 82 ok",
+		"Corse : 1 85 02 2b 123 456 12",
+		"ligne 1\n282041901234563\n",
+	};
+	static const char *const not_found[] = {
+		"185057800608492",			/* wrong key */
+		"1 85 05 78 006 084 9",			/* too short */
+		"91850578006084915",			/* inside a longer number */
+		"1850578006084910",			/* followed by a digit */
+		"A185057800608491",			/* after a letter */
+		"1  85 05 78 006 084 91",		/* two separators */
+		"585057800608491",			/* sex 5: not a NIR */
+		"185157800608491",			/* month 15 */
+		"1 85 02 2C 123 456 82",		/* not a Corsican département */
+		"1 85 02 3A 123 456 82",
+		"numéro allocataire 1234567, fiscal 0123456789012",
+		"",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(found) / sizeof(found[0]); i++) {
+		int r = nir_in(found[i]);
+
+		if (r != 1)
+			fprintf(stderr, "    not found: %s\n", found[i]);
+		CHECK_INT(r, 1);
+	}
+	for (i = 0; i < sizeof(not_found) / sizeof(not_found[0]); i++) {
+		int r = nir_in(not_found[i]);
+
+		if (r != 0)
+			fprintf(stderr, "    found: %s\n", not_found[i]);
+		CHECK_INT(r, 0);
+	}
+	/* the length bounds the search */
+	CHECK_INT(case_find_nir("185057800608491", 14), 0);
+	CHECK_INT(case_partner_takes_nir("cpam"), 1);
+	CHECK_INT(case_partner_takes_nir("cnav"), 1);
+	CHECK_INT(case_partner_takes_nir("msa"), 1);
+	CHECK_INT(case_partner_takes_nir("caf"), 0);
+	CHECK_INT(case_partner_takes_nir("dgfip"), 0);
+	CHECK_INT(case_partner_takes_nir(NULL), 0);
+}
+
 int
 main(void)
 {
@@ -134,5 +194,6 @@ main(void)
 	test_mandate();
 	test_person();
 	test_tokens();
+	test_nir();
 	return t_done();
 }

@@ -59,6 +59,7 @@ rc(const char *partner, const char *topic, int cancelled, int answered, int in_t
 	snprintf(c.topic_label, sizeof(c.topic_label), "Motif %s", topic);
 	c.cancelled = cancelled;
 	c.answered = answered;
+	c.timed = answered;
 	c.in_time = in_time;
 	c.delay = delay;
 	c.unit_hours = hours;
@@ -131,6 +132,72 @@ test_build(void)
 	CHECK_INT(n, 1);
 	CHECK_INT(rows[0].cases, 0);
 	CHECK(rows[0].median < 0);
+	free(rows);
+}
+
+/* A cancelled case counts only as cancelled, even if it was answered; a
+ * reply with no recorded sending counts as an answer, without a delay. */
+static void
+test_cancel_untimed(void)
+{
+	struct report_case cases[] = {
+		rc("caf", "logement", 1, 1, 1, DAY, 0, 0),	/* answered, then cancelled */
+		rc("caf", "logement", 0, 1, 1, 2 * DAY, 0, 0),
+		rc("caf", "logement", 0, 1, 0, 0, 1, 0),	/* untimed (below) */
+		rc("caf", "logement", 1, 0, 0, 0, 0, 1),	/* cancelled while overdue */
+	};
+	struct report_row *rows = NULL;
+	size_t n = 0;
+
+	cases[2].timed = 0;
+	report_build(cases, 4, &rows, &n);
+	CHECK_INT(n, 3);
+	CHECK_INT(rows[0].cases, 4);
+	CHECK_INT(rows[0].cancelled, 2);
+	CHECK_INT(rows[0].answered, 2);
+	CHECK_INT(rows[0].in_time, 1);
+	CHECK_INT(rows[0].unanswered, 0);
+	CHECK_INT(rows[0].overdue, 0);
+	CHECK(rows[0].median == 2.0);		/* the timed answer alone */
+	CHECK_INT(rows[0].unit, REPORT_DAYS);	/* the untimed one's unit is not counted */
+	free(rows);
+}
+
+static void
+test_labels(void)
+{
+	char s[8];
+	struct report_case c = rc("caf", "x", 0, 0, 0, 0, 0, 0);
+	struct report_period p;
+	struct report_row *rows = NULL;
+	struct buf b;
+	size_t n = 0;
+
+	/* cut inside "é" (2 bytes), "€" (3 bytes), or after whole characters */
+	fs_strlcpy(s, "abcdeé", 7);		/* "abcde" + first byte of é */
+	fs_utf8_clip(s);
+	CHECK_STR(s, "abcde");
+	fs_strlcpy(s, "ab€€", 7);		/* "ab€" + 1 byte of € */
+	fs_utf8_clip(s);
+	CHECK_STR(s, "ab€");
+	fs_strlcpy(s, "abc€", 6);		/* "abc" + 2 bytes of € */
+	fs_utf8_clip(s);
+	CHECK_STR(s, "abc");
+	fs_strlcpy(s, "aé€", 7);		/* whole */
+	fs_utf8_clip(s);
+	CHECK_STR(s, "aé€");
+	s[0] = '\0';
+	fs_utf8_clip(s);
+	CHECK_STR(s, "");
+	/* an SVG never carries a raw < or & of a label */
+	fs_strlcpy(c.partner_label, "A<B & C>", sizeof(c.partner_label));
+	CHECK_INT(report_period_parse(&p, "2026-T3"), 0);
+	report_build(&c, 1, &rows, &n);
+	buf_init(&b, 1024 * 1024);
+	report_svg(&b, &p, rows, n);
+	CHECK(strstr(b.p, "A&lt;B &amp; C&gt;") != NULL);
+	CHECK(strstr(b.p, "A<B") == NULL);
+	buf_free(&b);
 	free(rows);
 }
 
@@ -231,6 +298,8 @@ main(void)
 {
 	test_period();
 	test_build();
+	test_cancel_untimed();
+	test_labels();
 	test_writers();
 	test_csv_formula();
 	return t_done();

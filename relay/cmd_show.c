@@ -3,6 +3,7 @@
  * only path that decrypts a case for a person to read.
  */
 #include "relay/commands.h"
+#include "relay/blindindex.h"
 #include "relay/calendar.h"
 #include "relay/case.h"
 #include "relay/cli.h"
@@ -14,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +125,8 @@ case_actor(struct instance *in, const char *agent, const struct case_row *c, cha
 /* ---- cases ---------------------------------------------------------- */
 
 static const struct cli_cmd cases_cmd = { "cases",
-	"cases [--agent A] [--state ÉTAT] [--overdue] [--due-before DATE] [--json]",
+	"cases [--agent A] [--state ÉTAT] [--overdue] [--due-before DATE]\n"
+	"                [--nom N --prenom P [--ne-le AAAA-MM-JJ]] [--json]",
 	"Liste les dossiers, du plus récent au plus ancien : référence, état,\n"
 	"partenaire, motif, échéance du référent et échéance « répondre à\n"
 	"l'usager ».  Aucune donnée personnelle n'est affichée.\n"
@@ -136,6 +139,14 @@ static const struct cli_cmd cases_cmd = { "cases",
 	"                seulement les dossiers ouverts dont l'échéance du référent\n"
 	"                ou « répondre à l'usager » tombe avant DATE (AAAA-MM-JJ :\n"
 	"                00:00 heure de Paris ; ou AAAA-MM-JJTHH:MM:SSZ)\n"
+	"  --nom N --prenom P [--ne-le AAAA-MM-JJ]\n"
+	"                seulement les dossiers de cette personne, détruits compris\n"
+	"                (demande d'accès, art. 15 RGPD) : retrouvés par l'index\n"
+	"                aveugle, sans que le relais garde le nom ; majuscules,\n"
+	"                accents, espaces et tirets ne comptent pas ; la date de\n"
+	"                naissance doit être celle donnée à « escalate » (ou\n"
+	"                absente des deux côtés).  Chaque recherche est journalisée\n"
+	"                (sans le nom).  Lit la clé d'index.\n"
 	"  --json        tableau JSON (docs/json.md)\n", 0, 0 };
 
 /* Does c have a deadline before limit?  Open cases only: the referent's
@@ -181,17 +192,44 @@ case_line(struct instance *in, const struct case_row *c, struct buf *out)
 	(void)in;
 }
 
+/*
+ * The blind index of the person named by --nom/--prenom/--ne-le into bi:
+ * 0; 1 when no person is named; an exit status on a usage error.
+ */
+static int
+person_index(struct instance *in, const char *nom, const char *prenom, const char *ne_le,
+    uint8_t bi[BLINDINDEX_BYTES])
+{
+	int y, m, d;
+
+	if (nom == NULL && prenom == NULL && ne_le == NULL)
+		return 1;
+	if (nom == NULL || prenom == NULL)
+		return cli_usage(&cases_cmd, "--nom et --prenom vont ensemble");
+	if (ne_le && cal_parse_date(ne_le, &y, &m, &d) < 0)
+		return cli_usage(&cases_cmd, "--ne-le : date invalide (AAAA-MM-JJ)");
+	if (blindindex_compute(bi, in->index_key, nom, prenom, ne_le ? ne_le : "") < 0)
+		return cli_usage(&cases_cmd, "--nom, --prenom : nom inexploitable (texte"
+		    " UTF-8, au moins une lettre)");
+	return 0;
+}
+
 int
 cmd_cases(int argc, char **argv)
 {
 	const char *agent = NULL, *state = NULL, *before = NULL, **pos = NULL;
-	int as_json = 0, overdue = 0;
+	const char *nom = NULL, *prenom = NULL, *ne_le = NULL;
+	int as_json = 0, overdue = 0, by_person;
 	int64_t limit = 0;
+	uint8_t bi[BLINDINDEX_BYTES];
 	const struct cli_opt opts[] = {
 		{ "agent", &agent, NULL, NULL, NULL },
 		{ "state", &state, NULL, NULL, NULL },
 		{ "overdue", NULL, &overdue, NULL, NULL },
 		{ "due-before", &before, NULL, NULL, NULL },
+		{ "nom", &nom, NULL, NULL, NULL },
+		{ "prenom", &prenom, NULL, NULL, NULL },
+		{ "ne-le", &ne_le, NULL, NULL, NULL },
 		{ "json", NULL, &as_json, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
@@ -200,13 +238,14 @@ cmd_cases(int argc, char **argv)
 	struct buf out;
 	enum case_state s;
 	char err[ERRLEN];
-	size_t n = 0, i;
+	size_t n = 0, i, found = 0;
 	int npos, r, first = 1;
 
 	memset(&in, 0, sizeof(in));
 	buf_init(&out, OUT_MAX);
 	if ((r = cli_parse(&cases_cmd, argc, argv, opts, &pos, &npos)) != 0)
 		goto out;
+	by_person = nom || prenom || ne_le;
 	if (state && case_state_parse(state, &s) < 0) {
 		r = cli_usage(&cases_cmd, "état inconnu « %s »", state);
 		goto out;
@@ -216,11 +255,13 @@ cmd_cases(int argc, char **argv)
 		    before);
 		goto out;
 	}
-	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
-	    store_case_list(in.st, agent, &list, &n) < 0) {
+	if (instance_open(&in, cli_config_path, INST_STORE | (by_person ? INST_KEYS : 0), err,
+	    sizeof(err)) < 0 || store_case_list(in.st, agent, &list, &n) < 0) {
 		r = cli_fail("cases : %s", in.st ? store_errmsg(in.st) : err);
 		goto out;
 	}
+	if (by_person && (r = person_index(&in, nom, prenom, ne_le, bi)) != 0)
+		goto out;
 	if (as_json)
 		buf_puts(&out, "[");
 	for (i = 0; i < n; i++) {
@@ -231,6 +272,9 @@ cmd_cases(int argc, char **argv)
 			continue;
 		if (before && !due_before(&list[i], limit))
 			continue;
+		if (by_person && sodium_memcmp(list[i].blind_index, bi, sizeof(bi)) != 0)
+			continue;
+		found++;
 		if (as_json) {
 			buf_puts(&out, first ? "\n{" : ",\n{");
 			case_json_fields(&in, &list[i], &out);
@@ -241,8 +285,20 @@ cmd_cases(int argc, char **argv)
 	}
 	if (as_json)
 		buf_puts(&out, "\n]\n");
+	/* Who looked for a person is in the audit log; the name is not. */
+	if (by_person) {
+		char outcome[32];
+
+		snprintf(outcome, sizeof(outcome), "%zu case(s)", found);
+		if (store_event(in.st, in.now, agent ? agent : "cli", "person.lookup", NULL,
+		    outcome) < 0) {
+			r = cli_fail("cases : journal d'audit : %s", store_errmsg(in.st));
+			goto out;
+		}
+	}
 	r = cli_emit(&out);
 out:
+	sodium_memzero(bi, sizeof(bi));
 	buf_free(&out);
 	free(list);
 	instance_close(&in);

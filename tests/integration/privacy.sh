@@ -223,6 +223,29 @@ fsr show "$C"
 is "C (même personne) toujours lisible" "$rc" 0
 has "C : nom" "$out" "Zyxwvutsonne"
 
+# --- a person's cases (access request, art. 15): by the blind index, shredded ones included -------
+fsr cases --nom "ZYXWVUTSONNE" --prenom "Quixotea" --ne-le 1937-11-23
+is "cases --nom : code" "$rc" 0
+is "cases --nom : A (détruit) et C, pas B" "$(echo "$out" | awk '{print $1}' | sort | tr '\n' ' ')" \
+    "$(printf '%s\n' "$A" "$C" | sort | tr '\n' ' ')"
+has "cases --nom : A apparaît détruit" "$out" "$A  détruit"
+fsr cases --nom Zyxwvutsonne --prenom Quixotéa --json
+is "cases --nom sans la date de naissance donnée à escalate : aucun dossier" "$out" "[
+]"
+fsr cases --nom Brzęczyszczykiewicz --prenom Ölafürmina --ne-le 1941-02-17 --agent agent2
+is "cases --nom avec --agent : B" "$out" "$(echo "$out" | grep "^$B ")"
+ok "cases --nom avec --agent : une ligne" test "$(echo "$out" | wc -l)" = 1
+is "chaque recherche est journalisée, sans le nom" \
+    "$(sqlite3 "$DB" "select actor || ':' || outcome from events where action = 'person.lookup' order by seq")" \
+    "cli:2 case(s)
+cli:0 case(s)
+agent2:1 case(s)"
+fsr cases --nom Zyxwvutsonne
+is "cases --nom sans --prenom : usage" "$rc" 2
+has "cases --nom sans --prenom : message" "$err" "--nom et --prenom vont ensemble"
+fsr cases --nom Zyxwvutsonne --prenom Quixotéa --ne-le 1937-13-01
+is "cases --ne-le invalide : usage" "$rc" 2
+
 # --- and still nothing in clear anywhere ---------------------------------------------------------
 is "après cancel : base et WAL" "$(scan_data)" "rien"
 kill "$HOLDER" 2>/dev/null

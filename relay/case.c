@@ -248,15 +248,34 @@ is_alnum(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* The length of the separator at s (space, tab, dot, hyphen, or the
+ * no-break, narrow no-break and thin spaces of word processors), or 0. */
+static size_t
+nir_separator(const char *s, const char *end)
+{
+	static const char *const wide[] = { "\xc2\xa0", "\xe2\x80\xaf", "\xe2\x80\x89" };
+	size_t i, n;
+
+	if (*s == ' ' || *s == '\t' || *s == '.' || *s == '-')
+		return 1;
+	for (i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+		n = strlen(wide[i]);
+		if ((size_t)(end - s) >= n && memcmp(s, wide[i], n) == 0)
+			return n;
+	}
+	return 0;
+}
+
 /*
- * The 15 significant characters of a NIR starting at p (at most one
- * separator between two of them) into out; the length read, or 0.
+ * The 15 significant characters of a NIR starting at p into out: in one
+ * piece, or in its usual groups 1 2 2 2 3 3 2 with one separator between
+ * two groups.  The length read, or 0.
  */
 static size_t
 nir_read(const char *p, const char *end, char out[15])
 {
 	const char *s = p;
-	size_t n = 0;
+	size_t n = 0, sep;
 
 	while (n < 15 && s < end) {
 		char c = *s;
@@ -265,9 +284,10 @@ nir_read(const char *p, const char *end, char out[15])
 			out[n++] = (char)(c & ~0x20);	/* 2A / 2B */
 		else if (c >= '0' && c <= '9')
 			out[n++] = c;
-		else if ((c == ' ' || c == '.' || c == '-') && n > 0 && s + 1 < end &&
-		    s[-1] != ' ' && s[-1] != '.' && s[-1] != '-')
-			;	/* one separator between groups */
+		else if ((n == 1 || n == 3 || n == 5 || n == 7 || n == 10 || n == 13) &&
+		    (sep = nir_separator(s, end)) > 0 && s[-1] != ' ' && s[-1] != '\t' &&
+		    s[-1] != '.' && s[-1] != '-' && s + sep < end && is_alnum(s[sep]))
+			s += sep - 1;	/* one separator between two groups */
 		else
 			return 0;
 		s++;
@@ -284,7 +304,7 @@ nir_valid(const char d[15])
 	int month = (d[3] - '0') * 10 + (d[4] - '0'), key, i;
 
 	if (strchr("123478", d[0]) == NULL || (d[5] != '2' && (d[6] == 'A' || d[6] == 'B')) ||
-	    month == 0 || (month > 12 && month < 20))
+	    (d[5] == '0' && d[6] == '0') || month == 0 || (month > 12 && month < 20))
 		return 0;
 	for (i = 0; i < 13; i++) {
 		int digit = d[i] - '0';

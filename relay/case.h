@@ -68,7 +68,8 @@ int		 case_mandate_check(int sy, int sm, int sd, int y, int m, int d);
  * case_find_nir: 1 when text holds a NIR with a valid key (15 characters:
  * sex 1-4/7/8, year, month 01-12 or 20-99, département 01-99/2A/2B,
  * commune, order, key = 97 - number mod 97), written in one piece or in
- * groups separated by single spaces, dots or hyphens, not inside a longer
+ * its usual groups (1 2 2 2 3 3 2) separated by one space, tab, dot,
+ * hyphen, no-break, narrow no-break or thin space, not inside a longer
  * word or number; else 0.
  */
 int		 case_partner_takes_nir(const char *partner);

@@ -405,7 +405,9 @@ take_intake(struct intake *it, const char *nom, const char *prenom, const char *
 		snprintf(err, ERRLEN, "description : %s", why);
 		return -1;
 	}
-	return pieces_read(&it->pieces, it->piece_paths, it->n_pieces, err, ERRLEN);
+	if (pieces_read(&it->pieces, it->piece_paths, it->n_pieces, err, ERRLEN) < 0)
+		return -1;
+	return pieces_nir_check(&it->pieces, it->partner, err, ERRLEN);
 }
 
 int

@@ -217,6 +217,8 @@ cmd_send(int argc, char **argv)
 		goto out;
 	if (case_nir_check(c.partner, f.text.p, f.text.len, &why) < 0)
 		r = cli_fail("send : %s : refusé : texte : %s", c.ref, why);
+	else if (pieces_nir_check(&f.pieces, c.partner, err, sizeof(err)) < 0)
+		r = cli_fail("send : %s : refusé : %s", c.ref, err);
 	else if (followup_store(&in, &c, &f, agent ? agent : "cli", err) < 0)
 		r = cli_fail("send : %s : refusé : %s", c.ref, err);
 	else {

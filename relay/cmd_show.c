@@ -192,25 +192,18 @@ case_line(struct instance *in, const struct case_row *c, struct buf *out)
 	(void)in;
 }
 
-/*
- * The blind index of the person named by --nom/--prenom/--ne-le into bi:
- * 0; 1 when no person is named; an exit status on a usage error.
- */
+/* --nom/--prenom/--ne-le as escalate takes them: 0, or the usage status. */
 static int
-person_index(struct instance *in, const char *nom, const char *prenom, const char *ne_le,
-    uint8_t bi[BLINDINDEX_BYTES])
+person_args(const char *nom, const char *prenom, const char **ne_le)
 {
 	int y, m, d;
 
-	if (nom == NULL && prenom == NULL && ne_le == NULL)
-		return 1;
 	if (nom == NULL || prenom == NULL)
 		return cli_usage(&cases_cmd, "--nom et --prenom vont ensemble");
-	if (ne_le && cal_parse_date(ne_le, &y, &m, &d) < 0)
+	if (*ne_le && (*ne_le)[0] == '\0')
+		*ne_le = NULL;		/* as escalate: empty is no date */
+	if (*ne_le && cal_parse_date(*ne_le, &y, &m, &d) < 0)
 		return cli_usage(&cases_cmd, "--ne-le : date invalide (AAAA-MM-JJ)");
-	if (blindindex_compute(bi, in->index_key, nom, prenom, ne_le ? ne_le : "") < 0)
-		return cli_usage(&cases_cmd, "--nom, --prenom : nom inexploitable (texte"
-		    " UTF-8, au moins une lettre)");
 	return 0;
 }
 
@@ -222,6 +215,7 @@ cmd_cases(int argc, char **argv)
 	int as_json = 0, overdue = 0, by_person;
 	int64_t limit = 0;
 	uint8_t bi[BLINDINDEX_BYTES];
+	struct agent who;
 	const struct cli_opt opts[] = {
 		{ "agent", &agent, NULL, NULL, NULL },
 		{ "state", &state, NULL, NULL, NULL },
@@ -255,13 +249,28 @@ cmd_cases(int argc, char **argv)
 		    before);
 		goto out;
 	}
+	if (by_person && (r = person_args(nom, prenom, &ne_le)) != 0)
+		goto out;
 	if (instance_open(&in, cli_config_path, INST_STORE | (by_person ? INST_KEYS : 0), err,
-	    sizeof(err)) < 0 || store_case_list(in.st, agent, &list, &n) < 0) {
-		r = cli_fail("cases : %s", in.st ? store_errmsg(in.st) : err);
+	    sizeof(err)) < 0) {
+		r = cli_fail("cases : %s", err);
 		goto out;
 	}
-	if (by_person && (r = person_index(&in, nom, prenom, ne_le, bi)) != 0)
+	if (store_case_list(in.st, agent, &list, &n) < 0) {
+		r = cli_fail("cases : %s", store_errmsg(in.st));
 		goto out;
+	}
+	if (by_person && blindindex_compute(bi, in.index_key, nom, prenom,
+	    ne_le ? ne_le : "") < 0) {
+		r = cli_usage(&cases_cmd, "--nom, --prenom : nom inexploitable (texte UTF-8, au"
+		    " moins une lettre)");
+		goto out;
+	}
+	/* The actor of the audit event: an agent that exists, or the CLI. */
+	if (by_person && agent && store_agent_get(in.st, agent, &who) != 0) {
+		r = cli_fail("cases : refusé : agent inconnu « %.64s »", agent);
+		goto out;
+	}
 	if (as_json)
 		buf_puts(&out, "[");
 	for (i = 0; i < n; i++) {

@@ -159,3 +159,17 @@ pieces_seal(struct instance *in, const uint8_t *dek, int64_t case_id, int64_t ms
 	}
 	return 0;
 }
+
+int
+pieces_nir_check(const struct pieces *p, const char *partner, char *err, size_t errlen)
+{
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (case_nir_check(partner, p->names[i], strlen(p->names[i]), &why) < 0) {
+			snprintf(err, errlen, "--piece %zu : son nom %s", i + 1, why);
+			return -1;
+		}
+	return 0;
+}

@@ -32,6 +32,10 @@ int	 pieces_read_file(const char *path, struct buf *b, size_t max, const char *w
 int	 pieces_read(struct pieces *p, const char *const *paths, size_t n, char *err,
 	    size_t errlen);
 void	 pieces_free(struct pieces *p);
+/* Minimisation (relay/case: case_nir_check) over the pieces' names: 0, or
+ * -1 with the French reason in err, naming the piece by its rank only. */
+int	 pieces_nir_check(const struct pieces *p, const char *partner, char *err,
+	    size_t errlen);
 
 /* A media type from the file name's extension (application/octet-stream
  * when unknown). */

@@ -166,6 +166,11 @@ refused "NIR en --id-partenaire pour la DGFiP" \
 hasnt "le NIR refusé n'est pas cité (--id-partenaire)" "$err" "185057800608491"
 accepted "NIR pour la CPAM" --partner cpam --topic remboursements \
     --id-partenaire 185057800608491 --description-file "$W/desc-nir.txt"
+printf 'pièce\n' > "1 85 05 78 006 084 91.pdf"
+refused "NIR dans le nom d'une pièce pour la CAF" \
+    "--piece 1 : son nom contient un numéro de sécurité sociale (NIR)" \
+    --piece "$W/1 85 05 78 006 084 91.pdf"
+hasnt "le NIR du nom de pièce n'est pas cité" "$err" "084 91"
 printf 'Numéro de suivi 185057800608492 (pas un NIR : clé fausse).\n' > desc-notnir.txt
 accepted "un nombre de 15 chiffres qui n'est pas un NIR" --description-file "$W/desc-notnir.txt"
 

@@ -233,13 +233,18 @@ fsr cases --nom Zyxwvutsonne --prenom Quixotéa --json
 is "cases --nom sans la date de naissance donnée à escalate : aucun dossier" "$out" "[
 ]"
 fsr cases --nom Brzęczyszczykiewicz --prenom Ölafürmina --ne-le 1941-02-17 --agent agent2
-is "cases --nom avec --agent : B" "$out" "$(echo "$out" | grep "^$B ")"
-ok "cases --nom avec --agent : une ligne" test "$(echo "$out" | wc -l)" = 1
+is "cases --nom avec --agent : B seul" "$(echo "$out" | awk '{print $1}')" "$B"
+fsr cases --nom Brzęczyszczykiewicz --prenom Ölafürmina --ne-le 1941-02-17 --agent inconnu
+is "cases --nom avec un agent inconnu : refusé" "$rc" 1
+has "cases --nom avec un agent inconnu : message" "$err" "agent inconnu « inconnu »"
+fsr cases --nom Zyxwvutsonne --prenom Quixotéa --ne-le ""
+is "cases --ne-le vide : comme sans date (code)" "$rc" 0
 is "chaque recherche est journalisée, sans le nom" \
     "$(sqlite3 "$DB" "select actor || ':' || outcome from events where action = 'person.lookup' order by seq")" \
     "cli:2 case(s)
 cli:0 case(s)
-agent2:1 case(s)"
+agent2:1 case(s)
+cli:0 case(s)"
 fsr cases --nom Zyxwvutsonne
 is "cases --nom sans --prenom : usage" "$rc" 2
 has "cases --nom sans --prenom : message" "$err" "--nom et --prenom vont ensemble"

@@ -255,6 +255,7 @@ printf 'Son NIR est le 2 69 02 99 341 732 85.\n' > "$T_DIR/nir.txt"
 err=$("$FS" send "$A" --description-file "$T_DIR/nir.txt" 2>&1)
 is "a follow-up with a NIR to the CAF refused" "$?" 1
 has "saying why" "$err" "texte : contient un numéro de sécurité sociale (NIR)"
+hasnt "without quoting the number" "$err" "341 732"
 is "nothing added to the thread" "$(msgs_of_kind "$A" follow-up)" 1
 err=$("$FS" send FS-00000-2026-000999 --description-file "$T_DIR/suite.txt" 2>&1)
 is "send to an unknown case refused" "$?" 1

@@ -143,6 +143,11 @@ test_nir(void)
 		"Corse : 1 85 02 2A 123 456 82 ok",
 		"Corse : 1 85 02 2b 123 456 12",
 		"ligne 1\n282041901234563\n",
+		"1\xc2\xa0" "85\xc2\xa0" "05\xc2\xa0" "78\xc2\xa0" "006\xc2\xa0" "084\xc2\xa0" "91",
+		"1\xe2\x80\xaf" "85\xe2\x80\xaf" "05\xe2\x80\xaf" "78\xe2\x80\xaf" "006\xe2\x80\xaf"
+		    "084\xe2\x80\xaf" "91",			/* no-break and narrow no-break spaces */
+		"1\t85\t05\t78\t006\t084\t91",
+		"785057800608482",				/* sex 7 (provisional) */
 	};
 	static const char *const not_found[] = {
 		"185057800608492",			/* wrong key */
@@ -157,6 +162,12 @@ test_nir(void)
 		"1 85 02 3A 123 456 82",
 		"numéro allocataire 1234567, fiscal 0123456789012",
 		"",
+		"1 8 5 0 5 7 8 0 0 6 0 8 4 9 1",		/* not its groups */
+		"18 50 57 80 06 08 49 1",
+		"185050000608463",				/* département 00 */
+		"185007800608411",				/* month 00 (valid key) */
+		"1 85 05 78 006 084 91x",			/* glued to a word */
+		"1 85 05 78 006 084 ",				/* trailing separator */
 	};
 	size_t i;
 

@@ -515,6 +515,7 @@ static int
 finish_delivery(struct instance *in, struct outbox_stats *stats, const struct case_row *c,
     struct delivery_row *d, enum smtp_status st, const char *smtp_err, int blocked)
 {
+	const char *error;
 	int final = 1, r;
 
 	d->attempts++;
@@ -538,7 +539,10 @@ finish_delivery(struct instance *in, struct outbox_stats *stats, const struct ca
 		log_delivery(c, d, "déjà terminé par un autre processus", NULL);
 		return 0;
 	}
-	if (store_case_set_error(in->st, c->id, st == SMTP_SENT ? "" : smtp_err) < 0 ||
+	error = st == SMTP_SENT ? "" : smtp_err;
+	/* The case's last error changes only when it differs (most sends). */
+	if ((strcmp(c->last_error, error) != 0 &&
+	    store_case_set_error(in->st, c->id, error) < 0) ||
 	    record_event(in, st == SMTP_SENT ? "delivery.sent" : final ? "delivery.failed" :
 	    "delivery.deferred", c->ref, st == SMTP_SENT ? "250" : "error") < 0 ||
 	    (final && outbox_settle_rung(in, c) < 0) || store_commit(in->st) < 0)

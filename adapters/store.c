@@ -1232,12 +1232,12 @@ store_delivery_get(struct store *st, int64_t id, struct delivery_row *d)
 	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
 }
 
-int
-store_delivery_record(struct store *st, const struct delivery_row *d)
+/* Write d's mutable columns; only while pending if sql says so.  0 written,
+ * 1 no row matched, -1. */
+static int
+delivery_write(struct store *st, const char *sql, const struct delivery_row *d)
 {
-	sqlite3_stmt *s = st_prep_cached(st, "UPDATE deliveries SET state = ?, attempts = ?,"
-	    " next_attempt_at = ?, last_error = ?, smtp_message_id = ?, sent_at = ?"
-	    " WHERE id = ? AND state = 'pending'");
+	sqlite3_stmt *s = st_prep_cached(st, sql);
 
 	if (s == NULL)
 		return -1;
@@ -1253,23 +1253,23 @@ store_delivery_record(struct store *st, const struct delivery_row *d)
 	return sqlite3_changes(st->db) ? 0 : 1;
 }
 
+#define DELIVERY_SET "UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?," \
+	" last_error = ?, smtp_message_id = ?, sent_at = ? WHERE id = ?"
+
+int
+store_delivery_record(struct store *st, const struct delivery_row *d)
+{
+	static const char sql[] = DELIVERY_SET " AND state = 'pending'";
+
+	return delivery_write(st, sql, d);
+}
+
 int
 store_delivery_update(struct store *st, const struct delivery_row *d)
 {
-	sqlite3_stmt *s = st_prep(st, "UPDATE deliveries SET state = ?, attempts = ?,"
-	    " next_attempt_at = ?, last_error = ?, smtp_message_id = ?, sent_at = ?"
-	    " WHERE id = ?");
+	static const char sql[] = DELIVERY_SET;
 
-	if (s == NULL)
-		return -1;
-	st_bind_text(s, 1, d->state);
-	sqlite3_bind_int(s, 2, d->attempts);
-	sqlite3_bind_int64(s, 3, d->next_attempt_at);
-	st_bind_text(s, 4, d->last_error);
-	st_bind_text(s, 5, d->smtp_message_id);
-	sqlite3_bind_int64(s, 6, d->sent_at);
-	sqlite3_bind_int64(s, 7, d->id);
-	return st_run_done(s);
+	return delivery_write(st, sql, d) < 0 ? -1 : 0;
 }
 
 int

@@ -53,26 +53,6 @@ fsync_dir(const char *dir)
 	return r;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Write contents to a new temporary file beside path; its name in *tmp_r
  * (caller frees).  0 / -1 with errno, nothing left behind on failure. */
 static int
@@ -84,7 +64,7 @@ write_tmp(const char *path, const char *contents, size_t len, char **tmp_r)
 	tmp = xasprintf("%s.tmp.XXXXXX", path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
 		goto fail;
-	if (fchmod(fd, 0600) == -1 || write_all(fd, contents, len) == -1 ||
+	if (fchmod(fd, 0600) == -1 || fs_write_all(fd, contents, len) == -1 ||
 	    fsync(fd) == -1) {
 		saved = errno;
 		close(fd);

@@ -6,6 +6,7 @@
 #   has DESC TEXT NEEDLE / hasnt DESC TEXT NEEDLE
 #   wait_mail DIR N   waits until maildir DIR/new holds N mails
 #   sent_count DB     deliveries recorded sent (read while serve writes)
+#   wait_relay N      waits until N mails wait in the relay's mailbox
 #   delivered, wait_delivered, smtp_send, mail, reply_in: mail as a referent
 #                     sees and answers it (below)
 #   done_testing      prints "N passed, N failed" and sets the exit status
@@ -41,6 +42,17 @@ new_instance() {
 sent_count() {
 	sqlite3 -cmd '.timeout 2000' "$1" "select count(*) from deliveries where state = 'sent'" \
 		2>/dev/null || echo 0
+}
+
+# wait_relay N: until N mails wait in the relay's own mailbox (the input
+# of the ingest; Postfix hands them to Dovecot by LMTP), 30 s at most.
+wait_relay() {
+	local i md=$FSRELAY_TEST_MAILDIRS/relay.fsrelay.test/relais/Maildir
+	for i in $(seq 1 600); do
+		[ "$(find "$md/new" "$md/cur" -type f 2>/dev/null | wc -l)" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # wait_mail MAILDIR N: Postfix hands mail to Dovecot after its 250, so a

@@ -30,14 +30,6 @@ serve1() { "$FS" serve --once 2>>"$LOG"; }
 count() { find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l; }
 # reply REF FROM BODY [EXTRA]: the CAF referent answers the delivered mail of REF
 reply() { reply_in "$CAF_MD" "$@"; }
-wait_relay() {	# wait_relay N: until N mails wait in the relay's mailbox (LMTP)
-	local i
-	for i in $(seq 1 600); do
-		[ "$(count "$RELAY_MD")" -ge "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 wait_count() {	# wait_count MAILDIR N: until MAILDIR holds N mails
 	local i
 	for i in $(seq 1 100); do

@@ -21,12 +21,6 @@ escalate() {	# escalate STRUCTURE AGENT PARTNER TOPIC
 		--mandat-signe-le 2026-01-15 --description-file "$T_DIR/desc.txt" 2>>"$LOG"
 }
 serve_at() { FSRELAY_NOW=$1 "$FS" serve --once 2>>"$LOG"; }
-relay_count() { find "$RELAY_MD/new" "$RELAY_MD/cur" -type f 2>/dev/null | wc -l; }
-wait_relay() {
-	local i
-	for i in $(seq 1 200); do [ "$(relay_count)" -ge "$1" ] && return 0; sleep 0.05; done
-	return 1
-}
 
 # ---- the quarter: Monday 2 March 2026 ------------------------------------
 export FSRELAY_NOW=2026-03-02T10:00:00Z

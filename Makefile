@@ -96,7 +96,7 @@ fuzz:
 
 demo: deps
 	$(MAKE) fsrelay
-	sh scripts/demo.sh $(DEMO_FLAGS)
+	bash scripts/demo.sh $(DEMO_FLAGS)
 
 lint:
 	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|strtok)\(' $(SRC) || \

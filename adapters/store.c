@@ -96,6 +96,23 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
 	"CREATE TABLE schema_areas (area TEXT PRIMARY KEY, version INTEGER NOT NULL);",
+	/* 1 -> 2 (issue 15): a pass finds what is due through indexes instead
+	 * of visiting every case.  remind_at is the reminder instant of the
+	 * current rung (0 none or done, -1 not yet computed: the next pass
+	 * computes it, once, for the cases that need it). */
+	"ALTER TABLE cases ADD COLUMN remind_at INTEGER NOT NULL DEFAULT -1;"
+	"CREATE INDEX cases_state_due ON cases (state, overdue, due_at);"
+	"CREATE INDEX cases_state_remind ON cases (state, remind_at);"
+	"CREATE INDEX cases_state_updated ON cases (state, updated_at);"
+	"CREATE INDEX cases_state_created ON cases (state, created_at);"
+	"CREATE INDEX cases_agent_due ON cases (agent, due_at);"
+	"CREATE INDEX cases_agent_user_due ON cases (agent, user_due_at);"
+	"CREATE INDEX cases_created ON cases (created_at);"
+	"CREATE INDEX cases_token ON cases (reply_token);"
+	"CREATE INDEX deliveries_case ON deliveries (case_id);"
+	"CREATE INDEX messages_case ON messages (case_id);"
+	"CREATE INDEX documents_case ON documents (case_id);"
+	"CREATE INDEX events_action ON events (action, case_ref);",
 };
 
 const char *
@@ -798,7 +815,7 @@ store_case_set_due(struct store *st, int64_t case_id, int64_t due_at, int64_t us
 
 #define CASE_COLS "id, ref, structure, partner, topic, agent, state, rung," \
 	" created_at, due_at, user_due_at, overdue, last_error, blind_index, reply_token," \
-	" updated_at"
+	" updated_at, remind_at"
 
 static void
 case_from_row(sqlite3_stmt *s, void *row)
@@ -825,6 +842,7 @@ case_from_row(sqlite3_stmt *s, void *row)
 		memcpy(c->blind_index, bi, sizeof(c->blind_index));
 	st_col_copy(s, 14, c->reply_token, sizeof(c->reply_token));
 	c->updated_at = sqlite3_column_int64(s, 15);
+	c->remind_at = sqlite3_column_int64(s, 16);
 }
 
 static int
@@ -874,6 +892,132 @@ store_case_list(struct store *st, const char *agent, struct case_row **list, siz
 	return r;
 }
 
+/* --- due-time queries (issue 15) -------------------------------------- */
+
+int
+store_case_due(struct store *st, int64_t now, int64_t after, size_t max,
+    struct case_row **list, size_t *n)
+{
+	/* Three index ranges (cases_state_due, cases_state_remind twice). */
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT " CASE_COLS " FROM cases WHERE id IN ("
+	    "SELECT id FROM cases WHERE state = 'awaiting' AND overdue = 0"
+	    "  AND due_at BETWEEN 1 AND ?1 AND id > ?2"
+	    " UNION SELECT id FROM cases WHERE state = 'awaiting'"
+	    "  AND remind_at BETWEEN 1 AND ?1 AND id > ?2"
+	    " UNION SELECT id FROM cases WHERE state = 'awaiting' AND remind_at = -1"
+	    "  AND id > ?2)"
+	    " ORDER BY id LIMIT ?3");
+	int r;
+
+	if (s) {
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_int64(s, 2, after);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	}
+	*list = st_collect(st, s, sizeof(**list), case_from_row, NULL, n, &r);
+	return r;
+}
+
+int
+store_case_stale(struct store *st, const char *state, int by_update, int64_t before,
+    int64_t after, size_t max, struct case_row **list, size_t *n)
+{
+	static const char *const sql[] = {
+		"SELECT " CASE_COLS " FROM cases WHERE state = ?1 AND created_at < ?2"
+		" AND id > ?3 ORDER BY id LIMIT ?4",
+		"SELECT " CASE_COLS " FROM cases WHERE state = ?1 AND updated_at < ?2"
+		" AND id > ?3 ORDER BY id LIMIT ?4",
+	};
+	sqlite3_stmt *s = st_prep_cached(st, sql[by_update ? 1 : 0]);
+	int r;
+
+	if (s) {
+		st_bind_text(s, 1, state);
+		sqlite3_bind_int64(s, 2, before);
+		sqlite3_bind_int64(s, 3, after);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)max);
+	}
+	*list = st_collect(st, s, sizeof(**list), case_from_row, NULL, n, &r);
+	return r;
+}
+
+int
+store_case_set_remind(struct store *st, int64_t case_id, int64_t remind_at)
+{
+	sqlite3_stmt *s = st_prep_cached(st, "UPDATE cases SET remind_at = ? WHERE id = ?");
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, remind_at);
+	sqlite3_bind_int64(s, 2, case_id);
+	return st_run_release(st, s);
+}
+
+int
+store_case_agent_due(struct store *st, const char *agent, int64_t before,
+    struct case_row **list, size_t *n)
+{
+	/* An overdue case keeps its past due_at (tick: exhausted). */
+	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS " FROM cases WHERE id IN ("
+	    "SELECT id FROM cases WHERE agent = ?1 AND due_at BETWEEN 1 AND ?2 - 1"
+	    " UNION SELECT id FROM cases WHERE agent = ?1 AND user_due_at BETWEEN 1 AND ?2 - 1)"
+	    " ORDER BY id DESC");
+	int r;
+
+	if (s) {
+		st_bind_text(s, 1, agent);
+		sqlite3_bind_int64(s, 2, before);
+	}
+	*list = st_collect(st, s, sizeof(**list), case_from_row, NULL, n, &r);
+	return r;
+}
+
+/* tick_case_overdue as SQL, on cases_state_due. */
+#define OVERDUE_IDS "SELECT id FROM cases WHERE state = 'awaiting' AND overdue = 0" \
+	" AND due_at BETWEEN 1 AND ?1" \
+	" UNION ALL SELECT id FROM cases WHERE state IN ('awaiting', 'waiting_user')" \
+	" AND overdue = 1"
+
+int
+store_case_overdue(struct store *st, int64_t now, const char *agent,
+    struct case_row **list, size_t *n)
+{
+	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS " FROM cases WHERE id IN ("
+	    OVERDUE_IDS ") AND (?2 IS NULL OR agent = ?2) ORDER BY id DESC");
+	int r;
+
+	if (s) {
+		sqlite3_bind_int64(s, 1, now);
+		if (agent)
+			st_bind_text(s, 2, agent);
+	}
+	*list = st_collect(st, s, sizeof(**list), case_from_row, NULL, n, &r);
+	return r;
+}
+
+static void
+count_from_row(sqlite3_stmt *s, void *row)
+{
+	struct store_count_row *c = row;
+
+	st_col_copy(s, 0, c->key, sizeof(c->key));
+	c->n = (long)sqlite3_column_int64(s, 1);
+}
+
+int
+store_overdue_by_partner(struct store *st, int64_t now, struct store_count_row **list,
+    size_t *n)
+{
+	sqlite3_stmt *s = st_prep(st, "SELECT partner, count(*) FROM cases WHERE id IN ("
+	    OVERDUE_IDS ") GROUP BY partner ORDER BY partner");
+	int r;
+
+	if (s)
+		sqlite3_bind_int64(s, 1, now);
+	*list = st_collect(st, s, sizeof(**list), count_from_row, NULL, n, &r);
+	return r;
+}
+
 /* --- reports --------------------------------------------------------- */
 
 static void
@@ -882,30 +1026,28 @@ facts_from_row(sqlite3_stmt *s, void *row)
 	struct case_facts *f = row;
 
 	case_from_row(s, &f->c);
-	f->first_sent_at = sqlite3_column_int64(s, 16);
-	f->first_reply_at = sqlite3_column_int64(s, 17);
-	f->cancelled = sqlite3_column_int(s, 18);
+	f->first_sent_at = sqlite3_column_int64(s, 17);
+	f->first_reply_at = sqlite3_column_int64(s, 18);
+	f->cancelled = sqlite3_column_int(s, 19);
 }
 
 int
 store_case_facts(struct store *st, int64_t from, int64_t to, const char *structure,
     struct case_facts **list, size_t *n)
 {
-	/* Grouped joins, not correlated subqueries: deliveries, messages and
-	 * events have no index on the case. */
+	/* The cases of the period through cases_created, and for each the
+	 * per-case indexes of deliveries, messages and events (issue 15). */
 	sqlite3_stmt *s = st_prep(st, "SELECT " CASE_COLS ", first_sent, first_reply,"
 	    " cancelled FROM (SELECT c.id, c.ref, c.structure, c.partner, c.topic, c.agent,"
 	    " c.state, c.rung, c.created_at, c.due_at, c.user_due_at, c.overdue, c.last_error,"
-	    " c.blind_index, c.reply_token, c.updated_at, coalesce(ds.t, 0) AS first_sent,"
-	    " coalesce(mr.t, 0) AS first_reply, x.case_ref IS NOT NULL AS cancelled"
+	    " c.blind_index, c.reply_token, c.updated_at, c.remind_at,"
+	    " coalesce((SELECT min(sent_at) FROM deliveries d WHERE d.case_id = c.id"
+	    "  AND d.sent_at > 0), 0) AS first_sent,"
+	    " coalesce((SELECT min(at) FROM messages m WHERE m.case_id = c.id"
+	    "  AND m.kind = 'reply' AND m.direction = 'in'), 0) AS first_reply,"
+	    " EXISTS (SELECT 1 FROM events e WHERE e.action = 'case.cancelled'"
+	    "  AND e.case_ref = c.ref) AS cancelled"
 	    " FROM cases c"
-	    " LEFT JOIN (SELECT case_id, min(sent_at) AS t FROM deliveries"
-	    "  WHERE sent_at > 0 GROUP BY case_id) ds ON ds.case_id = c.id"
-	    " LEFT JOIN (SELECT case_id, min(at) AS t FROM messages"
-	    "  WHERE kind = 'reply' AND direction = 'in' GROUP BY case_id) mr"
-	    "  ON mr.case_id = c.id"
-	    " LEFT JOIN (SELECT DISTINCT case_ref FROM events WHERE action = 'case.cancelled') x"
-	    "  ON x.case_ref = c.ref"
 	    " WHERE c.created_at >= ?1 AND c.created_at < ?2 AND (?3 IS NULL OR c.structure = ?3))"
 	    " ORDER BY partner, topic, id");
 	int r;
@@ -1517,7 +1659,10 @@ out:
 int
 store_case_set_rung(struct store *st, int64_t case_id, int rung, int64_t due_at, int overdue)
 {
-	sqlite3_stmt *s = st_prep(st, "UPDATE cases SET rung = ?, due_at = ?, overdue = ? WHERE id = ?");
+	/* The reminder instant follows the rung and its deadline: the next
+	 * pass computes it again (remind_at = -1). */
+	sqlite3_stmt *s = st_prep(st, "UPDATE cases SET rung = ?, due_at = ?, overdue = ?,"
+	    " remind_at = -1 WHERE id = ?");
 
 	if (s == NULL)
 		return -1;

@@ -124,6 +124,8 @@ struct case_row {
 	uint8_t	blind_index[32];
 	char	reply_token[64];	/* the +token of the Reply-To address */
 	int64_t	updated_at;
+	int64_t	remind_at;		/* reminder instant of the rung: 0 none or
+					 * done, -1 to compute (relay/tick) */
 };
 
 /* Insert a case row (state queued); sets c->id. */
@@ -145,6 +147,40 @@ int	 store_case_get_by_id(struct store *st, int64_t id, struct case_row *c);
 /* All cases (agent NULL) or an agent's, newest first; caller frees. */
 int	 store_case_list(struct store *st, const char *agent, struct case_row **list,
 	    size_t *n);
+
+/*
+ * The due-time queries of the daemon pass (issue 15): each reads an index
+ * and returns only what it selects, at most max rows with id > after, by
+ * id (keyset pages: call again with the last id until fewer than max).
+ * Caller frees *list.
+ *   store_case_due: awaiting cases whose deadline (due_at, not yet
+ *     overdue) or reminder instant (remind_at) is at or before now, or
+ *     whose reminder instant is still to compute (remind_at = -1);
+ *   store_case_stale: cases in `state` whose updated_at (by_update) or
+ *     created_at is before `before`.
+ */
+int	 store_case_due(struct store *st, int64_t now, int64_t after, size_t max,
+	    struct case_row **list, size_t *n);
+int	 store_case_stale(struct store *st, const char *state, int by_update, int64_t before,
+	    int64_t after, size_t max, struct case_row **list, size_t *n);
+/* Set a case's reminder instant (see struct case_row). */
+int	 store_case_set_remind(struct store *st, int64_t case_id, int64_t remind_at);
+/* An agent's cases with a referent or user deadline before `before`, or
+ * overdue, newest first (the digest filters by state); caller frees. */
+int	 store_case_agent_due(struct store *st, const char *agent, int64_t before,
+	    struct case_row **list, size_t *n);
+/* The overdue cases at now (tick_case_overdue, through the indexes), all or
+ * an agent's, newest first; caller frees. */
+int	 store_case_overdue(struct store *st, int64_t now, const char *agent,
+	    struct case_row **list, size_t *n);
+/* A count per key. */
+struct store_count_row {
+	char	key[65];
+	long	n;
+};
+/* The overdue cases at now counted per partner, by partner; caller frees. */
+int	 store_overdue_by_partner(struct store *st, int64_t now,
+	    struct store_count_row **list, size_t *n);
 
 /* The case's wrapped data key. */
 int	 store_case_key_put(struct store *st, int64_t case_id, const char *kek_id,

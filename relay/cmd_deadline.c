@@ -150,47 +150,9 @@ static const struct cli_cmd status_cmd = { "status", "status [--json]",
 static const char *const states[] = { "queued", "awaiting", "answered", "waiting_user",
 	"resolved", "cancelled", "failed", "shredded" };
 
-struct partner_count {
-	char	partner[33];
-	long	n;
-};
-
-static int
-partner_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct partner_count *)a)->partner,
-	    ((const struct partner_count *)b)->partner);
-}
-
-/* Overdue cases per partner, sorted by partner id; caller frees *out. */
-static size_t
-overdue_by_partner(const struct case_row *list, size_t n, int64_t now,
-    struct partner_count **out)
-{
-	size_t i, j, np = 0;
-
-	*out = NULL;
-	for (i = 0; i < n; i++) {
-		if (!tick_case_overdue(list[i].state, list[i].overdue, list[i].due_at, now))
-			continue;
-		for (j = 0; j < np; j++)
-			if (strcmp((*out)[j].partner, list[i].partner) == 0)
-				break;
-		if (j == np) {
-			*out = xreallocarray(*out, np + 1, sizeof(**out));
-			fs_strlcpy((*out)[np].partner, list[i].partner, sizeof((*out)[np].partner));
-			(*out)[np++].n = 0;
-		}
-		(*out)[j].n++;
-	}
-	if (np > 1)
-		qsort(*out, np, sizeof(**out), partner_cmp);
-	return np;
-}
-
 static void
 status_text(struct buf *b, long deliveries, long notices, int64_t poll, const long *counts,
-    const struct partner_count *pc, size_t np)
+    const struct store_count_row *pc, size_t np)
 {
 	char t[CAL_RFC3339_LEN];
 	size_t i;
@@ -205,13 +167,13 @@ status_text(struct buf *b, long deliveries, long notices, int64_t poll, const lo
 		    i + 1 < FS_ARRAY_LEN(states) ? "," : "\n");
 	buf_puts(b, "En retard par partenaire :");
 	for (i = 0; i < np; i++)
-		buf_printf(b, " %s %ld%s", pc[i].partner, pc[i].n, i + 1 < np ? "," : "");
+		buf_printf(b, " %s %ld%s", pc[i].key, pc[i].n, i + 1 < np ? "," : "");
 	buf_puts(b, np ? "\n" : " aucun\n");
 }
 
 static void
 status_json(struct buf *b, long deliveries, long notices, int64_t poll, const long *counts,
-    const struct partner_count *pc, size_t np)
+    const struct store_count_row *pc, size_t np)
 {
 	size_t i;
 
@@ -224,7 +186,7 @@ status_json(struct buf *b, long deliveries, long notices, int64_t poll, const lo
 	buf_puts(b, "},\"overdue\":{");
 	for (i = 0; i < np; i++) {
 		buf_puts(b, i ? "," : "");
-		json_str(b, pc[i].partner);
+		json_str(b, pc[i].key);
 		buf_printf(b, ":%ld", pc[i].n);
 	}
 	buf_puts(b, "}}\n");
@@ -240,13 +202,12 @@ cmd_status(int argc, char **argv)
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
-	struct case_row *list = NULL;
-	struct partner_count *pc = NULL;
+	struct store_count_row *pc = NULL;
 	struct buf out;
 	char err[ERRLEN];
 	long deliveries = 0, notices = 0, counts[FS_ARRAY_LEN(states)];
 	int64_t poll = 0;
-	size_t n = 0, np, i;
+	size_t np = 0, i;
 	int npos, r;
 
 	memset(&in, 0, sizeof(in));
@@ -260,12 +221,11 @@ cmd_status(int argc, char **argv)
 	if (store_count(in.st, "deliveries.pending", &deliveries) < 0 ||
 	    store_count(in.st, "notices.pending", &notices) < 0 ||
 	    store_mark_get(in.st, "mailbox.last_poll", &poll) < 0 ||
-	    store_case_list(in.st, NULL, &list, &n) < 0)
+	    store_overdue_by_partner(in.st, in.now, &pc, &np) < 0)
 		goto store_fail;
 	for (i = 0; i < FS_ARRAY_LEN(states); i++)
 		if (store_count_cases_by_state(in.st, states[i], &counts[i]) < 0)
 			goto store_fail;
-	np = overdue_by_partner(list, n, in.now, &pc);
 	if (as_json)
 		status_json(&out, deliveries, notices, poll, counts, pc, np);
 	else
@@ -276,7 +236,6 @@ store_fail:
 	r = cli_fail("status : base : %s", store_errmsg(in.st));
 out:
 	buf_free(&out);
-	free(list);
 	free(pc);
 	instance_close(&in);
 	free(pos);

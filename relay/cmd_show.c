@@ -256,7 +256,9 @@ cmd_cases(int argc, char **argv)
 		r = cli_fail("cases : %s", err);
 		goto out;
 	}
-	if (store_case_list(in.st, agent, &list, &n) < 0) {
+	/* --overdue reads the due-time index, not every case (issue 15). */
+	if ((overdue ? store_case_overdue(in.st, in.now, agent, &list, &n) :
+	    store_case_list(in.st, agent, &list, &n)) < 0) {
 		r = cli_fail("cases : %s", store_errmsg(in.st));
 		goto out;
 	}

@@ -40,6 +40,7 @@
 #define WORKERS_FROM	16	/* due deliveries from which a pass forks */
 #define WORKERS_MAX	8	/* outbox_workers' upper bound (relay/config.c) */
 #define WORKER_FD_SCAN	1024	/* inherited descriptors looked at */
+#define ALERT_PAGE	256	/* long-queued cases read per query */
 
 /* What building mails needs, loaded once for all of them. */
 struct builder {
@@ -890,34 +891,39 @@ send_notice(struct pass *p, struct notice_row *n)
 	return store_notice_update(in->st, n);
 }
 
-/* A case still queued long after escalation: tell its agent, once. */
+/* A case still queued long after escalation: tell its agent, once.  Only
+ * those cases, through the index (issue 15). */
 static int
 queued_alerts(struct pass *p)
 {
 	struct instance *in = p->in;
 	struct case_row *list = NULL;
 	size_t n = 0, i;
-	int64_t limit = in->cfg.queued_alert_minutes * 60;
+	int64_t limit = in->cfg.queued_alert_minutes * 60, after = 0;
 	int r = 0;
 
-	if (store_case_list(in->st, NULL, &list, &n) < 0)
-		return -1;
-	for (i = 0; i < n && r == 0; i++) {
-		char *subject, *body;
+	do {
+		if (store_case_stale(in->st, "queued", 0, in->now - limit + 1, after,
+		    ALERT_PAGE, &list, &n) < 0)
+			return -1;
+		for (i = 0; i < n && r == 0; i++) {
+			char *subject, *body;
 
-		if (strcmp(list[i].state, "queued") != 0 || in->now - list[i].created_at < limit)
-			continue;
-		subject = xasprintf("[%s] Dossier toujours en attente d'envoi", list[i].ref);
-		body = xasprintf("Bonjour,\n\nLe dossier %s n'a pas encore pu être remis au"
-		    " serveur de messagerie (saisi il y a plus de %ld minutes).  Le relais"
-		    " réessaie automatiquement ; la dernière erreur est visible avec"
-		    " « fsrelay show %s ».\n\n-- \nRelais sécurisé fsrelay\n", list[i].ref,
-		    in->cfg.queued_alert_minutes, list[i].ref);
-		r = notify_agent(in, &list[i], "queued-too-long", subject, body);
-		free(subject);
-		free(body);
-	}
-	free(list);
+			after = list[i].id;
+			subject = xasprintf("[%s] Dossier toujours en attente d'envoi",
+			    list[i].ref);
+			body = xasprintf("Bonjour,\n\nLe dossier %s n'a pas encore pu être remis"
+			    " au serveur de messagerie (saisi il y a plus de %ld minutes).  Le"
+			    " relais réessaie automatiquement ; la dernière erreur est visible"
+			    " avec « fsrelay show %s ».\n\n-- \nRelais sécurisé fsrelay\n",
+			    list[i].ref, in->cfg.queued_alert_minutes, list[i].ref);
+			r = notify_agent(in, &list[i], "queued-too-long", subject, body);
+			free(subject);
+			free(body);
+		}
+		free(list);
+		list = NULL;
+	} while (r == 0 && n == ALERT_PAGE);
 	return r;
 }
 

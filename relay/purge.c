@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PURGE_PAGE	256	/* cases read per query */
+
 int
 purge_verify(struct instance *in, long long case_id)
 {
@@ -73,22 +75,26 @@ purge_run(struct instance *in, size_t *shredded, char *err, size_t errlen)
 {
 	struct case_row *list = NULL;
 	size_t n = 0, i;
-	int64_t grace = (int64_t)in->cfg.shred_grace_days * 86400;
+	int64_t grace = (int64_t)in->cfg.shred_grace_days * 86400, after = 0;
 	int r = 0;
 
 	*shredded = 0;
-	if (store_case_list(in->st, NULL, &list, &n) < 0) {
-		snprintf(err, errlen, "destruction : base : %s", store_errmsg(in->st));
-		return -1;
-	}
-	for (i = 0; i < n && r == 0; i++) {
-		/* updated_at is the resolution: a resolved case changes no more. */
-		if (strcmp(list[i].state, "resolved") != 0 || in->now - list[i].updated_at < grace)
-			continue;
-		if ((r = shred_one(in, &list[i])) == 0)
-			(*shredded)++;
-	}
-	free(list);
+	/* updated_at is the resolution: a resolved case changes no more.  Only
+	 * the cases resolved long enough ago, through the index (issue 15). */
+	do {
+		if (store_case_stale(in->st, "resolved", 1, in->now - grace + 1, after,
+		    PURGE_PAGE, &list, &n) < 0) {
+			snprintf(err, errlen, "destruction : base : %s", store_errmsg(in->st));
+			return -1;
+		}
+		for (i = 0; i < n && r == 0; i++) {
+			after = list[i].id;
+			if ((r = shred_one(in, &list[i])) == 0)
+				(*shredded)++;
+		}
+		free(list);
+		list = NULL;
+	} while (r == 0 && n == PURGE_PAGE);
 	if (r < 0) {
 		snprintf(err, errlen, "destruction : base : %s", store_errmsg(in->st));
 		return -1;

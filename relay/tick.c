@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define ERRLEN		1024
+#define TICK_PAGE	512	/* cases read per due-time query */
 #define BODY_MAX	4000	/* a notice body (struct notice_row) */
 #define SIGNATURE	"\n-- \nRelais sécurisé fsrelay\n"
 
@@ -207,6 +208,12 @@ tick_format_paris(char *out, size_t outlen, int64_t t)
 
 /* ---- apply layer: helpers --------------------------------------------- */
 
+/* A reminder instant to write once the page of cases is done. */
+struct remind_set {
+	int64_t	case_id;
+	int64_t	at;
+};
+
 /* What a pass keeps for all its cases. */
 struct tick_pass {
 	struct instance		*in;
@@ -214,6 +221,8 @@ struct tick_pass {
 	struct agent		*agents;
 	size_t			 n_agents;
 	struct tick_stats	*stats;
+	struct remind_set	*reminds;	/* computed on this page (TICK_PAGE) */
+	size_t			 n_reminds;
 };
 
 /* The current rung as its deliveries show it. */
@@ -503,6 +512,10 @@ fire(struct tick_pass *tp, const struct case_row *c, const struct tick_policy *p
 	    outcomes[step]);
 	if (f < 0)
 		goto fail;
+	/* The reminder is done for this rung: out of the reminder index. */
+	if ((step == TICK_REMIND || step == TICK_REMIND_LATE) &&
+	    store_case_set_remind(in->st, c->id, 0) < 0)
+		goto fail;
 	if (f == 1) {
 		switch (step) {
 		case TICK_REMIND:
@@ -544,6 +557,23 @@ ladder_size(const struct directory *dir, const struct case_row *c)
 	return n;
 }
 
+/* Keep the reminder instant c should have in the index (written with the
+ * page, in one transaction, only when it differs). */
+static void
+remind_later(struct tick_pass *tp, const struct case_row *c, int64_t at)
+{
+	if (c->remind_at == at)
+		return;
+	tp->reminds = xreallocarray(tp->reminds, tp->n_reminds + 1, sizeof(*tp->reminds));
+	tp->reminds[tp->n_reminds].case_id = c->id;
+	tp->reminds[tp->n_reminds++].at = at;
+}
+
+/*
+ * A case the due-time query selected: its deadline or reminder instant has
+ * come, or its reminder instant is to compute (remind_at = -1, after a
+ * change of rung or deadline, or a migrated database).
+ */
 static int
 tick_case(struct tick_pass *tp, const struct case_row *c)
 {
@@ -552,26 +582,28 @@ tick_case(struct tick_pass *tp, const struct case_row *c)
 	struct tick_view v;
 	struct tick_plan plan;
 	struct rung_state rs;
-	int64_t paused = 0;
+	int64_t paused = 0, want;
 	size_t i, n_rungs = 0;
 	int a, b;
 
-	if (strcmp(c->state, "awaiting") != 0 || c->due_at == 0)
+	if (strcmp(c->state, "awaiting") != 0 || c->due_at == 0) {
+		remind_later(tp, c, 0);
 		return 0;
+	}
 	if (case_policy(in, &tp->dir, c, &pol) < 0)
 		return 0;
 	if (rung_state(in, c, &rs) < 0 || store_pause_total(in->st, c->id, c->rung,
 	    &paused) < 0)
 		return -1;
-	if (rs.start == 0)
+	if (rs.start == 0) {
+		remind_later(tp, c, 0);
 		return 0;
+	}
 	memset(&v, 0, sizeof(v));
 	v.state = c->state;
 	v.due_at = c->due_at;
 	if (tick_reminder(&pol, rs.start, paused, &v.reminder_at) < 0)
 		v.reminder_at = 0;
-	if (in->now < v.due_at && (v.reminder_at == 0 || in->now < v.reminder_at))
-		return 0;	/* nothing due: the common case, no more queries */
 	if ((a = store_step_fired(in->st, c->id, c->rung, "reminder")) < 0 ||
 	    (b = store_step_fired(in->st, c->id, c->rung, "escalate")) < 0)
 		return -1;
@@ -579,15 +611,41 @@ tick_case(struct tick_pass *tp, const struct case_row *c)
 		return -1;
 	v.reminded = a;
 	v.escalated = b;
+	/* No reminder once it is sent, or once the rung is over. */
+	want = a || b ? 0 : v.reminder_at;
 	if (in->now >= v.due_at) {
 		n_rungs = ladder_size(&tp->dir, c);
 		v.has_next_rung = (size_t)c->rung + 1 < n_rungs;
 	}
 	tick_decide(&v, in->now, &plan);
+	if (plan.n == 0) {
+		remind_later(tp, c, want);
+		return 0;
+	}
 	for (i = 0; i < plan.n; i++)
 		if (fire(tp, c, &pol, &rs, plan.steps[i], n_rungs) < 0)
 			return -1;
 	return 0;
+}
+
+/* Write the page's reminder instants: one transaction, none if unchanged. */
+static int
+flush_reminds(struct tick_pass *tp)
+{
+	struct store *st = tp->in->st;
+	size_t i;
+
+	if (tp->n_reminds == 0)
+		return 0;
+	if (store_begin(st) < 0)
+		return -1;
+	for (i = 0; i < tp->n_reminds; i++)
+		if (store_case_set_remind(st, tp->reminds[i].case_id, tp->reminds[i].at) < 0) {
+			store_rollback(st);
+			return -1;
+		}
+	tp->n_reminds = 0;
+	return store_commit(st);
 }
 
 /* ---- daily digest ------------------------------------------------------ */
@@ -626,16 +684,16 @@ digest_line(struct buf *b, const struct case_row *c, int64_t now)
 }
 
 static int
-digest_agent(struct tick_pass *tp, const struct agent *a, const struct case_row *cases,
-    size_t n)
+digest_agent(struct tick_pass *tp, const struct agent *a)
 {
 	struct instance *in = tp->in;
 	struct tick_policy pol;
 	struct cal_tm today;
+	struct case_row *cases = NULL;
 	struct buf body;
 	char once[160], mark[96], err[ERRLEN];
 	int64_t limit, t;
-	size_t i, count = 0;
+	size_t i, n = 0, count = 0;
 	int r = 0;
 
 	if (tick_policy(&pol, &in->cfg, "", structure_hours(&tp->dir, a->structure), err,
@@ -654,14 +712,15 @@ digest_agent(struct tick_pass *tp, const struct agent *a, const struct case_row 
 		return -1;
 	if (r == 0 && t == limit)
 		return 0;	/* already sent today */
+	/* Due before tomorrow evening, 24:00: the agent's cases of the index. */
+	if (store_case_agent_due(in->st, a->id, limit + 2 * CAL_DAY, &cases, &n) < 0)
+		return -1;
 	r = 0;
 	buf_init(&body, BODY_MAX);
 	buf_printf(&body, "Bonjour,\n\nVos dossiers dont une échéance tombe d'ici demain soir"
 	    " ou est passée (références seulement ; « fsrelay show RÉF » pour le détail) :\n\n");
 	for (i = 0; i < n; i++) {
-		/* Due before tomorrow evening, 24:00. */
-		if (strcmp(cases[i].agent, a->id) != 0 ||
-		    !digest_wants(&cases[i], limit + 2 * CAL_DAY))
+		if (!digest_wants(&cases[i], limit + 2 * CAL_DAY))
 			continue;
 		if (count < 30)
 			digest_line(&body, &cases[i], in->now);
@@ -680,16 +739,17 @@ digest_agent(struct tick_pass *tp, const struct agent *a, const struct case_row 
 			tp->stats->digests++;
 	}
 	buf_free(&body);
+	free(cases);
 	return r;
 }
 
 static int
-digests(struct tick_pass *tp, const struct case_row *cases, size_t n)
+digests(struct tick_pass *tp)
 {
 	size_t i;
 
 	for (i = 0; i < tp->n_agents; i++)
-		if (digest_agent(tp, &tp->agents[i], cases, n) < 0)
+		if (digest_agent(tp, &tp->agents[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -701,6 +761,7 @@ tick_run(struct instance *in, struct tick_stats *stats, char *err, size_t errlen
 {
 	struct tick_pass tp;
 	struct case_row *cases = NULL;
+	int64_t after = 0;
 	size_t n = 0, i;
 	int r = -1;
 
@@ -709,16 +770,24 @@ tick_run(struct instance *in, struct tick_stats *stats, char *err, size_t errlen
 	tp.in = in;
 	tp.stats = stats;
 	if (store_directory_load(in->st, &tp.dir) < 0 ||
-	    store_agent_list(in->st, &tp.agents, &tp.n_agents) < 0 ||
-	    store_case_list(in->st, NULL, &cases, &n) < 0)
+	    store_agent_list(in->st, &tp.agents, &tp.n_agents) < 0)
 		goto fail;
-	for (i = 0; i < n; i++)
-		if (tick_case(&tp, &cases[i]) < 0)
+	/* Only the cases with something due, a page at a time (issue 15). */
+	do {
+		if (store_case_due(in->st, in->now, after, TICK_PAGE, &cases, &n) < 0)
 			goto fail;
+		for (i = 0; i < n; i++) {
+			if (tick_case(&tp, &cases[i]) < 0)
+				goto fail;
+			after = cases[i].id;
+		}
+		free(cases);
+		cases = NULL;
+		if (flush_reminds(&tp) < 0)
+			goto fail;
+	} while (n == TICK_PAGE);
 	/* The digest sees the cases as this pass left them. */
-	free(cases);
-	cases = NULL;
-	if (store_case_list(in->st, NULL, &cases, &n) < 0 || digests(&tp, cases, n) < 0)
+	if (digests(&tp) < 0)
 		goto fail;
 	r = 0;
 	goto out;
@@ -726,6 +795,7 @@ fail:
 	snprintf(err, errlen, "échéances : base : %s", store_errmsg(in->st));
 out:
 	free(cases);
+	free(tp.reminds);
 	free(tp.agents);
 	directory_free(&tp.dir);
 	return r;

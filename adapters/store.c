@@ -112,7 +112,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX deliveries_case ON deliveries (case_id);"
 	"CREATE INDEX messages_case ON messages (case_id);"
 	"CREATE INDEX documents_case ON documents (case_id);"
-	"CREATE INDEX events_action ON events (action, case_ref);",
+	"CREATE INDEX events_case ON events (case_ref);",
 };
 
 const char *

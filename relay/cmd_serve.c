@@ -133,6 +133,7 @@ cmd_serve(int argc, char **argv)
 	 * is neither dumpable nor traceable (keystore_harden_process). */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
+	in.stop = &stop_requested;	/* a pass stops between cases */
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);

@@ -11,6 +11,7 @@
 #define FSRELAY_INSTANCE_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "relay/config.h"
@@ -34,7 +35,14 @@ struct instance {
 	uint8_t		*index_key;	/* blind index */
 	uint8_t		*hmac_key;	/* Message-ID and reply tokens */
 	uint8_t		*signing_sk;	/* 64-byte Ed25519 secret */
+	/* Set by `serve` to its signal flag: nonzero asks a pass to stop
+	 * between two cases (what is done stays done; the rest waits for the
+	 * next start).  NULL outside the daemon. */
+	volatile sig_atomic_t	*stop;
 };
+
+/* Has the daemon been asked to stop? */
+#define INSTANCE_STOPPING(in)	((in)->stop != NULL && *(in)->stop != 0)
 
 /*
  * Open the instance of config_path with what `need` asks for.  0 on

@@ -87,14 +87,14 @@ purge_run(struct instance *in, size_t *shredded, char *err, size_t errlen)
 			snprintf(err, errlen, "destruction : base : %s", store_errmsg(in->st));
 			return -1;
 		}
-		for (i = 0; i < n && r == 0; i++) {
+		for (i = 0; i < n && r == 0 && !INSTANCE_STOPPING(in); i++) {
 			after = list[i].id;
 			if ((r = shred_one(in, &list[i])) == 0)
 				(*shredded)++;
 		}
 		free(list);
 		list = NULL;
-	} while (r == 0 && n == PURGE_PAGE);
+	} while (r == 0 && n == PURGE_PAGE && !INSTANCE_STOPPING(in));
 	if (r < 0) {
 		snprintf(err, errlen, "destruction : base : %s", store_errmsg(in->st));
 		return -1;

@@ -776,7 +776,7 @@ tick_run(struct instance *in, struct tick_stats *stats, char *err, size_t errlen
 	do {
 		if (store_case_due(in->st, in->now, after, TICK_PAGE, &cases, &n) < 0)
 			goto fail;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && !INSTANCE_STOPPING(in); i++) {
 			if (tick_case(&tp, &cases[i]) < 0)
 				goto fail;
 			after = cases[i].id;
@@ -785,10 +785,13 @@ tick_run(struct instance *in, struct tick_stats *stats, char *err, size_t errlen
 		cases = NULL;
 		if (flush_reminds(&tp) < 0)
 			goto fail;
+		if (INSTANCE_STOPPING(in))
+			goto done;	/* SIGTERM: the rest waits for the next start */
 	} while (n == TICK_PAGE);
 	/* The digest sees the cases as this pass left them. */
 	if (digests(&tp) < 0)
 		goto fail;
+done:
 	r = 0;
 	goto out;
 fail:

@@ -1,6 +1,6 @@
 # fsrelay - GNU make + pkg-config, C17, hardened PIE.
 # Targets: all (./fsrelay), test, check (ASan+UBSan), memcheck (valgrind),
-#          fuzz, demo, lint, clean.  See README.md.
+#          fuzz, demo, lint, install, uninstall, clean.  See README.md.
 
 B       ?= build
 CC      ?= cc
@@ -27,7 +27,7 @@ TESTBIN  = $(TESTSRC:tests/unit/%.c=$(B)/tests/%)
 FUZZSRC  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAYBIN= $(FUZZSRC:tests/fuzz/%.c=$(B)/tests/replay_%)
 
-.PHONY: all test check memcheck fuzz demo lint clean deps unit fsrelay
+.PHONY: all test check memcheck fuzz demo lint clean deps unit fsrelay install uninstall
 
 all: fsrelay
 
@@ -102,6 +102,58 @@ lint:
 	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|strtok)\(' $(SRC) || \
 	  { echo "lint: fonction interdite"; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. $(SRC)
+
+# Installation (docs/admin.md § 1).  GNU-style directories, overridable on
+# the command line; DESTDIR stages the tree (the Debian package does).
+# sysconfdir stays /etc under /usr/local too: the binary's default
+# configuration is /etc/fsrelay/fsrelay.conf.  The account and the
+# directories /var/lib/fsrelay (0700) and /etc/fsrelay (0750) are created
+# at run time by systemd-sysusers and systemd-tmpfiles from the installed
+# sysusers.d and tmpfiles.d entries.
+PREFIX        ?= /usr/local
+bindir        ?= $(PREFIX)/bin
+datadir       ?= $(PREFIX)/share
+mandir        ?= $(datadir)/man
+docdir        ?= $(datadir)/doc/fsrelay
+sysconfdir    ?= /etc
+localstatedir ?= /var
+libdir_systemd?= $(PREFIX)/lib
+unitdir       ?= $(libdir_systemd)/systemd/system
+sysusersdir   ?= $(libdir_systemd)/sysusers.d
+tmpfilesdir   ?= $(libdir_systemd)/tmpfiles.d
+INSTALL       ?= install
+MANPAGES       = man/fsrelay.8 man/fsrelay.conf.5 man/fsrelay-open.1
+UNITS          = fsrelay.service fsrelay-web.service
+SHAREFILES     = config/fsrelay.conf.example config/annex6-hauts-de-seine.csv \
+                 config/structures-hauts-de-seine.csv config/topics.csv
+DOCFILES       = $(sort $(wildcard docs/*.md))
+SUBST          = sed -e 's|@BINDIR@|$(bindir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' \
+                   -e 's|@LOCALSTATEDIR@|$(localstatedir)|g'
+
+install: $(B)/fsrelay
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
+	  $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) $(DESTDIR)$(sysusersdir) \
+	  $(DESTDIR)$(tmpfilesdir) $(DESTDIR)$(datadir)/fsrelay $(DESTDIR)$(docdir)
+	$(INSTALL) -m 0755 $(B)/fsrelay $(DESTDIR)$(bindir)/fsrelay
+	$(INSTALL) -m 0644 man/fsrelay-open.1 $(DESTDIR)$(mandir)/man1/
+	$(INSTALL) -m 0644 man/fsrelay.conf.5 $(DESTDIR)$(mandir)/man5/
+	$(INSTALL) -m 0644 man/fsrelay.8 $(DESTDIR)$(mandir)/man8/
+	for u in $(UNITS); do $(SUBST) dist/$$u.in > $(DESTDIR)$(unitdir)/$$u && \
+	  chmod 0644 $(DESTDIR)$(unitdir)/$$u || exit 1; done
+	$(SUBST) dist/fsrelay.sysusers > $(DESTDIR)$(sysusersdir)/fsrelay.conf
+	$(SUBST) dist/fsrelay.tmpfiles > $(DESTDIR)$(tmpfilesdir)/fsrelay.conf
+	chmod 0644 $(DESTDIR)$(sysusersdir)/fsrelay.conf $(DESTDIR)$(tmpfilesdir)/fsrelay.conf
+	$(INSTALL) -m 0644 $(SHAREFILES) $(DESTDIR)$(datadir)/fsrelay/
+	$(INSTALL) -m 0644 $(DOCFILES) $(DESTDIR)$(docdir)/
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/fsrelay $(DESTDIR)$(mandir)/man1/fsrelay-open.1 \
+	  $(DESTDIR)$(mandir)/man5/fsrelay.conf.5 $(DESTDIR)$(mandir)/man8/fsrelay.8 \
+	  $(UNITS:%=$(DESTDIR)$(unitdir)/%) $(DESTDIR)$(sysusersdir)/fsrelay.conf \
+	  $(DESTDIR)$(tmpfilesdir)/fsrelay.conf \
+	  $(addprefix $(DESTDIR)$(datadir)/fsrelay/,$(notdir $(SHAREFILES))) \
+	  $(addprefix $(DESTDIR)$(docdir)/,$(notdir $(DOCFILES)))
+	rmdir $(DESTDIR)$(datadir)/fsrelay $(DESTDIR)$(docdir) 2>/dev/null || true
 
 clean:
 	rm -rf build fsrelay

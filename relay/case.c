@@ -160,6 +160,43 @@ case_text_check(const char *value, size_t len, size_t max, const char **why)
 	return check_bytes(value, len, 1, why);
 }
 
+/* Length of the blank character at s (ASCII space, TAB, CR, LF, or a
+ * Unicode space: no-break, narrow no-break, figure, thin, zero-width,
+ * ideographic, BOM), 0 if s does not start with one. */
+static size_t
+blank_len(const unsigned char *s, size_t left)
+{
+	static const char *const wide[] = { "\xc2\xa0", "\xe2\x80\xaf", "\xe2\x80\x87",
+	    "\xe2\x80\x89", "\xe2\x80\x8b", "\xe3\x80\x80", "\xef\xbb\xbf" };
+	size_t i, n;
+
+	if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		return 1;
+	for (i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+		n = strlen(wide[i]);
+		if (left >= n && memcmp(s, wide[i], n) == 0)
+			return n;
+	}
+	return 0;
+}
+
+int
+case_description_check(const char *value, size_t len, size_t max, const char **why)
+{
+	const unsigned char *p = (const unsigned char *)value;
+	size_t i = 0, k;
+
+	if (case_text_check(value, len, max, why) < 0)
+		return -1;
+	while (i < len && (k = blank_len(p + i, len - i)) > 0)
+		i += k;
+	if (i == len) {
+		*why = len == 0 ? "vide" : "vide (seulement des espaces ou des retours à la ligne)";
+		return -1;
+	}
+	return 0;
+}
+
 int
 case_mandate_check(int sy, int sm, int sd, int y, int m, int d)
 {

@@ -52,6 +52,10 @@ int		 case_field_check(const char *value, size_t max, int required,
  * followed by LF. */
 int		 case_text_check(const char *value, size_t len, size_t max,
 		    const char **why);
+/* A description or follow-up text (issue 14): case_text_check, and not
+ * empty or blank (spaces, TAB, CR, LF, Unicode spaces only). */
+int		 case_description_check(const char *value, size_t len, size_t max,
+		    const char **why);
 
 /*
  * A mandate signed on (sy, sm, sd) is valid on (y, m, d), both dates in

@@ -68,7 +68,9 @@ static const struct cli_cmd escalate_cmd = { "escalate",
 	"structure inconnus ; structure qui n'est pas celle de l'agent ; aucun\n"
 	"référent ; référent sans clé épinglée ; mandat futur ou expiré ; retour à\n"
 	"la ligne ou caractère de contrôle dans un champ ; champ de plus de 200\n"
-	"octets ; description, pièce ou total trop gros.\n", 0, 0 };
+	"octets ; description vide, description, pièce ou total trop gros ; donnée\n"
+	"de la personne qui apparaîtrait en clair dans le courriel (rien n'est\n"
+	"alors enregistré).\n", 0, 0 };
 
 static void
 intake_free(struct intake *it)
@@ -268,9 +270,10 @@ store_case(struct instance *in, const struct directory *dir, const struct dir_ru
 	struct buf person, wrapped;
 	uint8_t *dek = vault_key_new();
 	struct cal_tm paris;
+	const char **to = xcalloc(rung->n + 1, sizeof(*to));
 	long seq;
 	size_t i;
-	int r = -1;
+	int r = -1, scan;
 
 	buf_init(&person, 4096);
 	buf_init(&wrapped, 256);
@@ -291,6 +294,14 @@ store_case(struct instance *in, const struct directory *dir, const struct dir_ru
 	if (blindindex_compute(c->blind_index, in->index_key, it->person.nom,
 	    it->person.prenom, it->person.ne_le) < 0) {
 		snprintf(err, ERRLEN, "nom, prénom ou date de naissance inexploitables");
+		store_rollback(in->st);
+		goto out;
+	}
+	/* The mail that would leave, scanned before anything is stored. */
+	for (i = 0; i < rung->n; i++)
+		to[i] = dir->entries[rung->idx[i]].email;
+	if ((scan = outbox_scan_intake(in, c, &it->person, it->description.p,
+	    it->description.len, to, rung->n, err, ERRLEN)) != 0) {
 		store_rollback(in->st);
 		goto out;
 	}
@@ -326,6 +337,7 @@ fail:
 	snprintf(err, ERRLEN, "enregistrement du dossier impossible : %s", store_errmsg(in->st));
 	store_rollback(in->st);
 out:
+	free(to);
 	vault_key_free(dek);
 	buf_free(&person);
 	buf_free(&wrapped);
@@ -390,8 +402,8 @@ take_intake(struct intake *it, const char *nom, const char *prenom, const char *
 	if (pieces_read_file(description_file, &it->description, CASE_DESCRIPTION_MAX,
 	    "description", err, ERRLEN) < 0)
 		return -1;
-	if (case_text_check(it->description.p, it->description.len, CASE_DESCRIPTION_MAX,
-	    &why) < 0) {
+	if (case_description_check(it->description.p, it->description.len,
+	    CASE_DESCRIPTION_MAX, &why) < 0) {
 		snprintf(err, ERRLEN, "description : %s", why);
 		return -1;
 	}

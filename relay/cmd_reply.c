@@ -120,9 +120,8 @@ followup_read(struct followup *f, const char *text_path, char *err)
 	if (pieces_read_file(text_path, &f->text, CASE_DESCRIPTION_MAX, "texte", err,
 	    ERRLEN) < 0)
 		return -1;
-	if (f->text.len == 0 || case_text_check(f->text.p, f->text.len, CASE_DESCRIPTION_MAX,
-	    &why) < 0) {
-		snprintf(err, ERRLEN, "texte : %s", f->text.len ? why : "vide");
+	if (case_description_check(f->text.p, f->text.len, CASE_DESCRIPTION_MAX, &why) < 0) {
+		snprintf(err, ERRLEN, "texte : %s", why);
 		return -1;
 	}
 	return pieces_read(&f->pieces, f->paths, f->n, err, ERRLEN);

@@ -274,34 +274,90 @@ cover_note(const struct builder *bd, const struct case_row *c, const char *subje
 	return text;
 }
 
-/* The values the clear parts must never contain (design §6). */
-static size_t
-needles_of(const struct material *m, const char **needles, size_t max, char dates[][16])
+/*
+ * The parts of a case's mail that travel in clear (subject, cover note,
+ * addresses, attachment name), for person p: the real person, or a blank
+ * one to tell what the relay's own template and directory put there.
+ */
+struct clear_mail {
+	char		*subject, *note, *reply_to, *attname;
+	struct outmail	 om;
+};
+
+static void
+clear_mail_make(const struct builder *b, const struct case_row *c, const char *to,
+    const char *msgid, const struct person *p, struct clear_mail *k)
 {
-	size_t n = 0;
+	memset(k, 0, sizeof(*k));
+	k->subject = subject_of(b, c);
+	/* tests only (breach.h): the case's own name slips into the subject */
+	if (p->nom[0] && breach_test_fault(b->in, "leak-subject")) {
+		char *leaky = xasprintf("%s %s", k->subject, p->nom);
+
+		free(k->subject);
+		k->subject = leaky;
+	}
+	k->note = cover_note(b, c, k->subject);
+	k->reply_to = xasprintf("%.*s+%s@%s", (int)(b->domain - 1 - b->in->cfg.relay_address),
+	    b->in->cfg.relay_address, c->reply_token, b->domain);
+	k->attname = xasprintf("%s.age", c->ref);
+	k->om.from = b->in->cfg.relay_address;
+	k->om.to = to;
+	k->om.reply_to = k->reply_to;
+	k->om.subject = k->subject;
+	k->om.message_id = msgid;
+	k->om.date = (time_t)b->in->now;
+	k->om.body_text = k->note;
+	k->om.attachment_name = k->attname;
+	k->om.attachment_type = "application/octet-stream";
+}
+
+static void
+clear_mail_free(struct clear_mail *k)
+{
+	free(k->subject);
+	free(k->note);
+	free(k->reply_to);
+	free(k->attname);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The values the clear parts must never contain (design §6), and the name
+ * of each, for a refusal that names the field and not the value. */
+static size_t
+needles_of(const struct person *p, const char **needles, const char **names,
+    char dates[][16])
+{
+	size_t n = 0, i;
 	int y, mo, d;
 
-	needles[n++] = m->person.nom;
-	needles[n++] = m->person.prenom;
-	needles[n++] = m->person.id_partenaire;
-	if (m->person.ne_le[0] && sscanf(m->person.ne_le, "%d-%d-%d", &y, &mo, &d) == 3) {
-		needles[n++] = m->person.ne_le;
+	names[n] = "le nom de la personne";
+	needles[n++] = p->nom;
+	names[n] = "le prénom de la personne";
+	needles[n++] = p->prenom;
+	names[n] = "l'identifiant de la personne chez le partenaire";
+	needles[n++] = p->id_partenaire;
+	if (p->ne_le[0] && sscanf(p->ne_le, "%d-%d-%d", &y, &mo, &d) == 3) {
+		needles[n++] = p->ne_le;
 		snprintf(dates[0], 16, "%02d/%02d/%04d", d, mo, y);
 		snprintf(dates[1], 16, "%02d.%02d.%04d", d, mo, y);
 		snprintf(dates[2], 16, "%02d%02d%04d", d, mo, y);
 		needles[n++] = dates[0];
 		needles[n++] = dates[1];
 		needles[n++] = dates[2];
+		for (i = 3; i < n; i++)
+			names[i] = "la date de naissance de la personne";
 	}
-	(void)max;
 	return n;
 }
 
-/* Lines of the description long enough not to occur by chance. */
+/* Lines of the description long enough not to occur by chance: 1 if one
+ * shows in clear more often than in base, or the scan fails. */
 static int
-scan_description(const char *clear, size_t len, const struct buf *descr)
+scan_description(const struct buf *clear, const struct buf *base, const char *descr,
+    size_t dlen)
 {
-	const char *p = descr->p, *end = descr->p + descr->len;
+	const char *p = descr, *end = descr + dlen;
 	int hit = 0;
 
 	while (p < end && !hit) {
@@ -312,7 +368,8 @@ scan_description(const char *clear, size_t len, const struct buf *descr)
 			char *line = xstrndup(p, n);
 			const char *needle[1] = { line };
 
-			hit = outmail_scan_clear(clear, len, needle, 1, NULL) != 0;
+			hit = outmail_scan_beyond(clear->p, clear->len, base->p, base->len,
+			    needle, 1, NULL) != 0;
 			fs_wipe(line, n);
 			free(line);
 		}
@@ -321,24 +378,43 @@ scan_description(const char *clear, size_t len, const struct buf *descr)
 	return hit;
 }
 
-/* Fail closed: 1 (blocked) when a sealed value shows in clear or the scan
- * itself fails. */
+/*
+ * The pre-send scan of the clear parts k of a mail of case c for person p
+ * (fail closed): a value of the case counts only where it occurs more often
+ * than in the same mail built for a blank person, i.e. where it cannot come
+ * from the relay's template or directory (a person named « France » at a
+ * France Services desk is not a leak).  1 (blocked, *what = the field) when
+ * one shows or the scan fails, 0 when clean.
+ */
 static int
-leaks(const struct outmail *om, const struct material *m)
+leaks(const struct builder *b, const struct case_row *c, const struct clear_mail *k,
+    const struct person *p, const char *descr, size_t dlen, const char **what)
 {
-	const char *needles[8];
+	const char *needles[8], *names[8];
 	char dates[3][16];
-	struct buf clear;
-	size_t n = needles_of(m, needles, FS_ARRAY_LEN(needles), dates);
+	struct person blank;
+	struct clear_mail kb;
+	struct buf clear, base;
+	size_t n = needles_of(p, needles, names, dates), hit = 0;
 	int r;
 
+	memset(&blank, 0, sizeof(blank));
+	clear_mail_make(b, c, k->om.to, k->om.message_id, &blank, &kb);
 	buf_init(&clear, 1024 * 1024);
-	if (outmail_clear_parts(&clear, om) < 0)
+	buf_init(&base, 1024 * 1024);
+	*what = "une donnée du dossier (contrôle impossible)";
+	if (outmail_clear_parts(&clear, &k->om) < 0 || outmail_clear_parts(&base, &kb.om) < 0)
 		r = 1;
-	else
-		r = outmail_scan_clear(clear.p, clear.len, needles, n, NULL) != 0 ||
-		    scan_description(clear.p, clear.len, &m->description);
+	else if ((r = outmail_scan_beyond(clear.p, clear.len, base.p, base.len, needles, n,
+	    &hit)) != 0) {
+		if (r == 1)
+			*what = names[hit];
+		r = 1;
+	} else if ((r = scan_description(&clear, &base, descr, dlen)) != 0)
+		*what = "une ligne de la description";
 	buf_free(&clear);
+	buf_free(&base);
+	clear_mail_free(&kb);
 	return r;
 }
 
@@ -349,21 +425,20 @@ build_mail(const struct builder *b, const struct case_row *c, const struct deliv
     const struct material *m, const char *msgid, struct buf *mail, int *blocked, char *err)
 {
 	struct envelope_in ein;
-	struct outmail om;
+	struct clear_mail k;
 	struct buf age;
 	uint8_t pk[AGE_X25519_KEY_BYTES];
-	char *subject = subject_of(b, c), *note = cover_note(b, c, subject);
-	char *reply_to = NULL, *attname = xasprintf("%s.age", c->ref);
 	const char *why = NULL;
 	int r = -1;
 
 	buf_init(&age, PAYLOAD_MAX);
 	*blocked = 0;
-	if (breach_test_fault(b->in, "leak-subject")) {	/* tests only: see breach.h */
-		char *leaky = xasprintf("%s %s", subject, m->person.nom);
-
-		free(subject);
-		subject = leaky;
+	clear_mail_make(b, c, d->recipient, msgid, &m->person, &k);
+	if (leaks(b, c, &k, &m->person, m->description.p, m->description.len, &why)) {
+		*blocked = 1;
+		snprintf(err, ERRLEN, "envoi bloqué : %s apparaîtrait en clair"
+		    " dans le courriel", why);
+		goto out;
 	}
 	if (age_recipient_parse(d->key_recipient, pk, &why) < 0) {
 		snprintf(err, ERRLEN, "clé épinglée invalide : %s", why ? why : "?");
@@ -373,7 +448,7 @@ build_mail(const struct builder *b, const struct case_row *c, const struct deliv
 	ein.ref = c->ref;
 	ein.from = b->in->cfg.relay_address;
 	ein.to = d->recipient;
-	ein.subject = subject;
+	ein.subject = k.subject;
 	ein.message_id = msgid;
 	ein.time = b->in->now;
 	ein.recipient_pk = pk;
@@ -386,33 +461,49 @@ build_mail(const struct builder *b, const struct case_row *c, const struct deliv
 		snprintf(err, ERRLEN, "scellement du dossier impossible (contenu refusé)");
 		goto out;
 	}
-	reply_to = xasprintf("%.*s+%s@%s", (int)(b->domain - 1 - b->in->cfg.relay_address),
-	    b->in->cfg.relay_address, c->reply_token, b->domain);
-	memset(&om, 0, sizeof(om));
-	om.from = b->in->cfg.relay_address;
-	om.to = d->recipient;
-	om.reply_to = reply_to;
-	om.subject = subject;
-	om.message_id = msgid;
-	om.date = (time_t)b->in->now;
-	om.body_text = note;
-	om.attachment_name = attname;
-	om.attachment = (const uint8_t *)age.p;
-	om.attachment_len = age.len;
-	om.attachment_type = "application/octet-stream";
-	if (leaks(&om, m)) {
-		*blocked = 1;
-		snprintf(err, ERRLEN, "envoi bloqué : une donnée personnelle du dossier"
-		    " apparaîtrait en clair");
-		goto out;
-	}
-	r = outmail_build(mail, &om, err, ERRLEN);
+	k.om.attachment = (const uint8_t *)age.p;
+	k.om.attachment_len = age.len;
+	r = outmail_build(mail, &k.om, err, ERRLEN);
 out:
 	buf_free(&age);
-	free(subject);
-	free(note);
-	free(reply_to);
-	free(attname);
+	clear_mail_free(&k);
+	return r;
+}
+
+int
+outbox_scan_intake(struct instance *in, const struct case_row *c, const struct person *p,
+    const char *descr, size_t dlen, const char *const *to, size_t n, char *err,
+    size_t errlen)
+{
+	struct builder b;
+	char e[ERRLEN], msgid[TOKEN_MSGID_MAX];
+	const char *what = NULL;
+	size_t i;
+	int r = 0;
+
+	if (builder_open(&b, in, e) < 0) {
+		fs_seterr(err, errlen, "%s", e);
+		return -1;
+	}
+	/* The delivery numbers are not known yet: 0 stands for them (a
+	 * Message-ID is a keyed hash, it holds nothing of the case). */
+	if (token_message_id(msgid, sizeof(msgid), in->hmac_key, c->ref, 0, b.domain) < 0) {
+		fs_seterr(err, errlen, "identifiant de message impossible");
+		r = -1;
+	}
+	for (i = 0; i < n && r == 0; i++) {
+		struct clear_mail k;
+
+		clear_mail_make(&b, c, to[i], msgid, p, &k);
+		if (leaks(&b, c, &k, p, descr, dlen, &what)) {
+			fs_seterr(err, errlen, "%s apparaîtrait en clair dans le"
+			    " courriel au référent (objet, note ou adresses) : rien n'est"
+			    " enregistré ni envoyé", what);
+			r = 1;
+		}
+		clear_mail_free(&k);
+	}
+	builder_close(&b);
 	return r;
 }
 

@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 struct instance;
+struct case_row;
 
 #define OUTBOX_MAX_ATTEMPTS	36
 #define OUTBOX_BATCH		1000
@@ -72,12 +73,25 @@ int	 outbox_run(struct instance *in, struct outbox_stats *stats, char *err,
 int	 outbox_prepare(struct instance *in, int64_t case_id, const char *prog);
 
 /*
+ * The pre-send scan at intake, before anything is stored: the clear parts
+ * of the mail of case c (ref, reply_token, structure, partner, topic set)
+ * for person p and description descr to each address to[0..n), scanned as
+ * the outbox will scan them (a value of the case counts only where the same
+ * mail built for a blank person does not hold it).  0 clean; 1 blocked,
+ * with a French reason naming the field (never the value) in err; -1 with a
+ * reason when the check cannot be made (directory, keys).
+ */
+struct person;
+int	 outbox_scan_intake(struct instance *in, const struct case_row *c,
+	    const struct person *p, const char *descr, size_t dlen,
+	    const char *const *to, size_t n, char *err, size_t errlen);
+
+/*
  * Queue the deliveries of a rung of the case's ladder (recipients with a
  * usable pinned key; the others are recorded as failed).  Used by escalate
  * for rung 0, and when a rung fails or expires.  Within a transaction.
  * Returns the number of deliveries queued, -1 on a store failure.
  */
-struct case_row;
 int	 outbox_queue_rung(struct instance *in, const struct case_row *c, int rung,
 	    int64_t message_id);
 

@@ -381,12 +381,13 @@ word_byte(unsigned char c)
 	    (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-/* 1 if the folded needle occurs in h as a whole word (so that the name
- * "Personne" is not found in "personnelles"), 0 if not. */
-static int
-find_word(const struct buf *h, const char *n, size_t nlen)
+/* How many times the folded needle occurs in h as a whole word (so that
+ * the name "Personne" is not found in "personnelles"). */
+static size_t
+count_word(const struct buf *h, const char *n, size_t nlen)
 {
 	const char *p = h->p, *end = h->p + h->len, *q;
+	size_t k = 0;
 
 	while (p < end && (q = memmem(p, (size_t)(end - p), n, nlen)) != NULL) {
 		int before = q > h->p && word_byte((unsigned char)q[-1]) &&
@@ -395,16 +396,17 @@ find_word(const struct buf *h, const char *n, size_t nlen)
 		    word_byte((unsigned char)n[nlen - 1]);
 
 		if (!before && !after)
-			return 1;
+			k++;
 		p = q + 1;
 	}
-	return 0;
+	return k;
 }
 
-/* 1 if folded needle s occurs in the folded haystack h, 0 if not (or if
- * it is ignored), -1 on failure. */
+/* 1 if folded needle s occurs in the folded haystack h more often than in
+ * the folded base b (NULL: never), 0 if not (or if it is ignored), -1 on
+ * failure. */
 static int
-scan_one(const struct buf *h, const char *s)
+scan_one(const struct buf *h, const struct buf *b, const char *s)
 {
 	struct buf	nb;
 	int		r = 0;
@@ -415,9 +417,38 @@ scan_one(const struct buf *h, const char *s)
 	if (fold(&nb, s, strlen(s)) == -1)
 		r = -1;
 	else if (u8_mbsnlen((const uint8_t *)nb.p, nb.len) >= 3 &&
-	    find_word(h, nb.p, nb.len))
+	    count_word(h, nb.p, nb.len) > (b != NULL ? count_word(b, nb.p, nb.len) : 0))
 		r = 1;
 	buf_free(&nb);
+	return r;
+}
+
+int
+outmail_scan_beyond(const char *clear, size_t len, const char *base, size_t baselen,
+    const char *const *needles, size_t n, size_t *hit_r)
+{
+	struct buf	h, b;
+	size_t		i;
+	int		r = 0;
+
+	if (clear == NULL || (n > 0 && needles == NULL) ||
+	    len > (SIZE_MAX - 16) / 4 || baselen > (SIZE_MAX - 16) / 4 ||
+	    (base == NULL && baselen > 0))
+		return -1;
+	buf_init(&h, 4 * len + 16);
+	buf_init(&b, 4 * baselen + 16);
+	if (fold(&h, clear, len) == -1 ||
+	    (base != NULL && fold(&b, base, baselen) == -1)) {
+		buf_free(&h);
+		buf_free(&b);
+		return -1;
+	}
+	for (i = 0; i < n && r == 0; i++)
+		if ((r = scan_one(&h, base != NULL ? &b : NULL, needles[i])) == 1 &&
+		    hit_r != NULL)
+			*hit_r = i;
+	buf_free(&h);
+	buf_free(&b);
 	return r;
 }
 
@@ -425,21 +456,5 @@ int
 outmail_scan_clear(const char *clear, size_t len, const char *const *needles,
     size_t n, size_t *hit_r)
 {
-	struct buf	h;
-	size_t		i;
-	int		r = 0;
-
-	if (clear == NULL || (n > 0 && needles == NULL) ||
-	    len > (SIZE_MAX - 16) / 4)
-		return -1;
-	buf_init(&h, 4 * len + 16);
-	if (fold(&h, clear, len) == -1) {
-		buf_free(&h);
-		return -1;
-	}
-	for (i = 0; i < n && r == 0; i++)
-		if ((r = scan_one(&h, needles[i])) == 1 && hit_r != NULL)
-			*hit_r = i;
-	buf_free(&h);
-	return r;
+	return outmail_scan_beyond(clear, len, NULL, 0, needles, n, hit_r);
 }

@@ -81,4 +81,17 @@ int	outmail_clear_parts(struct buf *out, const struct outmail *m);
 int	outmail_scan_clear(const char *clear, size_t len,
 	    const char *const *needles, size_t n, size_t *hit_r);
 
+/*
+ * The pre-send scan against the relay's own template (issue 14): like
+ * outmail_scan_clear, but a needle is found only where it occurs, as a
+ * whole word, more often in clear[0..len) than in base[0..baselen), the
+ * clear parts of the same mail built for a blank person.  So a person
+ * named « France », « Antony » or « Roses » is not blocked by « France
+ * Services », the Antony desk's name or the structure's address, while the
+ * same value added anywhere by the case itself still is.  base NULL (and
+ * baselen 0): plain outmail_scan_clear.  Same returns.
+ */
+int	outmail_scan_beyond(const char *clear, size_t len, const char *base,
+	    size_t baselen, const char *const *needles, size_t n, size_t *hit_r);
+
 #endif

@@ -57,6 +57,14 @@ test_fields(void)
 	CHECK_INT(case_text_check("ligne 1\nligne 2\r\n\ttab", 21, 100, &why), 0);
 	CHECK_INT(case_text_check("a\rb", 3, 100, &why), -1);
 	CHECK_INT(case_text_check("a\0b", 3, 100, &why), -1);
+	/* issue 14: a blank description is refused */
+	CHECK_INT(case_description_check("", 0, 100, &why), -1);
+	CHECK_STR(why, "vide");
+	CHECK_INT(case_description_check(" \t\n\r\n", 5, 100, &why), -1);
+	CHECK_INT(case_description_check("\xc2\xa0\xe2\x80\xaf\n", 6, 100, &why), -1);
+	CHECK_INT(case_description_check("\n a\n", 4, 100, &why), 0);
+	CHECK_INT(case_description_check("\xc2\xa0\xc3\xa9", 4, 100, &why), 0);
+	CHECK_INT(case_description_check("a\rb", 3, 100, &why), -1);
 	CHECK_INT(case_text_check("abc", 3, 2, &why), -1);
 }
 

@@ -639,6 +639,41 @@ test_scan(void)
 	buf_free(&b);
 }
 
+/* Issue 14: a value of the case counts only beyond the template's own
+ * occurrences (the same mail for a blank person). */
+static void
+test_scan_beyond(void)
+{
+	const char *needles[] = { "Antony", "France", "Roses", "1980-05-04" };
+	const char *base = "[FS-92002-2026-000001] France Travail \xe2\x80\x93 emploi\n"
+	    "France Services d'Antony vous transmet un dossier\nFontenay-aux-Roses\n";
+	const char *leak = "[FS-92002-2026-000001] France Travail \xe2\x80\x93 emploi ANTONY\n"
+	    "France Services d'Antony vous transmet un dossier\nFontenay-aux-Roses\n";
+	const char *france2 = "[FS-92002-2026-000001] France Travail \xe2\x80\x93 emploi\n"
+	    "France Services d'Antony vous transmet un dossier\nFontenay-aux-Roses\nfrance\n";
+	size_t hit = 99;
+
+	/* the template alone: nothing, though every name is a word of it */
+	CHECK_INT(outmail_scan_clear(base, strlen(base), needles, 3, &hit), 1);
+	CHECK_INT(outmail_scan_beyond(base, strlen(base), base, strlen(base), needles, 4,
+	    &hit), 0);
+	/* one more occurrence than the template holds: found, and which */
+	CHECK_INT(outmail_scan_beyond(leak, strlen(leak), base, strlen(base), needles, 4,
+	    &hit), 1);
+	CHECK_INT(hit, 0);
+	CHECK_INT(outmail_scan_beyond(france2, strlen(france2), base, strlen(base), needles,
+	    4, &hit), 1);
+	CHECK_INT(hit, 1);
+	/* accents and case folded on both sides */
+	CHECK_INT(outmail_scan_beyond("Ren\xc3\xa9e RENEE", 12, "renee", 5,
+	    (const char *[]){ "Ren\xc3\xa9e" }, 1, &hit), 1);
+	CHECK_INT(outmail_scan_beyond("Ren\xc3\xa9e", 6, "RENEE", 5,
+	    (const char *[]){ "Renee" }, 1, &hit), 0);
+	/* no base: the plain scan */
+	CHECK_INT(outmail_scan_beyond(base, strlen(base), NULL, 0, needles, 3, &hit), 1);
+	CHECK_INT(outmail_scan_beyond(base, strlen(base), NULL, 3, needles, 3, &hit), -1);
+}
+
 int
 main(void)
 {
@@ -654,5 +689,6 @@ main(void)
 	test_ascii_and_reply();
 	test_refused();
 	test_scan();
+	test_scan_beyond();
 	return t_done();
 }

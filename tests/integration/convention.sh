@@ -1,0 +1,72 @@
+# convention.sh - issue 14 on the real stack: the convention's rules.
+# Pre-send scan against the relay's own template (point 7): a person whose
+# name or first name is a word of the structure's name, the partner's label
+# or the structure's address (« France » « Antony » at the Antony desk,
+# « Roses » « Chapelle » at Fontenay-aux-Roses) is sent, without any breach
+# entry; a value of the case that really would travel in clear (the
+# test-only fault hook puts the name into the subject) is refused by
+# escalate itself, exit 1, French reason naming the field, and nothing is
+# stored or queued.
+. "$(dirname "$0")/../lib.sh"
+new_instance
+LOG=$T_DIR/stderr.log
+DB=$T_DIR/data/fsrelay.db
+export FSRELAY_NOW=2026-03-02T10:00:00Z
+q() { sqlite3 -cmd '.timeout 2000' "$DB" "$1"; }
+printf 'Dossier bloqué depuis trois mois, relances sans réponse.\n' > "$T_DIR/desc.txt"
+nbreach() { "$FS" breach list --json 2>>"$LOG" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+# state REF: the states of the case's deliveries, sorted
+state() { q "select group_concat(state, ' ') from (select d.state from deliveries d join cases c on c.id = d.case_id where c.ref = '$1' order by d.state)"; }
+
+b0=$(nbreach)
+A=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --agent agent2 \
+	--nom Antony --prenom France --ne-le 1980-05-04 --mandat-signe-le 2026-01-15 \
+	--description-file "$T_DIR/desc.txt" 2>>"$LOG")
+is "escalate accepts France Antony at the Antony desk" "$?" 0
+B=$("$FS" escalate --structure fontenay-aux-roses --partner dgfip --topic produits-locaux \
+	--agent agent1 --nom Chapelle --prenom Roses --mandat-signe-le 2026-01-15 \
+	--description-file "$T_DIR/desc.txt" 2>>"$LOG")
+is "escalate accepts Roses Chapelle at Fontenay-aux-Roses" "$?" 0
+C=$("$FS" escalate --structure fontenay-aux-roses --partner caf --topic prestations-familiales \
+	--agent agent1 --nom Services --prenom France --mandat-signe-le 2026-01-15 \
+	--description-file "$T_DIR/desc.txt" 2>>"$LOG")
+is "escalate accepts France Services at the CAF" "$?" 0
+is "their mails were prepared (not blocked)" "$(q "select count(*) from prepared_mails")" 3
+"$FS" serve --once 2>>"$LOG"
+is "France Antony is delivered" "$(state "$A")" sent
+is "Roses Chapelle is delivered" "$(state "$B")" sent
+is "France Services is delivered" "$(state "$C")" sent
+is "no breach entry for them" "$(nbreach)" "$b0"
+hasnt "no blocked send in the log" "$(cat "$LOG")" "envoi bloqué"
+
+# A value that really would leave in clear: refused at escalate.
+n0=$(q "select count(*) from cases"); d0=$(q "select count(*) from deliveries")
+m0=$(q "select count(*) from messages"); e0=$(q "select count(*) from events where action <> 'clock.test'")
+err=$(FSRELAY_TEST_FAULT=leak-subject "$FS" escalate --structure antony --partner pole-emploi \
+	--topic emploi --agent agent2 --nom Antony --prenom France --mandat-signe-le 2026-01-15 \
+	--description-file "$T_DIR/desc.txt" 2>&1 >/dev/null)
+is "a leaking mail is refused by escalate (exit 1)" "$?" 1
+has "with its French reason, naming the field" "$err" "le nom de la personne apparaîtrait en clair"
+has "saying nothing is kept" "$err" "rien n'est enregistré ni envoyé"
+hasnt "the reason does not quote the value" "$err" "Antony"
+is "no case stored" "$(q "select count(*) from cases")" "$n0"
+is "no delivery queued" "$(q "select count(*) from deliveries")" "$d0"
+is "no message stored" "$(q "select count(*) from messages")" "$m0"
+is "no event recorded" "$(q "select count(*) from events where action <> 'clock.test'")" "$e0"
+is "no breach entry opened" "$(nbreach)" "$b0"
+
+# A blank description is refused (point 7), and so is a blank follow-up.
+printf ' \t\n\xc2\xa0\n\n' > "$T_DIR/blank.txt"
+: > "$T_DIR/empty.txt"
+for f in blank empty; do
+	err=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi \
+		--agent agent2 --nom Martin --prenom Luc --mandat-signe-le 2026-01-15 \
+		--description-file "$T_DIR/$f.txt" 2>&1 >/dev/null)
+	is "an $f description is refused (exit 1)" "$?" 1
+	has "saying it is empty" "$err" "description : vide"
+done
+is "no case stored for them" "$(q "select count(*) from cases")" "$n0"
+err=$("$FS" send "$A" --description-file "$T_DIR/blank.txt" 2>&1 >/dev/null)
+is "a blank follow-up is refused (exit 1)" "$?" 1
+has "saying it is empty" "$err" "texte : vide"
+done_testing

@@ -18,17 +18,23 @@ nbreach() { "$FS" breach list --json 2>>"$LOG" | python3 -c 'import json,sys; pr
 # state REF: the states of the case's deliveries, sorted
 state() { q "select group_concat(state, ' ') from (select d.state from deliveries d join cases c on c.id = d.case_id where c.ref = '$1' order by d.state)"; }
 
+# Agents of our own: other tests count the notices in agent1's and agent2's
+# mailboxes (the stack is shared by every test of the run).
+"$FS" agents add conv-antony --structure antony --nom "Agent convention" \
+	--email convention@fs-antony.test 2>>"$LOG"
+"$FS" agents add conv-fontenay --structure fontenay-aux-roses --nom "Agent convention" \
+	--email convention@fs-fontenay.test 2>>"$LOG"
 b0=$(nbreach)
-A=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --agent agent2 \
+A=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --agent conv-antony \
 	--nom Antony --prenom France --ne-le 1980-05-04 --mandat-signe-le 2026-01-15 \
 	--description-file "$T_DIR/desc.txt" 2>>"$LOG")
 is "escalate accepts France Antony at the Antony desk" "$?" 0
 B=$("$FS" escalate --structure fontenay-aux-roses --partner dgfip --topic produits-locaux \
-	--agent agent1 --nom Chapelle --prenom Roses --mandat-signe-le 2026-01-15 \
+	--agent conv-fontenay --nom Chapelle --prenom Roses --mandat-signe-le 2026-01-15 \
 	--description-file "$T_DIR/desc.txt" 2>>"$LOG")
 is "escalate accepts Roses Chapelle at Fontenay-aux-Roses" "$?" 0
 C=$("$FS" escalate --structure fontenay-aux-roses --partner caf --topic prestations-familiales \
-	--agent agent1 --nom Services --prenom France --mandat-signe-le 2026-01-15 \
+	--agent conv-fontenay --nom Services --prenom France --mandat-signe-le 2026-01-15 \
 	--description-file "$T_DIR/desc.txt" 2>>"$LOG")
 is "escalate accepts France Services at the CAF" "$?" 0
 is "their mails were prepared (not blocked)" "$(q "select count(*) from prepared_mails")" 3
@@ -43,7 +49,7 @@ hasnt "no blocked send in the log" "$(cat "$LOG")" "envoi bloqué"
 n0=$(q "select count(*) from cases"); d0=$(q "select count(*) from deliveries")
 m0=$(q "select count(*) from messages"); e0=$(q "select count(*) from events where action <> 'clock.test'")
 err=$(FSRELAY_TEST_FAULT=leak-subject "$FS" escalate --structure antony --partner pole-emploi \
-	--topic emploi --agent agent2 --nom Antony --prenom France --mandat-signe-le 2026-01-15 \
+	--topic emploi --agent conv-antony --nom Antony --prenom France --mandat-signe-le 2026-01-15 \
 	--description-file "$T_DIR/desc.txt" 2>&1 >/dev/null)
 is "a leaking mail is refused by escalate (exit 1)" "$?" 1
 has "with its French reason, naming the field" "$err" "le nom de la personne apparaîtrait en clair"
@@ -60,7 +66,7 @@ printf ' \t\n\xc2\xa0\n\n' > "$T_DIR/blank.txt"
 : > "$T_DIR/empty.txt"
 for f in blank empty; do
 	err=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi \
-		--agent agent2 --nom Martin --prenom Luc --mandat-signe-le 2026-01-15 \
+		--agent conv-antony --nom Martin --prenom Luc --mandat-signe-le 2026-01-15 \
 		--description-file "$T_DIR/$f.txt" 2>&1 >/dev/null)
 	is "an $f description is refused (exit 1)" "$?" 1
 	has "saying it is empty" "$err" "description : vide"

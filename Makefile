@@ -4,7 +4,7 @@
 
 B       ?= build
 CC      ?= cc
-PKGS     = libcurl libetpan libsodium sqlite3 inih gnutls
+PKGS     = libcurl libetpan libsodium sqlite3 inih gnutls libmicrohttpd
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wimplicit-fallthrough \
            -Wundef -Wnull-dereference
@@ -18,7 +18,7 @@ XLDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS) $(SANFLAGS)
 # which would silently link a non-PIE binary: drop it.
 LIBS     = $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS))) -lunistring -lm
 
-SRC      = $(sort $(wildcard relay/*.c adapters/*.c keys/*.c))
+SRC      = $(sort $(wildcard relay/*.c adapters/*.c adapters/http/*.c keys/*.c))
 LIBSRC   = $(filter-out relay/main.c,$(SRC))
 OBJ      = $(SRC:%.c=$(B)/%.o)
 LIBOBJ   = $(LIBSRC:%.c=$(B)/%.o)

@@ -285,6 +285,7 @@ static const struct store_area *const areas[] = {
 	&store_area_audit,
 	&store_area_inbox,
 	&store_area_outbox,
+	&store_area_web,
 	NULL
 };
 

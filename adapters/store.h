@@ -91,7 +91,7 @@ struct agent {
 	char	structure[65];
 	char	name[201];
 	char	email[256];
-	char	role[16];		/* agent | responsable */
+	char	role[16];		/* agent | responsable | dpo | admin */
 };
 
 /* 0 added, 1 id already exists, -1 error. */
@@ -100,6 +100,11 @@ int	 store_agent_add(struct store *st, const struct agent *a, int64_t now);
 int	 store_agent_get(struct store *st, const char *id, struct agent *a);
 /* All agents ordered by id; caller frees *list. */
 int	 store_agent_list(struct store *st, struct agent **list, size_t *n);
+
+/* The web desk's accounts, sessions and login counters (relay/account.h),
+ * implemented on this store (adapters/store_web.c). */
+struct account_port;
+void	 store_account_port(struct store *st, struct account_port *p);
 
 /* --- cases ---------------------------------------------------------- */
 

@@ -47,6 +47,7 @@ extern const struct store_area store_area_deadline;
 extern const struct store_area store_area_audit;
 extern const struct store_area store_area_inbox;
 extern const struct store_area store_area_outbox;
+extern const struct store_area store_area_web;
 
 /* Run SQL without parameters (DDL, pragmas).  0 / -1. */
 int		 st_exec(struct store *st, const char *sql);

@@ -3,6 +3,7 @@
  * Annex 6 directory, the referents' pinned keys and the desk's agents.
  */
 #include "relay/commands.h"
+#include "relay/account.h"
 #include "relay/age.h"
 #include "relay/case.h"
 #include "relay/cli.h"
@@ -11,6 +12,7 @@
 #include "adapters/store.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,8 +393,11 @@ cmd_referents(int argc, char **argv)
 /* ---- agents --------------------------------------------------------- */
 
 static const struct cli_cmd agents_add_cmd = { "agents add",
-	"agents add ID --structure S --nom NOM --email ADRESSE [--role agent|responsable]",
-	"Ajoute un agent (ou le responsable de la structure, --role responsable).\n"
+	"agents add ID --structure S --nom NOM --email ADRESSE [--role agent|responsable|dpo|admin]",
+	"Ajoute un agent (ou le responsable de la structure, --role responsable ;\n"
+	"le délégué à la protection des données, --role dpo ; un administrateur du\n"
+	"guichet web, --role admin).  Pour se connecter au guichet web (fsrelay web),\n"
+	"le compte reçoit ensuite un mot de passe : « fsrelay agents password ID ».\n"
 	"ID : lettres minuscules, chiffres, « . », « _ » ou « - ».  L'agent ne peut\n"
 	"saisir des dossiers que pour sa structure ; son adresse reçoit les alertes\n"
 	"(références seulement).\n", 1, 1 };
@@ -457,6 +462,7 @@ agents_add(int argc, char **argv)
 	};
 	struct instance in;
 	struct agent a;
+	enum role rl = ROLE_AGENT;
 	char err[ERRLEN];
 	int npos, r;
 
@@ -469,8 +475,9 @@ agents_add(int argc, char **argv)
 	}
 	if (role == NULL)
 		role = "agent";
-	if (strcmp(role, "agent") != 0 && strcmp(role, "responsable") != 0)
-		r = cli_usage(&agents_add_cmd, "--role : agent ou responsable, pas « %s »", role);
+	if (account_role_parse(role, &rl) < 0)
+		r = cli_usage(&agents_add_cmd, "--role : agent, responsable, dpo ou admin, pas « %s »",
+		    role);
 	else if (!agent_id_valid(pos[0]))
 		r = cli_fail("agents add : identifiant invalide « %s »", pos[0]);
 	else if (case_field_check(nom, CASE_FIELD_MAX, 1, &why) < 0)
@@ -484,7 +491,7 @@ agents_add(int argc, char **argv)
 	fs_strlcpy(a.structure, structure, sizeof(a.structure));
 	fs_strlcpy(a.name, nom, sizeof(a.name));
 	fs_strlcpy(a.email, email, sizeof(a.email));
-	fs_strlcpy(a.role, role, sizeof(a.role));
+	fs_strlcpy(a.role, account_role_name(rl), sizeof(a.role));
 	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
 	    agent_add(&in, &a, err) < 0)
 		r = cli_fail("agents add : %s", err);
@@ -529,11 +536,66 @@ agents_list(int argc, char **argv)
 	return r;
 }
 
+static const struct cli_cmd agents_password_cmd = { "agents password", "agents password ID",
+	"Donne (ou remplace) le mot de passe du guichet web de l'agent ID : lu sur\n"
+	"l'entrée standard (une ligne, jamais en argument), 12 caractères au moins,\n"
+	"conservé en empreinte Argon2id.  Les sessions ouvertes de l'agent sont fermées.\n",
+	1, 1 };
+
+static int
+agents_password(int argc, char **argv)
+{
+	const char **pos = NULL;
+	struct instance in;
+	struct account_port port;
+	char *pw = NULL, err[ERRLEN];
+	size_t len = 0;
+	int npos, r, c;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = cli_parse(&agents_password_cmd, argc, argv, NULL, &pos, &npos)) != 0)
+		goto out;
+	pw = sodium_malloc(ACCOUNT_PASSWORD_MAX + 2);
+	if (pw == NULL) {
+		r = cli_fail("agents password : mémoire insuffisante");
+		goto out;
+	}
+	while ((c = getchar()) != EOF && c != '\n' && len <= ACCOUNT_PASSWORD_MAX)
+		pw[len++] = (char)c;
+	pw[len] = '\0';
+	if (len > 0 && pw[len - 1] == '\r')
+		pw[--len] = '\0';
+	if (len == 0)
+		r = cli_fail("agents password : mot de passe attendu sur l'entrée standard");
+	else if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0)
+		r = cli_fail("agents password : %s", err);
+	else {
+		store_account_port(in.st, &port);
+		if (store_begin(in.st) < 0)
+			r = cli_fail("agents password : %s", store_errmsg(in.st));
+		else if (account_set_password(&port, "admin", pos[0], pw, len, in.now, err,
+		    sizeof(err)) < 0) {
+			store_rollback(in.st);
+			r = cli_fail("agents password : %s", err);
+		} else if (store_commit(in.st) < 0)
+			r = cli_fail("agents password : %s", store_errmsg(in.st));
+		else
+			fprintf(stderr, "mot de passe de « %s » enregistré\n", pos[0]);
+	}
+out:
+	if (pw != NULL)
+		sodium_free(pw);
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
 int
 cmd_agents(int argc, char **argv)
 {
-	static const struct cli_cmd ag_cmd = { "agents", "agents add|list …", "", 0, 0 };
-	const char *const lines[] = { agents_add_cmd.usage, agents_list_cmd.usage, NULL };
+	static const struct cli_cmd ag_cmd = { "agents", "agents add|list|password …", "", 0, 0 };
+	const char *const lines[] = { agents_add_cmd.usage, agents_list_cmd.usage,
+		agents_password_cmd.usage, NULL };
 
 	if (cli_group_help(argc, argv, "agents", lines))
 		return EXIT_OK;
@@ -542,5 +604,7 @@ cmd_agents(int argc, char **argv)
 		return agents_add(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "list") == 0)
 		return agents_list(argc - 1, argv + 1);
-	return cli_usage(&ag_cmd, "sous-commande attendue : add ou list");
+	if (argc >= 1 && strcmp(argv[0], "password") == 0)
+		return agents_password(argc - 1, argv + 1);
+	return cli_usage(&ag_cmd, "sous-commande attendue : add, list ou password");
 }

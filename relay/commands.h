@@ -16,6 +16,7 @@ int	cmd_check(int argc, char **argv);
 int	cmd_keys(int argc, char **argv);
 int	cmd_referents(int argc, char **argv);
 int	cmd_agents(int argc, char **argv);
+int	cmd_web(int argc, char **argv);
 int	cmd_escalate(int argc, char **argv);
 int	cmd_cases(int argc, char **argv);
 int	cmd_show(int argc, char **argv);

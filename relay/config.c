@@ -49,6 +49,9 @@ static const struct conf_key conf_keys[] = {
 	K(alsace_moselle, CT_BOOL, 0, 0),
 	K(closures, CT_STR, 0, 0),
 	K(outbox_workers, CT_LONG, 1, 8),
+	K(web_listen, CT_STR, 0, 0),
+	K(web_tls_cert, CT_PATH, 0, 0),
+	K(web_tls_key, CT_PATH, 0, 0),
 };
 #undef K
 

@@ -60,6 +60,9 @@ struct config {
 	long	 queued_alert_minutes;	/* tell the agent when still queued */
 	long	 shred_grace_days;	/* resolved cases kept this long */
 	long	 outbox_workers;	/* sending processes of a large pass */
+	char	*web_listen;		/* fsrelay web: ADDR:PORT; NULL = 127.0.0.1:8443 */
+	char	*web_tls_cert;		/* PEM certificate (chain) of the web desk */
+	char	*web_tls_key;		/* its private key */
 	int	 whit_monday_worked;	/* the structure's calendar (deadlines) */
 	int	 alsace_moselle;
 	char	*closures;		/* "YYYY-MM-DD ..." as written */

@@ -1,0 +1,106 @@
+/*
+ * http_int - what the files of adapters/http/ share: the request being
+ * served, the response being built, the HTML helpers.  Nothing outside
+ * adapters/http/ includes this header.
+ */
+#ifndef FSRELAY_HTTP_INT_H
+#define FSRELAY_HTTP_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relay/account.h"
+#include "relay/util.h"
+
+#define WEB_FIELDS_MAX		64
+#define WEB_FIELD_NAME_MAX	64
+#define WEB_FORM_MAX		(64 * 1024)		/* a form without files */
+#define WEB_BODY_MAX		(40 * 1024 * 1024)	/* multipart with attachments */
+#define WEB_PAGE_MAX		(16 * 1024 * 1024)
+
+struct instance;
+
+/* The server, shared by every request (one thread). */
+struct web {
+	struct instance		*in;
+	struct account_port	 port;
+	uint8_t			 secret[32];	/* login counter keys */
+	int			 tls;
+	int64_t			 clock_start;	/* instance time at start */
+	int64_t			 mono_start;	/* CLOCK_MONOTONIC at start */
+};
+
+/* One field of a posted form (urlencoded or multipart). */
+struct field {
+	char		 name[WEB_FIELD_NAME_MAX];
+	char		 filename[256];	/* "" = not a file */
+	char		 ctype[128];
+	struct buf	 value;
+};
+
+struct resp {
+	unsigned	 status;
+	struct buf	 body;
+	const char	*ctype;		/* NULL = text/html; charset=utf-8 */
+	char		 location[512];	/* a redirect (path only) */
+	char		 cookies[3][320];
+	size_t		 n_cookies;
+	int		 cacheable;	/* static file: not no-store */
+	char		 disposition[256];	/* Content-Disposition, "" = none */
+};
+
+struct req {
+	struct web		*w;
+	const char		*method;
+	const char		*path;	/* without the query */
+	void			*conn;	/* struct MHD_Connection * */
+	char			 client[64];	/* numeric address, never logged */
+	int64_t			 now;
+	/* the body */
+	void			*pp;	/* struct MHD_PostProcessor * */
+	struct field		 fields[WEB_FIELDS_MAX];
+	size_t			 n_fields;
+	size_t			 body_bytes;
+	size_t			 body_max;
+	int			 too_big;
+	int			 bad_form;
+	struct buf		 raw;	/* a body that is not a form (JSON) */
+	/* the session, when logged in */
+	int			 logged;
+	struct session		 s;
+	struct account		 a;
+	char			 token[ACCOUNT_TOKEN_HEX];	/* of a login */
+	struct resp		 r;
+};
+
+/* Form and query access: the value of a field / query argument, or NULL. */
+const char	*req_field(const struct req *q, const char *name);
+const struct field *req_file(const struct req *q, const char *name);
+const char	*req_query(const struct req *q, const char *name);
+const char	*req_header(const struct req *q, const char *name);
+
+/* Responses. */
+void	 resp_redirect(struct req *q, const char *path);
+void	 resp_text(struct req *q, unsigned status, const char *ctype, const char *text);
+void	 resp_cookie(struct req *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* HTML: escaped text, the page frame (title, navigation by role, logout
+ * form), an error page. */
+void	 h_esc(struct buf *b, const char *s);
+void	 h_page_begin(struct req *q, const char *title);
+void	 h_page_end(struct req *q);
+void	 h_error(struct req *q, unsigned status, const char *title, const char *msg);
+/* A JSON string (escaped; NULL gives null). */
+void	 h_json_str(struct buf *b, const char *s);
+/* The hidden CSRF field of the session. */
+void	 h_csrf(struct req *q);
+
+/* Pages (pages.c). */
+void	 page_login(struct req *q, const char *csrf, const char *id, const char *error,
+	    unsigned status);
+void	 page_home(struct req *q);
+
+/* The stylesheet (style.c). */
+extern const char web_css[];
+
+#endif

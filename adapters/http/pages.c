@@ -50,7 +50,7 @@ page_home(struct req *q)
 	b = &q->r.body;
 	buf_puts(b, "<p>Bonjour ");
 	h_esc(b, q->a.name);
-	buf_puts(b, ". Vous êtes connecté(e) en tant que ");
+	buf_puts(b, ". Rôle : ");
 	h_esc(b, account_role_label(q->a.role));
 	if (q->a.structure[0]) {
 		buf_puts(b, ", structure <strong>");

@@ -656,9 +656,9 @@ web_run(struct instance *in, const struct web_opts *o, char *err, size_t errlen)
 		flags |= MHD_USE_TLS;
 	if (w.tls)
 		d = MHD_start_daemon(flags, 0, NULL, NULL, handler, &w,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
-		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
@@ -668,9 +668,9 @@ web_run(struct instance *in, const struct web_opts *o, char *err, size_t errlen)
 		    MHD_OPTION_END);
 	else
 		d = MHD_start_daemon(flags, 0, NULL, NULL, handler, &w,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
-		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,

@@ -1,0 +1,360 @@
+/*
+ * web_http - the HTTP adapter of the web desk (adapters/http) over real
+ * sockets with libcurl, against a running `fsrelay web` (started by
+ * tests/integration/web.sh).
+ *
+ * Proves: the security headers on every response (strict CSP without
+ * inline script, nosniff, no-referrer, frame-ancestors none, no-store,
+ * HSTS under TLS); the login form's CSRF (cookie + field); a login sets
+ * __Host-fsrelay HttpOnly, Secure, SameSite=Strict, Path=/ with a
+ * 256-bit token, a new one at every login; wrong password 401; a
+ * state-changing request without the session's CSRF token is 403 and
+ * does nothing (the session still works), with the form field or the
+ * X-CSRF-Token header it is done; logout ends the session; lockout after
+ * 5 failures, per account (from any address) and per address (for any
+ * account), 429 with a French message; an unknown page is 404; pages
+ * need a session (303 to /connexion, 401 for the API).
+ *
+ * Needs: FSRELAY_TEST_WEB_URL (ending in /), FSRELAY_TEST_CA,
+ * FSRELAY_TEST_WEB_PASSWORD, loopback addresses 127.0.0.6-8 and .10 as sources.
+ */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "relay/util.h"
+#include "tests/unit/t.h"
+
+static const char *base, *ca, *pw;
+
+struct res {
+	long		 status;
+	struct buf	 head;
+	struct buf	 body;
+};
+
+static size_t
+sink(char *p, size_t sz, size_t n, void *ud)
+{
+	return buf_append(ud, p, sz * n) == 0 ? sz * n : 0;
+}
+
+/* One request.  cookie: "a=b; c=d" or NULL; post: urlencoded body or NULL;
+ * hdr: an extra header or NULL; src: source address or NULL. */
+static int
+req(struct res *r, const char *path, const char *cookie, const char *post, const char *hdr,
+    const char *src)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char url[512];
+	CURLcode rc;
+
+	memset(r, 0, sizeof(*r));
+	buf_init(&r->head, 1 << 20);
+	buf_init(&r->body, 1 << 24);
+	if (c == NULL)
+		return -1;
+	snprintf(url, sizeof(url), "%s%s", base, path[0] == '/' ? path + 1 : path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->head);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	if (cookie)
+		curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
+	if (post)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+	if (hdr) {
+		h = curl_slist_append(h, hdr);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	}
+	if (src)
+		curl_easy_setopt(c, CURLOPT_INTERFACE, src);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	else
+		fprintf(stderr, "curl %s: %s\n", path, curl_easy_strerror(rc));
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+static void
+res_free(struct res *r)
+{
+	buf_free(&r->head);
+	buf_free(&r->body);
+}
+
+/* The value of header name (first occurrence whose value starts with
+ * prefix, when given), copied into out; 0 found / -1. */
+static int
+header(const struct res *r, const char *name, const char *prefix, char *out, size_t n)
+{
+	const char *p = r->head.p;
+	size_t nl = strlen(name);
+
+	while (p && *p) {
+		const char *e = strstr(p, "\r\n");
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (len > nl + 1 && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+			const char *v = p + nl + 1;
+			size_t vl;
+
+			while (*v == ' ')
+				v++;
+			vl = len - (size_t)(v - p);
+			if (prefix == NULL || strncmp(v, prefix, strlen(prefix)) == 0) {
+				if (vl >= n)
+					vl = n - 1;
+				memcpy(out, v, vl);
+				out[vl] = '\0';
+				return 0;
+			}
+		}
+		p = e ? e + 2 : NULL;
+	}
+	return -1;
+}
+
+/* The value of cookie name set by r, into out (n bytes). */
+static int
+cookie_value(const struct res *r, const char *name, char *out, size_t n, char *line, size_t ln)
+{
+	char pre[80];
+	const char *e;
+
+	snprintf(pre, sizeof(pre), "%s=", name);
+	if (header(r, "Set-Cookie", pre, line, ln) < 0)
+		return -1;
+	e = strchr(line, ';');
+	snprintf(out, n, "%.*s", (int)((e ? (size_t)(e - line) : strlen(line)) - strlen(pre)),
+	    line + strlen(pre));
+	return 0;
+}
+
+/* The hidden csrf field of a page into out. */
+static int
+csrf_of(const struct res *r, char *out, size_t n)
+{
+	const char *p = r->body.p ? strstr(r->body.p, "name=\"csrf\" value=\"") : NULL;
+	const char *e;
+
+	if (p == NULL)
+		return -1;
+	p += strlen("name=\"csrf\" value=\"");
+	e = strchr(p, '"');
+	if (e == NULL || (size_t)(e - p) >= n)
+		return -1;
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+	return 0;
+}
+
+static void
+check_security_headers(const struct res *r, const char *what)
+{
+	char v[1024];
+
+	if (!CHECK(header(r, "Content-Security-Policy", NULL, v, sizeof(v)) == 0))
+		fprintf(stderr, "    (%s)\n", what);
+	CHECK(strstr(v, "default-src 'none'") != NULL);
+	CHECK(strstr(v, "script-src 'self'") != NULL);
+	CHECK(strstr(v, "frame-ancestors 'none'") != NULL);
+	CHECK(strstr(v, "unsafe-inline") == NULL && strstr(v, "unsafe-eval") == NULL);
+	CHECK(header(r, "X-Content-Type-Options", "nosniff", v, sizeof(v)) == 0);
+	CHECK(header(r, "Referrer-Policy", "no-referrer", v, sizeof(v)) == 0);
+	CHECK(header(r, "Strict-Transport-Security", "max-age=", v, sizeof(v)) == 0);
+}
+
+/* Log in as id from src: 0 and the session cookie ("__Host-fsrelay=..."),
+ * else the status. */
+static long
+login(const char *id, const char *pass, const char *src, char *cookie, size_t n, struct res *out)
+{
+	struct res r;
+	char pre[128], csrf[128], line[512], post[512], ck[256];
+	long st;
+
+	if (req(&r, "/connexion", NULL, NULL, NULL, src) < 0 ||
+	    cookie_value(&r, "__Host-fsrelay-connexion", pre, sizeof(pre), line, sizeof(line)) < 0 ||
+	    csrf_of(&r, csrf, sizeof(csrf)) < 0) {
+		res_free(&r);
+		return -1;
+	}
+	res_free(&r);
+	snprintf(post, sizeof(post), "csrf=%s&identifiant=%s&mot_de_passe=%s", csrf, id, pass);
+	snprintf(ck, sizeof(ck), "__Host-fsrelay-connexion=%s", pre);
+	if (req(&r, "/connexion", ck, post, NULL, src) < 0)
+		return -1;
+	st = r.status;
+	if (st == 303 && cookie_value(&r, "__Host-fsrelay", pre, sizeof(pre), line,
+	    sizeof(line)) == 0) {
+		snprintf(cookie, n, "__Host-fsrelay=%s", pre);
+		st = 0;
+	}
+	if (out)
+		*out = r;
+	else
+		res_free(&r);
+	return st;
+}
+
+int
+main(void)
+{
+	struct res r;
+	char v[1024], line[512], pre[128], csrf[128], ck[256], ck2[256], post[512], hdr[160];
+	int i;
+
+	base = getenv("FSRELAY_TEST_WEB_URL");
+	ca = getenv("FSRELAY_TEST_CA");
+	pw = getenv("FSRELAY_TEST_WEB_PASSWORD");
+	if (!base || !ca || !pw) {
+		fprintf(stderr, "web_http: FSRELAY_TEST_WEB_URL, FSRELAY_TEST_CA,"
+		    " FSRELAY_TEST_WEB_PASSWORD needed\n");
+		return t_done() + 1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	/* the login page */
+	CHECK(req(&r, "/connexion", NULL, NULL, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 200);
+	check_security_headers(&r, "GET /connexion");
+	CHECK(header(&r, "Cache-Control", "no-store", v, sizeof(v)) == 0);
+	CHECK(r.body.p && strstr(r.body.p, "<html lang=\"fr\">") != NULL);
+	CHECK(r.body.p && strstr(r.body.p, "<label for=\"identifiant\">Identifiant</label>") != NULL);
+	CHECK(r.body.p && strstr(r.body.p, "<script>") == NULL && strstr(r.body.p, " style=") == NULL);
+	CHECK(cookie_value(&r, "__Host-fsrelay-connexion", pre, sizeof(pre), line, sizeof(line)) == 0);
+	CHECK(strstr(line, "HttpOnly") && strstr(line, "Secure") && strstr(line, "SameSite=Strict"));
+	CHECK(csrf_of(&r, csrf, sizeof(csrf)) == 0 && strcmp(csrf, pre) == 0);
+	res_free(&r);
+
+	/* the login form without its CSRF token (or a wrong one): 403, no session */
+	snprintf(post, sizeof(post), "identifiant=agent1&mot_de_passe=%s", pw);
+	snprintf(ck, sizeof(ck), "__Host-fsrelay-connexion=%s", pre);
+	CHECK(req(&r, "/connexion", ck, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 403);
+	CHECK(header(&r, "Set-Cookie", "__Host-fsrelay=", v, sizeof(v)) < 0);
+	CHECK(r.body.p && strstr(r.body.p, "CSRF") != NULL);
+	res_free(&r);
+	snprintf(post, sizeof(post), "csrf=%s&identifiant=agent1&mot_de_passe=%s", csrf, pw);
+	CHECK(req(&r, "/connexion", NULL, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 403);
+	res_free(&r);
+
+	/* a wrong password */
+	CHECK_INT(login("agent1", "pas-le-bon-mot-de-passe", "127.0.0.8", ck, sizeof(ck), &r), 401);
+	CHECK(r.body.p && strstr(r.body.p, "Identifiant ou mot de passe incorrect") != NULL);
+	CHECK(r.body.p && strstr(r.body.p, "aria-describedby=\"erreur-connexion\"") != NULL);
+	check_security_headers(&r, "POST /connexion");
+	res_free(&r);
+
+	/* pages need a session */
+	CHECK(req(&r, "/", NULL, NULL, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 303);
+	CHECK(header(&r, "Location", "/connexion", v, sizeof(v)) == 0);
+	res_free(&r);
+	CHECK(req(&r, "/api/v1/session", NULL, NULL, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 401);
+	CHECK(header(&r, "Content-Type", "application/json", v, sizeof(v)) == 0);
+	res_free(&r);
+
+	/* a good login: the cookie and its flags */
+	CHECK_INT(login("agent1", pw, "127.0.0.8", ck, sizeof(ck), &r), 0);
+	CHECK(header(&r, "Location", "/", v, sizeof(v)) == 0);
+	CHECK(cookie_value(&r, "__Host-fsrelay", pre, sizeof(pre), line, sizeof(line)) == 0);
+	CHECK_INT(strlen(pre), 64);	/* 256 bits */
+	CHECK(strstr(line, "; HttpOnly") != NULL);
+	CHECK(strstr(line, "; Secure") != NULL);
+	CHECK(strstr(line, "; SameSite=Strict") != NULL);
+	CHECK(strstr(line, "; Path=/") != NULL);
+	CHECK(strstr(line, "Domain") == NULL);
+	res_free(&r);
+	CHECK(req(&r, "/", ck, NULL, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 200);
+	CHECK(r.body.p && strstr(r.body.p, "Agent Un") != NULL);
+	CHECK(header(&r, "Cache-Control", "no-store", v, sizeof(v)) == 0);
+	check_security_headers(&r, "GET /");
+	CHECK(csrf_of(&r, csrf, sizeof(csrf)) == 0);
+	res_free(&r);
+	/* a new token at every login */
+	CHECK_INT(login("agent1", pw, "127.0.0.8", ck2, sizeof(ck2), NULL), 0);
+	CHECK(strcmp(ck, ck2) != 0);
+
+	/* the API's session object */
+	CHECK(req(&r, "/api/v1/session", ck, NULL, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 200);
+	CHECK(r.body.p && strstr(r.body.p, "\"agent\":\"agent1\"") != NULL);
+	CHECK(r.body.p && strstr(r.body.p, csrf) != NULL);
+	res_free(&r);
+
+	/* a state change without CSRF: 403 and nothing done */
+	CHECK(req(&r, "/deconnexion", ck, "", NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 403);
+	CHECK(r.body.p && strstr(r.body.p, "rien n&#39;a été fait") != NULL);
+	res_free(&r);
+	CHECK(req(&r, "/deconnexion", ck, "csrf=0000", NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 403);
+	res_free(&r);
+	snprintf(post, sizeof(post), "csrf=%s", csrf);
+	CHECK(req(&r, "/deconnexion", ck2, post, NULL, "127.0.0.8") == 0);	/* other session's */
+	CHECK_INT(r.status, 403);
+	res_free(&r);
+	CHECK(req(&r, "/", ck, NULL, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 200);	/* still logged in */
+	res_free(&r);
+	/* with the X-CSRF-Token header: done */
+	snprintf(hdr, sizeof(hdr), "X-CSRF-Token: %s", csrf);
+	CHECK(req(&r, "/deconnexion", ck, "", hdr, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 303);
+	CHECK(header(&r, "Set-Cookie", "__Host-fsrelay=;", v, sizeof(v)) == 0);
+	res_free(&r);
+	CHECK(req(&r, "/", ck, NULL, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 303);	/* logged out */
+	res_free(&r);
+	CHECK(req(&r, "/", ck2, NULL, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 200);	/* the other session lives on */
+	res_free(&r);
+
+	/* 404 and the static file */
+	CHECK(req(&r, "/dossiers/inexistant", ck2, NULL, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 404);
+	check_security_headers(&r, "404");
+	res_free(&r);
+	CHECK(req(&r, "/static/style.css", NULL, NULL, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 200);
+	CHECK(header(&r, "Content-Type", "text/css", v, sizeof(v)) == 0);
+	res_free(&r);
+
+	/* lockout per account: agent2, failures from two addresses */
+	for (i = 1; i <= 4; i++)
+		CHECK_INT(login("agent2", "faux-mot-de-passe", i % 2 ? "127.0.0.6" : "127.0.0.7", ck,
+		    sizeof(ck), NULL), 401);
+	CHECK_INT(login("agent2", "faux-mot-de-passe", "127.0.0.6", ck, sizeof(ck), &r), 429);
+	CHECK(r.body.p && strstr(r.body.p, "bloquée pendant 15 minutes") != NULL);
+	res_free(&r);
+	CHECK_INT(login("agent2", pw, "127.0.0.8", ck, sizeof(ck), NULL), 429);	/* any address */
+	CHECK_INT(login("agent1", pw, "127.0.0.8", ck, sizeof(ck), NULL), 0);	/* other account */
+
+	/* lockout per address: five unknown ids from 127.0.0.10 */
+	for (i = 1; i <= 4; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "inconnu%d", i);
+		CHECK_INT(login(id, "faux-mot-de-passe", "127.0.0.10", ck, sizeof(ck), NULL), 401);
+	}
+	CHECK_INT(login("inconnu5", "faux-mot-de-passe", "127.0.0.10", ck, sizeof(ck), NULL), 429);
+	CHECK_INT(login("responsable", pw, "127.0.0.10", ck, sizeof(ck), NULL), 429);
+	CHECK_INT(login("responsable", pw, "127.0.0.8", ck, sizeof(ck), NULL), 0);
+
+	curl_global_cleanup();
+	return t_done();
+}

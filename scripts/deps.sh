@@ -1,15 +1,19 @@
 #!/bin/sh
 # deps.sh - install, idempotently, every Debian package fsrelay needs to build,
-# test and run its demo. Used by `make demo`, `make test` and `.ci/run`.
+# test and run its demo, then the browser tests' npm packages (pinned in
+# tests/browser/package-lock.json, into tests/browser/node_modules).
+# Used by `make demo`, `make test` and `.ci/run`.
 # Run as root on Debian 12. Does nothing when everything is present.
 set -eu
+TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev valgrind
 libcurl4-gnutls-dev libetpan-dev libgnutls28-dev libsodium-dev libsqlite3-dev
 libinih-dev libunistring-dev libmicrohttpd-dev
 postfix dovecot-imapd dovecot-lmtpd openssl curl ca-certificates
 age tzdata sqlite3 python3 python3-nacl python3-holidays util-linux procps
-mandoc man-db systemd"
+mandoc man-db systemd
+nodejs chromium fonts-dejavu-core"
 
 missing=""
 for p in $PKGS; do
@@ -17,7 +21,26 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+# The browser tests' packages: npm ci from the lock file (exact versions
+# and integrity hashes), again only when the lock file changed.  No
+# install script runs (--ignore-scripts): playwright-core drives Debian's
+# /usr/bin/chromium and downloads no browser.
+npm_deps() {
+	b=$TOP/tests/browser
+	if [ -f "$b/node_modules/.fsrelay-lock" ] &&
+	    cmp -s "$b/package-lock.json" "$b/node_modules/.fsrelay-lock"; then
+		return 0
+	fi
+	command -v npm >/dev/null 2>&1 || { echo "deps: npm absent (paquet npm)" >&2; return 1; }
+	echo "deps: npm ci (tests/browser : playwright-core, axe-core)"
+	npm ci --prefix "$b" --no-audit --no-fund --ignore-scripts --loglevel=error
+	cp "$b/package-lock.json" "$b/node_modules/.fsrelay-lock"
+}
+
+if [ -z "$missing" ]; then
+	npm_deps
+	exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "deps: paquets manquants :$missing" >&2
@@ -38,3 +61,6 @@ export DEBIAN_FRONTEND=noninteractive
 [ -n "${FSRELAY_APT_UPDATED:-}" ] || apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+# Debian's nodejs comes without npm (NodeSource's includes it).
+command -v npm >/dev/null 2>&1 || apt-get install -y -q --no-install-recommends npm
+npm_deps

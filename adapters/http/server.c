@@ -287,9 +287,16 @@ route_login(struct req *q)
 			return;
 		}
 		/* The login form's CSRF token: a cookie and the same value in
-		 * the form (a cross-site form cannot read or set it). */
-		randombytes_buf(raw, sizeof(raw));
-		fs_hex(tok, raw, sizeof(raw));
+		 * the form (a cross-site form cannot read or set it).  One
+		 * already set is kept, so that two tabs (or a stray request
+		 * redirected here) do not invalidate each other's form. */
+		if (pre != NULL && strlen(pre) == 2 * ACCOUNT_TOKEN_BYTES &&
+		    strspn(pre, "0123456789abcdef") == 2 * ACCOUNT_TOKEN_BYTES)
+			fs_strlcpy(tok, pre, sizeof(tok));
+		else {
+			randombytes_buf(raw, sizeof(raw));
+			fs_hex(tok, raw, sizeof(raw));
+		}
 		set_cookie(q, COOKIE_LOGIN, tok, 3600);
 		page_login(q, tok, "", NULL, MHD_HTTP_OK);
 		return;
@@ -374,6 +381,11 @@ route(struct req *q)
 
 	if (strcmp(q->path, "/static/style.css") == 0 && is_get(q)) {
 		resp_text(q, MHD_HTTP_OK, "text/css; charset=utf-8", web_css);
+		q->r.cacheable = 1;
+		return;
+	}
+	if (strcmp(q->path, "/favicon.ico") == 0) {
+		resp_text(q, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "");
 		q->r.cacheable = 1;
 		return;
 	}

@@ -42,7 +42,8 @@ line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$W/c.out" | tail -n 1)
 [ "$rc" = 0 ] || cat "$W/c.out" >&2
 is "web_http (C, libcurl) : tout passe" "$rc" 0
 has "web_http a compté ses vérifications" "$line" " passed, 0 failed"
-T_PASS=$((T_PASS + ${line%% passed*}))
+n=${line%% passed*}
+T_PASS=$((T_PASS + ${n:-0}))
 
 # a session of agent1 kept across the restarts (curl's cookie jar)
 J=$W/jar

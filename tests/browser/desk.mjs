@@ -1,0 +1,123 @@
+// desk.mjs - the web desk in a real Chromium (issue 10, item 6), against
+// a running `fsrelay web` (tests/integration/browser.sh starts it).
+// Env: FSRELAY_TEST_WEB_URL (ending in /), FSRELAY_TEST_WEB_PASSWORD,
+// FSRELAY_TEST_AGENT, FSRELAY_TEST_AGENT2, FSRELAY_TEST_OUTPUT (screenshots).
+// Every page: a screenshot NAME.png and axe-core with no serious or
+// critical violation.
+import { check, is, done, launch, snap } from './lib.mjs';
+
+const base = process.env.FSRELAY_TEST_WEB_URL;
+const pw = process.env.FSRELAY_TEST_WEB_PASSWORD;
+const agent = process.env.FSRELAY_TEST_AGENT || 'agent1';
+const agent2 = process.env.FSRELAY_TEST_AGENT2 || 'agent2';
+if (!base || !pw) {
+	console.error('desk.mjs: FSRELAY_TEST_WEB_URL and FSRELAY_TEST_WEB_PASSWORD needed');
+	process.exit(2);
+}
+
+async function login(page, id, pass) {
+	await page.goto(base + 'connexion');
+	await page.getByLabel('Identifiant').fill(id);
+	await page.getByLabel('Mot de passe').fill(pass);
+	const [resp] = await Promise.all([
+		page.waitForNavigation(),
+		page.getByRole('button', { name: 'Se connecter' }).click(),
+	]);
+	return resp;
+}
+
+const b = await launch();
+let code = 1;
+try {
+	const ctx = b.ctx;
+	const page = ctx.pages()[0] || await ctx.newPage();
+	const scripts = [];
+	// console errors other than the HTTP statuses the test asks for
+	page.on('console', m => {
+		if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+			scripts.push(m.text());
+	});
+
+	// the login page, its headers
+	const r0 = await page.goto(base + 'connexion');
+	is(r0.status(), 200, 'GET /connexion');
+	const csp = r0.headers()['content-security-policy'] || '';
+	check(csp.includes("default-src 'none'") && csp.includes("frame-ancestors 'none'") &&
+	    !csp.includes('unsafe-inline'), `CSP stricte : ${csp}`);
+	is(r0.headers()['x-content-type-options'], 'nosniff', 'nosniff');
+	is(r0.headers()['referrer-policy'], 'no-referrer', 'Referrer-Policy');
+	is(await page.getAttribute('html', 'lang'), 'fr', 'lang="fr"');
+	// the CSP is enforced: an inline script injected into the page never runs
+	await page.addScriptTag({ content: 'window.fsrelayInline = 1;' }).catch(() => {});
+	is(await page.evaluate(() => window.fsrelayInline), undefined, 'script en ligne bloqué par la CSP');
+	check(scripts.some(t => t.includes('Content Security Policy')), 'la violation de CSP est signalée');
+	scripts.length = 0;
+	await snap(page, 'connexion');
+
+	// keyboard: the skip link comes first, then the fields
+	await page.keyboard.press('Tab');
+	is(await page.evaluate(() => document.activeElement.textContent), 'Aller au contenu',
+	    'premier arrêt du clavier : lien d\'évitement');
+
+	// a wrong password: the error is tied to the fields
+	const rbad = await login(page, agent, 'pas-le-bon-mot-de-passe');
+	is(rbad.status(), 401, 'mauvais mot de passe : 401');
+	check(await page.getByRole('alert').textContent().then(t => t.includes('incorrect')),
+	    'message d\'erreur annoncé (role=alert)');
+	is(await page.getByLabel('Identifiant').getAttribute('aria-describedby'), 'erreur-connexion',
+	    'erreur liée au champ');
+	await snap(page, 'connexion-erreur');
+
+	// a good login: the session cookie and its flags
+	const rok = await login(page, agent, pw);
+	is(rok.status(), 200, 'connexion : page d\'accueil');
+	is(new URL(page.url()).pathname, '/', 'renvoi vers /');
+	const cookies = await ctx.cookies();
+	const sc = cookies.find(c => c.name === '__Host-fsrelay');
+	check(sc, 'cookie __Host-fsrelay posé');
+	if (sc) {
+		check(sc.httpOnly, 'cookie HttpOnly');
+		check(sc.secure, 'cookie Secure');
+		is(sc.sameSite, 'Strict', 'cookie SameSite');
+		is(sc.path, '/', 'cookie Path');
+		is(sc.value.length, 64, 'jeton de 256 bits');
+	}
+	is(await page.evaluate(() => document.cookie), '', 'cookie invisible au JavaScript');
+	is(rok.headers()['cache-control'], 'no-store', 'no-store');
+	check((await page.textContent('main')).includes('Agent Un'), 'accueil : le nom de l\'agent');
+	await snap(page, 'accueil-agent');
+
+	// a state change without CSRF: 403, nothing done (still logged in)
+	const r403 = await page.request.post(base + 'deconnexion', { form: {}, maxRedirects: 0 });
+	is(r403.status(), 403, 'POST /deconnexion sans CSRF : 403');
+	const again = await page.goto(base);
+	is(new URL(page.url()).pathname, '/', 'toujours connecté après le refus');
+	is(again.status(), 200, 'accueil 200');
+
+	// logout through the form (with its CSRF field)
+	await Promise.all([page.waitForNavigation(),
+		page.getByRole('button', { name: 'Se déconnecter' }).click()]);
+	is(new URL(page.url()).pathname, '/connexion', 'déconnexion : retour à /connexion');
+	await page.goto(base);
+	is(new URL(page.url()).pathname, '/connexion', 'après déconnexion, / renvoie à /connexion');
+
+	// lockout after 5 failures (agent2)
+	let last;
+	for (let i = 0; i < 5; i++)
+		last = await login(page, agent2, 'faux-mot-de-passe-' + i);
+	is(last.status(), 429, '5e échec : 429');
+	check((await page.getByRole('alert').textContent()).includes('15 minutes'),
+	    'message de blocage en français');
+	await snap(page, 'connexion-bloquee');
+	const lr = await login(page, agent2, pw);
+	is(lr.status(), 429, 'bon mot de passe pendant le blocage : 429');
+
+	check(scripts.length === 0, `aucune erreur dans la console : ${scripts.join(' | ')}`);
+	code = done();
+} catch (e) {
+	console.error('FAIL: exception', e);
+	code = done() || 1;
+} finally {
+	await b.close();
+}
+process.exit(code);

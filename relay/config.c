@@ -42,6 +42,7 @@ static const struct conf_key conf_keys[] = {
 	K(notification_hours, CT_LONG, 1, 720),
 	K(checkpoint_interval_hours, CT_LONG, 1, 168),
 	K(authserv_id, CT_STR, 0, 0),
+	K(bounce_domains, CT_STR, 0, 0),
 	K(deadline_days, CT_LONG, 1, 60),
 	K(queued_alert_minutes, CT_LONG, 1, 10080),
 	K(shred_grace_days, CT_LONG, 0, 3650),
@@ -378,6 +379,32 @@ set_defaults(struct config *cfg)
 	cfg->outbox_workers = 1;	/* 2+ only where it pays: docs/performance.md */
 }
 
+/* bounce_domains = "mx.example.fr, example.fr": the domains our own MTA
+ * sends delivery reports from (the relay address's domain is implied). */
+static int
+split_bounce_domains(struct config *cfg, char *err, size_t errlen)
+{
+	char *copy, *save = NULL, *tok;
+	size_t n = 0;
+
+	if (cfg->bounce_domains == NULL)
+		return 0;
+	copy = xstrdup(cfg->bounce_domains);
+	for (tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+		if (n == CONFIG_MAX_DOMAINS || strchr(tok, '@') != NULL) {
+			snprintf(err, errlen, "bounce_domains : domaine invalide « %.64s »"
+			    " (au plus %d, sans @)", tok, CONFIG_MAX_DOMAINS);
+			free(copy);
+			return -1;
+		}
+		cfg->bounce_domain_list[n] = xstrdup(tok);
+		fs_ascii_lower(cfg->bounce_domain_list[n++]);
+	}
+	cfg->bounce_domain_list[n] = NULL;
+	free(copy);
+	return 0;
+}
+
 /* The deadline keys, once the whole file is read. */
 static int
 check_deadlines(struct config *cfg, char *err, size_t errlen)
@@ -438,6 +465,8 @@ check_required(struct config *cfg, char *err, size_t errlen)
 		    "imap:// seulement avec imap_starttls = yes");
 		return -1;
 	}
+	if (split_bounce_domains(cfg, err, errlen) < 0)
+		return -1;
 	return check_deadlines(cfg, err, errlen);
 }
 
@@ -540,6 +569,10 @@ config_free(struct config *cfg)
 			free(*p);
 			*p = NULL;
 		}
+	}
+	for (i = 0; cfg->bounce_domain_list[i] != NULL; i++) {
+		free(cfg->bounce_domain_list[i]);
+		cfg->bounce_domain_list[i] = NULL;
 	}
 	for (i = 0; i < cfg->n_partners; i++) {
 		for (j = 0; j < cfg->partners[i].n_domains; j++)

@@ -56,6 +56,9 @@ struct config {
 	long	 notification_hours;
 	long	 checkpoint_interval_hours;	/* audit log checkpoints */
 	char	*authserv_id;
+	char	*bounce_domains;	/* as written: our MTA's bounce domains */
+	char	*bounce_domain_list[CONFIG_MAX_DOMAINS + 1];	/* parsed,
+					 * lowercased, NULL-ended */
 	long	 deadline_days;		/* default referent deadline */
 	long	 queued_alert_minutes;	/* tell the agent when still queued */
 	long	 shred_grace_days;	/* resolved cases kept this long */

@@ -896,6 +896,7 @@ ctx_init(struct match_ctx *ctx, struct mctx *x, struct instance *in)
 	ctx->delivery_recipient = cb_delivery_recipient;
 	ctx->is_directory_address = cb_is_directory_address;
 	ctx->partner_has_domain = cb_partner_has_domain;
+	ctx->bounce_domains = (const char *const *)in->cfg.bounce_domains;
 	ctx->arg = x;
 }
 
@@ -1270,6 +1271,10 @@ quarantine_action(enum quarantine_reason r)
 		return "security.dmarc-fail";
 	case QR_CONFLICTING_KEYS:
 		return "security.conflicting-keys";
+	case QR_UNVERIFIED:
+		return "security.unverified";
+	case QR_DSN_IMPLAUSIBLE:
+		return "security.dsn-implausible";
 	default:
 		return "mail.quarantined";
 	}

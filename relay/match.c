@@ -55,6 +55,8 @@ static const char *const reason_names[] = {
 	[QR_MALFORMED] = "malformed",
 	[QR_LOOP] = "loop",
 	[QR_DSN_UNMATCHED] = "dsn-unmatched",
+	[QR_UNVERIFIED] = "unverified",
+	[QR_DSN_IMPLAUSIBLE] = "dsn-implausible",
 };
 
 const char *
@@ -610,6 +612,42 @@ quarantine(struct match_decision *d, enum quarantine_reason r, const char *w)
 	why(d, w);
 }
 
+/* d is dom or one of its subdomains (mx1.caf.fr for caf.fr). */
+static int
+domain_within(const char *d, const char *dom)
+{
+	size_t ld = strlen(d), lm = strlen(dom);
+
+	if (lm == 0 || ld < lm)
+		return 0;
+	if (strcasecmp(d + ld - lm, dom) != 0)
+		return 0;
+	return ld == lm || d[ld - lm - 1] == '.';
+}
+
+/*
+ * Who may tell us a mail was not delivered: our own MTA (the relay's
+ * domain or a configured bounce domain) or the failed recipient's side.
+ * A stranger who knows a Message-ID (it travels in clear headers) and
+ * writes from anywhere else is not believed.
+ */
+static int
+dsn_origin_plausible(const struct parsed_mail *m, const struct match_ctx *ctx,
+    const char *recipient)
+{
+	const char *from = domain_of(m->from ? m->from : "");
+	const char *const *b;
+
+	if (*from == '\0')
+		return 0;
+	if (ctx->relay_address && strcasecmp(from, domain_of(ctx->relay_address)) == 0)
+		return 1;
+	for (b = ctx->bounce_domains; b != NULL && *b != NULL; b++)
+		if (domain_within(from, *b))
+			return 1;
+	return recipient != NULL && domain_within(from, domain_of(recipient));
+}
+
 static int
 decide_dsn(const struct parsed_mail *m, const struct match_ctx *ctx,
     struct match_decision *d)
@@ -638,15 +676,19 @@ decide_dsn(const struct parsed_mail *m, const struct match_ctx *ctx,
 		    "domaine échoue à DMARC");
 		return 0;
 	}
-	if (ctx->delivery_recipient != NULL && dsn->final_recipient != NULL) {
+	addr[0] = '\0';
+	if (ctx->delivery_recipient != NULL) {
 		rc = ctx->delivery_recipient(ctx->arg, d->ref, d->delivery_id,
 		    addr, sizeof(addr));
 		if (rc == -1)
 			return -1;
-		if (rc == 0 && strcasecmp(addr, dsn->final_recipient) != 0) {
-			d->final_recipient_mismatch = 1;
-			d->security_event = 1;
-		}
+		if (rc != 0)
+			addr[0] = '\0';
+	}
+	if (addr[0] && dsn->final_recipient != NULL &&
+	    strcasecmp(addr, dsn->final_recipient) != 0) {
+		d->final_recipient_mismatch = 1;
+		d->security_event = 1;
 	}
 	memset(&mc, 0, sizeof(mc));
 	if ((rc = ctx->case_by_ref(ctx->arg, d->ref, &mc)) == -1)
@@ -654,6 +696,12 @@ decide_dsn(const struct parsed_mail *m, const struct match_ctx *ctx,
 	if (rc == 0 && state_closed(mc.state)) {
 		quarantine(d, QR_CASE_CLOSED, "avis de non-remise pour un "
 		    "dossier clos");
+		return 0;
+	}
+	if (!dsn_origin_plausible(m, ctx, addr[0] ? addr : NULL)) {
+		d->security_event = 1;
+		quarantine(d, QR_DSN_IMPLAUSIBLE, "avis de non-remise venu "
+		    "d'un serveur qui n'a ni envoyé ni reçu ce message");
 		return 0;
 	}
 	why(d, d->dsn_permanent ? "avis de non-remise définitif" :
@@ -730,6 +778,14 @@ decide_keyed(const struct parsed_mail *m, const struct match_ctx *ctx,
 	}
 	if (state_closed(mc.state)) {
 		quarantine(d, QR_CASE_CLOSED, "réponse à un dossier clos");
+		return 0;
+	}
+	if (d->key == MK_TAG) {
+		d->security_event = 1;
+		quarantine(d, QR_UNVERIFIED, d->cls == MAIL_AUTOREPLY ?
+		    "réponse automatique citant la référence sans clé du relais"
+		    " : à confirmer par l'agent" : "réponse citant la référence "
+		    "sans clé du relais : à confirmer par l'agent");
 		return 0;
 	}
 	if (d->cls == MAIL_AUTOREPLY)

@@ -38,6 +38,11 @@ enum quarantine_reason {
 	QR_MALFORMED,
 	QR_LOOP,
 	QR_DSN_UNMATCHED,
+	QR_UNVERIFIED,		/* names a case by its subject tag only: the
+				 * agent confirms with `quarantine assign` */
+	QR_DSN_IMPLAUSIBLE,	/* a bounce quoting our Message-ID from a host
+				 * that neither sent nor received that mail,
+				 * or naming another recipient */
 };
 
 /* Which carrier gave the case (the first that matched, in key order). */
@@ -52,8 +57,8 @@ enum match_key {
 /* "dsn", "loop", "auto-reply", "human", "malformed"; NULL if invalid. */
 const char	*mail_class_name(enum mail_class c);
 /* "-" for QR_NONE, then "stranger", "conflicting-keys", "no-case",
- * "case-closed", "dmarc-fail", "malformed", "loop", "dsn-unmatched";
- * NULL if invalid. */
+ * "case-closed", "dmarc-fail", "malformed", "loop", "dsn-unmatched",
+ * "unverified", "dsn-implausible"; NULL if invalid. */
 const char	*quarantine_reason_name(enum quarantine_reason r);
 /* 0 and *r for one of the names above (not "-"), -1 otherwise. */
 int		 quarantine_reason_parse(const char *name,
@@ -102,6 +107,10 @@ struct match_ctx {
 	 * the domains of its directory addresses), 0 when not, -1 failure. */
 	int	(*partner_has_domain)(void *arg, const char *partner,
 		    const char *domain_lc);
+	/* Lowercased domains our own MTA writes bounces from (config
+	 * bounce_domains), besides the relay address's domain; NULL-ended,
+	 * may be NULL. */
+	const char *const *bounce_domains;
 	void	*arg;
 };
 
@@ -134,7 +143,10 @@ struct match_decision {
 /*
  * Decide for m (NULL: the mail could not be parsed → MAIL_MALFORMED /
  * QR_MALFORMED).  Order: malformed; DSN (original Message-ID must be ours,
- * else dsn-unmatched); loop (From is the relay address, an X-Loop names it,
+ * else dsn-unmatched; it must come from our own MTA — the relay's domain
+ * or bounce_domains — or from the failed recipient's domain, and name the
+ * recipient that delivery was sent to, else dsn-implausible with a
+ * security event); loop (From is the relay address, an X-Loop names it,
  * or the mail's own Message-ID is one of ours); DMARC (a trusted
  * Authentication-Results says dmarc=fail, or, with no dmarc result, dkim
  * fails with no aligned dkim pass → dmarc-fail, security event); keys
@@ -142,7 +154,9 @@ struct match_decision {
  * directory address, stranger otherwise; sender tier (stranger → security
  * event, suspected_breach when it carries a valid key or a known case tag,
  * in headers or text); closed case (resolved, cancelled, shredded) →
- * case-closed; then attach.  Auto-reply class: Auto-Submitted other than
+ * case-closed; a case found by its subject tag alone (no HMAC-checked
+ * Message-ID, no reply token) → unverified, case named, nothing moves
+ * (the tag is guessable, the keys are not); then attach.  Auto-reply class: Auto-Submitted other than
  * "no", X-Autoreply, X-Autorespond, Precedence bulk/junk/list/auto_reply,
  * or an absence / automatic-reply phrase in the subject or at the opening
  * of the text (not deep inside a human reply).

@@ -249,12 +249,28 @@ test_tiers(void)
 	struct tmail t;
 	struct match_decision d;
 
+	/* The subject tag alone (guessable) attaches nothing: unverified,
+	 * the case named for the agent, even from a recipient (issue 16). */
 	tm_init(&t, "ref.a2@caf.exemple.fr", "Re: [" REF_A "]", "ok\n");
+	d = decide(&t);
+	CHECK_INT(d.reason, QR_UNVERIFIED);
+	CHECK_STR(d.ref, REF_A);
+	CHECK_INT(d.key, MK_TAG);
+	CHECK_INT(d.security_event, 1);
+	CHECK_INT(d.suspected_breach, 0);
+	t.m.auto_submitted = (char *)(uintptr_t)"auto-replied (vacation)";
+	d = decide(&t);
+	CHECK_INT(d.cls, MAIL_AUTOREPLY);
+	CHECK_INT(d.reason, QR_UNVERIFIED);	/* a forged absence moves nothing */
+	t.m.auto_submitted = NULL;
+
+	/* With our Message-ID, the sender tiers apply. */
+	t.m.in_reply_to = (char *)(uintptr_t)mid(&t, 2, REF_A, 1);
 	d = decide(&t);
 	CHECK_INT(d.reason, QR_NONE);
 	CHECK_INT(d.flagged, 0);
 	CHECK_INT(d.security_event, 0);
-	CHECK_INT(d.key, MK_TAG);
+	CHECK_INT(d.key, MK_MESSAGE_ID);
 
 	/* Directory address, not a recipient. */
 	t.m.from = (char *)(uintptr_t)"collegue@caf.exemple.fr";
@@ -266,6 +282,7 @@ test_tiers(void)
 	/* Partner's (national) domain. */
 	tm_init(&t, "inconnu@assurance-maladie.exemple.fr", "Re: [" REF_B "]",
 	    "ok\n");
+	t.m.in_reply_to = (char *)(uintptr_t)mid(&t, 2, REF_B, 1);
 	d = decide(&t);
 	CHECK_INT(d.reason, QR_NONE);
 	CHECK_STR(d.ref, REF_B);
@@ -313,6 +330,7 @@ test_autoreply(void)
 	struct match_decision d;
 
 	tm_init(&t, "ref.a@caf.exemple.fr", "Re: [" REF_A "]", "Merci\n");
+	t.m.in_reply_to = (char *)(uintptr_t)mid(&t, 2, REF_A, 1);
 	t.m.auto_submitted = (char *)(uintptr_t)"no";
 	CHECK_INT(decide(&t).cls, MAIL_HUMAN);
 	t.m.auto_submitted = (char *)(uintptr_t)"auto-replied";
@@ -388,6 +406,7 @@ test_loop_dmarc(void)
 	t.m.x_loop.n = 1;
 	CHECK_INT(decide(&t).reason, QR_LOOP);
 	t.m.x_loop.n = 0;
+	t.m.in_reply_to = (char *)(uintptr_t)mid(&t, 2, REF_A, 1);
 
 	/* DMARC: only the trusted authserv-id counts. */
 	t.ar[0] = (char *)(uintptr_t)"mx.autre.exemple.net; dmarc=fail";
@@ -457,6 +476,38 @@ test_dsn(void)
 	/* Closed case. */
 	t.m.dsn.original_message_id = (char *)(uintptr_t)mid(&t, 2, REF_X, 1);
 	CHECK_INT(decide(&t).reason, QR_CASE_CLOSED);
+
+	/* Plausibility (issue 16): a bounce quoting our Message-ID from a
+	 * foreign domain moves nothing; from the recipient's side (a
+	 * subdomain too), our relay's domain or a bounce domain, it counts. */
+	t.m.dsn.original_message_id = (char *)(uintptr_t)mid(&t, 0, REF_A, 1);
+	t.m.dsn.final_recipient = (char *)(uintptr_t)"ref.a@caf.exemple.fr";
+	t.m.from = (char *)(uintptr_t)"mailer-daemon@attaquant.exemple.net";
+	d = decide(&t);
+	CHECK_INT(d.reason, QR_DSN_IMPLAUSIBLE);
+	CHECK_INT(d.security_event, 1);
+	CHECK_STR(d.ref, REF_A);
+	t.m.from = (char *)(uintptr_t)"mailer-daemon@xcaf.exemple.fr";
+	CHECK_INT(decide(&t).reason, QR_DSN_IMPLAUSIBLE);
+	t.m.from = (char *)(uintptr_t)"postmaster@mx2.caf.exemple.fr";
+	CHECK_INT(decide(&t).reason, QR_NONE);
+	t.m.from = (char *)(uintptr_t)"MAILER-DAEMON@relay.fsrelay.test";
+	CHECK_INT(decide(&t).reason, QR_NONE);
+	t.m.from = (char *)(uintptr_t)"mailer-daemon@smtp.fai.exemple.net";
+	CHECK_INT(decide(&t).reason, QR_DSN_IMPLAUSIBLE);
+	{
+		const char *const ours[] = { "fai.exemple.net", NULL };
+
+		ctx.bounce_domains = ours;
+		CHECK_INT(decide(&t).reason, QR_NONE);
+		ctx.bounce_domains = NULL;
+	}
+	/* Unknown delivery: only our own side is believed. */
+	t.m.dsn.original_message_id = (char *)(uintptr_t)mid(&t, 1, REF_A, 7);
+	t.m.from = (char *)(uintptr_t)"mailer-daemon@caf.exemple.fr";
+	CHECK_INT(decide(&t).reason, QR_DSN_IMPLAUSIBLE);
+	CHECK_STR(quarantine_reason_name(QR_UNVERIFIED), "unverified");
+	CHECK_STR(quarantine_reason_name(QR_DSN_IMPLAUSIBLE), "dsn-implausible");
 	/* A DSN from the relay's own address is still a DSN. */
 	t.m.from = (char *)(uintptr_t)RELAY;
 	CHECK_INT(decide(&t).cls, MAIL_DSN);
@@ -486,7 +537,7 @@ test_failures(void)
 			fs_strlcat(subj, "[" REF_A "]", sizeof(subj));
 		t.m.subject = subj;
 		calls = 0;
-		CHECK_INT(decide(&t).reason, QR_NONE);
+		CHECK_INT(decide(&t).reason, QR_UNVERIFIED);
 		CHECK(calls < 120);
 	}
 }

@@ -359,7 +359,10 @@ static const struct cli_cmd q_list_cmd = { "quarantine list", "quarantine list [
 	"stranger (expéditeur inconnu), conflicting-keys (clés de dossiers\n"
 	"différents), no-case (aucune clé), case-closed (dossier clos), dmarc-fail,\n"
 	"malformed (illisible), loop (notre propre courriel), dsn-unmatched (avis de\n"
-	"non-remise sans envoi correspondant).  États : held, assigned, rejected.\n"
+	"non-remise sans envoi correspondant), unverified (dossier désigné par la seule\n"
+	"référence de l'objet : à confirmer par quarantine assign), dsn-implausible\n"
+	"(avis de non-remise venu d'un serveur étranger à l'envoi).  États : held,\n"
+	"assigned, rejected.\n"
 	"  --json   tableau JSON (docs/json.md)\n", 0, 0 };
 
 static const struct cli_cmd q_show_cmd = { "quarantine show", "quarantine show ID",

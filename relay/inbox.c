@@ -896,7 +896,7 @@ ctx_init(struct match_ctx *ctx, struct mctx *x, struct instance *in)
 	ctx->delivery_recipient = cb_delivery_recipient;
 	ctx->is_directory_address = cb_is_directory_address;
 	ctx->partner_has_domain = cb_partner_has_domain;
-	ctx->bounce_domains = (const char *const *)in->cfg.bounce_domains;
+	ctx->bounce_domains = (const char *const *)in->cfg.bounce_domain_list;
 	ctx->arg = x;
 }
 

@@ -36,27 +36,6 @@ h_esc(struct buf *b, const char *s)
 }
 
 void
-h_json_str(struct buf *b, const char *s)
-{
-	const unsigned char *p;
-
-	if (s == NULL) {
-		buf_puts(b, "null");
-		return;
-	}
-	buf_puts(b, "\"");
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_printf(b, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			buf_printf(b, "\\u%04x", *p);
-		else
-			buf_append(b, p, 1);
-	}
-	buf_puts(b, "\"");
-}
-
-void
 h_csrf(struct req *q)
 {
 	buf_puts(&q->r.body, "<input type=\"hidden\" name=\"csrf\" value=\"");

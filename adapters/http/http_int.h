@@ -90,8 +90,6 @@ void	 h_esc(struct buf *b, const char *s);
 void	 h_page_begin(struct req *q, const char *title);
 void	 h_page_end(struct req *q);
 void	 h_error(struct req *q, unsigned status, const char *title, const char *msg);
-/* A JSON string (escaped; NULL gives null). */
-void	 h_json_str(struct buf *b, const char *s);
 /* The hidden CSRF field of the session. */
 void	 h_csrf(struct req *q);
 

@@ -8,6 +8,7 @@
 #include "adapters/http/web.h"
 #include "adapters/http/http_int.h"
 #include "adapters/store.h"
+#include "relay/cli.h"
 #include "relay/instance.h"
 
 #include <arpa/inet.h>
@@ -364,13 +365,13 @@ route_api_session(struct req *q)
 	q->r.status = MHD_HTTP_OK;
 	q->r.ctype = "application/json";
 	buf_puts(b, "{\"agent\":");
-	h_json_str(b, q->a.id);
+	json_str(b, q->a.id);
 	buf_puts(b, ",\"structure\":");
-	h_json_str(b, q->a.structure);
+	json_str(b, q->a.structure);
 	buf_puts(b, ",\"role\":");
-	h_json_str(b, account_role_name(q->a.role));
+	json_str(b, account_role_name(q->a.role));
 	buf_puts(b, ",\"csrf\":");
-	h_json_str(b, q->s.csrf);
+	json_str(b, q->s.csrf);
 	buf_puts(b, "}\n");
 }
 

@@ -18,8 +18,11 @@ XLDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS) $(SANFLAGS)
 # which would silently link a non-PIE binary: drop it.
 LIBS     = $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS))) -lunistring -lm
 
-SRC      = $(sort $(wildcard relay/*.c adapters/*.c adapters/http/*.c keys/*.c))
-LIBSRC   = $(filter-out relay/main.c,$(SRC))
+# The core (relay/), the driven adapters (adapters/*.c), the driving ones
+# (adapters/cli/, adapters/http/: every .c there is built), the key files.
+SRC      = $(sort $(wildcard relay/*.c adapters/*.c adapters/cli/*.c \
+             adapters/http/*.c keys/*.c))
+LIBSRC   = $(filter-out adapters/cli/main.c,$(SRC))
 OBJ      = $(SRC:%.c=$(B)/%.o)
 LIBOBJ   = $(LIBSRC:%.c=$(B)/%.o)
 TESTSRC  = $(sort $(wildcard tests/unit/test_*.c))
@@ -94,8 +97,10 @@ fuzz:
 	  build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) build/fuzz/new-$${n#fuzz_} tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
 	done
 
+# The script is bash (set -o pipefail): run it with bash, not $(SHELL).
+# With FSRELAY_BIN set (the tests give their build) nothing is built.
 demo: deps
-	$(MAKE) fsrelay
+	$(if $(FSRELAY_BIN),,$(MAKE) fsrelay)
 	bash scripts/demo.sh $(DEMO_FLAGS)
 
 lint:

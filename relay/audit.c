@@ -7,8 +7,7 @@
 #include "relay/audit.h"
 #include "relay/breach.h"
 #include "relay/calendar.h"
-#include "relay/cli.h"
-#include "relay/commands.h"
+#include "relay/json.h"
 #include "relay/instance.h"
 #include "relay/merkle.h"
 #include "relay/note.h"
@@ -475,6 +474,20 @@ audit_export(struct instance *in, int64_t from, int64_t to, struct buf *out, cha
 			snprintf(err, errlen, "export trop volumineux ou événement illisible");
 		else
 			snprintf(err, errlen, "lecture du journal : %s", store_errmsg(in->st));
+		return -1;
+	}
+	return 0;
+}
+
+int
+audit_vkey(const struct instance *in, char *out, size_t outlen, char *err, size_t errlen)
+{
+	uint8_t pk[32];
+
+	if (instance_public_key(in, KEYSTORE_AUDIT, pk, err, errlen) < 0)
+		return -1;
+	if (note_vkey_format(out, outlen, AUDIT_LOG_NAME, pk) < 0) {
+		snprintf(err, errlen, "clé du journal d'audit : format impossible");
 		return -1;
 	}
 	return 0;

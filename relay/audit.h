@@ -29,7 +29,9 @@
 struct instance;
 struct store_event_view;
 
-#define AUDIT_ORIGIN	"fsrelay-audit"	/* = AUDIT_LOG_NAME */
+#define AUDIT_ORIGIN	"fsrelay-audit"
+/* The name under which the audit log signs its checkpoints. */
+#define AUDIT_LOG_NAME	AUDIT_ORIGIN
 #define AUDIT_LEAF_VERSION 0x01
 
 /* Append the leaf bytes of ev to out.  0 / -1 (time out of range, out's
@@ -84,5 +86,10 @@ int	 audit_tick(struct instance *in, char *err, size_t errlen);
  */
 int	 audit_export(struct instance *in, int64_t from, int64_t to, struct buf *out,
 	    char *err, size_t errlen);
+
+/* The audit log's verifier key (C2SP vkey form, from audit-log.key's
+ * public half).  0 / -1 with a French reason in err. */
+int	 audit_vkey(const struct instance *in, char *out, size_t outlen, char *err,
+	    size_t errlen);
 
 #endif

@@ -9,8 +9,7 @@
  */
 #include "relay/breach.h"
 #include "relay/calendar.h"
-#include "relay/cli.h"
-#include "relay/commands.h"
+#include "relay/json.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"
 #include "relay/vault.h"

@@ -87,7 +87,7 @@ struct cursor {
 
 
 void
-envelope_fingerprint(char out[72], const uint8_t pk[32])
+envelope_fingerprint(char out[KEY_FINGERPRINT_LEN], const uint8_t pk[32])
 {
 	uint8_t h[crypto_hash_sha256_BYTES];
 

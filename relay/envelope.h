@@ -113,8 +113,10 @@ int	envelope_parse_eml(struct envelope_opened *out, const char *eml,
  * again). */
 void	envelope_opened_free(struct envelope_opened *out);
 
-/* Write "SHA256:" + 64 lowercase hex of SHA-256(pk, 32 bytes) into out
- * (at least 72 bytes): the format of key_fingerprint() in commands.h. */
-void	envelope_fingerprint(char out[72], const uint8_t pk[32]);
+#define KEY_FINGERPRINT_LEN 72	/* "SHA256:" + 64 hex + NUL */
+/* Write "SHA256:" + 64 lowercase hex of SHA-256(pk, 32 bytes) into out:
+ * the fingerprint of every key people compare by phone (signing key,
+ * referents' age keys, the relay identity). */
+void	envelope_fingerprint(char out[KEY_FINGERPRINT_LEN], const uint8_t pk[32]);
 
 #endif

@@ -5,7 +5,6 @@
 #include "relay/outbox.h"
 #include "relay/calendar.h"
 #include "relay/case.h"
-#include "relay/commands.h"
 #include "relay/age.h"
 #include "relay/breach.h"
 #include "relay/directory.h"
@@ -216,7 +215,7 @@ builder_open(struct builder *b, struct instance *in, char *err)
 	}
 	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
 		return -1;
-	key_fingerprint(b->sign_fp, pk, sizeof(pk));
+	envelope_fingerprint(b->sign_fp, pk);
 	sodium_bin2base64(b->sign_b64, sizeof(b->sign_b64), pk, sizeof(pk),
 	    sodium_base64_VARIANT_ORIGINAL);
 	return 0;

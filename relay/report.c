@@ -3,7 +3,7 @@
  */
 #include "relay/report.h"
 #include "relay/calendar.h"
-#include "relay/cli.h"
+#include "relay/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * still unanswered and overdue; a subtotal per partner and a total.  As
  * French text, CSV, JSON (docs/json.md) or an SVG bar chart.
  *
- * Pure: the command (relay/cmd_report.c) reads the store and computes each
+ * Pure: the command (adapters/cli/cmd_report.c) reads the store and computes each
  * case's facts (relay/tick: the partner's clock); this module aggregates
  * and writes.  No personal data comes in: partner and topic ids and
  * labels, flags and durations.

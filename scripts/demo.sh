@@ -2,6 +2,8 @@
 # demo.sh [--garder] - the main job on the embedded default: escalate one
 # case through real local mail servers, show it arrive encrypted, decrypt it.
 # Run by `make demo` (as root on Debian 12).  --garder keeps the stack running.
+# Under another shell (dash as sh) stop at once, with the reason.
+[ -n "${BASH_VERSION:-}" ] || { echo "demo : ce script se lance avec bash (make demo)" >&2; exit 2; }
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD

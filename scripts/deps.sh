@@ -12,7 +12,7 @@ libcurl4-gnutls-dev libetpan-dev libgnutls28-dev libsodium-dev libsqlite3-dev
 libinih-dev libunistring-dev libmicrohttpd-dev
 postfix dovecot-imapd dovecot-lmtpd openssl curl ca-certificates
 age tzdata sqlite3 python3 python3-nacl python3-holidays util-linux procps
-mandoc man-db systemd
+mandoc man-db systemd cppcheck
 nodejs chromium fonts-dejavu-core"
 
 missing=""

@@ -4,12 +4,13 @@
  * codes of docs/cli.md (0 ok, 1 refused or failed, 2 usage), and JSON
  * output helpers (closed enums, times as YYYY-MM-DDTHH:MM:SSZ or null).
  */
-#ifndef FSRELAY_CLI_H
-#define FSRELAY_CLI_H
+#ifndef FSRELAY_ADAPTERS_CLI_H
+#define FSRELAY_ADAPTERS_CLI_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "relay/json.h"
 #include "relay/util.h"
 
 #define EXIT_OK		0
@@ -52,10 +53,6 @@ int	 cli_group_help(int argc, char **argv, const char *name, const char *const *
 int	 cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* JSON: a string (escaped; NULL gives null), a time (0 gives null). */
-void	 json_str(struct buf *b, const char *s);
-void	 json_time(struct buf *b, int64_t t);
 
 /* Print b on stdout and free it; EXIT_OK, or EXIT_REFUSED on a write error. */
 int	 cli_emit(struct buf *b);

@@ -2,11 +2,13 @@
  * cmd_admin - the administrator's subcommands: init, check, keys show.
  * (referents and agents are in cmd_directory.c.)
  */
-#include "relay/commands.h"
+#include "adapters/cli/commands.h"
 #include "relay/age.h"
+#include "relay/audit.h"
 #include "relay/calendar.h"
-#include "relay/cli.h"
+#include "adapters/cli/cli.h"
 #include "relay/directory.h"
+#include "relay/envelope.h"
 #include "relay/instance.h"
 #include "relay/note.h"
 #include "adapters/store.h"
@@ -62,31 +64,6 @@ static const struct cli_cmd keys_show_cmd = { "keys show",
 	"  audit-log       clé de vérification du journal d'audit (format C2SP)\n"
 	"Avec un nom, seule cette valeur est écrite sur la sortie.\n", 0, 1 };
 
-/* "SHA256:<hex>" of a public key: what people compare by phone. */
-void
-key_fingerprint(char out[KEY_FINGERPRINT_LEN], const uint8_t *pk, size_t len)
-{
-	uint8_t h[crypto_hash_sha256_BYTES];
-
-	crypto_hash_sha256(h, pk, len);
-	memcpy(out, "SHA256:", 7);
-	fs_hex(out + 7, h, sizeof(h));
-}
-
-int
-audit_vkey(const struct instance *in, char *out, size_t outlen, char *err, size_t errlen)
-{
-	uint8_t pk[32];
-
-	if (instance_public_key(in, KEYSTORE_AUDIT, pk, err, errlen) < 0)
-		return -1;
-	if (note_vkey_format(out, outlen, AUDIT_LOG_NAME, pk) < 0) {
-		snprintf(err, errlen, "clé du journal d'audit : format impossible");
-		return -1;
-	}
-	return 0;
-}
-
 static int
 keys_show_one(struct instance *in, const char *which, struct buf *out, char *err)
 {
@@ -102,7 +79,7 @@ keys_show_one(struct instance *in, const char *which, struct buf *out, char *err
 		if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
 			return -1;
 		sodium_bin2base64(b64, sizeof(b64), pk, sizeof(pk), sodium_base64_VARIANT_ORIGINAL);
-		key_fingerprint(fp, pk, sizeof(pk));
+		envelope_fingerprint(fp, pk);
 		buf_printf(out, "%s\n", b64);
 	} else if (strcmp(which, "audit-log") == 0) {
 		if (audit_vkey(in, text, sizeof(text), err, ERRLEN) < 0)
@@ -131,7 +108,7 @@ keys_show_all(struct instance *in, struct buf *out, char *err)
 	}
 	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
 		return -1;
-	key_fingerprint(fp, pk, sizeof(pk));
+	envelope_fingerprint(fp, pk);
 	buf_printf(out, "empreinte de la clé de signature : %s\n", fp);
 	return 0;
 }

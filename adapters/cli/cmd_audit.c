@@ -5,11 +5,11 @@
  * JSON lines for an inquiry.  A verification mismatch opens a suspected
  * breach (nature I).  Trusts nothing in the checkpoint file it is given.
  */
-#include "relay/commands.h"
+#include "adapters/cli/commands.h"
 #include "relay/audit.h"
 #include "relay/breach.h"
 #include "relay/calendar.h"
-#include "relay/cli.h"
+#include "adapters/cli/cli.h"
 #include "relay/instance.h"
 #include "relay/note.h"
 #include "adapters/store.h"

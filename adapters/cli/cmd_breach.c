@@ -6,10 +6,10 @@
  * action exits 1 with the reason in French.  Trusts the DPO's text, which
  * it bounds and checks for control characters.
  */
-#include "relay/commands.h"
+#include "adapters/cli/commands.h"
 #include "relay/breach.h"
 #include "relay/calendar.h"
-#include "relay/cli.h"
+#include "adapters/cli/cli.h"
 #include "relay/instance.h"
 #include "adapters/store.h"
 

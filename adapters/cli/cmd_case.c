@@ -5,11 +5,11 @@
  * routed (design §4), then sealed and queued in one transaction, so a case
  * is either wholly accepted (its reference printed) or not at all.
  */
-#include "relay/commands.h"
+#include "adapters/cli/commands.h"
 #include "relay/blindindex.h"
 #include "relay/calendar.h"
 #include "relay/case.h"
-#include "relay/cli.h"
+#include "adapters/cli/cli.h"
 #include "relay/directory.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"

@@ -6,10 +6,10 @@
  * Trusts: relay/cli for arguments, the store for what it reads.  Prints
  * references, states, partner ids, counts and times only.
  */
-#include "relay/commands.h"
+#include "adapters/cli/commands.h"
 #include "relay/calendar.h"
 #include "relay/case.h"
-#include "relay/cli.h"
+#include "adapters/cli/cli.h"
 #include "relay/instance.h"
 #include "relay/tick.h"
 #include "adapters/store.h"

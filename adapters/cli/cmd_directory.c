@@ -2,12 +2,13 @@
  * cmd_directory - referents import|list|check|key and agents add|list: the
  * Annex 6 directory, the referents' pinned keys and the desk's agents.
  */
-#include "relay/commands.h"
+#include "adapters/cli/commands.h"
 #include "relay/account.h"
 #include "relay/age.h"
 #include "relay/case.h"
-#include "relay/cli.h"
+#include "adapters/cli/cli.h"
 #include "relay/directory.h"
+#include "relay/envelope.h"
 #include "relay/instance.h"
 #include "adapters/store.h"
 
@@ -320,7 +321,7 @@ pin_key(struct instance *in, const char *address, const char *recipient,
 	}
 	fs_strlcpy(k.recipient, recipient, sizeof(k.recipient));
 	fs_strlcpy(k.verified_by, verified_by, sizeof(k.verified_by));
-	key_fingerprint(k.fingerprint, pk, sizeof(pk));
+	envelope_fingerprint(k.fingerprint, pk);
 	k.pinned_at = in->now;
 	had = store_key_get(in->st, k.email_lc, &old);
 	if (had == 0 && old.compromised_at != 0 && strcmp(old.fingerprint, k.fingerprint) == 0) {

@@ -11,9 +11,9 @@
  * overwritten nor followed.  The identity is kept in sodium_malloc memory
  * and wiped.
  */
-#include "relay/commands.h"
+#include "adapters/cli/commands.h"
 #include "relay/calendar.h"
-#include "relay/cli.h"
+#include "adapters/cli/cli.h"
 #include "relay/envelope.h"
 #include "relay/age.h"
 

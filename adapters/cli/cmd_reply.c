@@ -7,9 +7,9 @@
  * agent types (motif, resolution) may carry personal data, so they are
  * required but never stored in clear.
  */
-#include "relay/commands.h"
+#include "adapters/cli/commands.h"
 #include "relay/calendar.h"
-#include "relay/cli.h"
+#include "adapters/cli/cli.h"
 #include "relay/inbox.h"
 #include "relay/instance.h"
 #include "relay/match.h"

@@ -6,8 +6,8 @@
  * Trusts: relay/cli for arguments, the store and the directory.  Prints
  * partner and topic labels and numbers only.
  */
-#include "relay/commands.h"
-#include "relay/cli.h"
+#include "adapters/cli/commands.h"
+#include "adapters/cli/cli.h"
 #include "relay/directory.h"
 #include "relay/instance.h"
 #include "relay/report.h"

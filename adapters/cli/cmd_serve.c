@@ -4,10 +4,10 @@
  * tick queues leaves in the same pass.  One daemon per instance: a lock
  * file in data_dir, held for the life of the process.
  */
-#include "relay/commands.h"
+#include "adapters/cli/commands.h"
 #include "relay/audit.h"
 #include "relay/breach.h"
-#include "relay/cli.h"
+#include "adapters/cli/cli.h"
 #include "relay/inbox.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"

@@ -2,11 +2,11 @@
  * cmd_show - reading and closing cases: cases, show, cancel.  show is the
  * only path that decrypts a case for a person to read.
  */
-#include "relay/commands.h"
+#include "adapters/cli/commands.h"
 #include "relay/blindindex.h"
 #include "relay/calendar.h"
 #include "relay/case.h"
-#include "relay/cli.h"
+#include "adapters/cli/cli.h"
 #include "relay/instance.h"
 #include "relay/sealed.h"
 #include "relay/tick.h"

@@ -3,8 +3,8 @@
  * takes the words after its name and returns the exit status: 0 ok,
  * 1 refused or failed (French reason on stderr), 2 usage.
  */
-#ifndef FSRELAY_COMMANDS_H
-#define FSRELAY_COMMANDS_H
+#ifndef FSRELAY_ADAPTERS_CLI_COMMANDS_H
+#define FSRELAY_ADAPTERS_CLI_COMMANDS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,13 +26,13 @@ int	cmd_open(int argc, char **argv);
 int	cmd_wait(int argc, char **argv);
 int	cmd_resume(int argc, char **argv);
 int	cmd_status(int argc, char **argv);
-int	cmd_report(int argc, char **argv);	/* relay/cmd_report.c */
-/* relay/cmd_reply.c (issue 4) */
+int	cmd_report(int argc, char **argv);	/* adapters/cli/cmd_report.c */
+/* adapters/cli/cmd_reply.c (issue 4) */
 int	cmd_send(int argc, char **argv);
 int	cmd_reroute(int argc, char **argv);
 int	cmd_close(int argc, char **argv);
 int	cmd_quarantine(int argc, char **argv);
-/* relay/cmd_audit.c, relay/cmd_breach.c (issue 6) */
+/* adapters/cli/cmd_audit.c, adapters/cli/cmd_breach.c (issue 6) */
 int	cmd_audit(int argc, char **argv);
 int	cmd_breach(int argc, char **argv);
 int	cmd_keys_compromised(int argc, char **argv);
@@ -45,15 +45,5 @@ struct case_row;
  */
 int	case_actor(struct instance *in, const char *agent, const struct case_row *c,
 	    char *err);
-
-/* The name under which the audit log signs its checkpoints. */
-#define AUDIT_LOG_NAME "fsrelay-audit"
-
-#define KEY_FINGERPRINT_LEN 72	/* "SHA256:" + 64 hex + NUL */
-/* "SHA256:<hex of SHA-256(pk)>". */
-void	key_fingerprint(char out[KEY_FINGERPRINT_LEN], const uint8_t *pk, size_t len);
-/* The audit log's verifier key (C2SP vkey form).  0 / -1 with err. */
-int	audit_vkey(const struct instance *in, char *out, size_t outlen, char *err,
-	    size_t errlen);
 
 #endif

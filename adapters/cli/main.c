@@ -2,8 +2,8 @@
  * main - the fsrelay binary: global options, then one subcommand, the way
  * git works.  See docs/cli.md.
  */
-#include "relay/cli.h"
-#include "relay/commands.h"
+#include "adapters/cli/cli.h"
+#include "adapters/cli/commands.h"
 #include "keys/keystore.h"
 
 #include <stdio.h>

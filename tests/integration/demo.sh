@@ -1,8 +1,14 @@
-# demo.sh - `make demo`'s script runs end to end (on its own stack, on
-# another loopback address) and prints the decrypted description.
+# demo.sh - `make demo` runs end to end through the Makefile's own recipe
+# (so a recipe that runs the bash script with the wrong shell fails here:
+# the script refuses any shell but bash), on its own stack, on another
+# loopback address, and prints the decrypted description.  FSRELAY_BIN
+# (exported by tests/run) makes the recipe use this build, not rebuild.
 . "$(dirname "$0")/../lib.sh"
-out=$(FSRELAY_TEST_IP=127.0.0.9 FSRELAY_DEMO_DIR=/tmp/fsr-demo-$$ bash "$TOP/scripts/demo.sh" 2>&1)
-is "the demo exits 0" "$?" 0
+out=$(FSRELAY_TEST_IP=127.0.0.9 FSRELAY_DEMO_DIR=/tmp/fsr-demo-$$ \
+	make --no-print-directory -C "$TOP" demo 2>&1)
+is "make demo exits 0" "$?" 0
+hasnt "the recipe runs the script with bash" "$out" "se lance avec bash"
+has "the recipe ran the demo script" "$out" "== 1. Démarrage"
 has "it sends the case" "$out" "remis au serveur (250)"
 has "the headers shown carry the reference only" "$out" "Objet décodé : [FS-"
 hasnt "no name in the headers shown" "$(echo "$out" | grep -E '^    (From|To|Subject|Reply-To):')" "Camille"

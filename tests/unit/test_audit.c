@@ -12,7 +12,6 @@
 #include "tests/unit/t.h"
 #include "relay/audit.h"
 #include "relay/breach.h"
-#include "relay/commands.h"
 #include "relay/instance.h"
 #include "relay/merkle.h"
 #include "relay/note.h"

@@ -2,8 +2,8 @@
  * cmd_web - fsrelay web [--listen ADDR:PORT]: the web desk of the
  * instance (adapters/http/web.h), until SIGTERM.
  */
-#include "relay/commands.h"
-#include "relay/cli.h"
+#include "adapters/cli/commands.h"
+#include "adapters/cli/cli.h"
 #include "relay/instance.h"
 #include "adapters/http/web.h"
 

@@ -8,7 +8,7 @@
 #include "adapters/http/web.h"
 #include "adapters/http/http_int.h"
 #include "adapters/store.h"
-#include "relay/cli.h"
+#include "relay/json.h"
 #include "relay/instance.h"
 
 #include <arpa/inet.h>

@@ -217,7 +217,7 @@ curl_reason(CURLcode rc)
 	case CURLE_USE_SSL_FAILED:
 		return "TLS : STARTTLS refusé par le serveur";
 	case CURLE_LOGIN_DENIED:
-		return "authentification refusée";
+		return IMAP_ERR_LOGIN_DENIED;
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return "connexion refusée ou impossible";

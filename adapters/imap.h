@@ -25,6 +25,10 @@
 
 #include "relay/util.h"
 
+/* The reason an error names when the server refused the login: the daemon
+ * backs off on it (relay/daemon.h). */
+#define IMAP_ERR_LOGIN_DENIED	"authentification refusée"
+
 struct imap_conf {
 	const char	*url;		/* imaps://host:port, or imap://host:port
 					 * when starttls = 1 (no path) */

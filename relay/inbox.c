@@ -7,6 +7,7 @@
 #include "relay/breach.h"
 #include "relay/age.h"
 #include "relay/config.h"
+#include "relay/daemon.h"
 #include "relay/directory.h"
 #include "relay/instance.h"
 #include "relay/match.h"
@@ -56,19 +57,22 @@
 #define DIGEST_DOMAIN	"fsrelay-inbox-digest-v1"
 
 static void
-logx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+logp(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One log line "courrier : ..." at syslog priority prio (relay/daemon). */
 static void
-logx(const char *fmt, ...)
+logp(int prio, const char *fmt, ...)
 {
+	char line[1536];
 	va_list ap;
 
-	fputs("fsrelay serve : courrier : ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	daemon_log(prio, "courrier : %s", line);
 }
+#define logx(...)	logp(LOG_INFO, __VA_ARGS__)
+#define logw(...)	logp(LOG_WARNING, __VA_ARGS__)
 
 static int
 event(struct instance *in, const char *actor, const char *action, const char *ref,
@@ -514,14 +518,14 @@ inbox_parser_start(struct instance *in)
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		logx("analyseur relais impossible (%s) : un processus par courriel",
+		logw("analyseur relais impossible (%s) : un processus par courriel",
 		    strerror(errno));
 		return NULL;
 	}
 	fflush(stdout);
 	fflush(stderr);
 	if ((pid = fork()) < 0) {
-		logx("analyseur relais impossible (%s) : un processus par courriel",
+		logw("analyseur relais impossible (%s) : un processus par courriel",
 		    strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
@@ -577,7 +581,7 @@ inbox_parser_send(struct inbox_parser *p, const char *raw, size_t len)
 	if (p == NULL || p->fd < 0 || p->pending || len > MIME_MSG_MAX)
 		return -1;
 	if (send_all(p->fd, &l, sizeof(l)) < 0 || send_all(p->fd, raw, len) < 0) {
-		logx("analyseur relais perdu : un processus par courriel pour la suite");
+		logw("analyseur relais perdu : un processus par courriel pour la suite");
 		zygote_end(p);
 		return -1;
 	}
@@ -602,7 +606,7 @@ inbox_parser_recv(struct inbox_parser *p, const char *raw, size_t len,
 	    read_output(p->fd, a.len, &out, deadline) < 0) {
 		/* The zygote itself failed (it parses nothing): direct
 		 * children for the rest of the pass. */
-		logx("analyseur relais perdu : un processus par courriel pour la suite");
+		logw("analyseur relais perdu : un processus par courriel pour la suite");
 		zygote_end(p);
 		buf_free(&out);
 		return inbox_parse_contained(raw, len, m, err, errlen);
@@ -1503,7 +1507,7 @@ pl_next(struct pipeline *pl, struct parse_result *res)
 	if (res->r < 0)
 		logx("courriel %lld : %s", (long long)raw->id, why);
 	else if (!res->parsed)
-		logx("courriel %lld illisible : %s", (long long)raw->id, why);
+		logw("courriel %lld illisible : %s", (long long)raw->id, why);
 	else if (inbox_open_age(pl->in, &res->m, why, sizeof(why)) < 0)
 		logx("courriel %lld : %s", (long long)raw->id, why);
 }
@@ -1695,7 +1699,7 @@ fetch_one(struct fetch *f, const struct imap_msg *msg, struct inbox_stats *stats
 
 	if (msg->size > MIME_MSG_MAX) {
 		stats->skipped++;
-		logx("message IMAP %" PRIu32 " trop gros (%" PRIu64 " octets) : laissé dans la"
+		logw("message IMAP %" PRIu32 " trop gros (%" PRIu64 " octets) : laissé dans la"
 		    " boîte", msg->uid, msg->size);
 		return 0;
 	}
@@ -1704,7 +1708,7 @@ fetch_one(struct fetch *f, const struct imap_msg *msg, struct inbox_stats *stats
 	buf_init(&raw, MIME_MSG_MAX);
 	if (imap_fetch(f->s, f->uidvalidity, msg->uid, MIME_MSG_MAX, &raw, err,
 	    sizeof(err)) < 0) {
-		logx("lecture du message %" PRIu32 " : %s", msg->uid, err);
+		logw("lecture du message %" PRIu32 " : %s", msg->uid, err);
 		buf_free(&raw);
 		return 1;
 	}
@@ -1739,8 +1743,23 @@ fetch_all(struct fetch *f, struct inbox_stats *stats, char *err, size_t errlen)
 	int r = 0;
 
 	if (imap_list(f->s, &f->uidvalidity, &list, &n, e, sizeof(e)) < 0) {
-		logx("boîte du relais : %s", e);
+		if (strstr(e, IMAP_ERR_LOGIN_DENIED) == NULL)
+			logw("boîte du relais : %s", e);
+		else if (backoff_refused(&daemon_mailbox_login, daemon_mono_ms(), f->in->now)) {
+			logw("boîte du relais : %s : nouvel essai dans 1 s, puis un délai qui"
+			    " double jusqu'à 5 min (journalisé au rétablissement)", e);
+			(void)store_mark_set(f->in->st, "mailbox.login_refused_since",
+			    daemon_mailbox_login.since);
+		}
 		return 0;
+	}
+	if (backoff_accepted(&daemon_mailbox_login)) {
+		daemon_log(LOG_NOTICE, "courrier : boîte du relais : connexion rétablie");
+		if (store_mark_set(f->in->st, "mailbox.login_refused_since", 0) < 0) {
+			free(list);
+			snprintf(err, errlen, "%s", store_errmsg(f->in->st));
+			return -1;
+		}
 	}
 	/* `fsrelay status` shows when the mailbox was last read. */
 	if (store_mark_set(f->in->st, "mailbox.last_poll", f->in->now) < 0) {
@@ -1749,7 +1768,8 @@ fetch_all(struct fetch *f, struct inbox_stats *stats, char *err, size_t errlen)
 		return -1;
 	}
 	f->del = xcalloc(n + 1, sizeof(*f->del));
-	for (i = 0; i < n && r == 0; i++) {
+	/* On SIGTERM, the message being read is finished and recorded. */
+	for (i = 0; i < n && r == 0 && !INSTANCE_STOPPING(f->in); i++) {
 		int known = store_raw_known(f->in->st, f->uidvalidity, list[i].uid);
 
 		if (known < 0)
@@ -1781,7 +1801,7 @@ expunge_stored(struct fetch *f, struct inbox_stats *stats, char *err, size_t err
 	if (f->n_del == 0)
 		return 0;
 	if (imap_delete(f->s, f->uidvalidity, f->del, f->n_del, e, sizeof(e)) < 0) {
-		logx("effacement dans la boîte : %s", e);
+		logw("effacement dans la boîte : %s", e);
 		return 0;
 	}
 	stats->expunged += f->n_del;
@@ -1815,7 +1835,8 @@ inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errl
 	memset(stats, 0, sizeof(*stats));
 	memset(&f, 0, sizeof(f));
 	f.in = in;
-	if (in->cfg.imap_url == NULL)
+	if (in->cfg.imap_url == NULL ||
+	    !backoff_due(&daemon_mailbox_login, daemon_mono_ms()))
 		return inbox_process_pending(in, stats, err, errlen);
 	pool_init(&pool);
 	f.pool = &pool;
@@ -1823,7 +1844,7 @@ inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errl
 	if (in->cfg.imap_password_file) {
 		password = keystore_read(in->cfg.imap_password_file, 1024, &plen, e, sizeof(e));
 		if (password == NULL) {
-			logx("%s", e);
+			logw("%s", e);
 			return inbox_process_pending(in, stats, err, errlen);
 		}
 		password[strcspn(password, "\r\n")] = '\0';
@@ -1835,7 +1856,7 @@ inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errl
 	conf.starttls = in->cfg.imap_starttls;
 	conf.timeout_s = 60;
 	if ((f.s = imap_open(&conf, e, sizeof(e))) == NULL) {
-		logx("%s", e);
+		logw("%s", e);
 		r = process_pending(in, &pool, stats, err, errlen);
 		goto out;
 	}

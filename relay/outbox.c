@@ -3,6 +3,7 @@
  * case data to the network, so every path out goes through send_checked().
  */
 #include "relay/outbox.h"
+#include "relay/daemon.h"
 #include "relay/calendar.h"
 #include "relay/case.h"
 #include "relay/age.h"
@@ -1214,7 +1215,9 @@ deliver_share(struct pass *p, struct delivery_row *d, size_t nd, size_t k, size_
 {
 	size_t i;
 
-	for (i = k; i < nd; i += nw)
+	/* On SIGTERM (serve), the transaction under way ends and is recorded;
+	 * the rest waits for the next start. */
+	for (i = k; i < nd && !INSTANCE_STOPPING(p->in); i += nw)
 		if (deliver(p, &d[i]) < 0)
 			return -1;
 	return 0;

@@ -275,6 +275,22 @@ check_directory(struct instance *in, struct check_tally *t)
 	directory_free(&dir);
 }
 
+/* What serve last saw of the mailbox's login (it does not connect here). */
+static void
+check_mail_login(struct instance *in, struct check_tally *t)
+{
+	char when[CAL_RFC3339_LEN];
+	int64_t since = 0;
+
+	if (store_mark_get(in->st, "mailbox.login_refused_since", &since) < 0)
+		check_say(t, 1, "base : %s", store_errmsg(in->st));
+	else if (since > 0) {
+		cal_format_rfc3339_utc(when, since);
+		check_say(t, 0, "boîte du relais : authentification refusée depuis %s"
+		    " (imap_user, imap_password_file ; serve réessaie)", when);
+	}
+}
+
 int
 cmd_check(int argc, char **argv)
 {
@@ -313,6 +329,7 @@ cmd_check(int argc, char **argv)
 	check_keys_modes(&in, &t);
 	check_timezone(&in, &t);
 	check_directory(&in, &t);
+	check_mail_login(&in, &t);
 	instance_close(&in);
 	printf("%d erreur%s, %d avertissement%s\n", t.errors, t.errors > 1 ? "s" : "",
 	    t.warnings, t.warnings > 1 ? "s" : "");

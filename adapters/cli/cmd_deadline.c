@@ -151,7 +151,8 @@ static const char *const states[] = { "queued", "awaiting", "answered", "waiting
 	"resolved", "cancelled", "failed", "shredded" };
 
 static void
-status_text(struct buf *b, long deliveries, long notices, int64_t poll, const long *counts,
+status_text(struct buf *b, long deliveries, long notices, int64_t poll, int64_t refused,
+    const long *counts,
     const struct store_count_row *pc, size_t np)
 {
 	char t[CAL_RFC3339_LEN];
@@ -161,6 +162,11 @@ status_text(struct buf *b, long deliveries, long notices, int64_t poll, const lo
 	if (poll)
 		cal_format_rfc3339_utc(t, poll);
 	buf_printf(b, "Dernière relève de la boîte : %s\n", poll ? t : "jamais");
+	if (refused) {
+		cal_format_rfc3339_utc(t, refused);
+		buf_printf(b, "Boîte du relais : authentification refusée depuis %s (serve"
+		    " réessaie, délai doublé jusqu'à 5 min)\n", t);
+	}
 	buf_puts(b, "Dossiers par état :");
 	for (i = 0; i < FS_ARRAY_LEN(states); i++)
 		buf_printf(b, " %s %ld%s", states[i], counts[i],
@@ -172,7 +178,8 @@ status_text(struct buf *b, long deliveries, long notices, int64_t poll, const lo
 }
 
 static void
-status_json(struct buf *b, long deliveries, long notices, int64_t poll, const long *counts,
+status_json(struct buf *b, long deliveries, long notices, int64_t poll, int64_t refused,
+    const long *counts,
     const struct store_count_row *pc, size_t np)
 {
 	size_t i;
@@ -180,6 +187,8 @@ status_json(struct buf *b, long deliveries, long notices, int64_t poll, const lo
 	buf_printf(b, "{\"queue\":{\"deliveries_pending\":%ld,\"notices_pending\":%ld},"
 	    "\"last_mailbox_poll\":", deliveries, notices);
 	json_time(b, poll);
+	buf_puts(b, ",\"mailbox_login_refused_since\":");
+	json_time(b, refused);
 	buf_puts(b, ",\"cases\":{");
 	for (i = 0; i < FS_ARRAY_LEN(states); i++)
 		buf_printf(b, "%s\"%s\":%ld", i ? "," : "", states[i], counts[i]);
@@ -206,7 +215,7 @@ cmd_status(int argc, char **argv)
 	struct buf out;
 	char err[ERRLEN];
 	long deliveries = 0, notices = 0, counts[FS_ARRAY_LEN(states)];
-	int64_t poll = 0;
+	int64_t poll = 0, refused = 0;
 	size_t np = 0, i;
 	int npos, r;
 
@@ -221,15 +230,16 @@ cmd_status(int argc, char **argv)
 	if (store_count(in.st, "deliveries.pending", &deliveries) < 0 ||
 	    store_count(in.st, "notices.pending", &notices) < 0 ||
 	    store_mark_get(in.st, "mailbox.last_poll", &poll) < 0 ||
+	    store_mark_get(in.st, "mailbox.login_refused_since", &refused) < 0 ||
 	    store_overdue_by_partner(in.st, in.now, &pc, &np) < 0)
 		goto store_fail;
 	for (i = 0; i < FS_ARRAY_LEN(states); i++)
 		if (store_count_cases_by_state(in.st, states[i], &counts[i]) < 0)
 			goto store_fail;
 	if (as_json)
-		status_json(&out, deliveries, notices, poll, counts, pc, np);
+		status_json(&out, deliveries, notices, poll, refused, counts, pc, np);
 	else
-		status_text(&out, deliveries, notices, poll, counts, pc, np);
+		status_text(&out, deliveries, notices, poll, refused, counts, pc, np);
 	r = cli_emit(&out);
 	goto out;
 store_fail:

@@ -8,6 +8,7 @@
 #include "relay/audit.h"
 #include "relay/breach.h"
 #include "adapters/cli/cli.h"
+#include "relay/daemon.h"
 #include "relay/inbox.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"
@@ -30,13 +31,15 @@
 #define ERRLEN		1024
 #define POLL_SECONDS	1	/* a reply shows within 5 s */
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static const struct cli_cmd serve_cmd = { "serve", "serve [--once]",
@@ -47,9 +50,13 @@ static const struct cli_cmd serve_cmd = { "serve", "serve [--once]",
 	"file (un message\n"
 	"chiffré par destinataire, TLS vérifié), réessaie les échecs temporaires selon\n"
 	"le calendrier documenté (docs/cli.md), envoie les avis aux agents.  Sans\n"
-	"--once, recommence chaque seconde jusqu'à SIGTERM ou SIGINT.\n"
+	"--once, recommence chaque seconde jusqu'à SIGTERM ou SIGINT (la transaction\n"
+	"SMTP ou le courriel en cours est terminé et enregistré, puis code 0) ;\n"
+	"SIGHUP relit la configuration (refusée si invalide : l'ancienne reste).\n"
 	"  --once   une seule passe, puis sortie\n"
-	"Journal sur la sortie d'erreur, sans donnée personnelle.  Code 1 seulement\n"
+	"Journal sur la sortie d'erreur, une ligne par événement, sans donnée\n"
+	"personnelle, préfixée de sa priorité syslog (<3> à <6>) sous journald.\n"
+	"Code 1 seulement\n"
 	"pour une erreur de configuration ou de base, ou si un autre « fsrelay serve »\n"
 	"tourne déjà sur cette instance ; les échecs d'envoi sont enregistrés sur les\n"
 	"dossiers (code 0).\n", 0, 0 };
@@ -72,6 +79,32 @@ take_lock(const struct config *cfg, char *err)
 	return fd;
 }
 
+/*
+ * SIGHUP: read the configuration again.  A file that does not load, or
+ * that moves data_dir (the store, the keys and the lock stay open), is
+ * refused with a log line and the running one kept.  The directory,
+ * agents and keys are read from the store at each pass already.
+ */
+static void
+reload_config(struct instance *in)
+{
+	struct config fresh;
+	char err[ERRLEN];
+
+	if (config_load(&fresh, in->cfg.path, err, sizeof(err)) < 0)
+		daemon_log(LOG_WARNING, "configuration refusée (%s) : l'ancienne est gardée", err);
+	else if (strcmp(fresh.data_dir, in->cfg.data_dir) != 0)
+		daemon_log(LOG_WARNING, "configuration refusée (data_dir ne change qu'au"
+		    " redémarrage) : l'ancienne est gardée");
+	else {
+		config_free(&in->cfg);
+		in->cfg = fresh;
+		daemon_log(LOG_NOTICE, "configuration relue (%s)", in->cfg.path);
+		return;
+	}
+	config_free(&fresh);
+}
+
 static int
 one_pass(struct instance *in, char *err)
 {
@@ -83,14 +116,16 @@ one_pass(struct instance *in, char *err)
 	if (inbox_run(in, &is, err, ERRLEN) < 0)
 		return -1;
 	if (is.fetched || is.replies || is.autoreplies || is.bounces || is.quarantined)
-		fprintf(stderr, "fsrelay serve : courrier : %zu reçu(s), %zu réponse(s), %zu"
-		    " réponse(s) automatique(s), %zu avis de non-remise, %zu en quarantaine\n",
+		daemon_log(LOG_INFO, "courrier : %zu reçu(s), %zu réponse(s), %zu"
+		    " réponse(s) automatique(s), %zu avis de non-remise, %zu en quarantaine",
 		    is.fetched, is.replies, is.autoreplies, is.bounces, is.quarantined);
+	if (INSTANCE_STOPPING(in))
+		return 0;
 	if (tick_run(in, &ts, err, ERRLEN) < 0)
 		return -1;
 	if (ts.reminders || ts.escalations || ts.exhausted || ts.digests)
-		fprintf(stderr, "fsrelay serve : échéances : %zu rappel(s), %zu passage(s) de"
-		    " palier, %zu dossier(s) sans palier restant, %zu récapitulatif(s)\n",
+		daemon_log(LOG_INFO, "échéances : %zu rappel(s), %zu passage(s) de"
+		    " palier, %zu dossier(s) sans palier restant, %zu récapitulatif(s)",
 		    ts.reminders, ts.escalations, ts.exhausted, ts.digests);
 	/* Issue 6: the audit log's checkpoints and the DPO's breach alerts. */
 	if (audit_tick(in, err, ERRLEN) < 0 || breach_tick(in, err, ERRLEN) < 0)
@@ -100,8 +135,8 @@ one_pass(struct instance *in, char *err)
 	if (outbox_run(in, &s, err, ERRLEN) < 0)
 		return -1;
 	if (s.sent || s.retried || s.failed || s.blocked || s.notices_sent)
-		fprintf(stderr, "fsrelay serve : passe : %zu envoyé(s), %zu à réessayer,"
-		    " %zu échec(s) définitif(s), %zu bloqué(s), %zu avis\n", s.sent, s.retried,
+		daemon_log(LOG_INFO, "passe : %zu envoyé(s), %zu à réessayer,"
+		    " %zu échec(s) définitif(s), %zu bloqué(s), %zu avis", s.sent, s.retried,
 		    s.failed, s.blocked, s.notices_sent);
 	return 0;
 }
@@ -133,15 +168,26 @@ cmd_serve(int argc, char **argv)
 	 * is neither dumpable nor traceable (keystore_harden_process). */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
-	in.stop = &stop_requested;	/* a pass stops between cases */
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	in.stop = &stop_requested;	/* a pass stops between cases, mails */
+	daemon_log_init();
+	{
+		/* No SA_RESTART: a signal cuts the sleep between two passes. */
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if (!once)
-		fprintf(stderr, "fsrelay serve : démarré\n");
+		daemon_log(LOG_NOTICE, "démarré");
 	for (;;) {
 		if (one_pass(&in, err) < 0) {
-			r = cli_fail("serve : %s", err);
+			daemon_log(LOG_ERR, "arrêt sur erreur : %s", err);
+			r = EXIT_REFUSED;
 			break;
 		}
 		if (once || stop_requested)
@@ -149,13 +195,17 @@ cmd_serve(int argc, char **argv)
 		sleep(POLL_SECONDS);
 		if (stop_requested)
 			break;
+		if (reload_requested) {
+			reload_requested = 0;
+			reload_config(&in);
+		}
 		if (instance_clock(&in.cfg, &in.now, &in.now_from_env, err, sizeof(err)) < 0) {
 			r = cli_fail("serve : %s", err);
 			break;
 		}
 	}
 	if (!once && r == 0)
-		fprintf(stderr, "fsrelay serve : arrêté\n");
+		daemon_log(LOG_NOTICE, "arrêté");
 	smtp_global_cleanup();
 out:
 	if (lock >= 0)

@@ -1,0 +1,85 @@
+/*
+ * daemon - see daemon.h.
+ */
+#include "relay/daemon.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct login_backoff daemon_mailbox_login;
+static int log_prefix;
+
+void
+daemon_log_init(void)
+{
+	const char *v = getenv("FSRELAY_LOG_PRIORITY");
+
+	if (v && strcmp(v, "1") == 0)
+		log_prefix = 1;
+	else if (v && strcmp(v, "0") == 0)
+		log_prefix = 0;
+	else
+		log_prefix = getenv("JOURNAL_STREAM") != NULL;
+}
+
+void
+daemon_log(int prio, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	/* One write per line, so that lines of the parallel sending processes
+	 * never interleave. */
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (log_prefix)
+		fprintf(stderr, "<%d>fsrelay serve : %s\n", prio & 7, line);
+	else
+		fprintf(stderr, "fsrelay serve : %s\n", line);
+}
+
+int64_t
+daemon_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+backoff_due(const struct login_backoff *b, int64_t now_ms)
+{
+	return !b->refused || now_ms >= b->next_ms;
+}
+
+int
+backoff_refused(struct login_backoff *b, int64_t now_ms, int64_t wall)
+{
+	int changed = !b->refused;
+
+	if (changed) {
+		b->refused = 1;
+		b->delay_ms = BACKOFF_FIRST_MS;
+		b->since = wall;
+	} else if (b->delay_ms < BACKOFF_MAX_MS) {
+		b->delay_ms *= 2;
+		if (b->delay_ms > BACKOFF_MAX_MS)
+			b->delay_ms = BACKOFF_MAX_MS;
+	}
+	b->next_ms = now_ms + b->delay_ms;
+	return changed;
+}
+
+int
+backoff_accepted(struct login_backoff *b)
+{
+	int changed = b->refused;
+
+	memset(b, 0, sizeof(*b));
+	return changed;
+}

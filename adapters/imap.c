@@ -36,6 +36,9 @@ struct imap_session {
 	uint32_t		 seen_uidvalidity;	/* in the last perform's SELECT */
 	int64_t			 seen_exists;	/* "* n EXISTS" of a SELECT; -1 none */
 	int			 fresh_next;	/* next transfer on a new connection */
+	int64_t			 status_messages;	/* of the last STATUS; -1 none */
+	uint32_t		 status_uidvalidity;
+	unsigned long		 connects;	/* connections made (logins) */
 	int			 changed;	/* UIDVALIDITY changed under us */
 	struct buf		*sink;		/* write callback target */
 	int			 overflow;
@@ -107,18 +110,34 @@ write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Every server line: keep the UIDVALIDITY of a SELECT answer. */
+static int item_number(const char *line, size_t len, const char *key, uint64_t max,
+    uint64_t *v);
+
+/* Every server line: keep the UIDVALIDITY of a SELECT answer, and the
+ * MESSAGES and UIDVALIDITY of a STATUS answer. */
 static size_t
 header_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
 	static const char key[] = "* OK [UIDVALIDITY ";
+	static const char status[] = "* STATUS ";
 	struct imap_session *s = arg;
 	size_t n, i;
-	uint64_t v = 0;
+	uint64_t v = 0, m = 0;
 
 	if (size == 0 || nmemb > SIZE_MAX / size)
 		return 0;
 	n = size * nmemb;
+	if (n > sizeof(status) - 1 && strncasecmp(data, status, sizeof(status) - 1) == 0) {
+		const char *paren = memchr(data, '(', n);
+
+		if (paren && item_number(paren + 1, n - (size_t)(paren + 1 - data), "MESSAGES",
+		    UINT32_MAX, &m) == 0 && item_number(paren + 1, n - (size_t)(paren + 1 -
+		    data), "UIDVALIDITY", UINT32_MAX, &v) == 0 && v > 0) {
+			s->status_messages = (int64_t)m;
+			s->status_uidvalidity = (uint32_t)v;
+		}
+		return n;
+	}
 	if (n > 2 && data[0] == '*' && data[1] == ' ' && isdigit((unsigned char)data[2])) {
 		for (i = 2, v = 0; i < n && isdigit((unsigned char)data[i]) && v <= UINT32_MAX; i++)
 			v = v * 10 + (uint64_t)(data[i] - '0');
@@ -189,6 +208,12 @@ imap_open(const struct imap_conf *conf, char *err, size_t errlen)
 	return s;
 }
 
+unsigned long
+imap_connects(const struct imap_session *s)
+{
+	return s ? s->connects : 0;
+}
+
 void
 imap_close(struct imap_session *s)
 {
@@ -257,6 +282,12 @@ perform(struct imap_session *s, const char *url, const char *custom, struct buf 
 	rc = curl_easy_perform(s->h);
 	s->sink = NULL;
 	s->fresh_next = 0;
+	{
+		long nc = 0;
+
+		if (curl_easy_getinfo(s->h, CURLINFO_NUM_CONNECTS, &nc) == CURLE_OK && nc > 0)
+			s->connects += (unsigned long)nc;
+	}
 	if (s->seen_uidvalidity) {
 		if (s->uidvalidity && s->uidvalidity != s->seen_uidvalidity)
 			s->changed = 1;
@@ -360,11 +391,39 @@ imap_list(struct imap_session *s, uint32_t *uidvalidity, struct imap_msg **list,
 	*list = NULL;
 	*n = 0;
 	buf_init(&body, LIST_BODY_MAX);
-	/* A fresh connection, so that SELECT tells EXISTS and UIDVALIDITY. */
+	/*
+	 * The count and UIDVALIDITY from STATUS, on the connection kept from
+	 * the last pass (issue 15: one login per connection, not per pass;
+	 * libcurl makes a new one, LOGIN and SELECT, only when it has none
+	 * alive).  A server that does not answer STATUS gets the former way:
+	 * a fresh connection, whose SELECT tells EXISTS and UIDVALIDITY.
+	 */
 	s->seen_exists = -1;
-	s->fresh_next = 1;
-	if (perform(s, s->mailbox_url, "NOOP", NULL, err, errlen) < 0)
+	s->status_messages = -1;
+	/* NOOP first: the server tells the kept session of new mail (EXISTS),
+	 * so that the FETCH by sequence numbers below may name it. */
+	if (perform(s, s->mailbox_url, "NOOP", NULL, err, errlen) < 0) {
+		s->fresh_next = 1;	/* the kept connection failed: one new try */
+		if (perform(s, s->mailbox_url, "NOOP", NULL, err, errlen) < 0)
+			goto out;
+	}
+	if (perform(s, s->mailbox_url, "STATUS INBOX (MESSAGES UIDVALIDITY)", NULL, err,
+	    errlen) < 0)
 		goto out;
+	if (s->status_messages >= 0) {
+		if (s->uidvalidity && s->uidvalidity != s->status_uidvalidity) {
+			fs_seterr(err, errlen, "IMAP : UIDVALIDITY de la boîte changée");
+			s->uidvalidity = 0;
+			s->fresh_next = 1;
+			goto out;
+		}
+		s->uidvalidity = s->status_uidvalidity;
+		s->seen_exists = s->status_messages;
+	} else {
+		s->fresh_next = 1;
+		if (perform(s, s->mailbox_url, "NOOP", NULL, err, errlen) < 0)
+			goto out;
+	}
 	s->changed = 0;
 	if (s->uidvalidity == 0 || s->seen_exists < 0) {
 		fs_seterr(err, errlen, "IMAP : le serveur n'a pas donné UIDVALIDITY et EXISTS");

@@ -11,7 +11,9 @@
  * network I/O: on Debian 12 it does not verify certificates.
  *
  * A session keeps one libcurl handle, hence (with implicit TLS) one
- * connection, LOGIN and SELECT for a whole pass.
+ * connection, LOGIN and SELECT, for as long as the session lives and the
+ * server keeps the connection: `serve` keeps it across passes (each pass
+ * asks STATUS on it); a failed connection is replaced on the next command.
  *
  * Trusts: libcurl/GnuTLS.  Distrusts: the server's answers (parsed with
  * bounds, numbers only; a message larger than the cap is refused) and never
@@ -83,6 +85,9 @@ int	 imap_fetch(struct imap_session *s, uint32_t uidvalidity, uint32_t uid,
  */
 int	 imap_delete(struct imap_session *s, uint32_t uidvalidity, const uint32_t *uids,
 	    size_t n, char *err, size_t errlen);
+
+/* Connections (hence logins) the session has made so far. */
+unsigned long imap_connects(const struct imap_session *s);
 
 /* Close (LOGOUT) and free; NULL is a no-op. */
 void	 imap_close(struct imap_session *s);

@@ -1822,14 +1822,71 @@ fail:
 	return -1;
 }
 
+/* The mailbox session and what it points to (conf, password): for one
+ * pass, or kept in in->mailbox by `serve` (issue 15: one login per
+ * connection, not one per pass). */
+struct inbox_mailbox {
+	struct imap_conf	 conf;
+	char			*password;
+	size_t			 plen;
+	struct imap_session	*s;
+	unsigned long		 logged;	/* connections already logged */
+};
+
+static void
+mailbox_free(struct inbox_mailbox *mb)
+{
+	if (mb == NULL)
+		return;
+	imap_close(mb->s);
+	if (mb->password)
+		keystore_free(mb->password, mb->plen);
+	free(mb);
+}
+
+void
+inbox_mailbox_close(struct instance *in)
+{
+	mailbox_free(in->mailbox);
+	in->mailbox = NULL;
+}
+
+static struct inbox_mailbox *
+mailbox_open(struct instance *in)
+{
+	struct inbox_mailbox *mb = xcalloc(1, sizeof(*mb));
+	char e[ERRLEN];
+
+	if (in->cfg.imap_password_file) {
+		mb->password = keystore_read(in->cfg.imap_password_file, 1024, &mb->plen, e,
+		    sizeof(e));
+		if (mb->password == NULL) {
+			logw("%s", e);
+			free(mb);
+			return NULL;
+		}
+		mb->password[strcspn(mb->password, "\r\n")] = '\0';
+	}
+	mb->conf.url = in->cfg.imap_url;
+	mb->conf.user = in->cfg.imap_user;
+	mb->conf.password = mb->password;
+	mb->conf.ca_file = in->cfg.ca_file;
+	mb->conf.starttls = in->cfg.imap_starttls;
+	mb->conf.timeout_s = 60;
+	if ((mb->s = imap_open(&mb->conf, e, sizeof(e))) == NULL) {
+		logw("%s", e);
+		mailbox_free(mb);
+		return NULL;
+	}
+	return mb;
+}
+
 int
 inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errlen)
 {
-	struct imap_conf conf;
 	struct parser_pool pool;
+	struct inbox_mailbox *mb;
 	struct fetch f;
-	char e[ERRLEN], *password = NULL;
-	size_t plen = 0;
 	int r = -1;
 
 	memset(stats, 0, sizeof(*stats));
@@ -1840,26 +1897,12 @@ inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errl
 		return inbox_process_pending(in, stats, err, errlen);
 	pool_init(&pool);
 	f.pool = &pool;
-	memset(&conf, 0, sizeof(conf));
-	if (in->cfg.imap_password_file) {
-		password = keystore_read(in->cfg.imap_password_file, 1024, &plen, e, sizeof(e));
-		if (password == NULL) {
-			logw("%s", e);
-			return inbox_process_pending(in, stats, err, errlen);
-		}
-		password[strcspn(password, "\r\n")] = '\0';
-	}
-	conf.url = in->cfg.imap_url;
-	conf.user = in->cfg.imap_user;
-	conf.password = password;
-	conf.ca_file = in->cfg.ca_file;
-	conf.starttls = in->cfg.imap_starttls;
-	conf.timeout_s = 60;
-	if ((f.s = imap_open(&conf, e, sizeof(e))) == NULL) {
-		logw("%s", e);
+	mb = in->keep_mailbox && in->mailbox ? in->mailbox : mailbox_open(in);
+	if (mb == NULL) {
 		r = process_pending(in, &pool, stats, err, errlen);
 		goto out;
 	}
+	f.s = mb->s;
 	if (fetch_all(&f, stats, err, errlen) < 0 ||
 	    process_pending(in, &pool, stats, err, errlen) < 0 ||
 	    expunge_stored(&f, stats, err, errlen) < 0)
@@ -1867,9 +1910,16 @@ inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errl
 	r = 0;
 out:
 	pool_end(&pool);
-	imap_close(f.s);
+	if (mb && in->keep_mailbox && imap_connects(mb->s) > mb->logged) {
+		/* A new connection (first pass, or the server dropped the
+		 * last one): one line, so that logins can be counted. */
+		mb->logged = imap_connects(mb->s);
+		logx("boîte du relais : connexion IMAPS n° %lu", mb->logged);
+	}
+	if (mb && in->keep_mailbox)
+		in->mailbox = mb;
+	else
+		mailbox_free(mb);
 	free(f.del);
-	if (password)
-		keystore_free(password, plen);
 	return r;
 }

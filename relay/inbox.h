@@ -77,6 +77,9 @@ struct inbox_stats {
 int	 inbox_run(struct instance *in, struct inbox_stats *stats, char *err,
 	    size_t errlen);
 
+/* Close the mailbox session `serve` kept across passes (in->mailbox);
+ * no-op without one. */
+void	 inbox_mailbox_close(struct instance *in);
 /* Only the processing step (no network): used by inbox_run and tests. */
 int	 inbox_process_pending(struct instance *in, struct inbox_stats *stats,
 	    char *err, size_t errlen);

@@ -24,6 +24,8 @@ struct store;
 #define INST_KEYS	0x2	/* KEK, blind-index and HMAC keys */
 #define INST_SIGNING	0x4	/* the relay's Ed25519 signing key */
 
+struct inbox_mailbox;
+
 struct instance {
 	struct config	 cfg;
 	struct store	*st;
@@ -39,6 +41,11 @@ struct instance {
 	 * between two cases (what is done stays done; the rest waits for the
 	 * next start).  NULL outside the daemon. */
 	volatile sig_atomic_t	*stop;
+	/* `serve`: the relay's mailbox session, kept from one pass to the next
+	 * when keep_mailbox is set (relay/inbox.c; closed by
+	 * inbox_mailbox_close). */
+	int			 keep_mailbox;
+	struct inbox_mailbox	*mailbox;
 };
 
 /* Has the daemon been asked to stop? */

@@ -97,6 +97,8 @@ reload_config(struct instance *in)
 		daemon_log(LOG_WARNING, "configuration refusée (data_dir ne change qu'au"
 		    " redémarrage) : l'ancienne est gardée");
 	else {
+		/* The kept mailbox session points into the old one. */
+		inbox_mailbox_close(in);
 		config_free(&in->cfg);
 		in->cfg = fresh;
 		daemon_log(LOG_NOTICE, "configuration relue (%s)", in->cfg.path);
@@ -169,6 +171,7 @@ cmd_serve(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
 	in.stop = &stop_requested;	/* a pass stops between cases, mails */
+	in.keep_mailbox = 1;		/* one IMAPS connection across passes */
 	daemon_log_init();
 	{
 		/* No SA_RESTART: a signal cuts the sleep between two passes. */
@@ -206,6 +209,7 @@ cmd_serve(int argc, char **argv)
 	}
 	if (!once && r == 0)
 		daemon_log(LOG_NOTICE, "arrêté");
+	inbox_mailbox_close(&in);
 	smtp_global_cleanup();
 out:
 	if (lock >= 0)

@@ -114,6 +114,26 @@ serve1
 text=$(json "$B" | py 'import json,sys; r=[m for m in json.load(sys.stdin)["messages"] if m["kind"]=="reply"]; print(r[-1]["text"] if r else "")')
 has "the age reply is decrypted into the thread" "$text" "Agesecretword"
 
+# ---- 2c. the daemon keeps one IMAPS connection across its passes ----
+# (issue 15: one login per connection, not one per pass; a reply arriving
+# while it runs is seen on the kept connection)
+logins() { grep -c 'Login: user=<relais@relay.fsrelay.test>' "$FSRELAY_TEST_LOGS/dovecot.log"; }
+l0=$(logins)
+"$FS" serve 2>"$T_DIR/daemon.log" &
+pid=$!
+for i in $(seq 1 100); do grep -q 'connexion IMAPS n° 1' "$T_DIR/daemon.log" && break; sleep 0.05; done
+sleep 1.5
+n0=$(msgs_of_kind "$B" reply)
+reply "$B" "$CAF" "Une autre réponse Keptconnword."
+for i in $(seq 1 200); do [ "$(msgs_of_kind "$B" reply)" -gt "$n0" ] && break; sleep 0.05; done
+is "a reply seen by the running daemon" "$(msgs_of_kind "$B" reply)" $((n0 + 1))
+sleep 1.5
+kill -TERM $pid; wait $pid
+is "serve exits 0 on SIGTERM" "$?" 0
+is "one IMAPS login over several passes" "$(( $(logins) - l0 ))" 1
+is "one connection in the daemon's log" "$(grep -c 'connexion IMAPS n°' "$T_DIR/daemon.log")" 1
+cat "$T_DIR/daemon.log" >> "$LOG"
+
 # ---- 3. a stranger quoting the tag: quarantine, security events ----
 subj=$(delivered "$CAF_MD" "$A" Subject)
 mail "inconnu@example.org" "$FSRELAY_TEST_RELAY_ADDRESS" "Re: $subj" "" "Je connais ce dossier Strangerword." \

@@ -15,6 +15,9 @@
 #include "relay/util.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -562,4 +565,243 @@ imap_delete(struct imap_session *s, uint32_t uidvalidity, const uint32_t *uids, 
 	free(sorted);
 	free(url);
 	return r;
+}
+
+/* ---- IDLE: a second connection that only waits for new mail ---------- */
+
+/*
+ * libcurl has no IDLE.  CURLOPT_CONNECT_ONLY on an imaps:// URL makes it
+ * connect, verify TLS exactly as above (same options), read the greeting
+ * and log in; then this code speaks the few commands it needs over that
+ * connection with curl_easy_send / curl_easy_recv: CAPABILITY (is IDLE
+ * offered?), EXAMINE INBOX (read-only), and IDLE ... DONE.
+ */
+#define IDLE_LINE_MAX	8192
+
+struct imap_idle {
+	struct imap_session	 sess;	/* the callbacks' target during the login */
+	CURL		*h;
+	curl_socket_t	 fd;
+	char		 in[IDLE_LINE_MAX];
+	size_t		 len;		/* bytes in in[] */
+	unsigned	 tag;
+};
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+idle_send(struct imap_idle *w, const char *line)
+{
+	size_t len = strlen(line), off = 0, n;
+	int64_t end = mono_ms() + IMAP_CONNECT_TIMEOUT * 1000;
+
+	while (off < len) {
+		CURLcode rc = curl_easy_send(w->h, line + off, len - off, &n);
+
+		if (rc == CURLE_OK)
+			off += n;
+		else if (rc == CURLE_AGAIN && mono_ms() < end) {
+			struct pollfd p = { w->fd, POLLOUT, 0 };
+
+			if (poll(&p, 1, 100) < 0 && errno != EINTR)
+				return -1;
+		} else
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The next server line (CRLF removed) into line, waiting until deadline
+ * (monotonic ms).  1 a line, 0 deadline passed or interrupted by a signal
+ * (nothing lost: the bytes stay buffered), -1 connection error or a line
+ * longer than IDLE_LINE_MAX.
+ */
+static int
+idle_line(struct imap_idle *w, int64_t deadline, char *line, size_t linelen)
+{
+	for (;;) {
+		char *nl = memchr(w->in, '\n', w->len);
+		size_t n;
+		CURLcode rc;
+
+		if (nl) {
+			size_t l = (size_t)(nl - w->in);
+
+			if (l >= linelen)
+				return -1;
+			memcpy(line, w->in, l);
+			line[l && line[l - 1] == '\r' ? l - 1 : l] = '\0';
+			memmove(w->in, nl + 1, w->len - l - 1);
+			w->len -= l + 1;
+			return 1;
+		}
+		if (w->len == sizeof(w->in))
+			return -1;
+		rc = curl_easy_recv(w->h, w->in + w->len, sizeof(w->in) - w->len, &n);
+		if (rc == CURLE_OK) {
+			if (n == 0)
+				return -1;	/* closed by the server */
+			w->len += n;
+			continue;
+		}
+		if (rc != CURLE_AGAIN)
+			return -1;
+		{
+			int64_t left = deadline - mono_ms();
+			struct pollfd p = { w->fd, POLLIN, 0 };
+			int r;
+
+			if (left <= 0)
+				return 0;
+			r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+			if (r < 0)
+				return errno == EINTR ? 0 : -1;
+		}
+	}
+}
+
+/* Send "tN cmd" and read to its tagged answer; *seen |= 1 when a line
+ * contains want (NULL: nothing looked for).  0 OK, -1 otherwise. */
+static int
+idle_command(struct imap_idle *w, const char *cmd, const char *want, int *seen)
+{
+	char tag[16], line[IDLE_LINE_MAX], *out;
+	int64_t end = mono_ms() + IMAP_DEFAULT_TIMEOUT * 1000;
+	int r;
+
+	snprintf(tag, sizeof(tag), "f%u ", ++w->tag);
+	out = xasprintf("%s%s\r\n", tag, cmd);
+	r = idle_send(w, out);
+	free(out);
+	if (r < 0)
+		return -1;
+	while ((r = idle_line(w, end, line, sizeof(line))) == 1) {
+		if (want && seen && strstr(line, want))
+			*seen = 1;
+		if (strncmp(line, tag, strlen(tag)) == 0)
+			return strncasecmp(line + strlen(tag), "OK", 2) == 0 ? 0 : -1;
+	}
+	return -1;
+}
+
+void
+imap_idle_close(struct imap_idle *w)
+{
+	if (w == NULL)
+		return;
+	if (w->h) {
+		if (w->fd != CURL_SOCKET_BAD)
+			(void)idle_send(w, "f0 LOGOUT\r\n");
+		curl_easy_cleanup(w->h);
+	}
+	free(w);
+}
+
+struct imap_idle *
+imap_idle_open(const struct imap_conf *conf, int *offered, char *err, size_t errlen)
+{
+	struct imap_idle *w;
+	CURLcode rc;
+	int idle = 0;
+
+	*offered = 0;
+	if (errlen)
+		err[0] = '\0';
+	if (conf_check(conf, err, errlen) < 0)
+		return NULL;
+	w = xcalloc(1, sizeof(*w));
+	w->fd = CURL_SOCKET_BAD;
+	w->sess.conf = conf;
+	if ((w->sess.h = w->h = curl_easy_init()) == NULL || set_fixed_opts(&w->sess) < 0 ||
+	    curl_easy_setopt(w->h, CURLOPT_URL, conf->url) != CURLE_OK ||
+	    curl_easy_setopt(w->h, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK) {
+		fs_seterr(err, errlen, "IMAP IDLE : initialisation de libcurl impossible");
+		goto fail;
+	}
+	if ((rc = curl_easy_perform(w->h)) != CURLE_OK) {
+		fs_seterr(err, errlen, "IMAP IDLE : %s (CURLE %d)", curl_reason(rc), (int)rc);
+		goto fail;
+	}
+	if (curl_easy_getinfo(w->h, CURLINFO_ACTIVESOCKET, &w->fd) != CURLE_OK ||
+	    w->fd == CURL_SOCKET_BAD) {
+		fs_seterr(err, errlen, "IMAP IDLE : pas de connexion");
+		goto fail;
+	}
+	if (idle_command(w, "CAPABILITY", " IDLE", &idle) < 0) {
+		fs_seterr(err, errlen, "IMAP IDLE : CAPABILITY refusée");
+		goto fail;
+	}
+	if (!idle)
+		goto fail;	/* not offered: the caller polls */
+	if (idle_command(w, "EXAMINE INBOX", NULL, NULL) < 0) {
+		fs_seterr(err, errlen, "IMAP IDLE : EXAMINE INBOX refusé");
+		goto fail;
+	}
+	*offered = 1;
+	return w;
+fail:
+	imap_idle_close(w);
+	return NULL;
+}
+
+/* "* n EXISTS" or "* n RECENT": new mail, as IDLE announces it. */
+static int
+idle_news(const char *line)
+{
+	const char *p = line;
+
+	if (strncmp(p, "* ", 2) != 0)
+		return 0;
+	for (p += 2; isdigit((unsigned char)*p); p++)
+		;
+	return p > line + 2 && (strcasecmp(p, " EXISTS") == 0 || strcasecmp(p, " RECENT") == 0);
+}
+
+int
+imap_idle_wait(struct imap_idle *w, int max_ms, char *err, size_t errlen)
+{
+	char tag[16], line[IDLE_LINE_MAX];
+	int64_t end, start = mono_ms();
+	int r, news = 0;
+
+	snprintf(tag, sizeof(tag), "f%u ", ++w->tag);
+	{
+		char *cmd = xasprintf("%sIDLE\r\n", tag);
+
+		r = idle_send(w, cmd);
+		free(cmd);
+	}
+	if (r < 0)
+		goto lost;
+	/* "+ idling": the server waits; anything untagged before it counts too. */
+	end = start + IMAP_DEFAULT_TIMEOUT * 1000;
+	while ((r = idle_line(w, end, line, sizeof(line))) == 1 && line[0] != '+')
+		news |= idle_news(line);
+	if (r != 1)
+		goto lost;
+	/* Until new mail, max_ms or a signal (poll interrupted). */
+	end = start + max_ms;
+	while (!news && (r = idle_line(w, end, line, sizeof(line))) == 1)
+		news |= idle_news(line);
+	if (r < 0)
+		goto lost;
+	if (idle_send(w, "DONE\r\n") < 0)
+		goto lost;
+	end = mono_ms() + IMAP_DEFAULT_TIMEOUT * 1000;
+	while ((r = idle_line(w, end, line, sizeof(line))) == 1) {
+		if (strncmp(line, tag, strlen(tag)) == 0)
+			return strncasecmp(line + strlen(tag), "OK", 2) == 0 ? news : -1;
+		news |= idle_news(line);
+	}
+lost:
+	fs_seterr(err, errlen, "IMAP IDLE : connexion perdue");
+	return -1;
 }

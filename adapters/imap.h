@@ -89,6 +89,23 @@ int	 imap_delete(struct imap_session *s, uint32_t uidvalidity, const uint32_t *u
 /* Connections (hence logins) the session has made so far. */
 unsigned long imap_connects(const struct imap_session *s);
 
+/*
+ * IMAP IDLE (RFC 2177) on a connection of its own that only waits for new
+ * mail.  libcurl has no IDLE: imap_idle_open uses its connect-only mode,
+ * which makes the connection, verifies TLS with the same options as a
+ * session and logs in (one login for the connection's life), then sends
+ * its own CAPABILITY and EXAMINE INBOX.  NULL when the server does not
+ * offer IDLE (*offered = 0, err empty: poll instead) or on error (err).
+ * imap_idle_wait: IDLE until the server announces new mail (1), max_ms
+ * pass or a signal interrupts the wait (0), then DONE; -1 when the
+ * connection is lost (close it; open a new one later).
+ */
+struct imap_idle;
+struct imap_idle *imap_idle_open(const struct imap_conf *conf, int *offered, char *err,
+	    size_t errlen);
+int	 imap_idle_wait(struct imap_idle *w, int max_ms, char *err, size_t errlen);
+void	 imap_idle_close(struct imap_idle *w);
+
 /* Close (LOGOUT) and free; NULL is a no-op. */
 void	 imap_close(struct imap_session *s);
 

@@ -47,6 +47,7 @@
 #endif
 #endif
 
+#define IDLE_RETRY_SECONDS	60	/* after a lost IDLE connection */
 #define ERRLEN		1024
 #define STORE_BATCH	100		/* fetched mails per commit */
 #define EFFECT_BATCH	20		/* processed mails per commit */
@@ -1831,6 +1832,9 @@ struct inbox_mailbox {
 	size_t			 plen;
 	struct imap_session	*s;
 	unsigned long		 logged;	/* connections already logged */
+	struct imap_idle	*idle;		/* the IDLE connection (inbox_wait) */
+	int			 no_idle;	/* the server does not offer IDLE */
+	time_t			 idle_retry;	/* no new IDLE connection before */
 };
 
 static void
@@ -1839,6 +1843,7 @@ mailbox_free(struct inbox_mailbox *mb)
 	if (mb == NULL)
 		return;
 	imap_close(mb->s);
+	imap_idle_close(mb->idle);
 	if (mb->password)
 		keystore_free(mb->password, mb->plen);
 	free(mb);
@@ -1922,4 +1927,51 @@ out:
 		mailbox_free(mb);
 	free(f.del);
 	return r;
+}
+
+/* Sleep ms milliseconds, less if a signal comes. */
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	(void)nanosleep(&ts, NULL);
+}
+
+void
+inbox_wait(struct instance *in, int max_ms)
+{
+	struct inbox_mailbox *mb = in->mailbox;
+	char e[ERRLEN];
+	int offered, r;
+
+	if (INSTANCE_STOPPING(in))
+		return;
+	if (mb == NULL || mb->no_idle || (mb->idle == NULL && time(NULL) < mb->idle_retry)) {
+		sleep_ms(max_ms);
+		return;
+	}
+	if (mb->idle == NULL) {
+		mb->idle = imap_idle_open(&mb->conf, &offered, e, sizeof(e));
+		if (mb->idle == NULL) {
+			if (e[0] == '\0') {
+				mb->no_idle = 1;
+				logx("boîte du relais : IDLE non proposé par le serveur : relève"
+				    " toutes les %d ms", max_ms);
+			} else {
+				mb->idle_retry = time(NULL) + IDLE_RETRY_SECONDS;
+				logx("boîte du relais : %s ; relève sans IDLE pendant %d s", e,
+				    IDLE_RETRY_SECONDS);
+			}
+			sleep_ms(max_ms);
+			return;
+		}
+		logx("boîte du relais : IDLE sur une connexion IMAPS dédiée");
+	}
+	if ((r = imap_idle_wait(mb->idle, max_ms, e, sizeof(e))) < 0) {
+		logx("boîte du relais : %s", e);
+		imap_idle_close(mb->idle);
+		mb->idle = NULL;
+		mb->idle_retry = time(NULL) + IDLE_RETRY_SECONDS;
+	}
 }

@@ -77,6 +77,14 @@ struct inbox_stats {
 int	 inbox_run(struct instance *in, struct inbox_stats *stats, char *err,
 	    size_t errlen);
 
+/*
+ * Between two passes of `serve`: wait at most max_ms, less when the relay's
+ * mailbox announces new mail (IMAP IDLE on a connection of its own, opened
+ * on first use once the pass has made in->mailbox) or a signal comes.
+ * Without IDLE (not offered, or its connection lost: retried after 60 s),
+ * a plain sleep: the poll fallback.
+ */
+void	 inbox_wait(struct instance *in, int max_ms);
 /* Close the mailbox session `serve` kept across passes (in->mailbox);
  * no-op without one. */
 void	 inbox_mailbox_close(struct instance *in);

@@ -195,7 +195,7 @@ cmd_serve(int argc, char **argv)
 		}
 		if (once || stop_requested)
 			break;
-		sleep(POLL_SECONDS);
+		inbox_wait(&in, POLL_SECONDS * 1000);	/* IMAP IDLE, or a sleep */
 		if (stop_requested)
 			break;
 		if (reload_requested) {

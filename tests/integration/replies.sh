@@ -114,9 +114,10 @@ serve1
 text=$(json "$B" | py 'import json,sys; r=[m for m in json.load(sys.stdin)["messages"] if m["kind"]=="reply"]; print(r[-1]["text"] if r else "")')
 has "the age reply is decrypted into the thread" "$text" "Agesecretword"
 
-# ---- 2c. the daemon keeps one IMAPS connection across its passes ----
-# (issue 15: one login per connection, not one per pass; a reply arriving
-# while it runs is seen on the kept connection)
+# ---- 2c. the daemon keeps its IMAPS connections across its passes ----
+# (issue 15: one login per connection, not one per pass: one connection
+# that fetches, one that waits in IDLE; a reply arriving while it runs is
+# announced by IDLE and fetched on the kept connection)
 logins() { grep -c 'Login: user=<relais@relay.fsrelay.test>' "$FSRELAY_TEST_LOGS/dovecot.log"; }
 l0=$(logins)
 "$FS" serve 2>"$T_DIR/daemon.log" &
@@ -130,8 +131,10 @@ is "a reply seen by the running daemon" "$(msgs_of_kind "$B" reply)" $((n0 + 1))
 sleep 1.5
 kill -TERM $pid; wait $pid
 is "serve exits 0 on SIGTERM" "$?" 0
-is "one IMAPS login over several passes" "$(( $(logins) - l0 ))" 1
-is "one connection in the daemon's log" "$(grep -c 'connexion IMAPS n°' "$T_DIR/daemon.log")" 1
+is "two IMAPS logins over several passes (fetch, IDLE)" "$(( $(logins) - l0 ))" 2
+is "one fetch connection in the daemon's log" "$(grep -c 'connexion IMAPS n°' "$T_DIR/daemon.log")" 1
+is "one IDLE connection" "$(grep -c 'IDLE sur une connexion IMAPS dédiée' "$T_DIR/daemon.log")" 1
+hasnt "no IDLE error" "$(cat "$T_DIR/daemon.log")" "IMAP IDLE"
 cat "$T_DIR/daemon.log" >> "$LOG"
 
 # ---- 3. a stranger quoting the tag: quarantine, security events ----

@@ -406,7 +406,11 @@ imap_list(struct imap_session *s, uint32_t *uidvalidity, struct imap_msg **list,
 	/* NOOP first: the server tells the kept session of new mail (EXISTS),
 	 * so that the FETCH by sequence numbers below may name it. */
 	if (perform(s, s->mailbox_url, "NOOP", NULL, err, errlen) < 0) {
-		s->fresh_next = 1;	/* the kept connection failed: one new try */
+		/* A connection kept from an earlier pass failed: one new try.
+		 * A first connection that failed is not tried twice. */
+		if (s->uidvalidity == 0)
+			goto out;
+		s->fresh_next = 1;
 		if (perform(s, s->mailbox_url, "NOOP", NULL, err, errlen) < 0)
 			goto out;
 	}

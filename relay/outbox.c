@@ -1307,7 +1307,8 @@ outbox_run(struct instance *in, struct outbox_stats *stats, char *err, size_t er
 	if (queued_alerts(&p) < 0 ||
 	    store_notice_due(in->st, in->now, OUTBOX_BATCH, &n, &nn) < 0)
 		goto store_fail;
-	for (i = 0; i < nn; i++)
+	/* SIGTERM: the notices left are due again at the next start. */
+	for (i = 0; i < nn && !INSTANCE_STOPPING(in); i++)
 		if (send_notice(&p, &n[i]) < 0)
 			goto store_fail;
 	r = 0;

@@ -1947,7 +1947,9 @@ inbox_wait(struct instance *in, int max_ms)
 
 	if (INSTANCE_STOPPING(in))
 		return;
-	if (mb == NULL || mb->no_idle || (mb->idle == NULL && time(NULL) < mb->idle_retry)) {
+	/* A refused login: the pass's back-off retries it, IDLE waits. */
+	if (mb == NULL || mb->no_idle || daemon_mailbox_login.refused ||
+	    (mb->idle == NULL && time(NULL) < mb->idle_retry)) {
 		sleep_ms(max_ms);
 		return;
 	}

@@ -13,6 +13,7 @@ libinih-dev libunistring-dev libmicrohttpd-dev
 postfix dovecot-imapd dovecot-lmtpd openssl curl ca-certificates
 age tzdata sqlite3 python3 python3-nacl python3-holidays util-linux procps
 mandoc man-db systemd cppcheck
+debhelper dpkg-dev fakeroot lintian
 nodejs chromium fonts-dejavu-core"
 
 missing=""

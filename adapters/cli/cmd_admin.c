@@ -7,6 +7,7 @@
 #include "relay/audit.h"
 #include "relay/calendar.h"
 #include "adapters/cli/cli.h"
+#include "relay/deploy.h"
 #include "relay/directory.h"
 #include "relay/envelope.h"
 #include "relay/instance.h"
@@ -15,6 +16,8 @@
 #include "keys/keystore.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #define ERRLEN 1024
 
@@ -155,9 +159,12 @@ cmd_keys(int argc, char **argv)
 static const struct cli_cmd check_cmd = { "check", "check [--strict]",
 	"Vérifie l'instance : configuration, présence et droits des clés (0600, dossier\n"
 	"0700), fichiers de mot de passe, base, annuaire importé et sa couverture,\n"
-	"fuseau Europe/Paris (calcul interne comparé à tzdata).  Les erreurs donnent le\n"
-	"code 1 ; les avertissements (test_clock activé, lacunes de l'annuaire...) le\n"
-	"code 0, sauf avec --strict.\n", 0, 0 };
+	"fuseau Europe/Paris (calcul interne comparé à tzdata), refus d'authentification\n"
+	"de la boîte vu par serve, et le déploiement : droits et propriétaires de la\n"
+	"configuration, de son dossier et de data_dir, compte utilisé (pas root), unité\n"
+	"systemd fsrelay.service installée, horloge synchronisée (timedatectl).\n"
+	"Les erreurs donnent le code 1 ; les avertissements (test_clock activé,\n"
+	"lacunes de l'annuaire, root...) le code 0, sauf avec --strict.\n", 0, 0 };
 
 struct check_tally {
 	int errors, warnings;
@@ -275,6 +282,117 @@ check_directory(struct instance *in, struct check_tally *t)
 	directory_free(&dir);
 }
 
+static void
+check_verdict(struct check_tally *t, enum deploy_verdict v, const char *why)
+{
+	if (v != DEPLOY_OK)
+		check_say(t, v == DEPLOY_ERROR, "%s", why);
+}
+
+/* The unit in systemd's unit path ($SYSTEMD_UNIT_PATH, then the usual
+ * directories when it is unset or ends with ':'). */
+static int
+unit_installed(void)
+{
+	const char *env = getenv("SYSTEMD_UNIT_PATH");
+	int found = 0, defaults = env == NULL || *env == '\0' ||
+	    env[strlen(env) - 1] == ':';
+	size_t i;
+
+	if (env && *env) {
+		char *copy = xstrdup(env), *save = NULL, *dir;
+
+		for (dir = strtok_r(copy, ":", &save); dir && !found;
+		    dir = strtok_r(NULL, ":", &save)) {
+			char *p = xasprintf("%s/fsrelay.service", dir);
+			found = access(p, F_OK) == 0;
+			free(p);
+		}
+		free(copy);
+	}
+	for (i = 0; defaults && !found && deploy_unit_dirs[i]; i++) {
+		char *p = xasprintf("%s/fsrelay.service", deploy_unit_dirs[i]);
+		found = access(p, F_OK) == 0;
+		free(p);
+	}
+	return found;
+}
+
+/* `timedatectl show -p NTPSynchronized --value` into out ("yes", "no"),
+ * 0; -1 when it cannot run or says nothing (no systemd here).  Found
+ * through PATH; stdin and stderr closed; at most 5 s. */
+static int
+ntp_synchronized(char *out, size_t len)
+{
+	int fds[2], st, i;
+	ssize_t n = 0, k;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 2);
+		}
+		dup2(fds[1], 1);
+		alarm(5);
+		execlp("timedatectl", "timedatectl", "show", "-p", "NTPSynchronized",
+		    "--value", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((size_t)n + 1 < len && (k = read(fds[0], out + n, len - 1 - (size_t)n)) != 0) {
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n += k;
+	}
+	close(fds[0]);
+	out[n] = '\0';
+	while ((i = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	out[strcspn(out, "\r\n")] = '\0';
+	if (i < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || out[0] == '\0')
+		return -1;
+	return 0;
+}
+
+/* The deployment (relay/deploy): modes and owners, account, unit, clock. */
+static void
+check_deployment(struct instance *in, struct check_tally *t)
+{
+	char why[512], ntp[16], *dir;
+	struct stat st;
+	uid_t self = geteuid();
+
+	check_verdict(t, deploy_account(self, why, sizeof(why)), why);
+	if (stat(in->cfg.path, &st) == 0)
+		check_verdict(t, deploy_config_file(st.st_mode, st.st_uid, self, why,
+		    sizeof(why)), why);
+	dir = xstrdup(in->cfg.path);
+	if (stat(dirname(dir), &st) == 0)
+		check_verdict(t, deploy_config_dir(st.st_mode, why, sizeof(why)), why);
+	free(dir);
+	if (stat(in->cfg.data_dir, &st) < 0)
+		check_say(t, 1, "data_dir %s : %s", in->cfg.data_dir, strerror(errno));
+	else
+		check_verdict(t, deploy_data_dir(st.st_mode, st.st_uid, self, why,
+		    sizeof(why)), why);
+	check_verdict(t, deploy_unit(unit_installed(), why, sizeof(why)), why);
+	check_verdict(t, deploy_clock(ntp_synchronized(ntp, sizeof(ntp)) == 0 ? ntp : NULL,
+	    why, sizeof(why)), why);
+}
+
 /* What serve last saw of the mailbox's login (it does not connect here). */
 static void
 check_mail_login(struct instance *in, struct check_tally *t)
@@ -330,6 +448,7 @@ cmd_check(int argc, char **argv)
 	check_timezone(&in, &t);
 	check_directory(&in, &t);
 	check_mail_login(&in, &t);
+	check_deployment(&in, &t);
 	instance_close(&in);
 	printf("%d erreur%s, %d avertissement%s\n", t.errors, t.errors > 1 ? "s" : "",
 	    t.warnings, t.warnings > 1 ? "s" : "");

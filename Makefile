@@ -4,7 +4,7 @@
 
 B       ?= build
 CC      ?= cc
-PKGS     = libcurl libetpan libsodium sqlite3 inih gnutls libmicrohttpd
+PKGS     = libcurl libetpan libsodium sqlite3 inih gnutls libmicrohttpd libseccomp
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wimplicit-fallthrough \
            -Wundef -Wnull-dereference

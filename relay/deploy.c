@@ -101,3 +101,19 @@ deploy_clock(const char *ntp_synchronized, char *why, size_t len)
 		    " échéances seraient fausses ; activez systemd-timesyncd ou chrony");
 	return say(DEPLOY_OK, why, len, "");
 }
+
+enum deploy_verdict
+deploy_sandbox(int probe, const char *reason, int landlock_abi, char *why, size_t len)
+{
+	char t[320];
+
+	if (probe != 0) {
+		snprintf(t, sizeof(t), "bac à sable de l'analyseur des courriels inopérant (%s) :"
+		    " chaque courriel irait en quarantaine", reason ? reason : "?");
+		return say(DEPLOY_ERROR, why, len, t);
+	}
+	if (landlock_abi < 1)
+		return say(DEPLOY_WARN, why, len, "Landlock absent du noyau : l'analyseur des"
+		    " courriels n'est confiné que par seccomp (noyau 5.13 ou plus, lsm=landlock)");
+	return say(DEPLOY_OK, why, len, "");
+}

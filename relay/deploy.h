@@ -33,6 +33,13 @@ enum deploy_verdict deploy_unit(int found, char *why, size_t len);
  * "no"), or NULL when it could not run (no systemd): only "no" warns. */
 enum deploy_verdict deploy_clock(const char *ntp_synchronized, char *why, size_t len);
 
+/* The mail parser's sandbox (keys/sandbox): probe is 0 when a contained
+ * child was killed by a forbidden call (else error: every mail would go
+ * to quarantine), reason what went wrong; landlock_abi 0 is a warning
+ * (seccomp only). */
+enum deploy_verdict deploy_sandbox(int probe, const char *reason, int landlock_abi,
+	    char *why, size_t len);
+
 /* systemd's unit directories, searched for fsrelay.service: the value of
  * SYSTEMD_UNIT_PATH when set (a trailing ':' appends these), then
  * /etc/systemd/system, /usr/local/lib/systemd/system, /lib/systemd/system,

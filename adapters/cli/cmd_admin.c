@@ -14,6 +14,7 @@
 #include "relay/note.h"
 #include "adapters/store.h"
 #include "keys/keystore.h"
+#include "keys/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -162,7 +163,8 @@ static const struct cli_cmd check_cmd = { "check", "check [--strict]",
 	"fuseau Europe/Paris (calcul interne comparé à tzdata), refus d'authentification\n"
 	"de la boîte vu par serve, et le déploiement : droits et propriétaires de la\n"
 	"configuration, de son dossier et de data_dir, compte utilisé (pas root), unité\n"
-	"systemd fsrelay.service installée, horloge synchronisée (timedatectl).\n"
+	"systemd fsrelay.service installée, horloge synchronisée (timedatectl),\n"
+	"bac à sable de l'analyseur des courriels (seccomp, Landlock).\n"
 	"Les erreurs donnent le code 1 ; les avertissements (test_clock activé,\n"
 	"lacunes de l'annuaire, root...) le code 0, sauf avec --strict.\n", 0, 0 };
 
@@ -391,6 +393,13 @@ check_deployment(struct instance *in, struct check_tally *t)
 	check_verdict(t, deploy_unit(unit_installed(), why, sizeof(why)), why);
 	check_verdict(t, deploy_clock(ntp_synchronized(ntp, sizeof(ntp)) == 0 ? ntp : NULL,
 	    why, sizeof(why)), why);
+	{
+		char reason[200] = "";
+		int probe = sandbox_probe(reason, sizeof(reason));
+
+		check_verdict(t, deploy_sandbox(probe, reason, sandbox_landlock_abi(), why,
+		    sizeof(why)), why);
+	}
 }
 
 /* What serve last saw of the mailbox's login (it does not connect here). */

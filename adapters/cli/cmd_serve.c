@@ -9,7 +9,9 @@
 #include "relay/breach.h"
 #include "adapters/cli/cli.h"
 #include "relay/daemon.h"
+#include "relay/deploy.h"
 #include "relay/inbox.h"
+#include "keys/sandbox.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"
 #include "relay/purge.h"
@@ -187,6 +189,13 @@ cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!once)
 		daemon_log(LOG_NOTICE, "démarré");
+	{
+		/* The mail parser's sandbox, said once (fsrelay check too). */
+		char why[320];
+
+		if (deploy_sandbox(0, NULL, sandbox_landlock_abi(), why, sizeof(why)) != DEPLOY_OK)
+			daemon_log(LOG_WARNING, "%s", why);
+	}
 	for (;;) {
 		if (one_pass(&in, err) < 0) {
 			daemon_log(LOG_ERR, "arrêt sur erreur : %s", err);

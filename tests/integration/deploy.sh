@@ -26,6 +26,7 @@ else
 	hasnt "pas root : rien" "$out" "lancé en root"
 fi
 hasnt "horloge synchronisée : rien" "$out" "horloge"
+hasnt "le bac à sable de l'analyseur fonctionne" "$out" "ERREUR bac à sable"
 echo no > "$W/ntp"
 has "horloge non synchronisée" "$(chk)" "ATTENTION horloge non synchronisée (timedatectl)"
 echo yes > "$W/ntp"

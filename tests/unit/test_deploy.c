@@ -44,5 +44,12 @@ main(void)
 	CHECK(strstr(why, "non synchronisée") != NULL);
 	CHECK_INT(deploy_clock("yes", why, sizeof(why)), DEPLOY_OK);
 	CHECK_INT(deploy_clock(NULL, why, sizeof(why)), DEPLOY_OK);
+	/* The parser's sandbox. */
+	CHECK_INT(deploy_sandbox(0, NULL, 6, why, sizeof(why)), DEPLOY_OK);
+	CHECK_INT(deploy_sandbox(0, NULL, 0, why, sizeof(why)), DEPLOY_WARN);
+	CHECK(strstr(why, "Landlock absent") != NULL);
+	CHECK_INT(deploy_sandbox(-1, "appel interdit non bloqué", 6, why, sizeof(why)),
+	    DEPLOY_ERROR);
+	CHECK(strstr(why, "appel interdit non bloqué") != NULL);
 	return t_done();
 }

@@ -2,6 +2,9 @@
  * daemon - see daemon.h.
  */
 #include "relay/daemon.h"
+#include "relay/config.h"
+#include "relay/inbox.h"
+#include "relay/instance.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,4 +85,32 @@ backoff_accepted(struct login_backoff *b)
 
 	memset(b, 0, sizeof(*b));
 	return changed;
+}
+
+/*
+ * SIGHUP: read the configuration again.  A file that does not load, or
+ * that moves data_dir (the store, the keys and the lock stay open), is
+ * refused with a log line and the running one kept.  The directory,
+ * agents and keys are read from the store at each pass already.
+ */
+void
+daemon_reload(struct instance *in)
+{
+	struct config fresh;
+	char err[1024];
+
+	if (config_load(&fresh, in->cfg.path, err, sizeof(err)) < 0)
+		daemon_log(LOG_WARNING, "configuration refusée (%s) : l'ancienne est gardée", err);
+	else if (strcmp(fresh.data_dir, in->cfg.data_dir) != 0)
+		daemon_log(LOG_WARNING, "configuration refusée (data_dir ne change qu'au"
+		    " redémarrage) : l'ancienne est gardée");
+	else {
+		/* The kept mailbox session points into the old one. */
+		inbox_mailbox_close(in);
+		config_free(&in->cfg);
+		in->cfg = fresh;
+		daemon_log(LOG_NOTICE, "configuration relue (%s)", in->cfg.path);
+		return;
+	}
+	config_free(&fresh);
 }

@@ -42,6 +42,16 @@ int	backoff_refused(struct login_backoff *b, int64_t now_ms, int64_t wall);
  * recovery), else 0. */
 int	backoff_accepted(struct login_backoff *b);
 
+struct instance;
+
+/*
+ * SIGHUP: read in->cfg.path again.  A file that does not load, or that
+ * moves data_dir (the store, the keys and the lock stay open), is refused
+ * with a log line and the running configuration kept; else it replaces
+ * in->cfg (the kept mailbox session is closed first).
+ */
+void	daemon_reload(struct instance *in);
+
 /* The relay's mailbox (relay/inbox) as serve sees it across passes. */
 extern struct login_backoff daemon_mailbox_login;
 

@@ -81,34 +81,6 @@ take_lock(const struct config *cfg, char *err)
 	return fd;
 }
 
-/*
- * SIGHUP: read the configuration again.  A file that does not load, or
- * that moves data_dir (the store, the keys and the lock stay open), is
- * refused with a log line and the running one kept.  The directory,
- * agents and keys are read from the store at each pass already.
- */
-static void
-reload_config(struct instance *in)
-{
-	struct config fresh;
-	char err[ERRLEN];
-
-	if (config_load(&fresh, in->cfg.path, err, sizeof(err)) < 0)
-		daemon_log(LOG_WARNING, "configuration refusée (%s) : l'ancienne est gardée", err);
-	else if (strcmp(fresh.data_dir, in->cfg.data_dir) != 0)
-		daemon_log(LOG_WARNING, "configuration refusée (data_dir ne change qu'au"
-		    " redémarrage) : l'ancienne est gardée");
-	else {
-		/* The kept mailbox session points into the old one. */
-		inbox_mailbox_close(in);
-		config_free(&in->cfg);
-		in->cfg = fresh;
-		daemon_log(LOG_NOTICE, "configuration relue (%s)", in->cfg.path);
-		return;
-	}
-	config_free(&fresh);
-}
-
 static int
 one_pass(struct instance *in, char *err)
 {
@@ -209,7 +181,7 @@ cmd_serve(int argc, char **argv)
 			break;
 		if (reload_requested) {
 			reload_requested = 0;
-			reload_config(&in);
+			daemon_reload(&in);
 		}
 		if (instance_clock(&in.cfg, &in.now, &in.now_from_env, err, sizeof(err)) < 0) {
 			r = cli_fail("serve : %s", err);

@@ -67,7 +67,12 @@ $(B)/tests/live_%: tests/live/%.c tests/unit/t.h $(B)/libfsrelay.a
 	@mkdir -p $(dir $@)
 	$(CC) $(XCFLAGS) -o $@ $< $(B)/libfsrelay.a $(XLDFLAGS) $(LIBS)
 
-unit: $(TESTBIN) $(REPLAYBIN) $(LIVEBIN) $(B)/fsrelay
+# The age writer and reader file to file (bench/age, integration/agestream.sh).
+$(B)/bench/agefile: bench/agefile.c $(B)/libfsrelay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(XCFLAGS) -o $@ $< $(B)/libfsrelay.a $(XLDFLAGS) $(LIBS)
+
+unit: $(TESTBIN) $(REPLAYBIN) $(LIVEBIN) $(B)/fsrelay $(B)/bench/agefile
 
 deps:
 	@sh scripts/deps.sh

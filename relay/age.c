@@ -11,7 +11,9 @@
  */
 #include "relay/age.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -27,6 +29,8 @@
 #define AGE_NONCE_BYTES		16	/* payload nonce (HKDF salt) */
 #define AGE_MAC_BYTES		crypto_auth_hmacsha256_BYTES
 #define AGE_B64_32		43	/* unpadded base64 of 32 bytes */
+#define AGE_HEADER_STEP		4096	/* header read this much at a time */
+#define AGE_HEADER_MAX		(1024 * 1024)
 
 _Static_assert(AGE_TAG_BYTES == 16, "Poly1305 tag");
 _Static_assert(crypto_aead_chacha20poly1305_ietf_NPUBBYTES == 12, "nonce");
@@ -366,36 +370,184 @@ out:
 	return rc;
 }
 
-static int
-age_payload_seal(struct buf *out, const uint8_t fk[AGE_FILE_KEY_BYTES],
-    const uint8_t *pt, size_t ptlen)
+/* ---- sources and sinks ---- */
+
+/* Read from src until n bytes are in p or the source ends: the count read
+ * (< n only at the end), or -1 with *errstr. */
+static ssize_t
+age_fill(const struct age_source *src, uint8_t *p, size_t n,
+    const char **errstr)
 {
-	uint8_t nonce[AGE_NONCE_BYTES], key[32], cn[12], *chunk;
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = src->read(src->ctx, p + got, n - got);
+		if (r < 0) {
+			*errstr = "lecture du fichier impossible";
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+struct age_mem {
+	const uint8_t	*p;
+	size_t		 len, pos;
+};
+
+static ssize_t
+age_mem_read(void *ctx, uint8_t *p, size_t n)
+{
+	struct age_mem *m = ctx;
+
+	if (n > m->len - m->pos)
+		n = m->len - m->pos;
+	if (n > 0)
+		memcpy(p, m->p + m->pos, n);
+	m->pos += n;
+	return (ssize_t)n;
+}
+
+struct age_bufsink {
+	struct buf	*b;
+	const char	*full;	/* error when b's maximum is reached */
+};
+
+static int
+age_buf_write(void *ctx, const uint8_t *p, size_t n, const char **errstr)
+{
+	struct age_bufsink *s = ctx;
+
+	if (buf_append(s->b, p, n) < 0) {
+		*errstr = s->full;
+		return -1;
+	}
+	return 0;
+}
+
+static ssize_t
+age_fd_read(void *ctx, uint8_t *p, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(*(const int *)ctx, p, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static int
+age_fd_write(void *ctx, const uint8_t *p, size_t n, const char **errstr)
+{
+	if (fs_write_all(*(const int *)ctx, p, n) < 0) {
+		*errstr = "écriture du fichier impossible";
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- writer: the payload ---- */
+
+/*
+ * The payload: the nonce, then the plaintext read 64 KiB at a time into
+ * two buffers in turn: the next chunk is read before the current one is
+ * sealed, so that a full chunk is known to be the last one when nothing
+ * follows it (a payload that fills its last chunk ends there: no empty
+ * chunk), and every read is a whole chunk at a chunk's offset.
+ */
+static int
+age_payload_seal(const struct age_sink *out,
+    const uint8_t fk[AGE_FILE_KEY_BYTES], const struct age_source *in,
+    const char **errstr)
+{
+	uint8_t nonce[AGE_NONCE_BYTES], key[32], cn[12], *pt[2], *chunk;
 	unsigned long long clen;
-	size_t nchunks, i, off, n;
-	int rc = -1;
+	size_t have[2];
+	ssize_t got;
+	uint64_t ctr;
+	int cur = 0, last = 0, rc = -1;
 
 	randombytes_buf(nonce, sizeof(nonce));
-	if (buf_append(out, nonce, sizeof(nonce)) < 0 ||
-	    age_hkdf_str(key, sizeof(key), fk, AGE_FILE_KEY_BYTES, nonce,
-	    sizeof(nonce), "payload") < 0)
+	if (age_hkdf_str(key, sizeof(key), fk, AGE_FILE_KEY_BYTES, nonce,
+	    sizeof(nonce), "payload") < 0) {
+		*errstr = "erreur interne de dérivation de clé";
 		return -1;
-	/* A payload that fills its last chunk ends there (no empty chunk). */
-	nchunks = ptlen == 0 ? 1 : (ptlen - 1) / AGE_CHUNK_SIZE + 1;
+	}
+	pt[0] = xmalloc(AGE_CHUNK_SIZE);
+	pt[1] = xmalloc(AGE_CHUNK_SIZE);
 	chunk = xmalloc(AGE_ENC_CHUNK);
-	for (i = 0; i < nchunks; i++) {
-		off = i * AGE_CHUNK_SIZE;
-		n = ptlen - off < AGE_CHUNK_SIZE ? ptlen - off : AGE_CHUNK_SIZE;
-		age_stream_nonce(cn, i, i == nchunks - 1);
+	if (out->write(out->ctx, nonce, sizeof(nonce), errstr) < 0 ||
+	    (got = age_fill(in, pt[0], AGE_CHUNK_SIZE, errstr)) < 0)
+		goto out;
+	have[0] = (size_t)got;
+	for (ctr = 0; !last; ctr++, cur = !cur) {
+		last = have[cur] < AGE_CHUNK_SIZE;
+		if (!last) {
+			got = age_fill(in, pt[!cur], AGE_CHUNK_SIZE, errstr);
+			if (got < 0)
+				goto out;
+			have[!cur] = (size_t)got;
+			last = got == 0;
+		}
+		age_stream_nonce(cn, ctr, last);
 		if (crypto_aead_chacha20poly1305_ietf_encrypt(chunk, &clen,
-		    n ? pt + off : NULL, n, NULL, 0, NULL, cn, key) != 0 ||
-		    buf_append(out, chunk, (size_t)clen) < 0)
+		    have[cur] ? pt[cur] : NULL, have[cur], NULL, 0, NULL, cn,
+		    key) != 0) {
+			*errstr = "erreur interne de chiffrement";
+			goto out;
+		}
+		if (out->write(out->ctx, chunk, (size_t)clen, errstr) < 0)
 			goto out;
 	}
 	rc = 0;
 out:
+	sodium_memzero(pt[0], AGE_CHUNK_SIZE);
+	sodium_memzero(pt[1], AGE_CHUNK_SIZE);
+	free(pt[0]);
+	free(pt[1]);
 	free(chunk);
 	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+int
+age_encrypt_stream(const struct age_sink *out,
+    const uint8_t (*recipients)[AGE_X25519_KEY_BYTES], size_t n,
+    const struct age_source *in, const char **errstr)
+{
+	uint8_t fk[AGE_FILE_KEY_BYTES], mac[AGE_MAC_BYTES];
+	struct buf hdr;
+	size_t i;
+	int rc = -1;
+
+	if (n == 0 || n > AGE_MAX_STANZAS) {
+		*errstr = "nombre de destinataires age invalide";
+		return -1;
+	}
+	*errstr = "erreur interne de chiffrement";
+	buf_init(&hdr, 64 + n * 160);
+	randombytes_buf(fk, sizeof(fk));
+	if (buf_puts(&hdr, AGE_VERSION_LINE "\n") < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (age_stanza_write(&hdr, fk, recipients[i]) < 0)
+			goto out;
+	if (buf_puts(&hdr, "---") < 0 ||
+	    age_header_mac(mac, fk, (const uint8_t *)hdr.p, hdr.len) < 0 ||
+	    buf_puts(&hdr, " ") < 0 ||
+	    age_b64_append(&hdr, mac, sizeof(mac)) < 0 ||
+	    buf_puts(&hdr, "\n") < 0 ||
+	    out->write(out->ctx, (const uint8_t *)hdr.p, hdr.len, errstr) < 0 ||
+	    age_payload_seal(out, fk, in, errstr) < 0)
+		goto out;
+	rc = 0;
+out:
+	sodium_memzero(fk, sizeof(fk));
+	buf_free(&hdr);
 	return rc;
 }
 
@@ -403,32 +555,28 @@ int
 age_encrypt(struct buf *out, const uint8_t (*recipients)[AGE_X25519_KEY_BYTES],
     size_t n, const uint8_t *pt, size_t ptlen)
 {
-	uint8_t fk[AGE_FILE_KEY_BYTES], mac[AGE_MAC_BYTES];
-	size_t start = out->len, i;
-	int rc = -1;
+	struct age_mem m = { pt, ptlen, 0 };
+	struct age_bufsink bs = { out, "fichier age trop volumineux" };
+	const struct age_source src = { age_mem_read, &m };
+	const struct age_sink dst = { age_buf_write, &bs };
+	size_t start = out->len;
+	const char *why;
 
-	if (n == 0)
-		return -1;
-	randombytes_buf(fk, sizeof(fk));
-	if (buf_puts(out, AGE_VERSION_LINE "\n") < 0)
-		goto out;
-	for (i = 0; i < n; i++)
-		if (age_stanza_write(out, fk, recipients[i]) < 0)
-			goto out;
-	if (buf_puts(out, "---") < 0 ||
-	    age_header_mac(mac, fk, (const uint8_t *)out->p + start,
-	    out->len - start) < 0 ||
-	    buf_puts(out, " ") < 0 ||
-	    age_b64_append(out, mac, sizeof(mac)) < 0 ||
-	    buf_puts(out, "\n") < 0 ||
-	    age_payload_seal(out, fk, pt, ptlen) < 0)
-		goto out;
-	rc = 0;
-out:
-	sodium_memzero(fk, sizeof(fk));
-	if (rc < 0)
+	if (age_encrypt_stream(&dst, recipients, n, &src, &why) < 0) {
 		age_buf_truncate(out, start);
-	return rc;
+		return -1;
+	}
+	return 0;
+}
+
+int
+age_encrypt_fd(int out, const uint8_t (*recipients)[AGE_X25519_KEY_BYTES],
+    size_t n, int in, const char **errstr)
+{
+	const struct age_source src = { age_fd_read, &in };
+	const struct age_sink dst = { age_fd_write, &out };
+
+	return age_encrypt_stream(&dst, recipients, n, &src, errstr);
 }
 
 /* ---- header parser ---- */
@@ -733,42 +881,111 @@ age_chunk_next(uint8_t *pt, size_t *ptlen, const uint8_t *c, size_t rem,
 	return -1;
 }
 
+/*
+ * Read the header: every byte up to the end of its "---" line (the first
+ * line that starts with "---"; no stanza or body line can), into hdr.
+ * The bytes read beyond it, the start of the payload, go to rest
+ * (*restlen <= AGE_HEADER_STEP).  A source that ends first, or a header
+ * longer than AGE_HEADER_MAX, gets the parser's own error on what was
+ * read (a bad version line stays a bad version line).
+ */
 static int
-age_payload_open(struct buf *out, const uint8_t fk[AGE_FILE_KEY_BYTES],
-    const uint8_t *p, size_t plen, size_t maxlen, const char **errstr)
+age_header_read(const struct age_source *in, struct buf *hdr, uint8_t *rest,
+    size_t *restlen, const char **errstr)
+{
+	uint8_t tmp[AGE_HEADER_STEP];
+	struct age_header h;
+	size_t scan = 0, end;
+	const char *f, *nl;
+	ssize_t got;
+
+	for (;;) {
+		got = age_fill(in, tmp, sizeof(tmp), errstr);
+		if (got < 0)
+			return -1;
+		if (got == 0 || hdr->len > AGE_HEADER_MAX ||
+		    buf_append(hdr, tmp, (size_t)got) < 0)
+			break;
+		for (;;) {
+			f = memmem(hdr->p + scan, hdr->len - scan, "\n---", 4);
+			if (f == NULL) {
+				scan = hdr->len > 3 ? hdr->len - 3 : 0;
+				break;
+			}
+			scan = (size_t)(f - hdr->p);
+			nl = memchr(f + 1, '\n', hdr->len - scan - 1);
+			if (nl == NULL)
+				break;
+			end = (size_t)(nl - hdr->p) + 1;
+			*restlen = hdr->len - end;
+			memcpy(rest, hdr->p + end, *restlen);
+			hdr->len = end;
+			return 0;
+		}
+	}
+	if (age_header_parse((const uint8_t *)hdr->p, hdr->len, &h,
+	    errstr) == 0 || strcmp(*errstr, "fichier age tronqué") == 0)
+		*errstr = got == 0 ? "fichier age tronqué" :
+		    "en-tête age trop long";
+	age_header_free(&h);
+	return -1;
+}
+
+/*
+ * The payload: its nonce, then chunk after chunk.  c holds one encrypted
+ * chunk and one byte more (have bytes already in it), so that a chunk is
+ * known to be the last one when nothing follows it.
+ */
+static int
+age_payload_open(const struct age_sink *out,
+    const uint8_t fk[AGE_FILE_KEY_BYTES], const struct age_source *in,
+    uint8_t *c, size_t have, size_t maxlen, const char **errstr)
 {
 	uint8_t key[32], *pt = NULL;
-	size_t start = out->len, ptlen, clen;
+	size_t total = 0, ptlen, clen;
+	ssize_t got;
 	uint64_t ctr;
 	int last = 0, rc = -1;
 
-	if (plen < AGE_NONCE_BYTES) {
+	got = age_fill(in, c + have, AGE_ENC_CHUNK + 1 - have, errstr);
+	if (got < 0)
+		return -1;
+	have += (size_t)got;
+	if (have < AGE_NONCE_BYTES) {
 		*errstr = "fichier age tronqué";
 		return -1;
 	}
-	if (age_hkdf_str(key, sizeof(key), fk, AGE_FILE_KEY_BYTES, p,
+	if (age_hkdf_str(key, sizeof(key), fk, AGE_FILE_KEY_BYTES, c,
 	    AGE_NONCE_BYTES, "payload") < 0) {
 		*errstr = "erreur interne de dérivation de clé";
 		return -1;
 	}
-	p += AGE_NONCE_BYTES;
-	plen -= AGE_NONCE_BYTES;
+	have -= AGE_NONCE_BYTES;
+	memmove(c, c + AGE_NONCE_BYTES, have);
 	pt = xmalloc(AGE_CHUNK_SIZE);
 	for (ctr = 0; !last; ctr++) {
-		if (age_chunk_next(pt, &ptlen, p, plen, key, ctr, &clen, &last,
+		got = age_fill(in, c + have, AGE_ENC_CHUNK + 1 - have, errstr);
+		if (got < 0)
+			goto out;
+		have += (size_t)got;
+		if (age_chunk_next(pt, &ptlen, c, have, key, ctr, &clen, &last,
 		    errstr) < 0)
 			goto out;
 		if (last && ptlen == 0 && ctr > 0) {
 			*errstr = "bloc final vide dans le fichier age";
 			goto out;
 		}
-		if (ptlen > maxlen - (out->len - start) ||
-		    buf_append(out, pt, ptlen) < 0) {
+		if (ptlen > maxlen - total) {
 			*errstr = "contenu déchiffré trop volumineux";
 			goto out;
 		}
-		p += clen;
-		plen -= clen;
+		if (out->write(out->ctx, pt, ptlen, errstr) < 0)
+			goto out;
+		total += ptlen;
+		if (!last) {
+			c[0] = c[AGE_ENC_CHUNK];
+			have = 1;
+		}
 	}
 	rc = 0;
 out:
@@ -779,31 +996,64 @@ out:
 }
 
 int
-age_decrypt(struct buf *out, const uint8_t sk[AGE_X25519_KEY_BYTES],
-    const uint8_t *in, size_t inlen, size_t maxlen, const char **errstr)
+age_decrypt_stream(const struct age_sink *out,
+    const uint8_t sk[AGE_X25519_KEY_BYTES], const struct age_source *in,
+    size_t maxlen, const char **errstr)
 {
 	struct age_header h;
-	uint8_t fk[AGE_FILE_KEY_BYTES], mac[AGE_MAC_BYTES];
-	size_t start = out->len;
+	struct buf hdr;
+	uint8_t fk[AGE_FILE_KEY_BYTES], mac[AGE_MAC_BYTES], *c;
+	size_t have = 0;
 	int rc = -1;
 
-	if (age_header_parse(in, inlen, &h, errstr) < 0 ||
+	memset(&h, 0, sizeof(h));
+	buf_init(&hdr, AGE_HEADER_MAX + AGE_HEADER_STEP);
+	c = xmalloc(AGE_ENC_CHUNK + 1);
+	if (age_header_read(in, &hdr, c, &have, errstr) < 0 ||
+	    age_header_parse((const uint8_t *)hdr.p, hdr.len, &h,
+	    errstr) < 0 ||
 	    age_header_check(&h, errstr) < 0 ||
 	    age_find_file_key(&h, sk, fk, errstr) < 0)
 		goto out;
-	if (age_header_mac(mac, fk, in, h.maclen) < 0 ||
+	if (age_header_mac(mac, fk, (const uint8_t *)hdr.p, h.maclen) < 0 ||
 	    crypto_verify_32(mac, h.mac) != 0) {
 		*errstr = "en-tête age altéré (MAC)";
 		goto out;
 	}
-	if (age_payload_open(out, fk, in + h.payload, inlen - h.payload,
-	    maxlen, errstr) < 0)
+	if (age_payload_open(out, fk, in, c, have, maxlen, errstr) < 0)
 		goto out;
 	rc = 0;
 out:
 	sodium_memzero(fk, sizeof(fk));
 	age_header_free(&h);
-	if (rc < 0)
-		age_buf_truncate(out, start);
+	buf_free(&hdr);
+	free(c);
 	return rc;
+}
+
+int
+age_decrypt(struct buf *out, const uint8_t sk[AGE_X25519_KEY_BYTES],
+    const uint8_t *in, size_t inlen, size_t maxlen, const char **errstr)
+{
+	struct age_mem m = { in, inlen, 0 };
+	struct age_bufsink bs = { out, "contenu déchiffré trop volumineux" };
+	const struct age_source src = { age_mem_read, &m };
+	const struct age_sink dst = { age_buf_write, &bs };
+	size_t start = out->len;
+
+	if (age_decrypt_stream(&dst, sk, &src, maxlen, errstr) < 0) {
+		age_buf_truncate(out, start);
+		return -1;
+	}
+	return 0;
+}
+
+int
+age_decrypt_fd(int out, const uint8_t sk[AGE_X25519_KEY_BYTES], int in,
+    size_t maxlen, const char **errstr)
+{
+	const struct age_source src = { age_fd_read, &in };
+	const struct age_sink dst = { age_fd_write, &out };
+
+	return age_decrypt_stream(&dst, sk, &src, maxlen, errstr);
 }

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "relay/util.h"
 
@@ -76,6 +77,47 @@ int	age_encrypt(struct buf *out,
  * over-long payload, or an empty final chunk after other chunks. */
 int	age_decrypt(struct buf *out, const uint8_t sk[AGE_X25519_KEY_BYTES],
 	    const uint8_t *in, size_t inlen, size_t maxlen, const char **errstr);
+
+/*
+ * Streaming forms: the plaintext or the age file read from a source and
+ * written to a sink 64 KiB at a time, so that memory does not depend on
+ * the size (one chunk of each, plus the header).
+ */
+struct age_source {
+	/* Up to n bytes into p: the count (0 at the end) or -1. */
+	ssize_t	(*read)(void *ctx, uint8_t *p, size_t n);
+	void	*ctx;
+};
+struct age_sink {
+	/* All n bytes, or -1 with *errstr (static, French). */
+	int	(*write)(void *ctx, const uint8_t *p, size_t n,
+		    const char **errstr);
+	void	*ctx;
+};
+
+/* age_encrypt from a source to a sink.  0; -1 with *errstr (static,
+ * French): no or too many recipients, a low-order recipient, a read or
+ * write failure. */
+int	age_encrypt_stream(const struct age_sink *out,
+	    const uint8_t (*recipients)[AGE_X25519_KEY_BYTES], size_t n,
+	    const struct age_source *in, const char **errstr);
+
+/* age_decrypt from a source to a sink, with the same checks and errors.
+ * Each chunk reaches the sink only once it authenticates, but a later
+ * chunk may still fail (an altered or cut file): on -1 the caller discards
+ * everything the sink received (a file: written aside, renamed only on
+ * success).  maxlen bounds the plaintext (SIZE_MAX: no bound). */
+int	age_decrypt_stream(const struct age_sink *out,
+	    const uint8_t sk[AGE_X25519_KEY_BYTES], const struct age_source *in,
+	    size_t maxlen, const char **errstr);
+
+/* The same between two file descriptors (read and write retried on EINTR
+ * and short counts). */
+int	age_encrypt_fd(int out,
+	    const uint8_t (*recipients)[AGE_X25519_KEY_BYTES], size_t n,
+	    int in, const char **errstr);
+int	age_decrypt_fd(int out, const uint8_t sk[AGE_X25519_KEY_BYTES], int in,
+	    size_t maxlen, const char **errstr);
 
 /* HKDF-SHA-256 (RFC 5869): derive outlen (<= 255 * 32) bytes from ikm with
  * salt (may be empty) and info.  0 / -1 (bad length or libsodium failure;

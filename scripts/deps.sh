@@ -11,7 +11,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev valgrind
 libcurl4-gnutls-dev libetpan-dev libgnutls28-dev libsodium-dev libsqlite3-dev
 libinih-dev libunistring-dev libmicrohttpd-dev libseccomp-dev
 postfix dovecot-imapd dovecot-lmtpd openssl curl ca-certificates
-age tzdata sqlite3 python3 python3-nacl python3-holidays util-linux procps
+age tzdata sqlite3 python3 python3-nacl python3-holidays util-linux procps time
 mandoc man-db systemd cppcheck
 debhelper dpkg-dev fakeroot lintian
 nodejs chromium fonts-dejavu-core"

@@ -893,6 +893,220 @@ test_crafted_headers(void)
 	sodium_memzero(sk, sizeof(sk));
 }
 
+/* ---- streaming (age_*_stream, age_*_fd) ---- */
+
+/* A source that hands out its bytes 1, then 7, then 1... at a time (short
+ * reads), or fails after fail_at bytes. */
+struct trickle {
+	const uint8_t	*p;
+	size_t		 len, pos, calls, fail_at;
+};
+
+static ssize_t
+trickle_read(void *ctx, uint8_t *p, size_t n)
+{
+	struct trickle *t = ctx;
+	size_t k = t->calls++ % 2 ? 7 : 1;
+
+	if (t->pos >= t->fail_at)
+		return -1;
+	if (k > n)
+		k = n;
+	if (k > t->len - t->pos)
+		k = t->len - t->pos;
+	memcpy(p, t->p + t->pos, k);
+	t->pos += k;
+	return (ssize_t)k;
+}
+
+static int
+bufsink_write(void *ctx, const uint8_t *p, size_t n, const char **errstr)
+{
+	if (buf_append(ctx, p, n) < 0) {
+		*errstr = "tampon de test plein";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+fd_crypt(int enc, const char *in, const char *out, const uint8_t key[32],
+    const char **err)
+{
+	uint8_t r1[1][32];
+	int i = open(in, O_RDONLY), o, r;
+
+	memcpy(r1[0], key, 32);
+	o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (i < 0 || o < 0)
+		return -2;
+	r = enc ? age_encrypt_fd(o, (const uint8_t (*)[32])r1, 1, i, err) :
+	    age_decrypt_fd(o, key, i, SIZE_MAX, err);
+	close(i);
+	close(o);
+	return r;
+}
+
+static void
+test_stream(void)
+{
+	static const size_t sizes[] = { 0, 1, 65535, 65536, 65537, 131072,
+	    131073, 300000 };
+	uint8_t sk[32], pk[32], *pt;
+	char rcpt[64], kpath[128], age_in[128], age_ct[128], age_out[128],
+	    go_ct[128];
+	struct buf ct, dec, got;
+	struct trickle tr;
+	const char *err;
+	size_t i;
+
+	CHECK_INT(keygen_file("k-stream", sk, pk, rcpt), 0);
+	snprintf(kpath, sizeof(kpath), "%s", tpath("k-stream"));
+	snprintf(age_in, sizeof(age_in), "%s", tpath("s.in"));
+	snprintf(age_ct, sizeof(age_ct), "%s", tpath("s.age"));
+	snprintf(age_out, sizeof(age_out), "%s", tpath("s.out"));
+	snprintf(go_ct, sizeof(go_ct), "%s", tpath("g.age"));
+	pt = xmalloc(300000);
+	randombytes_buf(pt, 300000);
+	for (i = 0; i < FS_ARRAY_LEN(sizes); i++) {
+		size_t n = sizes[i];
+		char *agedec[] = { "age", "-d", "-i", kpath, age_ct, NULL };
+		char *ageenc[] = { "age", "-r", rcpt, "-o", go_ct, age_in,
+		    NULL };
+
+		/* File to file, then read back by the buffer reader, by the
+		 * file reader and by Go's age. */
+		CHECK_INT(write_file(age_in, pt, n), 0);
+		err = NULL;
+		CHECK_INT(fd_crypt(1, age_in, age_ct, pk, &err),
+		    0);
+		buf_init(&ct, MAXOUT);
+		CHECK_INT(buf_read_file(&ct, age_ct), 0);
+		CHECK_INT(ct.len, expected_len(1, n));
+		buf_init(&dec, MAXOUT);
+		CHECK_INT(age_decrypt(&dec, sk, (uint8_t *)ct.p, ct.len, MAXOUT,
+		    &err), 0);
+		CHECK(dec.len == n && (n == 0 || memcmp(dec.p, pt, n) == 0));
+		buf_free(&dec);
+		CHECK_INT(fd_crypt(0, age_ct, age_out, sk, &err),
+		    0);
+		buf_init(&got, MAXOUT);
+		CHECK_INT(buf_read_file(&got, age_out), 0);
+		CHECK(got.len == n && (n == 0 || memcmp(got.p, pt, n) == 0));
+		buf_free(&got);
+		unlink(age_out);
+		CHECK_INT(run(agedec, age_out, 0), 0);
+		buf_init(&got, MAXOUT);
+		CHECK_INT(buf_read_file(&got, age_out), 0);
+		CHECK(got.len == n && (n == 0 || memcmp(got.p, pt, n) == 0));
+		buf_free(&got);
+		/* Go's file, read by the file reader. */
+		unlink(go_ct);
+		CHECK_INT(run(ageenc, NULL, 0), 0);
+		CHECK_INT(fd_crypt(0, go_ct, age_out, sk, &err),
+		    0);
+		buf_init(&got, MAXOUT);
+		CHECK_INT(buf_read_file(&got, age_out), 0);
+		CHECK(got.len == n && (n == 0 || memcmp(got.p, pt, n) == 0));
+		buf_free(&got);
+		/* Short reads on both sides give the same results. */
+		{
+			const struct age_sink sink = { bufsink_write, &dec };
+			const struct age_source src = { trickle_read, &tr };
+
+			memset(&tr, 0, sizeof(tr));
+			tr.p = (uint8_t *)ct.p;
+			tr.len = ct.len;
+			tr.fail_at = SIZE_MAX;
+			buf_init(&dec, MAXOUT);
+			CHECK_INT(age_decrypt_stream(&sink, sk, &src, MAXOUT,
+			    &err), 0);
+			CHECK(dec.len == n &&
+			    (n == 0 || memcmp(dec.p, pt, n) == 0));
+			buf_free(&dec);
+			memset(&tr, 0, sizeof(tr));
+			tr.p = pt;
+			tr.len = n;
+			tr.fail_at = SIZE_MAX;
+			buf_init(&dec, MAXOUT);
+			CHECK_INT(age_encrypt_stream(&sink,
+			    (const uint8_t (*)[32])pk, 1, &src, &err), 0);
+			CHECK_INT(dec.len, expected_len(1, n));
+			buf_init(&got, MAXOUT);
+			CHECK_INT(age_decrypt(&got, sk, (uint8_t *)dec.p,
+			    dec.len, MAXOUT, &err), 0);
+			CHECK(got.len == n &&
+			    (n == 0 || memcmp(got.p, pt, n) == 0));
+			buf_free(&got);
+			buf_free(&dec);
+		}
+		/* Cut anywhere in the payload: refused by the file reader. */
+		if (n > 0) {
+			size_t cut = ct.len - 1 - (n * 7919) % (n < 65536 ? n : 65536);
+
+			CHECK_INT(write_file(age_ct, ct.p, cut), 0);
+			err = NULL;
+			CHECK_INT(fd_crypt(0, age_ct, age_out,
+			    sk, &err), -1);
+			CHECK(err != NULL && (strcmp(err,
+			    "fichier age tronqué") == 0 || strcmp(err,
+			    "contenu age altéré ou tronqué") == 0));
+		}
+		buf_free(&ct);
+	}
+	/* A read error and a write error are named. */
+	{
+		uint8_t small[100];
+		const struct age_source src = { trickle_read, &tr };
+		const struct age_sink sink = { bufsink_write, &dec };
+
+		memset(&tr, 0, sizeof(tr));
+		tr.p = pt;
+		tr.len = 200000;
+		tr.fail_at = 70000;
+		buf_init(&dec, MAXOUT);
+		CHECK_INT(age_encrypt_stream(&sink, (const uint8_t (*)[32])&pk,
+		    1, &src, &err), -1);
+		CHECK_STR(err, "lecture du fichier impossible");
+		buf_free(&dec);
+		memset(&tr, 0, sizeof(tr));
+		tr.p = pt;
+		tr.len = sizeof(small);
+		tr.fail_at = SIZE_MAX;
+		buf_init(&dec, 50);
+		CHECK_INT(age_encrypt_stream(&sink, (const uint8_t (*)[32])&pk,
+		    1, &src, &err), -1);
+		CHECK_STR(err, "tampon de test plein");
+		buf_free(&dec);
+		CHECK_INT(age_encrypt_stream(&sink, (const uint8_t (*)[32])&pk,
+		    0, &src, &err), -1);
+		CHECK_STR(err, "nombre de destinataires age invalide");
+	}
+	/* A header that never ends is not read past 1 MiB. */
+	{
+		struct buf h;
+		size_t k;
+
+		buf_init(&h, 3u * 1024 * 1024);
+		buf_puts(&h, "age-encryption.org/v1\n-> X25519 abc\n");
+		for (k = 0; k < 40000; k++)
+			buf_puts(&h, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+			    "AAAAAAAAAAAAAAAA\n");
+		buf_init(&dec, MAXOUT);
+		CHECK_INT(age_decrypt(&dec, sk, (uint8_t *)h.p, h.len, MAXOUT,
+		    &err), -1);
+		CHECK_STR(err, "en-tête age trop long");
+		/* The same cut short: truncated, not too long. */
+		CHECK_INT(age_decrypt(&dec, sk, (uint8_t *)h.p, 100000, MAXOUT,
+		    &err), -1);
+		CHECK_STR(err, "fichier age tronqué");
+		buf_free(&dec);
+		buf_free(&h);
+	}
+	free(pt);
+	sodium_memzero(sk, sizeof(sk));
+}
+
 int
 main(void)
 {
@@ -912,6 +1126,7 @@ main(void)
 	test_crafted_headers();
 	test_interop_to_age();
 	test_interop_from_age();
+	test_stream();
 	nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return t_done();
 }

@@ -93,14 +93,28 @@ static const int parser_allowed[] = {
 	SCMP_SYS(restart_syscall), SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 
+/* And the zygote's. */
+static const int zygote_allowed[] = {
+	SCMP_SYS(clone), SCMP_SYS(set_robust_list), SCMP_SYS(wait4), SCMP_SYS(kill),
+	SCMP_SYS(pipe2), SCMP_SYS(close_range), SCMP_SYS(poll), SCMP_SYS(ppoll),
+	SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(getppid), SCMP_SYS(prctl),
+	SCMP_SYS(setrlimit), SCMP_SYS(prlimit64), SCMP_SYS(rt_sigaction),
+	SCMP_SYS(seccomp), SCMP_SYS(landlock_create_ruleset),
+	SCMP_SYS(landlock_restrict_self),
+};
+
 static int
-parser_filter(scmp_filter_ctx ctx)
+parser_filter(scmp_filter_ctx ctx, enum sandbox_role role)
 {
 	static const int no_exec[] = { SCMP_SYS(mmap), SCMP_SYS(mprotect) };
 	size_t i;
 
 	for (i = 0; i < sizeof(parser_allowed) / sizeof(parser_allowed[0]); i++)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, parser_allowed[i], 0) < 0)
+			return -1;
+	for (i = 0; role == SANDBOX_ZYGOTE &&
+	    i < sizeof(zygote_allowed) / sizeof(zygote_allowed[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, zygote_allowed[i], 0) < 0)
 			return -1;
 	/* Memory yes, executable memory no (no code loaded after this). */
 	for (i = 0; i < 2; i++) {
@@ -135,7 +149,7 @@ sandbox_enter(enum sandbox_role role, char *err, size_t errlen)
 		snprintf(err, errlen, "seccomp indisponible");
 		return -1;
 	}
-	r = role == SANDBOX_PARSER ? parser_filter(ctx) : -1;
+	r = parser_filter(ctx, role);
 	if (r == 0)
 		r = seccomp_load(ctx);
 	seccomp_release(ctx);

@@ -1,6 +1,6 @@
 /*
  * sandbox - contain a process that must never reach a key (issue 13,
- * item 5): the mail parsing child today.
+ * item 5): the mail parsing child and the zygote that forks it.
  *
  * sandbox_enter(SANDBOX_PARSER) makes the calling process, for the rest of
  * its life and that of anything it forks:
@@ -25,7 +25,14 @@
 
 #include <stddef.h>
 
-enum sandbox_role { SANDBOX_PARSER };
+/*
+ * SANDBOX_ZYGOTE, for the process that forks the parsing children (it has
+ * dropped its copy of the keys): the same, plus what forking and reaping
+ * a child and talking on its socket need (clone, wait4, kill, pipe2,
+ * poll, send/recv, close_range, prctl, setrlimit, seccomp and the Landlock
+ * calls its children make to enter their own, stricter, sandbox).
+ */
+enum sandbox_role { SANDBOX_PARSER, SANDBOX_ZYGOTE };
 
 /*
  * Enter the sandbox of role.  0: the seccomp filter is in force (Landlock

@@ -212,9 +212,11 @@ inbox_raw_drop(struct instance *in, int64_t raw_id, int64_t quarantine_id)
  * Test hooks of the sandbox (FSRELAY_TEST_FAULT, test_clock only), set by
  * inbox_run and process_pending before the zygotes fork: the contained child makes a
  * forbidden system call (socket: killed by seccomp), or tries to open
- * the KEK file and reports what happened.
+ * the KEK file and reports what happened; or the zygote tries to open it
+ * and logs what happened.
  */
-enum { PARSER_FAULT_NONE, PARSER_FAULT_SYSCALL, PARSER_FAULT_OPEN_KEY };
+enum { PARSER_FAULT_NONE, PARSER_FAULT_SYSCALL, PARSER_FAULT_OPEN_KEY,
+	PARSER_FAULT_ZYGOTE_OPEN_KEY };
 static int parser_fault;
 static char parser_fault_key[512];
 
@@ -231,7 +233,9 @@ static void
 parser_fault_set(struct instance *in)
 {
 	parser_fault = breach_test_fault(in, "parser-syscall") ? PARSER_FAULT_SYSCALL :
-	    breach_test_fault(in, "parser-open-key") ? PARSER_FAULT_OPEN_KEY : PARSER_FAULT_NONE;
+	    breach_test_fault(in, "parser-open-key") ? PARSER_FAULT_OPEN_KEY :
+	    breach_test_fault(in, "zygote-open-key") ? PARSER_FAULT_ZYGOTE_OPEN_KEY :
+	    PARSER_FAULT_NONE;
 	snprintf(parser_fault_key, sizeof(parser_fault_key), "%s/%s", in->keys_dir,
 	    KEYSTORE_KEK);
 }
@@ -550,6 +554,21 @@ zygote_main(struct instance *in, int fd, pid_t daemon)
 		close_range(3, (unsigned)fd - 1, 0);
 	close_range((unsigned)fd + 1, ~0U, 0);
 	zygote_drop_keys(in);
+	/* No file, no network (keys/sandbox); the children it forks enter
+	 * their own, stricter, sandbox.  Not contained: it parses nothing,
+	 * the daemon forks the children itself. */
+	if (!under_valgrind() && sandbox_enter(SANDBOX_ZYGOTE, e, sizeof(e)) < 0) {
+		logw("analyseur relais non confiné (%s)", e);
+		_exit(0);
+	}
+	if (parser_fault == PARSER_FAULT_ZYGOTE_OPEN_KEY) {
+		int k = open(parser_fault_key, O_RDONLY | O_CLOEXEC);
+
+		logw("test : zygote : %s", k >= 0 ? "kek.key ouvert" : errno == EACCES ?
+		    "ouverture de kek.key refusée (EACCES)" : "ouverture de kek.key en échec");
+		if (k >= 0)
+			close(k);
+	}
 	for (;;) {
 		if (read_exact(fd, &len, sizeof(len), 0) < 0 || len > MIME_MSG_MAX)
 			_exit(0);

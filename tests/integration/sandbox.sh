@@ -4,7 +4,8 @@
 # with SIGSYS and the mail is quarantined 'malformed', kept sealed; from
 # inside it, opening keys/kek.key fails (EACCES); ordinary mails are still
 # parsed under the filter, an ISO-8859-15 one (iconv module loaded before
-# the filter) included.
+# the filter) included.  The zygote that forks the children is contained
+# as well (kek.key refused).
 . "$(dirname "$0")/../lib.sh"
 new_instance
 LOG=$T_DIR/stderr.log
@@ -63,4 +64,12 @@ wait_relay 1
 "$FS" serve --once 2>>"$LOG"
 has "the Latin-9 subject converted inside the sandbox" "$("$FS" quarantine list --json 2>>"$LOG")" \
     "Facture € et œ"
+
+# 5. The zygote (it forks the parsing children, has dropped the keys) is
+# contained too: it cannot open kek.key either, and still parses.
+ok "serve with the zygote opening kek.key: code 0" one "Cinquième" zygote-open-key
+has "kek.key cannot be opened from the zygote" "$(cat "$T_DIR/pass.log")" \
+    "test : zygote : ouverture de kek.key refusée (EACCES)"
+hasnt "no zygote lost" "$(cat "$T_DIR/pass.log")" "analyseur relais"
+is "the mail parsed through it: a third stranger" "$(quarantined stranger)" 3
 done_testing

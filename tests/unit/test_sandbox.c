@@ -22,7 +22,7 @@
 #include "relay/inbox.h"
 #include "tests/unit/t.h"
 
-enum { T_SOCKET, T_OPEN, T_EXEC, T_WORK, T_ICONV, T_EXECVE };
+enum { T_SOCKET, T_OPEN, T_EXEC, T_WORK, T_ICONV, T_EXECVE, T_ZYGOTE, T_ZYGOTE_SOCKET };
 
 /* In a child: enter the sandbox, do what `what` says; exit status 0 when
  * it went as the sandbox says it must, 1..9 otherwise. */
@@ -37,9 +37,32 @@ child(int what)
 	if (pid == 0) {
 		char err[200];
 
-		if (sandbox_enter(SANDBOX_PARSER, err, sizeof(err)) < 0)
+		if (sandbox_enter(what >= T_ZYGOTE ? SANDBOX_ZYGOTE : SANDBOX_PARSER, err,
+		    sizeof(err)) < 0)
 			_exit(9);
 		switch (what) {
+		case T_ZYGOTE: {
+			/* It forks a child that enters the parser's sandbox,
+			 * and reaps it; it still opens nothing. */
+			pid_t c = fork();
+			int cst;
+
+			if (c < 0)
+				_exit(1);
+			if (c == 0) {
+				if (sandbox_enter(SANDBOX_PARSER, err, sizeof(err)) < 0)
+					_exit(1);
+				(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+				_exit(2);
+			}
+			if (waitpid(c, &cst, 0) != c || !WIFSIGNALED(cst) ||
+			    WTERMSIG(cst) != SIGSYS)
+				_exit(3);
+			_exit(open("/etc/passwd", O_RDONLY) < 0 && errno == EACCES ? 0 : 4);
+		}
+		case T_ZYGOTE_SOCKET:
+			(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+			_exit(1);
 		case T_SOCKET:
 			(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
 			_exit(1);	/* not reached */
@@ -117,6 +140,10 @@ main(void)
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	st = child(T_ICONV);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = child(T_ZYGOTE);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = child(T_ZYGOTE_SOCKET);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 	CHECK(sandbox_landlock_abi() >= 0);
 	CHECK_INT(sandbox_probe(err, sizeof(err)), 0);
 

@@ -9,7 +9,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
@@ -133,6 +137,42 @@ parser_filter(scmp_filter_ctx ctx, enum sandbox_role role)
 	return 0;
 }
 
+/* The filters compiled once by sandbox_prepare (libseccomp compiles at
+ * every seccomp_load: about a millisecond per child otherwise). */
+static struct sock_filter *prepared[2];
+static unsigned short prepared_len[2];
+
+/* Compile role's filter into prepared[role]; 0 / -1. */
+static int
+prepare_filter(enum sandbox_role role)
+{
+	scmp_filter_ctx ctx;
+	struct stat st;
+	void *p = NULL;
+	int fd = -1, r = -1;
+
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+		return -1;
+	if (parser_filter(ctx, role) < 0 || (fd = memfd_create("seccomp", MFD_CLOEXEC)) < 0 ||
+	    seccomp_export_bpf(ctx, fd) < 0 || fstat(fd, &st) < 0 || st.st_size <= 0 ||
+	    st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+		goto out;
+	if ((p = malloc((size_t)st.st_size)) == NULL ||
+	    pread(fd, p, (size_t)st.st_size, 0) != (ssize_t)st.st_size)
+		goto out;
+	prepared[role] = p;
+	prepared_len[role] = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+	p = NULL;
+	r = 0;
+out:
+	free(p);
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(ctx);
+	return r;
+}
+
 int
 sandbox_enter(enum sandbox_role role, char *err, size_t errlen)
 {
@@ -145,6 +185,14 @@ sandbox_enter(enum sandbox_role role, char *err, size_t errlen)
 		return -1;
 	}
 	(void)landlock_deny_all();	/* sandbox_landlock_abi() tells */
+	if (prepared[role] != NULL) {
+		struct sock_fprog prog = { prepared_len[role], prepared[role] };
+
+		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
+			return 0;
+		snprintf(err, errlen, "filtre seccomp non installé (%s)", strerror(errno));
+		return -1;
+	}
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
 		snprintf(err, errlen, "seccomp indisponible");
 		return -1;
@@ -203,7 +251,7 @@ static const char *const warm_charsets[] = { "ISO-8859-15", "ISO-8859-2",
 static iconv_t warm_kept[sizeof(warm_charsets) / sizeof(warm_charsets[0])];
 
 void
-sandbox_warm_iconv(void)
+sandbox_prepare(void)
 {
 	static int done;
 	size_t i;
@@ -211,6 +259,9 @@ sandbox_warm_iconv(void)
 	if (done)
 		return;
 	done = 1;
+	/* Failing here, sandbox_enter compiles in the child. */
+	(void)prepare_filter(SANDBOX_PARSER);
+	(void)prepare_filter(SANDBOX_ZYGOTE);
 	for (i = 0; i < sizeof(warm_charsets) / sizeof(warm_charsets[0]); i++)
 		warm_kept[i] = iconv_open("UTF-8", warm_charsets[i]);
 }

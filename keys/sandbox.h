@@ -15,7 +15,7 @@
  *     EPERM, ioctl with ENOTTY; any other call (socket, connect, execve,
  *     fork, ptrace, ...) kills the process (SIGSYS).
  * The iconv modules of the usual mail charsets are loaded beforehand
- * (sandbox_warm_iconv, called by the parent before it forks) so that a
+ * (sandbox_prepare, called by the parent before it forks) so that a
  * contained child still converts them without opening a file.
  *
  * Trusts: nothing of what runs after it.
@@ -52,8 +52,9 @@ int	 sandbox_probe(char *err, size_t errlen);
 /* The kernel's Landlock ABI version, 0 when it has none (or disabled). */
 int	 sandbox_landlock_abi(void);
 
-/* Load (once per process) the iconv modules of the charsets mail uses
- * most, and keep them loaded. */
-void	 sandbox_warm_iconv(void);
+/* Once per process, before forking contained children: compile the
+ * seccomp filters (entering is then one prctl), and load the iconv
+ * modules of the charsets mail uses most, kept loaded. */
+void	 sandbox_prepare(void);
 
 #endif

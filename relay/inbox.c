@@ -396,7 +396,7 @@ run_child(const char *raw, size_t len, int *status, struct buf *out, char *err,
 	pid_t pid;
 
 	*status = 0;
-	sandbox_warm_iconv();	/* the child opens no file */
+	sandbox_prepare();	/* the child opens no file */
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "tube impossible : %s", strerror(errno));
 		return -2;
@@ -597,7 +597,7 @@ inbox_parser_start(struct instance *in)
 	pid_t pid, self = getpid();
 	int sv[2];
 
-	sandbox_warm_iconv();	/* once in the daemon, inherited */
+	sandbox_prepare();	/* once in the daemon, inherited */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		logw("analyseur relais impossible (%s) : un processus par courriel",
 		    strerror(errno));

@@ -127,7 +127,7 @@ main(void)
 	    "\r\nBonjour.\r\n";
 	int st;
 
-	sandbox_warm_iconv();
+	sandbox_prepare();
 	st = child(T_SOCKET);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 	st = child(T_EXECVE);

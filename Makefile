@@ -30,7 +30,7 @@ TESTBIN  = $(TESTSRC:tests/unit/%.c=$(B)/tests/%)
 FUZZSRC  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAYBIN= $(FUZZSRC:tests/fuzz/%.c=$(B)/tests/replay_%)
 
-.PHONY: all test check memcheck fuzz demo lint clean deps unit fsrelay install uninstall
+.PHONY: all test check memcheck fuzz demo lint clean deps unit fsrelay install uninstall opener
 
 all: fsrelay
 
@@ -48,6 +48,18 @@ $(B)/libfsrelay.a: $(LIBOBJ)
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(XCFLAGS) -c -o $@ $<
+
+# The opener page is linked in by .incbin (relay/opener.c).  It is committed
+# (opener/dist/, docs/referent.md says why); `make opener` builds it again
+# from the pinned npm packages, and tests/integration/opener.sh checks that
+# the committed page is exactly what they give.
+$(B)/relay/opener.o: opener/dist/fsrelay-opener.html
+
+opener: node_modules/.package-lock.json
+	node opener/build.mjs
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
 
 $(B)/tests/%: tests/unit/%.c tests/unit/t.h $(B)/libfsrelay.a
 	@mkdir -p $(dir $@)

@@ -53,6 +53,7 @@ static const struct conf_key conf_keys[] = {
 	K(web_listen, CT_STR, 0, 0),
 	K(web_tls_cert, CT_PATH, 0, 0),
 	K(web_tls_key, CT_PATH, 0, 0),
+	K(relay_name, CT_STR, 0, 0),
 };
 #undef K
 
@@ -344,6 +345,15 @@ set_partner(struct parse_state *ps, const char *id, const char *name, const char
 	if (strcmp(name, "deadline_days") == 0) {
 		if (fs_parse_long(value, 1, 60, &p->deadline_days) < 0)
 			return set_error(ps, "[partner %s] deadline_days : nombre hors limites « %s »", id, value);
+		return 1;
+	}
+	if (strcmp(name, "attach_opener") == 0) {
+		int v;
+
+		if (parse_bool(value, &v) < 0)
+			return set_error(ps, "[partner %s] attach_opener attend yes ou no, pas « %s »",
+			    id, value);
+		p->no_opener = !v;
 		return 1;
 	}
 	if ((r = set_partner_deadline(ps, p, id, name, value)) != 2)

@@ -35,6 +35,7 @@ struct partner_conf {
 	int	  alsace_moselle;	/* -1 = as the structure, 0, 1 */
 	size_t	  n_closures;		/* extra closure days of the partner */
 	struct cal_date closures[CAL_MAX_CLOSURES];
+	int	  no_opener;		/* attach_opener = no */
 };
 
 struct config {
@@ -66,6 +67,7 @@ struct config {
 	char	*web_listen;		/* fsrelay web: ADDR:PORT; NULL = 127.0.0.1:8443 */
 	char	*web_tls_cert;		/* PEM certificate (chain) of the web desk */
 	char	*web_tls_key;		/* its private key */
+	char	*relay_name;		/* display name; NULL = "France Services" */
 	int	 whit_monday_worked;	/* the structure's calendar (deadlines) */
 	int	 alsace_moselle;
 	char	*closures;		/* "YYYY-MM-DD ..." as written */

@@ -11,6 +11,7 @@
 #include "relay/directory.h"
 #include "relay/envelope.h"
 #include "relay/instance.h"
+#include "relay/opener.h"
 #include "relay/outmail.h"
 #include "relay/sealed.h"
 #include "relay/token.h"
@@ -49,6 +50,7 @@ struct builder {
 	const char		*domain;	/* of the relay address */
 	char			 sign_fp[KEY_FINGERPRINT_LEN];
 	char			 sign_b64[64];
+	struct buf		 opener;	/* the page attached beside the .age */
 };
 
 /* What a pass keeps for all its mails. */
@@ -219,13 +221,43 @@ builder_open(struct builder *b, struct instance *in, char *err)
 	envelope_fingerprint(b->sign_fp, pk);
 	sodium_bin2base64(b->sign_b64, sizeof(b->sign_b64), pk, sizeof(pk),
 	    sodium_base64_VARIANT_ORIGINAL);
-	return 0;
+	return outbox_opener_page(in, &b->opener, "open", NULL, err, ERRLEN);
 }
 
 static void
 builder_close(struct builder *b)
 {
 	directory_free(&b->dir);
+	buf_free(&b->opener);
+}
+
+const char *
+outbox_relay_name(const struct instance *in)
+{
+	return in->cfg.relay_name != NULL ? in->cfg.relay_name : "France Services";
+}
+
+int
+outbox_opener_page(struct instance *in, struct buf *page, const char *mode,
+    const char *invitation, char *err, size_t errlen)
+{
+	struct opener_conf oc;
+	char rcpt[128], sign[64];
+	uint8_t pk[32];
+
+	buf_init(page, 4 * 1024 * 1024);
+	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, errlen) < 0 ||
+	    instance_relay_recipient(in, rcpt, sizeof(rcpt), err, errlen) < 0)
+		return -1;
+	sodium_bin2base64(sign, sizeof(sign), pk, sizeof(pk), sodium_base64_VARIANT_ORIGINAL);
+	memset(&oc, 0, sizeof(oc));
+	oc.relay_name = outbox_relay_name(in);
+	oc.signing_key = sign;
+	oc.relay_recipient = rcpt;
+	oc.reply_address = in->cfg.relay_address;
+	oc.mode = mode;
+	oc.invitation = invitation;
+	return opener_page(page, &oc, err, errlen);
 }
 
 
@@ -274,6 +306,15 @@ cover_note(const struct builder *bd, const struct case_row *c, const char *subje
 	return text;
 }
 
+/* attach_opener of the case's partner: yes unless its section says no. */
+static int
+attach_opener(const struct builder *b, const struct case_row *c)
+{
+	const struct partner_conf *p = config_partner(&b->in->cfg, c->partner);
+
+	return p == NULL || !p->no_opener;
+}
+
 /*
  * The parts of a case's mail that travel in clear (subject, cover note,
  * addresses, attachment name), for person p: the real person, or a blank
@@ -310,6 +351,13 @@ clear_mail_make(const struct builder *b, const struct case_row *c, const char *t
 	k->om.body_text = k->note;
 	k->om.attachment_name = k->attname;
 	k->om.attachment_type = "application/octet-stream";
+	if (attach_opener(b, c)) {
+		/* Built from the relay's public values only, never case data. */
+		k->om.extra_name = OPENER_NAME;
+		k->om.extra = (const uint8_t *)b->opener.p;
+		k->om.extra_len = b->opener.len;
+		k->om.extra_type = OPENER_TYPE "; charset=utf-8";
+	}
 }
 
 static void

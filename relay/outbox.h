@@ -39,6 +39,7 @@
 
 struct instance;
 struct case_row;
+struct buf;
 
 #define OUTBOX_MAX_ATTEMPTS	36
 #define OUTBOX_BATCH		1000
@@ -107,5 +108,14 @@ int	 outbox_settle_rung(struct instance *in, const struct case_row *c);
 int	 outbox_notice(struct instance *in, const char *kind, const char *to,
 	    const char *case_ref, const char *subject, const char *body,
 	    const char *once_key);
+
+/* The relay's display name (relay_name, default « France Services »). */
+const char *outbox_relay_name(const struct instance *in);
+
+/* The opener page (relay/opener.h) of this relay in mode "open" or
+ * "enrol" (with the invitation token), into page (buf_init'd here; the
+ * caller frees it).  0 / -1 with err. */
+int	 outbox_opener_page(struct instance *in, struct buf *page, const char *mode,
+	    const char *invitation, char *err, size_t errlen);
 
 #endif

@@ -83,6 +83,22 @@ mimetype_ok(const char *s)
 	return b > 0 && s[a + 1 + b] == '\0';
 }
 
+/* A type with at most one "; charset=utf-8" parameter. */
+static int
+extra_type_ok(const char *s)
+{
+	const char *semi = strchr(s, ';');
+	char head[101];
+
+	if (semi == NULL)
+		return mimetype_ok(s);
+	if ((size_t)(semi - s) >= sizeof(head) || strcmp(semi, "; charset=utf-8") != 0)
+		return 0;
+	memcpy(head, s, (size_t)(semi - s));
+	head[semi - s] = '\0';
+	return mimetype_ok(head);
+}
+
 static int
 check_addrs(const struct outmail *m, char *err, size_t errlen)
 {
@@ -144,6 +160,13 @@ check_fields(const struct outmail *m, char *err, size_t errlen)
 	}
 	if (m->attachment == NULL && m->attachment_len > 0) {
 		fs_seterr(err, errlen, "pièce jointe absente");
+		return -1;
+	}
+	if (m->extra_name == NULL)
+		return 0;
+	if (!filename_ok(m->extra_name) || (m->extra == NULL && m->extra_len > 0) ||
+	    (m->extra_type != NULL && !extra_type_ok(m->extra_type))) {
+		fs_seterr(err, errlen, "seconde pièce jointe refusée (nom, type ou contenu)");
 		return -1;
 	}
 	return 0;
@@ -258,22 +281,21 @@ put_note(struct buf *out, const char *text, const char *boundary)
 }
 
 static int
-put_attachment(struct buf *out, const struct outmail *m, const char *boundary)
+put_attachment(struct buf *out, const char *boundary, const char *name, const char *type,
+    const uint8_t *data, size_t len)
 {
 	if (buf_printf(out, "--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
 	    "Content-Transfer-Encoding: base64\r\nContent-Disposition: "
 	    "attachment; filename=\"%s\"\r\n\r\n", boundary,
-	    m->attachment_type ? m->attachment_type :
-	    "application/octet-stream", m->attachment_name,
-	    m->attachment_name) == -1)
+	    type ? type : "application/octet-stream", name, name) == -1)
 		return -1;
-	/* The attachment is the age ciphertext, public on the wire: the
-	 * table-driven encoder is fine for it (relay/b64.h). */
-	if (b64_mime_lines(out, m->attachment, m->attachment_len,
-	    B64_IN_LINE) == -1)
+	/* The attachments are the age ciphertext, public on the wire, and
+	 * the opener page, built from the relay's public values only: the
+	 * table-driven encoder is fine for them (relay/b64.h). */
+	if (b64_mime_lines(out, data, len, B64_IN_LINE) == -1)
 		return -1;
 	/* an empty body still needs the CRLF of the next delimiter */
-	return m->attachment_len == 0 ? buf_puts(out, "\r\n") : 0;
+	return len == 0 ? buf_puts(out, "\r\n") : 0;
 }
 
 int
@@ -297,8 +319,11 @@ outmail_build(struct buf *out, const struct outmail *m, char *err,
 	snprintf(boundary, sizeof(boundary), "=_fsrelay_%s", hex);
 	if (put_headers(out, m, boundary) == -1 ||
 	    put_note(out, m->body_text, boundary) == -1 ||
-	    (m->attachment_name != NULL &&
-	    put_attachment(out, m, boundary) == -1) ||
+	    (m->attachment_name != NULL && put_attachment(out, boundary,
+	    m->attachment_name, m->attachment_type, m->attachment,
+	    m->attachment_len) == -1) ||
+	    (m->extra_name != NULL && put_attachment(out, boundary,
+	    m->extra_name, m->extra_type, m->extra, m->extra_len) == -1) ||
 	    buf_printf(out, "--%s--\r\n", boundary) == -1) {
 		buf_cut(out, mark);
 		fs_seterr(err, errlen, "message trop gros ou date invalide");
@@ -310,7 +335,7 @@ outmail_build(struct buf *out, const struct outmail *m, char *err,
 int
 outmail_clear_parts(struct buf *out, const struct outmail *m)
 {
-	const char	*f[9];
+	const char	*f[11];
 	size_t		 i, mark = out->len;
 
 	f[0] = m->from;
@@ -322,6 +347,8 @@ outmail_clear_parts(struct buf *out, const struct outmail *m)
 	f[6] = m->body_text;
 	f[7] = m->attachment_name;
 	f[8] = m->attachment_type;
+	f[9] = m->extra_name;
+	f[10] = m->extra_type;
 	for (i = 0; i < FS_ARRAY_LEN(f); i++) {
 		if (f[i] == NULL)
 			continue;

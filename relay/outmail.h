@@ -31,6 +31,12 @@ struct outmail {
 	const uint8_t	*attachment;
 	size_t		 attachment_len;
 	const char	*attachment_type; /* NULL: application/octet-stream */
+	/* A second attachment after the first (the opener page); NULL: none.
+	 * Its type may carry parameters ("text/html; charset=utf-8"). */
+	const char	*extra_name;	/* same rules as attachment_name */
+	const uint8_t	*extra;
+	size_t		 extra_len;
+	const char	*extra_type;	/* NULL: application/octet-stream */
 };
 
 /* Largest cover note accepted (bytes). */
@@ -46,7 +52,8 @@ struct outmail {
  * starting with "=_" (it can occur neither in quoted-printable nor in
  * base64 text); part 1 the cover note, text/plain; charset=utf-8,
  * quoted-printable; part 2 the attachment, base64 in 76-column lines, with
- * Content-Disposition: attachment; filename="...".  No display names, no
+ * Content-Disposition: attachment; filename="..."; part 3, when extra_name
+ * is set, the extra attachment the same way.  No display names, no
  * Auto-Submitted (a referent's reply must not look automatic).
  * Needs sodium_init() (random boundary).
  * 0 on success; -1 with a French reason in err if a field is missing or

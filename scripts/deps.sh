@@ -22,20 +22,27 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-# The browser tests' packages: npm ci from the lock file (exact versions
-# and integrity hashes), again only when the lock file changed.  No
+# The npm packages, each tree from its lock file (exact versions and
+# integrity hashes), again only when the lock file changed: the opener
+# page's sources (package.json at the top: age-encryption, esbuild...)
+# and the browser tests' (tests/browser: playwright-core, axe-core).  No
 # install script runs (--ignore-scripts): playwright-core drives Debian's
 # /usr/bin/chromium and downloads no browser.
-npm_deps() {
-	b=$TOP/tests/browser
+npm_tree() {
+	b=$1
 	if [ -f "$b/node_modules/.fsrelay-lock" ] &&
 	    cmp -s "$b/package-lock.json" "$b/node_modules/.fsrelay-lock"; then
 		return 0
 	fi
 	command -v npm >/dev/null 2>&1 || { echo "deps: npm absent (paquet npm)" >&2; return 1; }
-	echo "deps: npm ci (tests/browser : playwright-core, axe-core)"
+	echo "deps: npm ci ($2)"
 	npm ci --prefix "$b" --no-audit --no-fund --ignore-scripts --loglevel=error
 	cp "$b/package-lock.json" "$b/node_modules/.fsrelay-lock"
+}
+
+npm_deps() {
+	npm_tree "$TOP" "page d'ouverture : age-encryption, esbuild" &&
+	    npm_tree "$TOP/tests/browser" "tests/browser : playwright-core, axe-core"
 }
 
 if [ -z "$missing" ]; then

@@ -51,7 +51,7 @@ import email, sys
 raw = open(sys.argv[1], 'rb').read()
 m = email.message_from_bytes(raw)
 for part in m.walk():
-    if part.get_filename():
+    if (part.get_filename() or "").endswith(".age"):
         open(sys.argv[2], 'wb').write(part.get_payload(decode=True))
 head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
 sys.stdout.write(head.decode('utf-8', 'replace'))

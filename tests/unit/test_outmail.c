@@ -13,6 +13,7 @@
 #include <unistr.h>
 
 #include "relay/header.h"
+#include "relay/opener.h"
 #include "relay/outmail.h"
 #include "relay/util.h"
 #include "tests/unit/t.h"
@@ -234,6 +235,60 @@ check_attachment(const char *msg, const char *delim_end, const uint8_t *want,
 	CHECK_INT(binlen, wantlen);
 	CHECK(binlen == wantlen && memcmp(bin, want, wantlen) == 0);
 	free(bin);
+}
+
+/* The opener page as a second attachment, and the page's configuration. */
+static void
+test_extra_and_opener(void)
+{
+	static const char key[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	static const char rcpt[] = "age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq";
+	struct opener_conf oc = { "Relais <b>&\"x\"", key, rcpt, "relais@relay.fsrelay.test",
+	    "open", NULL };
+	struct outmail m;
+	struct buf b, page;
+	char err[200];
+	const char *tpl;
+	size_t tlen;
+
+	tpl = opener_template(&tlen);
+	CHECK(tlen > 10000 && memmem(tpl, tlen, "@@FSRELAY_CONFIG@@", 18) != NULL);
+	buf_init(&page, 4 << 20);
+	CHECK_INT(opener_page(&page, &oc, err, sizeof(err)), 0);
+	CHECK(page.p != NULL && strstr(page.p, "@@FSRELAY_CONFIG@@") == NULL);
+	CHECK(page.p != NULL && strstr(page.p, "{\"relay_name\":\"Relais \\u003cb\\u003e"
+	    "\\u0026\\u0022x\\u0022\",\"signing_key\":\"AAAA") != NULL);
+	CHECK(page.p != NULL && strstr(page.p, "<b>") == NULL);
+	oc.mode = "autre";
+	CHECK_INT(opener_page(&page, &oc, err, sizeof(err)), -1);
+	oc.mode = "enrol";
+	oc.relay_recipient = "age1short";
+	CHECK_INT(opener_page(&page, &oc, err, sizeof(err)), -1);
+	oc.relay_recipient = rcpt;
+	oc.relay_name = "a\nb";
+	CHECK_INT(opener_page(&page, &oc, err, sizeof(err)), -1);
+
+	sample(&m);
+	m.extra_name = OPENER_NAME;
+	m.extra = (const uint8_t *)page.p;
+	m.extra_len = page.len;
+	m.extra_type = OPENER_TYPE "; charset=utf-8";
+	buf_init(&b, 8 << 20);
+	CHECK_INT(outmail_build(&b, &m, err, sizeof(err)), 0);
+	CHECK(b.p != NULL && strstr(b.p, "Content-Type: text/html; charset=utf-8; "
+	    "name=\"ouvrir-le-dossier.html\"\r\nContent-Transfer-Encoding: base64\r\n"
+	    "Content-Disposition: attachment; filename=\"ouvrir-le-dossier.html\"") != NULL);
+	CHECK(b.p != NULL && strstr(b.p, "filename=\"FS-92032-2026-000123.age\"") <
+	    strstr(b.p, "filename=\"ouvrir-le-dossier.html\""));
+	buf_free(&b);
+	buf_init(&b, 8 << 20);
+	m.extra_type = "text/html; charset=latin1";
+	CHECK_INT(outmail_build(&b, &m, err, sizeof(err)), -1);
+	m.extra_type = NULL;
+	m.extra_name = "../x.html";
+	CHECK_INT(outmail_build(&b, &m, err, sizeof(err)), -1);
+	buf_free(&b);
+	buf_free(&page);
 }
 
 static void
@@ -690,5 +745,6 @@ main(void)
 	test_refused();
 	test_scan();
 	test_scan_beyond();
+	test_extra_and_opener();
 	return t_done();
 }

@@ -55,11 +55,8 @@ $(B)/%.o: %.c
 # the committed page is exactly what they give.
 $(B)/relay/opener.o: opener/dist/fsrelay-opener.html
 
-opener: node_modules/.package-lock.json
+opener: deps
 	node opener/build.mjs
-
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --ignore-scripts
 
 $(B)/tests/%: tests/unit/%.c tests/unit/t.h $(B)/libfsrelay.a
 	@mkdir -p $(dir $@)

@@ -6,6 +6,7 @@
  */
 #include "relay/opener.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,18 +19,21 @@ __asm__(".section .rodata\n"
     ".type fsrelay_opener_page, @object\n"
     "fsrelay_opener_page:\n"
     ".incbin \"opener/dist/fsrelay-opener.html\"\n"
-    ".global fsrelay_opener_page_end\n"
     "fsrelay_opener_page_end:\n"
     ".byte 0\n"
+    ".balign 8\n"
+    ".global fsrelay_opener_page_len\n"
+    "fsrelay_opener_page_len:\n"
+    ".quad fsrelay_opener_page_end - fsrelay_opener_page\n"
     ".previous\n");
 
 extern const char fsrelay_opener_page[];
-extern const char fsrelay_opener_page_end[];
+extern const uint64_t fsrelay_opener_page_len;
 
 const char *
 opener_template(size_t *len)
 {
-	*len = (size_t)(fsrelay_opener_page_end - fsrelay_opener_page);
+	*len = (size_t)fsrelay_opener_page_len;
 	return fsrelay_opener_page;
 }
 

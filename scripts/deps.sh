@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh - install, idempotently, every Debian package fsrelay needs to build,
-# test and run its demo, then the browser tests' npm packages (pinned in
-# tests/browser/package-lock.json, into tests/browser/node_modules).
+# test and run its demo, then the npm packages of the opener page (pinned in
+# package-lock.json) and of the browser tests (tests/browser/package-lock.json).
 # Used by `make demo`, `make test` and `.ci/run`.
 # Run as root on Debian 12. Does nothing when everything is present.
 set -eu

@@ -72,9 +72,11 @@ import email, email.header, sys
 m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
 print("    Objet décodé :", str(email.header.make_header(email.header.decode_header(m['Subject']))))
 for part in m.walk():
-    if part.get_filename():
+    if (part.get_filename() or "").endswith(".age"):
         open(sys.argv[2], 'wb').write(part.get_payload(decode=True))
         print("    Pièce jointe chiffrée :", part.get_filename())
+    elif part.get_filename():
+        print("    Page pour l'ouvrir dans un navigateur :", part.get_filename())
 PY
 echo "Début du fichier chiffré :"
 head -c 120 "$DIR/$REF.age" | sed -n '1,2p' | sed 's/^/    /'

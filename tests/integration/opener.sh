@@ -36,8 +36,11 @@ ok "escalate" test -n "$REF"
 "$FS" serve --once 2>>"$LOG"
 KDIR=$FSRELAY_TEST_MAILDIRS/dgfip.finances.gouv.fr/delphine.kaczmar/Maildir
 wait_delivered "$KDIR" "$REF"
+# The mailbox is shared by the instances of the run: find this mail by its
+# whole Message-ID.
+mid=$(delivered "$KDIR" "$REF" Message-ID)
 uid=$(curl -s --cacert "$FSRELAY_TEST_CA" -u "$KACZ:$FSRELAY_TEST_PASSWORD" \
-	"$FSRELAY_TEST_IMAP_URL/INBOX" -X 'UID SEARCH ALL' | tr -d '\r' | awk '{print $NF}')
+	"$FSRELAY_TEST_IMAP_URL/INBOX" -X "UID SEARCH HEADER Message-ID \"$mid\"" | tr -d '\r' | awk '{print $NF}')
 curl -s --cacert "$FSRELAY_TEST_CA" -u "$KACZ:$FSRELAY_TEST_PASSWORD" \
 	"$FSRELAY_TEST_IMAP_URL/INBOX;UID=$uid" > "$T_DIR/recu.eml"
 parts=$(python3 - "$T_DIR/recu.eml" "$T_DIR" <<'PY'

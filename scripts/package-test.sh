@@ -71,6 +71,10 @@ runuser -u fsrelay -- fsrelay check > "$W/check.log" 2>&1 || rc=$?
 cat "$W/check.log"
 is "fsrelay check (paquet) : code" "$rc" 0
 ok "fsrelay check (paquet) : 0 erreur" grep -q "^0 erreur" "$W/check.log"
+# The deployment as the package makes it: nothing to say about it.
+for w in "unité systemd" "lancé en root" "configuration" "data_dir" "bac à sable"; do
+	ok "fsrelay check (paquet) : rien sur « $w »" sh -c '! grep -q "$1" "$2"' sh "$w" "$W/check.log"
+done
 ok "en root, les clés sont refusées" sh -c '! fsrelay check >/dev/null 2>&1'
 
 # Purge: the keys go, unless the administrator chose to keep them.

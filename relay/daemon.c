@@ -29,20 +29,29 @@ daemon_log_init(void)
 }
 
 void
-daemon_log(int prio, const char *fmt, ...)
+daemon_vlog(int prio, const char *what, const char *fmt, va_list ap)
 {
 	char line[2048];
-	va_list ap;
 
 	/* One write per line, so that lines of the parallel sending processes
 	 * never interleave. */
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
+	if (what == NULL)
+		what = "";
 	if (log_prefix)
-		fprintf(stderr, "<%d>fsrelay serve : %s\n", prio & 7, line);
+		fprintf(stderr, "<%d>fsrelay serve : %s%s\n", prio & 7, what, line);
 	else
-		fprintf(stderr, "fsrelay serve : %s\n", line);
+		fprintf(stderr, "fsrelay serve : %s%s\n", what, line);
+}
+
+void
+daemon_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	daemon_vlog(prio, NULL, fmt, ap);
+	va_end(ap);
 }
 
 int64_t

@@ -8,6 +8,7 @@
 #ifndef FSRELAY_DAEMON_H
 #define FSRELAY_DAEMON_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <syslog.h>	/* LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO */
 
@@ -16,6 +17,9 @@
 void	daemon_log_init(void);
 /* One line: "<N>fsrelay serve : " + the message + "\n". */
 void	daemon_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, the message after the prefix what ("courrier : "; NULL: none). */
+void	daemon_vlog(int prio, const char *what, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 3, 0)));
 
 #define BACKOFF_FIRST_MS	1000L
 #define BACKOFF_MAX_MS		(5L * 60 * 1000)

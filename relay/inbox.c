@@ -66,13 +66,11 @@ logp(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 logp(int prio, const char *fmt, ...)
 {
-	char line[1536];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	daemon_vlog(prio, "courrier : ", fmt, ap);
 	va_end(ap);
-	daemon_log(prio, "courrier : %s", line);
 }
 #define logx(...)	logp(LOG_INFO, __VA_ARGS__)
 #define logw(...)	logp(LOG_WARNING, __VA_ARGS__)

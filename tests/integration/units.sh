@@ -28,6 +28,11 @@ for u in fsrelay.service fsrelay-web.service; do
 	    CapabilityBoundingSet= PrivateDevices=yes "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"; do
 		has "$u : $d" "$(grep -x -F "$d" "$f")" "$d"
 	done
+	if [ $u = fsrelay.service ]; then
+		# Without them, the parser's Landlock would fail with EPERM.
+		d="SystemCallFilter=landlock_create_ruleset landlock_restrict_self seccomp"
+		has "$u : $d" "$(grep -x -F "$d" "$f")" "$d"
+	fi
 	sec=$(systemd-analyze security --offline=yes "$f" 2>&1)
 	level=$(printf '%s\n' "$sec" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
 	echo "units.sh : $u : exposition systemd-analyze security = ${level:-?}"

@@ -12,7 +12,7 @@
 #include "relay/merkle.h"
 #include "relay/note.h"
 #include "relay/outbox.h"
-#include "adapters/store.h"
+#include "relay/port/store_audit.h"
 #include "keys/keystore.h"
 
 #include <sodium.h>

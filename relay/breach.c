@@ -13,7 +13,9 @@
 #include "relay/instance.h"
 #include "relay/outbox.h"
 #include "relay/vault.h"
-#include "adapters/store.h"
+#include "relay/port/store_breach.h"
+#include "relay/port/store_cases.h"
+#include "relay/port/store_directory.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -17,7 +17,10 @@
 #include "relay/vault.h"
 #include "adapters/imap.h"
 #include "adapters/mime.h"
-#include "adapters/store.h"
+#include "relay/port/store_cases.h"
+#include "relay/port/store_deliveries.h"
+#include "relay/port/store_directory.h"
+#include "relay/port/store_inbox.h"
 #include "keys/keystore.h"
 #include "keys/sandbox.h"
 

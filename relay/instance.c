@@ -6,7 +6,7 @@
 #include "relay/age.h"
 #include "relay/calendar.h"
 #include "relay/util.h"
-#include "adapters/store.h"
+#include "relay/port/store.h"
 #include "keys/keystore.h"
 
 #include <errno.h>

@@ -18,7 +18,9 @@
 #include "relay/tick.h"
 #include "relay/vault.h"
 #include "adapters/smtp.h"
-#include "adapters/store.h"
+#include "relay/port/store_cases.h"
+#include "relay/port/store_deliveries.h"
+#include "relay/port/store_directory.h"
 #include "keys/keystore.h"
 
 #include <sys/mman.h>

@@ -7,7 +7,8 @@
 #include "relay/instance.h"
 #include "relay/outbox.h"
 #include "relay/sealed.h"
-#include "adapters/store.h"
+#include "relay/port/store_cases.h"
+#include "relay/port/store_directory.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -71,7 +72,7 @@ name_ok(const struct pieces *p, size_t i, char *err, size_t errlen)
 int
 pieces_read(struct pieces *p, const char *const *paths, size_t n, char *err, size_t errlen)
 {
-	size_t i, total = 0;
+	size_t i;
 
 	memset(p, 0, sizeof(*p));
 	if (n > CASE_PIECES_MAX_COUNT) {
@@ -86,10 +87,34 @@ pieces_read(struct pieces *p, const char *const *paths, size_t n, char *err, siz
 		p->names[p->n] = xstrdup(base ? base + 1 : paths[i]);
 		buf_init(&p->data[p->n], CASE_PIECE_MAX);
 		p->n++;
-		if (name_ok(p, i, err, errlen) < 0 ||
+		/* The names before a file is read, the sizes after. */
+		if (pieces_check(p, NULL, err, errlen) < 0 ||
 		    pieces_read_file(paths[i], &p->data[i], CASE_PIECE_MAX, "pièce jointe", err,
-		    errlen) < 0)
+		    errlen) < 0 || pieces_check(p, NULL, err, errlen) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+int
+pieces_check(const struct pieces *p, const char *partner, char *err, size_t errlen)
+{
+	size_t i, total = 0;
+
+	if (p == NULL)
+		return 0;
+	if (p->n > CASE_PIECES_MAX_COUNT) {
+		snprintf(err, errlen, "trop de pièces jointes (%d au plus)", CASE_PIECES_MAX_COUNT);
+		return -1;
+	}
+	for (i = 0; i < p->n; i++) {
+		if (name_ok(p, i, err, errlen) < 0)
+			return -1;
+		if (p->data[i].len > CASE_PIECE_MAX) {
+			snprintf(err, errlen, "pièce jointe %zu trop grosse (%d Mio au plus)", i + 1,
+			    CASE_PIECE_MAX / (1024 * 1024));
+			return -1;
+		}
 		total += p->data[i].len;
 		if (total > CASE_PIECES_TOTAL_MAX) {
 			snprintf(err, errlen, "pièces jointes trop grosses au total (%d Mio au plus)",
@@ -97,7 +122,7 @@ pieces_read(struct pieces *p, const char *const *paths, size_t n, char *err, siz
 			return -1;
 		}
 	}
-	return 0;
+	return partner ? pieces_nir_check(p, partner, err, errlen) : 0;
 }
 
 void

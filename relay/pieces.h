@@ -26,12 +26,17 @@ struct pieces {
 int	 pieces_read_file(const char *path, struct buf *b, size_t max, const char *what,
 	    char *err, size_t errlen);
 
-/* Read and check n pieces (CASE_PIECE_MAX each, CASE_PIECES_TOTAL_MAX in all,
- * CASE_PIECES_MAX_COUNT at most).  0 / -1 with err; pieces_free in both
- * cases. */
+/* Read and check (pieces_check, without a partner) n pieces, each within
+ * CASE_PIECE_MAX.  0 / -1 with err; pieces_free in both cases. */
 int	 pieces_read(struct pieces *p, const char *const *paths, size_t n, char *err,
 	    size_t errlen);
 void	 pieces_free(struct pieces *p);
+/* The rules of the pieces an agent gives, wherever they come from: at most
+ * CASE_PIECES_MAX_COUNT, CASE_PIECE_MAX each, CASE_PIECES_TOTAL_MAX in all,
+ * names one-line, not reserved, no two alike; with a partner (may be
+ * NULL), pieces_nir_check too.  p NULL: no pieces.  0 / -1 with err. */
+int	 pieces_check(const struct pieces *p, const char *partner, char *err,
+	    size_t errlen);
 /* Minimisation (relay/case: case_nir_check) over the pieces' names: 0, or
  * -1 with the French reason in err, naming the piece by its rank only. */
 int	 pieces_nir_check(const struct pieces *p, const char *partner, char *err,

@@ -5,7 +5,7 @@
 #include "relay/breach.h"
 #include "relay/instance.h"
 #include "relay/util.h"
-#include "adapters/store.h"
+#include "relay/port/store_cases.h"
 
 #include <stdio.h>
 #include <stdlib.h>

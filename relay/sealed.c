@@ -6,7 +6,7 @@
 #include "relay/breach.h"
 #include "relay/instance.h"
 #include "relay/vault.h"
-#include "adapters/store.h"
+#include "relay/port/store_cases.h"
 
 #include <stdio.h>
 #include <string.h>

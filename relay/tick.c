@@ -9,7 +9,9 @@
 #include "relay/directory.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"
-#include "adapters/store.h"
+#include "relay/port/store_cases.h"
+#include "relay/port/store_deliveries.h"
+#include "relay/port/store_directory.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 #include "relay/envelope.h"
 #include "relay/instance.h"
 #include "relay/note.h"
-#include "adapters/store.h"
+#include "relay/port/store_directory.h"
 #include "keys/keystore.h"
 #include "keys/sandbox.h"
 

@@ -7,12 +7,13 @@
  * references, states, partner ids, counts and times only.
  */
 #include "adapters/cli/commands.h"
+#include "relay/desk.h"
 #include "relay/calendar.h"
 #include "relay/case.h"
 #include "adapters/cli/cli.h"
 #include "relay/instance.h"
 #include "relay/tick.h"
-#include "adapters/store.h"
+#include "relay/port/store_cases.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,26 +38,6 @@ static const struct cli_cmd resume_cmd = { "resume", "resume RÉFÉRENCE [--json
 	"Affiche la nouvelle échéance (UTC, RFC 3339).\n"
 	"  --json   objet JSON (docs/json.md)\n", 1, 1 };
 
-/* Open the instance and the case named by ref.  0 / exit status. */
-static int
-open_case(const struct cli_cmd *cmd, struct instance *in, const char *ref,
-    struct case_row *c)
-{
-	char err[ERRLEN];
-	int r;
-
-	if (!case_ref_valid(ref))
-		return cli_fail("%s : référence invalide « %.40s » (attendu"
-		    " FS-NNNNN-AAAA-NNNNNN)", cmd->name, ref);
-	if (instance_open(in, cli_config_path, INST_STORE, err, sizeof(err)) < 0)
-		return cli_fail("%s : %s", cmd->name, err);
-	r = store_case_get(in->st, ref, c);
-	if (r != 0)
-		return cli_fail("%s : %s", cmd->name, r == 1 ? "dossier inconnu" :
-		    store_errmsg(in->st));
-	return 0;
-}
-
 int
 cmd_wait(int argc, char **argv)
 {
@@ -65,20 +46,19 @@ cmd_wait(int argc, char **argv)
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
-	struct case_row c;
 	char err[ERRLEN];
 	int npos, r;
 
 	memset(&in, 0, sizeof(in));
 	if ((r = cli_parse(&wait_cmd, argc, argv, opts, &pos, &npos)) != 0)
 		goto out;
-	if ((r = open_case(&wait_cmd, &in, pos[0], &c)) != 0)
-		goto out;
-	if (tick_wait(&in, &c, "cli", err, sizeof(err)) < 0)
-		r = cli_fail("wait : %s : %s", c.ref, err);
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0)
+		r = cli_fail("wait : %s", err);
+	else if (desk_wait(&in, pos[0], NULL, err, sizeof(err)) < 0)
+		r = cli_fail("wait : %s", err);
 	else
 		fprintf(stderr, "fsrelay : dossier %s en attente de l'usager ; horloge du"
-		    " référent suspendue\n", c.ref);
+		    " référent suspendue\n", pos[0]);
 out:
 	instance_close(&in);
 	free(pos);
@@ -105,14 +85,12 @@ cmd_resume(int argc, char **argv)
 	buf_init(&out, 4096);
 	if ((r = cli_parse(&resume_cmd, argc, argv, opts, &pos, &npos)) != 0)
 		goto out;
-	if ((r = open_case(&resume_cmd, &in, pos[0], &c)) != 0)
-		goto out;
-	if (tick_resume(&in, &c, "cli", &shift, err, sizeof(err)) < 0) {
-		r = cli_fail("resume : %s : %s", c.ref, err);
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0) {
+		r = cli_fail("resume : %s", err);
 		goto out;
 	}
-	if (store_case_get(in.st, c.ref, &c) != 0) {
-		r = cli_fail("resume : %s", store_errmsg(in.st));
+	if (desk_resume(&in, pos[0], NULL, &c, &shift, err, sizeof(err)) < 0) {
+		r = cli_fail("resume : %s", err);
 		goto out;
 	}
 	if (as_json) {

@@ -8,6 +8,7 @@
  * required but never stored in clear.
  */
 #include "adapters/cli/commands.h"
+#include "relay/desk.h"
 #include "relay/calendar.h"
 #include "adapters/cli/cli.h"
 #include "relay/inbox.h"
@@ -18,7 +19,10 @@
 #include "relay/sealed.h"
 #include "relay/vault.h"
 #include "adapters/mime.h"
-#include "adapters/store.h"
+#include "relay/port/store_cases.h"
+#include "relay/port/store_deliveries.h"
+#include "relay/port/store_directory.h"
+#include "relay/port/store_inbox.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -28,59 +32,6 @@
 
 #define ERRLEN	1024
 #define OUT_MAX	(256 * 1024 * 1024)
-
-/* Open the instance and the case ref in a state among ok_states (NULL:
- * any but shredded).  0 / exit status already reported. */
-static int
-open_case(struct instance *in, const char *cmd, const char *ref, const char *agent,
-    unsigned need, const char *const *ok_states, struct case_row *c)
-{
-	char err[ERRLEN];
-	size_t i;
-	int r;
-
-	if (!case_ref_valid(ref))
-		return cli_fail("%s : référence invalide « %.40s » (attendu"
-		    " FS-NNNNN-AAAA-NNNNNN)", cmd, ref);
-	if (instance_open(in, cli_config_path, need, err, sizeof(err)) < 0)
-		return cli_fail("%s : %s", cmd, err);
-	if ((r = store_case_get(in->st, ref, c)) != 0)
-		return cli_fail("%s : %s", cmd, r == 1 ? "dossier inconnu" : store_errmsg(in->st));
-	if (case_actor(in, agent, c, err) < 0)
-		return cli_fail("%s : refusé : %s", cmd, err);
-	if (strcmp(c->state, "shredded") == 0)
-		return cli_fail("%s : %s : dossier détruit", cmd, c->ref);
-	if (ok_states == NULL)
-		return 0;
-	for (i = 0; ok_states[i]; i++)
-		if (strcmp(ok_states[i], c->state) == 0)
-			return 0;
-	return cli_fail("%s : %s : impossible dans l'état « %s »", cmd, c->ref, c->state);
-}
-
-/* Mark the pending deliveries of the case failed (why: short, French). */
-static int
-stop_pending(struct instance *in, const struct case_row *c, int rung, const char *why)
-{
-	struct delivery_row *d = NULL;
-	size_t n = 0, i;
-	int r = 0;
-
-	if (store_delivery_list(in->st, c->id, &d, &n) < 0)
-		return -1;
-	for (i = 0; i < n && r == 0; i++) {
-		if (strcmp(d[i].state, "pending") != 0 || (rung >= 0 && d[i].rung != rung))
-			continue;
-		fs_strlcpy(d[i].state, "failed", sizeof(d[i].state));
-		fs_strlcpy(d[i].last_error, why, sizeof(d[i].last_error));
-		r = store_delivery_update(in->st, &d[i]);
-	}
-	free(d);
-	return r;
-}
-
-static const char *const live_states[] = { "queued", "awaiting", "answered", "waiting_user",
-	NULL };
 
 /* ---- send ----------------------------------------------------------- */
 
@@ -98,135 +49,53 @@ static const struct cli_cmd send_cmd = { "send",
 	"Avec --agent A, l'agent doit appartenir à la structure du dossier et\n"
 	"l'action est journalisée à son nom (sinon au nom de « cli »).\n", 1, 1 };
 
-struct followup {
-	struct buf	 text;
-	size_t		 n;
-	const char	**paths;
-	struct pieces	 pieces;
-};
-
-static void
-followup_free(struct followup *f)
-{
-	buf_free(&f->text);
-	pieces_free(&f->pieces);
-}
-
-static int
-followup_read(struct followup *f, const char *text_path, char *err)
-{
-	const char *why;
-
-	if (pieces_read_file(text_path, &f->text, CASE_DESCRIPTION_MAX, "texte", err,
-	    ERRLEN) < 0)
-		return -1;
-	if (case_description_check(f->text.p, f->text.len, CASE_DESCRIPTION_MAX, &why) < 0) {
-		snprintf(err, ERRLEN, "texte : %s", why);
-		return -1;
-	}
-	return pieces_read(&f->pieces, f->paths, f->n, err, ERRLEN);
-}
-
-static int
-followup_store(struct instance *in, struct case_row *c, struct followup *f, const char *actor,
-    char *err)
-{
-	struct message_row msg;
-	struct delivery_row *d = NULL;
-	uint8_t *dek;
-	size_t n = 0, i;
-	int queued, r = -1;
-
-	if ((dek = sealed_case_key(in, c->id, err, ERRLEN)) == NULL)
-		return -1;
-	memset(&msg, 0, sizeof(msg));
-	msg.case_id = c->id;
-	fs_strlcpy(msg.kind, "follow-up", sizeof(msg.kind));
-	fs_strlcpy(msg.direction, "out", sizeof(msg.direction));
-	fs_strlcpy(msg.sender, in->cfg.relay_address, sizeof(msg.sender));
-	msg.at = in->now;
-	if (store_begin(in->st) < 0 || store_delivery_list(in->st, c->id, &d, &n) < 0)
-		goto fail;
-	for (i = 0; i < n; i++)
-		if (d[i].rung == c->rung && !strstr(msg.recipients, d[i].recipient)) {
-			if (msg.recipients[0])
-				fs_strlcat(msg.recipients, " ", sizeof(msg.recipients));
-			fs_strlcat(msg.recipients, d[i].recipient, sizeof(msg.recipients));
-		}
-	if (store_message_insert(in->st, &msg) < 0 ||
-	    sealed_put(in, dek, "messages", "text", msg.id, f->text.p, f->text.len) < 0)
-		goto fail;
-	if (pieces_seal(in, dek, c->id, msg.id, &f->pieces) < 0)
-		goto fail;
-	if ((queued = outbox_queue_rung(in, c, c->rung, msg.id)) < 0)
-		goto fail;
-	if (queued == 0) {
-		snprintf(err, ERRLEN, "aucun destinataire de l'échelon %d n'a de clé utilisable",
-		    c->rung);
-		store_rollback(in->st);
-		goto out;
-	}
-	if (store_case_set_state(in->st, c->id, "queued", in->now) < 0 ||
-	    store_event(in->st, in->now, actor, "case.follow-up", c->ref, "queued") < 0 ||
-	    store_commit(in->st) < 0)
-		goto fail;
-	r = 0;
-	goto out;
-fail:
-	snprintf(err, ERRLEN, "enregistrement impossible : %s", store_errmsg(in->st));
-	store_rollback(in->st);
-out:
-	free(d);
-	vault_key_free(dek);
-	return r;
-}
-
 int
 cmd_send(int argc, char **argv)
 {
-	const char *descr = NULL, **pos = NULL, *agent = NULL;
-	struct followup f;
+	const char *descr = NULL, **pos = NULL, *agent = NULL, **paths = NULL;
+	size_t n_paths = 0;
 	const struct cli_opt opts[] = {
 		{ "description-file", &descr, NULL, NULL, NULL },
 		{ "agent", &agent, NULL, NULL, NULL },
-		{ "piece", NULL, NULL, &f.paths, &f.n },
+		{ "piece", NULL, NULL, &paths, &n_paths },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
-	struct case_row c;
+	struct pieces pieces;
+	struct buf text;
 	char err[ERRLEN];
-	const char *why;
 	int npos, r;
 
-	memset(&f, 0, sizeof(f));
 	memset(&in, 0, sizeof(in));
-	buf_init(&f.text, CASE_DESCRIPTION_MAX);
+	memset(&pieces, 0, sizeof(pieces));
+	buf_init(&text, CASE_DESCRIPTION_MAX);
 	if ((r = cli_parse(&send_cmd, argc, argv, opts, &pos, &npos)) != 0)
 		goto out;
 	if (descr == NULL) {
 		r = cli_usage(&send_cmd, "--description-file est obligatoire");
 		goto out;
 	}
-	if (followup_read(&f, descr, err) < 0) {
+	if (pieces_read_file(descr, &text, CASE_DESCRIPTION_MAX, "texte", err, sizeof(err)) < 0 ||
+	    pieces_read(&pieces, paths, n_paths, err, sizeof(err)) < 0) {
 		r = cli_fail("send : refusé : %s", err);
 		goto out;
 	}
-	if ((r = open_case(&in, "send", pos[0], agent, INST_STORE | INST_KEYS | INST_SIGNING,
-	    live_states, &c)) != 0)
+	if (!case_ref_valid(pos[0])) {
+		r = cli_fail("send : référence invalide « %.40s » (attendu FS-NNNNN-AAAA-NNNNNN)",
+		    pos[0]);
 		goto out;
-	if (case_nir_check(c.partner, f.text.p, f.text.len, &why) < 0)
-		r = cli_fail("send : %s : refusé : texte : %s", c.ref, why);
-	else if (pieces_nir_check(&f.pieces, c.partner, err, sizeof(err)) < 0)
-		r = cli_fail("send : %s : refusé : %s", c.ref, err);
-	else if (followup_store(&in, &c, &f, agent ? agent : "cli", err) < 0)
-		r = cli_fail("send : %s : refusé : %s", c.ref, err);
-	else {
-		fprintf(stderr, "fsrelay : complément du dossier %s mis en file d'envoi\n", c.ref);
-		(void)outbox_prepare(&in, c.id, "send");
 	}
+	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING, err,
+	    sizeof(err)) < 0)
+		r = cli_fail("send : %s", err);
+	else if (desk_send(&in, pos[0], agent, text.p, text.len, &pieces, err, sizeof(err)) < 0)
+		r = cli_fail("send : %s", err);
+	else
+		fprintf(stderr, "fsrelay : complément du dossier %s mis en file d'envoi\n", pos[0]);
 out:
-	followup_free(&f);
-	free(f.paths);
+	buf_free(&text);
+	pieces_free(&pieces);
+	free(paths);
 	instance_close(&in);
 	free(pos);
 	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
@@ -247,47 +116,27 @@ static const struct cli_cmd reroute_cmd = { "reroute", "reroute RÉFÉRENCE [--m
 int
 cmd_reroute(int argc, char **argv)
 {
-	const char *motif = NULL, **pos = NULL, *why, *agent = NULL;
+	const char *motif = NULL, **pos = NULL, *agent = NULL;
 	const struct cli_opt opts[] = {
 		{ "motif", &motif, NULL, NULL, NULL },
 		{ "agent", &agent, NULL, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
-	struct case_row c;
-	int npos, r, q;
+	char err[ERRLEN];
+	int npos, r, rung = 0, q = 0;
 
 	memset(&in, 0, sizeof(in));
 	if ((r = cli_parse(&reroute_cmd, argc, argv, opts, &pos, &npos)) != 0)
 		goto out;
-	if (motif && case_field_check(motif, CASE_FIELD_MAX, 1, &why) < 0) {
-		r = cli_fail("reroute : --motif : %s", why);
-		goto out;
-	}
-	if ((r = open_case(&in, "reroute", pos[0], agent, INST_STORE | INST_KEYS | INST_SIGNING,
-	    live_states, &c)) != 0)
-		goto out;
-	if (store_begin(in.st) < 0 || stop_pending(&in, &c, c.rung, "dossier réacheminé") < 0 ||
-	    (q = inbox_next_rung(&in, &c, agent ? agent : "cli", "by hand")) < 0) {
-		r = cli_fail("reroute : %s", store_errmsg(in.st));
-		store_rollback(in.st);
-		goto out;
-	}
-	if (q == 0) {
-		store_rollback(in.st);
-		r = cli_fail("reroute : %s : pas d'échelon suivant (échelon %d : le dernier de"
-		    " l'annuaire, ou aucune clé épinglée)", c.ref, c.rung);
-		goto out;
-	}
-	if (((strcmp(c.state, "answered") == 0 || strcmp(c.state, "waiting_user") == 0) &&
-	    store_case_set_state(in.st, c.id, "queued", in.now) < 0) || store_commit(in.st) < 0) {
-		r = cli_fail("reroute : %s", store_errmsg(in.st));
-		store_rollback(in.st);
-		goto out;
-	}
-	fprintf(stderr, "fsrelay : dossier %s transmis à l'échelon %d (%d destinataire(s))\n",
-	    c.ref, c.rung + 1, q);
-	(void)outbox_prepare(&in, c.id, "reroute");
+	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING, err,
+	    sizeof(err)) < 0)
+		r = cli_fail("reroute : %s", err);
+	else if (desk_reroute(&in, pos[0], agent, motif, &rung, &q, err, sizeof(err)) < 0)
+		r = cli_fail("reroute : %s", err);
+	else
+		fprintf(stderr, "fsrelay : dossier %s transmis à l'échelon %d (%d"
+		    " destinataire(s))\n", pos[0], rung, q);
 out:
 	instance_close(&in);
 	free(pos);
@@ -309,16 +158,14 @@ static const struct cli_cmd close_cmd = { "close", "close RÉFÉRENCE --resoluti
 int
 cmd_close(int argc, char **argv)
 {
-	const char *resolution = NULL, **pos = NULL, *why, *agent = NULL;
-	static const char *const closable[] = { "queued", "awaiting", "answered", "waiting_user",
-		"failed", NULL };
+	const char *resolution = NULL, **pos = NULL, *agent = NULL;
 	const struct cli_opt opts[] = {
 		{ "resolution", &resolution, NULL, NULL, NULL },
 		{ "agent", &agent, NULL, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
-	struct case_row c;
+	char err[ERRLEN];
 	int npos, r;
 
 	memset(&in, 0, sizeof(in));
@@ -328,22 +175,12 @@ cmd_close(int argc, char **argv)
 		r = cli_usage(&close_cmd, "--resolution est obligatoire");
 		goto out;
 	}
-	if (case_field_check(resolution, CASE_FIELD_MAX, 1, &why) < 0) {
-		r = cli_fail("close : --resolution : %s", why);
-		goto out;
-	}
-	if ((r = open_case(&in, "close", pos[0], agent, INST_STORE, closable,
-	    &c)) != 0)
-		goto out;
-	if (store_begin(in.st) < 0 || stop_pending(&in, &c, -1, "dossier clos") < 0 ||
-	    store_case_set_state(in.st, c.id, "resolved", in.now) < 0 ||
-	    store_event(in.st, in.now, agent ? agent : "cli", "case.resolved", c.ref, "closed") < 0 ||
-	    store_commit(in.st) < 0) {
-		r = cli_fail("close : %s", store_errmsg(in.st));
-		store_rollback(in.st);
-		goto out;
-	}
-	fprintf(stderr, "fsrelay : dossier %s clos (résolu)\n", c.ref);
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0)
+		r = cli_fail("close : %s", err);
+	else if (desk_close(&in, pos[0], agent, resolution, err, sizeof(err)) < 0)
+		r = cli_fail("close : %s", err);
+	else
+		fprintf(stderr, "fsrelay : dossier %s clos (résolu)\n", pos[0]);
 out:
 	instance_close(&in);
 	free(pos);

@@ -12,7 +12,8 @@
 #include "relay/instance.h"
 #include "relay/report.h"
 #include "relay/tick.h"
-#include "adapters/store.h"
+#include "relay/port/store_cases.h"
+#include "relay/port/store_directory.h"
 
 #include <errno.h>
 #include <fcntl.h>

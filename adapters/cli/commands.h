@@ -37,13 +37,4 @@ int	cmd_audit(int argc, char **argv);
 int	cmd_breach(int argc, char **argv);
 int	cmd_keys_compromised(int argc, char **argv);
 
-struct case_row;
-/*
- * With --agent A (agent non-NULL): 0 if A exists and belongs to the case's
- * structure, else -1 with a French reason in err (at least 1024 bytes).
- * Without: 0 (the CLI trusts its Unix user; the audit actor is "cli").
- */
-int	case_actor(struct instance *in, const char *agent, const struct case_row *c,
-	    char *err);
-
 #endif

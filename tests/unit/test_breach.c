@@ -12,7 +12,10 @@
 #include "relay/breach.h"
 #include "relay/instance.h"
 #include "relay/vault.h"
-#include "adapters/store.h"
+#include "relay/port/store_breach.h"
+#include "relay/port/store_cases.h"
+#include "relay/port/store_deliveries.h"
+#include "relay/port/store_directory.h"
 
 #include <sodium.h>
 #include <stdio.h>

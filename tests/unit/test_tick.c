@@ -7,7 +7,8 @@
  */
 #include "relay/tick.h"
 #include "relay/config.h"
-#include "adapters/store.h"
+#include "relay/port/store_cases.h"
+#include "relay/port/store_directory.h"
 #include "tests/unit/t.h"
 
 #include <stdio.h>

@@ -3,9 +3,7 @@
  * a prepared statement with bound parameters; table and column names that
  * vary come from fixed lists checked here, never from input.
  */
-#include "relay/port/store_cases.h"
-#include "relay/port/store_deliveries.h"
-#include "relay/port/store_directory.h"
+#include "adapters/store.h"
 #include "relay/directory.h"
 #include "adapters/store_int.h"
 

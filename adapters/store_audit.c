@@ -9,8 +9,7 @@
  * Trusts its callers for the values; prepared statements only.  The
  * breach bodies arrive sealed (relay/breach seals them under the KEK).
  */
-#include "relay/port/store_audit.h"
-#include "relay/port/store_breach.h"
+#include "adapters/store.h"
 #include "adapters/store_int.h"
 
 #include <sqlite3.h>

@@ -9,7 +9,7 @@
  * sees.  No personal data: case ids, rung numbers, step names and times.
  * Trusts its callers for the names it is given (fixed strings of relay/tick).
  */
-#include "relay/port/store_cases.h"
+#include "adapters/store.h"
 #include "adapters/store_int.h"
 
 #include <sqlite3.h>

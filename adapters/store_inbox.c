@@ -16,7 +16,7 @@
  *
  * Trusts: its callers for sealed blobs; holds no personal data in clear.
  */
-#include "relay/port/store_inbox.h"
+#include "adapters/store.h"
 #include "adapters/store_int.h"
 
 #include <sqlite3.h>

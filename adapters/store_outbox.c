@@ -17,8 +17,7 @@
  *
  * Trusts: its callers for the mail (sealed) and built_for.
  */
-#include "relay/port/store_cases.h"
-#include "relay/port/store_deliveries.h"
+#include "adapters/store.h"
 #include "adapters/store_int.h"
 
 #include <sqlite3.h>

@@ -4,7 +4,7 @@
  * strings), session token hashes, CSRF tokens and login counters keyed by
  * keyed hashes: no password, token or client address in clear.
  */
-#include "relay/port/store_directory.h"
+#include "adapters/store.h"
 #include "adapters/store_int.h"
 #include "relay/account.h"
 #include "relay/util.h"

@@ -649,7 +649,7 @@ log_delivery(const struct case_row *c, const struct delivery_row *d, const char 
  * pass works from a list read at its start, escalate and the daemon may
  * both reach a new delivery); when final, drop its prepared mail and
  * settle the rung.  A blocked mail opens its breach register entry here,
- * once.  A relaxed commit (adapters/store.h): a power loss may undo it,
+ * once.  A relaxed commit (relay/port/store.h): a power loss may undo it,
  * and the delivery is then attempted again -- a message sent twice, with
  * its Message-ID, never one lost; a kill -9 undoes nothing.
  */

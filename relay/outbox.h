@@ -12,7 +12,7 @@
  * A delivery is marked sent only after the server's 250 to DATA; a crash
  * before that re-sends it once, with the same Message-ID (and the same
  * bytes, when it was prepared).  The record of the outcome is a relaxed
- * commit (adapters/store.h): a power loss may undo it, which only sends
+ * commit (relay/port/store.h): a power loss may undo it, which only sends
  * the message again.
  *
  * With outbox_workers = N > 1 (fsrelay.conf; default 1: no fork), a pass

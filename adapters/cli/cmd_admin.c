@@ -12,7 +12,7 @@
 #include "relay/envelope.h"
 #include "relay/instance.h"
 #include "relay/note.h"
-#include "relay/port/store_directory.h"
+#include "adapters/store.h"
 #include "keys/keystore.h"
 #include "keys/sandbox.h"
 

@@ -12,7 +12,7 @@
 #include "adapters/cli/cli.h"
 #include "relay/instance.h"
 #include "relay/note.h"
-#include "relay/port/store.h"
+#include "adapters/store.h"
 
 #include <errno.h>
 #include <stdio.h>

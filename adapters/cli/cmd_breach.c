@@ -11,7 +11,7 @@
 #include "relay/calendar.h"
 #include "adapters/cli/cli.h"
 #include "relay/instance.h"
-#include "relay/port/store_breach.h"
+#include "adapters/store.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -13,7 +13,7 @@
 #include "adapters/cli/cli.h"
 #include "relay/instance.h"
 #include "relay/tick.h"
-#include "relay/port/store_cases.h"
+#include "adapters/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
 #include "relay/directory.h"
 #include "relay/envelope.h"
 #include "relay/instance.h"
-#include "relay/port/store_directory.h"
+#include "adapters/store.h"
 
 #include <errno.h>
 #include <sodium.h>

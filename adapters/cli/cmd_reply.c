@@ -19,10 +19,7 @@
 #include "relay/sealed.h"
 #include "relay/vault.h"
 #include "adapters/mime.h"
-#include "relay/port/store_cases.h"
-#include "relay/port/store_deliveries.h"
-#include "relay/port/store_directory.h"
-#include "relay/port/store_inbox.h"
+#include "adapters/store.h"
 
 #include <errno.h>
 #include <sodium.h>

@@ -12,8 +12,7 @@
 #include "relay/instance.h"
 #include "relay/report.h"
 #include "relay/tick.h"
-#include "relay/port/store_cases.h"
-#include "relay/port/store_directory.h"
+#include "adapters/store.h"
 
 #include <errno.h>
 #include <fcntl.h>

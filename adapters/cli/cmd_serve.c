@@ -17,7 +17,7 @@
 #include "relay/purge.h"
 #include "relay/tick.h"
 #include "adapters/smtp.h"
-#include "relay/port/store.h"
+#include "adapters/store.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
  */
 #include "adapters/http/web.h"
 #include "adapters/http/http_int.h"
-#include "relay/port/store_directory.h"
+#include "adapters/store.h"
 #include "relay/json.h"
 #include "relay/instance.h"
 

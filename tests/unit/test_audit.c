@@ -16,9 +16,7 @@
 #include "relay/merkle.h"
 #include "relay/note.h"
 #include "relay/vault.h"
-#include "relay/port/store_audit.h"
-#include "relay/port/store_breach.h"
-#include "relay/port/store_deliveries.h"
+#include "adapters/store.h"
 #include "keys/keystore.h"
 
 #include <sodium.h>

@@ -12,10 +12,7 @@
 #include "relay/breach.h"
 #include "relay/instance.h"
 #include "relay/vault.h"
-#include "relay/port/store_breach.h"
-#include "relay/port/store_cases.h"
-#include "relay/port/store_deliveries.h"
-#include "relay/port/store_directory.h"
+#include "adapters/store.h"
 
 #include <sodium.h>
 #include <stdio.h>

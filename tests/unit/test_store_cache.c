@@ -8,7 +8,7 @@
  * give the same answers call after call, errors included.  And the row
  * collector st_collect: order, growth, empty results, a failing step.
  */
-#include "relay/port/store_cases.h"
+#include "adapters/store.h"
 #include "adapters/store_int.h"
 #include "tests/unit/t.h"
 

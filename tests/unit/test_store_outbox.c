@@ -6,9 +6,7 @@
  * leaving secure_delete off; and the relaxed transactions of
  * adapters/store.c (synchronous NORMAL only while one is open).
  */
-#include "relay/port/store_cases.h"
-#include "relay/port/store_deliveries.h"
-#include "relay/port/store_directory.h"
+#include "adapters/store.h"
 #include "adapters/store_int.h"
 #include "tests/unit/t.h"
 

@@ -7,8 +7,7 @@
  */
 #include "relay/tick.h"
 #include "relay/config.h"
-#include "relay/port/store_cases.h"
-#include "relay/port/store_directory.h"
+#include "adapters/store.h"
 #include "tests/unit/t.h"
 
 #include <stdio.h>

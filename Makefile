@@ -118,6 +118,7 @@ demo: deps
 	bash scripts/demo.sh $(DEMO_FLAGS)
 
 lint:
+	@sh scripts/lint-includes.sh
 	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|strtok)\(' $(SRC) || \
 	  { echo "lint: fonction interdite"; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. $(SRC)

@@ -1568,6 +1568,17 @@ insert_topic(struct store *st, const struct dir_topic *t)
 	return st_run_done(s);
 }
 
+/* The directory's version mark, counted up in the replacing transaction. */
+static int
+bump_version(struct store *st)
+{
+	int64_t v = 0;
+
+	if (store_mark_get(st, STORE_DIRECTORY_VERSION, &v) < 0)
+		return -1;
+	return store_mark_set(st, STORE_DIRECTORY_VERSION, v + 1);
+}
+
 int
 store_directory_replace(struct store *st, const struct directory *dir,
     struct buf *changes, int *n_changes)
@@ -1588,73 +1599,73 @@ store_directory_replace(struct store *st, const struct directory *dir,
 	for (i = 0; i < dir->n_topics; i++)
 		if (insert_topic(st, &dir->topics[i]) < 0)
 			return -1;
-	return 0;
+	return bump_version(st);
 }
 
-/* Rebuild the CSV text of a table and hand it to the directory parser, so
- * the store and an import give exactly the same model. */
-static int
-load_table(struct store *st, const char *sql, const char *header, int ncols,
-    struct buf *csv)
-{
-	sqlite3_stmt *s = st_prep(st, sql);
-	int r, k;
+/* A table of the directory read as rows (struct dir_rows): the core's
+ * checks see exactly what an import saw, without a CSV text in between. */
+struct table_rows {
+	sqlite3_stmt	*s;
+	const char	*f[16];
+	int		 ncols;
+};
 
-	if (s == NULL || buf_puts(csv, header) < 0) {
-		sqlite3_finalize(s);
+static int
+table_next(void *arg, const char *const **fields, size_t *n)
+{
+	struct table_rows *t = arg;
+	int r = sqlite3_step(t->s), k;
+
+	if (r == SQLITE_DONE)
+		return 0;
+	if (r != SQLITE_ROW)
+		return -1;
+	for (k = 0; k < t->ncols; k++) {
+		const char *v = (const char *)sqlite3_column_text(t->s, k);
+
+		t->f[k] = v ? v : "";
+	}
+	*fields = t->f;
+	*n = (size_t)t->ncols;
+	return 1;
+}
+
+static int
+load_table(struct store *st, const char *sql, int ncols, struct directory *dir,
+    int (*take)(struct directory *, const struct dir_rows *, char *, size_t),
+    char *err, size_t errlen)
+{
+	struct table_rows t = { st_prep(st, sql), { NULL }, ncols };
+	struct dir_rows src = { table_next, &t };
+	int r;
+
+	if (t.s == NULL) {
+		snprintf(err, errlen, "%s", store_errmsg(st));
 		return -1;
 	}
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		for (k = 0; k < ncols; k++) {
-			const char *v = (const char *)sqlite3_column_text(s, k);
-			const char *p;
-
-			buf_puts(csv, k ? ",\"" : "\"");
-			for (p = v ? v : ""; *p; p++)
-				buf_append(csv, p, *p == '"' ? 1 : 1), *p == '"' ? buf_append(csv, "\"", 1) : 0;
-			if (buf_puts(csv, "\"") < 0) {
-				sqlite3_finalize(s);
-				return -1;
-			}
-		}
-		buf_puts(csv, "\n");
-	}
-	sqlite3_finalize(s);
-	return r == SQLITE_DONE ? 0 : -1;
+	r = take(dir, &src, err, errlen);
+	sqlite3_finalize(t.s);
+	return r;
 }
 
 int
 store_directory_load(struct store *st, struct directory *dir)
 {
-	struct buf csv;
 	char err[256];
-	int r = -1;
 
 	directory_init(dir);
-	buf_init(&csv, 64 * 1024 * 1024);
 	if (load_table(st, "SELECT id, name, insee, address, email, phone, hours"
-	    " FROM structures ORDER BY rowid",
-	    "structure,name,insee,address,email,phone,hours\n", 7, &csv) < 0 ||
-	    directory_parse_structures(dir, csv.p, csv.len, err, sizeof(err)) < 0)
-		goto out;
-	csv.len = 0;
-	if (load_table(st, "SELECT partner, topic, label, theme FROM topics ORDER BY rowid",
-	    "partner,topic,label,bouquet_theme\n", 4, &csv) < 0 ||
-	    directory_parse_topics(dir, csv.p, csv.len, err, sizeof(err)) < 0)
-		goto out;
-	csv.len = 0;
-	if (load_table(st, "SELECT partner, partner_name, structure, topic, role, name,"
-	    " title, email, phone, phone_scope, rule FROM referents ORDER BY id",
-	    "partner,partner_name,structure,topic,role,name,title,email,phone,"
-	    "phone_scope,rule\n", 11, &csv) < 0 ||
-	    directory_parse_entries(dir, csv.p, csv.len, err, sizeof(err)) < 0)
-		goto out;
-	r = 0;
-out:
-	buf_free(&csv);
-	if (r < 0)
+	    " FROM structures ORDER BY rowid", 7, dir, directory_take_structures, err,
+	    sizeof(err)) < 0 ||
+	    load_table(st, "SELECT partner, topic, label, theme FROM topics ORDER BY rowid",
+	    4, dir, directory_take_topics, err, sizeof(err)) < 0 ||
+	    load_table(st, "SELECT partner, partner_name, structure, topic, role, name,"
+	    " title, email, phone, phone_scope, rule FROM referents ORDER BY id", 11, dir,
+	    directory_take_entries, err, sizeof(err)) < 0) {
 		directory_free(dir);
-	return r;
+		return -1;
+	}
+	return 0;
 }
 
 int

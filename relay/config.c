@@ -5,7 +5,7 @@
 #include "relay/config.h"
 #include "relay/util.h"
 
-#include <ini.h>
+#include "relay/port/ini.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <libgen.h>
@@ -503,7 +503,7 @@ config_parse(struct config *cfg, const char *text, const char *base_dir,
 			break;
 		line = nl + 1;
 	}
-	r = ini_parse_string(text, ini_handler_fn, &ps);
+	r = ini_text_parse(text, ini_handler_fn, &ps);
 	if (ps.failed || r != 0) {
 		char detail[512];
 

@@ -489,7 +489,7 @@ desk_escalate(struct instance *in, const struct desk_intake *d, char ref[CASE_RE
     char *err, size_t errlen)
 {
 	struct intake it;
-	struct directory dir;
+	const struct directory *dir;
 	struct dir_ladder ladder = { NULL, 0 };
 	struct pinned_key *keys = NULL;
 	struct case_row c;
@@ -499,18 +499,16 @@ desk_escalate(struct instance *in, const struct desk_intake *d, char ref[CASE_RE
 	memset(&c, 0, sizeof(c));
 	if (take_intake(&it, d, err, errlen) < 0)
 		goto wipe;
-	if (store_directory_load(in->st, &dir) < 0) {
-		snprintf(err, errlen, "lecture de l'annuaire : %s", store_errmsg(in->st));
+	if ((dir = instance_directory(in, err, errlen)) == NULL)
 		goto wipe;
-	}
-	if (check_parties(in, &dir, d, err, errlen) < 0 ||
+	if (check_parties(in, dir, d, err, errlen) < 0 ||
 	    check_mandate(&it, in->now, err, errlen) < 0 ||
-	    directory_route(&dir, d->partner, d->topic, d->structure, &ladder, err,
+	    directory_route(dir, d->partner, d->topic, d->structure, &ladder, err,
 	    errlen) < 0)
 		goto out;
 	keys = xcalloc(ladder.rungs[0].n, sizeof(*keys));
-	if (check_keys(in, &dir, &ladder.rungs[0], keys, err, errlen) < 0 ||
-	    store_case(in, &dir, &ladder.rungs[0], keys, &it, &c, err, errlen) < 0)
+	if (check_keys(in, dir, &ladder.rungs[0], keys, err, errlen) < 0 ||
+	    store_case(in, dir, &ladder.rungs[0], keys, &it, &c, err, errlen) < 0)
 		goto out;
 	fs_strlcpy(ref, c.ref, CASE_REF_LEN + 1);
 	r = 0;
@@ -519,7 +517,6 @@ desk_escalate(struct instance *in, const struct desk_intake *d, char ref[CASE_RE
 out:
 	free(keys);
 	dir_ladder_free(&ladder);
-	directory_free(&dir);
 wipe:
 	sodium_memzero(&it.person, sizeof(it.person));
 	return r;

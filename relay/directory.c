@@ -71,7 +71,7 @@ struct dir_table {
 	const char		*what;
 	const char *const	*cols;
 	size_t			 ncols;
-	int			(*row)(void *, char **, size_t, char *, size_t);
+	int			(*row)(void *, const char *const *, size_t, char *, size_t);
 	void			*ctx;
 };
 
@@ -104,18 +104,22 @@ static int	dir_local_ok(const char *, size_t);
 static int	dir_domain_ok(const char *, size_t);
 static int	dir_check_header(const struct dir_table *, char **, size_t,
 		    char *, size_t);
+static int	dir_take_row(const struct dir_table *, const char *const *, size_t,
+		    size_t, char *, size_t);
+static int	dir_take_rows(const struct dir_table *, const struct dir_rows *,
+		    char *, size_t);
 static int	dir_parse_table(const struct dir_table *, const char *,
 		    size_t, char *, size_t);
-static int	entry_check(char **, size_t, char *, size_t);
-static int	entry_row(void *, char **, size_t, char *, size_t);
+static int	entry_check(const char *const *, size_t, char *, size_t);
+static int	entry_row(void *, const char *const *, size_t, char *, size_t);
 static int	entry_cmp(const void *, const void *);
 static int	entries_check_set(const struct dir_entry *, size_t, char *,
 		    size_t);
 static void	entry_free(struct dir_entry *);
 static void	entries_free(struct dir_entry *, size_t);
-static int	structure_row(void *, char **, size_t, char *, size_t);
+static int	structure_row(void *, const char *const *, size_t, char *, size_t);
 static void	structures_free(struct dir_structure *, size_t);
-static int	topic_row(void *, char **, size_t, char *, size_t);
+static int	topic_row(void *, const char *const *, size_t, char *, size_t);
 static void	topics_free(struct dir_topic *, size_t);
 static int	route_rank(const struct dir_entry *, const char *,
 		    const char *, const char *);
@@ -368,6 +372,42 @@ dir_check_header(const struct dir_table *t, char **f, size_t n, char *err,
  * Read a whole table: header, then each row (right number of columns, no
  * control character) handed to t->row.
  */
+/* One row of a table, from a file or from the store: its shape, then the
+ * table's own checks. */
+static int
+dir_take_row(const struct dir_table *t, const char *const *f, size_t n, size_t line,
+    char *err, size_t errlen)
+{
+	size_t i;
+
+	if (n != t->ncols)
+		return dir_err(err, errlen, "%s, ligne %zu : %zu colonnes au "
+		    "lieu de %zu", t->what, line, n, t->ncols);
+	for (i = 0; i < n; i++)
+		if (!dir_text_ok(f[i]))
+			return dir_col_err(err, errlen, t->what, line,
+			    t->cols[i], "caractère de contrôle interdit");
+	return t->row(t->ctx, f, line, err, errlen);
+}
+
+/* Every row of src (the store's rows, numbered as the file's lines: the
+ * header is line 1). */
+static int
+dir_take_rows(const struct dir_table *t, const struct dir_rows *src, char *err,
+    size_t errlen)
+{
+	const char *const *f;
+	size_t n, line = 1;
+	int rc;
+
+	while ((rc = src->next(src->arg, &f, &n)) == 1)
+		if (dir_take_row(t, f, n, ++line, err, errlen) == -1)
+			return -1;
+	if (rc < 0)
+		return dir_err(err, errlen, "%s : lecture impossible", t->what);
+	return 0;
+}
+
 static int
 dir_parse_table(const struct dir_table *t, const char *csv, size_t len,
     char *err, size_t errlen)
@@ -375,7 +415,7 @@ dir_parse_table(const struct dir_table *t, const char *csv, size_t len,
 	struct csv_reader r;
 	const char *errstr = NULL;
 	char **f;
-	size_t n, i, line;
+	size_t n;
 	int rc, ret = -1;
 
 	if (csv_reader_init(&r, csv, len, &errstr) == -1) {
@@ -390,23 +430,10 @@ dir_parse_table(const struct dir_table *t, const char *csv, size_t len,
 		dir_err(err, errlen, "%s, %s", t->what, errstr);
 	if (rc != 1 || dir_check_header(t, f, n, err, errlen) == -1)
 		goto out;
-	while ((rc = csv_next_row(&r, &f, &n, &errstr)) == 1) {
-		line = csv_row_line(&r);
-		if (n != t->ncols) {
-			dir_err(err, errlen, "%s, ligne %zu : %zu colonnes au "
-			    "lieu de %zu", t->what, line, n, t->ncols);
+	while ((rc = csv_next_row(&r, &f, &n, &errstr)) == 1)
+		if (dir_take_row(t, (const char *const *)f, n, csv_row_line(&r), err,
+		    errlen) == -1)
 			goto out;
-		}
-		for (i = 0; i < n; i++)
-			if (!dir_text_ok(f[i])) {
-				dir_col_err(err, errlen, t->what, line,
-				    t->cols[i], "caractère de contrôle "
-				    "interdit");
-				goto out;
-			}
-		if (t->row(t->ctx, f, line, err, errlen) == -1)
-			goto out;
-	}
 	if (rc == -1) {
 		dir_err(err, errlen, "%s, %s", t->what, errstr);
 		goto out;
@@ -419,7 +446,7 @@ out:
 
 /* Column checks of one annex6 row. */
 static int
-entry_check(char **f, size_t line, char *err, size_t errlen)
+entry_check(const char *const *f, size_t line, char *err, size_t errlen)
 {
 	const char *w = FILE_ENTRIES;
 	enum dir_role role;
@@ -464,7 +491,7 @@ entry_check(char **f, size_t line, char *err, size_t errlen)
 }
 
 static int
-entry_row(void *ctx, char **f, size_t line, char *err, size_t errlen)
+entry_row(void *ctx, const char *const *f, size_t line, char *err, size_t errlen)
 {
 	struct entry_vec *vec = ctx;
 	struct dir_entry *e;
@@ -581,15 +608,16 @@ directory_init(struct directory *dir)
 	memset(dir, 0, sizeof(*dir));
 }
 
-int
-directory_parse_entries(struct directory *dir, const char *csv, size_t len,
+static int
+load_entries(struct directory *dir, const char *csv, size_t len, const struct dir_rows *src,
     char *err, size_t errlen)
 {
 	struct entry_vec vec = { NULL, 0, 0 };
 	struct dir_table t = { FILE_ENTRIES, entry_cols,
 	    FS_ARRAY_LEN(entry_cols), entry_row, &vec };
 
-	if (dir_parse_table(&t, csv, len, err, errlen) == -1 ||
+	if ((src ? dir_take_rows(&t, src, err, errlen) :
+	    dir_parse_table(&t, csv, len, err, errlen)) == -1 ||
 	    entries_check_set(vec.v, vec.n, err, errlen) == -1) {
 		entries_free(vec.v, vec.n);
 		return -1;
@@ -600,8 +628,22 @@ directory_parse_entries(struct directory *dir, const char *csv, size_t len,
 	return 0;
 }
 
+int
+directory_parse_entries(struct directory *dir, const char *csv, size_t len, char *err,
+    size_t errlen)
+{
+	return load_entries(dir, csv, len, NULL, err, errlen);
+}
+
+int
+directory_take_entries(struct directory *dir, const struct dir_rows *src, char *err,
+    size_t errlen)
+{
+	return load_entries(dir, NULL, 0, src, err, errlen);
+}
+
 static int
-structure_row(void *ctx, char **f, size_t line, char *err, size_t errlen)
+structure_row(void *ctx, const char *const *f, size_t line, char *err, size_t errlen)
 {
 	struct structure_vec *vec = ctx;
 	const char *w = FILE_STRUCTURES;
@@ -658,15 +700,16 @@ structures_free(struct dir_structure *v, size_t n)
 	free(v);
 }
 
-int
-directory_parse_structures(struct directory *dir, const char *csv,
-    size_t len, char *err, size_t errlen)
+static int
+load_structures(struct directory *dir, const char *csv, size_t len, const struct dir_rows *src,
+    char *err, size_t errlen)
 {
 	struct structure_vec vec = { NULL, 0, 0 };
 	struct dir_table t = { FILE_STRUCTURES, structure_cols,
 	    FS_ARRAY_LEN(structure_cols), structure_row, &vec };
 
-	if (dir_parse_table(&t, csv, len, err, errlen) == -1) {
+	if ((src ? dir_take_rows(&t, src, err, errlen) :
+	    dir_parse_table(&t, csv, len, err, errlen)) == -1) {
 		structures_free(vec.v, vec.n);
 		return -1;
 	}
@@ -676,8 +719,22 @@ directory_parse_structures(struct directory *dir, const char *csv,
 	return 0;
 }
 
+int
+directory_parse_structures(struct directory *dir, const char *csv, size_t len, char *err,
+    size_t errlen)
+{
+	return load_structures(dir, csv, len, NULL, err, errlen);
+}
+
+int
+directory_take_structures(struct directory *dir, const struct dir_rows *src, char *err,
+    size_t errlen)
+{
+	return load_structures(dir, NULL, 0, src, err, errlen);
+}
+
 static int
-topic_row(void *ctx, char **f, size_t line, char *err, size_t errlen)
+topic_row(void *ctx, const char *const *f, size_t line, char *err, size_t errlen)
 {
 	struct topic_vec *vec = ctx;
 	const char *w = FILE_TOPICS;
@@ -725,15 +782,16 @@ topics_free(struct dir_topic *v, size_t n)
 	free(v);
 }
 
-int
-directory_parse_topics(struct directory *dir, const char *csv, size_t len,
+static int
+load_topics(struct directory *dir, const char *csv, size_t len, const struct dir_rows *src,
     char *err, size_t errlen)
 {
 	struct topic_vec vec = { NULL, 0, 0 };
 	struct dir_table t = { FILE_TOPICS, topic_cols,
 	    FS_ARRAY_LEN(topic_cols), topic_row, &vec };
 
-	if (dir_parse_table(&t, csv, len, err, errlen) == -1) {
+	if ((src ? dir_take_rows(&t, src, err, errlen) :
+	    dir_parse_table(&t, csv, len, err, errlen)) == -1) {
 		topics_free(vec.v, vec.n);
 		return -1;
 	}
@@ -741,6 +799,20 @@ directory_parse_topics(struct directory *dir, const char *csv, size_t len,
 	dir->topics = vec.v;
 	dir->n_topics = vec.n;
 	return 0;
+}
+
+int
+directory_parse_topics(struct directory *dir, const char *csv, size_t len, char *err,
+    size_t errlen)
+{
+	return load_topics(dir, csv, len, NULL, err, errlen);
+}
+
+int
+directory_take_topics(struct directory *dir, const struct dir_rows *src, char *err,
+    size_t errlen)
+{
+	return load_topics(dir, NULL, 0, src, err, errlen);
 }
 
 int

@@ -118,6 +118,24 @@ int	 directory_parse_topics(struct directory *dir, const char *csv,
 	    size_t len, char *err, size_t errlen);
 
 /*
+ * The same three tables from rows instead of CSV text (the store keeps
+ * the directory as rows: relay/port/store_directory.h).  next gives the
+ * fields of the next row, in the files' column order (pointers valid
+ * until the next call): 1, 0 at the end, -1 on a read error.  The rows go
+ * through the same checks as a file's lines (row k is « ligne k+1 »).
+ */
+struct dir_rows {
+	int	(*next)(void *arg, const char *const **fields, size_t *n);
+	void	*arg;
+};
+int	 directory_take_entries(struct directory *dir, const struct dir_rows *src,
+	    char *err, size_t errlen);
+int	 directory_take_structures(struct directory *dir, const struct dir_rows *src,
+	    char *err, size_t errlen);
+int	 directory_take_topics(struct directory *dir, const struct dir_rows *src,
+	    char *err, size_t errlen);
+
+/*
  * Cross-file checks: every annex6 topic other than "*" exists in the topics
  * for that partner, every annex6 structure other than "*" exists in the
  * structures.  0 if all hold; -1 with the first failure in err.

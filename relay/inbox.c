@@ -15,8 +15,8 @@
 #include "relay/quote.h"
 #include "relay/sealed.h"
 #include "relay/vault.h"
-#include "adapters/imap.h"
-#include "adapters/mime.h"
+#include "relay/port/mailbox.h"
+#include "relay/port/mail.h"
 #include "relay/port/store_cases.h"
 #include "relay/port/store_deliveries.h"
 #include "relay/port/store_directory.h"
@@ -847,7 +847,7 @@ inbox_open_age(struct instance *in, struct parsed_mail *m, char *err, size_t err
 
 struct mctx {
 	struct instance		*in;
-	struct directory	 dir;
+	const struct directory	*dir;	/* the instance's */
 	char			**rcpts;
 	size_t			 n_rcpts;
 };
@@ -940,9 +940,9 @@ cb_is_directory_address(void *arg, const char *addr_lc)
 	struct mctx *x = arg;
 	size_t i;
 
-	for (i = 0; i < x->dir.n_entries; i++)
-		if (x->dir.entries[i].email_lc[0] &&
-		    strcmp(x->dir.entries[i].email_lc, addr_lc) == 0)
+	for (i = 0; i < x->dir->n_entries; i++)
+		if (x->dir->entries[i].email_lc[0] &&
+		    strcmp(x->dir->entries[i].email_lc, addr_lc) == 0)
 			return 1;
 	return 0;
 }
@@ -960,10 +960,10 @@ cb_partner_has_domain(void *arg, const char *partner, const char *domain_lc)
 				return 1;
 		return 0;
 	}
-	for (i = 0; i < x->dir.n_entries; i++) {
-		const char *at = strchr(x->dir.entries[i].email_lc, '@');
+	for (i = 0; i < x->dir->n_entries; i++) {
+		const char *at = strchr(x->dir->entries[i].email_lc, '@');
 
-		if (at && strcmp(x->dir.entries[i].partner, partner) == 0 &&
+		if (at && strcmp(x->dir->entries[i].partner, partner) == 0 &&
 		    strcmp(at + 1, domain_lc) == 0)
 			return 1;
 	}
@@ -1715,8 +1715,7 @@ process_pending(struct instance *in, struct parser_pool *pool, struct inbox_stat
 	parser_fault_set(in);
 	memset(&x, 0, sizeof(x));
 	x.in = in;
-	if (store_directory_load(in->st, &x.dir) < 0) {
-		snprintf(err, errlen, "lecture de l'annuaire : %s", store_errmsg(in->st));
+	if ((x.dir = instance_directory(in, err, errlen)) == NULL) {
 		free(list);
 		return -1;
 	}
@@ -1726,7 +1725,6 @@ process_pending(struct instance *in, struct parser_pool *pool, struct inbox_stat
 	pl_end(&pl);
 	pool_end(pool);
 	mctx_clear_rcpts(&x);
-	directory_free(&x.dir);
 	free(list);
 	return r;
 }

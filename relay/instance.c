@@ -5,8 +5,11 @@
 #include "relay/instance.h"
 #include "relay/age.h"
 #include "relay/calendar.h"
+#include "relay/directory.h"
 #include "relay/util.h"
 #include "relay/port/store.h"
+#include "relay/port/store_cases.h"
+#include "relay/port/store_directory.h"
 #include "keys/keystore.h"
 
 #include <errno.h>
@@ -113,7 +116,21 @@ instance_open(struct instance *in, const char *config_path, unsigned need,
 void
 instance_close(struct instance *in)
 {
+	size_t i;
+
 	store_close(&in->st);
+	for (i = 0; i < in->n_dir_old; i++) {
+		directory_free(in->dir_old[i]);
+		free(in->dir_old[i]);
+	}
+	free(in->dir_old);
+	if (in->dir) {
+		directory_free(in->dir);
+		free(in->dir);
+	}
+	in->dir = NULL;
+	in->dir_old = NULL;
+	in->n_dir_old = 0;
 	keystore_key_free(in->kek);
 	keystore_key_free(in->index_key);
 	keystore_key_free(in->hmac_key);
@@ -122,6 +139,34 @@ instance_close(struct instance *in)
 	free(in->keys_dir);
 	in->keys_dir = NULL;
 	config_free(&in->cfg);
+}
+
+const struct directory *
+instance_directory(struct instance *in, char *err, size_t errlen)
+{
+	struct directory *d;
+	int64_t version = 0;
+	int r = store_mark_get(in->st, STORE_DIRECTORY_VERSION, &version);
+
+	if (r < 0) {
+		snprintf(err, errlen, "lecture de l'annuaire : %s", store_errmsg(in->st));
+		return NULL;
+	}
+	if (in->dir && version == in->dir_version)
+		return in->dir;
+	d = xcalloc(1, sizeof(*d));
+	if (store_directory_load(in->st, d) < 0) {
+		snprintf(err, errlen, "lecture de l'annuaire : %s", store_errmsg(in->st));
+		free(d);
+		return NULL;
+	}
+	if (in->dir) {
+		in->dir_old = xreallocarray(in->dir_old, in->n_dir_old + 1, sizeof(*in->dir_old));
+		in->dir_old[in->n_dir_old++] = in->dir;
+	}
+	in->dir = d;
+	in->dir_version = version;
+	return d;
 }
 
 static int

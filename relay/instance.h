@@ -46,6 +46,13 @@ struct instance {
 	 * inbox_mailbox_close). */
 	int			 keep_mailbox;
 	struct inbox_mailbox	*mailbox;
+	/* The directory, loaded once per process (instance_directory); the
+	 * copies replaced by a newer import stay valid until instance_close,
+	 * for the callers still reading them. */
+	struct directory	*dir;
+	int64_t			 dir_version;
+	struct directory	**dir_old;
+	size_t			 n_dir_old;
 };
 
 /* Has the daemon been asked to stop? */
@@ -71,6 +78,16 @@ int	 instance_relay_recipient(const struct instance *in, char *out, size_t outle
 	    char *err, size_t errlen);
 int	 instance_public_key(const struct instance *in, const char *file,
 	    uint8_t pk[32], char *err, size_t errlen);
+
+/*
+ * The directory of the store, read once per process and kept in the
+ * instance: read again only when an import has changed it since (the
+ * store's "directory.version" mark).  NULL with a French reason in err
+ * ("lecture de l'annuaire : ...").  The instance owns it: never freed by
+ * the caller, valid until instance_close.
+ */
+struct directory;
+const struct directory *instance_directory(struct instance *in, char *err, size_t errlen);
 
 /* The relay's clock source: now from the system, or FSRELAY_NOW. */
 int	 instance_clock(const struct config *cfg, int64_t *now, int *from_env,

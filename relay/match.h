@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "adapters/mime.h"
+#include "relay/port/mail.h"
 #include "relay/case.h"
 
 enum mail_class {

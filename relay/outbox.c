@@ -17,7 +17,7 @@
 #include "relay/token.h"
 #include "relay/tick.h"
 #include "relay/vault.h"
-#include "adapters/smtp.h"
+#include "relay/port/transport.h"
 #include "relay/port/store_cases.h"
 #include "relay/port/store_deliveries.h"
 #include "relay/port/store_directory.h"
@@ -48,7 +48,7 @@
 /* What building mails needs, loaded once for all of them. */
 struct builder {
 	struct instance		*in;
-	struct directory	 dir;
+	const struct directory	*dir;	/* the instance's */
 	const char		*domain;	/* of the relay address */
 	char			 sign_fp[KEY_FINGERPRINT_LEN];
 	char			 sign_b64[64];
@@ -214,10 +214,8 @@ builder_open(struct builder *b, struct instance *in, char *err)
 		snprintf(err, ERRLEN, "clés du relais non chargées");
 		return -1;
 	}
-	if (store_directory_load(in->st, &b->dir) < 0) {
-		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", store_errmsg(in->st));
+	if ((b->dir = instance_directory(in, err, ERRLEN)) == NULL)
 		return -1;
-	}
 	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
 		return -1;
 	envelope_fingerprint(b->sign_fp, pk);
@@ -229,7 +227,6 @@ builder_open(struct builder *b, struct instance *in, char *err)
 static void
 builder_close(struct builder *b)
 {
-	directory_free(&b->dir);
 	buf_free(&b->opener);
 }
 
@@ -266,16 +263,16 @@ outbox_opener_page(struct instance *in, struct buf *page, const char *mode,
 static char *
 subject_of(const struct builder *b, const struct case_row *c)
 {
-	const struct dir_topic *t = directory_find_topic(&b->dir, c->partner, c->topic);
+	const struct dir_topic *t = directory_find_topic(b->dir, c->partner, c->topic);
 
-	return xasprintf("[%s] %s – %s", c->ref, directory_partner_label(&b->dir, c->partner),
+	return xasprintf("[%s] %s – %s", c->ref, directory_partner_label(b->dir, c->partner),
 	    t ? t->label : c->topic);
 }
 
 static char *
 cover_note(const struct builder *bd, const struct case_row *c, const char *subject)
 {
-	const struct dir_structure *s = directory_find_structure(&bd->dir, c->structure);
+	const struct dir_structure *s = directory_find_structure(bd->dir, c->structure);
 	struct buf b;
 	char *text;
 
@@ -919,19 +916,19 @@ outbox_settle_rung(struct instance *in, const struct case_row *c)
 int
 outbox_queue_rung(struct instance *in, const struct case_row *c, int rung, int64_t message_id)
 {
-	struct directory dir;
+	const struct directory *dir;
 	struct dir_ladder ladder = { NULL, 0 };
 	char err[ERRLEN];
 	size_t i;
 	int queued = 0;
 
-	if (store_directory_load(in->st, &dir) < 0)
+	if ((dir = instance_directory(in, err, sizeof(err))) == NULL)
 		return -1;
-	if (directory_route(&dir, c->partner, c->topic, c->structure, &ladder, err,
+	if (directory_route(dir, c->partner, c->topic, c->structure, &ladder, err,
 	    sizeof(err)) < 0 || (size_t)rung >= ladder.n)
 		goto out;
 	for (i = 0; i < ladder.rungs[rung].n; i++) {
-		const struct dir_entry *e = &dir.entries[ladder.rungs[rung].idx[i]];
+		const struct dir_entry *e = &dir->entries[ladder.rungs[rung].idx[i]];
 		struct pinned_key k;
 		struct delivery_row d;
 
@@ -964,7 +961,6 @@ outbox_queue_rung(struct instance *in, const struct case_row *c, int rung, int64
 	}
 out:
 	dir_ladder_free(&ladder);
-	directory_free(&dir);
 	return queued;
 }
 

@@ -219,7 +219,7 @@ struct remind_set {
 /* What a pass keeps for all its cases. */
 struct tick_pass {
 	struct instance		*in;
-	struct directory	 dir;
+	const struct directory	*dir;	/* the instance's */
 	struct agent		*agents;
 	size_t			 n_agents;
 	struct tick_stats	*stats;
@@ -389,7 +389,7 @@ do_remind(struct tick_pass *tp, const struct case_row *c, const struct tick_poli
 	    "Pour répondre, répondez au message d'origine (objet « [%s] … ») : il contient"
 	    " le dossier chiffré.  Sans réponse à cette échéance, le dossier sera transmis"
 	    " au palier suivant prévu par la convention.\n" SIGNATURE, c->ref,
-	    directory_partner_label(&tp->dir, c->partner), topic_label(&tp->dir, c), sent,
+	    directory_partner_label(tp->dir, c->partner), topic_label(tp->dir, c), sent,
 	    due, c->ref);
 	copy = xstrdup(rs->to);
 	for (tok = strtok_r(copy, " ", &save); tok && r == 0; tok = strtok_r(NULL, " ", &save)) {
@@ -449,7 +449,7 @@ do_exhausted(struct tick_pass *tp, const struct case_row *c, const struct tick_p
 	    " attente de réponse, marqué « en retard ».  Il faut relancer le partenaire"
 	    " par un autre moyen (comité de suivi, responsable du partenaire).\n\n"
 	    "Consultez-le avec « fsrelay show %s ».\n" SIGNATURE, c->ref,
-	    directory_partner_label(&tp->dir, c->partner), topic_label(&tp->dir, c), due,
+	    directory_partner_label(tp->dir, c->partner), topic_label(tp->dir, c), due,
 	    c->ref);
 	r = store_case_set_rung(in->st, c->id, c->rung, c->due_at, 1) == 0 &&
 	    event(in, "case.overdue", c->ref, "no rung left") == 0 &&
@@ -488,8 +488,8 @@ do_escalate(struct tick_pass *tp, const struct case_row *c, const struct tick_po
 	    " palier %d avant l'échéance (%s).  Il est transmis, chiffré, au palier %d des"
 	    " référents prévus par la convention (%zu destinataire%s), qui dispose d'un délai"
 	    " complet à partir de la remise.\n\nConsultez-le avec « fsrelay show %s ».\n"
-	    SIGNATURE, c->ref, directory_partner_label(&tp->dir, c->partner),
-	    topic_label(&tp->dir, c), c->rung, due, rung, (size_t)queued, queued > 1 ? "s" : "",
+	    SIGNATURE, c->ref, directory_partner_label(tp->dir, c->partner),
+	    topic_label(tp->dir, c), c->rung, due, rung, (size_t)queued, queued > 1 ? "s" : "",
 	    c->ref);
 	r = event(in, "case.escalated", c->ref, outcome) == 0 &&
 	    tell_staff(tp, c, pol, "escalated", tag, 1, subject, body) == 0 ? 0 : -1;
@@ -592,7 +592,7 @@ tick_case(struct tick_pass *tp, const struct case_row *c)
 		remind_later(tp, c, 0);
 		return 0;
 	}
-	if (case_policy(in, &tp->dir, c, &pol) < 0)
+	if (case_policy(in, tp->dir, c, &pol) < 0)
 		return 0;
 	if (rung_state(in, c, &rs) < 0 || store_pause_total(in->st, c->id, c->rung,
 	    &paused) < 0)
@@ -616,7 +616,7 @@ tick_case(struct tick_pass *tp, const struct case_row *c)
 	/* No reminder once it is sent, or once the rung is over. */
 	want = a || b ? 0 : v.reminder_at;
 	if (in->now >= v.due_at) {
-		n_rungs = ladder_size(&tp->dir, c);
+		n_rungs = ladder_size(tp->dir, c);
 		v.has_next_rung = (size_t)c->rung + 1 < n_rungs;
 	}
 	tick_decide(&v, in->now, &plan);
@@ -698,7 +698,7 @@ digest_agent(struct tick_pass *tp, const struct agent *a)
 	size_t i, n = 0, count = 0;
 	int r = 0;
 
-	if (tick_policy(&pol, &in->cfg, "", structure_hours(&tp->dir, a->structure), err,
+	if (tick_policy(&pol, &in->cfg, "", structure_hours(tp->dir, a->structure), err,
 	    sizeof(err)) < 0 && cal_validate(&pol.staff, NULL, 0) < 0)
 		return 0;
 	/* Only within the agent's office hours. */
@@ -771,7 +771,7 @@ tick_run(struct instance *in, struct tick_stats *stats, char *err, size_t errlen
 	memset(&tp, 0, sizeof(tp));
 	tp.in = in;
 	tp.stats = stats;
-	if (store_directory_load(in->st, &tp.dir) < 0 ||
+	if ((tp.dir = instance_directory(in, err, errlen)) == NULL ||
 	    store_agent_list(in->st, &tp.agents, &tp.n_agents) < 0)
 		goto fail;
 	/* Only the cases with something due, a page at a time (issue 15). */
@@ -802,7 +802,6 @@ out:
 	free(cases);
 	free(tp.reminds);
 	free(tp.agents);
-	directory_free(&tp.dir);
 	return r;
 }
 

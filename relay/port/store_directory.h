@@ -19,7 +19,11 @@
  * partner, structure, topic, role, lowercased address or name).  Pinned keys
  * (keyed by lowercased address) are kept.  Appends one French line per
  * change to changes ("+ ajouté ...", "- retiré ...", "~ modifié ...").
+ * Counts the mark STORE_DIRECTORY_VERSION up, so that the processes that
+ * keep the directory (relay/instance) read it again.
  */
+#define STORE_DIRECTORY_VERSION	"directory.version"	/* a mark (port/store_cases.h),
+					 * counted up by each replace */
 int	 store_directory_replace(struct store *st, const struct directory *dir,
 	    struct buf *changes, int *n_changes);
 /* Load the directory from the store into dir (directory_free to release).

@@ -8,6 +8,7 @@
  */
 #include "adapters/cli/commands.h"
 #include "relay/breach.h"
+#include "relay/dpo.h"
 #include "relay/calendar.h"
 #include "adapters/cli/cli.h"
 #include "relay/instance.h"
@@ -30,142 +31,31 @@ static int
 open_entry(struct instance *in, const char *what, const char *idarg, struct breach *b)
 {
 	char err[ERRLEN];
-	long id;
-	int r;
 
-	if (fs_parse_long(idarg, 1, LONG_MAX, &id) < 0)
-		return cli_fail("breach %s : identifiant invalide « %s »", what, idarg);
+	if (instance_open(in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0 ||
+	    dpo_load(in, idarg, b, err, sizeof(err)) < 0)
+		return cli_fail("breach %s : %s", what, err);
+	return 0;
+}
+
+/* Open the instance for a change.  0 / exit status. */
+static int
+open_dpo(struct instance *in, const char *what)
+{
+	char err[ERRLEN];
+
 	if (instance_open(in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0)
 		return cli_fail("breach %s : %s", what, err);
-	if ((r = breach_load(in, id, b, err, sizeof(err))) != 0)
-		return cli_fail("breach %s : %s", what, err);
 	return 0;
 }
 
-/* Copy the DPO's text into a field: bounded, no control character but
- * newline and tab.  0 / -1 with a message. */
+/* A change done (r == 0: print the saved version) or refused. */
 static int
-set_text(char *dst, size_t size, const char *v, const char *opt)
+saved(int r, const struct breach *b, const char *what, const char *err)
 {
-	const unsigned char *p;
+	char when[96];
 
-	if (v == NULL)
-		return 0;
-	if (strlen(v) >= size) {
-		cli_fail("--%s : texte trop long (%zu octets au plus)", opt, size - 1);
-		return -1;
-	}
-	for (p = (const unsigned char *)v; *p; p++)
-		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
-			cli_fail("--%s : caractère de contrôle refusé", opt);
-			return -1;
-		}
-	fs_strlcpy(dst, v, size);
-	return 0;
-}
-
-static int
-set_time(int64_t *dst, const char *v, const char *opt, int64_t now)
-{
-	if (v == NULL)
-		return 0;
-	if (cal_parse_rfc3339(v, dst) < 0) {
-		cli_fail("--%s : date invalide « %s » (attendu RFC 3339, ex."
-		    " 2026-03-02T09:00:00Z)", opt, v);
-		return -1;
-	}
-	if (*dst > now) {
-		cli_fail("--%s : date dans le futur", opt);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-set_count(long *dst, const char *v, const char *opt)
-{
-	if (v == NULL)
-		return 0;
-	if (fs_parse_long(v, 0, LONG_MAX, dst) < 0) {
-		cli_fail("--%s : nombre invalide « %s »", opt, v);
-		return -1;
-	}
-	return 0;
-}
-
-/* --nature: letters C, I, A in any order and case, kept as "CIA" order. */
-static int
-set_nature(char dst[4], const char *v)
-{
-	const char *p;
-	char out[4];
-	size_t n = 0;
-
-	if (v == NULL)
-		return 0;
-	for (p = v; *p; p++)
-		if (!strchr("CIAcia", *p)) {
-			cli_fail("--nature : lettres C (confidentialité), I (intégrité) ou A"
-			    " (disponibilité) attendues");
-			return -1;
-		}
-	if (strpbrk(v, "Cc"))
-		out[n++] = 'C';
-	if (strpbrk(v, "Ii"))
-		out[n++] = 'I';
-	if (strpbrk(v, "Aa"))
-		out[n++] = 'A';
-	out[n] = '\0';
-	if (n == 0) {
-		cli_fail("--nature : vide");
-		return -1;
-	}
-	memcpy(dst, out, n + 1);
-	return 0;
-}
-
-/* Add case references to the linked cases (no duplicates). */
-static int
-add_cases(struct breach *b, const char **refs, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const char *p = refs[i];
-
-		if (*p == '\0' || strlen(p) >= 32 || strpbrk(p, " \t\r\n")) {
-			cli_fail("--dossier : référence invalide « %s »", p);
-			return -1;
-		}
-		if (strstr(b->linked_cases, p) != NULL)
-			continue;
-		if (strlen(b->linked_cases) + strlen(p) + 2 > sizeof(b->linked_cases)) {
-			cli_fail("--dossier : trop de dossiers liés");
-			return -1;
-		}
-		if (b->linked_cases[0])
-			fs_strlcat(b->linked_cases, " ", sizeof(b->linked_cases));
-		fs_strlcat(b->linked_cases, p, sizeof(b->linked_cases));
-	}
-	return 0;
-}
-
-static int
-refuse_closed(const struct breach *b, const char *what)
-{
-	if (strcmp(b->status, "closed") == 0)
-		return cli_fail("breach %s : la violation n° %lld est close : plus aucune"
-		    " modification", what, (long long)b->id);
-	return 0;
-}
-
-/* Save b as a new version and print what happened. */
-static int
-save(struct instance *in, struct breach *b, const char *verb, const char *what)
-{
-	char err[ERRLEN], when[96];
-
-	if (breach_save(in, b, DPO_ACTOR, verb, err, sizeof(err)) < 0)
+	if (r < 0)
 		return cli_fail("breach %s : %s", what, err);
 	cal_format_rfc3339_utc(when, b->deadline_at);
 	printf("violation n° %lld, version %d : %s (échéance %s)\n", (long long)b->id,
@@ -348,16 +238,6 @@ out:
 
 /* ---- declare, assess ------------------------------------------------ */
 
-/* The fields declare and assess share. */
-struct assess_opts {
-	const char *aware_at, *risk, *rationale, *nature, *facts, *subject_cat, *data_cat;
-	const char *subjects, *records, *consequences, *in_place, *taken, *proposed;
-	const char *started, *ended, *no_notif;
-	const char **cases;
-	size_t n_cases;
-	int ongoing;
-};
-
 #define ASSESS_OPTS(a) \
 	{ "aware-at", &(a).aware_at, NULL, NULL, NULL }, \
 	{ "risk", &(a).risk, NULL, NULL, NULL }, \
@@ -392,50 +272,6 @@ struct assess_opts {
 	"  --no-notification-reason TEXTE   pourquoi la CNIL n'est pas notifiée\n" \
 	"  --dossier RÉF          dossier concerné (répétable)\n"
 
-static int
-apply_assess(struct instance *in, struct breach *b, const struct assess_opts *a)
-{
-	if (a->risk && strcmp(a->risk, "none") && strcmp(a->risk, "risk") &&
-	    strcmp(a->risk, "high"))
-		return cli_fail("--risk : none, risk ou high attendu");
-	if (set_time(&b->aware_at, a->aware_at, "aware-at", in->now) < 0 ||
-	    set_time(&b->started_at, a->started, "started-at", in->now) < 0 ||
-	    set_time(&b->ended_at, a->ended, "ended-at", in->now) < 0 ||
-	    set_nature(b->nature, a->nature) < 0 ||
-	    set_count(&b->subjects_approx, a->subjects, "subjects") < 0 ||
-	    set_count(&b->records_approx, a->records, "records") < 0 ||
-	    set_text(b->risk_level, sizeof(b->risk_level), a->risk, "risk") < 0 ||
-	    set_text(b->risk_rationale, sizeof(b->risk_rationale), a->rationale,
-	    "rationale") < 0 ||
-	    set_text(b->facts, sizeof(b->facts), a->facts, "facts") < 0 ||
-	    set_text(b->subject_categories, sizeof(b->subject_categories), a->subject_cat,
-	    "subject-categories") < 0 ||
-	    set_text(b->data_categories, sizeof(b->data_categories), a->data_cat,
-	    "data-categories") < 0 ||
-	    set_text(b->likely_consequences, sizeof(b->likely_consequences), a->consequences,
-	    "consequences") < 0 ||
-	    set_text(b->measures_in_place, sizeof(b->measures_in_place), a->in_place,
-	    "measures-in-place") < 0 ||
-	    set_text(b->measures_taken, sizeof(b->measures_taken), a->taken,
-	    "measures-taken") < 0 ||
-	    set_text(b->measures_proposed, sizeof(b->measures_proposed), a->proposed,
-	    "measures-proposed") < 0 ||
-	    set_text(b->no_notification_reason, sizeof(b->no_notification_reason), a->no_notif,
-	    "no-notification-reason") < 0 ||
-	    add_cases(b, a->cases, a->n_cases) < 0)
-		return EXIT_REFUSED;
-	if (a->ongoing) {
-		b->ongoing = 1;
-		b->ended_at = 0;
-	} else if (a->ended)
-		b->ongoing = 0;
-	if (b->ended_at && b->started_at && b->ended_at < b->started_at)
-		return cli_fail("--ended-at : antérieure au début de la violation");
-	if (b->aware_at && strcmp(b->status, "suspected") == 0)
-		fs_strlcpy(b->status, "open", sizeof(b->status));
-	return 0;
-}
-
 static const struct cli_cmd declare_cmd = { "breach declare",
 	"breach declare --nature CIA --facts TEXTE [options de breach assess]",
 	"Déclare à la main une violation que le relais ne peut pas voir (dossier papier\n"
@@ -447,7 +283,7 @@ static int
 breach_declare(int argc, char **argv)
 {
 	const char **pos = NULL;
-	struct assess_opts a;
+	struct dpo_assess a;
 	const struct cli_opt opts[] = {
 		ASSESS_OPTS(a),
 		{ NULL, NULL, NULL, NULL, NULL },
@@ -467,14 +303,9 @@ breach_declare(int argc, char **argv)
 		r = cli_usage(&declare_cmd, "--nature et --facts sont obligatoires");
 		goto out;
 	}
-	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0) {
-		r = cli_fail("breach declare : %s", err);
+	if ((r = open_dpo(&in, "declare")) != 0)
 		goto out;
-	}
-	breach_init(&in, b, BREACH_SRC_MANUAL);
-	if ((r = apply_assess(&in, b, &a)) != 0)
-		goto out;
-	r = save(&in, b, "declared", "declare");
+	r = saved(dpo_declare(&in, &a, b, err, sizeof(err)), b, "declare", err);
 out:
 	free(a.cases);
 	free(b);
@@ -493,13 +324,14 @@ static int
 breach_assess(int argc, char **argv)
 {
 	const char **pos = NULL;
-	struct assess_opts a;
+	struct dpo_assess a;
 	const struct cli_opt opts[] = {
 		ASSESS_OPTS(a),
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct breach *b = xcalloc(1, sizeof(*b));
 	struct instance in;
+	char err[ERRLEN];
 	int npos, r;
 
 	memset(&a, 0, sizeof(a));
@@ -508,10 +340,9 @@ breach_assess(int argc, char **argv)
 		r = r == CLI_HELP_SHOWN ? EXIT_OK : r;
 		goto out;
 	}
-	if ((r = open_entry(&in, "assess", pos[0], b)) != 0 ||
-	    (r = refuse_closed(b, "assess")) != 0 || (r = apply_assess(&in, b, &a)) != 0)
+	if ((r = open_dpo(&in, "assess")) != 0)
 		goto out;
-	r = save(&in, b, "assessed", "assess");
+	r = saved(dpo_assess(&in, pos[0], &a, b, err, sizeof(err)), b, "assess", err);
 out:
 	free(a.cases);
 	free(b);
@@ -543,9 +374,8 @@ breach_notify(int argc, char **argv)
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct breach *b = xcalloc(1, sizeof(*b));
-	struct breach_notification *n;
 	struct instance in;
-	int64_t at;
+	char err[ERRLEN];
 	int npos, r;
 
 	memset(&in, 0, sizeof(in));
@@ -557,44 +387,10 @@ breach_notify(int argc, char **argv)
 		r = cli_usage(&notify_cmd, "--cnil-ref est obligatoire");
 		goto out;
 	}
-	if ((r = open_entry(&in, "notify", pos[0], b)) != 0 ||
-	    (r = refuse_closed(b, "notify")) != 0)
+	if ((r = open_dpo(&in, "notify")) != 0)
 		goto out;
-	at = in.now;
-	if (set_time(&at, at_s, "at", in.now) < 0) {
-		r = EXIT_REFUSED;
-		goto out;
-	}
-	if (b->aware_at == 0) {
-		r = cli_fail("breach notify : enregistrez d'abord la prise de connaissance"
-		    " (fsrelay breach assess %lld --aware-at DATE)", (long long)b->id);
-		goto out;
-	}
-	if (b->n_notif >= BREACH_MAX_NOTIF) {
-		r = cli_fail("breach notify : %d notifications au plus", BREACH_MAX_NOTIF);
-		goto out;
-	}
-	if (b->n_notif == 0 && at > b->deadline_at && (delay == NULL || *delay == '\0')) {
-		char dl[CAL_RFC3339_LEN];
-
-		cal_format_rfc3339_utc(dl, b->deadline_at);
-		r = cli_fail("breach notify : notification tardive (échéance %s dépassée) :"
-		    " --reasons-for-delay est obligatoire (article 33(1))", dl);
-		goto out;
-	}
-	n = &b->notif[b->n_notif];
-	memset(n, 0, sizeof(*n));
-	fs_strlcpy(n->kind, b->n_notif ? "complementary" : "initial", sizeof(n->kind));
-	n->sent_at = at;
-	if (set_text(n->cnil_ref, sizeof(n->cnil_ref), ref, "cnil-ref") < 0 ||
-	    set_text(n->delay_reasons, sizeof(n->delay_reasons), delay,
-	    "reasons-for-delay") < 0) {
-		r = EXIT_REFUSED;
-		goto out;
-	}
-	b->n_notif++;
-	fs_strlcpy(b->status, "notified", sizeof(b->status));
-	r = save(&in, b, "notified", "notify");
+	r = saved(dpo_notify(&in, pos[0], ref, at_s, delay, b, err, sizeof(err)), b, "notify",
+	    err);
 out:
 	free(b);
 	free(pos);
@@ -623,8 +419,8 @@ breach_communicate(int argc, char **argv)
 	};
 	struct breach *b = xcalloc(1, sizeof(*b));
 	struct instance in;
+	char err[ERRLEN];
 	struct buf msg;
-	int64_t at;
 	int npos, r;
 
 	memset(&in, 0, sizeof(in));
@@ -638,22 +434,10 @@ breach_communicate(int argc, char **argv)
 		    "texte trop long" : strerror(errno));
 		goto out;
 	}
-	if ((r = open_entry(&in, "communicate", pos[0], b)) != 0 ||
-	    (r = refuse_closed(b, "communicate")) != 0)
+	if ((r = open_dpo(&in, "communicate")) != 0)
 		goto out;
-	at = in.now;
-	if (set_time(&at, at_s, "at", in.now) < 0 ||
-	    set_text(b->channel, sizeof(b->channel), channel, "channel") < 0 ||
-	    (msg.len && set_text(b->message_text, sizeof(b->message_text), msg.p,
-	    "message-file") < 0)) {
-		r = EXIT_REFUSED;
-		goto out;
-	}
-	fs_strlcpy(b->art34, "communicated", sizeof(b->art34));
-	b->art34_exemption[0] = '\0';
-	b->art34_justification[0] = '\0';
-	b->communicated_at = at;
-	r = save(&in, b, "communicated", "communicate");
+	r = saved(dpo_communicate(&in, pos[0], at_s, channel, file ? msg.p : NULL,
+	    file ? msg.len : 0, b, err, sizeof(err)), b, "communicate", err);
 out:
 	buf_free(&msg);
 	free(b);
@@ -683,6 +467,7 @@ breach_exempt(int argc, char **argv)
 	};
 	struct breach *b = xcalloc(1, sizeof(*b));
 	struct instance in;
+	char err[ERRLEN];
 	int npos, r;
 
 	memset(&in, 0, sizeof(in));
@@ -690,27 +475,9 @@ breach_exempt(int argc, char **argv)
 		r = r == CLI_HELP_SHOWN ? EXIT_OK : r;
 		goto out;
 	}
-	if (reason == NULL || strlen(reason) != 1 || strchr("abc", reason[0]) == NULL) {
-		r = cli_fail("breach exempt : --reason a, b ou c est obligatoire (article 34(3))");
+	if ((r = open_dpo(&in, "exempt")) != 0)
 		goto out;
-	}
-	if (just == NULL || just[strspn(just, " \t\r\n")] == '\0') {
-		r = cli_fail("breach exempt : exemption refusée : --justification est"
-		    " obligatoire (article 34(3) : l'exception doit être justifiée)");
-		goto out;
-	}
-	if ((r = open_entry(&in, "exempt", pos[0], b)) != 0 ||
-	    (r = refuse_closed(b, "exempt")) != 0)
-		goto out;
-	if (set_text(b->art34_justification, sizeof(b->art34_justification), just,
-	    "justification") < 0) {
-		r = EXIT_REFUSED;
-		goto out;
-	}
-	fs_strlcpy(b->art34, "exempt", sizeof(b->art34));
-	fs_strlcpy(b->art34_exemption, reason, sizeof(b->art34_exemption));
-	b->communicated_at = 0;
-	r = save(&in, b, "exempted", "exempt");
+	r = saved(dpo_exempt(&in, pos[0], reason, just, b, err, sizeof(err)), b, "exempt", err);
 out:
 	free(b);
 	free(pos);
@@ -738,16 +505,9 @@ breach_close(int argc, char **argv)
 		r = r == CLI_HELP_SHOWN ? EXIT_OK : r;
 		goto out;
 	}
-	if ((r = open_entry(&in, "close", pos[0], b)) != 0 ||
-	    (r = refuse_closed(b, "close")) != 0)
+	if ((r = open_dpo(&in, "close")) != 0)
 		goto out;
-	if (breach_close_check(b, why, sizeof(why)) < 0) {
-		r = cli_fail("breach close : %s", why);
-		goto out;
-	}
-	fs_strlcpy(b->status, "closed", sizeof(b->status));
-	b->closed_at = in.now;
-	r = save(&in, b, "closed", "close");
+	r = saved(dpo_close(&in, pos[0], b, why, sizeof(why)), b, "close", why);
 out:
 	free(b);
 	free(pos);

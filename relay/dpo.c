@@ -3,6 +3,7 @@
  * Trusts the register (relay/breach); bounds and checks the DPO's text.
  */
 #include "relay/dpo.h"
+#include "relay/audit.h"
 #include "relay/calendar.h"
 #include "relay/instance.h"
 
@@ -322,4 +323,42 @@ dpo_close(struct instance *in, const char *id, struct breach *b, char *err, size
 	fs_strlcpy(b->status, "closed", sizeof(b->status));
 	b->closed_at = in->now;
 	return breach_save(in, b, DPO_ACTOR, "closed", err, errlen) < 0 ? -1 : 0;
+}
+
+/* The log does not match: open (or repeat) the suspected breach, and say
+ * so after the reason in err. */
+static int
+audit_mismatch(struct instance *in, char *err, size_t errlen)
+{
+	char facts[BREACH_TEXT_MAX], reason[BREACH_TEXT_MAX / 2];
+	int64_t id = 0;
+
+	fs_strlcpy(reason, err, sizeof(reason));
+	snprintf(facts, sizeof(facts), "Vérification du journal d'audit en échec : %s",
+	    reason);
+	if (in->kek == NULL ||
+	    breach_suspect_id(in, BREACH_SRC_AUDIT, NULL, facts, &id) < 0)
+		snprintf(err, errlen, "%s (et l'ouverture d'une violation au registre a"
+		    " échoué)", reason);
+	else
+		snprintf(err, errlen, "%s ; violation n° %lld ouverte au registre (fsrelay"
+		    " breach show %lld)", reason, (long long)id, (long long)id);
+	return 1;
+}
+
+int
+dpo_audit_checkpoint(struct instance *in, struct buf *out, char *err, size_t errlen)
+{
+	int r = audit_checkpoint(in, out, err, errlen);
+
+	return r == 1 ? audit_mismatch(in, err, errlen) : r < 0 ? -1 : 0;
+}
+
+int
+dpo_audit_verify(struct instance *in, const char *note, size_t notelen, const char *vkey,
+    struct audit_report *rep, char *err, size_t errlen)
+{
+	int r = audit_verify(in, note, notelen, vkey, rep, err, errlen);
+
+	return r == 1 ? audit_mismatch(in, err, errlen) : r < 0 ? -1 : 0;
 }

@@ -66,4 +66,20 @@ int	 dpo_exempt(struct instance *in, const char *id, const char *reason,
 int	 dpo_close(struct instance *in, const char *id, struct breach *b, char *err,
 	    size_t errlen);
 
+/* --- the audit log (relay/audit) ------------------------------------ */
+
+struct audit_report;
+/*
+ * audit checkpoint / verify, with the rule of a mismatch: the log does not
+ * match its checkpoints (audit_checkpoint or audit_verify returned 1), so
+ * a suspected breach (source audit) is opened or repeated in the register.
+ * 0 done (out: the signed checkpoint; rep: what was verified); 1 mismatch,
+ * err: "<why> ; violation n° N ouverte au registre (fsrelay breach show
+ * N)" (or why the register could not be written); -1 with the reason.
+ */
+int	 dpo_audit_checkpoint(struct instance *in, struct buf *out, char *err,
+	    size_t errlen);
+int	 dpo_audit_verify(struct instance *in, const char *note, size_t notelen,
+	    const char *vkey, struct audit_report *rep, char *err, size_t errlen);
+
 #endif

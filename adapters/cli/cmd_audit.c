@@ -6,6 +6,7 @@
  * breach (nature I).  Trusts nothing in the checkpoint file it is given.
  */
 #include "adapters/cli/commands.h"
+#include "relay/dpo.h"
 #include "relay/audit.h"
 #include "relay/breach.h"
 #include "relay/calendar.h"
@@ -55,23 +56,6 @@ static const struct cli_cmd export_cmd = { "audit export",
 static const struct cli_cmd audit_cmd = { "audit", "audit checkpoint|verify|export",
 	"", 0, 0 };
 
-/* A mismatch: open (or repeat) the suspected breach and say so. */
-static int
-mismatch(struct instance *in, const char *what, const char *reason)
-{
-	char facts[BREACH_TEXT_MAX];
-	int64_t id = 0;
-
-	snprintf(facts, sizeof(facts), "Vérification du journal d'audit en échec : %s",
-	    reason);
-	if (in->kek == NULL ||
-	    breach_suspect_id(in, BREACH_SRC_AUDIT, NULL, facts, &id) < 0)
-		return cli_fail("audit %s : %s (et l'ouverture d'une violation au registre a"
-		    " échoué)", what, reason);
-	return cli_fail("audit %s : %s ; violation n° %lld ouverte au registre (fsrelay"
-	    " breach show %lld)", what, reason, (long long)id, (long long)id);
-}
-
 static int
 audit_checkpoint_main(int argc, char **argv)
 {
@@ -89,9 +73,7 @@ audit_checkpoint_main(int argc, char **argv)
 	buf_init(&out, NOTE_MAX_LEN);
 	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0)
 		r = cli_fail("audit checkpoint : %s", err);
-	else if ((r = audit_checkpoint(&in, &out, err, sizeof(err))) == 1)
-		r = mismatch(&in, "checkpoint", err);
-	else if (r < 0)
+	else if (dpo_audit_checkpoint(&in, &out, err, sizeof(err)) != 0)
 		r = cli_fail("audit checkpoint : %s", err);
 	else
 		r = cli_emit(&out);
@@ -146,11 +128,8 @@ audit_verify_main(int argc, char **argv)
 		r = cli_fail("audit verify : %s", err);
 		goto out;
 	}
-	r = audit_verify(&in, cp_path ? (note.p ? note.p : "") : NULL, note.len,
-	    vkey.len ? vkey.p : NULL, &rep, err, sizeof(err));
-	if (r == 1)
-		r = mismatch(&in, "verify", err);
-	else if (r < 0)
+	if (dpo_audit_verify(&in, cp_path ? (note.p ? note.p : "") : NULL, note.len,
+	    vkey.len ? vkey.p : NULL, &rep, err, sizeof(err)) != 0)
 		r = cli_fail("audit verify : %s", err);
 	else {
 		fs_hex(hex, rep.root, sizeof(rep.root));

@@ -17,6 +17,7 @@
 #include "relay/tick.h"
 #include "relay/token.h"
 #include "relay/vault.h"
+#include "relay/port/mail.h"
 #include "relay/port/store_directory.h"
 
 #include <sodium.h>
@@ -1041,4 +1042,143 @@ out:
 	sodium_memzero(bi, sizeof(bi));
 	free(list);
 	return r;
+}
+
+/* ---- quarantine -------------------------------------------------------- */
+
+int
+desk_quarantine_get(struct instance *in, const char *id_s, struct quarantine_row *q,
+    char *err, size_t errlen)
+{
+	long id;
+	int r;
+
+	if (id_s == NULL || fs_parse_long(id_s, 1, 2147483647L, &id) < 0) {
+		snprintf(err, errlen, "numéro invalide « %.20s » (entier positif attendu)",
+		    id_s ? id_s : "");
+		return -1;
+	}
+	if ((r = store_quarantine_get(in->st, id, q)) != 0) {
+		snprintf(err, errlen, "%s", r == 1 ? "numéro de quarantaine inconnu" :
+		    store_errmsg(in->st));
+		return -1;
+	}
+	return 0;
+}
+
+int
+desk_quarantine_mail(struct instance *in, const struct quarantine_row *q,
+    struct parsed_mail *m, char *err, size_t errlen)
+{
+	struct buf raw;
+	char why[768];
+	int r;
+
+	buf_init(&raw, MIME_MSG_MAX);
+	r = inbox_raw_content(in, q->raw_id, &raw, err, errlen);
+	if (r == 1)
+		snprintf(err, errlen, "contenu effacé (courriel %s)", q->state);
+	if (r != 0) {
+		buf_free(&raw);
+		return -1;
+	}
+	if (inbox_parse_contained(raw.p, raw.len, m, why, sizeof(why)) < 0) {
+		memset(m, 0, sizeof(*m));
+		m->from = xstrdup("");
+		m->subject = xstrdup("");
+		m->text = xasprintf("(courriel illisible : %s ; joint tel quel)", why);
+		m->text_len = strlen(m->text);
+		m->att = xcalloc(1, sizeof(*m->att));
+		m->att[0].name = xstrdup("courriel.eml");
+		m->att[0].type = xstrdup("message/rfc822");
+		m->att[0].data = xmalloc(raw.len ? raw.len : 1);
+		memcpy(m->att[0].data, raw.p, raw.len);
+		m->att[0].len = raw.len;
+		m->n_att = 1;
+	} else
+		(void)inbox_open_age(in, m, why, sizeof(why));
+	buf_free(&raw);
+	return 0;
+}
+
+/* The mail id, still held. */
+static int
+quarantine_held(struct instance *in, const char *id, struct quarantine_row *q, char *err,
+    size_t errlen)
+{
+	if (desk_quarantine_get(in, id, q, err, errlen) < 0)
+		return -1;
+	if (strcmp(q->state, "held") != 0) {
+		snprintf(err, errlen, "%lld : courriel déjà %s", (long long)q->id,
+		    strcmp(q->state, "assigned") == 0 ? "rattaché" : "rejeté");
+		return -1;
+	}
+	return 0;
+}
+
+int
+desk_quarantine_assign(struct instance *in, const char *id, const char *ref, char *err,
+    size_t errlen)
+{
+	struct quarantine_row q;
+	struct parsed_mail m;
+	struct case_row c;
+	char why[768];
+	int r = -1, g;
+
+	memset(&m, 0, sizeof(m));
+	if (ref == NULL || !case_ref_valid(ref)) {
+		snprintf(err, errlen, "référence invalide « %.40s »", ref ? ref : "");
+		return -1;
+	}
+	if (quarantine_held(in, id, &q, err, errlen) < 0)
+		return -1;
+	if ((g = store_case_get(in->st, ref, &c)) != 0 || strcmp(c.state, "shredded") == 0 ||
+	    strcmp(c.state, "cancelled") == 0) {
+		snprintf(err, errlen, "%s : %s", ref, g == 1 ? "dossier inconnu" :
+		    g < 0 ? store_errmsg(in->st) : "dossier détruit ou annulé");
+		return -1;
+	}
+	if (desk_quarantine_mail(in, &q, &m, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%lld : %s", (long long)q.id, why);
+		goto out;
+	}
+	why[0] = '\0';
+	if (store_begin(in->st) < 0 ||
+	    inbox_attach(in, &c, &m, "reply", 1, NULL, why, sizeof(why)) < 0 ||
+	    inbox_reply_effects(in, &c, q.raw_id) < 0 ||
+	    store_quarantine_decide(in->st, q.id, "assigned", in->now, c.ref) < 0 ||
+	    store_raw_set_blob(in->st, q.raw_id, "content", NULL, 0) < 0 ||
+	    store_event(in->st, in->now, "cli", "quarantine.assigned", c.ref, q.reason) < 0 ||
+	    store_commit(in->st) < 0) {
+		snprintf(err, errlen, "%s", why[0] ? why : store_errmsg(in->st));
+		store_rollback(in->st);
+		goto out;
+	}
+	r = 0;
+out:
+	mime_free(&m);
+	return r;
+}
+
+int
+desk_quarantine_reject(struct instance *in, const char *id, char *err, size_t errlen)
+{
+	struct quarantine_row q;
+
+	if (quarantine_held(in, id, &q, err, errlen) < 0)
+		return -1;
+	if (store_begin(in->st) < 0 || inbox_raw_drop(in, q.raw_id, q.id) < 0 ||
+	    store_quarantine_decide(in->st, q.id, "rejected", in->now, NULL) < 0 ||
+	    store_event(in->st, in->now, "cli", "quarantine.rejected",
+	    q.case_hint[0] ? q.case_hint : NULL, q.reason) < 0 || store_commit(in->st) < 0) {
+		snprintf(err, errlen, "%s", store_errmsg(in->st));
+		store_rollback(in->st);
+		return -1;
+	}
+	if (store_checkpoint(in->st) < 0) {
+		snprintf(err, errlen, "purge du journal WAL différée");
+		return 1;
+	}
+	return 0;
 }

@@ -37,6 +37,7 @@
 #include "relay/pieces.h"
 #include "relay/port/store_cases.h"
 #include "relay/port/store_deliveries.h"
+#include "relay/port/store_inbox.h"
 
 struct instance;
 
@@ -223,6 +224,34 @@ struct desk_filter {
  */
 int	 desk_list(struct instance *in, const struct desk_filter *f,
 	    struct case_row **list, size_t *n, char *err, size_t errlen);
+
+/* --- quarantine ----------------------------------------------------- */
+
+struct parsed_mail;
+/* The quarantined mail numbered id (decimal text).  0 with *q; -1:
+ * "numéro invalide « … » (entier positif attendu)", "numéro de quarantaine
+ * inconnu", the store's reason. */
+int	 desk_quarantine_get(struct instance *in, const char *id, struct quarantine_row *q,
+	    char *err, size_t errlen);
+/* Its content, decrypted and parsed in a contained child into *m
+ * (mime_free); a mail that does not parse comes back as one attachment
+ * courriel.eml with a French note as its text.  0; -1: "contenu effacé
+ * (courriel …)", the reason. */
+int	 desk_quarantine_mail(struct instance *in, const struct quarantine_row *q,
+	    struct parsed_mail *m, char *err, size_t errlen);
+/*
+ * assign: the held mail id becomes a reply of the case ref, flagged "à
+ * vérifier" (the case answered, the agent told).  0; -1: "référence
+ * invalide « … »", desk_quarantine_get's reasons, "<id> : courriel déjà
+ * rattaché|rejeté", "<REF> : dossier inconnu|dossier détruit ou annulé",
+ * "<id> : <why>", the store's reason.
+ * reject: its sealed content erased (crypto-shredding).  0; 1 done but
+ * the WAL purge deferred; -1 as assign.
+ */
+int	 desk_quarantine_assign(struct instance *in, const char *id, const char *ref,
+	    char *err, size_t errlen);
+int	 desk_quarantine_reject(struct instance *in, const char *id, char *err,
+	    size_t errlen);
 
 /* The French label of a state ("en file d'envoi"), or the name itself. */
 const char *desk_state_label(const char *state);

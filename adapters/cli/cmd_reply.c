@@ -214,17 +214,6 @@ static const struct cli_cmd q_reject_cmd = { "quarantine reject", "quarantine re
 	"Rejette un courriel en quarantaine : son contenu chiffré est effacé ; seuls\n"
 	"restent le numéro, la raison et les dates.\n", 1, 1 };
 
-static int
-parse_id(const char *s, int64_t *id)
-{
-	long v;
-
-	if (fs_parse_long(s, 1, 2147483647L, &v) < 0)
-		return -1;
-	*id = v;
-	return 0;
-}
-
 static void
 q_json(struct buf *out, const struct quarantine_row *q, const char *mid, const char *from,
     const char *subject)
@@ -330,54 +319,13 @@ static int
 q_open(struct instance *in, const char *cmd, const char *id_s, struct quarantine_row *q)
 {
 	char err[ERRLEN];
-	int64_t id;
-	int r;
 
-	if (parse_id(id_s, &id) < 0)
-		return cli_fail("%s : numéro invalide « %.20s » (entier positif attendu)", cmd, id_s);
-	if (instance_open(in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0)
+	if (instance_open(in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0 ||
+	    desk_quarantine_get(in, id_s, q, err, sizeof(err)) < 0)
 		return cli_fail("%s : %s", cmd, err);
-	if ((r = store_quarantine_get(in->st, id, q)) != 0)
-		return cli_fail("%s : %s", cmd, r == 1 ? "numéro de quarantaine inconnu" :
-		    store_errmsg(in->st));
 	return 0;
 }
 
-/* The stored mail, parsed; a mail the parser refuses becomes one
- * attachment "courriel.eml" with a note. */
-static int
-q_parse(struct instance *in, const struct quarantine_row *q, struct parsed_mail *m, char *err)
-{
-	struct buf raw;
-	char why[ERRLEN];
-	int r;
-
-	buf_init(&raw, MIME_MSG_MAX);
-	r = inbox_raw_content(in, q->raw_id, &raw, err, ERRLEN);
-	if (r == 1)
-		snprintf(err, ERRLEN, "contenu effacé (courriel %s)", q->state);
-	if (r != 0) {
-		buf_free(&raw);
-		return -1;
-	}
-	if (inbox_parse_contained(raw.p, raw.len, m, why, sizeof(why)) < 0) {
-		memset(m, 0, sizeof(*m));
-		m->from = xstrdup("");
-		m->subject = xstrdup("");
-		m->text = xasprintf("(courriel illisible : %s ; joint tel quel)", why);
-		m->text_len = strlen(m->text);
-		m->att = xcalloc(1, sizeof(*m->att));
-		m->att[0].name = xstrdup("courriel.eml");
-		m->att[0].type = xstrdup("message/rfc822");
-		m->att[0].data = xmalloc(raw.len ? raw.len : 1);
-		memcpy(m->att[0].data, raw.p, raw.len);
-		m->att[0].len = raw.len;
-		m->n_att = 1;
-	} else
-		(void)inbox_open_age(in, m, why, sizeof(why));
-	buf_free(&raw);
-	return 0;
-}
 
 static int
 q_show(int argc, char **argv)
@@ -397,7 +345,7 @@ q_show(int argc, char **argv)
 	if ((r = cli_parse(&q_show_cmd, argc, argv, NULL, &pos, &npos)) != 0 ||
 	    (r = q_open(&in, "quarantine show", pos[0], &q)) != 0)
 		goto out;
-	if (q_parse(&in, &q, &m, err) < 0) {
+	if (desk_quarantine_mail(&in, &q, &m, err, sizeof(err)) < 0) {
 		r = cli_fail("quarantine show : %lld : %s", (long long)q.id, err);
 		goto out;
 	}
@@ -434,54 +382,24 @@ static int
 q_assign(int argc, char **argv)
 {
 	const char **pos = NULL;
-	struct quarantine_row q;
-	struct parsed_mail m;
 	struct instance in;
-	struct case_row c;
 	char err[ERRLEN];
 	int npos, r;
 
 	memset(&in, 0, sizeof(in));
-	memset(&m, 0, sizeof(m));
-	err[0] = '\0';
 	if ((r = cli_parse(&q_assign_cmd, argc, argv, NULL, &pos, &npos)) != 0)
 		goto out;
 	if (!case_ref_valid(pos[1])) {
 		r = cli_fail("quarantine assign : référence invalide « %.40s »", pos[1]);
 		goto out;
 	}
-	if ((r = q_open(&in, "quarantine assign", pos[0], &q)) != 0)
-		goto out;
-	if (strcmp(q.state, "held") != 0) {
-		r = cli_fail("quarantine assign : %lld : courriel déjà %s", (long long)q.id,
-		    strcmp(q.state, "assigned") == 0 ? "rattaché" : "rejeté");
-		goto out;
-	}
-	if ((r = store_case_get(in.st, pos[1], &c)) != 0 || strcmp(c.state, "shredded") == 0 ||
-	    strcmp(c.state, "cancelled") == 0) {
-		r = cli_fail("quarantine assign : %s : %s", pos[1], r == 1 ? "dossier inconnu" :
-		    r < 0 ? store_errmsg(in.st) : "dossier détruit ou annulé");
-		goto out;
-	}
-	if (q_parse(&in, &q, &m, err) < 0) {
-		r = cli_fail("quarantine assign : %lld : %s", (long long)q.id, err);
-		goto out;
-	}
-	if (store_begin(in.st) < 0 ||
-	    inbox_attach(&in, &c, &m, "reply", 1, NULL, err, sizeof(err)) < 0 ||
-	    inbox_reply_effects(&in, &c, q.raw_id) < 0 ||
-	    store_quarantine_decide(in.st, q.id, "assigned", in.now, c.ref) < 0 ||
-	    store_raw_set_blob(in.st, q.raw_id, "content", NULL, 0) < 0 ||
-	    store_event(in.st, in.now, "cli", "quarantine.assigned", c.ref, q.reason) < 0 ||
-	    store_commit(in.st) < 0) {
-		r = cli_fail("quarantine assign : %s", err[0] ? err : store_errmsg(in.st));
-		store_rollback(in.st);
-		goto out;
-	}
-	fprintf(stderr, "fsrelay : courriel %lld rattaché au dossier %s (à vérifier)\n",
-	    (long long)q.id, c.ref);
+	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0 ||
+	    desk_quarantine_assign(&in, pos[0], pos[1], err, sizeof(err)) < 0)
+		r = cli_fail("quarantine assign : %s", err);
+	else
+		fprintf(stderr, "fsrelay : courriel %s rattaché au dossier %s (à vérifier)\n",
+		    pos[0], pos[1]);
 out:
-	mime_free(&m);
 	instance_close(&in);
 	free(pos);
 	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
@@ -491,30 +409,22 @@ static int
 q_reject(int argc, char **argv)
 {
 	const char **pos = NULL;
-	struct quarantine_row q;
 	struct instance in;
+	char err[ERRLEN];
 	int npos, r;
 
 	memset(&in, 0, sizeof(in));
-	if ((r = cli_parse(&q_reject_cmd, argc, argv, NULL, &pos, &npos)) != 0 ||
-	    (r = q_open(&in, "quarantine reject", pos[0], &q)) != 0)
+	if ((r = cli_parse(&q_reject_cmd, argc, argv, NULL, &pos, &npos)) != 0)
 		goto out;
-	if (strcmp(q.state, "held") != 0) {
-		r = cli_fail("quarantine reject : %lld : courriel déjà %s", (long long)q.id,
-		    strcmp(q.state, "assigned") == 0 ? "rattaché" : "rejeté");
-		goto out;
-	}
-	if (store_begin(in.st) < 0 || inbox_raw_drop(&in, q.raw_id, q.id) < 0 ||
-	    store_quarantine_decide(in.st, q.id, "rejected", in.now, NULL) < 0 ||
-	    store_event(in.st, in.now, "cli", "quarantine.rejected",
-	    q.case_hint[0] ? q.case_hint : NULL, q.reason) < 0 || store_commit(in.st) < 0) {
-		r = cli_fail("quarantine reject : %s", store_errmsg(in.st));
-		store_rollback(in.st);
+	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0 ||
+	    (r = desk_quarantine_reject(&in, pos[0], err, sizeof(err))) < 0) {
+		r = cli_fail("quarantine reject : %s", err);
 		goto out;
 	}
-	if (store_checkpoint(in.st) < 0)
-		fprintf(stderr, "fsrelay : attention : purge du journal WAL différée\n");
-	fprintf(stderr, "fsrelay : courriel %lld rejeté, contenu effacé\n", (long long)q.id);
+	if (r == 1)
+		fprintf(stderr, "fsrelay : attention : %s\n", err);
+	fprintf(stderr, "fsrelay : courriel %s rejeté, contenu effacé\n", pos[0]);
+	r = EXIT_OK;
 out:
 	instance_close(&in);
 	free(pos);

@@ -113,6 +113,40 @@ static const char *const migrations[] = {
 	"CREATE INDEX messages_case ON messages (case_id);"
 	"CREATE INDEX documents_case ON documents (case_id);"
 	"CREATE INDEX events_case ON events (case_ref);",
+	/* 2 -> 3 (issue 12): the store keeps only the states of the closed
+	 * list (relay/lifecycle.h, docs/json.md).  SQLite adds no CHECK to an
+	 * existing column: the table is rebuilt (foreign keys off, see
+	 * migrate_core), rows and ids kept, then its indexes. */
+	"CREATE TABLE cases_v3 ("
+	"  id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE,"
+	"  structure TEXT NOT NULL, partner TEXT NOT NULL, topic TEXT NOT NULL,"
+	"  agent TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('queued',"
+	"  'awaiting', 'answered', 'waiting_user', 'resolved', 'cancelled',"
+	"  'failed', 'shredded')), rung INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  due_at INTEGER NOT NULL DEFAULT 0, user_due_at INTEGER NOT NULL DEFAULT 0,"
+	"  overdue INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+	"  blind_index BLOB NOT NULL, reply_token TEXT NOT NULL DEFAULT '',"
+	"  person BLOB, description BLOB,"
+	"  remind_at INTEGER NOT NULL DEFAULT -1);"
+	"INSERT INTO cases_v3 (id, ref, structure, partner, topic, agent, state, rung,"
+	"  created_at, updated_at, due_at, user_due_at, overdue, last_error,"
+	"  blind_index, reply_token, person, description, remind_at)"
+	"  SELECT id, ref, structure, partner, topic, agent, state, rung,"
+	"  created_at, updated_at, due_at, user_due_at, overdue, last_error,"
+	"  blind_index, reply_token, person, description, remind_at FROM cases;"
+	"DROP TABLE cases;"
+	"ALTER TABLE cases_v3 RENAME TO cases;"
+	"CREATE INDEX cases_agent ON cases (agent);"
+	"CREATE INDEX cases_blind ON cases (blind_index);"
+	"CREATE INDEX cases_state_due ON cases (state, overdue, due_at);"
+	"CREATE INDEX cases_state_remind ON cases (state, remind_at);"
+	"CREATE INDEX cases_state_updated ON cases (state, updated_at);"
+	"CREATE INDEX cases_state_created ON cases (state, created_at);"
+	"CREATE INDEX cases_agent_due ON cases (agent, due_at);"
+	"CREATE INDEX cases_agent_user_due ON cases (agent, user_due_at);"
+	"CREATE INDEX cases_created ON cases (created_at);"
+	"CREATE INDEX cases_token ON cases (reply_token);",
 };
 
 const char *
@@ -341,6 +375,21 @@ migrate(struct store *st, char *err, size_t errlen)
 	return 0;
 }
 
+/* 0 when PRAGMA foreign_key_check finds nothing, 1 when it finds a row,
+ * -1 on error. */
+static int
+fk_violations(struct store *st)
+{
+	sqlite3_stmt *s = st_prep(st, "PRAGMA foreign_key_check");
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? 1 : -1;
+}
+
 static int
 migrate_core(struct store *st, char *err, size_t errlen)
 {
@@ -353,22 +402,33 @@ migrate_core(struct store *st, char *err, size_t errlen)
 		    v, (int)FS_ARRAY_LEN(migrations));
 		return -1;
 	}
+	/* A migration may rebuild a table others reference (3): foreign keys
+	 * off around the transactions (a no-op inside one), checked before
+	 * each commit, then on again. */
+	if (v < (int)FS_ARRAY_LEN(migrations) && st_exec(st, "PRAGMA foreign_keys = OFF") < 0)
+		goto fail;
 	for (; v < (int)FS_ARRAY_LEN(migrations); v++) {
 		char pragma[64];
+		int fk = 0;
 
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
 		if (store_begin(st) < 0 || st_exec(st, migrations[v]) < 0 ||
-		    st_exec(st, pragma) < 0) {
-			snprintf(err, errlen, "migration %d : %s", v + 1, sqlite3_errmsg(st->db));
+		    st_exec(st, pragma) < 0 || (fk = fk_violations(st)) != 0) {
+			snprintf(err, errlen, "migration %d : %s", v + 1, fk == 1 ?
+			    "clés étrangères incohérentes" : sqlite3_errmsg(st->db));
 			store_rollback(st);
+			(void)st_exec(st, "PRAGMA foreign_keys = ON");
 			return -1;
 		}
 		if (store_commit(st) < 0)
 			goto fail;
 	}
+	if (st_exec(st, "PRAGMA foreign_keys = ON") < 0)
+		goto fail;
 	return 0;
 fail:
 	snprintf(err, errlen, "%s", sqlite3_errmsg(st->db));
+	(void)st_exec(st, "PRAGMA foreign_keys = ON");
 	return -1;
 }
 

@@ -7,38 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const state_names[] = {
-	[CASE_QUEUED] = "queued",
-	[CASE_AWAITING] = "awaiting",
-	[CASE_ANSWERED] = "answered",
-	[CASE_WAITING_USER] = "waiting_user",
-	[CASE_RESOLVED] = "resolved",
-	[CASE_CANCELLED] = "cancelled",
-	[CASE_FAILED] = "failed",
-	[CASE_SHREDDED] = "shredded",
-};
-
-const char *
-case_state_name(enum case_state s)
-{
-	if ((unsigned)s >= sizeof(state_names) / sizeof(state_names[0]))
-		return NULL;
-	return state_names[s];
-}
-
-int
-case_state_parse(const char *name, enum case_state *s)
-{
-	unsigned i;
-
-	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
-		if (strcmp(state_names[i], name) == 0) {
-			*s = (enum case_state)i;
-			return 0;
-		}
-	return -1;
-}
-
 int
 case_ref_format(char out[CASE_REF_LEN + 1], const char *insee, int year, long seq)
 {

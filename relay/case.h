@@ -1,6 +1,7 @@
 /*
- * case - the case model: references, the closed list of states, and the
- * checks every agent-supplied field goes through.  Pure: no I/O.
+ * case - the case model: references and the checks every agent-supplied
+ * field goes through (its states and their changes: relay/lifecycle.h).
+ * Pure: no I/O.
  */
 #ifndef FSRELAY_CASE_H
 #define FSRELAY_CASE_H
@@ -8,19 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "relay/lifecycle.h"
 #include "relay/util.h"
-
-/* design §7: a closed list. */
-enum case_state {
-	CASE_QUEUED,
-	CASE_AWAITING,
-	CASE_ANSWERED,
-	CASE_WAITING_USER,
-	CASE_RESOLVED,
-	CASE_CANCELLED,
-	CASE_FAILED,
-	CASE_SHREDDED,
-};
 
 #define CASE_REF_LEN		20	/* FS-92032-2026-000123 */
 #define CASE_FIELD_MAX		200	/* bytes, for names, ids... */
@@ -28,11 +18,6 @@ enum case_state {
 #define CASE_PIECE_MAX		(10 * 1024 * 1024)
 #define CASE_PIECES_TOTAL_MAX	(20 * 1024 * 1024)
 #define CASE_PIECES_MAX_COUNT	20
-
-/* "queued", "awaiting"...; NULL for an invalid value. */
-const char	*case_state_name(enum case_state s);
-/* 0 and *s on a known name, -1 otherwise. */
-int		 case_state_parse(const char *name, enum case_state *s);
 
 /* Format FS-<insee>-<year>-<6 digits>; -1 if insee is not 5 characters
  * or seq is out of 1..999999. */

@@ -784,6 +784,24 @@ cal_format_rfc3339_utc(char out[CAL_RFC3339_LEN], int64_t t)
 }
 
 int
+cal_format_paris(char out[CAL_PARIS_LEN], int64_t t)
+{
+	struct cal_tm tm;
+
+	out[0] = '\0';
+	if (cal_to_paris(t, &tm) < 0)
+		return -1;
+	memcpy(out, "0000-00-00 00:00 (+00:00)", CAL_PARIS_LEN);
+	cal_put_digits(out, tm.year, 4);
+	cal_put_digits(out + 5, tm.mon, 2);
+	cal_put_digits(out + 8, tm.mday, 2);
+	cal_put_digits(out + 11, tm.hour, 2);
+	cal_put_digits(out + 14, tm.min, 2);
+	cal_put_digits(out + 19, tm.utcoff / 3600, 2);
+	return 0;
+}
+
+int
 cal_parse_date(const char *s, int *y, int *m, int *d)
 {
 	int yy, mm, dd;

@@ -234,6 +234,12 @@ int	 cal_next_office_time(const struct calendar *c, int64_t t,
  * is outside [CAL_T_MIN, CAL_T_MAX] (out set to ""). */
 int	 cal_format_rfc3339_utc(char out[CAL_RFC3339_LEN], int64_t t);
 
+/* Time shown to people (issue 14): Europe/Paris local time with its offset,
+ * "YYYY-MM-DD HH:MM (+01:00)" or "(+02:00)"; JSON output stays UTC
+ * (cal_format_rfc3339_utc).  0, or -1 (out = "") out of range. */
+#define CAL_PARIS_LEN	26		/* "YYYY-MM-DD HH:MM (+HH:MM)" + NUL */
+int	 cal_format_paris(char out[CAL_PARIS_LEN], int64_t t);
+
 /* Parse an RFC 3339 date-time, strictly: "YYYY-MM-DDTHH:MM:SS" then "Z" or
  * "+HH:MM"/"-HH:MM" (upper-case T and Z; no fraction, no leap second, no
  * surrounding space; offsets up to 23:59).  0 with *t_r set; -1 otherwise

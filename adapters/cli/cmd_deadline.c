@@ -133,12 +133,12 @@ status_text(struct buf *b, long deliveries, long notices, int64_t poll, int64_t 
     const long *counts,
     const struct store_count_row *pc, size_t np)
 {
-	char t[CAL_RFC3339_LEN];
+	char t[CAL_PARIS_LEN];
 	size_t i;
 
 	buf_printf(b, "File d'envoi : %ld envoi(s) de dossier, %ld avis\n", deliveries, notices);
 	if (poll)
-		cal_format_rfc3339_utc(t, poll);
+		cal_format_paris(t, poll);
 	buf_printf(b, "Dernière relève de la boîte : %s\n", poll ? t : "jamais");
 	if (refused) {
 		cal_format_rfc3339_utc(t, refused);

@@ -112,12 +112,13 @@ parse_limit(const char *s, int64_t *t)
 static void
 case_line(struct instance *in, const struct case_row *c, struct buf *out)
 {
-	char due[CAL_RFC3339_LEN] = "-", udue[CAL_RFC3339_LEN] = "-";
+	char due[CAL_PARIS_LEN] = "-", udue[CAL_PARIS_LEN] = "-";
 
+	/* Times shown to people: Paris time with its offset (JSON: UTC). */
 	if (c->due_at)
-		cal_format_rfc3339_utc(due, c->due_at);
+		cal_format_paris(due, c->due_at);
 	if (c->user_due_at)
-		cal_format_rfc3339_utc(udue, c->user_due_at);
+		cal_format_paris(udue, c->user_due_at);
 	buf_printf(out, "%s  %-22s %-12s %-22s référent : %s  usager : %s%s", c->ref,
 	    desk_state_label(c->state), c->partner, c->topic, due, udue,
 	    c->overdue ? "  EN RETARD" : "");
@@ -283,7 +284,7 @@ static void
 message_out(const struct desk_message *dm, struct buf *out, int as_json, int first)
 {
 	const struct message_row *m = &dm->row;
-	char at[CAL_RFC3339_LEN];
+	char at[CAL_PARIS_LEN];
 
 	if (as_json) {
 		buf_puts(out, first ? "\n{\"kind\":" : ",\n{\"kind\":");
@@ -302,7 +303,7 @@ message_out(const struct desk_message *dm, struct buf *out, int as_json, int fir
 		json_str(out, dm->text);
 		buf_printf(out, ",\"flagged\":%s", m->flagged ? "true" : "false");
 	} else {
-		cal_format_rfc3339_utc(at, m->at);
+		cal_format_paris(at, m->at);
 		buf_printf(out, "\n--- %s %s %s, de %s à %s%s\n%s%s", m->kind,
 		    strcmp(m->direction, "out") == 0 ? "sortant" : "entrant", at, m->sender,
 		    m->recipients, m->flagged ? " [À VÉRIFIER]" : "", dm->text ? dm->text : "",

@@ -61,6 +61,14 @@ is "no message stored" "$(q "select count(*) from messages")" "$m0"
 is "no event recorded" "$(q "select count(*) from events where action <> 'clock.test'")" "$e0"
 is "no breach entry opened" "$(nbreach)" "$b0"
 
+# Times shown to people are Paris time with the offset; JSON stays UTC.
+due=$("$FS" cases --json 2>>"$LOG" | python3 -c 'import json,sys; print([c for c in json.load(sys.stdin) if c["ref"]==sys.argv[1]][0]["due_at"])' "$A")
+is "cases --json: due_at in UTC" "$due" 2026-03-05T10:00:00Z
+has "cases: the same instant in Paris time, with its offset (winter)" "$("$FS" cases 2>>"$LOG")" "2026-03-05 11:00 (+01:00)"
+has "show: messages in Paris time" "$("$FS" show "$A" 2>>"$LOG")" "2026-03-02 11:00 (+01:00)"
+FSRELAY_NOW=2026-07-01T08:00:00Z "$FS" serve --once 2>>"$LOG"
+has "status: last poll in Paris time, summer offset" "$(FSRELAY_NOW=2026-07-01T08:00:00Z "$FS" status 2>>"$LOG")" "2026-07-01 10:00 (+02:00)"
+
 # A blank description is refused (point 7), and so is a blank follow-up.
 printf ' \t\n\xc2\xa0\n\n' > "$T_DIR/blank.txt"
 : > "$T_DIR/empty.txt"

@@ -87,6 +87,18 @@ between(const struct calendar *c, int64_t a, int64_t b)
 	return s;
 }
 
+/* issue 14: Paris time with its offset for people */
+static void
+test_format_paris(void)
+{
+	char out[CAL_PARIS_LEN];
+
+	CHECK_INT(cal_format_paris(out, 1772618400), 0);	/* 2026-03-04T10:00:00Z */
+	CHECK_STR(out, "2026-03-04 11:00 (+01:00)");
+	CHECK_INT(cal_format_paris(out, 1782892800), 0);	/* 2026-07-01T08:00:00Z */
+	CHECK_STR(out, "2026-07-01 10:00 (+02:00)");
+}
+
 static void
 test_easter(void)
 {
@@ -772,5 +784,6 @@ main(int argc, char **argv)
 	test_parse_hours();
 	test_text();
 	test_golden(argc > 1 ? argv[1] : GOLDEN);
+	test_format_paris();
 	return t_done();
 }

@@ -33,16 +33,12 @@ B=$("$FS" escalate --structure fontenay-aux-roses --partner dgfip --topic produi
 	--agent conv-fontenay --nom Chapelle --prenom Roses --mandat-signe-le 2026-01-15 \
 	--description-file "$T_DIR/desc.txt" 2>>"$LOG")
 is "escalate accepts Roses Chapelle at Fontenay-aux-Roses" "$?" 0
-C=$("$FS" escalate --structure fontenay-aux-roses --partner caf --topic prestations-familiales \
-	--agent conv-fontenay --nom Services --prenom France --mandat-signe-le 2026-01-15 \
-	--description-file "$T_DIR/desc.txt" 2>>"$LOG")
-is "escalate accepts France Services at the CAF" "$?" 0
-is "their mails were prepared (not blocked)" "$(q "select count(*) from prepared_mails")" 3
+is "their mails were prepared (not blocked)" "$(q "select count(*) from prepared_mails")" 2
 "$FS" serve --once 2>>"$LOG"
 is "France Antony is delivered" "$(state "$A")" sent
 is "Roses Chapelle is delivered" "$(state "$B")" sent
-is "France Services is delivered" "$(state "$C")" sent
 is "no breach entry for them" "$(nbreach)" "$b0"
+sleep 1	# Postfix hands them to Dovecot after its 250: not into the next test
 hasnt "no blocked send in the log" "$(cat "$LOG")" "envoi bloqué"
 
 # A value that really would leave in clear: refused at escalate.

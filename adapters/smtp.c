@@ -12,17 +12,19 @@
  * handle is destroyed (QUIT, close).  STARTTLS never reuses.  A debug
  * callback follows which SMTP command was sent last and the reply code
  * received for it, so that a failure can be classified by stage; it keeps
- * only the command verb and the numeric codes (never AUTH data, addresses
- * or the server's text).
+ * the command verb, the numeric codes, the SIZE limit the server announces
+ * in its EHLO reply, and the text of a refusal reduced to printable ASCII
+ * with every <...> part (addresses) masked (never AUTH data).
  *
  * Trusts: libcurl/GnuTLS.  Distrusts: caller strings (validated) and the
- * server's replies (reduced to numbers).
+ * server's replies (numbers, a SIZE figure and a masked, bounded text).
  */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -33,12 +35,14 @@
 #define SMTP_LINE_MAX		998
 #define SMTP_DEFAULT_TIMEOUT	60L
 #define SMTP_CONNECT_TIMEOUT	30L
+#define SMTP_TEXT_MAX		120
 
 enum stage {
 	ST_CONNECT,	/* no command sent yet (greeting, TLS) */
 	ST_EHLO,
 	ST_STARTTLS,
 	ST_AUTH,
+	ST_NOOP,	/* smtp_probe's only command */
 	ST_MAIL,
 	ST_RCPT,
 	ST_DATA,
@@ -58,6 +62,9 @@ struct track {
 	char		 enh[12];	/* its enhanced status code, or "" */
 	int		 data_sent;	/* DATA was sent: the message may
 					 * have reached the server */
+	unsigned long long size_max;	/* EHLO SIZE (0: none announced) */
+	char		 text[SMTP_TEXT_MAX + 1];	/* text of the last
+					 * reply >= 400, masked; or "" */
 };
 
 
@@ -203,6 +210,7 @@ verb_stage(const char *d, size_t n, enum stage cur)
 	} verbs[] = {
 		{ "EHLO", ST_EHLO }, { "HELO", ST_EHLO },
 		{ "STARTTLS", ST_STARTTLS }, { "AUTH", ST_AUTH },
+		{ "NOOP", ST_NOOP },
 		{ "MAIL", ST_MAIL }, { "RCPT", ST_RCPT },
 		{ "DATA", ST_DATA }, { "QUIT", ST_QUIT },
 	};
@@ -217,6 +225,59 @@ verb_stage(const char *d, size_t n, enum stage cur)
 	return cur;	/* AUTH continuation (base64): same stage */
 }
 
+/* The SIZE figure of an EHLO reply line "250-SIZE 10240000" (RFC 1870). */
+static void
+track_size(struct track *t, const char *d, size_t n)
+{
+	unsigned long long v = 0;
+	size_t i;
+
+	if (n < 9 || (d[3] != ' ' && d[3] != '-') || strncasecmp(d + 4, "SIZE", 4) != 0 ||
+	    (n > 8 && d[8] != ' '))
+		return;
+	for (i = 9; i < n && isdigit((unsigned char)d[i]); i++) {
+		if (v > (SMTP_MSG_MAX * 16ULL))
+			return;		/* absurd: ignored */
+		v = v * 10 + (unsigned long long)(d[i] - '0');
+	}
+	if (i > 9)
+		t->size_max = v;
+}
+
+/* The text of a refusal: printable ASCII only, each <...> (an address)
+ * masked as <...>, at most SMTP_TEXT_MAX bytes. */
+static void
+track_text(struct track *t, const char *d, size_t n)
+{
+	size_t i, k = 0;
+	int in_angle = 0;
+
+	while (n > 0 && d[0] == ' ')
+		d++, n--;
+	for (i = 0; i < n && k < SMTP_TEXT_MAX; i++) {
+		unsigned char ch = (unsigned char)d[i];
+
+		if (ch == '\r' || ch == '\n')
+			break;
+		if (in_angle) {
+			if (ch == '>') {
+				in_angle = 0;
+				if (k + 4 > SMTP_TEXT_MAX)
+					break;
+				memcpy(t->text + k, "...>", 4);
+				k += 4;
+			}
+			continue;
+		}
+		if (ch == '<')
+			in_angle = 1;
+		t->text[k++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	if (in_angle && k > 0)
+		k--;	/* an unclosed "<": drop it with what followed */
+	t->text[k] = '\0';
+}
+
 /* Keep "NNN" and an optional enhanced code "c.s.d" from one reply line. */
 static void
 track_reply(struct track *t, const char *d, size_t n)
@@ -229,16 +290,26 @@ track_reply(struct track *t, const char *d, size_t n)
 	t->code = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
 	t->reply_stage = t->stage;
 	t->enh[0] = '\0';
-	if (n < 5 || (d[3] != ' ' && d[3] != '-') || d[4] != d[0])
+	t->text[0] = '\0';
+	if (t->stage == ST_EHLO && t->code == 250)
+		track_size(t, d, n);
+	if (n < 5 || (d[3] != ' ' && d[3] != '-'))
 		return;
-	for (i = 4; i < n && i - 4 < sizeof(t->enh) - 1; i++) {
-		if (!isdigit((unsigned char)d[i]) && d[i] != '.')
-			break;
-		t->enh[i - 4] = d[i];
+	i = 4;
+	if (d[4] == d[0]) {
+		for (; i < n && i - 4 < sizeof(t->enh) - 1; i++) {
+			if (!isdigit((unsigned char)d[i]) && d[i] != '.')
+				break;
+			t->enh[i - 4] = d[i];
+		}
+		t->enh[i - 4] = '\0';
+		if (i < n && d[i] != ' ' && d[i] != '\r') {
+			t->enh[0] = '\0';
+			i = 4;
+		}
 	}
-	t->enh[i - 4] = '\0';
-	if (i < n && d[i] != ' ' && d[i] != '\r')
-		t->enh[0] = '\0';
+	if (t->code >= 400)
+		track_text(t, d + i, n - i);
 }
 
 static int
@@ -356,6 +427,7 @@ stage_name(enum stage st)
 	case ST_EHLO:		return "EHLO";
 	case ST_STARTTLS:	return "STARTTLS";
 	case ST_AUTH:		return "authentification";
+	case ST_NOOP:		return "NOOP";
 	case ST_MAIL:		return "expéditeur (MAIL FROM)";
 	case ST_RCPT:		return "destinataire";
 	case ST_DATA:		return "DATA";
@@ -365,22 +437,46 @@ stage_name(enum stage st)
 	return "?";
 }
 
+/* 1 if the refusal says the message is too big: 552 at MAIL FROM (the
+ * SIZE= parameter, RFC 1870) or after the body, or the enhanced code
+ * 5.3.4 (message too big for the system, RFC 3463) at any stage. */
+static int
+too_big(const struct track *t)
+{
+	if (strcmp(t->enh, "5.3.4") == 0)
+		return 1;
+	return t->code == 552 && (t->reply_stage == ST_MAIL || t->reply_stage >= ST_DATA);
+}
+
 /* Classify a reply code >= 400 received at a given stage. */
 static enum smtp_status
 classify_reply(const struct track *t, char *err, size_t errlen)
 {
 	const char	*what = "refusé";
 	const char	*sep = t->enh[0] != '\0' ? " " : "";
+	char		 said[SMTP_TEXT_MAX + 16] = "";
 
+	if (t->text[0] != '\0')
+		snprintf(said, sizeof(said), " (serveur : %s)", t->text);
 	if (t->reply_stage == ST_RCPT && strcmp(t->enh, "5.1.1") == 0) {
-		fs_seterr(err, errlen, "%d %s destinataire inconnu", t->code,
-		    t->enh);
+		fs_seterr(err, errlen, "%d %s destinataire inconnu%s", t->code,
+		    t->enh, said);
+		return SMTP_PERMFAIL;
+	}
+	if (t->code >= 500 && too_big(t)) {
+		if (t->size_max > 0)
+			fs_seterr(err, errlen, "%d%s%s message trop gros pour le "
+			    "serveur (limite SIZE : %llu octets)%s", t->code, sep,
+			    t->enh, t->size_max, said);
+		else
+			fs_seterr(err, errlen, "%d%s%s message trop gros pour le "
+			    "serveur%s", t->code, sep, t->enh, said);
 		return SMTP_PERMFAIL;
 	}
 	if (t->code < 500)
 		what = "refusé temporairement";
-	fs_seterr(err, errlen, "%d%s%s %s %s", t->code, sep, t->enh,
-	    stage_name(t->reply_stage), what);
+	fs_seterr(err, errlen, "%d%s%s %s %s%s", t->code, sep, t->enh,
+	    stage_name(t->reply_stage), what, said);
 	if (t->code >= 500 && t->reply_stage >= ST_RCPT)
 		return SMTP_PERMFAIL;
 	return SMTP_TEMPFAIL;
@@ -464,10 +560,10 @@ precheck(const struct smtp_conf *c, const char *from, const char *rcpt,
  */
 static enum smtp_status
 transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
-    const char *rcpt, const char *msg, size_t len, int *reused, char *err,
-    size_t errlen)
+    const char *rcpt, const char *msg, size_t len, int *reused,
+    unsigned long long *size_max, char *err, size_t errlen)
 {
-	struct track		 t = { ST_CONNECT, ST_CONNECT, 0, "", 0 };
+	struct track		 t = { ST_CONNECT, ST_CONNECT, 0, "", 0, 0, "" };
 	struct src		 src = { msg, len };
 	struct curl_slist	*rcpts;
 	CURLcode		 rc;
@@ -489,6 +585,9 @@ transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
 		if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn) ==
 		    CURLE_OK && nconn == 0)
 			*reused = 1;
+		/* a new connection said EHLO: its SIZE (or none) is current */
+		if (size_max != NULL && !*reused && t.stage >= ST_EHLO)
+			*size_max = t.size_max;
 		/* a transport failure or 421 on a reused connection before
 		 * DATA: nothing of this message can have been delivered */
 		if (st == SMTP_TEMPFAIL && *reused && !t.data_sent &&
@@ -519,9 +618,63 @@ smtp_send(const struct smtp_conf *c, const char *from, const char *rcpt,
 		fs_seterr(err, errlen, "libcurl : initialisation impossible");
 		return SMTP_TEMPFAIL;
 	}
-	st = transaction(h, c, 0, from, rcpt, msg, len, &reused, err, errlen);
+	st = transaction(h, c, 0, from, rcpt, msg, len, &reused, NULL, err,
+	    errlen);
 	curl_easy_cleanup(h);
 	return st;
+}
+
+static size_t
+discard_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+	(void)buf;
+	(void)arg;
+	return size * nitems;
+}
+
+int
+smtp_probe(const struct smtp_conf *c, unsigned long long *size_max,
+    char *err, size_t errlen)
+{
+	struct track	 t = { ST_CONNECT, ST_CONNECT, 0, "", 0, 0, "" };
+	CURL		*h;
+	CURLcode	 rc = CURLE_FAILED_INIT;
+	long		 to;
+	int		 r = -1;
+
+	*size_max = 0;
+	if (smtp_conf_check(c, err, errlen) == -1)
+		return -1;
+	if ((h = curl_easy_init()) == NULL) {
+		fs_seterr(err, errlen, "libcurl : initialisation impossible");
+		return -1;
+	}
+	to = c->timeout_s > 0 ? c->timeout_s : SMTP_DEFAULT_TIMEOUT;
+	/* No MAIL, no RCPT: EHLO (and AUTH), then NOOP, then QUIT. */
+	if (set_tls_opts(h, c, 0) == -1 ||
+	    curl_easy_setopt(h, CURLOPT_URL, c->url) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_TIMEOUT, to) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, to) != CURLE_OK ||
+	    (c->user != NULL &&
+	    (curl_easy_setopt(h, CURLOPT_USERNAME, c->user) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_PASSWORD, c->password) != CURLE_OK)) ||
+	    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "NOOP") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_DEBUGDATA, &t) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L) != CURLE_OK)
+		fs_seterr(err, errlen, "libcurl : option TLS/SMTP refusée");
+	else if ((rc = curl_easy_perform(h)) == CURLE_OK) {
+		*size_max = t.size_max;
+		r = 0;
+	} else
+		(void)classify(h, rc, &t, err, errlen);
+	(void)curl_easy_setopt(h, CURLOPT_DEBUGDATA, (void *)NULL);
+	(void)curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
+	curl_easy_cleanup(h);
+	return r;
 }
 
 /* ---- sessions ------------------------------------------------------- */
@@ -529,7 +682,14 @@ smtp_send(const struct smtp_conf *c, const char *from, const char *rcpt,
 struct smtp_session {
 	const struct smtp_conf	*conf;
 	CURL			*h;	/* NULL: no connection kept */
+	unsigned long long	 size_max;	/* last EHLO SIZE, 0: none */
 };
+
+unsigned long long
+smtp_session_size(const struct smtp_session *s)
+{
+	return s != NULL ? s->size_max : 0;
+}
 
 struct smtp_session *
 smtp_session_open(const struct smtp_conf *c, char *err, size_t errlen)
@@ -567,11 +727,29 @@ smtp_session_send(struct smtp_session *s, const char *from, const char *rcpt,
 		fs_seterr(err, errlen, "session SMTP absente");
 		return SMTP_TEMPFAIL;
 	}
-	if (s->conf->starttls)	/* never any reuse with STARTTLS */
-		return smtp_send(s->conf, from, rcpt, msg, len, err, errlen);
 	if ((st = precheck(s->conf, from, rcpt, msg, len, err,
 	    errlen)) != SMTP_SENT)
 		return st;
+	/* the server said how big a message it takes: no need to ask */
+	if (s->size_max > 0 && len > s->size_max) {
+		fs_seterr(err, errlen, "message de %zu octets, trop gros pour le "
+		    "serveur (limite SIZE : %llu octets) : refusé avant envoi",
+		    len, s->size_max);
+		return SMTP_PERMFAIL;
+	}
+	if (s->conf->starttls) {	/* never any reuse with STARTTLS */
+		CURL	*h;
+
+		if ((h = curl_easy_init()) == NULL) {
+			fs_seterr(err, errlen, "libcurl : initialisation "
+			    "impossible");
+			return SMTP_TEMPFAIL;
+		}
+		st = transaction(h, s->conf, 0, from, rcpt, msg, len, &reused,
+		    &s->size_max, err, errlen);
+		curl_easy_cleanup(h);
+		return st;
+	}
 	for (again = 1;; again = 0) {
 		if (s->h != NULL)
 			curl_easy_reset(s->h);	/* keeps the connection */
@@ -581,7 +759,7 @@ smtp_session_send(struct smtp_session *s, const char *from, const char *rcpt,
 			return SMTP_TEMPFAIL;
 		}
 		st = transaction(s->h, s->conf, 1, from, rcpt, msg, len,
-		    &reused, err, errlen);
+		    &reused, &s->size_max, err, errlen);
 		if (st == SMTP_SENT)
 			return st;
 		/* after any failure the connection is not trusted again */

@@ -485,6 +485,22 @@ out:
 	return r;
 }
 
+/* A mail the SMTP server would refuse for its size is not accepted
+ * (relay/outbox: outbox_size_intake): 0 fits, 1 refused with err. */
+static int
+check_size(struct instance *in, const struct desk_intake *d, char *err, size_t errlen)
+{
+	size_t n = d->pieces ? d->pieces->n : 0, *len = xcalloc(n + 1, sizeof(*len)), i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		len[i] = d->pieces->data[i].len;
+	r = outbox_size_intake(in, outbox_mail_estimate(d->description_len, len, n), err,
+	    errlen);
+	free(len);
+	return r;
+}
+
 int
 desk_escalate(struct instance *in, const struct desk_intake *d, char ref[CASE_REF_LEN + 1],
     char *err, size_t errlen)
@@ -509,6 +525,7 @@ desk_escalate(struct instance *in, const struct desk_intake *d, char ref[CASE_RE
 		goto out;
 	keys = xcalloc(ladder.rungs[0].n, sizeof(*keys));
 	if (check_keys(in, dir, &ladder.rungs[0], keys, err, errlen) < 0 ||
+	    check_size(in, d, err, errlen) != 0 ||
 	    store_case(in, dir, &ladder.rungs[0], keys, &it, &c, err, errlen) < 0)
 		goto out;
 	fs_strlcpy(ref, c.ref, CASE_REF_LEN + 1);

@@ -44,6 +44,14 @@
 #define WORKERS_MAX	8	/* outbox_workers' upper bound (relay/config.c) */
 #define WORKER_FD_SCAN	1024	/* inherited descriptors looked at */
 #define ALERT_PAGE	256	/* long-queued cases read per query */
+#define OUTBOX_PROBE_TIMEOUT	15	/* s, the intake's question to the server */
+
+/* Base64 in lines of 76 characters and CRLF (relay/b64: b64_mime_lines). */
+static size_t
+b64_lines_len(size_t n)
+{
+	return (n + 56) / 57 * 78;
+}
 
 /* What building mails needs, loaded once for all of them. */
 struct builder {
@@ -64,6 +72,7 @@ struct pass {
 	char			*password;
 	size_t			 password_len;
 	struct outbox_stats	*stats;
+	unsigned long long	 size_noted;	/* SIZE last recorded */
 };
 
 /* The case's content, decrypted for sealing to one recipient. */
@@ -554,6 +563,85 @@ outbox_scan_intake(struct instance *in, const struct case_row *c, const struct p
 	return r;
 }
 
+/* The SMTP configuration of the instance; *password (keystore_free) when
+ * the configuration names a password file.  0 / -1 with err. */
+static int
+smtp_conf_load(struct instance *in, struct smtp_conf *c, char **password,
+    size_t *password_len, char *err)
+{
+	memset(c, 0, sizeof(*c));
+	*password = NULL;
+	*password_len = 0;
+	if (in->cfg.smtp_url == NULL || in->cfg.ca_file == NULL) {
+		snprintf(err, ERRLEN, "smtp_url et ca_file sont nécessaires pour envoyer");
+		return -1;
+	}
+	if (in->cfg.smtp_password_file) {
+		*password = keystore_read(in->cfg.smtp_password_file, 1024, password_len,
+		    err, ERRLEN);
+		if (*password == NULL)
+			return -1;
+		(*password)[strcspn(*password, "\r\n")] = '\0';
+	}
+	c->url = in->cfg.smtp_url;
+	c->user = in->cfg.smtp_user;
+	c->password = *password;
+	c->ca_file = in->cfg.ca_file;
+	c->starttls = in->cfg.smtp_starttls;
+	c->timeout_s = 60;
+	return smtp_conf_check(c, err, ERRLEN) < 0 ? -1 : 0;
+}
+
+size_t
+outbox_mail_estimate(size_t dlen, const size_t *piece_len, size_t n)
+{
+	size_t inner, agelen, i;
+
+	/* the sealed message: its headers, the manifest and its signature, the
+	 * person's part, then every part in base64 lines (57 -> 78 bytes) */
+	inner = 16384 + b64_lines_len(dlen);
+	for (i = 0; i < n; i++)
+		inner += 1024 + b64_lines_len(piece_len[i]);
+	/* age: the header, then 64 KiB chunks with a 16-byte tag each */
+	agelen = 1024 + inner + 16 * (inner / 65536 + 1);
+	/* the mail: its headers, the cover note, the age file in base64 lines */
+	return 32768 + b64_lines_len(agelen);
+}
+
+int
+outbox_size_intake(struct instance *in, size_t estimate, char *err, size_t errlen)
+{
+	struct smtp_conf c;
+	unsigned long long size = 0;
+	int64_t known = 0;
+	char e[ERRLEN], *password = NULL;
+	size_t password_len = 0;
+	int r;
+
+	if (smtp_conf_load(in, &c, &password, &password_len, e) == 0) {
+		c.timeout_s = OUTBOX_PROBE_TIMEOUT;
+		if (smtp_probe(&c, &size, e, sizeof(e)) == 0 && size > 0 && size <= INT64_MAX &&
+		    (store_mark_get(in->st, OUTBOX_MARK_SMTP_SIZE, &known) != 0 ||
+		    known != (int64_t)size))
+			(void)store_mark_set(in->st, OUTBOX_MARK_SMTP_SIZE, (int64_t)size);
+	}
+	if (password)
+		keystore_free(password, password_len);
+	/* the server cannot be reached now: what it said last */
+	if (size == 0 && (r = store_mark_get(in->st, OUTBOX_MARK_SMTP_SIZE, &known)) == 0 &&
+	    known > 0)
+		size = (unsigned long long)known;
+	if (size == 0 || estimate <= size)
+		return 0;
+	/* in tenths of a megabyte, with a decimal comma */
+	fs_seterr(err, errlen, "le dossier chiffré ferait environ %zu,%zu Mo, plus que ce que "
+	    "le serveur d'envoi accepte (%llu,%llu Mo, limite SIZE de %llu octets) : rien "
+	    "n'est enregistré ni envoyé ; réduire ou retirer des pièces jointes",
+	    (estimate + 50000) / 1000000, (estimate + 50000) / 100000 % 10,
+	    (size + 50000) / 1000000, (size + 50000) / 100000 % 10, size);
+	return 1;
+}
+
 /*
  * The whole mail of delivery d, with Message-ID msgid: the case decrypted
  * with its key dek, sealed for d's pinned key, wrapped and scanned.  -1
@@ -704,6 +792,18 @@ fail:
 	return -1;
 }
 
+/* Record the SIZE limit the server announced, when it changed, for the
+ * intake check (outbox_size_intake) to know it even when it cannot ask. */
+static void
+note_size(struct pass *p)
+{
+	unsigned long long size = smtp_session_size(p->session);
+
+	if (size > 0 && size != p->size_noted && size <= INT64_MAX &&
+	    store_mark_set(p->in->st, OUTBOX_MARK_SMTP_SIZE, (int64_t)size) == 0)
+		p->size_noted = size;
+}
+
 /*
  * One attempt of delivery d: its mail as prepared when it was queued
  * (outbox_prepare), else built now; then one SMTP transaction.
@@ -739,6 +839,7 @@ deliver(struct pass *p, struct delivery_row *d)
 	if (dek && (r == 0 || prepare_mail(&p->b, &c, d, dek, msgid, &mail, &blocked, err) == 0))
 		st = smtp_session_send(p->session, in->cfg.relay_address, d->recipient, mail.p,
 		    mail.len, err, sizeof(err));
+	note_size(p);
 	vault_key_free(dek);
 	buf_free(&mail);
 	if (st == SMTP_SENT)
@@ -1074,24 +1175,7 @@ pass_open(struct pass *p, struct instance *in, struct outbox_stats *stats, char 
 	p->stats = stats;
 	if (builder_open(&p->b, in, err) < 0)
 		return -1;
-	if (in->cfg.smtp_url == NULL || in->cfg.ca_file == NULL) {
-		snprintf(err, ERRLEN, "smtp_url et ca_file sont nécessaires pour envoyer");
-		return -1;
-	}
-	if (in->cfg.smtp_password_file) {
-		p->password = keystore_read(in->cfg.smtp_password_file, 1024, &p->password_len,
-		    err, ERRLEN);
-		if (p->password == NULL)
-			return -1;
-		p->password[strcspn(p->password, "\r\n")] = '\0';
-	}
-	p->smtp.url = in->cfg.smtp_url;
-	p->smtp.user = in->cfg.smtp_user;
-	p->smtp.password = p->password;
-	p->smtp.ca_file = in->cfg.ca_file;
-	p->smtp.starttls = in->cfg.smtp_starttls;
-	p->smtp.timeout_s = 60;
-	if (smtp_conf_check(&p->smtp, err, ERRLEN) < 0 ||
+	if (smtp_conf_load(in, &p->smtp, &p->password, &p->password_len, err) < 0 ||
 	    (p->session = smtp_session_open(&p->smtp, err, ERRLEN)) == NULL)
 		return -1;
 	return 0;

@@ -87,6 +87,28 @@ int	 outbox_scan_intake(struct instance *in, const struct case_row *c,
 	    const struct person *p, const char *descr, size_t dlen,
 	    const char *const *to, size_t n, char *err, size_t errlen);
 
+/* The relay mark (adapters/store: store_mark_*) holding the SIZE limit the
+ * SMTP server last announced, in bytes. */
+#define OUTBOX_MARK_SMTP_SIZE	"smtp.size_max"
+
+/*
+ * An upper estimate, in bytes, of the mail a case becomes for one referent
+ * (cover note, headers, the sealed age file in base64, itself holding every
+ * part in base64): for a description of dlen bytes and n pieces of
+ * piece_len[0..n) bytes.  About 1.8 times the pieces' total, 32 KiB more.
+ */
+size_t	 outbox_mail_estimate(size_t dlen, const size_t *piece_len, size_t n);
+
+/*
+ * The size check at intake, before anything is stored: asks the SMTP
+ * server its SIZE limit (smtp_probe, 15 s at most; recorded), else takes
+ * the one it last announced to the outbox or to this check.  0 when the
+ * estimate fits or no limit is known; 1 when the mail would be refused,
+ * with a French reason naming both sizes and the limit in err.
+ */
+int	 outbox_size_intake(struct instance *in, size_t estimate, char *err,
+	    size_t errlen);
+
 /*
  * Queue the deliveries of a rung of the case's ladder (recipients with a
  * usable pinned key; the others are recorded as failed).  Used by escalate

@@ -47,8 +47,9 @@ static const struct cli_cmd escalate_cmd = { "escalate",
 	"référent ; référent sans clé épinglée ; mandat futur ou expiré ; retour à\n"
 	"la ligne ou caractère de contrôle dans un champ ; champ de plus de 200\n"
 	"octets ; description vide, description, pièce ou total trop gros ; donnée\n"
-	"de la personne qui apparaîtrait en clair dans le courriel (rien n'est\n"
-	"alors enregistré).\n", 0, 0 };
+	"de la personne qui apparaîtrait en clair dans le courriel, courriel plus\n"
+	"gros que ce qu'accepte le serveur d'envoi (limite SIZE annoncée par le\n"
+	"serveur, nommée dans le refus) : rien n'est alors enregistré.\n", 0, 0 };
 
 /* The files escalate names, read within their bounds. */
 struct files {

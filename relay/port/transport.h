@@ -16,8 +16,10 @@
  *
  * Trusts: libcurl/GnuTLS for the TLS handshake and the SMTP dialogue.
  * Distrusts: the envelope addresses and the message given by the caller
- * (checked), and everything the server answers (only the numeric reply code
- * and enhanced status code are kept; the server's text never reaches err).
+ * (checked), and everything the server answers: only the numeric reply code,
+ * the enhanced status code, the SIZE limit of its EHLO reply and the text
+ * of a refusal reach the caller, that text reduced to printable ASCII, at
+ * most 120 bytes, each <...> part (an address) masked as "<...>".
  */
 #ifndef FSRELAY_PORT_TRANSPORT_H
 #define FSRELAY_PORT_TRANSPORT_H
@@ -69,14 +71,18 @@ int	smtp_conf_check(const struct smtp_conf *conf, char *err, size_t errlen);
  * to the single recipient `rcpt`.
  * Returns SMTP_SENT only when the server answered 250 after DATA.
  * Otherwise err gets a short French/technical reason without personal
- * data, e.g. "TLS : certificat non vérifié (CURLE 60)" or
- * "550 5.1.1 destinataire inconnu".
+ * data, then the server's own (masked) text, e.g.
+ * "TLS : certificat non vérifié (CURLE 60)" or "550 5.1.1 destinataire
+ * inconnu (serveur : 5.1.1 <...>: Recipient address rejected)".
  * Classification: invalid configuration or sender address, TLS failure,
  * connection refused, timeout, authentication refused, any 4xx, a 5xx
  * before RCPT (greeting, EHLO, AUTH, MAIL FROM: a configuration problem)
- * -> SMTP_TEMPFAIL;
+ * except a size refusal -> SMTP_TEMPFAIL;
  * invalid recipient or message (refused before any connection), 5xx at
- * RCPT, DATA or after the message -> SMTP_PERMFAIL.
+ * RCPT, DATA or after the message, a message too big for the server (552
+ * at MAIL FROM, whose SIZE= parameter libcurl sends, or after the message;
+ * or the enhanced code 5.3.4) -> SMTP_PERMFAIL, the reason then naming
+ * the server's SIZE limit when it announced one.
  * Nothing is sent to the server before the TLS handshake has verified the
  * certificate.  One connection per call, closed after it.
  * Needs smtp_global_init(); thread-safe otherwise. */
@@ -112,6 +118,20 @@ struct smtp_session *smtp_session_open(const struct smtp_conf *conf,
 enum smtp_status smtp_session_send(struct smtp_session *s, const char *from,
 	    const char *rcpt, const char *msg, size_t len, char *err,
 	    size_t errlen);
+
+/* The SIZE limit (bytes, RFC 1870) the server announced in its EHLO reply
+ * on the session's last new connection; 0 if none was announced or no
+ * connection was made yet.  Once known, a smtp_session_send of a larger
+ * message is refused before any I/O (SMTP_PERMFAIL, the limit named). */
+unsigned long long smtp_session_size(const struct smtp_session *s);
+
+/* Ask the server, without sending any mail: connect and verify TLS exactly
+ * as smtp_send, EHLO (AUTH when conf has a user), NOOP, QUIT.  0 with
+ * *size_max the SIZE limit of its EHLO reply (0: none announced); -1 with
+ * a reason in err (as smtp_send's) when the server cannot be reached.
+ * Needs smtp_global_init(). */
+int	smtp_probe(const struct smtp_conf *conf, unsigned long long *size_max,
+	    char *err, size_t errlen);
 
 /* Close the connection (QUIT) if one is kept and free s.  NULL is a
  * no-op. */

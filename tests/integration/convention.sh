@@ -79,4 +79,39 @@ is "no case stored for them" "$(q "select count(*) from cases")" "$n0"
 err=$("$FS" send "$A" --description-file "$T_DIR/blank.txt" 2>&1 >/dev/null)
 is "a blank follow-up is refused (exit 1)" "$?" 1
 has "saying it is empty" "$err" "texte : vide"
+# The SMTP server's SIZE (point 7): a case bigger than the server takes is
+# refused at escalate, the limit named (the stack's Postfix: its default
+# message_size_limit, 10240000), nothing stored; learned from EHLO, and
+# remembered for when the server cannot be asked.
+head -c 9000000 /dev/urandom > "$T_DIR/p1.bin"
+head -c 9000000 /dev/urandom > "$T_DIR/p2.bin"
+head -c 4000000 /dev/urandom > "$T_DIR/p3.bin"
+n0=$(q "select count(*) from cases"); d0=$(q "select count(*) from deliveries")
+err=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --agent conv-antony \
+	--nom Martin --prenom Luc --mandat-signe-le 2026-01-15 --description-file "$T_DIR/desc.txt" \
+	--piece "$T_DIR/p1.bin" --piece "$T_DIR/p2.bin" 2>&1 >/dev/null)
+is "two 9 MB pieces: refused by escalate (exit 1)" "$?" 1
+has "naming the server's limit" "$err" "limite SIZE de 10240000 octets"
+has "and the case's size, in French" "$err" "ferait environ 33,8 Mo"
+has "and the limit in MB" "$err" "accepte (10,2 Mo,"
+has "saying nothing is kept" "$err" "rien n'est enregistré ni envoyé"
+is "no case stored for it" "$(q "select count(*) from cases")" "$n0"
+is "no delivery queued for it" "$(q "select count(*) from deliveries")" "$d0"
+is "the limit is recorded" "$(q "select value from relay_marks where name = 'smtp.size_max'")" 10240000
+sed 's|^smtp_url = .*|smtp_url = smtps://127.0.0.2:1|' "$FSRELAY_CONFIG" > "$T_DIR/down.conf"
+chmod 600 "$T_DIR/down.conf"
+err=$(FSRELAY_CONFIG=$T_DIR/down.conf "$FS" escalate --structure antony --partner pole-emploi \
+	--topic emploi --agent conv-antony --nom Martin --prenom Luc --mandat-signe-le 2026-01-15 \
+	--description-file "$T_DIR/desc.txt" --piece "$T_DIR/p1.bin" --piece "$T_DIR/p2.bin" \
+	2>&1 >/dev/null)
+is "server unreachable: still refused, on the recorded limit" "$?" 1
+has "with the same reason" "$err" "limite SIZE de 10240000 octets"
+C=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --agent conv-antony \
+	--nom Martin --prenom Luc --mandat-signe-le 2026-01-15 --description-file "$T_DIR/desc.txt" \
+	--piece "$T_DIR/p3.bin" 2>>"$LOG")
+is "a 4 MB piece is accepted" "$?" 0
+"$FS" serve --once 2>>"$LOG"
+is "and delivered by Postfix (the estimate is not a refusal of what fits)" "$(state "$C")" sent
+sleep 1
+
 done_testing

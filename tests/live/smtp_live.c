@@ -9,7 +9,9 @@
  * reason, and the client never sends a single SMTP command (no EHLO, no
  * MAIL FROM) to such a server, while a control server whose certificate
  * verifies does receive MAIL FROM through the same recording; an unknown
- * recipient is a PERMFAIL; a closed port, a wrong password are TEMPFAILs;
+ * recipient is a PERMFAIL, with Postfix's text, its address masked; the
+ * probe learns Postfix's SIZE (10240000) and an 11 MB message is a
+ * PERMFAIL 552 5.3.4 naming it; a closed port, a wrong password are TEMPFAILs;
  * none of the refused messages is delivered.  Also STARTTLS when
  * FSRELAY_TEST_SMTP_STARTTLS_URL is set.
  *
@@ -298,8 +300,42 @@ test_unknown_rcpt(const char *marker)
 	conf_default(&c);
 	CHECK_INT(send_marked(&c, RCPT_UNKNOWN, marker, err, sizeof(err)),
 	    SMTP_PERMFAIL);
-	CHECK_STR(err, "550 5.1.1 destinataire inconnu");
+	/* then Postfix's own text, the address masked */
+	CHECK(strncmp(err, "550 5.1.1 destinataire inconnu (serveur : <...>: ",
+	    49) == 0);
+	CHECK(strstr(err, "@") == NULL);
 	printf("  destinataire inconnu : %s\n", err);
+}
+
+/* Postfix's default message_size_limit (10240000), announced by EHLO:
+ * the probe learns it; a bigger message is refused at MAIL FROM (552
+ * 5.3.4 to libcurl's SIZE=), a permanent failure naming the limit. */
+static void
+test_too_big(const char *marker)
+{
+	struct smtp_conf	 c;
+	unsigned long long	 size = 0;
+	char			 err[300], *m;
+	size_t			 n, len = 11 * 1000 * 1000;
+
+	conf_default(&c);
+	CHECK_INT(smtp_probe(&c, &size, err, sizeof(err)), 0);
+	CHECK(size == 10240000ULL);
+	printf("  SIZE annoncé par Postfix : %llu\n", size);
+	if ((m = malloc(len)) == NULL)
+		return;
+	n = (size_t)snprintf(m, 512, "From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\n\r\n",
+	    e_relay, RCPT_OK, marker);
+	while (n + 80 <= len) {
+		memset(m + n, 'x', 78);
+		memcpy(m + n + 78, "\r\n", 2);
+		n += 80;
+	}
+	CHECK_INT(smtp_send(&c, e_relay, RCPT_OK, m, n, err, sizeof(err)), SMTP_PERMFAIL);
+	CHECK(strncmp(err, "552 5.3.4 message trop gros pour le serveur", 43) == 0);
+	CHECK(strstr(err, "(serveur : Message size exceeds fixed limit)") != NULL);
+	printf("  message de %zu octets : %s\n", n, err);
+	free(m);
 }
 
 static void
@@ -521,12 +557,13 @@ main(void)
 	test_untrusted_ca(neg[0]);
 	test_unknown_rcpt(neg[1]);
 	test_bad_password(neg[2]);
+	test_too_big(neg[4]);
 	test_server_down(neg[3]);
 	test_fake_servers();
 	test_delivery(ok);
 	test_starttls();
 	/* the good message has arrived: none of the refused ones did */
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		CHECK(!maildir_has(neg[i], NULL, 0));
 
 	smtp_global_cleanup();

@@ -720,9 +720,9 @@ test_scan_beyond(void)
 	    4, &hit), 1);
 	CHECK_INT(hit, 1);
 	/* accents and case folded on both sides */
-	CHECK_INT(outmail_scan_beyond("Ren\xc3\xa9e RENEE", 12, "renee", 5,
-	    (const char *[]){ "Ren\xc3\xa9e" }, 1, &hit), 1);
-	CHECK_INT(outmail_scan_beyond("Ren\xc3\xa9e", 6, "RENEE", 5,
+	CHECK_INT(outmail_scan_beyond("Ren\xc3\xa9" "e RENEE", 12, "renee", 5,
+	    (const char *[]){ "Ren\xc3\xa9" "e" }, 1, &hit), 1);
+	CHECK_INT(outmail_scan_beyond("Ren\xc3\xa9" "e", 6, "RENEE", 5,
 	    (const char *[]){ "Renee" }, 1, &hit), 0);
 	/* no base: the plain scan */
 	CHECK_INT(outmail_scan_beyond(base, strlen(base), NULL, 0, needles, 3, &hit), 1);

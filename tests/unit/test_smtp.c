@@ -433,7 +433,7 @@ ev(int fd, char e)
 static void
 fake_session(struct fconn *c, int starttls, int evfd)
 {
-	char	line[1100], rcpt[1100] = "";
+	char	line[1100], rcpt[1100] = "", *sz;
 	int	bye_next = 0;
 
 	if (!starttls && fc_tls(c) == -1)
@@ -446,7 +446,8 @@ fake_session(struct fconn *c, int starttls, int evfd)
 			fc_write(c, "250-fake\r\n");
 			if (starttls && c->tls == NULL)
 				fc_write(c, "250-STARTTLS\r\n");
-			fc_write(c, "250-AUTH PLAIN\r\n250 ENHANCEDSTATUSCODES\r\n");
+			fc_write(c, "250-SIZE 4096\r\n250-AUTH PLAIN\r\n"
+			    "250 ENHANCEDSTATUSCODES\r\n");
 		} else if (strcmp(line, "STARTTLS") == 0 && c->tls == NULL) {
 			fc_write(c, "220 2.0.0 go\r\n");
 			if (fc_tls(c) == -1)
@@ -463,11 +464,18 @@ fake_session(struct fconn *c, int starttls, int evfd)
 				fc_write(c, "421 4.4.2 fake: timeout\r\n");
 				return;
 			}
-			fc_write(c, "250 2.1.0 ok\r\n");
+			/* RFC 1870: the client said how big; over SIZE, 552 */
+			if ((sz = strstr(line, " SIZE=")) != NULL &&
+			    strtoul(sz + 6, NULL, 10) > 4096)
+				fc_write(c, "552 5.3.4 Message size exceeds "
+				    "fixed limit\r\n");
+			else
+				fc_write(c, "250 2.1.0 ok\r\n");
 		} else if (strncmp(line, "RCPT TO:", 8) == 0) {
 			snprintf(rcpt, sizeof(rcpt), "%s", line + 8);
 			fc_write(c, strstr(rcpt, "<inconnu@") != NULL ?
-			    "550 5.1.1 unknown\r\n" : "250 2.1.5 ok\r\n");
+			    "550 5.1.1 <inconnu@dgfip.finances.gouv.fr>: "
+			    "unknown user\r\n" : "250 2.1.5 ok\r\n");
 		} else if (strcmp(line, "DATA") == 0) {
 			fc_write(c, "354 go\r\n");
 			while (fc_line(c, line, sizeof(line)) == 0 &&
@@ -481,6 +489,8 @@ fake_session(struct fconn *c, int starttls, int evfd)
 			if (strstr(rcpt, "<ferme@") != NULL)
 				return;
 			bye_next = strstr(rcpt, "<fin@") != NULL;
+		} else if (strcmp(line, "NOOP") == 0) {
+			fc_write(c, "250 2.0.0 ok\r\n");
 		} else if (strcmp(line, "QUIT") == 0) {
 			ev(evfd, 'Q');
 			fc_write(c, "221 2.0.0 bye\r\n");
@@ -670,7 +680,8 @@ test_session_failures(void)
 	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
 	CHECK_INT(ssend(s, "inconnu@dgfip.finances.gouv.fr", err,
 	    sizeof(err)), SMTP_PERMFAIL);
-	CHECK_STR(err, "550 5.1.1 destinataire inconnu");
+	/* the server's own text follows, its address masked */
+	CHECK_STR(err, "550 5.1.1 destinataire inconnu (serveur : <...>: unknown user)");
 	CHECK_INT(fake_count(&f, 'C'), 1);
 	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
 	CHECK_INT(fake_count(&f, 'C'), 2);	/* a fresh connection */
@@ -713,6 +724,66 @@ test_session_failures(void)
 	CHECK_INT(fake_count(&f, 'F'), 10);
 	smtp_session_close(s);
 	fake_stop(&f);
+}
+
+/* A message bigger than the server's SIZE (EHLO): the 552 to MAIL FROM
+ * (SIZE=) is a permanent failure naming the limit, with the server's
+ * text; once known, a bigger message is refused before any I/O; the
+ * probe learns SIZE without any MAIL FROM. */
+static void
+test_session_size(void)
+{
+	struct fake		 f;
+	struct smtp_conf	 c;
+	struct smtp_session	*s;
+	unsigned long long	 size = 1;
+	char			 err[300], big[6000];
+	size_t			 i, n = 0;
+
+	n += (size_t)snprintf(big, sizeof(big), "From: <a@b.test>\r\nSubject: x\r\n\r\n");
+	for (i = 0; i < 50; i++) {
+		memset(big + n, 'x', 98);
+		memcpy(big + n + 98, "\r\n", 2);
+		n += 100;
+	}
+	if (!CHECK(fake_start(&f, 0) == 0))
+		return;
+	conf_fake(&c, &f);
+	if (!CHECK((s = smtp_session_open(&c, err, sizeof(err))) != NULL)) {
+		fake_stop(&f);
+		return;
+	}
+	CHECK(smtp_session_size(s) == 0);	/* nothing asked yet */
+	CHECK_INT(smtp_session_send(s, FROM, TO, big, n, err, sizeof(err)),
+	    SMTP_PERMFAIL);
+	CHECK_STR(err, "552 5.3.4 message trop gros pour le serveur (limite SIZE : "
+	    "4096 octets) (serveur : Message size exceeds fixed limit)");
+	CHECK_INT(fake_count(&f, 'F'), 1);
+	CHECK_INT(fake_count(&f, 'B'), 0);
+	CHECK(smtp_session_size(s) == 4096);
+	CHECK_INT(smtp_session_send(s, FROM, TO, big, n, err, sizeof(err)),
+	    SMTP_PERMFAIL);
+	CHECK(strstr(err, "refusé avant envoi") != NULL);
+	CHECK(strstr(err, "4096 octets") != NULL);
+	CHECK_INT(fake_count(&f, 'C'), 1);	/* no new connection */
+	CHECK_INT(fake_count(&f, 'F'), 1);
+	CHECK_INT(ssend(s, TO, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(fake_count(&f, 'M'), 1);
+	smtp_session_close(s);
+
+	CHECK_INT(smtp_probe(&c, &size, err, sizeof(err)), 0);
+	CHECK(size == 4096);
+	CHECK_INT(fake_count(&f, 'F'), 2);	/* the probe sent no MAIL FROM */
+	CHECK_INT(fake_wait(&f, 'E', 3, 5000), 3);
+	CHECK_INT(fake_count(&f, 'M'), 1);
+	fake_stop(&f);
+
+	/* nobody listening: -1 with a reason, no size */
+	c.url = "smtps://127.0.0.1:1";
+	size = 1;
+	CHECK_INT(smtp_probe(&c, &size, err, sizeof(err)), -1);
+	CHECK(size == 0);
+	CHECK(strstr(err, "connexion") != NULL);
 }
 
 /* STARTTLS: no reuse, each message on its own connection. */
@@ -792,6 +863,7 @@ main(void)
 		return t_done();
 	test_session_reuse();
 	test_session_failures();
+	test_session_size();
 	test_session_starttls();
 	test_session_bad_ca();
 	unlink(ca_path);

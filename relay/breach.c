@@ -578,10 +578,11 @@ breach_tick(struct instance *in, char *err, size_t errlen)
 			continue;
 		if (store_breach_alert_max(in->st, v->breach_id, &sent) < 0)
 			goto fail;
-		if (stage <= sent)
-			continue;
-		r = send_alert(in, v->breach_id, v->status, v->source, v->case_ref,
-		    v->deadline_at, stage);
+		/* every stage not sent yet, in order, each once: several may
+		 * fall due in one pass (a clock jump, a daemon that was down) */
+		while (r == 0 && sent < stage)
+			r = send_alert(in, v->breach_id, v->status, v->source, v->case_ref,
+			    v->deadline_at, ++sent);
 	}
 	free(list);
 	if (r < 0)

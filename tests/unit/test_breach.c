@@ -86,6 +86,26 @@ alerts(struct instance *in, int64_t id, char *last, size_t lastlen)
 	return count;
 }
 
+/* 1 if breach id's alerts were queued in the order of the stages. */
+static int
+alert_order(struct instance *in, int64_t id)
+{
+	static const char *const want[] = { "nouvelle violation", "1/3 du", "2/3 du", "5/6 du",
+	    "DÉPASSÉ" };
+	struct notice_row *n = NULL;
+	size_t nn = 0, i, k = 0;
+	char tag[32];
+	int ok = 1;
+
+	snprintf(tag, sizeof(tag), "Violation n° %lld :", (long long)id);
+	CHECK_INT(store_notice_due(in->st, INT64_MAX, 1000, &n, &nn), 0);
+	for (i = 0; i < nn; i++)
+		if (strcmp(n[i].kind, "breach-alert") == 0 && strstr(n[i].subject, tag))
+			ok &= k < FS_ARRAY_LEN(want) && strstr(n[i].subject, want[k++]) != NULL;
+	free(n);
+	return ok && k == FS_ARRAY_LEN(want);
+}
+
 static void
 tick_at(struct instance *in, int64_t t)
 {
@@ -174,6 +194,27 @@ test_suspect_and_alerts(void)
 	CHECK_INT(breach_save(&in, b, "dpo", "notified", err, sizeof(err)), 0);
 	tick_at(&in, T0 + 300 * 3600);
 	CHECK_INT(alerts(&in, 2, NULL, 0), 3);
+	/* Several stages due in one pass: each sent once, in order. */
+	in.now = T0;
+	CHECK_INT(breach_suspect_id(&in, BREACH_SRC_DSN, "FS-92032-2026-000009", "DSN", &id), 0);
+	CHECK_INT(id, 3);
+	tick_at(&in, T0 + 49 * 3600);		/* 1/3 and 2/3 at once */
+	CHECK_INT(alerts(&in, 3, subj, sizeof(subj)), 3);
+	CHECK(strstr(subj, "2/3") != NULL);
+	tick_at(&in, T0 + 73 * 3600);		/* 5/6 and the deadline at once */
+	CHECK_INT(alerts(&in, 3, subj, sizeof(subj)), 5);
+	CHECK(strstr(subj, "DÉPASSÉ") != NULL);
+	CHECK_INT(alert_order(&in, 3), 1);
+	tick_at(&in, T0 + 80 * 3600);
+	CHECK_INT(alerts(&in, 3, NULL, 0), 5);
+	/* the daemon down from detection to past the deadline: all five */
+	in.now = T0;
+	CHECK_INT(breach_suspect_id(&in, BREACH_SRC_DSN, "FS-92032-2026-000010", "DSN", &id), 0);
+	CHECK_INT(id, 4);
+	tick_at(&in, T0 + 500 * 3600);
+	CHECK_INT(alerts(&in, 4, NULL, 0), 5);
+	CHECK_INT(alert_order(&in, 4), 1);
+
 	free(b);
 	teardown(&in);
 }

@@ -6,6 +6,7 @@
 #include "relay/util.h"
 
 #include "relay/port/ini.h"
+#include <unistr.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <libgen.h>
@@ -342,6 +343,16 @@ set_partner(struct parse_state *ps, const char *id, const char *name, const char
 		return set_error(ps, "trop de sections [partner]%s%s", "", "");
 	if (strcmp(name, "domains") == 0)
 		return set_domains(ps, p, value);
+	if (strcmp(name, "subject_prefix") == 0) {
+		if (strlen(value) > CONFIG_SUBJECT_PREFIX_MAX ||
+		    u8_check((const uint8_t *)value, strlen(value)) != NULL ||
+		    strpbrk(value, "[]") != NULL)
+			return set_error(ps, "[partner %s] subject_prefix : texte UTF-8 de %d"
+			    " octets au plus, sans crochets, attendu", id, CONFIG_SUBJECT_PREFIX_MAX);
+		free(p->subject_prefix);
+		p->subject_prefix = xstrdup(value);
+		return 1;
+	}
 	if (strcmp(name, "deadline_days") == 0) {
 		if (fs_parse_long(value, 1, 60, &p->deadline_days) < 0)
 			return set_error(ps, "[partner %s] deadline_days : nombre hors limites « %s »", id, value);
@@ -555,6 +566,16 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	return r;
 }
 
+const char *
+config_subject_prefix(const struct config *cfg, const char *partner)
+{
+	const struct partner_conf *p = config_partner(cfg, partner);
+
+	if (p != NULL && p->subject_prefix != NULL)
+		return p->subject_prefix[0] != '\0' ? p->subject_prefix : NULL;
+	return strcmp(partner, "caf") == 0 ? CONFIG_CAF_SUBJECT_PREFIX : NULL;
+}
+
 const struct partner_conf *
 config_partner(const struct config *cfg, const char *id)
 {
@@ -588,6 +609,7 @@ config_free(struct config *cfg)
 		for (j = 0; j < cfg->partners[i].n_domains; j++)
 			free(cfg->partners[i].domains[j]);
 		free(cfg->partners[i].domains);
+		free(cfg->partners[i].subject_prefix);
 		free(cfg->partners[i].id);
 	}
 	cfg->n_partners = 0;

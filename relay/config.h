@@ -36,7 +36,14 @@ struct partner_conf {
 	size_t	  n_closures;		/* extra closure days of the partner */
 	struct cal_date closures[CAL_MAX_CLOSURES];
 	int	  no_opener;		/* attach_opener = no */
+	char	 *subject_prefix;	/* subject_prefix; NULL: not set */
 };
+
+/* Longest subject_prefix (bytes). */
+#define CONFIG_SUBJECT_PREFIX_MAX	64
+/* The CAF's default subject_prefix (annexe 5 CAF: the subject carries
+ * « France Services »; its name and allocataire number stay off). */
+#define CONFIG_CAF_SUBJECT_PREFIX	"France Services"
 
 struct config {
 	char	*path;			/* absolute path of the file */
@@ -87,6 +94,12 @@ int	 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 /* Same on a string (for tests and the fuzzer); base_dir resolves paths. */
 int	 config_parse(struct config *cfg, const char *text, const char *base_dir,
 	    char *err, size_t errlen);
+
+/* The words the subject of a case for partner begins with after its
+ * reference: the partner's subject_prefix if set (NULL when set empty),
+ * else CONFIG_CAF_SUBJECT_PREFIX for caf, else NULL.  Never personal data:
+ * it comes from the configuration only. */
+const char *config_subject_prefix(const struct config *cfg, const char *partner);
 
 /* The [partner ID] section of id, or NULL. */
 const struct partner_conf *config_partner(const struct config *cfg, const char *id);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "relay/csv.h"
+#include "relay/config.h"
 
 /* Column order of each file, exactly as in the headers. */
 static const char *const entry_cols[] = {
@@ -1189,4 +1190,83 @@ directory_free(struct directory *dir)
 	structures_free(dir->structures, dir->n_structures);
 	topics_free(dir->topics, dir->n_topics);
 	memset(dir, 0, sizeof(*dir));
+}
+
+/* 1 if partner was already met before entry i of the directory. */
+static int
+partner_seen_before(const struct directory *dir, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(dir->entries[j].partner, dir->entries[i].partner) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 if the domain at of entry k was already met among the partner's
+ * entries before k. */
+static int
+domain_seen_before(const struct directory *dir, size_t k, const char *dom)
+{
+	size_t j;
+	const char *at;
+
+	for (j = 0; j < k; j++)
+		if (strcmp(dir->entries[j].partner, dir->entries[k].partner) == 0 &&
+		    (at = strchr(dir->entries[j].email_lc, '@')) != NULL && strcmp(at + 1, dom) == 0)
+			return 1;
+	return 0;
+}
+
+size_t
+directory_domain_warnings(const struct directory *dir, const struct config *cfg,
+    struct buf *out)
+{
+	struct buf bare;
+	size_t i, k, d, n = 0, nbare = 0;
+
+	buf_init(&bare, 4096);
+	for (i = 0; i < dir->n_entries; i++) {
+		const char *id = dir->entries[i].partner, *at;
+		const struct partner_conf *pc = config_partner(cfg, id);
+		int addresses = 0;
+
+		if (partner_seen_before(dir, i))
+			continue;
+		for (k = i; k < dir->n_entries; k++) {
+			if (strcmp(dir->entries[k].partner, id) != 0 ||
+			    (at = strchr(dir->entries[k].email_lc, '@')) == NULL)
+				continue;
+			addresses = 1;
+			if (pc == NULL || pc->n_domains == 0 || domain_seen_before(dir, k, at + 1))
+				continue;
+			for (d = 0; d < pc->n_domains; d++)
+				if (strcmp(pc->domains[d], at + 1) == 0)
+					break;
+			if (d == pc->n_domains) {
+				buf_printf(out, "[partner %s] domains : le domaine %s de ses "
+				    "référents n'y est pas (un collègue de ce domaine serait un "
+				    "expéditeur étranger)\n", id, at + 1);
+				n++;
+			}
+		}
+		if (pc != NULL && pc->n_domains > 0)
+			continue;
+		if (!addresses) {
+			buf_printf(out, "partenaire %s : aucun domaine (ni domains dans la "
+			    "configuration, ni adresse dans l'annuaire) : toute réponse hors "
+			    "destinataires d'un dossier sera étrangère\n", id);
+			n++;
+		} else
+			buf_printf(&bare, "%s%s", nbare++ ? ", " : "", id);
+	}
+	if (nbare > 0 && bare.p != NULL) {
+		buf_printf(out, "partenaire%s sans domains dans la configuration : %s (seuls "
+		    "les domaines de l'annuaire comptent pour leurs réponses ; France Travail "
+		    "répond aussi de francetravail.fr)\n", nbare > 1 ? "s" : "", bare.p);
+		n++;
+	}
+	buf_free(&bare);
+	return n;
 }

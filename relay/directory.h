@@ -223,6 +223,21 @@ int	 directory_coverage(const struct directory *dir,
 const char *dir_role_name(enum dir_role role);
 
 /* Free everything dir holds and leave it empty. */
+/*
+ * The partner-domain checks of `fsrelay check` (issue 14, point 2): for
+ * each partner of the directory, a warning when its [partner] section sets
+ * `domains` without the domain of one of its referents' addresses (a
+ * colleague of that domain would be a stranger), and when it has no
+ * domain at all (no `domains`, no address in the directory: every reply
+ * from outside a case's recipients would be a stranger); then one warning
+ * naming the partners without `domains`, whose replies are judged on the
+ * directory's domains only.  Each warning is one French line appended to
+ * out.  Returns the number of warnings.
+ */
+struct config;
+size_t	 directory_domain_warnings(const struct directory *dir, const struct config *cfg,
+	    struct buf *out);
+
 void	 directory_free(struct directory *dir);
 
 #endif

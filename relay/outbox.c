@@ -273,9 +273,10 @@ static char *
 subject_of(const struct builder *b, const struct case_row *c)
 {
 	const struct dir_topic *t = directory_find_topic(b->dir, c->partner, c->topic);
+	const char *prefix = config_subject_prefix(&b->in->cfg, c->partner);
 
-	return xasprintf("[%s] %s – %s", c->ref, directory_partner_label(b->dir, c->partner),
-	    t ? t->label : c->topic);
+	return xasprintf("[%s] %s%s%s – %s", c->ref, prefix ? prefix : "", prefix ? " – " : "",
+	    directory_partner_label(b->dir, c->partner), t ? t->label : c->topic);
 }
 
 static char *

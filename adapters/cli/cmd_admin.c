@@ -260,6 +260,22 @@ dir_key_pinned(const char *email_lc, void *arg)
 	return store_key_get(arg, email_lc, &k) == 0 && k.compromised_at == 0;
 }
 
+/* The partners' domains against their referents' (relay/directory). */
+static void
+check_domains(struct instance *in, const struct directory *dir, struct check_tally *t)
+{
+	struct buf lines;
+	char *p, *nl;
+
+	buf_init(&lines, 1024 * 1024);
+	if (directory_domain_warnings(dir, &in->cfg, &lines) > 0 && lines.p != NULL)
+		for (p = lines.p; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+			*nl = '\0';
+			check_say(t, 0, "%s", p);
+		}
+	buf_free(&lines);
+}
+
 static void
 check_directory(struct instance *in, struct check_tally *t)
 {
@@ -280,6 +296,7 @@ check_directory(struct instance *in, struct check_tally *t)
 			check_say(t, 0, "annuaire : %zu lacune%s (détail : fsrelay referents check)",
 			    counts.gaps, counts.gaps > 1 ? "s" : "");
 		buf_free(&report);
+		check_domains(in, &dir, t);
 	}
 	directory_free(&dir);
 }

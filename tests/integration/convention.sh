@@ -80,16 +80,21 @@ err=$("$FS" send "$A" --description-file "$T_DIR/blank.txt" 2>&1 >/dev/null)
 is "a blank follow-up is refused (exit 1)" "$?" 1
 has "saying it is empty" "$err" "texte : vide"
 # The SMTP server's SIZE (point 7): a case bigger than the server takes is
-# refused at escalate, the limit named (the stack's Postfix: its default
-# message_size_limit, 10240000), nothing stored; learned from EHLO, and
-# remembered for when the server cannot be asked.
+# refused at escalate, the limit named, nothing stored; learned from EHLO,
+# and remembered for when the server cannot be asked.  The stack's
+# STARTTLS port has Postfix's default message_size_limit (10240000), its
+# smtps port 40 MiB (tests/mailstack).
+sed -e "s|^smtp_url = .*|smtp_url = $FSRELAY_TEST_SMTP_STARTTLS_URL|" -e '$a smtp_starttls = yes' \
+	"$FSRELAY_CONFIG" > "$T_DIR/small.conf"
+chmod 600 "$T_DIR/small.conf"
 head -c 9000000 /dev/urandom > "$T_DIR/p1.bin"
 head -c 9000000 /dev/urandom > "$T_DIR/p2.bin"
 head -c 4000000 /dev/urandom > "$T_DIR/p3.bin"
 n0=$(q "select count(*) from cases"); d0=$(q "select count(*) from deliveries")
-err=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --agent conv-antony \
-	--nom Martin --prenom Luc --mandat-signe-le 2026-01-15 --description-file "$T_DIR/desc.txt" \
-	--piece "$T_DIR/p1.bin" --piece "$T_DIR/p2.bin" 2>&1 >/dev/null)
+err=$(FSRELAY_CONFIG=$T_DIR/small.conf "$FS" escalate --structure antony --partner pole-emploi \
+	--topic emploi --agent conv-antony --nom Martin --prenom Luc --mandat-signe-le 2026-01-15 \
+	--description-file "$T_DIR/desc.txt" --piece "$T_DIR/p1.bin" --piece "$T_DIR/p2.bin" \
+	2>&1 >/dev/null)
 is "two 9 MB pieces: refused by escalate (exit 1)" "$?" 1
 has "naming the server's limit" "$err" "limite SIZE de 10240000 octets"
 has "and the case's size, in French" "$err" "ferait environ 33,8 Mo"
@@ -106,12 +111,78 @@ err=$(FSRELAY_CONFIG=$T_DIR/down.conf "$FS" escalate --structure antony --partne
 	2>&1 >/dev/null)
 is "server unreachable: still refused, on the recorded limit" "$?" 1
 has "with the same reason" "$err" "limite SIZE de 10240000 octets"
-C=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --agent conv-antony \
-	--nom Martin --prenom Luc --mandat-signe-le 2026-01-15 --description-file "$T_DIR/desc.txt" \
-	--piece "$T_DIR/p3.bin" 2>>"$LOG")
+C=$(FSRELAY_CONFIG=$T_DIR/small.conf "$FS" escalate --structure antony --partner pole-emploi \
+	--topic emploi --agent conv-antony --nom Martin --prenom Luc --mandat-signe-le 2026-01-15 \
+	--description-file "$T_DIR/desc.txt" --piece "$T_DIR/p3.bin" 2>>"$LOG")
 is "a 4 MB piece is accepted" "$?" 0
-"$FS" serve --once 2>>"$LOG"
+FSRELAY_CONFIG=$T_DIR/small.conf "$FS" serve --once 2>>"$LOG"
 is "and delivered by Postfix (the estimate is not a refusal of what fits)" "$(state "$C")" sent
 sleep 1
+# the smtps port takes what fsrelay's largest case becomes
+D=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --agent conv-antony \
+	--nom Martin --prenom Luc --mandat-signe-le 2026-01-15 --description-file "$T_DIR/desc.txt" \
+	--piece "$T_DIR/p1.bin" --piece "$T_DIR/p2.bin" 2>>"$LOG")
+is "the two 9 MB pieces are accepted where the server takes 40 MiB" "$?" 0
+is "that limit is recorded" "$(q "select value from relay_marks where name = 'smtp.size_max'")" 41943040
+
+# France Travail (point 2): Pôle emploi became France Travail on
+# 2024-01-01; with both domains in [partner pole-emploi] (as the shipped
+# configuration has them), a reply from either is the partner's, never a
+# stranger nor a breach.
+chk=$("$FS" check 2>&1)
+has "check: partners judged on the directory's domains only are named" \
+	"$(echo "$chk" | grep 'sans domains dans la configuration')" "pole-emploi"
+printf '\n[partner pole-emploi]\ndomains = pole-emploi.fr, francetravail.fr\n' >> "$FSRELAY_CONFIG"
+printf '\n[partner msa]\ndomains = autre-msa.fr\n' >> "$FSRELAY_CONFIG"
+chk=$("$FS" check 2>&1)
+hasnt "check: pole-emploi has its domains now" \
+	"$(echo "$chk" | grep 'sans domains dans la configuration')" "pole-emploi"
+has "check: a referent's domain missing from domains" "$chk" \
+	"ATTENTION [partner msa] domains : le domaine msa75.msa.fr de ses référents n'y est pas"
+hasnt "check: both France Travail domains are fine" "$chk" "[partner pole-emploi] domains"
+b0=$(nbreach)
+PE_BOX=$FSRELAY_TEST_MAILDIRS/pole-emploi.fr/rachid.bouziane/Maildir
+m0=$(q "select count(*) from messages m join cases c on c.id = m.case_id where c.ref = '$A' and m.direction = 'in'")
+reply_in "$PE_BOX" "$A" Rachid.bouziane@pole-emploi.fr "Dossier reçu, je regarde." >/dev/null
+mid=$(delivered "$PE_BOX" "$A" Message-ID); rt=$(delivered "$PE_BOX" "$A" Reply-To)
+subj=$(delivered "$PE_BOX" "$A" Subject)
+mail rachid.bouziane@francetravail.fr "$rt" "RE: $subj" "$mid" "Réponse depuis francetravail.fr." \
+	> "$T_DIR/ft.eml"
+smtp_send "$FSRELAY_TEST_RELAY_ADDRESS" "$rt" "$T_DIR/ft.eml" >/dev/null
+sleep 1
+"$FS" serve --once 2>>"$LOG"
+is "both replies reach the case" \
+	"$(q "select count(*) from messages m join cases c on c.id = m.case_id where c.ref = '$A' and m.direction = 'in'")" \
+	$((m0 + 2))
+is "no stranger in quarantine" "$(q "select count(*) from quarantine where reason = 'stranger'")" 0
+is "no breach entry for the francetravail.fr reply" "$(nbreach)" "$b0"
+
+# CAF subject (point 4): « France Services » after the reference, by
+# default for the CAF (annexe 5 CAF); its name/allocataire part stays off.
+# The CAF's first rung moved to one of our own mailboxes (others count
+# the CAF referent's).
+python3 - "$TOP/config/annex6-hauts-de-seine.csv" "$T_DIR/annex6.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding='utf-8')))
+for r in rows:
+    if r['partner'] == 'caf' and r['role'] == 'primary':
+        r['email'] = 'convention@fs-fontenay.test'
+w = csv.DictWriter(open(sys.argv[2], 'w', encoding='utf-8', newline=''), fieldnames=rows[0].keys())
+w.writeheader(); w.writerows(rows)
+PY
+ok "import the directory with the CAF at our mailbox" "$FS" referents import "$T_DIR/annex6.csv" >/dev/null 2>>"$LOG"
+age-keygen -o "$T_DIR/caf.key" 2>/dev/null
+ok "pin its key" "$FS" referents key convention@fs-fontenay.test "$(age-keygen -y "$T_DIR/caf.key")" \
+	--verified-by test >/dev/null 2>>"$LOG"
+F=$("$FS" escalate --structure fontenay-aux-roses --partner caf --topic prestations-familiales \
+	--agent conv-fontenay --nom Martin --prenom Luc --mandat-signe-le 2026-01-15 \
+	--description-file "$T_DIR/desc.txt" 2>>"$LOG")
+is "a CAF case is accepted" "$?" 0
+"$FS" serve --once 2>>"$LOG"
+CAF_BOX=$FSRELAY_TEST_MAILDIRS/fs-fontenay.test/convention/Maildir
+wait_delivered "$CAF_BOX" "$F"
+has "its subject carries « France Services »" "$(delivered "$CAF_BOX" "$F" Subject)" \
+	"[$F] France Services – CAF – "
+hasnt "and no name of the person" "$(delivered "$CAF_BOX" "$F" Subject)" "Martin"
 
 done_testing

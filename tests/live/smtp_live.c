@@ -10,8 +10,8 @@
  * MAIL FROM) to such a server, while a control server whose certificate
  * verifies does receive MAIL FROM through the same recording; an unknown
  * recipient is a PERMFAIL, with Postfix's text, its address masked; the
- * probe learns Postfix's SIZE (10240000) and an 11 MB message is a
- * PERMFAIL 552 5.3.4 naming it; a closed port, a wrong password are TEMPFAILs;
+ * probe learns Postfix's SIZE (41943040 on smtps, 10240000 on STARTTLS)
+ * and an 11 MB message on STARTTLS is a PERMFAIL 552 5.3.4 naming it; a closed port, a wrong password are TEMPFAILs;
  * none of the refused messages is delivered.  Also STARTTLS when
  * FSRELAY_TEST_SMTP_STARTTLS_URL is set.
  *
@@ -307,21 +307,30 @@ test_unknown_rcpt(const char *marker)
 	printf("  destinataire inconnu : %s\n", err);
 }
 
-/* Postfix's default message_size_limit (10240000), announced by EHLO:
- * the probe learns it; a bigger message is refused at MAIL FROM (552
- * 5.3.4 to libcurl's SIZE=), a permanent failure naming the limit. */
+/* The stack's STARTTLS port keeps Postfix's default message_size_limit
+ * (10240000), announced by EHLO: the probe learns it; a bigger message is
+ * refused at MAIL FROM (552 5.3.4 to libcurl's SIZE=), a permanent
+ * failure naming the limit.  The smtps port takes 40 MiB. */
 static void
 test_too_big(const char *marker)
 {
 	struct smtp_conf	 c;
 	unsigned long long	 size = 0;
+	const char		*u = getenv("FSRELAY_TEST_SMTP_STARTTLS_URL");
 	char			 err[300], *m;
 	size_t			 n, len = 11 * 1000 * 1000;
 
 	conf_default(&c);
 	CHECK_INT(smtp_probe(&c, &size, err, sizeof(err)), 0);
+	CHECK(size == 41943040ULL);
+	printf("  SIZE annoncé par Postfix (smtps) : %llu\n", size);
+	if (!CHECK(u != NULL && *u != '\0'))
+		return;
+	c.url = u;
+	c.starttls = 1;
+	CHECK_INT(smtp_probe(&c, &size, err, sizeof(err)), 0);
 	CHECK(size == 10240000ULL);
-	printf("  SIZE annoncé par Postfix : %llu\n", size);
+	printf("  SIZE annoncé par Postfix (STARTTLS) : %llu\n", size);
 	if ((m = malloc(len)) == NULL)
 		return;
 	n = (size_t)snprintf(m, 512, "From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\n\r\n",
@@ -332,7 +341,8 @@ test_too_big(const char *marker)
 		n += 80;
 	}
 	CHECK_INT(smtp_send(&c, e_relay, RCPT_OK, m, n, err, sizeof(err)), SMTP_PERMFAIL);
-	CHECK(strncmp(err, "552 5.3.4 message trop gros pour le serveur", 43) == 0);
+	CHECK(strncmp(err, "552 5.3.4 message trop gros pour le serveur (limite SIZE : "
+	    "10240000 octets)", 74) == 0);
 	CHECK(strstr(err, "(serveur : Message size exceeds fixed limit)") != NULL);
 	printf("  message de %zu octets : %s\n", n, err);
 	free(m);

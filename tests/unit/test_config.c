@@ -46,7 +46,22 @@ main(void)
 	CHECK_STR(config_partner(&cfg, "cpam")->domains[1], "ameli.fr");
 	CHECK_INT(config_partner(&cfg, "cpam")->deadline_days, 5);
 	CHECK(config_partner(&cfg, "caf") == NULL);
+	/* subject_prefix: « France Services » for the CAF by default, none
+	 * for the others (annexe 5 CAF) */
+	CHECK_STR(config_subject_prefix(&cfg, "caf"), "France Services");
+	CHECK(config_subject_prefix(&cfg, "cpam") == NULL);
 	config_free(&cfg);
+	CHECK_INT(parse("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\nsubject_prefix =\n"
+	    "[partner msa]\nsubject_prefix = Maison France Services\n", &cfg, err), 0);
+	CHECK(config_subject_prefix(&cfg, "caf") == NULL);	/* set empty: none */
+	CHECK_STR(config_subject_prefix(&cfg, "msa"), "Maison France Services");
+	config_free(&cfg);
+	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\nsubject_prefix = "
+	    "[FS] x\n", "subject_prefix : texte UTF-8 de 64 octets au plus, sans crochets");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\nsubject_prefix = "
+	    "\xff\xfe\n", "subject_prefix");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\nsubject_prefix = "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "64 octets");
 
 	expect_error("data_dir = d\nrelay_address = a@b.fr\nsmpt_url = x\n", "clé inconnue « smpt_url »");
 	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\nfoo = 1\n",
@@ -83,6 +98,13 @@ main(void)
 	CHECK_INT(buf_read_file(&example, "config/fsrelay.conf.example"), 0);
 	CHECK_INT(config_parse(&cfg, example.p ? example.p : "", "/etc/fsrelay", err,
 	    sizeof(err)), 0);
+	/* France Travail answers from both its domains (Pôle emploi until
+	 * 2024-01-01): the shipped configuration lists both */
+	if (CHECK(config_partner(&cfg, "pole-emploi") != NULL)) {
+		CHECK_INT(config_partner(&cfg, "pole-emploi")->n_domains, 2);
+		CHECK_STR(config_partner(&cfg, "pole-emploi")->domains[0], "pole-emploi.fr");
+		CHECK_STR(config_partner(&cfg, "pole-emploi")->domains[1], "francetravail.fr");
+	}
 	config_free(&cfg);
 	buf_free(&example);
 

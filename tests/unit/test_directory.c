@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "relay/config.h"
 #include "relay/directory.h"
 #include "relay/util.h"
 #include "tests/unit/t.h"
@@ -607,6 +608,45 @@ test_addresses(void)
 	CHECK_STR(dir_role_name(DIR_ROLE_FUNCTIONAL), "functional");
 }
 
+/* fsrelay check's partner domains (issue 14, point 2). */
+static void
+test_domain_warnings(const struct directory *dir)
+{
+	struct config cfg;
+	struct directory one;
+	struct buf out;
+	char err[512];
+
+	CHECK_INT(config_parse(&cfg, "data_dir = d\nrelay_address = a@b.fr\n[partner msa]\n"
+	    "domains = autre-msa.fr\n[partner pole-emploi]\n"
+	    "domains = pole-emploi.fr, francetravail.fr\n", "/etc", err, sizeof(err)), 0);
+	buf_init(&out, 65536);
+	CHECK(directory_domain_warnings(dir, &cfg, &out) == 2);
+	CHECK(out.p != NULL && strstr(out.p, "[partner msa] domains : le domaine msa75.msa.fr de "
+	    "ses référents n'y est pas (un collègue de ce domaine serait un expéditeur "
+	    "étranger)\n") != NULL);
+	CHECK(out.p != NULL && strstr(out.p, "partenaires sans domains dans la configuration : "
+	    "caf, cnav, cpam, dgfip, laposte, prefecture, cdad (") != NULL);
+	CHECK(out.p != NULL && strstr(out.p, "pole-emploi") == NULL);
+	buf_free(&out);
+	config_free(&cfg);
+
+	/* a partner with a phone only and no domains: no domain at all */
+	directory_init(&one);
+	CHECK_INT(parse_entries(&one, HDR "cdad,Point-justice,*,*,urgent-phone,Accueil,,,"
+	    "01 02 03 04 05,internal-only,\n", err, sizeof(err)), 0);
+	CHECK_INT(config_parse(&cfg, "data_dir = d\nrelay_address = a@b.fr\n", "/etc", err,
+	    sizeof(err)), 0);
+	buf_init(&out, 65536);
+	CHECK(directory_domain_warnings(&one, &cfg, &out) == 1);
+	CHECK(out.p != NULL && strcmp(out.p, "partenaire cdad : aucun domaine (ni domains dans "
+	    "la configuration, ni adresse dans l'annuaire) : toute réponse hors destinataires "
+	    "d'un dossier sera étrangère\n") == 0);
+	buf_free(&out);
+	config_free(&cfg);
+	directory_free(&one);
+}
+
 int
 main(void)
 {
@@ -617,6 +657,7 @@ main(void)
 		test_real_load(&dir);
 		test_real_routes(&dir);
 		test_real_coverage(&dir);
+		test_domain_warnings(&dir);
 	} else
 		CHECK(0);
 	directory_free(&dir);

@@ -49,6 +49,7 @@ static const struct conf_key conf_keys[] = {
 	K(shred_grace_days, CT_LONG, 0, 3650),
 	K(whit_monday_worked, CT_BOOL, 0, 0),
 	K(alsace_moselle, CT_BOOL, 0, 0),
+	K(overseas_dept, CT_LONG, 0, 976),
 	K(closures, CT_STR, 0, 0),
 	K(outbox_workers, CT_LONG, 1, 8),
 	K(web_listen, CT_STR, 0, 0),
@@ -207,6 +208,7 @@ partner_section(struct parse_state *ps, const char *id)
 	cfg->partners[cfg->n_partners].id = xstrdup(id);
 	cfg->partners[cfg->n_partners].whit_monday_worked = -1;
 	cfg->partners[cfg->n_partners].alsace_moselle = -1;
+	cfg->partners[cfg->n_partners].overseas_dept = -1;
 	return &cfg->partners[cfg->n_partners++];
 }
 
@@ -288,6 +290,14 @@ parse_bool(const char *value, int *dst)
 
 /* The deadline keys of a [partner] section (relay/tick).  1 handled, 0 on
  * error (reported), 2 not a deadline key. */
+/* The overseas departments with a holiday of their own (relay/calendar:
+ * abolition de l'esclavage), or 0 for none. */
+static int
+overseas_ok(long d)
+{
+	return d == 0 || d == 971 || d == 972 || d == 973 || d == 974 || d == 976;
+}
+
 static int
 set_partner_deadline(struct parse_state *ps, struct partner_conf *p, const char *id,
     const char *name, const char *value)
@@ -319,6 +329,11 @@ set_partner_deadline(struct parse_state *ps, struct partner_conf *p, const char 
 		if (parse_bool(value, &p->alsace_moselle) < 0)
 			return set_error(ps, "[partner %s] alsace_moselle attend yes ou no,"
 			    " pas « %s »", id, value);
+	} else if (strcmp(name, "overseas_dept") == 0) {
+		if (fs_parse_long(value, 0, 976, &p->overseas_dept) < 0 ||
+		    !overseas_ok(p->overseas_dept))
+			return set_error(ps, "[partner %s] overseas_dept : 0, 971, 972, 973, 974"
+			    " ou 976 attendu, pas « %s »", id, value);
 	} else if (strcmp(name, "closures") == 0) {
 		if (parse_closures(value, p->closures, &p->n_closures, detail,
 		    sizeof(detail)) < 0)
@@ -464,6 +479,11 @@ check_deadlines(struct config *cfg, char *err, size_t errlen)
 static int
 check_required(struct config *cfg, char *err, size_t errlen)
 {
+	if (!overseas_ok(cfg->overseas_dept)) {
+		snprintf(err, errlen, "overseas_dept : 0, 971, 972, 973, 974 ou 976 attendu,"
+		    " pas %ld", cfg->overseas_dept);
+		return -1;
+	}
 	if (cfg->data_dir == NULL) {
 		snprintf(err, errlen, "« data_dir » manquant");
 		return -1;

@@ -36,6 +36,7 @@ struct partner_conf {
 	size_t	  n_closures;		/* extra closure days of the partner */
 	struct cal_date closures[CAL_MAX_CLOSURES];
 	int	  no_opener;		/* attach_opener = no */
+	long	  overseas_dept;	/* -1 = as the structure, 0, 971... */
 	char	 *subject_prefix;	/* subject_prefix; NULL: not set */
 };
 
@@ -77,6 +78,7 @@ struct config {
 	char	*relay_name;		/* display name; NULL = "France Services" */
 	int	 whit_monday_worked;	/* the structure's calendar (deadlines) */
 	int	 alsace_moselle;
+	long	 overseas_dept;		/* 0, or 971 972 973 974 976 */
 	char	*closures;		/* "YYYY-MM-DD ..." as written */
 	size_t	 n_closures;		/* closures, parsed */
 	struct cal_date closure_dates[CAL_MAX_CLOSURES];

@@ -45,6 +45,7 @@ tick_policy(struct tick_policy *p, const struct config *cfg, const char *partner
 	cal_init(&p->staff);
 	p->staff.whit_monday_worked = cfg->whit_monday_worked;
 	p->staff.alsace_moselle = cfg->alsace_moselle;
+	p->staff.overseas_dept = (int)cfg->overseas_dept;
 	add_closures(&p->staff, cfg->closure_dates, cfg->n_closures);
 	p->ref = p->staff;
 	if (structure_hours && *structure_hours) {
@@ -65,6 +66,8 @@ tick_policy(struct tick_policy *p, const struct config *cfg, const char *partner
 			p->ref.whit_monday_worked = pc->whit_monday_worked;
 		if (pc->alsace_moselle >= 0)
 			p->ref.alsace_moselle = pc->alsace_moselle;
+		if (pc->overseas_dept >= 0)
+			p->ref.overseas_dept = (int)pc->overseas_dept;
 		add_closures(&p->ref, pc->closures, pc->n_closures);
 		if (pc->has_office_hours) {
 			p->ref.hours = pc->office_hours;

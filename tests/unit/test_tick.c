@@ -174,6 +174,23 @@ test_overrides(void)
 	CHECK_INT(policy_of(BASE "[partner caf]\nalsace_moselle = yes\n", "caf", NULL, &p), 0);
 	CHECK_INT(tick_due(&p, paris(2025, 12, 24, 16, 0), 0, &t), 0);
 	CHECK_INT(t, paris(2025, 12, 31, 16, 0));
+	/* overseas_dept (Guadeloupe: 27 May, abolition de l'esclavage), for
+	 * the whole structure; a partner may set its own (0: none). */
+	CHECK_INT(policy_of(BASE, "caf", NULL, &p), 0);
+	CHECK_INT(tick_due(&p, paris(2026, 5, 26, 16, 0), 0, &t), 0);
+	CHECK_INT(t, paris(2026, 5, 29, 16, 0));
+	CHECK_INT(policy_of(BASE "overseas_dept = 971\n", "caf", NULL, &p), 0);
+	CHECK_INT(p.staff.overseas_dept, 971);
+	CHECK_INT(tick_due(&p, paris(2026, 5, 26, 16, 0), 0, &t), 0);
+	CHECK_INT(t, paris(2026, 6, 1, 16, 0));
+	CHECK_INT(policy_of(BASE "overseas_dept = 971\n[partner caf]\noverseas_dept = 0\n", "caf",
+	    NULL, &p), 0);
+	CHECK_INT(tick_due(&p, paris(2026, 5, 26, 16, 0), 0, &t), 0);
+	CHECK_INT(t, paris(2026, 5, 29, 16, 0));
+	CHECK_INT(p.staff.overseas_dept, 971);
+	CHECK_INT(policy_of(BASE "[partner caf]\noverseas_dept = 972\n", "caf", NULL, &p), 0);
+	CHECK_INT(tick_due(&p, paris(2026, 5, 21, 16, 0), 0, &t), 0);	/* Martinique: 22 May */
+	CHECK_INT(t, paris(2026, 5, 28, 16, 0));
 	/* A partner's own deadline length and reminder fraction. */
 	CHECK_INT(policy_of(BASE "[partner caf]\ndeadline_days = 5\nreminder_fraction = 4/5\n",
 	    "caf", NULL, &p), 0);
@@ -226,6 +243,16 @@ test_user_due(void)
 	CHECK_INT(tick_user_due(&cfg, paris(2026, 3, 6, 0, 0), &t), 0);
 	CHECK_INT(t, paris(2026, 3, 12, 0, 0));
 	config_free(&cfg);
+	/* overseas_dept counts for the person's deadline too (La Réunion:
+	 * 20 December) */
+	CHECK_INT(config_parse(&cfg, BASE, "/tmp", err, sizeof(err)), 0);
+	CHECK_INT(tick_user_due(&cfg, paris(2027, 12, 17, 0, 0), &t), 0);
+	CHECK_INT(t, paris(2027, 12, 22, 0, 0));
+	config_free(&cfg);
+	CHECK_INT(config_parse(&cfg, BASE "overseas_dept = 974\n", "/tmp", err, sizeof(err)), 0);
+	CHECK_INT(tick_user_due(&cfg, paris(2027, 12, 17, 0, 0), &t), 0);
+	CHECK_INT(t, paris(2027, 12, 23, 0, 0));
+	config_free(&cfg);
 }
 
 static void
@@ -248,6 +275,10 @@ test_config_strict(void)
 	CHECK(conf_fails(BASE "[partner caf]\nclosures = 2026-02-30\n", "closures"));
 	CHECK(conf_fails(BASE "closures = 2026-05-15 demain\n", "demain"));
 	CHECK(conf_fails(BASE "whit_monday_worked = 1\n", "whit_monday_worked"));
+	CHECK(conf_fails(BASE "overseas_dept = 975\n", "overseas_dept : 0, 971, 972, 973, 974 ou"
+	    " 976 attendu"));
+	CHECK(conf_fails(BASE "overseas_dept = guadeloupe\n", "overseas_dept"));
+	CHECK(conf_fails(BASE "[partner caf]\noverseas_dept = 977\n", "overseas_dept"));
 	CHECK(conf_fails(BASE "closures = 2026-05-15\nclosures = 2026-05-16\n", "deux fois"));
 	CHECK(!conf_fails(BASE "closures = 2026-05-15, 2026-12-24\nalsace_moselle = no\n"
 	    "[partner caf]\ndeadline_unit = jours\nreminder_fraction = 1/2\n"

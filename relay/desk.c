@@ -324,8 +324,7 @@ check_parties(struct instance *in, const struct directory *dir, const struct des
 		return -1;
 	}
 	if (directory_find_topic(dir, d->partner, d->topic) == NULL) {
-		snprintf(err, errlen, "motif inconnu « %s » pour %s", d->topic,
-		    directory_partner_label(dir, d->partner));
+		directory_topic_unknown(dir, d->partner, d->topic, err, errlen);
 		return -1;
 	}
 	return 0;

@@ -1270,3 +1270,96 @@ directory_domain_warnings(const struct directory *dir, const struct config *cfg,
 	buf_free(&bare);
 	return n;
 }
+
+static char
+ascii_fold(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Edit distance (Levenshtein) of a and b, ASCII case folded; both at most
+ * 200 bytes (longer: SIZE_MAX). */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, row[201], diag, up;
+
+	if (la > 200 || lb > 200)
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t best;
+			int same = ascii_fold(a[i - 1]) == ascii_fold(b[j - 1]);
+
+			up = row[j];
+			best = diag + (same ? 0 : 1);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+void
+directory_topic_unknown(const struct directory *dir, const char *partner, const char *topic,
+    char *err, size_t errlen)
+{
+	const char *near = NULL;
+	size_t i, best = SIZE_MAX, d, longer, n = 0;
+	struct buf list;
+
+	buf_init(&list, 16384);
+	for (i = 0; i < dir->n_topics; i++) {
+		const char *t = dir->topics[i].topic;
+
+		if (strcmp(dir->topics[i].partner, partner) != 0)
+			continue;
+		buf_printf(&list, "%s%s", n++ ? ", " : "", t);
+		d = edit_distance(topic, t);
+		longer = strlen(topic) > strlen(t) ? strlen(topic) : strlen(t);
+		if (d < best && d * 2 <= longer) {
+			best = d;
+			near = t;
+		}
+	}
+	if (n == 0)
+		fs_seterr(err, errlen, "motif inconnu « %s » pour %s (aucun motif dans "
+		    "l'annuaire pour ce partenaire)", topic, directory_partner_label(dir, partner));
+	else if (near != NULL)
+		fs_seterr(err, errlen, "motif inconnu « %s » pour %s ; le plus proche : « %s » ;"
+		    " motifs de %s : %s", topic, directory_partner_label(dir, partner), near,
+		    directory_partner_label(dir, partner), list.p);
+	else
+		fs_seterr(err, errlen, "motif inconnu « %s » pour %s ; motifs de %s : %s", topic,
+		    directory_partner_label(dir, partner), directory_partner_label(dir, partner),
+		    list.p);
+	buf_free(&list);
+}
+
+void
+directory_topics_list(const struct directory *dir, struct buf *out)
+{
+	size_t i, j;
+
+	for (i = 0; i < dir->n_topics; i++) {
+		const char *p = dir->topics[i].partner;
+
+		for (j = 0; j < i && strcmp(dir->topics[j].partner, p) != 0; j++)
+			;
+		if (j < i)
+			continue;	/* this partner's line is written */
+		buf_printf(out, "  %s :", p);
+		for (j = i; j < dir->n_topics; j++)
+			if (strcmp(dir->topics[j].partner, p) == 0)
+				buf_printf(out, "%s %s", j == i ? "" : ",", dir->topics[j].topic);
+		buf_printf(out, "\n");
+	}
+}

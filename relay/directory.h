@@ -238,6 +238,21 @@ struct config;
 size_t	 directory_domain_warnings(const struct directory *dir, const struct config *cfg,
 	    struct buf *out);
 
+/*
+ * The reason a topic unknown for partner is refused, in French, in err:
+ * « motif inconnu « x » pour CAF ; le plus proche : « prestations-
+ * familiales » ; motifs de CAF : a, b, c » -- the nearest by edit
+ * distance (ASCII case folded), offered only when within half of the
+ * longer of the two lengths; the partner's topics in the order of the
+ * topics file.
+ */
+void	 directory_topic_unknown(const struct directory *dir, const char *partner,
+	    const char *topic, char *err, size_t errlen);
+
+/* The topics of every partner, one line each ("  caf : a, b, c\n"), in the
+ * order of the topics file, appended to out (escalate --help). */
+void	 directory_topics_list(const struct directory *dir, struct buf *out);
+
 void	 directory_free(struct directory *dir);
 
 #endif

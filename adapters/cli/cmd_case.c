@@ -7,6 +7,7 @@
 #include "adapters/cli/commands.h"
 #include "adapters/cli/cli.h"
 #include "relay/desk.h"
+#include "relay/directory.h"
 #include "relay/instance.h"
 
 #include <errno.h>
@@ -80,6 +81,28 @@ files_read(struct files *f, const char *descr, const char *mandate, const char *
 	return pieces_read(&f->pieces, paths, n, err, errlen);
 }
 
+/* After escalate --help: the topics of the imported directory, if the
+ * instance can be read (else nothing more). */
+static void
+help_topics(void)
+{
+	struct instance in;
+	const struct directory *dir;
+	struct buf out;
+	char err[ERRLEN];
+
+	memset(&in, 0, sizeof(in));
+	buf_init(&out, 1024 * 1024);
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) == 0 &&
+	    (dir = instance_directory(&in, err, sizeof(err))) != NULL) {
+		directory_topics_list(dir, &out);
+		if (out.p != NULL)
+			printf("\nMotifs de chaque partenaire (annuaire importé) :\n%s", out.p);
+	}
+	instance_close(&in);
+	buf_free(&out);
+}
+
 int
 cmd_escalate(int argc, char **argv)
 {
@@ -110,8 +133,11 @@ cmd_escalate(int argc, char **argv)
 	memset(&it, 0, sizeof(it));
 	memset(&f, 0, sizeof(f));
 	memset(&in, 0, sizeof(in));
-	if ((r = cli_parse(&escalate_cmd, argc, argv, opts, &pos, &npos)) != 0)
+	if ((r = cli_parse(&escalate_cmd, argc, argv, opts, &pos, &npos)) != 0) {
+		if (r == CLI_HELP_SHOWN)
+			help_topics();
 		goto out;
+	}
 	if (!it.structure || !it.partner || !it.topic || !it.agent || !it.nom || !it.prenom ||
 	    !it.mandat_signe_le || !descr) {
 		r = cli_usage(&escalate_cmd, "--structure, --partner, --topic, --agent, --nom,"

@@ -125,6 +125,23 @@ D=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --age
 is "the two 9 MB pieces are accepted where the server takes 40 MiB" "$?" 0
 is "that limit is recorded" "$(q "select value from relay_marks where name = 'smtp.size_max'")" 41943040
 
+# Topics (point 7): escalate --help lists each partner's topics from the
+# imported directory; an unknown topic names the nearest and the list.
+help=$("$FS" escalate --help 2>>"$LOG")
+has "escalate --help lists the topics" "$help" "Motifs de chaque partenaire (annuaire importé) :"
+has "the CAF's, in the topics file's order" "$help" \
+	"  caf : prestations-familiales, logement, difficultes-financieres, naissance, deces"
+err=$("$FS" escalate --structure antony --partner caf --topic prestation-familiale \
+	--agent conv-antony --nom Martin --prenom Luc --mandat-signe-le 2026-01-15 \
+	--description-file "$T_DIR/desc.txt" 2>&1 >/dev/null)
+is "an unknown topic is refused (exit 1)" "$?" 1
+has "naming the nearest" "$err" "motif inconnu « prestation-familiale » pour CAF ; le plus proche : « prestations-familiales » ; motifs de CAF : prestations-familiales, logement,"
+err=$("$FS" escalate --structure antony --partner caf --topic zzz --agent conv-antony \
+	--nom Martin --prenom Luc --mandat-signe-le 2026-01-15 \
+	--description-file "$T_DIR/desc.txt" 2>&1 >/dev/null)
+hasnt "nothing near: no suggestion" "$err" "le plus proche"
+has "but the list" "$err" "motifs de CAF : prestations-familiales"
+
 # France Travail (point 2): Pôle emploi became France Travail on
 # 2024-01-01; with both domains in [partner pole-emploi] (as the shipped
 # configuration has them), a reply from either is the partner's, never a

@@ -472,8 +472,8 @@ paris_time(char *out, size_t size, int64_t t)
 	if (t == 0 || cal_to_paris(t, &tm) < 0)
 		snprintf(out, size, "non renseignée");
 	else
-		snprintf(out, size, "%02d/%02d/%04d à %02d:%02d (heure de Paris)", tm.mday,
-		    tm.mon, tm.year, tm.hour, tm.min);
+		snprintf(out, size, "%02d/%02d/%04d à %02d:%02d (heure de Paris, UTC+%02d:00)",
+		    tm.mday, tm.mon, tm.year, tm.hour, tm.min, tm.utcoff / 3600);
 }
 
 static const char *

@@ -207,8 +207,9 @@ tick_format_paris(char *out, size_t outlen, int64_t t)
 		snprintf(out, outlen, "?");
 		return;
 	}
-	snprintf(out, outlen, "%s %d %s %d à %02d:%02d", days[tm.wday], tm.mday,
-	    months[tm.mon - 1], tm.year, tm.hour, tm.min);
+	snprintf(out, outlen, "%s %d %s %d à %02d:%02d (heure de Paris, UTC+%02d:00)",
+	    days[tm.wday], tm.mday, months[tm.mon - 1], tm.year, tm.hour, tm.min,
+	    tm.utcoff / 3600);
 }
 
 /* ---- apply layer: helpers --------------------------------------------- */

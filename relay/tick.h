@@ -186,8 +186,9 @@ int	 tick_wait(struct instance *in, const struct case_row *c, const char *actor,
 int	 tick_resume(struct instance *in, const struct case_row *c, const char *actor,
 	    int64_t *shift_r, char *err, size_t errlen);
 
-/* Format t as Europe/Paris local time for French mails and output:
- * "mercredi 11 mars 2026 à 16:00".  Writes "?" if t is out of range. */
+/* Format t as Europe/Paris local time, with its offset, for French mails
+ * and output: "mercredi 11 mars 2026 à 16:00 (heure de Paris, UTC+01:00)"
+ * (80 bytes are enough).  Writes "?" if t is out of range. */
 void	 tick_format_paris(char *out, size_t outlen, int64_t t);
 
 #endif

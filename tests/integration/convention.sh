@@ -202,4 +202,26 @@ has "its subject carries « France Services »" "$(delivered "$CAF_BOX" "$F" Sub
 	"[$F] France Services – CAF – "
 hasnt "and no name of the person" "$(delivered "$CAF_BOX" "$F" Subject)" "Martin"
 
+# Times in notices (point 7): Paris time with its offset.  The CAF case
+# was delivered Monday 2 March 11:00 (Paris); its reminder, at 2/3 of the
+# three working days, says when the answer is due.
+FSRELAY_NOW=2026-03-04T10:30:00Z "$FS" serve --once 2>>"$LOG"
+rem=""
+for _ in $(seq 1 100); do
+	rem=$(python3 - "$CAF_BOX" "$F" <<'PY'
+import email, email.policy, glob, sys
+md, ref = sys.argv[1:3]
+for f in glob.glob(md + "/new/*") + glob.glob(md + "/cur/*"):
+    m = email.message_from_bytes(open(f, "rb").read(), policy=email.policy.default)
+    if ref in str(m["Subject"]) and "Rappel" in str(m["Subject"]):
+        print(m.get_body(("plain",)).get_content())
+PY
+)
+	[ -n "$rem" ] && break
+	sleep 0.05
+done
+has "the reminder gives the due time in Paris time with its offset" "$rem" \
+	"avant le jeudi 5 mars 2026 à 11:00 (heure de Paris, UTC+01:00)"
+has "and the sending time too" "$rem" "transmis le lundi 2 mars 2026 à 11:00 (heure de Paris, UTC+01:00)"
+
 done_testing

@@ -355,9 +355,9 @@ test_format(void)
 	char out[80];
 
 	tick_format_paris(out, sizeof(out), paris(2026, 3, 11, 16, 0));
-	CHECK_STR(out, "mercredi 11 mars 2026 à 16:00");
+	CHECK_STR(out, "mercredi 11 mars 2026 à 16:00 (heure de Paris, UTC+01:00)");
 	tick_format_paris(out, sizeof(out), paris(2026, 8, 15, 9, 5));
-	CHECK_STR(out, "samedi 15 août 2026 à 09:05");
+	CHECK_STR(out, "samedi 15 août 2026 à 09:05 (heure de Paris, UTC+02:00)");
 }
 
 static void

@@ -805,6 +805,72 @@ note_size(struct pass *p)
 		p->size_noted = size;
 }
 
+static int notify_agent(struct instance *in, const struct case_row *c, const char *kind,
+    const char *subject, const char *body);
+
+/*
+ * The mandate at sending time (convention, annexe 7: one year, or until
+ * withdrawn): the person's mandate date, decrypted with the case key dek,
+ * judged at in->now as escalate judges it (relay/case: case_mandate_check).
+ * 0 valid; 1 expired (or not yet signed); -1 unreadable.
+ */
+static int
+mandate_at_send(struct instance *in, const uint8_t *dek, const struct case_row *c)
+{
+	struct buf b;
+	struct person pp;
+	struct cal_tm today;
+	int y, m, d, r = -1;
+
+	buf_init(&b, 8192);
+	memset(&pp, 0, sizeof(pp));
+	if (sealed_get(in, dek, "cases", "person", c->id, &b, 8192) == 0 &&
+	    person_decode(&pp, b.p, b.len) == 0 && cal_to_paris(in->now, &today) == 0 &&
+	    cal_parse_date(pp.mandat_signe_le, &y, &m, &d) == 0)
+		r = case_mandate_check(y, m, d, today.year, today.mon, today.mday) == 0 ? 0 : 1;
+	sodium_memzero(&pp, sizeof(pp));
+	buf_free(&b);
+	return r;
+}
+
+/*
+ * A delivery whose case's mandate has expired: not attempted, left
+ * pending (it leaves once the mandate is renewed: outbox_mandate_renew);
+ * the case waits for its person (waiting_user) and its agent is told once
+ * per expiry, by reference only.
+ */
+static int
+hold_for_mandate(struct pass *p, const struct case_row *c, const struct delivery_row *d)
+{
+	struct instance *in = p->in;
+	char *subject, *body;
+	int r = 0;
+
+	log_delivery(c, d, "retenu", "mandat expiré (fsrelay mandate renew)");
+	p->stats->held++;
+	if (strcmp(c->state, "waiting_user") == 0)
+		return 0;
+	subject = xasprintf("[%s] Mandat expiré : rien n'est envoyé", c->ref);
+	body = xasprintf("Bonjour,\n\nLe mandat de la personne pour le dossier %s n'est plus"
+	    " valable (un an après sa signature) : le relais n'envoie plus rien de ce dossier"
+	    " au partenaire, et le dossier attend la personne.\n\nFaites signer un nouveau"
+	    " mandat, puis :\n\n    fsrelay mandate renew %s --mandat-signe-le AAAA-MM-JJ"
+	    " [--mandat-fichier F]\n\nLes envois en attente partiront alors.  Ce message ne"
+	    " contient aucune donnée personnelle.\n\n-- \nRelais sécurisé fsrelay\n", c->ref,
+	    c->ref);
+	if (store_begin(in->st) < 0 ||
+	    store_case_set_state(in->st, c->id, "waiting_user", in->now) < 0 ||
+	    record_event(in, "case.mandate_expired", c->ref, "held") < 0 ||
+	    notify_agent(in, c, "mandate-expired", subject, body) < 0 ||
+	    store_commit(in->st) < 0) {
+		store_rollback(in->st);
+		r = -1;
+	}
+	free(subject);
+	free(body);
+	return r;
+}
+
 /*
  * One attempt of delivery d: its mail as prepared when it was queued
  * (outbox_prepare), else built now; then one SMTP transaction.
@@ -832,7 +898,13 @@ deliver(struct pass *p, struct delivery_row *d)
 	/* No case key (shredded, or altered): nothing can be sent, for good. */
 	if ((dek = sealed_case_key(in, c.id, err, sizeof(err))) == NULL)
 		r = 1;
-	else if ((r = open_prepared(&p->b, dek, d, msgid, &mail)) < 0) {
+	else if ((r = mandate_at_send(in, dek, &c)) != 0) {
+		/* the mandate no longer covers it: nothing leaves (issue 14) */
+		vault_key_free(dek);
+		buf_free(&mail);
+		return r < 0 ? finish_delivery(in, p->stats, &c, d, SMTP_PERMFAIL,
+		    "mandat illisible : rien n'est envoyé", 0) : hold_for_mandate(p, &c, d);
+	} else if ((r = open_prepared(&p->b, dek, d, msgid, &mail)) < 0) {
 		vault_key_free(dek);
 		buf_free(&mail);
 		return -1;
@@ -1450,5 +1522,94 @@ out:
 	free(d);
 	free(n);
 	pass_close(&p);
+	return r;
+}
+
+int
+outbox_mandate_renew(struct instance *in, const char *ref, const char *signed_on,
+    const char *sha256, const char *actor, char *err, size_t errlen)
+{
+	static const char *const live[] = { "queued", "awaiting", "answered", "waiting_user" };
+	struct case_row c;
+	struct delivery_row *dl = NULL;
+	struct pause_row pause;
+	struct cal_tm today;
+	struct buf b, enc;
+	struct person pp;
+	uint8_t *dek = NULL;
+	size_t n = 0, i, pending = 0;
+	int y, m, d, r = -1, ok = 0, paused;
+
+	memset(&pp, 0, sizeof(pp));
+	buf_init(&b, 8192);
+	buf_init(&enc, 8192);
+	if ((r = store_case_get(in->st, ref, &c)) != 0) {
+		fs_seterr(err, errlen, r < 0 ? "base : %s" : "dossier inconnu « %s »",
+		    r < 0 ? store_errmsg(in->st) : ref);
+		r = -1;
+		goto out;
+	}
+	r = -1;
+	for (i = 0; i < FS_ARRAY_LEN(live); i++)
+		ok |= strcmp(c.state, live[i]) == 0;
+	if (!ok) {
+		fs_seterr(err, errlen, "le dossier %s est « %s » : rien à renouveler", c.ref,
+		    c.state);
+		goto out;
+	}
+	if (cal_parse_date(signed_on, &y, &m, &d) < 0 || cal_to_paris(in->now, &today) < 0) {
+		fs_seterr(err, errlen, "--mandat-signe-le : date AAAA-MM-JJ attendue");
+		goto out;
+	}
+	switch (case_mandate_check(y, m, d, today.year, today.mon, today.mday)) {
+	case -1:
+		fs_seterr(err, errlen, "mandat signé le %s : date dans le futur", signed_on);
+		goto out;
+	case -2:
+		fs_seterr(err, errlen, "mandat signé le %s : expiré (valable un an)", signed_on);
+		goto out;
+	}
+	if ((dek = sealed_case_key(in, c.id, err, errlen)) == NULL)
+		goto out;
+	if (sealed_get(in, dek, "cases", "person", c.id, &b, 8192) != 0 ||
+	    person_decode(&pp, b.p, b.len) < 0) {
+		fs_seterr(err, errlen, "données du dossier illisibles (altérées ?)");
+		goto out;
+	}
+	fs_strlcpy(pp.mandat_signe_le, signed_on, sizeof(pp.mandat_signe_le));
+	fs_strlcpy(pp.mandat_sha256, sha256 ? sha256 : "", sizeof(pp.mandat_sha256));
+	if (person_encode(&enc, &pp) < 0 || store_delivery_list(in->st, c.id, &dl, &n) < 0 ||
+	    (paused = store_pause_open(in->st, c.id, &pause)) < 0 || store_begin(in->st) < 0)
+		goto store_fail;
+	/* the prepared mails carry the old mandate: built again */
+	for (i = 0; i < n; i++)
+		if (strcmp(dl[i].state, "pending") == 0) {
+			pending++;
+			if (store_prepared_drop(in->st, dl[i].id) < 0)
+				goto rollback;
+		}
+	if (sealed_put(in, dek, "cases", "person", c.id, enc.p, enc.len) < 0 ||
+	    store_event(in->st, in->now, actor, "case.mandate_renewed", c.ref, "ok") < 0)
+		goto rollback;
+	/* held for its mandate (no pause of the agent's): it goes on */
+	if (strcmp(c.state, "waiting_user") == 0 && paused == 1 &&
+	    store_case_set_state(in->st, c.id, pending ? "queued" : "awaiting", in->now) < 0)
+		goto rollback;
+	if (store_commit(in->st) < 0)
+		goto rollback;
+	r = 0;
+	(void)outbox_prepare(in, c.id, "mandate renew");
+	goto out;
+rollback:
+	store_rollback(in->st);
+store_fail:
+	fs_seterr(err, errlen, "base : %s", store_errmsg(in->st));
+out:
+	if (dek)
+		vault_key_free(dek);
+	sodium_memzero(&pp, sizeof(pp));
+	buf_free(&b);
+	buf_free(&enc);
+	free(dl);
 	return r;
 }

@@ -48,6 +48,7 @@ struct buf;
 
 struct outbox_stats {
 	size_t	sent, retried, failed, blocked, notices_sent, notices_retried;
+	size_t	held;		/* not attempted: the case's mandate expired */
 };
 
 /* The delay before attempt number `attempts` + 1 (attempts >= 1). */
@@ -125,6 +126,18 @@ int	 outbox_queue_rung(struct instance *in, const struct case_row *c, int rung,
  * the case fails and its agent is told.  Within a transaction.  0 / -1.
  */
 int	 outbox_settle_rung(struct instance *in, const struct case_row *c);
+
+/*
+ * Renew the mandate of case ref (issue 14, point 1): a new signature date
+ * (valid today, as escalate judges it) and the SHA-256 of its signed copy
+ * (or NULL), sealed in the case's person data; the prepared mails of its
+ * pending deliveries are dropped and built again (they carry the mandate);
+ * a case the outbox held for its mandate (waiting_user without a pause of
+ * the agent's) goes back to queued (pending deliveries) or awaiting.  One
+ * event case.mandate_renewed by actor.  0, or -1 with a French reason.
+ */
+int	 outbox_mandate_renew(struct instance *in, const char *ref, const char *signed_on,
+	    const char *sha256, const char *actor, char *err, size_t errlen);
 
 /* Queue a staff notice (idempotent with a non-empty once_key). */
 int	 outbox_notice(struct instance *in, const char *kind, const char *to,

@@ -21,6 +21,7 @@ int	cmd_escalate(int argc, char **argv);
 int	cmd_cases(int argc, char **argv);
 int	cmd_show(int argc, char **argv);
 int	cmd_cancel(int argc, char **argv);
+int	cmd_mandate(int argc, char **argv);	/* adapters/cli/cmd_mandate.c */
 int	cmd_serve(int argc, char **argv);
 int	cmd_open(int argc, char **argv);
 int	cmd_wait(int argc, char **argv);

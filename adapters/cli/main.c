@@ -25,6 +25,7 @@ static const struct {
 	{ "cases", cmd_cases, "liste les dossiers" },
 	{ "show", cmd_show, "affiche un dossier déchiffré" },
 	{ "cancel", cmd_cancel, "annule et détruit un dossier" },
+	{ "mandate", cmd_mandate, "mandat de la personne : renew (nouvelle signature)" },
 	{ "open", cmd_open, "déchiffre et vérifie un dossier reçu (.age)" },
 	{ "serve", cmd_serve, "le démon : réponses, échéances, envois" },
 	{ "wait", cmd_wait, "met un dossier en attente de l'usager (horloge suspendue)" },

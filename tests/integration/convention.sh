@@ -224,4 +224,48 @@ has "the reminder gives the due time in Paris time with its offset" "$rem" \
 	"avant le jeudi 5 mars 2026 à 11:00 (heure de Paris, UTC+01:00)"
 has "and the sending time too" "$rem" "transmis le lundi 2 mars 2026 à 11:00 (heure de Paris, UTC+01:00)"
 
+# The mandate at sending time (point 1): a mandate signed 2025-03-10 is
+# valid to 2026-03-09; on 2026-03-12 nothing of the case leaves (the
+# follow-up and the next rung are held), the case waits for its person and
+# the agent is told, by reference only; after `mandate renew` they leave.
+export FSRELAY_NOW=2026-03-02T10:00:00Z
+M=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --agent conv-antony \
+	--nom Martin --prenom Luc --mandat-signe-le 2025-03-10 --description-file "$T_DIR/desc.txt" \
+	2>>"$LOG")
+is "a case under a mandate valid one more week is accepted" "$?" 0
+"$FS" serve --once 2>>"$LOG"
+mstate() { q "select state from cases where ref = '$M'"; }
+msent() { q "select count(*) from deliveries d join cases c on c.id = d.case_id where c.ref = '$M' and d.state = 'sent'"; }
+mpending() { q "select count(*) from deliveries d join cases c on c.id = d.case_id where c.ref = '$M' and d.state = 'pending'"; }
+is "its rung 0 is delivered" "$(mstate)" awaiting
+s0=$(msent)
+printf 'Pièce complémentaire demandée par le référent.\n' > "$T_DIR/followup.txt"
+export FSRELAY_NOW=2026-03-12T10:00:00Z
+ok "a follow-up is queued on 2026-03-12" "$FS" send "$M" --description-file "$T_DIR/followup.txt" 2>>"$LOG"
+"$FS" serve --once 2>>"$LOG"
+is "mandate expired: nothing more is sent" "$(msent)" "$s0"
+ok "the follow-up waits, pending" test "$(mpending)" -ge 1
+is "the case waits for its person" "$(mstate)" waiting_user
+is "the agent is told once" "$(q "select count(*) from notices where kind = 'mandate-expired' and case_ref = '$M'")" 1
+hasnt "by reference only" "$(q "select body from notices where kind = 'mandate-expired' and case_ref = '$M'")" "Martin"
+is "the hold is an event" "$(q "select count(*) from events where action = 'case.mandate_expired' and case_ref = '$M'")" 1
+"$FS" serve --once 2>>"$LOG"
+is "a second pass sends nothing either, tells nobody again" \
+	"$(msent) $(q "select count(*) from notices where kind = 'mandate-expired' and case_ref = '$M'")" "$s0 1"
+err=$("$FS" mandate renew "$M" --mandat-signe-le 2026-03-13 2>&1)
+is "renew: a future date is refused (exit 1)" "$?" 1
+has "saying so" "$err" "date dans le futur"
+err=$("$FS" mandate renew "$M" --mandat-signe-le 2025-03-11 2>&1)
+is "renew: an expired date is refused (exit 1)" "$?" 1
+has "saying so" "$err" "expiré (valable un an)"
+printf 'mandat signé\n' > "$T_DIR/mandat.pdf"
+ok "renew with a new signature" "$FS" mandate renew "$M" --mandat-signe-le 2026-03-11 \
+	--mandat-fichier "$T_DIR/mandat.pdf" 2>>"$LOG"
+is "the case goes on" "$(mstate)" queued
+is "the renewal is an event" "$(q "select count(*) from events where action = 'case.mandate_renewed' and case_ref = '$M'")" 1
+"$FS" serve --once 2>>"$LOG"
+is "what was held is now sent" "$(mpending)" 0
+ok "more deliveries sent than before" test "$(msent)" -gt "$s0"
+has "show: the new mandate" "$("$FS" show "$M" 2>>"$LOG")" "2026-03-11"
+
 done_testing

@@ -1,0 +1,75 @@
+/*
+ * cmd_mandate - fsrelay mandate renew: the person's new mandate for a case
+ * (issue 14, point 1).  The rules are relay/outbox's (outbox_mandate_renew):
+ * this file parses and prints.
+ */
+#include "adapters/cli/cli.h"
+#include "adapters/cli/commands.h"
+#include "relay/instance.h"
+#include "relay/outbox.h"
+#include "relay/pieces.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERRLEN 1024
+
+static const struct cli_cmd renew_cmd = { "mandate renew",
+	"mandate renew REF --mandat-signe-le AAAA-MM-JJ [--mandat-fichier F]",
+	"Enregistre le nouveau mandat de la personne pour le dossier REF : date de\n"
+	"signature (valable un an à partir d'elle, jugée à l'heure de Paris comme à\n"
+	"escalate) et, si donnée, l'empreinte SHA-256 de sa copie signée (seule\n"
+	"l'empreinte est gardée).  Les envois retenus parce que le mandat avait\n"
+	"expiré partent à la passe suivante de serve ; les courriers préparés sont\n"
+	"refaits (ils portent la date du mandat).  Journalisé (case.mandate_renewed).\n"
+	"Refus (code 1) : dossier inconnu ou clos, date future ou de plus d'un an.\n",
+	1, 1 };
+
+static int
+mandate_renew(int argc, char **argv)
+{
+	const char **pos = NULL, *signed_on = NULL, *file = NULL;
+	const struct cli_opt opts[] = {
+		{ "mandat-signe-le", &signed_on, NULL, NULL, NULL },
+		{ "mandat-fichier", &file, NULL, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	char err[ERRLEN], hex[65];
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = cli_parse(&renew_cmd, argc, argv, opts, &pos, &npos)) != 0)
+		goto out;
+	if (signed_on == NULL) {
+		r = cli_usage(&renew_cmd, "--mandat-signe-le est obligatoire");
+		goto out;
+	}
+	if (pieces_mandate_sha256(file, hex, err, sizeof(err)) < 0 ||
+	    instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING, err,
+	    sizeof(err)) < 0 ||
+	    outbox_mandate_renew(&in, pos[0], signed_on, file ? hex : NULL, "cli", err,
+	    sizeof(err)) < 0)
+		r = cli_fail("mandate renew : refusé : %s", err);
+	else
+		fprintf(stderr, "mandat du dossier %s renouvelé (signé le %s)\n", pos[0],
+		    signed_on);
+out:
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
+int
+cmd_mandate(int argc, char **argv)
+{
+	static const struct cli_cmd m_cmd = { "mandate", "mandate renew …", "", 0, 0 };
+	const char *const lines[] = { renew_cmd.usage, NULL };
+
+	if (cli_group_help(argc, argv, "mandate", lines))
+		return EXIT_OK;
+	if (argc >= 1 && strcmp(argv[0], "renew") == 0)
+		return mandate_renew(argc - 1, argv + 1);
+	return cli_usage(&m_cmd, "sous-commande attendue : renew");
+}

@@ -612,6 +612,10 @@ desk_send(struct instance *in, const char *ref, const char *agent, const char *t
 	}
 	if (case_in(in, ref, agent, live_states, &c, err, errlen) < 0)
 		return -1;
+	if (outbox_mandate_valid(in, &c, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s : refusé : %s", c.ref, why);
+		return -1;
+	}
 	if (check_text("texte", c.partner, text, len, why, sizeof(why)) < 0 ||
 	    pieces_check(p, c.partner, why, sizeof(why)) < 0 ||
 	    followup_store(in, &c, text, len, p, ACTOR(agent), why, sizeof(why)) < 0) {
@@ -629,11 +633,16 @@ desk_reroute(struct instance *in, const char *ref, const char *agent, const char
     int *rung, int *queued, char *err, size_t errlen)
 {
 	struct case_row c;
+	char why[768];
 	int q;
 
 	if (check_line("motif", motif, 0, err, errlen) < 0 ||
 	    case_in(in, ref, agent, live_states, &c, err, errlen) < 0)
 		return -1;
+	if (outbox_mandate_valid(in, &c, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s : refusé : %s", c.ref, why);
+		return -1;
+	}
 	if (store_begin(in->st) < 0 || stop_pending(in, &c, c.rung, "dossier réacheminé") < 0 ||
 	    (q = inbox_next_rung(in, &c, ACTOR(agent), "by hand")) < 0) {
 		snprintf(err, errlen, "%s", store_errmsg(in->st));

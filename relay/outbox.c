@@ -1613,3 +1613,24 @@ out:
 	free(dl);
 	return r;
 }
+
+int
+outbox_mandate_valid(struct instance *in, const struct case_row *c, char *err, size_t errlen)
+{
+	uint8_t *dek;
+	int r;
+
+	if ((dek = sealed_case_key(in, c->id, err, errlen)) == NULL)
+		return -1;
+	r = mandate_at_send(in, dek, c);
+	vault_key_free(dek);
+	if (r == 0)
+		return 0;
+	if (r < 0)
+		fs_seterr(err, errlen, "mandat illisible : rien n'est envoyé");
+	else
+		fs_seterr(err, errlen, "le mandat de la personne n'est plus valable (un an après"
+		    " sa signature) : rien n'est envoyé ; faites signer un nouveau mandat puis"
+		    " « fsrelay mandate renew %s --mandat-signe-le AAAA-MM-JJ »", c->ref);
+	return -1;
+}

@@ -139,6 +139,12 @@ int	 outbox_settle_rung(struct instance *in, const struct case_row *c);
 int	 outbox_mandate_renew(struct instance *in, const char *ref, const char *signed_on,
 	    const char *sha256, const char *actor, char *err, size_t errlen);
 
+/* The mandate of case c judged now, as the outbox judges it before sending
+ * (for send and reroute, which refuse at once): 0 valid, or -1 with a
+ * French reason naming the command that renews it. */
+int	 outbox_mandate_valid(struct instance *in, const struct case_row *c, char *err,
+	    size_t errlen);
+
 /* Queue a staff notice (idempotent with a non-empty once_key). */
 int	 outbox_notice(struct instance *in, const char *kind, const char *to,
 	    const char *case_ref, const char *subject, const char *body,

@@ -241,10 +241,15 @@ is "its rung 0 is delivered" "$(mstate)" awaiting
 s0=$(msent)
 printf 'Pièce complémentaire demandée par le référent.\n' > "$T_DIR/followup.txt"
 export FSRELAY_NOW=2026-03-12T10:00:00Z
-ok "a follow-up is queued on 2026-03-12" "$FS" send "$M" --description-file "$T_DIR/followup.txt" 2>>"$LOG"
+err=$("$FS" send "$M" --description-file "$T_DIR/followup.txt" 2>&1)
+is "a follow-up under the expired mandate is refused at once (exit 1)" "$?" 1
+has "naming the command that renews it" "$err" "n'est plus valable (un an après sa signature) : rien n'est envoyé ; faites signer un nouveau mandat puis « fsrelay mandate renew $M"
+err=$("$FS" reroute "$M" --motif "pas de réponse" 2>&1)
+is "so is a reroute (exit 1)" "$?" 1
+has "for the same reason" "$err" "n'est plus valable"
 "$FS" serve --once 2>>"$LOG"
-is "mandate expired: nothing more is sent" "$(msent)" "$s0"
-ok "the follow-up waits, pending" test "$(mpending)" -ge 1
+is "mandate expired: the next rung due at the deadline is not sent" "$(msent)" "$s0"
+ok "it waits, pending" test "$(mpending)" -ge 1
 is "the case waits for its person" "$(mstate)" waiting_user
 is "the agent is told once" "$(q "select count(*) from notices where kind = 'mandate-expired' and case_ref = '$M'")" 1
 hasnt "by reference only" "$(q "select body from notices where kind = 'mandate-expired' and case_ref = '$M'")" "Martin"

@@ -223,6 +223,9 @@ done
 has "the reminder gives the due time in Paris time with its offset" "$rem" \
 	"avant le jeudi 5 mars 2026 à 11:00 (heure de Paris, UTC+01:00)"
 has "and the sending time too" "$rem" "transmis le lundi 2 mars 2026 à 11:00 (heure de Paris, UTC+01:00)"
+# the CAF case goes no further: its next rung is the CAF referent whose
+# mailbox failures.sh counts
+ok "the CAF case is cancelled" "$FS" cancel "$F" --motif "fin du test" 2>>"$LOG"
 
 # The mandate at sending time (point 1): a mandate signed 2025-03-10 is
 # valid to 2026-03-09; on 2026-03-12 nothing of the case leaves (the

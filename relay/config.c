@@ -368,6 +368,12 @@ set_partner(struct parse_state *ps, const char *id, const char *name, const char
 		p->subject_prefix = xstrdup(value);
 		return 1;
 	}
+	if (strcmp(name, "trust_auth_results") == 0) {
+		if (parse_bool(value, &p->trust_auth_results) < 0)
+			return set_error(ps, "[partner %s] trust_auth_results attend yes"
+			    " ou no, pas « %s »", id, value);
+		return 1;
+	}
 	if (strcmp(name, "deadline_days") == 0) {
 		if (fs_parse_long(value, 1, 60, &p->deadline_days) < 0)
 			return set_error(ps, "[partner %s] deadline_days : nombre hors limites « %s »", id, value);

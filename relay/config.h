@@ -23,6 +23,8 @@ struct partner_conf {
 	char	 *id;
 	char	**domains;		/* lowercased; empty = directory's */
 	size_t	  n_domains;
+	int	  trust_auth_results;	/* our MX's Authentication-Results
+					 * may vouch for a sender (match) */
 	long	  deadline_days;	/* working days of 24 h; 0 = default */
 	/* Deadlines and reminders (relay/tick, docs/deadlines.md). */
 	int	  deadline_hours_unit;	/* deadline_unit = heures */

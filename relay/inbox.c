@@ -970,6 +970,15 @@ cb_partner_has_domain(void *arg, const char *partner, const char *domain_lc)
 	return 0;
 }
 
+static int
+cb_partner_trusts_auth(void *arg, const char *partner)
+{
+	struct mctx *x = arg;
+	const struct partner_conf *pc = config_partner(&x->in->cfg, partner);
+
+	return pc != NULL && pc->trust_auth_results;
+}
+
 static void
 ctx_init(struct match_ctx *ctx, struct mctx *x, struct instance *in)
 {
@@ -982,6 +991,7 @@ ctx_init(struct match_ctx *ctx, struct mctx *x, struct instance *in)
 	ctx->delivery_recipient = cb_delivery_recipient;
 	ctx->is_directory_address = cb_is_directory_address;
 	ctx->partner_has_domain = cb_partner_has_domain;
+	ctx->partner_trusts_auth = cb_partner_trusts_auth;
 	ctx->bounce_domains = (const char *const *)in->cfg.bounce_domain_list;
 	ctx->arg = x;
 }

@@ -363,6 +363,9 @@ prop(const char *s, size_t n, const char *name, const char **v)
 
 struct auth_verdict {
 	int	dmarc_fail, dmarc_pass, dkim_fail, dkim_aligned_pass;
+	int	dmarc_pass_from;	/* dmarc=pass whose header.from (when
+					 * given) is the From domain */
+	int	spf_aligned_pass;	/* spf=pass, smtp.mailfrom aligned */
 };
 
 /* Read one Authentication-Results value if its authserv-id is trusted. */
@@ -391,13 +394,28 @@ auth_one(const char *ar, const char *authserv, const char *from_dom,
 		if ((size_t)(eq - p) == 5 && strncasecmp(p, "dmarc", 5) == 0) {
 			if (rl == 4 && strncasecmp(eq + 1, "fail", 4) == 0)
 				v->dmarc_fail = 1;
-			else if (rl == 4 && strncasecmp(eq + 1, "pass", 4) == 0)
+			else if (rl == 4 && strncasecmp(eq + 1, "pass", 4) == 0) {
 				v->dmarc_pass = 1;
+				d = NULL;
+				dl = prop(p, n, "header.from", &d);
+				if (d == NULL || (dl == strlen(from_dom) &&
+				    strncasecmp(d, from_dom, dl) == 0))
+					v->dmarc_pass_from = 1;
+			}
+		} else if ((size_t)(eq - p) == 3 &&
+		    strncasecmp(p, "spf", 3) == 0) {
+			if (rl == 4 && strncasecmp(eq + 1, "pass", 4) == 0) {
+				d = NULL;
+				dl = prop(p, n, "smtp.mailfrom", &d);
+				if (d != NULL && aligned(from_dom, d, dl))
+					v->spf_aligned_pass = 1;
+			}
 		} else if ((size_t)(eq - p) == 4 &&
 		    strncasecmp(p, "dkim", 4) == 0) {
 			if (rl == 4 && strncasecmp(eq + 1, "fail", 4) == 0)
 				v->dkim_fail = 1;
 			else if (rl == 4 && strncasecmp(eq + 1, "pass", 4) == 0) {
+				d = NULL;
 				if ((dl = prop(p, n, "header.d", &d)) == 0)
 					dl = prop(p, n, "header.i", &d);
 				if (d != NULL && aligned(from_dom, d, dl))
@@ -412,20 +430,47 @@ auth_one(const char *ar, const char *authserv, const char *from_dom,
  * the From domain fails: dmarc=fail, or (no dmarc pass) dkim=fail with no
  * aligned dkim=pass.  0 otherwise (or when no authserv-id is configured).
  */
+static void
+auth_read(const struct parsed_mail *m, const struct match_ctx *ctx,
+    struct auth_verdict *v)
+{
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	if (ctx->authserv_id == NULL || ctx->authserv_id[0] == '\0')
+		return;
+	for (i = 0; i < m->auth_results.n; i++)
+		auth_one(m->auth_results.v[i], ctx->authserv_id,
+		    domain_of(m->from), v);
+}
+
 static int
 dmarc_fails(const struct parsed_mail *m, const struct match_ctx *ctx)
 {
-	struct auth_verdict v = { 0, 0, 0, 0 };
-	size_t i;
+	struct auth_verdict v;
 
-	if (ctx->authserv_id == NULL || ctx->authserv_id[0] == '\0')
-		return 0;
-	for (i = 0; i < m->auth_results.n; i++)
-		auth_one(m->auth_results.v[i], ctx->authserv_id,
-		    domain_of(m->from), &v);
+	auth_read(m, ctx, &v);
 	if (v.dmarc_fail)
 		return 1;
 	return !v.dmarc_pass && v.dkim_fail && !v.dkim_aligned_pass;
+}
+
+/*
+ * 1 when our MX (trusted authserv-id) authenticated the From domain:
+ * dmarc=pass for it, or an aligned dkim=pass or spf=pass, and nothing
+ * of it failed.  Only then may a partner configured to trust these
+ * results attach a mail whose own keys do not prove it (issue 16).
+ */
+static int
+auth_passes(const struct parsed_mail *m, const struct match_ctx *ctx)
+{
+	struct auth_verdict v;
+
+	auth_read(m, ctx, &v);
+	if (v.dmarc_fail || (v.dkim_fail && !v.dkim_aligned_pass &&
+	    !v.dmarc_pass))
+		return 0;
+	return v.dmarc_pass_from || v.dkim_aligned_pass || v.spf_aligned_pass;
 }
 
 /* ---- classification ---- */
@@ -635,16 +680,28 @@ static int
 dsn_origin_plausible(const struct parsed_mail *m, const struct match_ctx *ctx,
     const char *recipient)
 {
-	const char *from = domain_of(m->from ? m->from : "");
+	const char *from = domain_of(m->from ? m->from : ""), *dot;
 	const char *const *b;
 
 	if (*from == '\0')
 		return 0;
-	if (ctx->relay_address && strcasecmp(from, domain_of(ctx->relay_address)) == 0)
+	if (ctx->relay_address && domain_within(from,
+	    domain_of(ctx->relay_address)))
 		return 1;
 	for (b = ctx->bounce_domains; b != NULL && *b != NULL; b++)
 		if (domain_within(from, *b))
 			return 1;
+	/* Our MX (the authserv-id host) or its parent domain, when that is
+	 * more than a top-level domain: mx.relay.example.fr vouches for
+	 * relay.example.fr, mx.example.fr not for "fr". */
+	if (ctx->authserv_id != NULL && ctx->authserv_id[0] != '\0') {
+		if (strcasecmp(from, ctx->authserv_id) == 0)
+			return 1;
+		dot = strchr(ctx->authserv_id, '.');
+		if (dot != NULL && strchr(dot + 1, '.') != NULL &&
+		    strcasecmp(from, dot + 1) == 0)
+			return 1;
+	}
 	return recipient != NULL && domain_within(from, domain_of(recipient));
 }
 
@@ -772,22 +829,38 @@ decide_keyed(const struct parsed_mail *m, const struct match_ctx *ctx,
 		    "portant une référence du relais");
 		return 0;
 	}
-	if (t == TIER_KNOWN) {
+	if (t == TIER_KNOWN)
 		d->flagged = 1;
-		d->security_event = 1;
-	}
 	if (state_closed(mc.state)) {
 		quarantine(d, QR_CASE_CLOSED, "réponse à un dossier clos");
 		return 0;
 	}
-	if (d->key == MK_TAG) {
+	/*
+	 * Proof that the mail answers this case (issue 16, point 1): one of
+	 * our keys (HMAC-checked Message-ID or reply token: the tag is the
+	 * case reference, sequential and guessable) AND a sender the case
+	 * was sent to.  Without it, only a partner configured to trust our
+	 * MX's Authentication-Results may vouch for an authenticated From.
+	 */
+	rc = 0;
+	if ((d->key == MK_TAG || t != TIER_RECIPIENT) &&
+	    ctx->partner_trusts_auth != NULL &&
+	    (rc = ctx->partner_trusts_auth(ctx->arg, mc.partner)) == -1)
+		return -1;
+	if ((d->key == MK_TAG || t != TIER_RECIPIENT) &&
+	    !(rc == 1 && auth_passes(m, ctx))) {
 		d->security_event = 1;
-		quarantine(d, QR_UNVERIFIED, d->cls == MAIL_AUTOREPLY ?
+		quarantine(d, QR_UNVERIFIED, d->key != MK_TAG ?
+		    "clé du relais venue d'un expéditeur qui n'est pas "
+		    "destinataire du dossier : à confirmer par l'agent" :
+		    d->cls == MAIL_AUTOREPLY ?
 		    "réponse automatique citant la référence sans clé du relais"
 		    " : à confirmer par l'agent" : "réponse citant la référence "
 		    "sans clé du relais : à confirmer par l'agent");
 		return 0;
 	}
+	if (d->flagged)
+		d->security_event = 1;
 	if (d->cls == MAIL_AUTOREPLY)
 		why(d, d->absence ? "réponse automatique d'absence" :
 		    "réponse automatique");

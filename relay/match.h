@@ -107,6 +107,11 @@ struct match_ctx {
 	 * the domains of its directory addresses), 0 when not, -1 failure. */
 	int	(*partner_has_domain)(void *arg, const char *partner,
 		    const char *domain_lc);
+	/* 1 when the partner's config trusts our MX's Authentication-
+	 * Results (trust_auth_results = yes): an authenticated From may then
+	 * stand in for the missing key or recipient; 0 no, -1 failure.  May
+	 * be NULL (never). */
+	int	(*partner_trusts_auth)(void *arg, const char *partner);
 	/* Lowercased domains our own MTA writes bounces from (config
 	 * bounce_domains), besides the relay address's domain; NULL-ended,
 	 * may be NULL. */
@@ -127,7 +132,9 @@ struct match_decision {
 					 * one quoted, or the bounced one for
 					 * a DSN); 0 when unknown */
 	int	flagged;		/* tier 2 sender: directory address or
-					 * partner domain, not a recipient */
+					 * partner domain, not a recipient
+					 * (attached only when the partner
+					 * trusts Authentication-Results) */
 	int	absence;		/* auto-reply announcing an absence:
 					 * move the case to the next rung */
 	int	dsn_permanent;		/* DSN: 1 permanent (5.x.x / failed),
@@ -144,7 +151,8 @@ struct match_decision {
  * Decide for m (NULL: the mail could not be parsed → MAIL_MALFORMED /
  * QR_MALFORMED).  Order: malformed; DSN (original Message-ID must be ours,
  * else dsn-unmatched; it must come from our own MTA — the relay's domain
- * or bounce_domains — or from the failed recipient's domain, and name the
+ * or bounce_domains, the authserv-id host or its parent domain — or
+ * from the failed recipient's domain, and name the
  * recipient that delivery was sent to, else dsn-implausible with a
  * security event); loop (From is the relay address, an X-Loop names it,
  * or the mail's own Message-ID is one of ours); DMARC (a trusted
@@ -155,8 +163,12 @@ struct match_decision {
  * event, suspected_breach when it carries a valid key or a known case tag,
  * in headers or text); closed case (resolved, cancelled, shredded) →
  * case-closed; a case found by its subject tag alone (no HMAC-checked
- * Message-ID, no reply token) → unverified, case named, nothing moves
- * (the tag is guessable, the keys are not); then attach.  Auto-reply class: Auto-Submitted other than
+ * Message-ID, no reply token), or by a key but from a sender the case was
+ * not sent to (directory address, partner domain) → unverified, case
+ * named, nothing moves (the tag is guessable, the keys are not), unless
+ * the partner trusts Authentication-Results and our authserv-id says the
+ * From domain passed DMARC (or aligned DKIM/SPF) with nothing failing;
+ * then attach (flagged when the sender is not a recipient).  Auto-reply class: Auto-Submitted other than
  * "no", X-Autoreply, X-Autorespond, Precedence bulk/junk/list/auto_reply,
  * or an absence / automatic-reply phrase in the subject or at the opening
  * of the text (not deep inside a human reply).

@@ -2,7 +2,8 @@
 # submitted through another account of the mail server with a forged From:
 # (the CAF referent's address) and only the case's subject tag, a forged
 # « absent du bureau », and a bounce from a foreign domain quoting the
-# delivery's real Message-ID.  Each time: the case does not move, nothing
+# delivery's real Message-ID, the real Message-ID sent from another
+# directory address than the case's recipient.  Each time: the case does not move, nothing
 # is re-sent, the mail waits in quarantine with its reason; the agent then
 # confirms the genuine-looking one in one step.
 . "$(dirname "$0")/../lib.sh"
@@ -123,6 +124,25 @@ is "still nothing re-sent" "$(count "$BAK_MD")" "$bak_before"
 ok "the bounce waits in quarantine 'dsn-implausible'" test -n "$(quarantined dsn-implausible "$A")"
 has "security event for the bounce" "$(sqlite3 "$DB" "select action from events where action like 'security.%'")" \
 	"security.dsn-implausible"
+
+# ---- 3b. a stolen Message-ID from an address the case was not sent to ----
+# The key is genuine (read off a forwarded copy), the sender is another CAF
+# address of the directory (the next rung): key and sender disagree.
+BAK=djouara.bakouch@cafnanterre.cnafmail.fr
+mail "$BAK" "$FSRELAY_TEST_RELAY_ADDRESS" "RE: $subj" "$mid" \
+	"Je suis absent du bureau, dossier réglé de mon côté. Forgedwordbeta" \
+	"Auto-Submitted: auto-replied" > "$T_DIR/stolen.eml"
+attack "$T_DIR/stolen.eml"
+wait_relay 1
+serve1
+serve1
+is "a genuine key from a non-recipient did not move the case" "$(state_of "$A")" "awaiting 0"
+is "nothing attached" "$(replies_of "$A")" 0
+sleep 0.5
+is "no rung skipped, nothing re-sent" "$(count "$BAK_MD")" "$bak_before"
+ql=$("$FS" quarantine list --json 2>>"$LOG")
+is "held as 'unverified', case A named (tag, absence, stolen key)" \
+	"$(echo "$ql" | py 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x["reason"]=="unverified" and x.get("case")==sys.argv[1] and x["state"]=="held"))' "$A")" 3
 
 # ---- 4. the agent confirms the reply in one step ----
 "$FS" quarantine assign "$Q1" "$A" >/dev/null 2>>"$LOG"

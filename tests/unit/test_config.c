@@ -34,7 +34,8 @@ main(void)
 
 	CHECK_INT(parse("data_dir = data\nrelay_address = Relais@Example.FR\n"
 	    "smtp_url = smtps://mx.example.fr:465\ntest_clock = yes\n"
-	    "[partner cpam]\ndomains = assurance-maladie.fr, Ameli.FR\ndeadline_days = 5\n",
+	    "[partner cpam]\ndomains = assurance-maladie.fr, Ameli.FR\ndeadline_days = 5\n"
+	    "trust_auth_results = oui\n[partner msa]\ndeadline_days = 4\n",
 	    &cfg, err), 0);
 	CHECK_STR(cfg.data_dir, "/etc/fsrelay/data");
 	CHECK_STR(cfg.relay_address, "relais@example.fr");
@@ -45,6 +46,8 @@ main(void)
 	CHECK_INT(config_partner(&cfg, "cpam")->n_domains, 2);
 	CHECK_STR(config_partner(&cfg, "cpam")->domains[1], "ameli.fr");
 	CHECK_INT(config_partner(&cfg, "cpam")->deadline_days, 5);
+	CHECK_INT(config_partner(&cfg, "cpam")->trust_auth_results, 1);
+	CHECK_INT(config_partner(&cfg, "msa")->trust_auth_results, 0);
 	CHECK(config_partner(&cfg, "caf") == NULL);
 	/* subject_prefix: « France Services » for the CAF by default, none
 	 * for the others (annexe 5 CAF) */
@@ -66,6 +69,8 @@ main(void)
 	expect_error("data_dir = d\nrelay_address = a@b.fr\nsmpt_url = x\n", "clé inconnue « smpt_url »");
 	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\nfoo = 1\n",
 	    "clé inconnue « foo » dans [partner caf]");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\ntrust_auth_results = 1\n",
+	    "trust_auth_results attend yes ou no");
 	expect_error("data_dir = d\nrelay_address = a@b.fr\n[serveur]\nx = 1\n", "section inconnue");
 	expect_error("data_dir = d\nrelay_address = a@b.fr\ntest_clock = peut-être\n", "yes ou no");
 	expect_error("data_dir = d\nrelay_address = a@b.fr\nnotification_hours = 0\n", "hors limites");

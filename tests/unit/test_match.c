@@ -90,6 +90,17 @@ cb_domain(void *arg, const char *partner, const char *dom)
 	    strcmp(dom, "assurance-maladie.exemple.fr") == 0);
 }
 
+static int trusts_auth;	/* partner_trusts_auth answers this for caf */
+
+static int
+cb_trusts(void *arg, const char *partner)
+{
+	(void)arg;
+	if (fail_callbacks)
+		return -1;
+	return trusts_auth && strcmp(partner, "caf") == 0;
+}
+
 static struct match_ctx ctx = {
 	.relay_address = RELAY,
 	.authserv_id = "mx.relay.fsrelay.test",
@@ -99,6 +110,7 @@ static struct match_ctx ctx = {
 	.delivery_recipient = cb_delivery,
 	.is_directory_address = cb_directory,
 	.partner_has_domain = cb_domain,
+	.partner_trusts_auth = cb_trusts,
 };
 
 /* A minimal mail built in static storage (not freed with mime_free). */
@@ -272,19 +284,39 @@ test_tiers(void)
 	CHECK_INT(d.security_event, 0);
 	CHECK_INT(d.key, MK_MESSAGE_ID);
 
-	/* Directory address, not a recipient. */
+	/* A valid key but a sender the case was not sent to (a directory
+	 * address, the partner's domain): key and sender disagree, the
+	 * agent confirms (issue 16, point 1). */
 	t.m.from = (char *)(uintptr_t)"collegue@caf.exemple.fr";
 	d = decide(&t);
-	CHECK_INT(d.reason, QR_NONE);
+	CHECK_INT(d.reason, QR_UNVERIFIED);
+	CHECK_STR(d.ref, REF_A);
+	CHECK_INT(d.key, MK_MESSAGE_ID);
 	CHECK_INT(d.flagged, 1);
 	CHECK_INT(d.security_event, 1);
+	CHECK_INT(d.suspected_breach, 0);
+	/* Same with the reply token. */
+	t.m.in_reply_to = NULL;
+	{
+		char to[128];
+
+		snprintf(to, sizeof(to), "relais+%s@relay.fsrelay.test", tok_a);
+		t.to[0] = to;
+		t.m.to.n = 1;
+		d = decide(&t);
+		CHECK_INT(d.reason, QR_UNVERIFIED);
+		CHECK_INT(d.key, MK_TOKEN);
+		t.m.from = (char *)(uintptr_t)"ref.a@caf.exemple.fr";
+		CHECK_INT(decide(&t).reason, QR_NONE);
+		t.m.to.n = 0;
+	}
 
 	/* Partner's (national) domain. */
 	tm_init(&t, "inconnu@assurance-maladie.exemple.fr", "Re: [" REF_B "]",
 	    "ok\n");
 	t.m.in_reply_to = (char *)(uintptr_t)mid(&t, 2, REF_B, 1);
 	d = decide(&t);
-	CHECK_INT(d.reason, QR_NONE);
+	CHECK_INT(d.reason, QR_UNVERIFIED);
 	CHECK_STR(d.ref, REF_B);
 	CHECK_INT(d.flagged, 1);
 	/* ...but not the domain of another partner. */
@@ -439,6 +471,92 @@ test_loop_dmarc(void)
 	ctx.authserv_id = "mx.relay.fsrelay.test";
 }
 
+/* Per-partner trust in our MX's Authentication-Results (issue 16): off
+ * by default; on, an authenticated From domain may stand in for the
+ * missing key (tag only) or recipient; a stranger stays a stranger. */
+static void
+test_auth_trust(void)
+{
+	struct tmail t;
+	struct match_decision d;
+	static const char *const pass_cases[] = {
+		"mx.relay.fsrelay.test; dmarc=pass header.from=caf.exemple.fr",
+		"mx.relay.fsrelay.test; dmarc=pass",
+		"mx.relay.fsrelay.test; dkim=pass header.d=caf.exemple.fr",
+		"mx.relay.fsrelay.test; spf=pass smtp.mailfrom=bounce.caf.exemple.fr",
+		NULL
+	};
+	static const char *const no_cases[] = {
+		/* another authserv-id: could be written by anybody */
+		"mx.autre.exemple.net; dmarc=pass header.from=caf.exemple.fr",
+		/* a pass for another domain */
+		"mx.relay.fsrelay.test; dmarc=pass header.from=autre.exemple.net",
+		"mx.relay.fsrelay.test; dkim=pass header.d=autre.exemple.net",
+		"mx.relay.fsrelay.test; spf=pass smtp.mailfrom=autre.exemple.net",
+		"mx.relay.fsrelay.test; spf=pass",
+		"mx.relay.fsrelay.test; dmarc=none; spf=softfail",
+		NULL
+	};
+	size_t i;
+
+	tm_init(&t, "ref.a@caf.exemple.fr", "Re: [" REF_A "]", "ok\n");
+	t.m.auth_results.n = 1;
+	t.ar[0] = (char *)(uintptr_t)pass_cases[0];
+	CHECK_INT(decide(&t).reason, QR_UNVERIFIED);	/* off by default */
+	trusts_auth = 1;
+	for (i = 0; pass_cases[i] != NULL; i++) {
+		t.ar[0] = (char *)(uintptr_t)pass_cases[i];
+		d = decide(&t);
+		if (d.reason != QR_NONE)
+			fprintf(stderr, "pass case %zu: %s\n", i, d.why);
+		CHECK_INT(d.reason, QR_NONE);
+		CHECK_STR(d.ref, REF_A);
+		CHECK_INT(d.key, MK_TAG);
+		CHECK_INT(d.flagged, 0);
+	}
+	for (i = 0; no_cases[i] != NULL; i++) {
+		t.ar[0] = (char *)(uintptr_t)no_cases[i];
+		d = decide(&t);
+		if (d.reason != QR_UNVERIFIED)
+			fprintf(stderr, "no case %zu: %d\n", i, d.reason);
+		CHECK_INT(d.reason, QR_UNVERIFIED);
+	}
+	/* Without a configured authserv-id, nothing is trusted. */
+	t.ar[0] = (char *)(uintptr_t)pass_cases[0];
+	ctx.authserv_id = NULL;
+	CHECK_INT(decide(&t).reason, QR_UNVERIFIED);
+	ctx.authserv_id = "mx.relay.fsrelay.test";
+	/* A pass next to a DKIM failure without aligned pass: dmarc-fail. */
+	t.ar[0] = (char *)(uintptr_t)"mx.relay.fsrelay.test; dkim=fail "
+	    "header.d=caf.exemple.fr; spf=pass smtp.mailfrom=caf.exemple.fr";
+	CHECK_INT(decide(&t).reason, QR_DMARC_FAIL);
+	/* An authenticated colleague of the partner: attached, flagged. */
+	t.ar[0] = (char *)(uintptr_t)pass_cases[0];
+	t.m.from = (char *)(uintptr_t)"collegue@caf.exemple.fr";
+	d = decide(&t);
+	CHECK_INT(d.reason, QR_NONE);
+	CHECK_INT(d.flagged, 1);
+	CHECK_INT(d.security_event, 1);
+	/* Only for the partner that trusts: CPAM's case stays unverified. */
+	tm_init(&t, "ref.b@cpam.exemple.fr", "Re: [" REF_B "]", "ok\n");
+	t.m.auth_results.n = 1;
+	t.ar[0] = (char *)(uintptr_t)"mx.relay.fsrelay.test; dmarc=pass "
+	    "header.from=cpam.exemple.fr";
+	CHECK_INT(decide(&t).reason, QR_UNVERIFIED);
+	/* A stranger who passes DMARC for their own domain: stranger. */
+	tm_init(&t, "x@spam.exemple.net", "Re: [" REF_A "]", "ok\n");
+	t.m.auth_results.n = 1;
+	t.ar[0] = (char *)(uintptr_t)"mx.relay.fsrelay.test; dmarc=pass "
+	    "header.from=spam.exemple.net";
+	CHECK_INT(decide(&t).reason, QR_STRANGER);
+	/* A failing callback fails the decision. */
+	tm_init(&t, "ref.a@caf.exemple.fr", "Re: [" REF_A "]", "ok\n");
+	fail_callbacks = 1;
+	CHECK_INT(match_decide(&t.m, &ctx, &d), -1);
+	fail_callbacks = 0;
+	trusts_auth = 0;
+}
+
 static void
 test_dsn(void)
 {
@@ -493,6 +611,20 @@ test_dsn(void)
 	CHECK_INT(decide(&t).reason, QR_NONE);
 	t.m.from = (char *)(uintptr_t)"MAILER-DAEMON@relay.fsrelay.test";
 	CHECK_INT(decide(&t).reason, QR_NONE);
+	t.m.from = (char *)(uintptr_t)"MAILER-DAEMON@smtp.relay.fsrelay.test";
+	CHECK_INT(decide(&t).reason, QR_NONE);
+	/* Our MX (authserv-id) and its parent domain, not a bare TLD. */
+	t.m.from = (char *)(uintptr_t)"mailer-daemon@mx.relay.fsrelay.test";
+	CHECK_INT(decide(&t).reason, QR_NONE);
+	ctx.authserv_id = "mx.exemple-mta.fr";
+	t.m.from = (char *)(uintptr_t)"mailer-daemon@exemple-mta.fr";
+	CHECK_INT(decide(&t).reason, QR_NONE);
+	t.m.from = (char *)(uintptr_t)"mailer-daemon@autre.exemple-mta.fr";
+	CHECK_INT(decide(&t).reason, QR_DSN_IMPLAUSIBLE);
+	ctx.authserv_id = "mx.fr";
+	t.m.from = (char *)(uintptr_t)"mailer-daemon@fr";
+	CHECK_INT(decide(&t).reason, QR_DSN_IMPLAUSIBLE);
+	ctx.authserv_id = "mx.relay.fsrelay.test";
 	t.m.from = (char *)(uintptr_t)"mailer-daemon@smtp.fai.exemple.net";
 	CHECK_INT(decide(&t).reason, QR_DSN_IMPLAUSIBLE);
 	{
@@ -554,6 +686,7 @@ main(void)
 	test_tiers();
 	test_autoreply();
 	test_loop_dmarc();
+	test_auth_trust();
 	test_dsn();
 	test_failures();
 	return t_done();

@@ -24,6 +24,7 @@
 #include "relay/age.h"
 #include "relay/case.h"
 #include "relay/header.h"
+#include "relay/sanitize.h"
 
 #define EML_LINE_MAX	998		/* RFC 5322 line limit */
 #define B64_COLS	76		/* base64 characters per line */
@@ -201,23 +202,14 @@ parse_rfc3339(const char *s, int64_t *t)
 
 /* ---- field checks ---------------------------------------------------- */
 
-/* 1 if s[0..n) is a file name we carry: 1..ENVELOPE_NAME_MAX bytes of
- * valid UTF-8 without C0, DEL or C1 control characters. */
+/* 1 if s[0..n) is a file name we carry: the one name check of
+ * relay/sanitize (also that of escalate and send), ENVELOPE_NAME_MAX. */
 static int
 name_ok(const char *s, size_t n)
 {
-	const uint8_t *u = (const uint8_t *)s;
-	size_t i;
+	const char *why;
 
-	if (n == 0 || n > ENVELOPE_NAME_MAX || u8_check(u, n) != NULL)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (u[i] < 0x20 || u[i] == 0x7f)
-			return 0;
-		if (u[i] == 0xc2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f)
-			return 0;
-	}
-	return 1;
+	return san_name_check(s, n, ENVELOPE_NAME_MAX, &why) == 0;
 }
 
 /* RFC 2045 token character. */

@@ -3,18 +3,26 @@
  */
 #include "relay/json.h"
 #include "relay/calendar.h"
+#include "relay/sanitize.h"
+
+#include <string.h>
 
 void
 json_str(struct buf *b, const char *s)
 {
 	const unsigned char *p;
+	struct buf t;
 
 	if (s == NULL) {
 		buf_puts(b, "null");
 		return;
 	}
+	/* Untrusted text leaves the relay through the one sanitiser: a
+	 * consumer printing the value raw (jq -r) gets no escape sequence. */
+	buf_init(&t, strlen(s) * 8 + 1);
+	(void)san_append(&t, s, strlen(s), SAN_LINES);
 	buf_puts(b, "\"");
-	for (p = (const unsigned char *)s; *p; p++) {
+	for (p = (const unsigned char *)(t.p ? t.p : ""); *p; p++) {
 		switch (*p) {
 		case '"':
 			buf_puts(b, "\\\"");
@@ -39,6 +47,7 @@ json_str(struct buf *b, const char *s)
 		}
 	}
 	buf_puts(b, "\"");
+	buf_free(&t);
 }
 
 void

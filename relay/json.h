@@ -1,6 +1,6 @@
 /*
  * json - the JSON writers every output shares (docs/json.md): a string,
- * escaped, and a time as YYYY-MM-DDTHH:MM:SSZ.  Pure.
+ * passed through relay/sanitize (SAN_LINES) then escaped, and a time as YYYY-MM-DDTHH:MM:SSZ.  Pure.
  */
 #ifndef FSRELAY_JSON_H
 #define FSRELAY_JSON_H

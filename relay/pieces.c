@@ -6,6 +6,7 @@
 #include "relay/case.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"
+#include "relay/sanitize.h"
 #include "relay/sealed.h"
 #include "relay/port/store_cases.h"
 #include "relay/port/store_directory.h"
@@ -51,7 +52,9 @@ name_ok(const struct pieces *p, size_t i, char *err, size_t errlen)
 	const char *why;
 	size_t j;
 
-	if (case_field_check(p->names[i], CASE_FIELD_MAX, 1, &why) < 0) {
+	/* The one name check, also applied when the envelope is sealed:
+	 * what passes here seals on every rung. */
+	if (san_name_check(p->names[i], strlen(p->names[i]), CASE_FIELD_MAX, &why) < 0) {
 		snprintf(err, errlen, "--piece : nom de fichier refusé : %s (pièce %zu)", why, i + 1);
 		return -1;
 	}

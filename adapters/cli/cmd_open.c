@@ -16,6 +16,7 @@
 #include "adapters/cli/cli.h"
 #include "relay/envelope.h"
 #include "relay/age.h"
+#include "relay/sanitize.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,8 +32,6 @@
 #define IDENTITY_MAX	(64 * 1024)
 #define AGE_FILE_MAX	(ENVELOPE_MAX_EML + 4 * 1024 * 1024)
 #define RELAY_KEY_B64	44
-#define CLEAN_MAX	200		/* bytes of a cleaned name */
-#define CLASH_MAX	1000		/* name, name-1 .. name-999 */
 
 static const struct cli_cmd open_cmd = { "open",
 	"open FICHIER.age --identity CLÉ --relay-key CLÉ_PUBLIQUE [--extraire DOSSIER]",
@@ -144,81 +143,17 @@ print_summary(const struct envelope_opened *o, const uint8_t relay_pk[32])
 	fprintf(stderr, "signature du relais vérifiée (clé %s)\n", fpr);
 }
 
-/* Length of the longest prefix of s[0..n) that ends on a UTF-8 boundary. */
-static size_t
-utf8_cut(const char *s, size_t n)
-{
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	return n;
-}
-
-/*
- * The name a part gets on disk: the last path component (after '/' or
- * '\'), leading dots removed, ':' and control characters replaced by '_',
- * at most CLEAN_MAX bytes (the stem is cut, the extension kept), "piece"
- * when nothing is left.  stem and ext (with its dot, maybe "") are
- * NUL-terminated in buffers of CLEAN_MAX + 1 bytes.
- */
-static void
-clean_name(const char *name, char *stem, char *ext)
-{
-	const char *p = name, *s, *dot;
-	char tmp[ENVELOPE_NAME_MAX + 1];
-	size_t n = 0, el, sl;
-
-	for (s = name; *s; s++)
-		if (*s == '/' || *s == '\\')
-			p = s + 1;
-	while (*p == '.')
-		p++;
-	for (; *p && n < ENVELOPE_NAME_MAX; p++, n++) {
-		unsigned char c = (unsigned char)*p;
-
-		tmp[n] = (c < 0x20 || c == 0x7f || c == ':') ? '_' : (char)c;
-	}
-	tmp[n] = '\0';
-	if (n == 0)
-		fs_strlcpy(tmp, "piece", sizeof(tmp));
-	dot = strrchr(tmp, '.');
-	if (dot == NULL || dot == tmp || strlen(dot) > 32)
-		dot = tmp + strlen(tmp);
-	el = strlen(dot);
-	sl = (size_t)(dot - tmp);
-	if (sl + el > CLEAN_MAX)
-		sl = utf8_cut(tmp, CLEAN_MAX - el);
-	memcpy(stem, tmp, sl);
-	stem[sl] = '\0';
-	fs_strlcpy(ext, dot, CLEAN_MAX + 1);
-}
-
-/* Create a new file for name in dirfd (name, name-1.ext, ...), write the
- * data; the name used goes to used.  0 / -1 with err. */
+/* Create a new file for name in dirfd (relay/sanitize: cleaned name,
+ * then name-1.ext, ...), write the data; the name used goes to used.
+ * 0 / -1 with err. */
 static int
 write_part(int dirfd, const char *name, const uint8_t *data, size_t len, char *used,
     size_t usedlen, char *err, size_t errlen)
 {
-	char stem[CLEAN_MAX + 1], ext[CLEAN_MAX + 1];
-	int fd = -1, k;
+	int fd;
 
-	clean_name(name, stem, ext);
-	for (k = 0; k < CLASH_MAX && fd < 0; k++) {
-		if (k == 0)
-			snprintf(used, usedlen, "%s%s", stem, ext);
-		else
-			snprintf(used, usedlen, "%s-%d%s", stem, k, ext);
-		fd = openat(dirfd, used, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-		if (fd < 0 && errno != EEXIST) {
-			snprintf(err, errlen, "création de « %s » impossible : %s", used,
-			    strerror(errno));
-			return -1;
-		}
-	}
-	if (fd < 0) {
-		snprintf(err, errlen, "trop de fichiers nommés « %s%s »", stem, ext);
+	if ((fd = san_create(dirfd, name, used, usedlen, err, errlen)) < 0)
 		return -1;
-	}
 	if (fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		snprintf(err, errlen, "écriture de « %s » impossible : %s", used,
 		    strerror(errno));
@@ -260,7 +195,7 @@ open_dir(const char *dir, char *err, size_t errlen)
 static int
 extract(const struct envelope_opened *o, const char *dir, char *err, size_t errlen)
 {
-	char used[2 * CLEAN_MAX + 32];	/* stem + "-999" + ext */
+	char used[2 * SAN_DISK_MAX + 32];	/* stem + "-999" + ext */
 	struct buf list;
 	size_t i;
 	int fd, r = -1;

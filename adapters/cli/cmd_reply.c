@@ -16,6 +16,7 @@
 #include "relay/match.h"
 #include "relay/outbox.h"
 #include "relay/pieces.h"
+#include "relay/sanitize.h"
 #include "relay/sealed.h"
 #include "relay/vault.h"
 #include "adapters/mime.h"
@@ -239,14 +240,19 @@ q_json(struct buf *out, const struct quarantine_row *q, const char *mid, const c
 	buf_puts(out, "}");
 }
 
-/* One line of text, control characters shown as '?'. */
+/* One line of untrusted text, at most max bytes of it, through the one
+ * sanitiser (controls, C1, bidirectional overrides shown, not sent). */
 static void
 safe_line(struct buf *out, const char *s, size_t max)
 {
-	size_t i;
+	size_t n = s ? strlen(s) : 0;
 
-	for (i = 0; s && s[i] && i < max; i++)
-		buf_append(out, (unsigned char)s[i] < 0x20 ? "?" : &s[i], 1);
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	(void)san_append(out, s, n, 0);
 }
 
 static int
@@ -360,12 +366,17 @@ q_show(int argc, char **argv)
 	safe_line(&out, m.subject, 1000);
 	buf_puts(&out, "\nMessage-ID : ");
 	safe_line(&out, m.message_id ? m.message_id : "-", 300);
-	buf_printf(&out, "\n\n%s%s", m.text ? m.text : "",
-	    m.text_len && m.text[m.text_len - 1] != '\n' ? "\n" : "");
+	buf_puts(&out, "\n\n");
+	if (m.text != NULL)
+		(void)san_append(&out, m.text, m.text_len, SAN_LINES);
+	if (m.text_len && m.text[m.text_len - 1] != '\n')
+		buf_puts(&out, "\n");
 	for (i = 0; i < m.n_att; i++) {
 		buf_puts(&out, "    pièce jointe : ");
 		safe_line(&out, m.att[i].name, 300);
-		buf_printf(&out, " (%zu octets, %s)\n", m.att[i].len, m.att[i].type);
+		buf_printf(&out, " (%zu octets, ", m.att[i].len);
+		safe_line(&out, m.att[i].type, 100);
+		buf_puts(&out, ")\n");
 	}
 	r = cli_emit(&out);
 	if (store_event(in.st, in.now, "cli", "quarantine.viewed", NULL, "ok") < 0)

@@ -8,6 +8,7 @@
 #include "relay/calendar.h"
 #include "relay/desk.h"
 #include "relay/instance.h"
+#include "relay/sanitize.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -272,9 +273,12 @@ attachments_out(const struct desk_message *m, struct buf *out, int as_json)
 			buf_printf(out, ",\"size\":%lld,\"sha256\":", (long long)a->size);
 			json_str(out, a->sha256);
 			buf_puts(out, "}");
-		} else
-			buf_printf(out, "    pièce jointe : %s (%lld octets, sha256 %s)\n", a->name,
-			    (long long)a->size, a->sha256);
+		} else {
+			buf_puts(out, "    pièce jointe : ");
+			(void)san_append(out, a->name, strlen(a->name), 0);
+			buf_printf(out, " (%lld octets, sha256 %s)\n", (long long)a->size,
+			    a->sha256);
+		}
 	}
 	if (as_json)
 		buf_puts(out, "]");
@@ -303,11 +307,19 @@ message_out(const struct desk_message *dm, struct buf *out, int as_json, int fir
 		json_str(out, dm->text);
 		buf_printf(out, ",\"flagged\":%s", m->flagged ? "true" : "false");
 	} else {
+		/* Sender, recipients and text may come from a stranger's mail
+		 * (or its decrypted age content): sanitised, never raw. */
 		cal_format_paris(at, m->at);
-		buf_printf(out, "\n--- %s %s %s, de %s à %s%s\n%s%s", m->kind,
-		    strcmp(m->direction, "out") == 0 ? "sortant" : "entrant", at, m->sender,
-		    m->recipients, m->flagged ? " [À VÉRIFIER]" : "", dm->text ? dm->text : "",
-		    dm->text_len && dm->text[dm->text_len - 1] != '\n' ? "\n" : "");
+		buf_printf(out, "\n--- %s %s %s, de ", m->kind,
+		    strcmp(m->direction, "out") == 0 ? "sortant" : "entrant", at);
+		(void)san_append(out, m->sender, strlen(m->sender), 0);
+		buf_puts(out, " à ");
+		(void)san_append(out, m->recipients, strlen(m->recipients), 0);
+		buf_printf(out, "%s\n", m->flagged ? " [À VÉRIFIER]" : "");
+		if (dm->text != NULL)
+			(void)san_append(out, dm->text, dm->text_len, SAN_LINES);
+		if (dm->text_len && dm->text[dm->text_len - 1] != '\n')
+			buf_puts(out, "\n");
 	}
 	attachments_out(dm, out, as_json);
 	if (as_json)
@@ -338,8 +350,12 @@ show_case(struct instance *in, const struct desk_view *v, int as_json, struct bu
 		for (i = 0; i < v->n_rcpt; i++)
 			buf_printf(out, "%s%s", i ? " " : "", v->rcpt[i].recipient);
 		buf_puts(out, "\n");
-		if (c->last_error[0])
-			buf_printf(out, "Dernière erreur : %s\n", c->last_error);
+		if (c->last_error[0]) {
+			/* may quote a server's reply */
+			buf_puts(out, "Dernière erreur : ");
+			(void)san_append(out, c->last_error, strlen(c->last_error), 0);
+			buf_puts(out, "\n");
+		}
 	}
 	for (i = 0; i < v->n_msg; i++)
 		message_out(&v->msg[i], out, as_json, i == 0);
@@ -347,9 +363,11 @@ show_case(struct instance *in, const struct desk_view *v, int as_json, struct bu
 		buf_puts(out, "\n]}\n");
 }
 
-/* Write one attachment of the case's thread into dir (issue 4). */
+/* Write one attachment of the case's thread into dir (issue 4): names
+ * cleaned and clashes numbered as `open` does (relay/sanitize). */
 struct extract {
 	const char	*dir;
+	int		 dirfd;
 	char		*err;
 	size_t		 errlen;
 };
@@ -359,33 +377,25 @@ extract_one(void *arg, const struct document_row *d, const char *name, const voi
     size_t len)
 {
 	const struct extract *x = arg;
-	const char *dir = x->dir;
-	char *path = NULL, *safe = xstrdup(name[0] ? name : "piece");
-	size_t i;
-	int fd = -1, r = -1;
+	char used[2 * SAN_DISK_MAX];
+	int fd, r = -1;
 
-	for (i = 0; safe[i]; i++)
-		if (safe[i] == '/' || (unsigned char)safe[i] < 0x20 || (i == 0 && safe[i] == '.'))
-			safe[i] = '_';
-	path = xasprintf("%s/%s", dir, safe);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST) {
-		free(path);
-		path = xasprintf("%s/%lld-%s", dir, (long long)d->message_id, safe);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	}
-	if (fd < 0 || (len && write(fd, data, len) != (ssize_t)len)) {
-		snprintf(x->err, x->errlen, "%s : écriture impossible : %s", path,
+	(void)d;
+	if ((fd = san_create(x->dirfd, name[0] ? name : "piece", used, sizeof(used), x->err,
+	    x->errlen)) < 0)
+		return -1;
+	if (fs_write_all(fd, data, len) < 0 || fsync(fd) < 0)
+		snprintf(x->err, x->errlen, "%s/%s : écriture impossible : %s", x->dir, used,
 		    strerror(errno));
-		goto out;
+	else {
+		fprintf(stderr, "fsrelay : pièce écrite : %s/%s\n", x->dir, used);
+		r = 0;
 	}
-	fprintf(stderr, "fsrelay : pièce écrite : %s\n", path);
-	r = 0;
-out:
-	if (fd >= 0 && close(fd) < 0)
+	if (close(fd) < 0 && r == 0) {
+		snprintf(x->err, x->errlen, "%s/%s : écriture impossible : %s", x->dir, used,
+		    strerror(errno));
 		r = -1;
-	free(path);
-	free(safe);
+	}
 	return r;
 }
 
@@ -393,13 +403,21 @@ static int
 extract_all(struct instance *in, const struct case_row *c, const char *dir, char *err,
     size_t errlen)
 {
-	struct extract x = { dir, err, errlen };
+	struct extract x = { dir, -1, err, errlen };
+	int r;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s : création impossible : %s", dir, strerror(errno));
 		return -1;
 	}
-	return desk_attachments(in, c, extract_one, &x, err, errlen) == 0 ? 0 : -1;
+	if ((x.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s : dossier inutilisable : %s", dir,
+		    errno == ELOOP ? "c'est un lien symbolique" : strerror(errno));
+		return -1;
+	}
+	r = desk_attachments(in, c, extract_one, &x, err, errlen) == 0 ? 0 : -1;
+	close(x.dirfd);
+	return r;
 }
 
 int

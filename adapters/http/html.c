@@ -4,6 +4,7 @@
  * every value written into a page or a JSON document.
  */
 #include "adapters/http/http_int.h"
+#include "relay/sanitize.h"
 
 #include <microhttpd.h>
 #include <string.h>
@@ -11,10 +12,14 @@
 void
 h_esc(struct buf *b, const char *s)
 {
-	const char *p, *run = s;
+	const char *p, *run;
+	struct buf t;
 
 	if (s == NULL)
 		return;
+	buf_init(&t, strlen(s) * 8 + 1);
+	(void)san_append(&t, s, strlen(s), SAN_LINES);
+	s = run = t.p ? t.p : "";
 	for (p = s; *p; p++) {
 		const char *rep = NULL;
 
@@ -33,6 +38,7 @@ h_esc(struct buf *b, const char *s)
 		}
 	}
 	buf_append(b, run, (size_t)(p - run));
+	buf_free(&t);
 }
 
 void

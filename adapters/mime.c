@@ -1413,6 +1413,28 @@ dsn_addr(const char *v)
 	return addr_clean(v, strlen(v));
 }
 
+/* "dns; MX1.Example.FR" → "mx1.example.fr" (owned) or NULL. */
+static char *
+dsn_host(const char *v)
+{
+	const char *semi = strchr(v, ';');
+	size_t n, i;
+	char *h;
+
+	if (semi != NULL)
+		v = semi + 1;
+	v += strspn(v, " \t");
+	n = strcspn(v, " \t;()\r\n");
+	if (n == 0 || n > 253)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '.' && v[i] != '-')
+			return NULL;
+	h = xstrndup(v, n);
+	fs_ascii_lower(h);
+	return h;
+}
+
 static char *
 dsn_status(const char *v)
 {
@@ -1443,6 +1465,9 @@ dsn_fields(struct mime_dsn *d, const char *s, size_t n)
 		off += used;
 		if (first) {	/* per-message block */
 			first = 0;
+			if ((v = hget(&h, "Reporting-MTA")) != NULL &&
+			    d->reporting_mta == NULL)
+				d->reporting_mta = dsn_host(v);
 			hblock_free(&h);
 			continue;
 		}
@@ -1766,7 +1791,8 @@ boundary_present(const struct mailmime *mm)
 
 /* Depth, part count and boundaries; 0 ok, -1 with *why. */
 static int
-check_tree(const struct mailmime *mm, int depth, int *count, const char **why)
+check_tree(const struct mailmime *mm, int depth, int *count, const char **why,
+    int quoted)
 {
 	clistiter *it;
 
@@ -1782,18 +1808,23 @@ check_tree(const struct mailmime *mm, int depth, int *count, const char **why)
 		if (mm->mm_data.mm_multipart.mm_mp_list == NULL ||
 		    clist_begin(mm->mm_data.mm_multipart.mm_mp_list) == NULL ||
 		    !boundary_present(mm)) {
+			/* A quoted original (message/rfc822 inside the
+			 * mail) is often cut by the reporting server: its
+			 * own broken structure does not spoil the mail. */
+			if (quoted)
+				return 0;
 			*why = "frontière MIME absente";
 			return -1;
 		}
 		for (it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list);
 		    it != NULL; it = clist_next(it))
 			if (check_tree(clist_content(it), depth + 1, count,
-			    why) == -1)
+			    why, quoted) == -1)
 				return -1;
 	} else if (mm->mm_type == MAILMIME_MESSAGE &&
 	    mm->mm_data.mm_message.mm_msg_mime != NULL)
 		return check_tree(mm->mm_data.mm_message.mm_msg_mime, depth + 1,
-		    count, why);
+		    count, why, depth > 0);
 	return 0;
 }
 
@@ -1815,7 +1846,8 @@ daemon_sender(const struct parsed_mail *m)
 	    "mail-daemon@", "mailerdaemon@", "mailer_daemon@", NULL };
 	size_t i;
 
-	if (m->return_path != NULL && m->return_path[0] == '\0')
+	if ((m->return_path != NULL && m->return_path[0] == '\0') ||
+	    m->from[0] == '\0')
 		return 1;
 	for (i = 0; locals[i] != NULL; i++)
 		if (strncmp(m->from, locals[i], strlen(locals[i])) == 0)
@@ -1881,8 +1913,26 @@ text_bounce(struct parsed_mail *m, const struct hblock *h)
 		d->kind = MIME_DSN_QMAIL;
 	else if (has_any(m->subject, subj) || has_any(m->text, body))
 		d->kind = MIME_DSN_TEXT;
-	else
+	else {
+		/* Structure first: a mail from the mail system (null
+		 * Return-Path, MAILER-DAEMON) quoting an original
+		 * Message-ID is a bounce even in wording we do not know;
+		 * without a status code it is only recorded (transient). */
+		for (i = 0; i < m->n_att && d->original_message_id == NULL;
+		    i++)
+			if (m->att[i].rfc822_message_id != NULL)
+				d->original_message_id = xstrdup(
+				    m->att[i].rfc822_message_id);
+		if (d->original_message_id == NULL)
+			d->original_message_id = text_message_id(m->text);
+		if (d->original_message_id == NULL)
+			return;
+		d->kind = MIME_DSN_TEXT;
+		d->status = text_status(m->text);
+		d->permanent = d->status != NULL && d->status[0] == '5';
+		d->action = xstrdup(d->permanent ? "failed" : "delayed");
 		return;
+	}
 	for (i = 0; i < m->n_att && d->original_message_id == NULL; i++)
 		if (m->att[i].rfc822_message_id != NULL)
 			d->original_message_id = xstrdup(
@@ -1950,6 +2000,12 @@ mime_parse(const char *raw, size_t len, struct parsed_mail *m, char *err,
 		return -1;
 	}
 	headers_fill(m, &h);
+	/* "From: <>", "From: MAILER-DAEMON": bounces from whole MTA
+	 * families.  A From field that names no address gives "" (it can
+	 * then only be quarantined or, as a bounce, checked through its
+	 * Reporting-MTA); no From field at all is malformed. */
+	if (m->from == NULL && hget(&h, "From") != NULL)
+		m->from = xstrdup("");
 	if (m->from == NULL) {
 		why = "expéditeur (From) absent ou illisible";
 		goto fail;
@@ -1967,7 +2023,7 @@ mime_parse(const char *raw, size_t len, struct parsed_mail *m, char *err,
 		why = "structure MIME illisible";
 		goto fail;
 	}
-	if (check_tree(mm, 0, &count, &why) == -1)
+	if (check_tree(mm, 0, &count, &why, 0) == -1)
 		goto fail;
 	memset(&w, 0, sizeof(w));
 	w.m = m;
@@ -2032,6 +2088,7 @@ mime_free(struct parsed_mail *m)
 	free(m->dsn.action);
 	free(m->dsn.status);
 	free(m->dsn.original_message_id);
+	free(m->dsn.reporting_mta);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -2109,6 +2166,7 @@ mime_serialize(const struct parsed_mail *m, struct buf *out)
 	    put_str(out, d->final_recipient) == -1 ||
 	    put_str(out, d->action) == -1 || put_str(out, d->status) == -1 ||
 	    put_str(out, d->original_message_id) == -1 ||
+	    put_str(out, d->reporting_mta) == -1 ||
 	    put_u32(out, (uint32_t)d->permanent) == -1 ||
 	    put_u32(out, (uint32_t)m->n_att) == -1)
 		return -1;
@@ -2275,6 +2333,7 @@ mime_deserialize(const uint8_t *p, size_t len, struct parsed_mail *m)
 	d->action = get_str(&r, S_LINE, ACTION_MAX, 1);
 	d->status = get_str(&r, S_LINE, 16, 1);
 	d->original_message_id = get_str(&r, S_LINE, MSGID_MAX, 1);
+	d->reporting_mta = get_str(&r, S_LINE, 254, 1);
 	d->permanent = (int)get_flag(&r);
 	n = get_u32(&r);
 	if (n > MIME_PARTS_MAX)

@@ -534,6 +534,11 @@ static const char *const auto_phrases[] = {
 	"auto reply", "message d'absence", "message d’absence",
 	"je suis absent", "je serai absent", "je suis actuellement absent",
 	"je suis en congé", "je suis en conge", "i am away",
+	"i am currently away", "i'm currently away", "away from the office",
+	"away from my desk", "i will be traveling", "i will be travelling",
+	"i am traveling", "i am travelling", "je suis en déplacement",
+	"je serai en déplacement", "je suis actuellement en déplacement",
+	"je suis en deplacement", "je serai de retour", "de retour le",
 	"i am currently out", "i'm out of", "i am out of", "accusé de réception automatique",
 	NULL
 };
@@ -542,6 +547,8 @@ static const char *const auto_phrases[] = {
 static const char *const absence_phrases[] = {
 	"absen", "ABSEN", "out of office", "out of the office", "i'm out of",
 	"i am out of", "i am currently out", "i am away", "congé", "conge",
+	"currently away", "away from", "traveling", "travelling",
+	"déplacement", "deplacement", "de retour le", "je serai de retour",
 	"vacation", "vacances", NULL
 };
 
@@ -683,6 +690,13 @@ dsn_origin_plausible(const struct parsed_mail *m, const struct match_ctx *ctx,
 	const char *from = domain_of(m->from ? m->from : ""), *dot;
 	const char *const *b;
 
+	/* "From: <>" or "MAILER-DAEMON" without a domain: the host that
+	 * says it reports (Reporting-MTA), else the domain of the bounce's
+	 * own Message-ID, under the same rule (no weaker than a From). */
+	if (*from == '\0' && m->dsn.reporting_mta != NULL)
+		from = m->dsn.reporting_mta;
+	if (*from == '\0' && m->message_id != NULL)
+		from = domain_of(m->message_id);
 	if (*from == '\0')
 		return 0;
 	if (ctx->relay_address && domain_within(from,
@@ -742,8 +756,12 @@ decide_dsn(const struct parsed_mail *m, const struct match_ctx *ctx,
 		if (rc != 0)
 			addr[0] = '\0';
 	}
+	/* A forwarded address: Final-Recipient is the forwarding target,
+	 * Original-Recipient the address we sent to. */
 	if (addr[0] && dsn->final_recipient != NULL &&
-	    strcasecmp(addr, dsn->final_recipient) != 0) {
+	    strcasecmp(addr, dsn->final_recipient) != 0 &&
+	    (dsn->original_recipient == NULL ||
+	    strcasecmp(addr, dsn->original_recipient) != 0)) {
 		d->final_recipient_mismatch = 1;
 		d->security_event = 1;
 	}

@@ -78,6 +78,8 @@ struct mime_dsn {
 				 * text/rfc822-headers part, or from the
 				 * quoted headers of a text bounce; NULL when
 				 * none was found */
+	char	*reporting_mta;	/* Reporting-MTA host, lowercased; NULL
+				 * when absent */
 	int	 permanent;	/* 1: Action failed or Status 5.x.x (or a
 				 * text bounce saying so); 0: transient */
 };

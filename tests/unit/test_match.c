@@ -581,6 +581,31 @@ test_dsn(void)
 	CHECK_INT(d.final_recipient_mismatch, 1);
 	CHECK_INT(d.security_event, 1);
 	CHECK_INT(d.reason, QR_NONE);
+	/* Forwarded address: Final-Recipient the target, Original-Recipient
+	 * ours: no mismatch (issue 16, point 5). */
+	t.m.dsn.original_recipient = (char *)(uintptr_t)"ref.a@caf.exemple.fr";
+	d = decide(&t);
+	CHECK_INT(d.final_recipient_mismatch, 0);
+	CHECK_INT(d.security_event, 0);
+	t.m.dsn.original_recipient = (char *)(uintptr_t)"autre@caf.exemple.fr";
+	CHECK_INT(decide(&t).final_recipient_mismatch, 1);
+	t.m.dsn.original_recipient = NULL;
+	/* "From: <>": the Reporting-MTA, else the bounce's Message-ID
+	 * domain, stands in for the From domain, under the same rule. */
+	t.m.dsn.final_recipient = (char *)(uintptr_t)"ref.a@caf.exemple.fr";
+	t.m.from = (char *)(uintptr_t)"";
+	CHECK_INT(decide(&t).reason, QR_DSN_IMPLAUSIBLE);
+	t.m.dsn.reporting_mta = (char *)(uintptr_t)"mx1.caf.exemple.fr";
+	CHECK_INT(decide(&t).reason, QR_NONE);
+	t.m.dsn.reporting_mta = (char *)(uintptr_t)"mx.attaquant.exemple.net";
+	CHECK_INT(decide(&t).reason, QR_DSN_IMPLAUSIBLE);
+	t.m.dsn.reporting_mta = NULL;
+	t.m.message_id = (char *)(uintptr_t)"1779.2a@smtp.caf.exemple.fr";
+	CHECK_INT(decide(&t).reason, QR_NONE);
+	t.m.message_id = (char *)(uintptr_t)"1779.2a@attaquant.exemple.net";
+	CHECK_INT(decide(&t).reason, QR_DSN_IMPLAUSIBLE);
+	t.m.message_id = NULL;
+	t.m.from = (char *)(uintptr_t)"mailer-daemon@caf.exemple.fr";
 	/* Unknown delivery: nothing to compare. */
 	t.m.dsn.original_message_id = (char *)(uintptr_t)mid(&t, 1, REF_A, 7);
 	CHECK_INT(decide(&t).final_recipient_mismatch, 0);

@@ -152,6 +152,8 @@ static const char *const migrations[] = {
 const char *
 store_errmsg(struct store *st)
 {
+	if (st != NULL && st->failed[0] != '\0')
+		return st->failed;
 	return st && st->db ? sqlite3_errmsg(st->db) : "base non ouverte";
 }
 
@@ -542,6 +544,7 @@ int
 store_begin(struct store *st)
 {
 	/* Never a relaxed commit by mistake. */
+	st->failed[0] = '\0';
 	if (relax_end(st) < 0)
 		return -1;
 	return st_exec(st, "BEGIN IMMEDIATE");
@@ -550,6 +553,7 @@ store_begin(struct store *st)
 int
 store_begin_relaxed(struct store *st)
 {
+	st->failed[0] = '\0';
 	if (relax_end(st) < 0 || st_exec(st, "PRAGMA synchronous = NORMAL") < 0)
 		return -1;
 	st->relaxed = 1;
@@ -565,14 +569,28 @@ store_commit(struct store *st)
 {
 	int r = st_exec(st, "COMMIT");
 
+	if (r == 0)
+		st->failed[0] = '\0';
 	relax_end_or_die(st);
 	return r;
 }
 
+/*
+ * The error that made the caller give up stays what store_errmsg says (a
+ * full disk, not "cannot rollback"): SQLite may already have rolled the
+ * transaction back itself (SQLITE_FULL, SQLITE_IOERR), so ROLLBACK runs
+ * only when one is still open.
+ */
 void
 store_rollback(struct store *st)
 {
-	(void)st_exec(st, "ROLLBACK");
+	int code = sqlite3_errcode(st->db);
+
+	if (st->failed[0] == '\0' && code != SQLITE_OK && code != SQLITE_ROW &&
+	    code != SQLITE_DONE)
+		fs_strlcpy(st->failed, sqlite3_errmsg(st->db), sizeof(st->failed));
+	if (!sqlite3_get_autocommit(st->db))
+		(void)st_exec(st, "ROLLBACK");
 	relax_end_or_die(st);
 }
 

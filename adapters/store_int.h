@@ -30,6 +30,10 @@ struct store {
 	unsigned long		 cache_fresh;	/* statements prepared anew */
 	int			 relaxed;	/* synchronous = NORMAL until the
 						 * transaction ends (store_begin_relaxed) */
+	char			 failed[256];	/* the error a rollback came
+						 * for ("" when none): kept for
+						 * store_errmsg, which would
+						 * else tell of the rollback */
 };
 
 /*

@@ -76,6 +76,26 @@ deploy_data_dir(mode_t mode, uid_t owner, uid_t self, char *why, size_t len)
 }
 
 enum deploy_verdict
+deploy_database(const char *name, mode_t mode, uid_t owner, uid_t self, char *why,
+    size_t len)
+{
+	char t[256];
+
+	if (owner != self) {
+		snprintf(t, sizeof(t), "%s appartient à l'uid %u, pas au compte du service"
+		    " (uid %u)", name, (unsigned)owner, (unsigned)self);
+		return say(DEPLOY_ERROR, why, len, t);
+	}
+	if (mode & 077) {
+		snprintf(t, sizeof(t), "%s : permissions %04o trop ouvertes (la base contient"
+		    " les métadonnées des dossiers) : chmod 0600", name,
+		    (unsigned)(mode & 07777));
+		return say(DEPLOY_ERROR, why, len, t);
+	}
+	return say(DEPLOY_OK, why, len, "");
+}
+
+enum deploy_verdict
 deploy_account(uid_t self, char *why, size_t len)
 {
 	if (self == 0)

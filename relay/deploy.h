@@ -25,6 +25,11 @@ enum deploy_verdict deploy_config_dir(mode_t mode, char *why, size_t len);
 /* data_dir: owned by the relay's account and 0700, else error. */
 enum deploy_verdict deploy_data_dir(mode_t mode, uid_t owner, uid_t self, char *why,
 	    size_t len);
+/* The database file (fsrelay.db, and its -wal/-shm when present; name
+ * says which): readable or writable by group or others, or owned by
+ * another uid: error, as for the keys (issue 16, point 6). */
+enum deploy_verdict deploy_database(const char *name, mode_t mode, uid_t owner, uid_t self,
+	    char *why, size_t len);
 /* The account: root is a warning (production runs as fsrelay). */
 enum deploy_verdict deploy_account(uid_t self, char *why, size_t len);
 /* The unit fsrelay.service found (1) or not (0) in systemd's unit path. */

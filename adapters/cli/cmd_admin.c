@@ -407,6 +407,22 @@ check_deployment(struct instance *in, struct check_tally *t)
 	else
 		check_verdict(t, deploy_data_dir(st.st_mode, st.st_uid, self, why,
 		    sizeof(why)), why);
+	{
+		static const char *const sfx[] = { "", "-wal", "-shm" };
+		char *db = config_store_path(&in->cfg), *p, *name;
+		size_t i;
+
+		for (i = 0; i < FS_ARRAY_LEN(sfx); i++) {
+			p = xasprintf("%s%s", db, sfx[i]);
+			name = xasprintf("fsrelay.db%s", sfx[i]);
+			if (stat(p, &st) == 0)
+				check_verdict(t, deploy_database(name, st.st_mode, st.st_uid,
+				    self, why, sizeof(why)), why);
+			free(name);
+			free(p);
+		}
+		free(db);
+	}
 	check_verdict(t, deploy_unit(unit_installed(), why, sizeof(why)), why);
 	check_verdict(t, deploy_clock(ntp_synchronized(ntp, sizeof(ntp)) == 0 ? ntp : NULL,
 	    why, sizeof(why)), why);

@@ -145,6 +145,17 @@ fsr check
 is "check, répertoire des clés en 0755 : code" "$rc" 1
 has "check, répertoire des clés en 0755 : message" "$out$err" "permissions 0755 trop ouvertes"
 chmod 700 "$KEYS"
+DBF=$(dirname "$KEYS")/fsrelay.db
+chmod 644 "$DBF"
+fsr check
+is "check, fsrelay.db en 0644 : code" "$rc" 1
+has "check, fsrelay.db en 0644 : message" "$out$err" "fsrelay.db : permissions 0644 trop ouvertes"
+chmod 600 "$DBF"
+chmod 755 "$(dirname "$KEYS")"
+fsr check
+is "check, data_dir en 0755 : code" "$rc" 1
+has "check, data_dir en 0755 : message" "$out$err" "data_dir ouvert au groupe ou aux autres (mode 0755)"
+chmod 700 "$(dirname "$KEYS")"
 fsr check
 is "check, droits rétablis : code" "$rc" 0
 

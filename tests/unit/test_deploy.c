@@ -33,6 +33,17 @@ main(void)
 	CHECK(strstr(why, "chmod 0700") != NULL);
 	CHECK_INT(deploy_data_dir(S_IFDIR | 0700, 0, 105, why, sizeof(why)), DEPLOY_ERROR);
 	CHECK(strstr(why, "uid 0") != NULL);
+	/* The database: 0600, the service's own (issue 16, point 6). */
+	CHECK_INT(deploy_database("fsrelay.db", S_IFREG | 0600, 105, 105, why, sizeof(why)),
+	    DEPLOY_OK);
+	CHECK_INT(deploy_database("fsrelay.db", S_IFREG | 0644, 105, 105, why, sizeof(why)),
+	    DEPLOY_ERROR);
+	CHECK(strstr(why, "fsrelay.db : permissions 0644 trop ouvertes") != NULL);
+	CHECK_INT(deploy_database("fsrelay.db-wal", S_IFREG | 0640, 105, 105, why,
+	    sizeof(why)), DEPLOY_ERROR);
+	CHECK(strstr(why, "fsrelay.db-wal") != NULL);
+	CHECK_INT(deploy_database("fsrelay.db", S_IFREG | 0600, 0, 105, why, sizeof(why)),
+	    DEPLOY_ERROR);
 	/* The account. */
 	CHECK_INT(deploy_account(0, why, sizeof(why)), DEPLOY_WARN);
 	CHECK(strstr(why, "root") != NULL);

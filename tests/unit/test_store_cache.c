@@ -171,6 +171,51 @@ test_full(struct store *st)
 	CHECK(ok);
 }
 
+/* A full disk (max_page_count reached: SQLITE_FULL, which SQLite rolls
+ * back itself): the caller's rollback must leave the real error for
+ * store_errmsg, not « cannot rollback - no transaction is active »
+ * (issue 16, point 6). */
+static void
+test_disk_full(struct store *st)
+{
+	static char blob[64 * 1024];
+	sqlite3_stmt *s;
+	int64_t pages = 0;
+	int r = 0, i;
+
+	s = st_prep_cached(st, "PRAGMA page_count");
+	CHECK(s != NULL);
+	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+		pages = sqlite3_column_int64(s, 0);
+	st_release(st, s);
+	CHECK_INT(st_exec(st, "CREATE TABLE IF NOT EXISTS filler (b BLOB)"), 0);
+	{
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld",
+		    (long long)pages + 4);
+		CHECK_INT(st_exec(st, sql), 0);
+	}
+	memset(blob, 'x', sizeof(blob));
+	CHECK_INT(store_begin(st), 0);
+	for (i = 0; i < 20 && r == 0; i++) {
+		s = st_prep_cached(st, "INSERT INTO filler (b) VALUES (?)");
+		sqlite3_bind_blob(s, 1, blob, sizeof(blob), SQLITE_STATIC);
+		r = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+		st_release(st, s);
+	}
+	CHECK_INT(r, -1);
+	store_rollback(st);
+	CHECK(strstr(store_errmsg(st), "full") != NULL);
+	CHECK(strstr(store_errmsg(st), "rollback") == NULL);
+	/* The next transaction starts clean and works. */
+	CHECK_INT(st_exec(st, "PRAGMA max_page_count = 1073741823"), 0);
+	CHECK_INT(store_begin(st), 0);
+	CHECK(strstr(store_errmsg(st), "full") == NULL);
+	CHECK_INT(st_exec(st, "DROP TABLE filler"), 0);
+	CHECK_INT(store_commit(st), 0);
+}
+
 static void
 test_store_functions(struct store *st)
 {
@@ -272,6 +317,7 @@ main(void)
 	test_errors(st);
 	test_same_address(st);
 	test_full(st);
+	test_disk_full(st);
 	test_store_functions(st);
 	test_collect(st);
 	store_close(&st);		/* finalizes the cache (valgrind: no leak) */

@@ -12,6 +12,7 @@
 #include "relay/directory.h"
 #include "relay/inbox.h"
 #include "relay/instance.h"
+#include "relay/purge.h"
 #include "relay/outbox.h"
 #include "relay/sealed.h"
 #include "relay/tick.h"
@@ -716,8 +717,8 @@ desk_cancel(struct instance *in, const char *ref, const char *agent, const char 
 		return -1;
 	}
 	/* Deleted pages must leave the WAL too. */
-	if (store_checkpoint(in->st) < 0) {
-		snprintf(err, errlen, "purge du journal WAL différée (%s)", store_errmsg(in->st));
+	if (purge_wal(in) != 0) {	/* retried by serve when deferred */
+		snprintf(err, errlen, "%s", PURGE_WAL_DEFERRED);
 		return 1;
 	}
 	return 0;
@@ -1201,8 +1202,8 @@ desk_quarantine_reject(struct instance *in, const char *id, char *err, size_t er
 		store_rollback(in->st);
 		return -1;
 	}
-	if (store_checkpoint(in->st) < 0) {
-		snprintf(err, errlen, "purge du journal WAL différée");
+	if (purge_wal(in) != 0) {	/* retried by serve when deferred */
+		snprintf(err, errlen, "%s", PURGE_WAL_DEFERRED);
 		return 1;
 	}
 	return 0;

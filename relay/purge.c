@@ -71,14 +71,40 @@ shred_one(struct instance *in, const struct case_row *c)
 }
 
 int
+purge_wal(struct instance *in)
+{
+	int64_t since = 0;
+
+	if (store_checkpoint(in->st) == 0) {
+		if (store_mark_get(in->st, PURGE_WAL_MARK, &since) < 0 ||
+		    (since != 0 && store_mark_set(in->st, PURGE_WAL_MARK, 0) < 0))
+			return -1;
+		return 0;
+	}
+	if (store_mark_get(in->st, PURGE_WAL_MARK, &since) < 0 ||
+	    (since == 0 && store_mark_set(in->st, PURGE_WAL_MARK, in->now) < 0))
+		return -1;
+	return 1;
+}
+
+int
 purge_run(struct instance *in, size_t *shredded, char *err, size_t errlen)
 {
 	struct case_row *list = NULL;
 	size_t n = 0, i;
-	int64_t grace = (int64_t)in->cfg.shred_grace_days * 86400, after = 0;
+	int64_t grace = (int64_t)in->cfg.shred_grace_days * 86400, after = 0, pending = 0;
 	int r = 0;
 
 	*shredded = 0;
+	/* A purge deferred by a concurrent reader is retried each pass. */
+	if (store_mark_get(in->st, PURGE_WAL_MARK, &pending) < 0 ||
+	    (pending != 0 && (r = purge_wal(in)) < 0)) {
+		snprintf(err, errlen, "purge du journal WAL : base : %s", store_errmsg(in->st));
+		return -1;
+	}
+	if (pending != 0 && r == 0)
+		fprintf(stderr, "fsrelay : purge du journal WAL faite (différée jusqu'ici)\n");
+	r = 0;
 	/* updated_at is the resolution: a resolved case changes no more.  Only
 	 * the cases resolved long enough ago, through the index (issue 15). */
 	do {
@@ -99,8 +125,12 @@ purge_run(struct instance *in, size_t *shredded, char *err, size_t errlen)
 		snprintf(err, errlen, "destruction : base : %s", store_errmsg(in->st));
 		return -1;
 	}
-	/* Deleted pages must leave the WAL too. */
-	if (*shredded && store_checkpoint(in->st) < 0)
-		fprintf(stderr, "fsrelay serve : attention : purge du journal WAL différée\n");
+	/* Deleted pages must leave the disk too. */
+	if (*shredded && (r = purge_wal(in)) < 0) {
+		snprintf(err, errlen, "purge du journal WAL : base : %s", store_errmsg(in->st));
+		return -1;
+	}
+	if (*shredded && r == 1)
+		fprintf(stderr, "fsrelay : attention : " PURGE_WAL_DEFERRED "\n");
 	return 0;
 }

@@ -16,6 +16,20 @@ struct instance;
  * the count.  0 / -1 with a French reason in err (store failure). */
 int	purge_run(struct instance *in, size_t *shredded, char *err, size_t errlen);
 
+/*
+ * After a destruction (shred, cancel, quarantine reject): copy the WAL
+ * into the database and empty it, so that the old pages leave the disk
+ * (until then the deleted content stays in fsrelay.db, the new zeroed
+ * pages waiting in the WAL).  0 done; 1 deferred (a concurrent reader
+ * holds the WAL): the mark PURGE_WAL_MARK is set and every `serve` pass
+ * retries (purge_run) until done; -1 store failure.  Silent: the caller
+ * says PURGE_WAL_DEFERRED.
+ */
+#define PURGE_WAL_MARK	"purge.wal_pending_since"
+#define PURGE_WAL_DEFERRED	"purge du journal WAL différée (lecteur concurrent) :" \
+	" nouvel essai à chaque passe de serve"
+int	purge_wal(struct instance *in);
+
 /* 0 if nothing of the case's content remains (no wrapped key, no sealed
  * person, description, message text, document name or content); 1 if
  * something remains; -1 on a store failure. */

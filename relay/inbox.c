@@ -1258,7 +1258,12 @@ dsn_effects(struct instance *in, const struct case_row *c, const struct parsed_m
 		    event(in, "relay", "case.failed", c->ref, "all deliveries bounced") < 0))
 			goto out;
 	}
-	snprintf(once, sizeof(once), "bounce:%lld", (long long)raw_id);
+	/* One notice per failed delivery, however many bounces say so
+	 * (servers retry and repeat; 14 bounces gave 14 notices). */
+	if (d->delivery_id > 0)
+		snprintf(once, sizeof(once), "bounce-delivery:%lld", (long long)d->delivery_id);
+	else
+		snprintf(once, sizeof(once), "bounce:%lld", (long long)raw_id);
 	subject = xasprintf("[%s] Avis de non-remise", c->ref);
 	body = xasprintf("Bonjour,\n\nUn envoi du dossier %s a été refusé définitivement par le"
 	    " serveur du destinataire.  Le relais l'a transmis à l'échelon suivant s'il y en a"

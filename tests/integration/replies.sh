@@ -226,6 +226,17 @@ wait_delivered "$BAK_MD" "$D"
 ok "Bakouch's mailbox got case D" test -n "$(delivered "$BAK_MD" "$D" Message-ID)"
 n=$(sqlite3 "$DB" "select count(*) from notices where case_ref='$D' and kind='bounce'" 2>/dev/null)
 is "the agent is told of the bounce" "$n" 1
+# the same bounce repeated by the server (three more, other Message-IDs):
+# recorded, but still one notice for that delivery (issue 16, point 5)
+for k in 1 2 3; do
+	sed "s/^Message-ID: <dsn\./Message-ID: <dsn.copy$k./" "$T_DIR/dsn.eml" > "$T_DIR/dsn$k.eml"
+	smtp_send "$FSRELAY_TEST_RELAY_ADDRESS" "$FSRELAY_TEST_RELAY_ADDRESS" "$T_DIR/dsn$k.eml"
+done
+wait_relay 3
+serve1
+is "the repeated bounces are recorded" "$(msgs_of_kind "$D" bounce)" 4
+is "still one notice for that delivery" \
+	"$(sqlite3 "$DB" "select count(*) from notices where case_ref='$D' and kind='bounce'")" 1
 
 # ---- 6. kill -9 during ingest: exactly one copy of each reply ----
 E=$(escalate)

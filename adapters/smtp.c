@@ -501,8 +501,8 @@ classify(CURL *h, CURLcode rc, const struct track *t, char *err,
 		return SMTP_TEMPFAIL;
 	}
 	if (rc == CURLE_LOGIN_DENIED) {
-		fs_seterr(err, errlen, "%d authentification refusée "
-		    "(vérifier la configuration)", tk.code ? tk.code : 535);
+		fs_seterr(err, errlen, "%d " SMTP_ERR_LOGIN_DENIED
+		    " (vérifier la configuration)", tk.code ? tk.code : 535);
 		return SMTP_TEMPFAIL;
 	}
 	if (tk.code == 0 && code >= 400 && code <= 599) {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-struct login_backoff daemon_mailbox_login;
+struct login_backoff daemon_mailbox_login, daemon_submission_login;
 static int log_prefix;
 
 void

@@ -56,7 +56,8 @@ struct instance;
  */
 void	daemon_reload(struct instance *in);
 
-/* The relay's mailbox (relay/inbox) as serve sees it across passes. */
-extern struct login_backoff daemon_mailbox_login;
+/* The relay's mailbox (relay/inbox) and its submission server
+ * (relay/outbox) as serve sees them across passes. */
+extern struct login_backoff daemon_mailbox_login, daemon_submission_login;
 
 #endif

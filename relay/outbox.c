@@ -73,7 +73,20 @@ struct pass {
 	size_t			 password_len;
 	struct outbox_stats	*stats;
 	unsigned long long	 size_noted;	/* SIZE last recorded */
+	int			 login_refused;	/* the server refused the login */
 };
+
+/* A send the server refused at login: the mail is left due, untouched,
+ * and the pass sends nothing more (outbox_run backs off). */
+static int
+login_refused(struct pass *p, enum smtp_status st, const char *err)
+{
+	if (st != SMTP_TEMPFAIL || strstr(err, SMTP_ERR_LOGIN_DENIED) == NULL)
+		return 0;
+	p->login_refused = 1;
+	p->stats->login_refused++;
+	return 1;
+}
 
 /* The case's content, decrypted for sealing to one recipient. */
 struct material {
@@ -888,6 +901,8 @@ deliver(struct pass *p, struct delivery_row *d)
 
 	/* The pass's list is as old as the pass: this delivery may have been
 	 * sent, cancelled or stopped since (cancel, keys compromised...). */
+	if (p->login_refused)
+		return 0;
 	if ((r = store_delivery_get(in->st, d->id, d)) != 0 || strcmp(d->state, "pending") != 0)
 		return r < 0 ? -1 : 0;
 	if (store_case_get_by_id(in->st, d->case_id, &c) != 0 ||
@@ -915,6 +930,8 @@ deliver(struct pass *p, struct delivery_row *d)
 	note_size(p);
 	vault_key_free(dek);
 	buf_free(&mail);
+	if (login_refused(p, st, err))
+		return 0;
 	if (st == SMTP_SENT)
 		fs_strlcpy(d->smtp_message_id, msgid, sizeof(d->smtp_message_id));
 	return finish_delivery(in, p->stats, &c, d, st, err, blocked);
@@ -1184,6 +1201,8 @@ send_notice(struct pass *p, struct notice_row *n)
 		st = smtp_session_send(p->session, in->cfg.relay_address, n->recipient, mail.p,
 		    mail.len, err, sizeof(err));
 	buf_free(&mail);
+	if (login_refused(p, st, err))
+		return 0;
 	n->attempts++;
 	if (st == SMTP_SENT) {
 		fs_strlcpy(n->state, "sent", sizeof(n->state));
@@ -1324,6 +1343,7 @@ stats_add(struct outbox_stats *to, const struct outbox_stats *s)
 	to->blocked += s->blocked;
 	to->notices_sent += s->notices_sent;
 	to->notices_retried += s->notices_retried;
+	to->login_refused += s->login_refused;
 }
 
 /* In the child: close the inherited descriptors of the serve lock file
@@ -1482,6 +1502,27 @@ run_workers(struct pass *p, struct delivery_row *d, size_t nd, size_t nw, char *
 	return 0;
 }
 
+/* After a pass: the submission server's login state, logged once per
+ * change, kept in the store for status and check. */
+static int
+submission_login(struct instance *in, const struct outbox_stats *s)
+{
+	if (s->login_refused) {
+		if (!backoff_refused(&daemon_submission_login, daemon_mono_ms(), in->now))
+			return 0;
+		daemon_log(LOG_WARNING, "serveur d'envoi : " SMTP_ERR_LOGIN_DENIED " (smtp_user,"
+		    " smtp_password_file) : nouvel essai dans 1 s, puis un délai qui double"
+		    " jusqu'à 5 min (journalisé au rétablissement)");
+		return store_mark_set(in->st, "submission.login_refused_since",
+		    daemon_submission_login.since);
+	}
+	if ((s->sent || s->notices_sent) && backoff_accepted(&daemon_submission_login)) {
+		daemon_log(LOG_NOTICE, "serveur d'envoi : connexion rétablie");
+		return store_mark_set(in->st, "submission.login_refused_since", 0);
+	}
+	return 0;
+}
+
 int
 outbox_run(struct instance *in, struct outbox_stats *stats, char *err, size_t errlen)
 {
@@ -1490,7 +1531,7 @@ outbox_run(struct instance *in, struct outbox_stats *stats, char *err, size_t er
 	struct pass p;
 	size_t nd = 0, nn = 0, nw, i;
 	char detail[ERRLEN];
-	int r = -1;
+	int r = -1, smtp_due;
 
 	memset(stats, 0, sizeof(*stats));
 	if (pass_open(&p, in, stats, detail) < 0) {
@@ -1498,22 +1539,28 @@ outbox_run(struct instance *in, struct outbox_stats *stats, char *err, size_t er
 		pass_close(&p);
 		return -1;
 	}
-	if (store_delivery_due(in->st, in->now, OUTBOX_BATCH, &d, &nd) < 0)
+	/* A server that refused the login is not asked again before its
+	 * back-off ends: nothing is sent, nothing counts as an attempt. */
+	smtp_due = backoff_due(&daemon_submission_login, daemon_mono_ms());
+	if (smtp_due && store_delivery_due(in->st, in->now, OUTBOX_BATCH, &d, &nd) < 0)
 		goto store_fail;
 	if ((nw = workers_for(in, nd)) > 1) {
 		if (run_workers(&p, d, nd, nw, detail) < 0) {
 			snprintf(err, errlen, "%s", detail);
 			goto out;
 		}
+		p.login_refused = stats->login_refused > 0;
 	} else if (deliver_share(&p, d, nd, 0, 1) < 0)
 		goto store_fail;
 	if (queued_alerts(&p) < 0 ||
-	    store_notice_due(in->st, in->now, OUTBOX_BATCH, &n, &nn) < 0)
+	    (smtp_due && store_notice_due(in->st, in->now, OUTBOX_BATCH, &n, &nn) < 0))
 		goto store_fail;
 	/* SIGTERM: the notices left are due again at the next start. */
-	for (i = 0; i < nn && !INSTANCE_STOPPING(in); i++)
+	for (i = 0; i < nn && !INSTANCE_STOPPING(in) && !p.login_refused; i++)
 		if (send_notice(&p, &n[i]) < 0)
 			goto store_fail;
+	if (submission_login(in, stats) < 0)
+		goto store_fail;
 	r = 0;
 	goto out;
 store_fail:

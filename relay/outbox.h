@@ -49,6 +49,10 @@ struct buf;
 struct outbox_stats {
 	size_t	sent, retried, failed, blocked, notices_sent, notices_retried;
 	size_t	held;		/* not attempted: the case's mandate expired */
+	/* Sends the submission server refused at login: not counted as an
+	 * attempt of the mail (it stays due); the pass sends nothing more,
+	 * the next passes wait 1 s doubling to 5 min (relay/daemon). */
+	size_t	login_refused;
 };
 
 /* The delay before attempt number `attempts` + 1 (attempts >= 1). */

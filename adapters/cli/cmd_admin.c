@@ -435,20 +435,28 @@ check_deployment(struct instance *in, struct check_tally *t)
 	}
 }
 
-/* What serve last saw of the mailbox's login (it does not connect here). */
+/* What serve last saw of the mailbox's and the submission server's
+ * logins (it does not connect here). */
 static void
 check_mail_login(struct instance *in, struct check_tally *t)
 {
+	static const char *const mark[2] = { "mailbox.login_refused_since",
+		"submission.login_refused_since" };
+	static const char *const what[2] = { "boîte du relais", "serveur d'envoi" };
+	static const char *const keys[2] = { "imap_user, imap_password_file",
+		"smtp_user, smtp_password_file" };
 	char when[CAL_RFC3339_LEN];
 	int64_t since = 0;
+	int i;
 
-	if (store_mark_get(in->st, "mailbox.login_refused_since", &since) < 0)
-		check_say(t, 1, "base : %s", store_errmsg(in->st));
-	else if (since > 0) {
-		cal_format_rfc3339_utc(when, since);
-		check_say(t, 0, "boîte du relais : authentification refusée depuis %s"
-		    " (imap_user, imap_password_file ; serve réessaie)", when);
-	}
+	for (i = 0; i < 2; i++)
+		if (store_mark_get(in->st, mark[i], &since) < 0)
+			check_say(t, 1, "base : %s", store_errmsg(in->st));
+		else if (since > 0) {
+			cal_format_rfc3339_utc(when, since);
+			check_say(t, 0, "%s : authentification refusée depuis %s (%s ; serve"
+			    " réessaie)", what[i], when, keys[i]);
+		}
 }
 
 int

@@ -129,7 +129,8 @@ static const char *const states[] = { "queued", "awaiting", "answered", "waiting
 	"resolved", "cancelled", "failed", "shredded" };
 
 static void
-status_text(struct buf *b, long deliveries, long notices, int64_t poll, int64_t refused,
+status_text(struct buf *b, long deliveries, long notices, int64_t poll,
+    const int64_t refused[2],
     const long *counts,
     const struct store_count_row *pc, size_t np)
 {
@@ -140,11 +141,13 @@ status_text(struct buf *b, long deliveries, long notices, int64_t poll, int64_t 
 	if (poll)
 		cal_format_paris(t, poll);
 	buf_printf(b, "Dernière relève de la boîte : %s\n", poll ? t : "jamais");
-	if (refused) {
-		cal_format_rfc3339_utc(t, refused);
-		buf_printf(b, "Boîte du relais : authentification refusée depuis %s (serve"
-		    " réessaie, délai doublé jusqu'à 5 min)\n", t);
-	}
+	for (i = 0; i < 2; i++)
+		if (refused[i]) {
+			cal_format_rfc3339_utc(t, refused[i]);
+			buf_printf(b, "%s : authentification refusée depuis %s (serve"
+			    " réessaie, délai doublé jusqu'à 5 min)\n", i == 0 ?
+			    "Boîte du relais" : "Serveur d'envoi", t);
+		}
 	buf_puts(b, "Dossiers par état :");
 	for (i = 0; i < FS_ARRAY_LEN(states); i++)
 		buf_printf(b, " %s %ld%s", states[i], counts[i],
@@ -156,7 +159,8 @@ status_text(struct buf *b, long deliveries, long notices, int64_t poll, int64_t 
 }
 
 static void
-status_json(struct buf *b, long deliveries, long notices, int64_t poll, int64_t refused,
+status_json(struct buf *b, long deliveries, long notices, int64_t poll,
+    const int64_t refused[2],
     const long *counts,
     const struct store_count_row *pc, size_t np)
 {
@@ -166,7 +170,9 @@ status_json(struct buf *b, long deliveries, long notices, int64_t poll, int64_t 
 	    "\"last_mailbox_poll\":", deliveries, notices);
 	json_time(b, poll);
 	buf_puts(b, ",\"mailbox_login_refused_since\":");
-	json_time(b, refused);
+	json_time(b, refused[0]);
+	buf_puts(b, ",\"submission_login_refused_since\":");
+	json_time(b, refused[1]);
 	buf_puts(b, ",\"cases\":{");
 	for (i = 0; i < FS_ARRAY_LEN(states); i++)
 		buf_printf(b, "%s\"%s\":%ld", i ? "," : "", states[i], counts[i]);
@@ -193,7 +199,7 @@ cmd_status(int argc, char **argv)
 	struct buf out;
 	char err[ERRLEN];
 	long deliveries = 0, notices = 0, counts[FS_ARRAY_LEN(states)];
-	int64_t poll = 0, refused = 0;
+	int64_t poll = 0, refused[2] = { 0, 0 };
 	size_t np = 0, i;
 	int npos, r;
 
@@ -208,7 +214,8 @@ cmd_status(int argc, char **argv)
 	if (store_count(in.st, "deliveries.pending", &deliveries) < 0 ||
 	    store_count(in.st, "notices.pending", &notices) < 0 ||
 	    store_mark_get(in.st, "mailbox.last_poll", &poll) < 0 ||
-	    store_mark_get(in.st, "mailbox.login_refused_since", &refused) < 0 ||
+	    store_mark_get(in.st, "mailbox.login_refused_since", &refused[0]) < 0 ||
+	    store_mark_get(in.st, "submission.login_refused_since", &refused[1]) < 0 ||
 	    store_overdue_by_partner(in.st, in.now, &pc, &np) < 0)
 		goto store_fail;
 	for (i = 0; i < FS_ARRAY_LEN(states); i++)

@@ -36,6 +36,11 @@ struct smtp_conf {
 	long		 timeout_s;	/* whole transaction; 0: 60 s */
 };
 
+/* The reason an error names when the server refused the login (a
+ * SMTP_TEMPFAIL): the daemon backs off (relay/daemon) instead of counting
+ * an attempt of the mail. */
+#define SMTP_ERR_LOGIN_DENIED	"authentification refusée"
+
 enum smtp_status {
 	SMTP_SENT,	/* server answered 250 after DATA */
 	SMTP_TEMPFAIL,	/* retry later (network, TLS, 4xx, configuration) */

@@ -2,7 +2,8 @@
 #   SIGHUP re-reads the configuration (a bad one is refused with a log line
 #   and the old one kept; data_dir cannot move); a mailbox that refuses the
 #   login is retried with a back-off, logged once when it starts and once
-#   when it ends, and shown by status and check; SIGTERM ends the current
+#   when it ends, and shown by status and check; so is a submission server
+#   that refuses it (the mail keeps its attempts); SIGTERM ends the current
 #   SMTP transaction, records it and exits 0 at once; log lines carry
 #   their syslog priority (<N>) under journald (FSRELAY_LOG_PRIORITY=1 here).
 # shellcheck source=../lib.sh
@@ -60,6 +61,37 @@ ok "rétablie (prochain essai au plus 8 s après)" wait_log "<5>fsrelay serve : 
 is "toujours une seule ligne de refus" "$(grep -c 'authentification refusée' "$LOG")" 1
 hasnt "status : plus de refus" "$("$FS" status)" "authentification refusée"
 hasnt "check : plus de refus" "$("$FS" check)" "authentification refusée"
+
+# ---- 2b. the submission server refuses the login: the same, and the
+# mail keeps its attempts (it is not the recipient's fault) ----
+sed "s|^smtp_password_file = .*|smtp_password_file = $T_DIR/bad-password|" "$T_DIR/good.conf" > "$CONF"
+kill -HUP $pid
+ok "configuration relue (envoi)" wait_log "<5>fsrelay serve : configuration relue" 3
+printf 'Dossier de test du refus du serveur d envoi.\n' > "$T_DIR/desc-smtp.txt"
+"$FS" escalate --structure fontenay-aux-roses --partner dgfip --topic impots-particuliers \
+    --agent agent1 --nom Essai --prenom Refus --mandat-signe-le "$(date +%F)" \
+    --description-file "$T_DIR/desc-smtp.txt" >/dev/null 2>>"$T_DIR/escalate.log"
+ok "refus d'envoi journalisé" wait_log "serveur d'envoi : authentification refusée"
+sleep 4	# passes at +1, +3 s (back-off)
+is "une seule ligne pour le refus d'envoi" "$(grep -c "serveur d'envoi : authentification refusée" "$LOG")" 1
+has "priorité warning (envoi)" "$(grep "serveur d'envoi : authentification refusée" "$LOG")" "<4>fsrelay serve : serveur d'envoi"
+is "l'envoi attend, sans essai compté" \
+    "$(sqlite3 "$DB" "select attempts || ' ' || state from deliveries order by id desc limit 1")" "0 pending"
+has "status le montre (envoi)" "$("$FS" status)" "Serveur d'envoi : authentification refusée depuis"
+is "status --json (envoi)" "$("$FS" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["submission_login_refused_since"] is not None)')" True
+has "check le montre (envoi)" "$("$FS" check)" "ATTENTION serveur d'envoi : authentification refusée"
+cp "$T_DIR/good.conf" "$CONF"
+kill -HUP $pid
+ok "envoi rétabli" wait_log "<5>fsrelay serve : serveur d'envoi : connexion rétablie"
+for _ in $(seq 1 100); do
+	[ "$(sqlite3 "$DB" "select state from deliveries order by id desc limit 1")" = sent ] && break
+	sleep 0.1
+done
+is "le dossier est parti, au premier essai" \
+    "$(sqlite3 "$DB" "select attempts || ' ' || state from deliveries order by id desc limit 1")" "1 sent"
+is "toujours une seule ligne de refus d'envoi" "$(grep -c "serveur d'envoi : authentification refusée" "$LOG")" 1
+hasnt "status : plus de refus d'envoi" "$("$FS" status)" "Serveur d'envoi"
+hasnt "check : plus de refus d'envoi" "$("$FS" check)" "serveur d'envoi"
 
 # ---- 3. SIGTERM: exit 0 promptly ----
 t0=$(date +%s%N)

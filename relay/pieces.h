@@ -1,6 +1,6 @@
 /*
- * pieces - the attachments an agent gives on the command line (escalate,
- * send): read within bounds, names checked (one-line UTF-8, not reserved,
+ * pieces - the attachments an agent gives (escalate, send; the CLI reads
+ * them: adapters/cli/files.h): names checked (one-line UTF-8, not reserved,
  * no two alike — the envelope keys parts by name), and sealed into the
  * store under the case key with their hash, size and media type.
  * Messages never quote a file name: it may be personal ("passeport-Dupont").
@@ -21,15 +21,6 @@ struct pieces {
 	char		**names;	/* base names */
 };
 
-/* Read a file of at most max bytes into b (caller frees b); what names it
- * in the French message ("pièce jointe", "description").  0 / -1 with err. */
-int	 pieces_read_file(const char *path, struct buf *b, size_t max, const char *what,
-	    char *err, size_t errlen);
-
-/* Read and check (pieces_check, without a partner) n pieces, each within
- * CASE_PIECE_MAX.  0 / -1 with err; pieces_free in both cases. */
-int	 pieces_read(struct pieces *p, const char *const *paths, size_t n, char *err,
-	    size_t errlen);
 void	 pieces_free(struct pieces *p);
 /* The rules of the pieces an agent gives, wherever they come from: at most
  * CASE_PIECES_MAX_COUNT, CASE_PIECE_MAX each, CASE_PIECES_TOTAL_MAX in all,

@@ -6,6 +6,7 @@
  */
 #include "adapters/cli/commands.h"
 #include "adapters/cli/cli.h"
+#include "adapters/cli/files.h"
 #include "relay/desk.h"
 #include "relay/directory.h"
 #include "relay/instance.h"
@@ -72,13 +73,13 @@ static int
 files_read(struct files *f, const char *descr, const char *mandate, const char *const *paths,
     size_t n, char *err, size_t errlen)
 {
-	if (mandate && pieces_read_file(mandate, &f->mandate, CASE_PIECE_MAX, "mandat", err,
+	if (mandate && cli_read_file(mandate, &f->mandate, CASE_PIECE_MAX, "mandat", err,
 	    errlen) < 0)
 		return -1;
-	if (pieces_read_file(descr, &f->description, CASE_DESCRIPTION_MAX, "description", err,
+	if (cli_read_file(descr, &f->description, CASE_DESCRIPTION_MAX, "description", err,
 	    errlen) < 0)
 		return -1;
-	return pieces_read(&f->pieces, paths, n, err, errlen);
+	return cli_read_pieces(&f->pieces, paths, n, err, errlen);
 }
 
 /* After escalate --help: the topics of the imported directory, if the

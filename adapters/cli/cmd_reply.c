@@ -11,6 +11,7 @@
 #include "relay/desk.h"
 #include "relay/calendar.h"
 #include "adapters/cli/cli.h"
+#include "adapters/cli/files.h"
 #include "relay/inbox.h"
 #include "relay/instance.h"
 #include "relay/match.h"
@@ -73,8 +74,8 @@ cmd_send(int argc, char **argv)
 		r = cli_usage(&send_cmd, "--description-file est obligatoire");
 		goto out;
 	}
-	if (pieces_read_file(descr, &text, CASE_DESCRIPTION_MAX, "texte", err, sizeof(err)) < 0 ||
-	    pieces_read(&pieces, paths, n_paths, err, sizeof(err)) < 0) {
+	if (cli_read_file(descr, &text, CASE_DESCRIPTION_MAX, "texte", err, sizeof(err)) < 0 ||
+	    cli_read_pieces(&pieces, paths, n_paths, err, sizeof(err)) < 0) {
 		r = cli_fail("send : refusé : %s", err);
 		goto out;
 	}

@@ -7,6 +7,27 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *
+case_message_label(const char *kind, const char *direction)
+{
+	static const struct { const char *kind, *label; } labels[] = {
+		{ "case", "dossier envoyé" },
+		{ "follow-up", "complément envoyé" },
+		{ "reminder", "relance envoyée" },
+		{ "escalation", "transmission au niveau suivant" },
+		{ "reply", "réponse reçue" },
+		{ "auto-reply", "réponse automatique reçue" },
+		{ "bounce", "avis de non-distribution reçu" },
+	};
+	size_t i;
+
+	for (i = 0; kind != NULL && i < FS_ARRAY_LEN(labels); i++)
+		if (strcmp(kind, labels[i].kind) == 0)
+			return labels[i].label;
+	return direction != NULL && strcmp(direction, "in") == 0 ? "message reçu" :
+	    "message envoyé";
+}
+
 int
 case_ref_format(char out[CASE_REF_LEN + 1], const char *insee, int year, long seq)
 {

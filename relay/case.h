@@ -19,6 +19,12 @@
 #define CASE_PIECES_TOTAL_MAX	(20 * 1024 * 1024)
 #define CASE_PIECES_MAX_COUNT	20
 
+/* What a message of the thread is, in French, for the agent reading the
+ * case (show, web desk): kind "case", "reply"... and direction "out" or
+ * "in" as stored; never NULL (an unknown kind reads « message envoyé » or
+ * « message reçu »). */
+const char	*case_message_label(const char *kind, const char *direction);
+
 /* Format FS-<insee>-<year>-<6 digits>; -1 if insee is not 5 characters
  * or seq is out of 1..999999. */
 int		 case_ref_format(char out[CASE_REF_LEN + 1], const char *insee,

@@ -310,8 +310,8 @@ message_out(const struct desk_message *dm, struct buf *out, int as_json, int fir
 		/* Sender, recipients and text may come from a stranger's mail
 		 * (or its decrypted age content): sanitised, never raw. */
 		cal_format_paris(at, m->at);
-		buf_printf(out, "\n--- %s %s %s, de ", m->kind,
-		    strcmp(m->direction, "out") == 0 ? "sortant" : "entrant", at);
+		buf_printf(out, "\n--- %s le %s, de ",
+		    case_message_label(m->kind, m->direction), at);
 		(void)san_append(out, m->sender, strlen(m->sender), 0);
 		buf_puts(out, " à ");
 		(void)san_append(out, m->recipients, strlen(m->recipients), 0);

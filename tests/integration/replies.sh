@@ -333,6 +333,10 @@ is "the quarantine list still works" "$?" 0
 
 # ---- 8. show --extraire writes the attachments ----
 ok "show --extraire" "$FS" show "$A" --extraire "$T_DIR/out" >/dev/null 2>>"$LOG"
+showtext=$("$FS" show "$A" 2>>"$LOG")
+has "show labels the sent case in French" "$showtext" "--- dossier envoyé le "
+has "show labels the reply in French" "$showtext" "--- réponse reçue le "
+hasnt "show does not print the stored kind" "$showtext" "reply entrant"
 ok "the follow-up's piece extracted byte for byte" cmp -s "$T_DIR/justificatif.pdf" "$T_DIR/out/justificatif.pdf"
 
 logtext=$(cat "$LOG" "$T_DIR/kill.log")

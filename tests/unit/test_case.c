@@ -25,6 +25,14 @@ test_refs(void)
 	CHECK(!case_ref_valid("XX-92032-2026-000123"));
 	CHECK(!case_ref_valid("FS-92032-2026-000123 "));
 	CHECK_STR(case_state_name(CASE_WAITING_USER), "waiting_user");
+	/* show's thread labels: French, never the stored English kind */
+	CHECK_STR(case_message_label("case", "out"), "dossier envoyé");
+	CHECK_STR(case_message_label("reply", "in"), "réponse reçue");
+	CHECK_STR(case_message_label("bounce", "in"), "avis de non-distribution reçu");
+	CHECK_STR(case_message_label("auto-reply", "in"), "réponse automatique reçue");
+	CHECK_STR(case_message_label("follow-up", "out"), "complément envoyé");
+	CHECK_STR(case_message_label("zzz", "in"), "message reçu");
+	CHECK_STR(case_message_label(NULL, "out"), "message envoyé");
 	CHECK_INT(case_state_parse("shredded", &s), 0);
 	CHECK_INT(s, CASE_SHREDDED);
 	CHECK_INT(case_state_parse("deleted", &s), -1);

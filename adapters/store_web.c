@@ -10,6 +10,7 @@
 #include "relay/util.h"
 
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const web_migrations[] = {
@@ -45,31 +46,39 @@ run(struct store *st, sqlite3_stmt *s, char *err, size_t errlen)
 	return 0;
 }
 
+#define ACCOUNT_SELECT "SELECT a.id, a.structure, a.name, a.role," \
+	" coalesce(w.pwhash, ''), coalesce(w.disabled, 0) FROM agents a" \
+	" LEFT JOIN web_accounts w ON w.agent = a.id"
+
+static void
+account_from_row(sqlite3_stmt *s, struct account *a)
+{
+	char role[16];
+
+	memset(a, 0, sizeof(*a));
+	st_col_copy(s, 0, a->id, sizeof(a->id));
+	st_col_copy(s, 1, a->structure, sizeof(a->structure));
+	st_col_copy(s, 2, a->name, sizeof(a->name));
+	st_col_copy(s, 3, role, sizeof(role));
+	st_col_copy(s, 4, a->pwhash, sizeof(a->pwhash));
+	a->disabled = sqlite3_column_int(s, 5) != 0;
+	if (account_role_parse(role, &a->role) < 0)
+		a->role = ROLE_AGENT;
+}
+
 static int
 w_get(void *ctx, const char *id, struct account *a, char *err, size_t errlen)
 {
 	struct store *st = ctx;
-	sqlite3_stmt *s = st_prep_cached(st, "SELECT a.id, a.structure, a.name, a.role,"
-	    " coalesce(w.pwhash, ''), coalesce(w.disabled, 0) FROM agents a"
-	    " LEFT JOIN web_accounts w ON w.agent = a.id WHERE a.id = ?");
-	char role[16];
+	sqlite3_stmt *s = st_prep_cached(st, ACCOUNT_SELECT " WHERE a.id = ?");
 	int r;
 
 	if (s == NULL)
 		return fail(st, err, errlen);
 	st_bind_text(s, 1, id);
 	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
-		memset(a, 0, sizeof(*a));
-		st_col_copy(s, 0, a->id, sizeof(a->id));
-		st_col_copy(s, 1, a->structure, sizeof(a->structure));
-		st_col_copy(s, 2, a->name, sizeof(a->name));
-		st_col_copy(s, 3, role, sizeof(role));
-		st_col_copy(s, 4, a->pwhash, sizeof(a->pwhash));
-		a->disabled = sqlite3_column_int(s, 5) != 0;
-		if (account_role_parse(role, &a->role) < 0)
-			a->role = ROLE_AGENT;
-	}
+	if (r == SQLITE_ROW)
+		account_from_row(s, a);
 	st_release(st, s);
 	if (r == SQLITE_ROW)
 		return 0;
@@ -259,6 +268,37 @@ w_event(void *ctx, int64_t at, const char *actor, const char *action, const char
 	return 0;
 }
 
+static int
+w_list(void *ctx, struct account **list, size_t *n, char *err, size_t errlen)
+{
+	struct store *st = ctx;
+	sqlite3_stmt *s = st_prep(st, ACCOUNT_SELECT " ORDER BY a.id");
+	size_t cap = 0;
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if (s == NULL)
+		return fail(st, err, errlen);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct account *a;
+
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*list = xreallocarray(*list, cap, sizeof(**list));
+		}
+		a = &(*list)[(*n)++];
+		account_from_row(s, a);
+	}
+	st_release(st, s);
+	if (r == SQLITE_DONE)
+		return 0;
+	free(*list);
+	*list = NULL;
+	*n = 0;
+	return fail(st, err, errlen);
+}
+
 void
 store_account_port(struct store *st, struct account_port *p)
 {
@@ -277,4 +317,5 @@ store_account_port(struct store *st, struct account_port *p)
 	p->attempts_put = w_attempts_put;
 	p->attempts_clear = w_attempts_clear;
 	p->event = w_event;
+	p->list = w_list;
 }

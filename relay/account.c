@@ -46,6 +46,25 @@ account_role_label(enum role r)
 }
 
 int
+account_may(const struct account *a, enum right r)
+{
+	if (a == NULL || a->disabled)
+		return 0;
+	switch (a->role) {
+	case ROLE_AGENT:
+		return r == RIGHT_CASES;
+	case ROLE_MANAGER:
+		return r == RIGHT_CASES || r == RIGHT_REPORT;
+	case ROLE_DPO:
+		return r == RIGHT_BREACHES || r == RIGHT_AUDIT;
+	case ROLE_ADMIN:
+		return r == RIGHT_ACCOUNTS || r == RIGHT_DIRECTORY;
+	default:
+		return 0;
+	}
+}
+
+int
 account_hash_password(const char *pw, size_t len, char out[ACCOUNT_HASH_LEN],
     char *err, size_t errlen)
 {
@@ -143,6 +162,66 @@ account_set_disabled(const struct account_port *p, const char *actor, const char
 		return -1;
 	return event(p, now, actor, disabled ? "account.disabled" : "account.enabled", id,
 	    err, errlen);
+}
+
+int
+account_list(const struct account_port *p, const struct account *actor,
+    struct account **list, size_t *n, char *err, size_t errlen)
+{
+	size_t i;
+
+	*list = NULL;
+	*n = 0;
+	if (!account_may(actor, RIGHT_ACCOUNTS)) {
+		fs_seterr(err, errlen, "refusé : la liste des comptes est réservée aux"
+		    " administrateurs");
+		return -1;
+	}
+	if (p->list(p->ctx, list, n, err, errlen) < 0)
+		return -1;
+	for (i = 0; i < *n; i++) {
+		(*list)[i].has_password = (*list)[i].pwhash[0] != '\0';
+		sodium_memzero((*list)[i].pwhash, sizeof((*list)[i].pwhash));
+	}
+	return 0;
+}
+
+int
+account_admin(const struct account_port *p, const struct account *actor, const char *id,
+    enum account_op op, enum role role, const char *pw, size_t pwlen, int64_t now,
+    char *err, size_t errlen)
+{
+	int self;
+
+	if (!account_may(actor, RIGHT_ACCOUNTS)) {
+		fs_seterr(err, errlen, "refusé : la gestion des comptes est réservée aux"
+		    " administrateurs");
+		return -1;
+	}
+	self = strcmp(actor->id, id) == 0;
+	switch (op) {
+	case ACCOUNT_OP_ROLE:
+		if (self && role != ROLE_ADMIN) {
+			fs_seterr(err, errlen, "refusé : vous ne pouvez pas retirer votre propre"
+			    " rôle d'administrateur (demandez-le à un autre administrateur)");
+			return -1;
+		}
+		return account_set_role(p, actor->id, id, role, now, err, errlen);
+	case ACCOUNT_OP_DISABLE:
+		if (self) {
+			fs_seterr(err, errlen, "refusé : vous ne pouvez pas désactiver votre propre"
+			    " compte");
+			return -1;
+		}
+		return account_set_disabled(p, actor->id, id, 1, now, err, errlen);
+	case ACCOUNT_OP_ENABLE:
+		return account_set_disabled(p, actor->id, id, 0, now, err, errlen);
+	case ACCOUNT_OP_PASSWORD:
+		return account_set_password(p, actor->id, id, pw, pwlen, now, err, errlen);
+	default:
+		fs_seterr(err, errlen, "opération inconnue");
+		return -1;
+	}
 }
 
 /* The counter key of (kind, value): hex of a keyed BLAKE2b, so the store

@@ -42,7 +42,23 @@ struct account {
 	enum role role;
 	char	 pwhash[ACCOUNT_HASH_LEN];	/* "" = no password: cannot log in */
 	int	 disabled;
+	int	 has_password;		/* set by account_list (pwhash left empty) */
 };
+
+/* What a role may do: the one table of rights (docs/web.md, « Comptes et
+ * rôles »).  The pages and the API ask it; the application layer asks it
+ * again for each case (structure scoping). */
+enum right {
+	RIGHT_CASES,		/* the cases of one's own structure */
+	RIGHT_REPORT,		/* the quarterly report of one's own structure */
+	RIGHT_BREACHES,		/* the breach register */
+	RIGHT_AUDIT,		/* the audit log: verification, export */
+	RIGHT_ACCOUNTS,		/* agents: list, role, password, disable */
+	RIGHT_DIRECTORY,	/* directory coverage, referent keys (metadata) */
+};
+
+/* 1 when a (an enabled account) has right r, else 0. */
+int	 account_may(const struct account *a, enum right r);
 
 struct session {
 	uint8_t	 token_hash[32];		/* BLAKE2b of the token */
@@ -86,6 +102,9 @@ struct account_port {
 	/* An audit event (actor pseudonymous, outcome never personal data). */
 	int	(*event)(void *ctx, int64_t at, const char *actor, const char *action,
 		    const char *outcome, char *err, size_t errlen);
+	/* Every account (agents with or without a password) by id; the
+	 * caller frees *list. */
+	int	(*list)(void *ctx, struct account **list, size_t *n, char *err, size_t errlen);
 };
 
 /*
@@ -107,6 +126,33 @@ int	 account_set_role(const struct account_port *p, const char *actor, const cha
 	    enum role r, int64_t now, char *err, size_t errlen);
 int	 account_set_disabled(const struct account_port *p, const char *actor, const char *id,
 	    int disabled, int64_t now, char *err, size_t errlen);
+
+/*
+ * The accounts, for an actor with RIGHT_ACCOUNTS (else -1, "refusé"):
+ * ordered by id, pwhash emptied and has_password set.  *list: caller
+ * frees.  0 / -1 with err.
+ */
+int	 account_list(const struct account_port *p, const struct account *actor,
+	    struct account **list, size_t *n, char *err, size_t errlen);
+
+/* What an administrator does to an account. */
+enum account_op {
+	ACCOUNT_OP_ROLE,	/* give it role */
+	ACCOUNT_OP_DISABLE,
+	ACCOUNT_OP_ENABLE,
+	ACCOUNT_OP_PASSWORD,	/* set the password pw (pwlen bytes) */
+};
+
+/*
+ * An administrator's change to account id, checked here: the actor has
+ * RIGHT_ACCOUNTS; nobody disables their own account nor takes away their
+ * own administrator role (the desk would be left without one).  Then as
+ * account_set_role / _disabled / _password, audited as the actor.
+ * 0 / -1 with the French reason in err.
+ */
+int	 account_admin(const struct account_port *p, const struct account *actor,
+	    const char *id, enum account_op op, enum role role, const char *pw, size_t pwlen,
+	    int64_t now, char *err, size_t errlen);
 
 enum login_result {
 	LOGIN_OK = 0,

@@ -6,6 +6,8 @@
 #include "adapters/http/http_int.h"
 #include "relay/sanitize.h"
 
+#include "relay/calendar.h"
+
 #include <microhttpd.h>
 #include <string.h>
 
@@ -49,15 +51,93 @@ h_csrf(struct req *q)
 	buf_puts(&q->r.body, "\">");
 }
 
-/* The links of a role: only pages that role may open. */
+/* The menu: only the pages the role may open (account_may), the current
+ * one marked aria-current. */
+static const struct {
+	const char	*path;
+	const char	*label;
+	enum right	 right;
+} menu[] = {
+	{ "/violations", "Registre des violations", RIGHT_BREACHES },
+	{ "/journal", "Journal d'audit", RIGHT_AUDIT },
+	{ "/agents", "Agents", RIGHT_ACCOUNTS },
+};
+
 static void
 nav(struct req *q)
 {
 	struct buf *b = &q->r.body;
+	size_t i;
 
 	buf_puts(b, "<nav aria-label=\"Menu principal\"><ul>"
-	    "<li><a href=\"/\">Accueil</a></li>");
+	    "<li><a href=\"/\"");
+	if (strcmp(q->path, "/") == 0)
+		buf_puts(b, " aria-current=\"page\"");
+	buf_puts(b, ">Accueil</a></li>");
+	for (i = 0; i < FS_ARRAY_LEN(menu); i++) {
+		size_t n = strlen(menu[i].path);
+
+		if (!account_may(&q->a, menu[i].right))
+			continue;
+		buf_printf(b, "<li><a href=\"%s\"", menu[i].path);
+		if (strncmp(q->path, menu[i].path, n) == 0 &&
+		    (q->path[n] == '\0' || q->path[n] == '/'))
+			buf_puts(b, " aria-current=\"page\"");
+		buf_printf(b, ">%s</a></li>", menu[i].label);
+	}
 	buf_puts(b, "</ul></nav>");
+}
+
+void
+h_menu_links(struct req *q)
+{
+	struct buf *b = &q->r.body;
+	size_t i, k = 0;
+
+	for (i = 0; i < FS_ARRAY_LEN(menu); i++) {
+		if (!account_may(&q->a, menu[i].right))
+			continue;
+		buf_puts(b, k++ ? "" : "<ul class=\"menu\">");
+		buf_printf(b, "<li><a href=\"%s\">%s</a></li>", menu[i].path, menu[i].label);
+	}
+	if (k)
+		buf_puts(b, "</ul>\n");
+}
+
+void
+h_time(struct buf *b, int64_t t)
+{
+	struct cal_tm tm;
+
+	if (t <= 0 || cal_to_paris(t, &tm) < 0) {
+		buf_puts(b, "—");
+		return;
+	}
+	buf_printf(b, "<time datetime=\"%04d-%02d-%02dT%02d:%02d%s\">%02d/%02d/%04d %02d:%02d</time>",
+	    tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.utcoff == 7200 ? "+02:00" : "+01:00",
+	    tm.mday, tm.mon, tm.year, tm.hour, tm.min);
+}
+
+void
+h_duration(struct buf *b, int64_t secs)
+{
+	int64_t m = (secs < 0 ? -secs : secs) / 60;
+
+	if (m >= 48 * 60)
+		buf_printf(b, "%lld j %lld h", (long long)(m / 1440), (long long)(m % 1440 / 60));
+	else if (m >= 60)
+		buf_printf(b, "%lld h %02lld min", (long long)(m / 60), (long long)(m % 60));
+	else
+		buf_printf(b, "%lld min", (long long)m);
+}
+
+void
+h_notice(struct req *q, const char *cls, const char *msg)
+{
+	buf_printf(&q->r.body, "<p class=\"%s\" role=\"%s\">", cls,
+	    strcmp(cls, "alert") == 0 ? "alert" : "status");
+	h_esc(&q->r.body, msg);
+	buf_puts(&q->r.body, "</p>\n");
 }
 
 void
@@ -70,6 +150,7 @@ h_page_begin(struct req *q, const char *title)
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
 	h_esc(b, title);
 	buf_puts(b, " — fsrelay</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
+	    "<script src=\"/static/desk.js\" defer></script>\n"
 	    "</head>\n<body>\n<a class=\"skip\" href=\"#contenu\">Aller au contenu</a>\n"
 	    "<header><p class=\"brand\"><a href=\"/\">fsrelay</a> <span>guichet France"
 	    " Services</span></p>");

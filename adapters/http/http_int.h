@@ -92,13 +92,39 @@ void	 h_page_end(struct req *q);
 void	 h_error(struct req *q, unsigned status, const char *title, const char *msg);
 /* The hidden CSRF field of the session. */
 void	 h_csrf(struct req *q);
+/* The links of the role's pages, as a list (the home page). */
+void	 h_menu_links(struct req *q);
+/* A time as Europe/Paris "JJ/MM/AAAA HH:MM" in a <time>; "—" for 0. */
+void	 h_time(struct buf *b, int64_t t);
+/* A duration in French ("3 j 4 h", "5 h 07 min", "12 min"), sign ignored. */
+void	 h_duration(struct buf *b, int64_t secs);
+/* A message paragraph: cls "ok" | "notice" (role=status) | "alert". */
+void	 h_notice(struct req *q, const char *cls, const char *msg);
 
 /* Pages (pages.c). */
 void	 page_login(struct req *q, const char *csrf, const char *id, const char *error,
 	    unsigned status);
 void	 page_home(struct req *q);
 
-/* The stylesheet (style.c). */
+/* Administrator (pages_admin.c): GET /agents, POST /agents. */
+void	 page_agents(struct req *q);
+void	 post_agents(struct req *q);
+
+/* DPO (pages_dpo.c): the breach register, an entry, its CNIL export;
+ * the audit log's verification and export. */
+void	 page_breaches(struct req *q);
+void	 page_breach(struct req *q, const char *id);
+void	 page_journal(struct req *q);
+void	 page_journal_export(struct req *q);
+void	 api_breaches(struct req *q);
+
+/* Refuse: a French page, or {"erreur": ...} under /api/ (server.c). */
+void	 refuse(struct req *q, unsigned status, const char *title, const char *msg);
+/* 404, the same for what does not exist and what the role may not see. */
+void	 not_found(struct req *q);
+
+/* The stylesheet and the script of progressive enhancement (style.c). */
 extern const char web_css[];
+extern const char web_js[];
 
 #endif

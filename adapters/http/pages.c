@@ -58,5 +58,6 @@ page_home(struct req *q)
 		buf_puts(b, "</strong>");
 	}
 	buf_puts(b, ".</p>\n");
+	h_menu_links(q);
 	h_page_end(q);
 }

@@ -128,6 +128,9 @@ set_cookie(struct req *q, const char *name, const char *value, long max_age)
 static void
 field_free(struct field *f)
 {
+	/* a field may be a password */
+	if (f->value.p != NULL)
+		sodium_memzero(f->value.p, f->value.len);
 	buf_free(&f->value);
 }
 
@@ -264,7 +267,14 @@ api_error(struct req *q, unsigned status, const char *msg)
 	}
 }
 
-static void
+void
+not_found(struct req *q)
+{
+	refuse(q, MHD_HTTP_NOT_FOUND, "Page introuvable",
+	    "Cette page n'existe pas ou vous n'y avez pas accès.");
+}
+
+void
 refuse(struct req *q, unsigned status, const char *title, const char *msg)
 {
 	if (is_api(q))
@@ -385,6 +395,11 @@ route(struct req *q)
 		q->r.cacheable = 1;
 		return;
 	}
+	if (strcmp(q->path, "/static/desk.js") == 0 && is_get(q)) {
+		resp_text(q, MHD_HTTP_OK, "text/javascript; charset=utf-8", web_js);
+		q->r.cacheable = 1;
+		return;
+	}
 	if (strcmp(q->path, "/favicon.ico") == 0) {
 		resp_text(q, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "");
 		q->r.cacheable = 1;
@@ -429,8 +444,43 @@ route(struct req *q)
 		route_api_session(q);
 		return;
 	}
-	refuse(q, MHD_HTTP_NOT_FOUND, "Page introuvable",
-	    "Cette page n'existe pas ou vous n'y avez pas accès.");
+	/* The pages of a role: anyone else gets the same 404 as for a page
+	 * that does not exist. */
+	if (strcmp(q->path, "/agents") == 0 && account_may(&q->a, RIGHT_ACCOUNTS)) {
+		if (is_get(q))
+			page_agents(q);
+		else if (is_post(q))
+			post_agents(q);
+		else
+			not_found(q);
+		return;
+	}
+	if (account_may(&q->a, RIGHT_BREACHES) && is_get(q) &&
+	    strncmp(q->path, "/violations", 11) == 0) {
+		if (q->path[11] == '\0')
+			page_breaches(q);
+		else if (q->path[11] == '/')
+			page_breach(q, q->path + 12);
+		else
+			not_found(q);
+		return;
+	}
+	if (account_may(&q->a, RIGHT_BREACHES) && is_get(q) &&
+	    strcmp(q->path, "/api/v1/violations") == 0) {
+		api_breaches(q);
+		return;
+	}
+	if (account_may(&q->a, RIGHT_AUDIT) && is_get(q)) {
+		if (strcmp(q->path, "/journal") == 0) {
+			page_journal(q);
+			return;
+		}
+		if (strcmp(q->path, "/journal/export") == 0) {
+			page_journal_export(q);
+			return;
+		}
+	}
+	not_found(q);
 }
 
 /* ---- responses ------------------------------------------------------ */

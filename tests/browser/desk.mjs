@@ -101,6 +101,71 @@ try {
 	await page.goto(base);
 	is(new URL(page.url()).pathname, '/connexion', 'après déconnexion, / renvoie à /connexion');
 
+	// the administrator: the accounts page, a role changed through its form
+	const admin = process.env.FSRELAY_TEST_ADMIN || 'admin';
+	const dpo = process.env.FSRELAY_TEST_DPO || 'dpo';
+	await login(page, admin, pw);
+	check(await page.getByRole('link', { name: 'Agents' }).count() > 0, 'menu admin : Agents');
+	is(await page.getByRole('link', { name: 'Registre des violations' }).count(), 0,
+	    'menu admin : pas de registre');
+	await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
+	await page.waitForURL(base + 'agents');
+	is(await page.textContent('h1'), 'Agents', 'page Agents');
+	const row2 = page.locator('tr', { has: page.locator('td', { hasText: /^agent2$/ }) });
+	await row2.locator('summary').click();
+	await snap(page, 'agents');
+	await row2.getByLabel('Rôle').selectOption('responsable');
+	await Promise.all([page.waitForNavigation(),
+		row2.getByRole('button', { name: 'Changer le rôle' }).click()]);
+	check((await page.getByRole('status').first().textContent()).includes('Le rôle a été changé'),
+	    'rôle changé : message');
+	check((await row2.textContent()).includes('Responsable de structure'), 'agent2 : responsable');
+	await row2.locator('summary').click();
+	await row2.getByLabel('Rôle').selectOption('agent');
+	await Promise.all([page.waitForNavigation(),
+		row2.getByRole('button', { name: 'Changer le rôle' }).click()]);
+	check((await row2.textContent()).includes('Agent'), 'agent2 : agent de nouveau');
+	// a refusal on one's own account, announced
+	const rowa = page.locator('tr', { has: page.locator('td', { hasText: /^admin$/ }) });
+	await rowa.locator('summary').click();
+	await Promise.all([page.waitForNavigation(),
+		rowa.getByRole('button', { name: 'Désactiver le compte' }).click()]);
+	check((await page.getByRole('alert').textContent()).includes('propre compte'),
+	    'désactiver son propre compte : refus annoncé');
+	await snap(page, 'agents-refus');
+	await Promise.all([page.waitForNavigation(),
+		page.getByRole('button', { name: 'Se déconnecter' }).click()]);
+
+	// the DPO: the register with its live countdown, an entry, the journal
+	await page.clock.install();
+	await login(page, dpo, pw);
+	is(await page.getByRole('link', { name: 'Agents' }).count(), 0, 'menu DPO : pas d\'Agents');
+	await page.getByRole('navigation').getByRole('link', { name: 'Registre des violations' }).click();
+	await page.waitForURL(base + 'violations');
+	const cd = page.locator('[data-remaining]').first();
+	const before = await cd.textContent();
+	check(/^reste \d+ (j|h)/.test(before), `compte à rebours : ${before}`);
+	await snap(page, 'violations');
+	await page.clock.fastForward(2 * 3600 * 1000);
+	const after = await cd.textContent();
+	check(after !== before && after.startsWith('reste '), `compte à rebours vivant : ${before} → ${after}`);
+	await page.getByRole('link', { name: 'n° 1' }).click();
+	await page.waitForURL(base + 'violations/1');
+	is(await page.textContent('h1'), 'Violation n° 1', 'page d\'une violation');
+	await snap(page, 'violation');
+	await page.getByRole('navigation').getByRole('link', { name: 'Journal d\'audit' }).click();
+	await page.waitForURL(base + 'journal');
+	check((await page.textContent('main')).includes('Journal intact.'), 'journal vérifié intact');
+	await snap(page, 'journal');
+	await page.getByLabel('Du (inclus)').fill('2026-03-01');
+	await page.getByLabel('Au (inclus)').fill('2026-03-31');
+	const [dl] = await Promise.all([page.waitForEvent('download'),
+		page.getByRole('button', { name: 'Télécharger' }).click()]);
+	check(/^journal-audit-2026-03-01-2026-03-31\.jsonl$/.test(dl.suggestedFilename()),
+	    `export du journal : ${dl.suggestedFilename()}`);
+	await Promise.all([page.waitForNavigation(),
+		page.getByRole('button', { name: 'Se déconnecter' }).click()]);
+
 	// lockout after 5 failures (agent2)
 	let last;
 	for (let i = 0; i < 5; i++)

@@ -12,6 +12,9 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 [ -d "$TOP/tests/browser/node_modules/playwright-core" ] ||
 	{ echo "FAIL: tests/browser/node_modules absent (scripts/deps.sh)" >&2; echo "0 passed, 1 failed"; exit 1; }
+FSRELAY_NOW=2026-03-02T09:00:00Z "$FS" breach declare --nature C \
+    --facts "Courrier remis à la mauvaise personne (test)" >"$W/declare.out" 2>&1
+is "breach declare (pour les pages du DPO)" "$?" 0
 FSRELAY_NOW=2026-03-02T09:00:00Z "$FS" web --listen 127.0.0.2:0 >"$W/web.out" 2>"$W/web.err" &
 WEB_PID=$!
 trap 'kill "$WEB_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
@@ -31,7 +34,8 @@ is "desk.mjs (Chromium) : tout passe" "$rc" 0
 has "desk.mjs a compté ses vérifications" "$line" " passed, 0 failed"
 n=${line%% passed*}
 T_PASS=$((T_PASS + ${n:-0}))
-for n in connexion connexion-erreur accueil-agent connexion-bloquee; do
+for n in connexion connexion-erreur accueil-agent agents agents-refus violations violation \
+    journal connexion-bloquee; do
 	ok "capture $n.png" test -s "$OUT/$n.png"
 done
 kill -TERM "$WEB_PID"

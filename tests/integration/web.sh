@@ -34,6 +34,10 @@ stop_web() {
 }
 trap 'kill "$WEB_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
 
+# an entry of the breach register for the DPO's pages
+FSRELAY_NOW=$T0 "$FS" breach declare --nature C \
+    --facts "Courrier remis à la mauvaise personne (test)" >"$W/declare.out" 2>&1
+is "breach declare (pour les pages du DPO)" "$?" 0
 ok "fsrelay web démarre (TLS)" start_web "$T0"
 has "écoute en https" "$URL" "https://127.0.0.2:"
 FSRELAY_TEST_WEB_URL=$URL "$TOP/$B/tests/live_web_http" >"$W/c.out" 2>&1 </dev/null

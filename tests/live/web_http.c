@@ -14,6 +14,12 @@
  * 5 failures, per account (from any address) and per address (for any
  * account), 429 with a French message; an unknown page is 404; pages
  * need a session (303 to /connexion, 401 for the API).
+ * Role pages: each role's menu lists its pages only; another role gets
+ * 404 on them (the same as a page that does not exist); the administrator
+ * lists the accounts (no password hash) and changes a role, a password
+ * and the enabled flag (CSRF needed, refused on their own account); the
+ * DPO sees the register (a declared entry, its time left), an entry, its
+ * CNIL text, the audit log verified intact and its export.
  *
  * Needs: FSRELAY_TEST_WEB_URL (ending in /), FSRELAY_TEST_CA,
  * FSRELAY_TEST_WEB_PASSWORD, loopback addresses 127.0.0.6-8 and .10 as sources.
@@ -207,6 +213,176 @@ login(const char *id, const char *pass, const char *src, char *cookie, size_t n,
 	return st;
 }
 
+/* GET path with cookie: the status; the body stays in *r. */
+static long
+get(struct res *r, const char *path, const char *cookie)
+{
+	if (req(r, path, cookie, NULL, NULL, "127.0.0.8") < 0)
+		return -1;
+	return r->status;
+}
+
+static int
+body_has(const struct res *r, const char *s)
+{
+	return r->body.p != NULL && strstr(r->body.p, s) != NULL;
+}
+
+/* The pages of each role; agent: a session cookie of agent1. */
+static void
+role_pages(const char *agent)
+{
+	static const char *const dpo_pages[] = { "/violations", "/violations/1", "/journal",
+	    "/journal/export?du=2026-03-01&au=2026-03-31", "/api/v1/violations" };
+	struct res r;
+	char adm[256], dpo[256], ck[256], csrf[128], post[512], v[256];
+	size_t i;
+
+	/* an agent: no administrator or DPO page, not in the menu either */
+	CHECK_INT(get(&r, "/", agent), 200);
+	CHECK(!body_has(&r, "href=\"/agents\"") && !body_has(&r, "href=\"/violations\""));
+	res_free(&r);
+	CHECK_INT(get(&r, "/agents", agent), 404);
+	res_free(&r);
+	for (i = 0; i < FS_ARRAY_LEN(dpo_pages); i++) {
+		CHECK_INT(get(&r, dpo_pages[i], agent), 404);
+		res_free(&r);
+	}
+
+	/* the administrator */
+	CHECK_INT(login("admin", pw, "127.0.0.8", adm, sizeof(adm), NULL), 0);
+	CHECK_INT(get(&r, "/", adm), 200);
+	CHECK(body_has(&r, "href=\"/agents\"") && !body_has(&r, "href=\"/violations\""));
+	res_free(&r);
+	CHECK_INT(get(&r, "/violations", adm), 404);
+	res_free(&r);
+	CHECK_INT(get(&r, "/journal", adm), 404);
+	res_free(&r);
+	CHECK_INT(get(&r, "/agents", adm), 200);
+	CHECK(body_has(&r, "<td>agent2</td>") && body_has(&r, "Agent Un"));
+	CHECK(body_has(&r, "Délégué à la protection des données"));
+	CHECK(!body_has(&r, "argon2"));
+	CHECK(header(&r, "Cache-Control", "no-store", v, sizeof(v)) == 0);
+	check_security_headers(&r, "GET /agents");
+	CHECK(csrf_of(&r, csrf, sizeof(csrf)) == 0);
+	res_free(&r);
+	/* without CSRF: 403, the role unchanged */
+	CHECK(req(&r, "/agents", adm, "action=role&agent=agent2&role=dpo", NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 403);
+	res_free(&r);
+	/* an agent cannot post it either, with a valid CSRF token of their
+	 * own (404, nothing done) */
+	CHECK_INT(get(&r, "/", agent), 200);
+	CHECK(csrf_of(&r, ck, sizeof(ck)) == 0);
+	res_free(&r);
+	snprintf(post, sizeof(post), "csrf=%s&action=role&agent=agent2&role=dpo", ck);
+	CHECK(req(&r, "/agents", agent, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 404);
+	res_free(&r);
+	CHECK_INT(get(&r, "/agents", adm), 200);
+	CHECK(body_has(&r, "<td>agent2</td><td>Agent Deux</td><td>antony</td><td>Agent</td>"));
+	res_free(&r);
+	/* a role given, and taken back */
+	snprintf(post, sizeof(post), "csrf=%s&action=role&agent=agent2&role=responsable", csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 303);
+	CHECK(header(&r, "Location", "/agents?fait=role", v, sizeof(v)) == 0);
+	res_free(&r);
+	CHECK_INT(get(&r, "/agents?fait=role", adm), 200);
+	CHECK(body_has(&r, "Le rôle a été changé"));
+	res_free(&r);
+	CHECK_INT(login("agent2", pw, "127.0.0.8", ck, sizeof(ck), NULL), 0);
+	CHECK_INT(get(&r, "/api/v1/session", ck), 200);
+	CHECK(body_has(&r, "\"role\":\"responsable\""));
+	res_free(&r);
+	snprintf(post, sizeof(post), "csrf=%s&action=role&agent=agent2&role=agent", csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 303);
+	res_free(&r);
+	CHECK_INT(get(&r, "/", ck), 303);	/* the role change closed agent2's session */
+	res_free(&r);
+	/* refused on one's own account, with the reason */
+	snprintf(post, sizeof(post), "csrf=%s&action=desactiver&agent=admin", csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 400);
+	CHECK(body_has(&r, "vous ne pouvez pas désactiver votre propre compte"));
+	res_free(&r);
+	CHECK_INT(get(&r, "/", adm), 200);	/* still there */
+	res_free(&r);
+	/* disable agent2: no login; enable again */
+	snprintf(post, sizeof(post), "csrf=%s&action=desactiver&agent=agent2", csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 303);
+	res_free(&r);
+	CHECK_INT(get(&r, "/agents", adm), 200);
+	CHECK(body_has(&r, "désactivé</span>"));
+	res_free(&r);
+	CHECK_INT(login("agent2", pw, "127.0.0.8", ck, sizeof(ck), NULL), 401);
+	snprintf(post, sizeof(post), "csrf=%s&action=reactiver&agent=agent2", csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 303);
+	res_free(&r);
+	/* a new password (too short refused, beside the account) */
+	snprintf(post, sizeof(post), "csrf=%s&action=mot_de_passe&agent=agent2&mot_de_passe=court",
+	    csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 400);
+	CHECK(body_has(&r, "Compte agent2 : mot de passe trop court"));
+	res_free(&r);
+	snprintf(post, sizeof(post), "csrf=%s&action=mot_de_passe&agent=agent2"
+	    "&mot_de_passe=nouveau-mot-de-passe-2026", csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 303);
+	res_free(&r);
+	CHECK_INT(login("agent2", "nouveau-mot-de-passe-2026", "127.0.0.8", ck, sizeof(ck), NULL), 0);
+	snprintf(post, sizeof(post), "csrf=%s&action=mot_de_passe&agent=agent2&mot_de_passe=%s",
+	    csrf, pw);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 303);
+	res_free(&r);
+
+	/* the DPO */
+	CHECK_INT(login("dpo", pw, "127.0.0.8", dpo, sizeof(dpo), NULL), 0);
+	CHECK_INT(get(&r, "/agents", dpo), 404);
+	res_free(&r);
+	CHECK_INT(get(&r, "/", dpo), 200);
+	CHECK(body_has(&r, "href=\"/violations\"") && body_has(&r, "href=\"/journal\""));
+	CHECK(!body_has(&r, "href=\"/agents\""));
+	res_free(&r);
+	CHECK_INT(get(&r, "/violations", dpo), 200);
+	CHECK(body_has(&r, "<a href=\"/violations/1\">n° 1</a>"));
+	CHECK(body_has(&r, "déclarée par le DPO"));
+	CHECK(body_has(&r, "data-remaining=\""));
+	CHECK(body_has(&r, "72 heures"));
+	CHECK(header(&r, "Cache-Control", "no-store", v, sizeof(v)) == 0);
+	res_free(&r);
+	CHECK_INT(get(&r, "/violations/1", dpo), 200);
+	CHECK(body_has(&r, "Courrier remis à la mauvaise personne"));
+	res_free(&r);
+	CHECK_INT(get(&r, "/violations/999", dpo), 404);
+	res_free(&r);
+	CHECK_INT(get(&r, "/violations/1/export", dpo), 200);
+	CHECK(header(&r, "Content-Disposition", "attachment", v, sizeof(v)) == 0);
+	CHECK(body_has(&r, "CNIL") || body_has(&r, "Notification"));
+	res_free(&r);
+	CHECK_INT(get(&r, "/api/v1/violations", dpo), 200);
+	CHECK(header(&r, "Content-Type", "application/json", v, sizeof(v)) == 0);
+	CHECK(body_has(&r, "\"breach_id\":1") && body_has(&r, "\"detection_source\":\"manual\""));
+	res_free(&r);
+	CHECK_INT(get(&r, "/journal", dpo), 200);
+	CHECK(body_has(&r, "Journal intact."));
+	res_free(&r);
+	CHECK_INT(get(&r, "/journal/export?du=2026-03-01&au=2026-03-31", dpo), 200);
+	CHECK(header(&r, "Content-Type", "application/x-ndjson", v, sizeof(v)) == 0);
+	CHECK(body_has(&r, "\"action\":\"web.login\"") && body_has(&r, "\"leaf_hash\""));
+	res_free(&r);
+	CHECK_INT(get(&r, "/journal/export?du=2026-03-31&au=2026-03-01", dpo), 400);
+	res_free(&r);
+	CHECK_INT(get(&r, "/journal/export?du=2020-01-01&au=2020-01-31", dpo), 200);
+	CHECK(r.body.len == 0);	/* nothing then */
+	res_free(&r);
+}
+
 int
 main(void)
 {
@@ -333,6 +509,8 @@ main(void)
 	CHECK_INT(r.status, 200);
 	CHECK(header(&r, "Content-Type", "text/css", v, sizeof(v)) == 0);
 	res_free(&r);
+
+	role_pages(ck2);
 
 	/* lockout per account: agent2, failures from two addresses */
 	for (i = 1; i <= 4; i++)

@@ -217,10 +217,20 @@ f_event(void *ctx, int64_t at, const char *actor, const char *action, const char
 	return 0;
 }
 
+static int
+f_list(void *ctx, struct account **list, size_t *n, char *err, size_t errlen)
+{
+	(void)ctx, (void)err, (void)errlen;
+	*list = xcalloc(n_accounts ? n_accounts : 1, sizeof(**list));
+	memcpy(*list, accounts, n_accounts * sizeof(**list));
+	*n = n_accounts;
+	return 0;
+}
+
 static const struct account_port port = {
 	NULL, f_get, f_set_password, f_set_role, f_set_disabled, f_session_put, f_session_get,
 	f_session_touch, f_session_drop, f_session_drop_agent, f_attempts_get, f_attempts_put,
-	f_attempts_clear, f_event,
+	f_attempts_clear, f_event, f_list,
 };
 
 static const uint8_t secret[32] = { 1, 2, 3 };
@@ -413,5 +423,66 @@ main(void)
 	    err, sizeof(err)), 0);
 	CHECK_INT(account_session(&port, tok, T0 + 10, &got, &a, err, sizeof(err)), 1);
 	CHECK_INT(login("agent1", PW, "192.0.2.1", T0 + 11, tok, &s), LOGIN_FAILED);
+
+	/* rights: one table; a disabled account has none */
+	{
+		struct account ag = { .role = ROLE_AGENT }, mg = { .role = ROLE_MANAGER },
+		    dp = { .role = ROLE_DPO }, ad = { .role = ROLE_ADMIN };
+		struct account *list = NULL;
+		size_t n = 0, j;
+
+		CHECK(account_may(&ag, RIGHT_CASES) && !account_may(&ag, RIGHT_REPORT));
+		CHECK(!account_may(&ag, RIGHT_BREACHES) && !account_may(&ag, RIGHT_ACCOUNTS));
+		CHECK(account_may(&mg, RIGHT_CASES) && account_may(&mg, RIGHT_REPORT));
+		CHECK(!account_may(&mg, RIGHT_AUDIT));
+		CHECK(account_may(&dp, RIGHT_BREACHES) && account_may(&dp, RIGHT_AUDIT));
+		CHECK(!account_may(&dp, RIGHT_CASES) && !account_may(&dp, RIGHT_ACCOUNTS));
+		CHECK(account_may(&ad, RIGHT_ACCOUNTS) && account_may(&ad, RIGHT_DIRECTORY));
+		CHECK(!account_may(&ad, RIGHT_CASES) && !account_may(&ad, RIGHT_BREACHES));
+		ad.disabled = 1;
+		CHECK(!account_may(&ad, RIGHT_ACCOUNTS));
+		CHECK(!account_may(NULL, RIGHT_CASES));
+
+		/* the list and the changes: administrators only */
+		add_account("admin", ROLE_ADMIN);
+		CHECK(f_get(NULL, "admin", &ad, err, sizeof(err)) == 0);
+		CHECK(f_get(NULL, "agent2", &ag, err, sizeof(err)) == 0);
+		CHECK(account_list(&port, &ag, &list, &n, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "refusé") != NULL && list == NULL);
+		CHECK_INT(account_list(&port, &ad, &list, &n, err, sizeof(err)), 0);
+		CHECK_INT(n, n_accounts);
+		for (j = 0; j < n; j++) {
+			CHECK(list[j].pwhash[0] == '\0');
+			if (strcmp(list[j].id, "agent2") == 0)
+				CHECK(list[j].has_password);
+			if (strcmp(list[j].id, "admin") == 0)
+				CHECK(!list[j].has_password);
+		}
+		free(list);
+		n_events = 0;
+		CHECK(account_admin(&port, &ag, "agent3", ACCOUNT_OP_DISABLE, ROLE_AGENT, NULL, 0,
+		    T0, err, sizeof(err)) < 0);
+		CHECK(!acc("agent3")->disabled && n_events == 0);
+		CHECK(account_admin(&port, &ad, "admin", ACCOUNT_OP_DISABLE, ROLE_AGENT, NULL, 0,
+		    T0, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "propre compte") != NULL && !acc("admin")->disabled);
+		CHECK(account_admin(&port, &ad, "admin", ACCOUNT_OP_ROLE, ROLE_AGENT, NULL, 0,
+		    T0, err, sizeof(err)) < 0);
+		CHECK(acc("admin")->role == ROLE_ADMIN);
+		CHECK_INT(account_admin(&port, &ad, "agent3", ACCOUNT_OP_DISABLE, ROLE_AGENT, NULL, 0,
+		    T0, err, sizeof(err)), 0);
+		CHECK(acc("agent3")->disabled && has_event("admin account.disabled agent3"));
+		CHECK_INT(account_admin(&port, &ad, "agent3", ACCOUNT_OP_ENABLE, ROLE_AGENT, NULL, 0,
+		    T0, err, sizeof(err)), 0);
+		CHECK(!acc("agent3")->disabled);
+		CHECK_INT(account_admin(&port, &ad, "agent3", ACCOUNT_OP_ROLE, ROLE_MANAGER, NULL, 0,
+		    T0, err, sizeof(err)), 0);
+		CHECK(acc("agent3")->role == ROLE_MANAGER);
+		CHECK(account_admin(&port, &ad, "agent3", ACCOUNT_OP_PASSWORD, ROLE_AGENT, "court", 5,
+		    T0, err, sizeof(err)) < 0);
+		CHECK_INT(account_admin(&port, &ad, "agent3", ACCOUNT_OP_PASSWORD, ROLE_AGENT, PW,
+		    strlen(PW), T0, err, sizeof(err)), 0);
+		CHECK_INT(login("agent3", PW, "192.0.2.30", T0 + 12, tok, &s), LOGIN_OK);
+	}
 	return t_done();
 }

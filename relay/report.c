@@ -148,9 +148,8 @@ unit_id(enum report_unit u)
 	return u == REPORT_HOURS ? "working_hours" : u == REPORT_DAYS ? "working_days" : "mixed";
 }
 
-/* Of the cases not cancelled, the share answered in time, in percent. */
-static long
-share_in_time(const struct report_row *r)
+long
+report_share_in_time(const struct report_row *r)
 {
 	long base = r->cases - r->cancelled;
 
@@ -179,6 +178,21 @@ period_line(struct buf *b, const struct report_period *p)
 	buf_printf(b, "%s\n", p->structure[0] ? p->structure : "toutes les structures");
 }
 
+const char *
+report_median_text(const struct report_row *r, char *out, size_t size)
+{
+	char med[32];
+
+	if (r->median >= 0) {
+		french_decimal(med, sizeof(med), r->median);
+		snprintf(out, size, "%s %s", med,
+		    r->unit == REPORT_HOURS ? "heure(s) ouvrée(s)" : "jour(s) ouvré(s)");
+	} else
+		snprintf(out, size, "%s", r->unit == REPORT_MIXED && r->answered ?
+		    "sans objet (unités différentes)" : "aucune réponse");
+	return out;
+}
+
 static const char *
 row_title(const struct report_row *r, char *out, size_t size)
 {
@@ -195,7 +209,7 @@ int
 report_text(struct buf *b, const struct report_period *p, const struct report_row *rows,
     size_t n)
 {
-	char title[2 * REPORT_LABEL_MAX + 32], med[32];
+	char title[2 * REPORT_LABEL_MAX + 32], med[64];
 	size_t i;
 
 	buf_printf(b, "Rapport trimestriel France Services %s : dossiers transmis aux"
@@ -212,15 +226,9 @@ report_text(struct buf *b, const struct report_period *p, const struct report_ro
 			buf_printf(b, " (dont %ld annulé%s)", r->cancelled, r->cancelled > 1 ? "s" : "");
 		buf_printf(b, "\n  réponses d'un référent : %ld, dont %ld dans le délai"
 		    " (%ld %% des dossiers non annulés)\n", r->answered, r->in_time,
-		    share_in_time(r));
-		if (r->median >= 0) {
-			french_decimal(med, sizeof(med), r->median);
-			buf_printf(b, "  délai médian de première réponse : %s %s\n", med,
-			    r->unit == REPORT_HOURS ? "heure(s) ouvrée(s)" : "jour(s) ouvré(s)");
-		} else
-			buf_printf(b, "  délai médian de première réponse : %s\n",
-			    r->unit == REPORT_MIXED && r->answered ? "sans objet (unités différentes)" :
-			    "aucune réponse");
+		    report_share_in_time(r));
+		buf_printf(b, "  délai médian de première réponse : %s\n",
+		    report_median_text(r, med, sizeof(med)));
 		buf_printf(b, "  sans réponse : %ld (dont %ld en retard)\n", r->unanswered,
 		    r->overdue);
 	}
@@ -265,7 +273,7 @@ report_csv(struct buf *b, const struct report_period *p, const struct report_row
 		csv_field(b, r->topic[0] ? r->topic : "*", 0);
 		csv_field(b, r->topic[0] ? r->topic_label : "", 0);
 		snprintf(num, sizeof(num), "%ld,%ld,%ld,%ld,%ld,", r->cases, r->cancelled,
-		    r->answered, r->in_time, share_in_time(r));
+		    r->answered, r->in_time, report_share_in_time(r));
 		buf_puts(b, num);
 		if (r->median >= 0)
 			buf_printf(b, "%.1f", r->median);
@@ -313,7 +321,7 @@ report_json(struct buf *b, const struct report_period *p, const struct report_ro
 			buf_puts(b, "null,\"topic_label\":null");
 		buf_printf(b, ",\"cases\":%ld,\"cancelled\":%ld,\"answered\":%ld,"
 		    "\"answered_in_time\":%ld,\"in_time_percent\":%ld,\"median_delay\":",
-		    r->cases, r->cancelled, r->answered, r->in_time, share_in_time(r));
+		    r->cases, r->cancelled, r->answered, r->in_time, report_share_in_time(r));
 		if (r->median >= 0)
 			buf_printf(b, "%.1f", r->median);
 		else

@@ -75,6 +75,12 @@ int	 report_period_parse(struct report_period *p, const char *text);
 void	 report_build(const struct report_case *cases, size_t n, struct report_row **rows,
 	    size_t *nrows);
 
+/* Of the cases not cancelled, the share answered in time, in percent. */
+long	 report_share_in_time(const struct report_row *r);
+/* The median first-reply delay of r in French ("2,5 jour(s) ouvré(s)",
+ * "aucune réponse", "sans objet (unités différentes)") into out. */
+const char *report_median_text(const struct report_row *r, char *out, size_t size);
+
 /* The writers: each appends to b, whose maximum must allow about 1 KB per
  * row (a directory has some hundred partner and topic pairs at most). */
 int	 report_text(struct buf *b, const struct report_period *p,

@@ -12,6 +12,7 @@
 #include "relay/port/store_cases.h"
 #include "relay/port/store_deliveries.h"
 #include "relay/port/store_directory.h"
+#include "relay/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -932,4 +933,79 @@ fail:
 	store_rollback(in->st);
 	snprintf(err, errlen, "base : %s", store_errmsg(in->st));
 	return -1;
+}
+
+static int
+report_cases(struct instance *in, const struct directory *dir,
+    const struct case_facts *f, size_t n, struct report_case *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct case_row *c = &f[i].c;
+		const struct dir_topic *t = directory_find_topic(dir, c->partner, c->topic);
+		struct report_case *r = &out[i];
+
+		memset(r, 0, sizeof(*r));
+		fs_strlcpy(r->partner, c->partner, sizeof(r->partner));
+		fs_strlcpy(r->partner_label, directory_partner_label(dir, c->partner),
+		    sizeof(r->partner_label));
+		fs_strlcpy(r->topic, c->topic, sizeof(r->topic));
+		fs_strlcpy(r->topic_label, t ? t->label : c->topic, sizeof(r->topic_label));
+		/* Long labels are cut: between characters, never inside one. */
+		fs_utf8_clip(r->partner_label);
+		fs_utf8_clip(r->topic_label);
+		r->cancelled = f[i].cancelled;
+		r->overdue = tick_case_overdue(c->state, c->overdue, c->due_at, in->now);
+		if (f[i].first_reply_at == 0)
+			continue;
+		r->answered = 1;
+		/* A reply with no sending recorded before it: answered, but no
+		 * delay to measure (left out of the median and the deadline). */
+		if (f[i].first_sent_at == 0 || f[i].first_reply_at <= f[i].first_sent_at)
+			continue;
+		r->timed = 1;
+		if (tick_reply_delay(in, dir, c, f[i].first_sent_at, f[i].first_reply_at,
+		    &r->delay, &r->in_time, &r->unit_hours) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+tick_report(struct instance *in, const struct report_period *p, struct report_row **rows,
+    size_t *nrows, char *err, size_t errlen)
+{
+	struct directory dir;
+	struct case_facts *facts = NULL;
+	struct report_case *cases = NULL;
+	const char *structure = p->structure[0] ? p->structure : NULL;
+	size_t n = 0;
+	int r = -1;
+
+	*rows = NULL;
+	*nrows = 0;
+	if (store_directory_load(in->st, &dir) < 0) {
+		snprintf(err, errlen, "base : %s", store_errmsg(in->st));
+		return -1;
+	}
+	if (structure != NULL && directory_find_structure(&dir, structure) == NULL)
+		snprintf(err, errlen, "refusé : structure inconnue « %.64s »", structure);
+	else if (store_case_facts(in->st, p->from, p->to, structure, &facts, &n) < 0)
+		snprintf(err, errlen, "base : %s", store_errmsg(in->st));
+	else {
+		cases = xcalloc(n ? n : 1, sizeof(*cases));
+		if (report_cases(in, &dir, facts, n, cases) < 0)
+			snprintf(err, errlen, "délai de réponse incalculable (base, ou calendrier"
+			    " d'un partenaire dans fsrelay.conf : voir fsrelay check) : %s",
+			    store_errmsg(in->st));
+		else {
+			report_build(cases, n, rows, nrows);
+			r = 0;
+		}
+	}
+	free(facts);
+	free(cases);
+	directory_free(&dir);
+	return r;
 }

@@ -174,6 +174,20 @@ int	 tick_reply_delay(struct instance *in, const struct directory *dir,
 	    int *in_time_r, int *hours_r);
 
 /*
+ * The quarterly report of period p (p->structure: one structure, "" for
+ * all): each case's facts from the store (metadata only, shredded cases
+ * too), labels from the directory, the first reply's delay on the
+ * partner's clock (tick_reply_delay), then report_build.  For every face
+ * (report in the CLI, /rapport in the web desk).  0 with *rows (caller
+ * frees); -1 with the French reason in err ("refusé : structure inconnue
+ * « S »", "base : …", "délai de réponse incalculable …").
+ */
+struct report_period;
+struct report_row;
+int	 tick_report(struct instance *in, const struct report_period *p,
+	    struct report_row **rows, size_t *nrows, char *err, size_t errlen);
+
+/*
  * `wait`: an awaiting case becomes waiting_user; its referent clock is
  * paused from in->now.  `resume`: back to awaiting; due_at moves by the
  * working time the pause lasted (from the later of the pause start and the

@@ -3,16 +3,14 @@
  * convention (relay/report), from the store's metadata only (cases,
  * deliveries, messages and events rows; nothing sealed is opened, so it
  * works for shredded cases too and needs no key).
- * Trusts: relay/cli for arguments, the store and the directory.  Prints
+ * Trusts: relay/cli for arguments; relay/tick builds the rows.  Prints
  * partner and topic labels and numbers only.
  */
 #include "adapters/cli/commands.h"
 #include "adapters/cli/cli.h"
-#include "relay/directory.h"
 #include "relay/instance.h"
 #include "relay/report.h"
 #include "relay/tick.h"
-#include "adapters/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,44 +38,6 @@ static const struct cli_cmd report_cmd = { "report",
 	"                        motif, sous-totaux « * »)\n"
 	"  --json                objet JSON (docs/json.md)\n"
 	"  --svg FICHIER         écrit aussi un graphique SVG par partenaire\n", 0, 0 };
-
-/* Each case's facts: labels from the directory, delay on its partner's clock. */
-static int
-case_facts_to_report(struct instance *in, const struct directory *dir,
-    const struct case_facts *f, size_t n, struct report_case *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const struct case_row *c = &f[i].c;
-		const struct dir_topic *t = directory_find_topic(dir, c->partner, c->topic);
-		struct report_case *r = &out[i];
-
-		memset(r, 0, sizeof(*r));
-		fs_strlcpy(r->partner, c->partner, sizeof(r->partner));
-		fs_strlcpy(r->partner_label, directory_partner_label(dir, c->partner),
-		    sizeof(r->partner_label));
-		fs_strlcpy(r->topic, c->topic, sizeof(r->topic));
-		fs_strlcpy(r->topic_label, t ? t->label : c->topic, sizeof(r->topic_label));
-		/* Long labels are cut: between characters, never inside one. */
-		fs_utf8_clip(r->partner_label);
-		fs_utf8_clip(r->topic_label);
-		r->cancelled = f[i].cancelled;
-		r->overdue = tick_case_overdue(c->state, c->overdue, c->due_at, in->now);
-		if (f[i].first_reply_at == 0)
-			continue;
-		r->answered = 1;
-		/* A reply with no sending recorded before it: answered, but no
-		 * delay to measure (left out of the median and the deadline). */
-		if (f[i].first_sent_at == 0 || f[i].first_reply_at <= f[i].first_sent_at)
-			continue;
-		r->timed = 1;
-		if (tick_reply_delay(in, dir, c, f[i].first_sent_at, f[i].first_reply_at,
-		    &r->delay, &r->in_time, &r->unit_hours) < 0)
-			return -1;
-	}
-	return 0;
-}
 
 /* Create or replace path (not through a symbolic link); no half file. */
 static int
@@ -113,15 +73,12 @@ cmd_report(int argc, char **argv)
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
-	struct directory dir;
 	struct report_period period;
-	struct case_facts *facts = NULL;
-	struct report_case *cases = NULL;
 	struct report_row *rows = NULL;
 	struct buf out, svg;
 	char err[ERRLEN];
-	size_t n = 0, nrows = 0;
-	int npos, r, dir_loaded = 0;
+	size_t nrows = 0;
+	int npos, r;
 
 	memset(&in, 0, sizeof(in));
 	buf_init(&out, OUT_MAX);
@@ -145,26 +102,12 @@ cmd_report(int argc, char **argv)
 		r = cli_fail("report : %s", err);
 		goto out;
 	}
-	if (store_directory_load(in.st, &dir) < 0)
-		goto store_fail;
-	dir_loaded = 1;
-	if (structure) {
-		if (directory_find_structure(&dir, structure) == NULL) {
-			r = cli_fail("report : refusé : structure inconnue « %.64s »", structure);
-			goto out;
-		}
+	if (structure)
 		fs_strlcpy(period.structure, structure, sizeof(period.structure));
-	}
-	if (store_case_facts(in.st, period.from, period.to, structure, &facts, &n) < 0)
-		goto store_fail;
-	cases = xcalloc(n ? n : 1, sizeof(*cases));
-	if (case_facts_to_report(&in, &dir, facts, n, cases) < 0) {
-		r = cli_fail("report : délai de réponse incalculable (base, ou calendrier d'un"
-		    " partenaire dans fsrelay.conf : voir fsrelay check) : %s",
-		    store_errmsg(in.st));
+	if (tick_report(&in, &period, &rows, &nrows, err, sizeof(err)) < 0) {
+		r = cli_fail("report : %s", err);
 		goto out;
 	}
-	report_build(cases, n, &rows, &nrows);
 	if (svg_path) {
 		(void)report_svg(&svg, &period, rows, nrows);
 		if ((r = write_svg(svg_path, &svg)) != EXIT_OK)
@@ -177,17 +120,10 @@ cmd_report(int argc, char **argv)
 	else
 		(void)report_text(&out, &period, rows, nrows);
 	r = cli_emit(&out);
-	goto out;
-store_fail:
-	r = cli_fail("report : base : %s", store_errmsg(in.st));
 out:
 	buf_free(&out);
 	buf_free(&svg);
-	free(facts);
-	free(cases);
 	free(rows);
-	if (dir_loaded)
-		directory_free(&dir);
 	instance_close(&in);
 	free(pos);
 	return r == CLI_HELP_SHOWN ? EXIT_OK : r;

@@ -118,6 +118,12 @@ void	 page_journal(struct req *q);
 void	 page_journal_export(struct req *q);
 void	 api_breaches(struct req *q);
 
+/* Structure manager (pages_report.c): the quarterly report of their
+ * structure as a page, CSV and JSON. */
+void	 page_report(struct req *q);
+void	 page_report_csv(struct req *q);
+void	 api_report(struct req *q);
+
 /* Refuse: a French page, or {"erreur": ...} under /api/ (server.c). */
 void	 refuse(struct req *q, unsigned status, const char *title, const char *msg);
 /* 404, the same for what does not exist and what the role may not see. */

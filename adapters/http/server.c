@@ -465,6 +465,20 @@ route(struct req *q)
 			not_found(q);
 		return;
 	}
+	if (account_may(&q->a, RIGHT_REPORT) && is_get(q)) {
+		if (strcmp(q->path, "/rapport") == 0) {
+			page_report(q);
+			return;
+		}
+		if (strcmp(q->path, "/rapport.csv") == 0) {
+			page_report_csv(q);
+			return;
+		}
+		if (strcmp(q->path, "/api/v1/rapport") == 0) {
+			api_report(q);
+			return;
+		}
+	}
 	if (account_may(&q->a, RIGHT_BREACHES) && is_get(q) &&
 	    strcmp(q->path, "/api/v1/violations") == 0) {
 		api_breaches(q);

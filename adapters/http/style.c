@@ -59,7 +59,8 @@ const char web_css[] =
 "nav a[aria-current=page]{font-weight:700}\n"
 ".menu li{margin:.25rem 0}\n"
 "dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}\n"
-"dl.facts dt{font-weight:600}\ndl.facts dd{margin:0}\n";
+"dl.facts dt{font-weight:600}\ndl.facts dd{margin:0}\n"
+".chart{margin:1.5rem 0;overflow-x:auto}\n.chart svg{max-width:100%;height:auto}\n";
 
 /* Progressive enhancement only: every page works without it. */
 const char web_js[] =

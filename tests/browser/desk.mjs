@@ -136,6 +136,28 @@ try {
 	await Promise.all([page.waitForNavigation(),
 		page.getByRole('button', { name: 'Se déconnecter' }).click()]);
 
+	// the structure manager: the report, its chart and its CSV
+	const manager = process.env.FSRELAY_TEST_MANAGER || 'responsable';
+	await login(page, manager, pw);
+	await page.getByRole('navigation').getByRole('link', { name: 'Rapport trimestriel' }).click();
+	await page.waitForURL(base + 'rapport');
+	is(await page.textContent('h1'), 'Rapport trimestriel 2026-T1', 'rapport du trimestre en cours');
+	check(await page.getByRole('img', { name: /Dossiers transmis par partenaire/ }).count() === 1,
+	    'graphique SVG nommé');
+	check((await page.locator('tbody tr').last().textContent()).startsWith('Total2'),
+	    'total : 2 dossiers');
+	await snap(page, 'rapport');
+	const [csv] = await Promise.all([page.waitForEvent('download'),
+		page.getByRole('link', { name: 'Télécharger le tableau (CSV)' }).click()]);
+	is(csv.suggestedFilename(), 'rapport-2026-T1.csv', 'CSV du rapport');
+	// (the browser's own pattern check keeps such a form: ask the server)
+	const bad = await page.goto(base + 'rapport?trimestre=2026-T9');
+	is(bad.status(), 400, 'trimestre invalide : 400');
+	is(await page.getByLabel(/Trimestre/).getAttribute('aria-describedby'), 'erreur-trimestre',
+	    'erreur liée au champ');
+	await Promise.all([page.waitForNavigation(),
+		page.getByRole('button', { name: 'Se déconnecter' }).click()]);
+
 	// the DPO: the register with its live countdown, an entry, the journal
 	await page.clock.install();
 	await login(page, dpo, pw);

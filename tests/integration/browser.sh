@@ -15,6 +15,14 @@ mkdir -p "$OUT"
 FSRELAY_NOW=2026-03-02T09:00:00Z "$FS" breach declare --nature C \
     --facts "Courrier remis à la mauvaise personne (test)" >"$W/declare.out" 2>&1
 is "breach declare (pour les pages du DPO)" "$?" 0
+# two cases for the manager's report (its chart)
+printf 'Situation bloquée depuis janvier.\n' > "$W/desc.txt"
+for t in prestations-familiales logement; do
+	FSRELAY_NOW=2026-03-02T09:00:00Z "$FS" escalate --structure fontenay-aux-roses \
+	    --agent agent1 --partner caf --topic $t --nom Quibrante-Zed --prenom Ornella \
+	    --mandat-signe-le 2026-01-15 --description-file "$W/desc.txt" >>"$W/esc.out" 2>&1
+done
+is "deux dossiers pour le rapport" "$(grep -c '^FS-' "$W/esc.out")" 2
 FSRELAY_NOW=2026-03-02T09:00:00Z "$FS" web --listen 127.0.0.2:0 >"$W/web.out" 2>"$W/web.err" &
 WEB_PID=$!
 trap 'kill "$WEB_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
@@ -35,7 +43,7 @@ has "desk.mjs a compté ses vérifications" "$line" " passed, 0 failed"
 n=${line%% passed*}
 T_PASS=$((T_PASS + ${n:-0}))
 for n in connexion connexion-erreur accueil-agent agents agents-refus violations violation \
-    journal connexion-bloquee; do
+    journal rapport connexion-bloquee; do
 	ok "capture $n.png" test -s "$OUT/$n.png"
 done
 kill -TERM "$WEB_PID"

@@ -38,6 +38,14 @@ trap 'kill "$WEB_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
 FSRELAY_NOW=$T0 "$FS" breach declare --nature C \
     --facts "Courrier remis à la mauvaise personne (test)" >"$W/declare.out" 2>&1
 is "breach declare (pour les pages du DPO)" "$?" 0
+# cases for the manager's report: two of Fontenay, one of Antony (not theirs)
+printf 'Situation bloquée depuis janvier.\n' > "$W/desc.txt"
+for a in agent1:fontenay-aux-roses agent1:fontenay-aux-roses agent2:antony; do
+	FSRELAY_NOW=$T0 "$FS" escalate --structure "${a#*:}" --agent "${a%%:*}" --partner caf \
+	    --topic prestations-familiales --nom Quibrante-Zed --prenom Ornella \
+	    --mandat-signe-le 2026-01-15 --description-file "$W/desc.txt" >>"$W/esc.out" 2>&1
+done
+is "trois dossiers pour le rapport" "$(grep -c '^FS-' "$W/esc.out")" 3
 ok "fsrelay web démarre (TLS)" start_web "$T0"
 has "écoute en https" "$URL" "https://127.0.0.2:"
 FSRELAY_TEST_WEB_URL=$URL "$TOP/$B/tests/live_web_http" >"$W/c.out" 2>&1 </dev/null

@@ -232,6 +232,8 @@ body_has(const struct res *r, const char *s)
 static void
 role_pages(const char *agent)
 {
+	static const char *const report_pages[] = { "/rapport", "/rapport?trimestre=2026-T1",
+	    "/rapport.csv?trimestre=2026-T1", "/api/v1/rapport" };
 	static const char *const dpo_pages[] = { "/violations", "/violations/1", "/journal",
 	    "/journal/export?du=2026-03-01&au=2026-03-31", "/api/v1/violations" };
 	struct res r;
@@ -244,6 +246,10 @@ role_pages(const char *agent)
 	res_free(&r);
 	CHECK_INT(get(&r, "/agents", agent), 404);
 	res_free(&r);
+	for (i = 0; i < FS_ARRAY_LEN(report_pages); i++) {
+		CHECK_INT(get(&r, report_pages[i], agent), 404);
+		res_free(&r);
+	}
 	for (i = 0; i < FS_ARRAY_LEN(dpo_pages); i++) {
 		CHECK_INT(get(&r, dpo_pages[i], agent), 404);
 		res_free(&r);
@@ -341,10 +347,51 @@ role_pages(const char *agent)
 	CHECK_INT(r.status, 303);
 	res_free(&r);
 
+	/* the structure manager: the report of their structure only (two
+	 * cases of Fontenay, not the one of Antony) */
+	CHECK_INT(login("responsable", pw, "127.0.0.8", ck, sizeof(ck), NULL), 0);
+	CHECK_INT(get(&r, "/", ck), 200);
+	CHECK(body_has(&r, "href=\"/rapport\"") && !body_has(&r, "href=\"/violations\""));
+	res_free(&r);
+	CHECK_INT(get(&r, "/rapport", ck), 200);	/* the current quarter (test clock) */
+	CHECK(body_has(&r, "<h1>Rapport trimestriel 2026-T1</h1>"));
+	CHECK(body_has(&r, "<strong>fontenay-aux-roses</strong>"));
+	CHECK(body_has(&r, "<th scope=\"row\" colspan=\"2\">Total</th><td>2</td>"));
+	CHECK(body_has(&r, "<svg role=\"img\" aria-labelledby=\"graphique\""));
+	CHECK(!body_has(&r, "<?xml") && !body_has(&r, "Quibrante"));
+	res_free(&r);
+	CHECK_INT(get(&r, "/rapport?trimestre=2026-T2", ck), 200);
+	CHECK(body_has(&r, "<th scope=\"row\" colspan=\"2\">Total</th><td>0</td>"));
+	res_free(&r);
+	CHECK_INT(get(&r, "/rapport?trimestre=2026-T5", ck), 400);
+	CHECK(body_has(&r, "aria-describedby=\"erreur-trimestre\"") && body_has(&r, "Trimestre invalide"));
+	res_free(&r);
+	CHECK_INT(get(&r, "/rapport.csv?trimestre=2026-T1", ck), 200);
+	CHECK(header(&r, "Content-Type", "text/csv", v, sizeof(v)) == 0);
+	CHECK(header(&r, "Content-Disposition", "attachment; filename=\"rapport-2026-T1.csv\"", v,
+	    sizeof(v)) == 0);
+	CHECK(body_has(&r, "dossiers,annules"));
+	res_free(&r);
+	CHECK_INT(get(&r, "/api/v1/rapport?trimestre=2026-T1", ck), 200);
+	CHECK(header(&r, "Content-Type", "application/json", v, sizeof(v)) == 0);
+	CHECK(body_has(&r, "\"structure\":\"fontenay-aux-roses\""));
+	res_free(&r);
+	CHECK_INT(get(&r, "/api/v1/rapport?trimestre=x", ck), 400);
+	CHECK(body_has(&r, "\"erreur\""));
+	res_free(&r);
+	CHECK_INT(get(&r, "/violations", ck), 404);
+	res_free(&r);
+
 	/* the DPO */
 	CHECK_INT(login("dpo", pw, "127.0.0.8", dpo, sizeof(dpo), NULL), 0);
 	CHECK_INT(get(&r, "/agents", dpo), 404);
 	res_free(&r);
+	for (i = 0; i < FS_ARRAY_LEN(report_pages); i++) {
+		CHECK_INT(get(&r, report_pages[i], dpo), 404);
+		res_free(&r);
+		CHECK_INT(get(&r, report_pages[i], adm), 404);
+		res_free(&r);
+	}
 	CHECK_INT(get(&r, "/", dpo), 200);
 	CHECK(body_has(&r, "href=\"/violations\"") && body_has(&r, "href=\"/journal\""));
 	CHECK(!body_has(&r, "href=\"/agents\""));

@@ -180,6 +180,62 @@ tick_case_overdue(const char *state, int overdue, int64_t due_at, int64_t now)
 	return overdue || (awaiting && due_at != 0 && due_at <= now);
 }
 
+/* The deadline now running for c: the referent's while awaiting, the
+ * person's while waiting_user; 0 if none. */
+static int64_t
+running_due(const struct case_row *c)
+{
+	if (strcmp(c->state, "awaiting") == 0)
+		return c->due_at;
+	if (strcmp(c->state, "waiting_user") == 0)
+		return c->user_due_at;
+	return 0;
+}
+
+int
+tick_case_due_soon(const struct case_row *c, int64_t now)
+{
+	int64_t due = running_due(c);
+
+	return !tick_case_overdue(c->state, c->overdue, c->due_at, now) && due > 0 &&
+	    due - now <= TICK_DUE_SOON_SECONDS;
+}
+
+/* 0 overdue, 1 a running deadline, 2 open without one, 3 closed. */
+static int
+urgency_class(const struct case_row *c, int64_t now)
+{
+	if (tick_case_overdue(c->state, c->overdue, c->due_at, now))
+		return 0;
+	if (running_due(c) > 0)
+		return 1;
+	if (strcmp(c->state, "resolved") == 0 || strcmp(c->state, "cancelled") == 0 ||
+	    strcmp(c->state, "shredded") == 0)
+		return 3;
+	return 2;
+}
+
+static int
+urgency_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct case_row *a = pa, *b = pb;
+	int64_t now = *(const int64_t *)arg;
+	int ka = urgency_class(a, now), kb = urgency_class(b, now);
+
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	if (ka == 1 && running_due(a) != running_due(b))
+		return running_due(a) < running_due(b) ? -1 : 1;
+	return a->id > b->id ? -1 : a->id < b->id ? 1 : 0;
+}
+
+void
+tick_sort_by_urgency(struct case_row *list, size_t n, int64_t now)
+{
+	if (n > 1)
+		qsort_r(list, n, sizeof(*list), urgency_cmp, &now);
+}
+
 const char *
 tick_step_name(enum tick_step s)
 {

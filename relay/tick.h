@@ -135,6 +135,17 @@ void	 tick_decide(const struct tick_view *v, int64_t now, struct tick_plan *plan
  * yet); else 0. */
 int	 tick_case_overdue(const char *state, int overdue, int64_t due_at, int64_t now);
 
+#define TICK_DUE_SOON_SECONDS	(24 * 3600)
+/* 1 when c is not overdue but its running deadline (the referent's while
+ * awaiting, the person's while waiting_user) falls within
+ * TICK_DUE_SOON_SECONDS of now; else 0. */
+struct case_row;
+int	 tick_case_due_soon(const struct case_row *c, int64_t now);
+/* Sort n cases most urgent first: overdue, then by the running deadline
+ * (soonest first), then open cases without one, then closed ones; newest
+ * first within each. */
+void	 tick_sort_by_urgency(struct case_row *list, size_t n, int64_t now);
+
 /* Step name in the ledger and in events: "reminder", "escalate"... */
 const char *tick_step_name(enum tick_step s);
 

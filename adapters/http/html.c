@@ -58,6 +58,7 @@ static const struct {
 	const char	*label;
 	enum right	 right;
 } menu[] = {
+	{ "/dossiers", "Mes dossiers", RIGHT_CASES },
 	{ "/rapport", "Rapport trimestriel", RIGHT_REPORT },
 	{ "/violations", "Registre des violations", RIGHT_BREACHES },
 	{ "/journal", "Journal d'audit", RIGHT_AUDIT },

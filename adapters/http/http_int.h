@@ -118,6 +118,9 @@ void	 page_journal(struct req *q);
 void	 page_journal_export(struct req *q);
 void	 api_breaches(struct req *q);
 
+/* Agent (pages_cases.c): « Mes dossiers ». */
+void	 page_cases(struct req *q);
+
 /* Structure manager (pages_report.c): the quarterly report of their
  * structure as a page, CSV and JSON. */
 void	 page_report(struct req *q);

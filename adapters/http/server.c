@@ -465,6 +465,10 @@ route(struct req *q)
 			not_found(q);
 		return;
 	}
+	if (account_may(&q->a, RIGHT_CASES) && is_get(q) && strcmp(q->path, "/dossiers") == 0) {
+		page_cases(q);
+		return;
+	}
 	if (account_may(&q->a, RIGHT_REPORT) && is_get(q)) {
 		if (strcmp(q->path, "/rapport") == 0) {
 			page_report(q);

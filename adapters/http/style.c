@@ -60,6 +60,7 @@ const char web_css[] =
 ".menu li{margin:.25rem 0}\n"
 "dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}\n"
 "dl.facts dt{font-weight:600}\ndl.facts dd{margin:0}\n"
+".pages{list-style:none;padding:0;display:flex;gap:1rem}\n"
 ".chart{margin:1.5rem 0;overflow-x:auto}\n.chart svg{max-width:100%;height:auto}\n";
 
 /* Progressive enhancement only: every page works without it. */

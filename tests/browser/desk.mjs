@@ -87,6 +87,17 @@ try {
 	check((await page.textContent('main')).includes('Agent Un'), 'accueil : le nom de l\'agent');
 	await snap(page, 'accueil-agent');
 
+	// « Mes dossiers »: the list, its filters
+	await page.getByRole('navigation').getByRole('link', { name: 'Mes dossiers' }).click();
+	await page.waitForURL(base + 'dossiers');
+	is(await page.locator('tbody tr').count(), 2, 'mes dossiers : 2 dossiers');
+	check(!(await page.textContent('main')).includes('Quibrante'), 'aucun nom en clair dans la liste');
+	await snap(page, 'dossiers');
+	await page.getByLabel('État').selectOption('resolved');
+	await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Filtrer' }).click()]);
+	is(new URL(page.url()).search, '?etat=resolved', 'filtre par état dans l\'URL (valeur fermée)');
+	is(await page.locator('tbody tr').count(), 0, 'aucun dossier résolu');
+
 	// a state change without CSRF: 403, nothing done (still logged in)
 	const r403 = await page.request.post(base + 'deconnexion', { form: {}, maxRedirects: 0 });
 	is(r403.status(), 403, 'POST /deconnexion sans CSRF : 403');

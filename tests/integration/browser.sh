@@ -42,7 +42,7 @@ is "desk.mjs (Chromium) : tout passe" "$rc" 0
 has "desk.mjs a compté ses vérifications" "$line" " passed, 0 failed"
 n=${line%% passed*}
 T_PASS=$((T_PASS + ${n:-0}))
-for n in connexion connexion-erreur accueil-agent agents agents-refus violations violation \
+for n in connexion connexion-erreur accueil-agent dossiers agents agents-refus violations violation \
     journal rapport connexion-bloquee; do
 	ok "capture $n.png" test -s "$OUT/$n.png"
 done

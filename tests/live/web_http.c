@@ -255,12 +255,35 @@ role_pages(const char *agent)
 		res_free(&r);
 	}
 
+	/* « Mes dossiers »: agent1's two cases (web.sh), no name in clear */
+	CHECK_INT(get(&r, "/dossiers", agent), 200);
+	CHECK(body_has(&r, "<h1>Mes dossiers</h1>"));
+	CHECK(body_has(&r, ">2 dossiers, les plus urgents d'abord.</p>"));
+	CHECK(body_has(&r, "<th scope=\"row\">FS-92032-2026-"));
+	CHECK(body_has(&r, "<td>en file d&#39;envoi</td><td>CAF</td>"));
+	CHECK(!body_has(&r, "Quibrante") && !body_has(&r, "Ornella"));
+	CHECK(header(&r, "Cache-Control", "no-store", v, sizeof(v)) == 0);
+	res_free(&r);
+	CHECK_INT(get(&r, "/dossiers?etat=queued", agent), 200);
+	CHECK(body_has(&r, ">2 dossiers"));
+	res_free(&r);
+	CHECK_INT(get(&r, "/dossiers?etat=resolved", agent), 200);
+	CHECK(body_has(&r, ">0 dossier,"));
+	res_free(&r);
+	CHECK_INT(get(&r, "/dossiers?retard=1", agent), 200);
+	CHECK(body_has(&r, ">0 dossier,"));
+	res_free(&r);
+	CHECK_INT(get(&r, "/dossiers?etat=%3Cscript%3E", agent), 400);
+	res_free(&r);
+
 	/* the administrator */
 	CHECK_INT(login("admin", pw, "127.0.0.8", adm, sizeof(adm), NULL), 0);
 	CHECK_INT(get(&r, "/", adm), 200);
 	CHECK(body_has(&r, "href=\"/agents\"") && !body_has(&r, "href=\"/violations\""));
 	res_free(&r);
 	CHECK_INT(get(&r, "/violations", adm), 404);
+	res_free(&r);
+	CHECK_INT(get(&r, "/dossiers", adm), 404);	/* metadata only, no case */
 	res_free(&r);
 	CHECK_INT(get(&r, "/journal", adm), 404);
 	res_free(&r);
@@ -353,6 +376,9 @@ role_pages(const char *agent)
 	CHECK_INT(get(&r, "/", ck), 200);
 	CHECK(body_has(&r, "href=\"/rapport\"") && !body_has(&r, "href=\"/violations\""));
 	res_free(&r);
+	CHECK_INT(get(&r, "/dossiers", ck), 200);	/* a manager is an agent too */
+	CHECK(body_has(&r, ">0 dossier,"));	/* their own: none */
+	res_free(&r);
 	CHECK_INT(get(&r, "/rapport", ck), 200);	/* the current quarter (test clock) */
 	CHECK(body_has(&r, "<h1>Rapport trimestriel 2026-T1</h1>"));
 	CHECK(body_has(&r, "<strong>fontenay-aux-roses</strong>"));
@@ -385,6 +411,8 @@ role_pages(const char *agent)
 	/* the DPO */
 	CHECK_INT(login("dpo", pw, "127.0.0.8", dpo, sizeof(dpo), NULL), 0);
 	CHECK_INT(get(&r, "/agents", dpo), 404);
+	res_free(&r);
+	CHECK_INT(get(&r, "/dossiers", dpo), 404);	/* no case content */
 	res_free(&r);
 	for (i = 0; i < FS_ARRAY_LEN(report_pages); i++) {
 		CHECK_INT(get(&r, report_pages[i], dpo), 404);

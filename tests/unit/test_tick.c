@@ -440,9 +440,50 @@ test_ledger(void)
 	}
 }
 
+/* The agent's list: badges and the order of urgency. */
+static void
+test_urgency(void)
+{
+	const int64_t now = 1772442000;	/* 2026-03-02T09:00:00Z */
+	struct case_row c[6];
+	size_t i;
+
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < 6; i++)
+		c[i].id = (int64_t)i + 1;
+	strcpy(c[0].state, "resolved");
+	strcpy(c[1].state, "awaiting");		/* due in 3 days */
+	c[1].due_at = now + 3 * 86400;
+	strcpy(c[2].state, "awaiting");		/* due in 2 hours: soon */
+	c[2].due_at = now + 7200;
+	strcpy(c[3].state, "awaiting");		/* past its deadline: overdue */
+	c[3].due_at = now - 60;
+	strcpy(c[4].state, "queued");		/* open, no deadline yet */
+	strcpy(c[5].state, "waiting_user");	/* the person's deadline in 12 h: soon */
+	c[5].user_due_at = now + 12 * 3600;
+	c[5].due_at = now - 86400;		/* the referent's clock is paused */
+	CHECK(!tick_case_due_soon(&c[1], now));
+	CHECK(tick_case_due_soon(&c[2], now));
+	CHECK(!tick_case_due_soon(&c[3], now));	/* overdue, not "soon" */
+	CHECK(tick_case_overdue(c[3].state, 0, c[3].due_at, now));
+	CHECK(!tick_case_due_soon(&c[4], now));
+	CHECK(tick_case_due_soon(&c[5], now));
+	CHECK(!tick_case_overdue(c[5].state, 0, c[5].due_at, now));
+	CHECK(!tick_case_due_soon(&c[0], now));
+	tick_sort_by_urgency(c, 6, now);
+	/* overdue, then 2 h, 12 h, 3 days, then open without deadline, closed */
+	CHECK_INT(c[0].id, 4);
+	CHECK_INT(c[1].id, 3);
+	CHECK_INT(c[2].id, 6);
+	CHECK_INT(c[3].id, 2);
+	CHECK_INT(c[4].id, 5);
+	CHECK_INT(c[5].id, 1);
+}
+
 int
 main(void)
 {
+	test_urgency();
 	test_days();
 	test_office_time();
 	test_overrides();

@@ -161,20 +161,17 @@ pieces_nir_check(const struct pieces *p, const char *partner, char *err, size_t 
 }
 
 int
-pieces_mandate_sha256(const char *path, char hex[65], char *err, size_t errlen)
+pieces_mandate_sha256(const uint8_t *copy, size_t len, char hex[65], char *err,
+    size_t errlen)
 {
-	struct buf b;
 	uint8_t h[crypto_hash_sha256_BYTES];
 
 	hex[0] = '\0';
-	if (path == NULL)
-		return 0;
-	if (pieces_read_file(path, &b, CASE_PIECE_MAX, "mandat", err, errlen) < 0) {
-		buf_free(&b);
+	if (len > CASE_PIECE_MAX) {
+		snprintf(err, errlen, "mandat : plus de %d octets", CASE_PIECE_MAX);
 		return -1;
 	}
-	crypto_hash_sha256(h, (const uint8_t *)b.p, b.len);
+	crypto_hash_sha256(h, copy, len);
 	fs_hex(hex, h, sizeof(h));
-	buf_free(&b);
 	return 0;
 }

@@ -28,10 +28,11 @@ void	 pieces_free(struct pieces *p);
  * NULL), pieces_nir_check too.  p NULL: no pieces.  0 / -1 with err. */
 int	 pieces_check(const struct pieces *p, const char *partner, char *err,
 	    size_t errlen);
-/* The SHA-256, in hex, of the signed copy of a mandate at path (at most
- * CASE_PIECE_MAX bytes): only this fingerprint is kept.  path NULL: hex
- * "".  0 / -1 with err. */
-int	 pieces_mandate_sha256(const char *path, char hex[65], char *err, size_t errlen);
+/* The SHA-256, in hex, of the signed copy of a mandate (its bytes, read by
+ * the face; at most CASE_PIECE_MAX): only this fingerprint is kept.  0 / -1
+ * with err. */
+int	 pieces_mandate_sha256(const uint8_t *copy, size_t len, char hex[65], char *err,
+	    size_t errlen);
 
 /* Minimisation (relay/case: case_nir_check) over the pieces' names: 0, or
  * -1 with the French reason in err, naming the piece by its rank only. */

@@ -5,9 +5,12 @@
  */
 #include "adapters/cli/cli.h"
 #include "adapters/cli/commands.h"
+#include "adapters/cli/files.h"
+#include "relay/case.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"
 #include "relay/pieces.h"
+#include "relay/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,21 @@ static const struct cli_cmd renew_cmd = { "mandate renew",
 	"refaits (ils portent la date du mandat).  Journalisé (case.mandate_renewed).\n"
 	"Refus (code 1) : dossier inconnu ou clos, date future ou de plus d'un an.\n",
 	1, 1 };
+
+/* The signed copy is read here (a face reads the agent's files); the core
+ * keeps only its fingerprint. */
+static int
+mandate_fingerprint(const char *path, char hex[65], char *err, size_t errlen)
+{
+	struct buf b;
+	int r;
+
+	r = cli_read_file(path, &b, CASE_PIECE_MAX, "mandat", err, errlen);
+	if (r == 0)
+		r = pieces_mandate_sha256((const uint8_t *)b.p, b.len, hex, err, errlen);
+	buf_free(&b);
+	return r;
+}
 
 static int
 mandate_renew(int argc, char **argv)
@@ -46,8 +64,9 @@ mandate_renew(int argc, char **argv)
 		r = cli_usage(&renew_cmd, "--mandat-signe-le est obligatoire");
 		goto out;
 	}
-	if (pieces_mandate_sha256(file, hex, err, sizeof(err)) < 0 ||
-	    instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING, err,
+	if (file != NULL && mandate_fingerprint(file, hex, err, sizeof(err)) < 0)
+		r = cli_fail("mandate renew : refusé : %s", err);
+	else if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING, err,
 	    sizeof(err)) < 0 ||
 	    outbox_mandate_renew(&in, pos[0], signed_on, file ? hex : NULL, "cli", err,
 	    sizeof(err)) < 0)

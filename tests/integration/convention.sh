@@ -168,6 +168,19 @@ mail rachid.bouziane@francetravail.fr "$rt" "RE: $subj" "$mid" "Réponse depuis 
 smtp_send "$FSRELAY_TEST_RELAY_ADDRESS" "$rt" "$T_DIR/ft.eml" >/dev/null
 sleep 1
 "$FS" serve --once 2>>"$LOG"
+# The referent's own address (a recipient) reaches the case at once; the
+# same referent writing from the other France Travail domain is the
+# partner's (no stranger, no breach) but not a recipient of the case: it
+# waits, case named, in quarantine 'unverified' (issue 16: key and sender
+# disagree) until the agent confirms it.
+is "the recipient's reply reaches the case" \
+	"$(q "select count(*) from messages m join cases c on c.id = m.case_id where c.ref = '$A' and m.direction = 'in'")" \
+	$((m0 + 1))
+QFT=$("$FS" quarantine list --json 2>>"$LOG" | python3 -c 'import json,sys
+q=[x for x in json.load(sys.stdin) if x["reason"]=="unverified" and x.get("case")==sys.argv[1] and x["state"]=="held"]
+print(q[-1]["id"] if q else "")' "$A")
+ok "the francetravail.fr reply waits as 'unverified', case named" test -n "$QFT"
+ok "the agent confirms it in one step" "$FS" quarantine assign "$QFT" "$A" >/dev/null 2>>"$LOG"
 is "both replies reach the case" \
 	"$(q "select count(*) from messages m join cases c on c.id = m.case_id where c.ref = '$A' and m.direction = 'in'")" \
 	$((m0 + 2))

@@ -48,7 +48,13 @@ is "coupé : refusé" "$rc" 1
 has "coupé : la raison" "$out" "tronqué"
 ok "coupé : aucune sortie" test ! -e "$D/cut.out" -a ! -e "$D/cut.out.part"
 cp "$D/big.age" "$D/alt.age"
-printf 'X' | dd of="$D/alt.age" bs=1 seek=$((size / 2)) conv=notrunc status=none
+# Flip one byte (xor): writing a fixed byte leaves the file unchanged
+# once in 256 runs, when the random ciphertext already holds it there.
+python3 -c 'import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2])); b = f.read(1); f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0x01]))' \
+	"$D/alt.age" $((size / 2))
+ok "altéré : un octet a changé" sh -c '! cmp -s "$1" "$2"' - "$D/big.age" "$D/alt.age"
 out=$("$AF" -d "$D/id" "$D/alt.age" "$D/alt.out" 2>&1); rc=$?
 is "altéré : refusé" "$rc" 1
 has "altéré : la raison" "$out" "contenu age altéré ou tronqué"

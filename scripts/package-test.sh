@@ -71,10 +71,20 @@ runuser -u fsrelay -- fsrelay check > "$W/check.log" 2>&1 || rc=$?
 cat "$W/check.log"
 is "fsrelay check (paquet) : code" "$rc" 0
 ok "fsrelay check (paquet) : 0 erreur" grep -q "^0 erreur" "$W/check.log"
-# The deployment as the package makes it: nothing to say about it.
-for w in "unité systemd" "lancé en root" "configuration" "data_dir" "bac à sable"; do
+# The deployment as the package makes it: nothing to say about it.  The
+# patterns are the deployment checks' own lines (relay/deploy.c), not any
+# line with the word: the directory checks may well name "la configuration"
+# (partners without domains), which is about content, not deployment.
+for w in "unité systemd" "lancé en root" "^\(ATTENTION\|ERREUR\) \(dossier de la \)\?configuration" \
+    "data_dir" "bac à sable"; do
 	ok "fsrelay check (paquet) : rien sur « $w »" sh -c '! grep -q "$1" "$2"' sh "$w" "$W/check.log"
 done
+# The test of the pattern itself: the deployment's wording still matches it.
+ok "motif « configuration » : reconnaît la ligne du déploiement" sh -c \
+    'echo "ATTENTION configuration lisible par tous (mode 0644) : chmod 0640" |
+    grep -q "^\(ATTENTION\|ERREUR\) \(dossier de la \)\?configuration"'
+ok "motif « configuration » : la ligne existe dans relay/deploy.c" \
+    grep -q '"configuration lisible par tous' "$TOP/relay/deploy.c"
 ok "en root, les clés sont refusées" sh -c '! fsrelay check >/dev/null 2>&1'
 
 # Purge: the keys go, unless the administrator chose to keep them.

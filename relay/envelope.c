@@ -3,9 +3,10 @@
  * open it again (see envelope.h and design.md §6).
  *
  * Trusts nothing it reads: the age layer authenticates the bytes, then the
- * .eml is parsed line by line against the one layout envelope_seal
- * writes (each header, part header, base64 body and the manifest are
- * re-rendered from the parsed values and compared byte for byte), the
+ * .eml is parsed line by line against the layouts envelope_seal writes
+ * (each header, part header, base64 body and the manifest are re-rendered
+ * from the parsed values and compared byte for byte; a binary part of
+ * version 2 runs to its boundary line), the
  * relay signature is checked over the exact bytes of manifest.json, and
  * only then are the parts compared with the manifest.  Every size is
  * bounded; decoded parts are wiped when freed.
@@ -44,6 +45,8 @@
 #define CT_SIG		"Content-Type: text/plain; charset=us-ascii"
 #define CTE_B64		"Content-Transfer-Encoding: base64"
 #define CTE_7BIT	"Content-Transfer-Encoding: 7bit"
+#define CTE_BINARY	"Content-Transfer-Encoding: binary"
+#define BOUNDARY_TRIES	8		/* fresh boundaries tried (v2) */
 #define CD_DESC		"Content-Disposition: inline; filename=\"description.txt\""
 #define CD_JSON		"Content-Disposition: attachment; filename=\"manifest.json\""
 #define CD_SIG		"Content-Disposition: attachment; filename=\"manifest.sig\""
@@ -57,6 +60,7 @@ struct mdoc {
 };
 
 struct manifest {
+	int		 version;	/* ENVELOPE_V1 or ENVELOPE_V2 */
 	char		 ref[32];
 	char		 fpr[FPR_LEN];
 	char		 msgid[256];
@@ -74,10 +78,12 @@ struct raw_part {
 	size_t		 bodylen;
 };
 
-/* What the parser keeps from the outer headers. */
+/* What the parser keeps from the outer headers, and how the attachments
+ * were encoded (checked against the manifest's version). */
 struct eml_meta {
 	char	date[64];
 	char	msgid[256];
+	size_t	n_b64, n_binary;
 };
 
 struct cursor {
@@ -288,7 +294,7 @@ manifest_write(struct buf *b, const struct manifest *m)
 	int r = 0;
 
 	fmt_rfc3339(t, m->time);
-	r |= buf_puts(b, "{\"version\":1,\"ref\":");
+	r |= buf_printf(b, "{\"version\":%d,\"ref\":", m->version);
 	r |= json_put(b, m->ref, strlen(m->ref));
 	r |= buf_puts(b, ",\"recipient_fingerprint\":");
 	r |= json_put(b, m->fpr, strlen(m->fpr));
@@ -443,6 +449,10 @@ seal_check(const struct envelope_in *in, char *err, size_t errlen)
 		fs_seterr(err, errlen, "description invalide (UTF-8 attendu) ou clé absente");
 		return -1;
 	}
+	if (in->version != 0 && in->version != ENVELOPE_V1 && in->version != ENVELOPE_V2) {
+		fs_seterr(err, errlen, "version de dossier inconnue");
+		return -1;
+	}
 	if (in->n_docs > ENVELOPE_MAX_DOCS || (in->n_docs > 0 && in->docs == NULL)) {
 		fs_seterr(err, errlen, "trop de pièces (au plus %d)", ENVELOPE_MAX_DOCS);
 		return -1;
@@ -469,6 +479,7 @@ manifest_from_input(struct manifest *m, const struct envelope_in *in)
 	size_t i;
 
 	memset(m, 0, sizeof(*m));
+	m->version = in->version ? in->version : ENVELOPE_VERSION;
 	fs_strlcpy(m->ref, in->ref, sizeof(m->ref));
 	envelope_fingerprint(m->fpr, in->recipient_pk);
 	fs_strlcpy(m->msgid, in->message_id, sizeof(m->msgid));
@@ -499,32 +510,71 @@ eml_headers(struct buf *b, const struct envelope_in *in, const char *boundary)
 	return r ? -1 : 0;
 }
 
+/* 1 if the boundary occurs in a raw (binary) attachment. */
 static int
-eml_write(struct buf *b, const struct envelope_in *in, const struct buf *mj,
-    const char *sig64)
+boundary_in_docs(const struct envelope_in *in, const char *boundary)
+{
+	size_t i;
+
+	for (i = 0; i < in->n_docs; i++)
+		if (in->docs[i].len > 0 && memmem(in->docs[i].data, in->docs[i].len,
+		    boundary, BOUNDARY_LEN) != NULL)
+			return 1;
+	return 0;
+}
+
+/* A random boundary; in version 2, one that no raw attachment contains (a
+ * binary part ends where the boundary line starts).  0 / -1. */
+static int
+boundary_make(char boundary[BOUNDARY_LEN + 1], const struct envelope_in *in, int version)
+{
+	uint8_t rnd[16];
+	int k;
+
+	for (k = 0; k < BOUNDARY_TRIES; k++) {
+		randombytes_buf(rnd, sizeof(rnd));
+		memcpy(boundary, BOUNDARY_PFX, 8);
+		fs_hex(boundary + 8, rnd, sizeof(rnd));
+		if (version == ENVELOPE_V1 || !boundary_in_docs(in, boundary))
+			return 0;
+	}
+	return -1;
+}
+
+/* One attachment's part: its head, then base64 lines (v1) or its bytes
+ * and the CRLF that belongs to the next boundary line (v2). */
+static int
+doc_write(struct buf *b, const char *boundary, const struct envelope_doc *d, int version)
+{
+	struct buf cd;
+	int r;
+
+	buf_init(&cd, EML_LINE_MAX);
+	r = disposition_write(&cd, "attachment", d->name, strlen(d->name));
+	r |= buf_printf(b, "--%s\r\nContent-Type: %s\r\n%s\r\n%s\r\n\r\n",
+	    boundary, d->media_type, version == ENVELOPE_V1 ? CTE_B64 : CTE_BINARY,
+	    cd.p ? cd.p : "");
+	buf_free(&cd);
+	if (version == ENVELOPE_V1)
+		return r | b64_lines(b, d->data, d->len);
+	return r | buf_append(b, d->data, d->len) | buf_puts(b, "\r\n");
+}
+
+static int
+eml_write(struct buf *b, const struct envelope_in *in, const struct manifest *m,
+    const struct buf *mj, const char *sig64)
 {
 	char boundary[BOUNDARY_LEN + 1];
-	uint8_t rnd[16];
-	struct buf cd;
 	size_t i;
 	int r;
 
-	randombytes_buf(rnd, sizeof(rnd));
-	memcpy(boundary, BOUNDARY_PFX, 8);
-	fs_hex(boundary + 8, rnd, sizeof(rnd));
+	if (boundary_make(boundary, in, m->version) < 0)
+		return -1;
 	r = eml_headers(b, in, boundary);
 	r |= part_head(b, boundary, CT_DESC, CTE_B64, CD_DESC);
 	r |= b64_lines(b, (const uint8_t *)in->description, in->description_len);
-	for (i = 0; i < in->n_docs && r == 0; i++) {
-		const struct envelope_doc *d = &in->docs[i];
-
-		buf_init(&cd, EML_LINE_MAX);
-		r |= disposition_write(&cd, "attachment", d->name, strlen(d->name));
-		r |= buf_printf(b, "--%s\r\nContent-Type: %s\r\n%s\r\n%s\r\n\r\n",
-		    boundary, d->media_type, CTE_B64, cd.p ? cd.p : "");
-		r |= b64_lines(b, d->data, d->len);
-		buf_free(&cd);
-	}
+	for (i = 0; i < in->n_docs && r == 0; i++)
+		r |= doc_write(b, boundary, &in->docs[i], m->version);
 	r |= part_head(b, boundary, CT_JSON, CTE_B64, CD_JSON);
 	r |= b64_lines(b, (const uint8_t *)mj->p, mj->len);
 	r |= part_head(b, boundary, CT_SIG, CTE_7BIT, CD_SIG);
@@ -559,7 +609,7 @@ envelope_seal(struct buf *out, const struct envelope_in *in,
 	}
 	sodium_bin2base64(sig64, sizeof(sig64), sig, sizeof(sig),
 	    sodium_base64_VARIANT_ORIGINAL);
-	if (eml_write(&eml, in, &mj, sig64) < 0 || eml.p == NULL) {
+	if (eml_write(&eml, in, &m, &mj, sig64) < 0 || eml.p == NULL) {
 		fs_seterr(err, errlen, "dossier trop volumineux");
 		goto out;
 	}
@@ -709,8 +759,32 @@ delimiter(const char *l, size_t n, const char *boundary)
 	return n == 4 + BOUNDARY_LEN && l[n - 2] == '-' && l[n - 1] == '-' ? 2 : 0;
 }
 
+/* A binary part's bytes: up to the CRLF that starts the next delimiter
+ * line (the writer picked a boundary the bytes do not contain), which is
+ * then read as a line. */
+static int
+binary_body(struct cursor *c, const char *boundary, struct raw_part *rp, int *kind)
+{
+	char delim[4 + BOUNDARY_LEN];
+	const char *at, *l;
+	size_t n;
+
+	memcpy(delim, "\r\n--", 4);
+	memcpy(delim + 4, boundary, BOUNDARY_LEN);
+	at = memmem(c->p + c->off, c->len - c->off, delim, sizeof(delim));
+	if (at == NULL)
+		return -1;
+	rp->body = c->p + c->off;
+	rp->bodylen = (size_t)(at - rp->body);
+	c->off += rp->bodylen + 2;
+	if (next_line(c, &l, &n) < 0 || (*kind = delimiter(l, n, boundary)) == 0)
+		return -1;
+	return 0;
+}
+
 /* One part after its "--B" line: three header lines, a blank line, body
- * lines up to the next delimiter, whose kind goes to *kind. */
+ * lines up to the next delimiter (raw bytes for a binary part), whose kind
+ * goes to *kind. */
 static int
 parse_part(struct cursor *c, const char *boundary, struct raw_part *rp, int *kind)
 {
@@ -720,6 +794,8 @@ parse_part(struct cursor *c, const char *boundary, struct raw_part *rp, int *kin
 	if (next_line(c, &rp->ct, &rp->ctlen) < 0 || next_line(c, &rp->cte, &rp->ctelen) < 0 ||
 	    next_line(c, &rp->cd, &rp->cdlen) < 0 || next_line(c, &l, &n) < 0 || n != 0)
 		return -1;
+	if (line_is(rp->cte, rp->ctelen, CTE_BINARY))
+		return binary_body(c, boundary, rp, kind);
 	start = c->off;
 	for (;;) {
 		size_t at = c->off;
@@ -748,6 +824,7 @@ parse_mime(const char *eml, size_t len, struct eml_meta *meta, struct raw_part *
 	int kind = 1;
 
 	*nparts = 0;
+	meta->n_b64 = meta->n_binary = 0;
 	if (parse_headers(&c, meta, boundary) < 0) {
 		fs_seterr(err, errlen, "message mal formé (en-têtes)");
 		return -1;
@@ -876,20 +953,32 @@ part_free(struct envelope_part *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* An attachment: base64 lines (version 1) or raw bytes (version 2), counted
+ * in meta for the check against the manifest's version. */
 static int
 decode_doc(const struct raw_part *rp, struct envelope_part *doc, size_t idx,
-    char *err, size_t errlen)
+    struct eml_meta *meta, char *err, size_t errlen)
 {
 	static const char ct[] = "Content-Type: ";
+	int binary = line_is(rp->cte, rp->ctelen, CTE_BINARY);
 
 	if (rp->ctlen <= sizeof(ct) - 1 || memcmp(rp->ct, ct, sizeof(ct) - 1) != 0 ||
 	    !media_ok(rp->ct + sizeof(ct) - 1, rp->ctlen - (sizeof(ct) - 1)) ||
-	    !line_is(rp->cte, rp->ctelen, CTE_B64) ||
+	    (!binary && !line_is(rp->cte, rp->ctelen, CTE_B64)) ||
 	    disposition_name(rp->cd, rp->cdlen, &doc->name) < 0) {
 		fs_seterr(err, errlen, "pièce n° %zu : en-têtes mal formés", idx + 1);
 		return -1;
 	}
 	doc->media_type = xstrndup(rp->ct + sizeof(ct) - 1, rp->ctlen - (sizeof(ct) - 1));
+	if (binary) {
+		meta->n_binary++;
+		doc->data = xmalloc(rp->bodylen + 1);
+		memcpy(doc->data, rp->body, rp->bodylen);
+		doc->data[rp->bodylen] = 0;
+		doc->len = rp->bodylen;
+		return 0;
+	}
+	meta->n_b64++;
 	if (b64_body(rp->body, rp->bodylen, &doc->data, &doc->len) < 0) {
 		fs_seterr(err, errlen, "pièce « %s » : base64 invalide", doc->name);
 		return -1;
@@ -986,7 +1075,7 @@ parse_structure(struct envelope_opened *out, struct eml_meta *meta, char *err,
 	out->docs = xcalloc(n - 3 ? n - 3 : 1, sizeof(*out->docs));
 	for (i = 0; i + 3 < n; i++) {
 		out->n_docs = i + 1;
-		if (decode_doc(&parts[i + 1], &out->docs[i], i, err, errlen) < 0)
+		if (decode_doc(&parts[i + 1], &out->docs[i], i, meta, err, errlen) < 0)
 			goto done;
 		for (j = 0; j < i; j++)
 			if (strcmp(out->docs[j].name, out->docs[i].name) == 0) {
@@ -1111,7 +1200,11 @@ j_head(struct cursor *j, struct manifest *m)
 {
 	char t[RFC3339_LEN + 1];
 
-	if (j_lit(j, "{\"version\":1,\"ref\":") < 0 || j_field(j, m->ref, sizeof(m->ref)) < 0 ||
+	if (j_lit(j, "{\"version\":") < 0 || j->off >= j->len ||
+	    (j->p[j->off] != '0' + ENVELOPE_V1 && j->p[j->off] != '0' + ENVELOPE_V2))
+		return -1;
+	m->version = j->p[j->off++] - '0';
+	if (j_lit(j, ",\"ref\":") < 0 || j_field(j, m->ref, sizeof(m->ref)) < 0 ||
 	    !case_ref_valid(m->ref) ||
 	    j_lit(j, ",\"recipient_fingerprint\":") < 0 ||
 	    j_field(j, m->fpr, sizeof(m->fpr)) < 0 || strncmp(m->fpr, "SHA256:", 7) != 0 ||
@@ -1168,6 +1261,12 @@ check_parts(const struct envelope_opened *out, const struct manifest *m,
 	char sha[SHA_HEX], date[64];
 	size_t i;
 
+	if ((m->version == ENVELOPE_V1 && meta->n_binary > 0) ||
+	    (m->version == ENVELOPE_V2 && meta->n_b64 > 0)) {
+		fs_seterr(err, errlen, "encodage des pièces différent de la version %d du "
+		    "manifeste", m->version);
+		return -1;
+	}
 	sha256_hex(sha, out->description.data, out->description.len);
 	if (strcmp(sha, m->dsha) != 0) {
 		fs_seterr(err, errlen, "description modifiée (empreinte)");
@@ -1242,6 +1341,7 @@ finish(struct envelope_opened *out, const struct eml_meta *meta, const char *wan
 	fs_strlcpy(out->message_id, m.msgid, sizeof(out->message_id));
 	fs_strlcpy(out->recipient_fingerprint, m.fpr, sizeof(out->recipient_fingerprint));
 	out->time = m.time;
+	out->version = m.version;
 	r = 0;
 done:
 	manifest_free(&m);
@@ -1323,4 +1423,5 @@ envelope_opened_free(struct envelope_opened *out)
 	out->n_docs = 0;
 	out->ref[0] = out->message_id[0] = out->recipient_fingerprint[0] = '\0';
 	out->time = 0;
+	out->version = 0;
 }

@@ -5,6 +5,14 @@
  * bytes of manifest.json), encrypted as a binary age v1 file to the
  * referent's X25519 key (design.md §6).
  *
+ * Two versions, named by the signed manifest's "version": 2 (written since
+ * issue 15) carries the attachments as raw bytes (Content-Transfer-Encoding:
+ * binary, the part ending where the boundary line starts), so the case
+ * mail is about 1.37 times its attachments (the age file's base64 only);
+ * 1 carried them in base64 lines (about 1.88 times).  The description and
+ * the manifest are base64 lines in both.  Every reader (envelope_open,
+ * the opener page) accepts both; a part's encoding must be its version's.
+ *
  * The writer is deterministic apart from the MIME boundary, and the reader
  * accepts only what the writer produces: every header line, part header,
  * base64 body and the manifest are re-rendered from what was parsed and
@@ -29,6 +37,9 @@
 #define ENVELOPE_MEDIA_MAX	127			/* bytes of a media type */
 #define ENVELOPE_SIG_B64_LEN	88			/* base64 of 64 bytes */
 #define ENVELOPE_DESCRIPTION_NAME "description.txt"
+#define ENVELOPE_V1		1	/* attachments in base64 lines */
+#define ENVELOPE_V2		2	/* attachments as raw bytes */
+#define ENVELOPE_VERSION	ENVELOPE_V2	/* what the relay writes */
 
 /* One attachment to seal (borrowed by envelope_seal). */
 struct envelope_doc {
@@ -49,6 +60,8 @@ struct envelope_in {
 	size_t		 description_len;
 	const struct envelope_doc *docs;
 	size_t		 n_docs;
+	int		 version;	/* 0: ENVELOPE_VERSION; ENVELOPE_V1 writes
+					 * the former form (readers' tests) */
 };
 
 /*
@@ -77,6 +90,7 @@ struct envelope_opened {
 	char		 message_id[256];
 	char		 recipient_fingerprint[80];	/* "SHA256:<hex>" */
 	int64_t		 time;
+	int		 version;	/* ENVELOPE_V1 or ENVELOPE_V2 */
 	struct envelope_part description;	/* name "description.txt" */
 	struct envelope_part *docs;
 	size_t		 n_docs;

@@ -609,17 +609,20 @@ smtp_conf_load(struct instance *in, struct smtp_conf *c, char **password,
 size_t
 outbox_mail_estimate(size_t dlen, const size_t *piece_len, size_t n)
 {
-	size_t inner, agelen, i;
+	size_t inner, agelen, i, opener = 0;
 
-	/* the sealed message: its headers, the manifest and its signature, the
-	 * person's part, then every part in base64 lines (57 -> 78 bytes) */
+	/* the sealed message (relay/envelope, version 2): its headers, the
+	 * manifest and its signature, the description in base64 lines (57 ->
+	 * 78 bytes), then every piece as its own bytes with a part head */
 	inner = 16384 + b64_lines_len(dlen);
 	for (i = 0; i < n; i++)
-		inner += 1024 + b64_lines_len(piece_len[i]);
+		inner += 1024 + piece_len[i];
 	/* age: the header, then 64 KiB chunks with a 16-byte tag each */
 	agelen = 1024 + inner + 16 * (inner / 65536 + 1);
-	/* the mail: its headers, the cover note, the age file in base64 lines */
-	return 32768 + b64_lines_len(agelen);
+	/* the mail: its headers, the cover note, the age file and the opener
+	 * page (with its few hundred bytes of values) in base64 lines */
+	(void)opener_template(&opener);
+	return 32768 + b64_lines_len(agelen) + b64_lines_len(opener + 4096);
 }
 
 int

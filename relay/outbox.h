@@ -98,9 +98,10 @@ int	 outbox_scan_intake(struct instance *in, const struct case_row *c,
 
 /*
  * An upper estimate, in bytes, of the mail a case becomes for one referent
- * (cover note, headers, the sealed age file in base64, itself holding every
- * part in base64): for a description of dlen bytes and n pieces of
- * piece_len[0..n) bytes.  About 1.8 times the pieces' total, 32 KiB more.
+ * (cover note, headers, the sealed age file in base64, itself holding the
+ * pieces as raw bytes, and the opener page in base64): for a description
+ * of dlen bytes and n pieces of piece_len[0..n) bytes.  About 1.37 times
+ * the pieces' total, plus about 210 KB.
  */
 size_t	 outbox_mail_estimate(size_t dlen, const size_t *piece_len, size_t n);
 

@@ -134,6 +134,8 @@ print_summary(const struct envelope_opened *o, const uint8_t relay_pk[32])
 	fprintf(stderr, "  date : %s\n", t);
 	fprintf(stderr, "  Message-ID : <%s>\n", o->message_id);
 	fprintf(stderr, "  chiffré pour la clé : %s\n", o->recipient_fingerprint);
+	fprintf(stderr, "  format : version %d (pièces %s)\n", o->version,
+	    o->version == ENVELOPE_V1 ? "en base64" : "telles quelles");
 	fprintf(stderr, "  description : %zu octets\n", o->description.len);
 	for (i = 0; i < o->n_docs; i++)
 		fprintf(stderr, "  pièce %zu : %s (%s, %zu octets)\n", i + 1, o->docs[i].name,

@@ -10,8 +10,9 @@
 // multipart/mixed; boundary="fsrelay-<32 hex>"; parts, each with
 // Content-Type, Content-Transfer-Encoding and Content-Disposition: first
 // description.txt, then the pieces (personne.txt among them), then
-// manifest.json and manifest.sig.  A piece's body is base64 or, since the
-// scale work (issue 15), may travel as raw bytes (binary): both accepted.
+// manifest.json and manifest.sig.  The manifest's version says how the
+// pieces travel: 1 in base64 lines, 2 (issue 15) as raw bytes (binary,
+// the part ending where the boundary line starts); both are accepted.
 
 import { Decrypter, Encrypter, armor, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
@@ -235,7 +236,7 @@ export function verifyInner(inner, relayPk, recipientPk) {
   } catch {
     throw new OpenError("format", "Le manifeste signé est illisible.");
   }
-  if (man.version !== 1 || !Array.isArray(man.documents)) {
+  if ((man.version !== 1 && man.version !== 2) || !Array.isArray(man.documents)) {
     throw new OpenError("format", "Le manifeste signé est d'une version inconnue.");
   }
   if (recipientPk && man.recipient_fingerprint !== fingerprint(recipientPk)) {

@@ -97,7 +97,7 @@ err=$(FSRELAY_CONFIG=$T_DIR/small.conf "$FS" escalate --structure antony --partn
 	2>&1 >/dev/null)
 is "two 9 MB pieces: refused by escalate (exit 1)" "$?" 1
 has "naming the server's limit" "$err" "limite SIZE de 10240000 octets"
-has "and the case's size, in French" "$err" "ferait environ 33,8 Mo"
+has "and the final mail's size, in French" "$err" "ferait environ 24,9 Mo"
 has "and the limit in MB" "$err" "accepte (10,2 Mo,"
 has "saying nothing is kept" "$err" "rien n'est enregistré ni envoyé"
 is "no case stored for it" "$(q "select count(*) from cases")" "$n0"
@@ -117,6 +117,32 @@ C=$(FSRELAY_CONFIG=$T_DIR/small.conf "$FS" escalate --structure antony --partner
 is "a 4 MB piece is accepted" "$?" 0
 FSRELAY_CONFIG=$T_DIR/small.conf "$FS" serve --once 2>>"$LOG"
 is "and delivered by Postfix (the estimate is not a refusal of what fits)" "$(state "$C")" sent
+# Issue 15 point 5: the pieces travel as raw bytes inside the age file, so
+# a 7 MB piece (a 13 MB mail in the former base64-in-base64 form) fits a
+# stock Postfix, and the mail is at most 1.4 times its piece.
+head -c 7000000 /dev/urandom > "$T_DIR/p4.bin"
+G=$(FSRELAY_CONFIG=$T_DIR/small.conf "$FS" escalate --structure antony --partner pole-emploi \
+	--topic emploi --agent conv-antony --nom Martin --prenom Luc --mandat-signe-le 2026-01-15 \
+	--description-file "$T_DIR/desc.txt" --piece "$T_DIR/p4.bin" 2>>"$LOG")
+is "a 7 MB piece is accepted under a stock Postfix's 10240000" "$?" 0
+FSRELAY_CONFIG=$T_DIR/small.conf "$FS" serve --once 2>>"$LOG"
+is "and delivered by it" "$(state "$G")" sent
+G_BOX=$FSRELAY_TEST_MAILDIRS/pole-emploi.fr/rachid.bouziane/Maildir
+# mail_ratio REF PIECES_BYTES: the delivered mail's size over its pieces'
+mail_ratio() {
+	wait_delivered "$G_BOX" "$1"
+	python3 - "$G_BOX" "$1" "$2" <<'PY'
+import email, glob, os, sys
+for f in glob.glob(sys.argv[1] + "/new/*") + glob.glob(sys.argv[1] + "/cur/*"):
+    m = email.message_from_bytes(open(f, "rb").read())
+    if (m.get("Message-ID") or "").startswith("<" + sys.argv[2] + "."):
+        print("%.3f" % (os.path.getsize(f) / int(sys.argv[3])))
+PY
+}
+ratio=$(mail_ratio "$G" 7000000)
+echo "convention: a 7000000-byte piece, a mail of $ratio times its size" >&2
+ok "that mail is smaller than 1.4 times its piece, opener page included ($ratio)" \
+	awk -v r="${ratio:-9}" 'BEGIN { exit !(r > 1 && r <= 1.4) }'
 sleep 1
 # the smtps port takes what fsrelay's largest case becomes
 D=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --agent conv-antony \
@@ -124,6 +150,11 @@ D=$("$FS" escalate --structure antony --partner pole-emploi --topic emploi --age
 	--piece "$T_DIR/p1.bin" --piece "$T_DIR/p2.bin" 2>>"$LOG")
 is "the two 9 MB pieces are accepted where the server takes 40 MiB" "$?" 0
 is "that limit is recorded" "$(q "select value from relay_marks where name = 'smtp.size_max'")" 41943040
+"$FS" serve --once 2>>"$LOG"
+ratio=$(mail_ratio "$D" 18000000)
+echo "convention: two 9000000-byte pieces, a mail of $ratio times their size" >&2
+ok "their mail is at most 1.4 times the pieces ($ratio; 1.88 before version 2)" \
+	awk -v r="${ratio:-9}" 'BEGIN { exit !(r > 1 && r <= 1.4) }'
 
 # Topics (point 7): escalate --help lists each partner's topics from the
 # imported directory; an unknown topic names the nearest and the list.

@@ -83,6 +83,46 @@ has "and the mandate date" "$person" "Mandat signé le : 2026-01-15"
 "$FS" open "$T_DIR/case.age" --identity "$KEY" --relay-key "$PUB" > "$T_DIR/open.eml" 2>>"$T_DIR/open.log"
 ok "open without --extraire gives the eml age gives" cmp -s "$T_DIR/open.eml" "$T_DIR/case.eml"
 
+# The envelope's format (issue 15 point 5): the pieces travel as their own
+# bytes (version 2), so the mail is the age file's base64 and little more;
+# the former form (version 1, pieces in base64) is still read by open and
+# by the opener's code, the same case sealed in it by tests/live/seal.c.
+eml=$(cat "$T_DIR/case.eml" | tr -d '\0')
+has "the manifest says version 2" "$(cat "$T_DIR/out/manifest.json")" '{"version":2,'
+has "the piece travels as raw bytes" "$eml" "Content-Transfer-Encoding: binary"
+ok "its bytes are in the sealed message as they are" python3 -c '
+import sys; sys.exit(open(sys.argv[2], "rb").read() not in open(sys.argv[1], "rb").read())' \
+	"$T_DIR/case.eml" "$T_DIR/releve-Quibrante.pdf"
+has "open names the format" "$(cat "$T_DIR/open.log")" "format : version 2"
+RCPT=$(age-keygen -y "$KEY")
+for v in 1 2; do
+	"$TOP/$B/tests/live_seal" $v "$RCPT" "$REF" "fs.v$v@relay.fsrelay.test" "$T_DIR/v$v.pub" \
+		"$T_DIR/out/description.txt" "$T_DIR/out/personne.txt" "$T_DIR/releve-Quibrante.pdf" \
+		> "$T_DIR/v$v.age" 2>>"$T_DIR/open.log"
+	ok "the same case sealed in version $v" test -s "$T_DIR/v$v.age"
+	ok "age decrypts version $v" age -d -i "$KEY" -o "$T_DIR/v$v.eml" "$T_DIR/v$v.age"
+	rm -rf "$T_DIR/out$v"
+	"$FS" open "$T_DIR/v$v.age" --identity "$KEY" --relay-key "$(cat "$T_DIR/v$v.pub")" \
+		--extraire "$T_DIR/out$v" 2>"$T_DIR/open$v.log"
+	is "open reads version $v" "$?" 0
+	has "and says so" "$(cat "$T_DIR/open$v.log")" "format : version $v"
+	ok "version $v: the piece byte for byte" cmp -s "$T_DIR/releve-Quibrante.pdf" \
+		"$T_DIR/out$v/releve-Quibrante.pdf"
+	node "$TOP/tests/opener/formats.mjs" "$KEY" "$T_DIR/v$v.pub" "$T_DIR/v$v.age" \
+		"$T_DIR/out/description.txt" "$T_DIR/releve-Quibrante.pdf" > "$T_DIR/formats$v.out" 2>&1
+	is "the opener's reader ran on version $v" "$(grep -c '^{"ok":true' "$T_DIR/formats$v.out")" 3
+	hasnt "and refused nothing" "$(cat "$T_DIR/formats$v.out")" '"ok":false'
+done
+b64parts() { python3 -c 'import sys; print(open(sys.argv[1], "rb").read().count(
+b"Content-Transfer-Encoding: base64\r\n"))' "$1"; }
+is "version 1 carried the pieces in base64 (and description, manifest)" "$(b64parts "$T_DIR/v1.eml")" 4
+is "version 2 only the description and the manifest" "$(b64parts "$T_DIR/v2.eml")" 2
+s1=$(stat -c %s "$T_DIR/v1.age"); s2=$(stat -c %s "$T_DIR/v2.age")
+p=$(stat -c %s "$T_DIR/releve-Quibrante.pdf")
+echo "deliver: age file $s2 bytes (version 2), $s1 (version 1) for a $p-byte piece" >&2
+ok "version 2's age file is smaller than version 1's by the piece's base64" \
+	test $(( s1 - s2 )) -gt $(( p / 4 ))
+
 # Tampering: a flipped byte, a truncation, another relay key.
 python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[len(b)//2]^=1; open(sys.argv[2],"wb").write(b)' \
 	"$T_DIR/case.age" "$T_DIR/flipped.age"

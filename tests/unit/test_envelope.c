@@ -4,6 +4,9 @@
  * think of (age bytes, truncation, other relay key, other identity,
  * altered attachment, manifest or signature, reordered, missing or extra
  * parts, bad base64, duplicate names).  Needs /usr/bin/age (Debian "age").
+ * Both versions (envelope.h): the round trip, age and the tampering checks
+ * run on each; version 2's raw attachments have their own structure checks,
+ * and each version's manifest is refused over the other's encoding.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -35,6 +38,7 @@ static uint8_t relay_pk[32], relay_sk[64], other_pk[32], other_sk[64];
 static uint8_t bin_doc[BIN_LEN];
 
 static struct envelope_doc docs[3];
+static int cur_version;		/* what make_input asks envelope_seal for */
 
 static void
 make_input(struct envelope_in *in, const uint8_t *pk)
@@ -51,6 +55,7 @@ make_input(struct envelope_in *in, const uint8_t *pk)
 	in->description_len = strlen(desc_text);
 	in->docs = docs;
 	in->n_docs = 3;
+	in->version = cur_version;
 }
 
 static int
@@ -201,6 +206,13 @@ edit_manifest(struct buf *out, const struct buf *e, const char *old, const char 
 	return 0;
 }
 
+/* 1 if b holds needle (binary-safe: version 2 carries raw bytes). */
+static int
+has(const struct buf *b, const char *needle)
+{
+	return b->p != NULL && memmem(b->p, b->len, needle, strlen(needle)) != NULL;
+}
+
 /* Run "age -d -i idfile agefile" and collect its stdout.  Exit status. */
 static int
 run_age(const char *idfile, const char *agefile, struct buf *out)
@@ -249,7 +261,7 @@ test_roundtrip_and_age(const struct buf *f)
 	struct envelope_opened o;
 	char err[256] = "", fpr[72], dir[] = "/tmp/test_envelope.XXXXXX";
 	char idpath[128], agepath[128], idtext[AGE_IDENTITY_LEN + 1];
-	char rcpt[AGE_RECIPIENT_LEN + 1];
+	char rcpt[AGE_RECIPIENT_LEN + 1], head[64];
 	uint8_t sig[64], h[32];
 	struct buf idfile, dec;
 	size_t i;
@@ -279,15 +291,17 @@ test_roundtrip_and_age(const struct buf *f)
 		    memcmp(o.docs[i].data, docs[i].data, docs[i].len) == 0);
 	}
 	/* The .eml as mail clients see it. */
-	CHECK(strstr(o.eml.p, "\r\nSubject: =?UTF-8?B?") != NULL);
-	CHECK(strstr(o.eml.p, "\r\nDate: Mon, 02 Mar 2026 10:00:00 +0000\r\n") != NULL);
-	CHECK(strstr(o.eml.p, "\r\nMessage-ID: <" MSGID ">\r\n") != NULL);
-	CHECK(strstr(o.eml.p, "filename=\"releve-2026.pdf\"\r\n") != NULL);
-	CHECK(strstr(o.eml.p, "filename*=utf-8''avis%20d%27imp%C3%B4t%20%E2%80%93%202025.txt"
-	    "\r\n") != NULL);
-	CHECK(strstr(o.eml.p, "filename*=utf-8''note%20%22urgente%22%5Cv2.txt\r\n") != NULL);
-	CHECK(o.manifest_json.p && strncmp(o.manifest_json.p, "{\"version\":1,\"ref\":\"" REF
-	    "\",\"recipient_fingerprint\":\"SHA256:", 64) == 0);
+	CHECK_INT(o.version, cur_version);
+	CHECK(has(&o.eml, "\r\nSubject: =?UTF-8?B?"));
+	CHECK(has(&o.eml, "\r\nDate: Mon, 02 Mar 2026 10:00:00 +0000\r\n"));
+	CHECK(has(&o.eml, "\r\nMessage-ID: <" MSGID ">\r\n"));
+	CHECK(has(&o.eml, "filename=\"releve-2026.pdf\"\r\n"));
+	CHECK(has(&o.eml, "filename*=utf-8''avis%20d%27imp%C3%B4t%20%E2%80%93%202025.txt"
+	    "\r\n"));
+	CHECK(has(&o.eml, "filename*=utf-8''note%20%22urgente%22%5Cv2.txt\r\n"));
+	snprintf(head, sizeof(head), "{\"version\":%d,\"ref\":\"" REF "\",", cur_version);
+	CHECK(o.manifest_json.p && strncmp(o.manifest_json.p, head, strlen(head)) == 0);
+	CHECK(has(&o.manifest_json, "\",\"recipient_fingerprint\":\"SHA256:"));
 	CHECK(strstr(o.manifest_json.p, "\"time\":\"2026-03-02T10:00:00Z\"") != NULL);
 	CHECK(strstr(o.manifest_json.p, "{\"name\":\"note \\\"urgente\\\"\\\\v2.txt\","
 	    "\"size\":") != NULL);
@@ -485,10 +499,16 @@ test_structure(const struct buf *eml)
 	CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
 	buf_free(&g);
 
-	/* A manifest that does not parse, or is not in canonical form. */
-	CHECK_INT(edit_manifest(&g, eml, "{\"version\":1", "{\"version\":2"), 0);
+	/* A manifest that does not parse (an unknown version), or is not in
+	 * canonical form. */
+	CHECK_INT(edit_manifest(&g, eml, "{\"version\":1", "{\"version\":3"), 0);
 	CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
 	CHECK_STR(err, "manifest.json illisible");
+	buf_free(&g);
+	/* Version 2 announced over base64 attachments. */
+	CHECK_INT(edit_manifest(&g, eml, "{\"version\":1", "{\"version\":2"), 0);
+	CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
+	CHECK_STR(err, "encodage des pièces différent de la version 2 du manifeste");
 	buf_free(&g);
 	CHECK_INT(edit_manifest(&g, eml, "\"ref\":", "\"REF\":"), 0);
 	CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
@@ -536,6 +556,104 @@ test_structure(const struct buf *eml)
 		CHECK(strstr(err, "Message-ID") != NULL);
 		buf_free(&g);
 	}
+}
+
+/* Version 2: the attachments are their own bytes; what breaks them. */
+static void
+test_structure_v2(const struct buf *eml)
+{
+	static const char cte[] = "Content-Transfer-Encoding: binary\r\n";
+	const char *hdr = "filename=\"releve-2026.pdf\"\r\n\r\n";
+	char err[256];
+	size_t a, off[16], n, count = 0;
+	struct buf g;
+
+	CHECK_INT(try_parse(eml, err, sizeof(err)), 0);
+	n = part_offsets(eml, off, 16);
+	CHECK_INT(n, 7);
+	a = find(eml, hdr, 0);
+	CHECK(a != SIZE_MAX);
+	if (n != 7 || a == SIZE_MAX)
+		return;
+	a += strlen(hdr);
+	/* The raw bytes, then the CRLF of the next boundary line. */
+	CHECK(memcmp(eml->p + a, bin_doc, BIN_LEN) == 0);
+	CHECK_INT(off[2], a + BIN_LEN + 2);
+	for (size_t at = 0; (at = find(eml, cte, at)) != SIZE_MAX; at++)
+		count++;
+	CHECK_INT(count, 3);
+	/* No base64 growth: the .eml is the attachments plus a few KB. */
+	CHECK(eml->len < BIN_LEN + 4096);
+
+	/* One byte less: the size no longer matches the manifest. */
+	splice_buf(&g, eml, a, a + 1, "", 0);
+	CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
+	CHECK_STR(err, "pièce « releve-2026.pdf » modifiée (type ou taille)");
+	buf_free(&g);
+	/* The same bytes said to be base64. */
+	copy_buf(&g, eml->p, eml->len);
+	memcpy(g.p + find(&g, cte, 0) + 27, "base64", 6);
+	CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
+	CHECK(err[0] != '\0');
+	buf_free(&g);
+	/* The boundary line after the raw bytes is gone: the part runs into
+	 * the next one and no longer matches. */
+	splice_buf(&g, eml, off[2] - 2, off[2] + 2 + 40 + 2, "", 0);
+	CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
+	buf_free(&g);
+	/* Cut in the middle of the raw bytes. */
+	copy_buf(&g, eml->p, a + BIN_LEN / 2);
+	CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
+	CHECK(strstr(err, "mal formé") != NULL);
+	buf_free(&g);
+	/* Version 1 announced over raw attachments. */
+	CHECK_INT(edit_manifest(&g, eml, "{\"version\":2", "{\"version\":1"), 0);
+	CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
+	CHECK_STR(err, "encodage des pièces différent de la version 1 du manifeste");
+	buf_free(&g);
+	CHECK_INT(edit_manifest(&g, eml, "{\"version\":2", "{\"version\":3"), 0);
+	CHECK_INT(try_parse(&g, err, sizeof(err)), -1);
+	CHECK_STR(err, "manifest.json illisible");
+	buf_free(&g);
+}
+
+/* Raw bytes that look like MIME (a boundary line of the same shape, CR, LF,
+ * NUL, a trailing CRLF) and an empty attachment come back unchanged. */
+static void
+test_binary_lookalikes(void)
+{
+	static const char fake[] = "x\r\n--fsrelay-00000000000000000000000000000000\r\n"
+	    "Content-Type: text/plain\r\n\r\n--fsrelay-0000--\r\n\0\r\r\n\n\r\n";
+	struct envelope_doc d[3] = {
+		{ "faux-mime.bin", "application/octet-stream", (const uint8_t *)fake,
+		    sizeof(fake) },
+		{ "vide.bin", "application/octet-stream", NULL, 0 },
+		{ "crlf.txt", "text/plain", (const uint8_t *)"\r\n", 2 },
+	};
+	struct envelope_in in;
+	struct envelope_opened o;
+	struct buf f;
+	char err[256];
+	size_t i;
+
+	make_input(&in, id_pk);
+	in.docs = d;
+	in.version = ENVELOPE_V2;
+	CHECK_INT(seal(&f, &in), 0);
+	CHECK_INT(envelope_open(&o, (const uint8_t *)f.p, f.len, id_sk, relay_pk, err,
+	    sizeof(err)), 0);
+	CHECK_INT(o.version, ENVELOPE_V2);
+	CHECK_INT(o.n_docs, 3);
+	for (i = 0; i < o.n_docs && i < 3; i++)
+		CHECK(o.docs[i].len == d[i].len && (d[i].len == 0 ||
+		    memcmp(o.docs[i].data, d[i].data, d[i].len) == 0));
+	envelope_opened_free(&o);
+	buf_free(&f);
+	in.version = 3;
+	buf_init(&f, AGE_MAX);
+	CHECK_INT(envelope_seal(&f, &in, relay_sk, err, sizeof(err)), -1);
+	CHECK_STR(err, "version de dossier inconnue");
+	buf_free(&f);
 }
 
 static void
@@ -701,16 +819,31 @@ main(void)
 	docs[2] = (struct envelope_doc){ "note \"urgente\"\\v2.txt", "text/plain",
 	    (const uint8_t *)"!", 1 };
 
+	for (cur_version = ENVELOPE_V1; cur_version <= ENVELOPE_V2; cur_version++) {
+		make_input(&in, id_pk);
+		CHECK_INT(seal(&f, &in), 0);
+		test_roundtrip_and_age(&f);
+		test_age_level_failures(&f);
+		CHECK_INT(envelope_open(&o, (const uint8_t *)f.p, f.len, id_sk, relay_pk, err,
+		    sizeof(err)), 0);
+		test_tampered_inside(&o.eml);
+		if (cur_version == ENVELOPE_V1)
+			test_structure(&o.eml);
+		else
+			test_structure_v2(&o.eml);
+		envelope_opened_free(&o);
+		buf_free(&f);
+	}
+	cur_version = 0;	/* the relay's default: version 2 */
 	make_input(&in, id_pk);
 	CHECK_INT(seal(&f, &in), 0);
-	test_roundtrip_and_age(&f);
-	test_age_level_failures(&f);
 	CHECK_INT(envelope_open(&o, (const uint8_t *)f.p, f.len, id_sk, relay_pk, err,
 	    sizeof(err)), 0);
-	test_tampered_inside(&o.eml);
-	test_structure(&o.eml);
+	CHECK_INT(o.version, ENVELOPE_VERSION);
+	CHECK_INT(ENVELOPE_VERSION, ENVELOPE_V2);
 	envelope_opened_free(&o);
 	buf_free(&f);
+	test_binary_lookalikes();
 	test_duplicate_names();
 	test_recipient_mismatch();
 	test_seal_refusals();

@@ -14,7 +14,7 @@ postfix dovecot-imapd dovecot-lmtpd openssl curl ca-certificates
 age tzdata sqlite3 python3 python3-nacl python3-holidays util-linux procps time
 mandoc man-db systemd cppcheck
 debhelper dpkg-dev fakeroot lintian
-nodejs chromium fonts-dejavu-core"
+nodejs chromium chromium-l10n fonts-dejavu-core"
 
 missing=""
 for p in $PKGS; do

@@ -9,6 +9,9 @@
 #   wait_relay N      waits until N mails wait in the relay's mailbox
 #   delivered, wait_delivered, smtp_send, mail, reply_in: mail as a referent
 #                     sees and answers it (below)
+#   web_start NOW, web_stop, web_login JAR ID, web_csrf JAR PATH: fsrelay web
+#                     on 127.0.0.2 at the test time NOW ($WEB_URL), a curl
+#                     session in a cookie jar
 #   done_testing      prints "N passed, N failed" and sets the exit status
 # The mail stack is already running: tests/run exported FSRELAY_TEST_STACK.
 set -u
@@ -123,6 +126,44 @@ reply_in() {
 	subj=$(delivered "$1" "$2" Subject)
 	mail "$3" "$rt" "RE: $subj" "$mid" "$4" "${5:-}" > "$T_DIR/reply.eml"
 	smtp_send "$3" "$rt" "$T_DIR/reply.eml"
+}
+# web_start NOW [CONF]: fsrelay web on 127.0.0.2 (a free port) at the test
+# time NOW, output in $T_DIR/web.out and web.err; sets WEB_PID, WEB_URL.
+web_start() {
+	local i
+	FSRELAY_NOW=$1 "$FS" -c "${2:-$FSRELAY_CONFIG}" web --listen 127.0.0.2:0 \
+	    >"$T_DIR/web.out" 2>>"$T_DIR/web.err" &
+	WEB_PID=$!
+	for i in $(seq 1 100); do
+		WEB_URL=$(sed -n 's/^fsrelay web : écoute sur \(https:\/\/[^ ]*\).*/\1/p' "$T_DIR/web.out")
+		[ -n "$WEB_URL" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# web_stop: SIGTERM and wait; web_stop_rc: its exit status
+web_stop() {
+	kill -TERM "$WEB_PID"
+	wait "$WEB_PID"
+	web_stop_rc=$?
+}
+# web_curl JAR ARGS...: curl with the stack's CA and the cookie jar JAR
+web_curl() {
+	local jar=$1
+	shift
+	curl -s --cacert "$FSRELAY_TEST_CA" -c "$jar" -b "$jar" "$@"
+}
+# web_csrf JAR PATH: the hidden csrf field of the page PATH
+web_csrf() {
+	web_curl "$1" "${WEB_URL}${2#/}" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n 1
+}
+# web_login JAR ID: log ID in with the test password; prints the status (303)
+web_login() {
+	local csrf
+	csrf=$(web_csrf "$1" connexion)
+	web_curl "$1" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf" \
+	    --data-urlencode "identifiant=$2" --data-urlencode "mot_de_passe=$FSRELAY_TEST_WEB_PASSWORD" \
+	    "${WEB_URL}connexion"
 }
 done_testing() {
 	echo "$T_PASS passed, $T_FAIL failed"

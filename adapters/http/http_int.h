@@ -118,6 +118,25 @@ void	 page_journal(struct req *q);
 void	 page_journal_export(struct req *q);
 void	 api_breaches(struct req *q);
 
+/* A refused form, shown again: the action, the field in error (its name;
+ * NULL: the whole form) and the French reason. */
+struct form_err {
+	const char	*action;
+	const char	*field;
+	char		 msg[600];
+};
+struct breach;
+/* The register and an entry with a refused form (pages_dpo.c). */
+void	 breaches_page(struct req *q, const struct form_err *fe, unsigned status);
+void	 breach_page(struct req *q, const struct breach *e, const struct form_err *fe,
+	    unsigned status);
+/* The DPO's actions (pages_breach.c): the forms, and POST /violations
+ * (declare, id NULL) and POST /violations/ID. */
+void	 breach_declare_form(struct req *q, const struct form_err *fe);
+void	 breach_action_forms(struct req *q, const struct breach *e, const struct form_err *fe);
+const char *breach_done_message(const char *action);
+void	 post_breach(struct req *q, const char *id);
+
 /* Agent (pages_cases.c): « Mes dossiers ». */
 void	 page_cases(struct req *q);
 

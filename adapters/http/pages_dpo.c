@@ -52,6 +52,13 @@ status_label(const char *s)
 }
 
 static const char *
+risk_label(const char *s)
+{
+	return strcmp(s, "none") == 0 ? "aucun risque" : strcmp(s, "risk") == 0 ? "un risque" :
+	    strcmp(s, "high") == 0 ? "un risque élevé" : s;
+}
+
+static const char *
 source_label(const char *s)
 {
 	size_t i;
@@ -119,17 +126,27 @@ server_error(struct req *q, const char *what, const char *err)
 void
 page_breaches(struct req *q)
 {
+	breaches_page(q, NULL, MHD_HTTP_OK);
+}
+
+void
+breaches_page(struct req *q, const struct form_err *fe, unsigned status)
+{
 	struct breach *all = NULL;
 	struct buf *b;
 	char err[512];
+	const char *done = breach_done_message(req_query(q, "fait"));
 	size_t n = 0, i, open = 0;
 
 	if (load_all(q, &all, &n, err, sizeof(err)) < 0) {
 		server_error(q, "registre des violations", err);
 		return;
 	}
+	q->r.status = status;
 	h_page_begin(q, "Registre des violations");
 	b = &q->r.body;
+	if (done != NULL && fe == NULL)
+		h_notice(q, "ok", done);
 	for (i = 0; i < n; i++)
 		open += strcmp(all[i].status, "closed") != 0;
 	buf_printf(b, "<p>%zu entrée%s au registre, dont %zu non close%s. Le délai de notification"
@@ -138,6 +155,7 @@ page_breaches(struct req *q)
 	    open > 1 ? "s" : "", q->w->in->cfg.notification_hours);
 	if (n == 0) {
 		h_notice(q, "ok", "Aucune violation n'est inscrite au registre.");
+		breach_declare_form(q, fe);
 		h_page_end(q);
 		free(all);
 		return;
@@ -172,6 +190,7 @@ page_breaches(struct req *q)
 		buf_puts(b, "</td></tr>\n");
 	}
 	buf_puts(b, "</tbody>\n</table>\n");
+	breach_declare_form(q, fe);
 	h_page_end(q);
 	free(all);
 }
@@ -202,10 +221,8 @@ void
 page_breach(struct req *q, const char *rest)
 {
 	struct breach *e;
-	struct buf *b;
-	char err[512], title[64];
+	char err[512], outcome[64];
 	long id;
-	size_t i;
 	int export = 0, r;
 	const char *slash = strchr(rest, '/');
 	char num[24];
@@ -241,13 +258,36 @@ page_breach(struct req *q, const char *rest)
 		q->r.ctype = "text/plain; charset=utf-8";
 		snprintf(q->r.disposition, sizeof(q->r.disposition),
 		    "attachment; filename=\"violation-%ld-cnil.txt\"", id);
+		/* traced as by `breach export` */
+		snprintf(outcome, sizeof(outcome), "breach %lld v%d", (long long)e->id, e->version);
 		if (breach_export_text(q->w->in, e, &q->r.body) < 0)
 			server_error(q, "export CNIL", "texte trop long");
+		else if (store_event(q->w->in->st, q->now, "dpo", "breach.exported", NULL,
+		    outcome) < 0)
+			server_error(q, "export CNIL", store_errmsg(q->w->in->st));
 		goto out;
 	}
-	snprintf(title, sizeof(title), "Violation n° %ld", id);
+	breach_page(q, e, NULL, MHD_HTTP_OK);
+out:
+	free(e);
+}
+
+void
+breach_page(struct req *q, const struct breach *e, const struct form_err *fe, unsigned status)
+{
+	struct buf *b;
+	char title[64];
+	const char *done = breach_done_message(req_query(q, "fait"));
+	char version[128];
+	size_t i;
+
+	q->r.status = status;
+	snprintf(version, sizeof(version), "%d (par %s)", e->version, e->author);
+	snprintf(title, sizeof(title), "Violation n° %lld", (long long)e->id);
 	h_page_begin(q, title);
 	b = &q->r.body;
+	if (done != NULL && fe == NULL)
+		h_notice(q, "ok", done);
 	buf_puts(b, "<p><a href=\"/violations\">Retour au registre</a></p>\n<dl class=\"facts\">\n");
 	fact(b, "Statut", status_label(e->status));
 	fact(b, "Origine", source_label(e->source));
@@ -259,7 +299,7 @@ page_breach(struct req *q, const char *rest)
 	countdown(q, e);
 	buf_puts(b, "</dd>\n");
 	fact(b, "Nature (C, I, A)", e->nature);
-	fact(b, "Niveau de risque", e->risk_level);
+	fact(b, "Niveau de risque", risk_label(e->risk_level));
 	fact(b, "Dossiers liés (références)", e->linked_cases);
 	fact(b, "Faits", e->facts);
 	fact(b, "Catégories de personnes", e->subject_categories);
@@ -273,12 +313,17 @@ page_breach(struct req *q, const char *rest)
 		fact(b, "Référence CNIL", e->notif[i].cnil_ref);
 		fact(b, "Motifs du retard", e->notif[i].delay_reasons);
 	}
-	fact(b, "Communication aux personnes (art. 34)", e->art34);
-	buf_printf(b, "</dl>\n<p><a href=\"/violations/%ld/export\">Télécharger le texte de"
-	    " notification à la CNIL</a></p>\n", id);
+	if (strcmp(e->art34, "communicated") == 0)
+		fact_time(b, "Personnes informées (art. 34) le", e->communicated_at);
+	else if (strcmp(e->art34, "exempt") == 0) {
+		fact(b, "Personnes non informées (art. 34(3)), exception", e->art34_exemption);
+		fact(b, "Justification de l'exception", e->art34_justification);
+	}
+	fact(b, "Version", version);
+	buf_printf(b, "</dl>\n<p><a href=\"/violations/%lld/export\">Télécharger le texte de"
+	    " notification à la CNIL</a></p>\n", (long long)e->id);
+	breach_action_forms(q, e, fe);
 	h_page_end(q);
-out:
-	free(e);
 }
 
 /* GET /api/v1/violations: the objects of `breach list --json`. */
@@ -375,8 +420,10 @@ paris_day(const char *s, int plus_days, int64_t *t)
 	int y, m, d, k = 0;
 
 	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &k) != 3 ||
-	    k != 10 || cal_weekday(y, m, d) < 0)
+	/* what a date input sends, or JJ/MM/AAAA typed in a plain text field */
+	if (s == NULL || strlen(s) != 10 || (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &k) != 3 &&
+	    (k = 0, sscanf(s, "%2d/%2d/%4d%n", &d, &m, &y, &k) != 3)) || k != 10 ||
+	    cal_weekday(y, m, d) < 0)
 		return -1;
 	tm.year = y;
 	tm.mon = m;
@@ -400,18 +447,26 @@ void
 page_journal_export(struct req *q)
 {
 	const char *du = req_query(q, "du"), *au = req_query(q, "au");
-	char err[512];
+	char err[512], dfrom[16], dto[16];
+	struct cal_tm a, z;
 	int64_t from, to;
 
 	if (paris_day(du, 0, &from) < 0 || paris_day(au, 1, &to) < 0 || to <= from) {
 		refuse(q, MHD_HTTP_BAD_REQUEST, "Période invalide",
-		    "Donnez deux dates (du, au) au format AAAA-MM-JJ, la seconde après la première.");
+		    "Donnez deux dates (du, au) au format JJ/MM/AAAA, la seconde après la première.");
 		return;
 	}
+	/* the file is named by the days as AAAA-MM-JJ, whatever was typed */
+	if (cal_to_paris(from, &a) < 0 || cal_to_paris(to - 12 * 3600, &z) < 0) {
+		refuse(q, MHD_HTTP_BAD_REQUEST, "Période invalide", "Période hors calendrier.");
+		return;
+	}
+	snprintf(dfrom, sizeof(dfrom), "%04d-%02d-%02d", a.year % 10000, a.mon % 100, a.mday % 100);
+	snprintf(dto, sizeof(dto), "%04d-%02d-%02d", z.year % 10000, z.mon % 100, z.mday % 100);
 	q->r.status = MHD_HTTP_OK;
 	q->r.ctype = "application/x-ndjson; charset=utf-8";
 	snprintf(q->r.disposition, sizeof(q->r.disposition),
-	    "attachment; filename=\"journal-audit-%.10s-%.10s.jsonl\"", du, au);
+	    "attachment; filename=\"journal-audit-%s-%s.jsonl\"", dfrom, dto);
 	if (audit_export(q->w->in, from, to, &q->r.body, err, sizeof(err)) < 0) {
 		q->r.disposition[0] = '\0';
 		q->r.ctype = NULL;

@@ -455,12 +455,12 @@ route(struct req *q)
 			not_found(q);
 		return;
 	}
-	if (account_may(&q->a, RIGHT_BREACHES) && is_get(q) &&
+	if (account_may(&q->a, RIGHT_BREACHES) && (is_get(q) || is_post(q)) &&
 	    strncmp(q->path, "/violations", 11) == 0) {
 		if (q->path[11] == '\0')
-			page_breaches(q);
+			is_get(q) ? page_breaches(q) : post_breach(q, NULL);
 		else if (q->path[11] == '/')
-			page_breach(q, q->path + 12);
+			is_get(q) ? page_breach(q, q->path + 12) : post_breach(q, q->path + 12);
 		else
 			not_found(q);
 		return;
@@ -571,6 +571,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		q->method = method;
 		q->path = url;
 		q->now = web_now(w);
+		w->in->now = q->now;	/* the core's clock for this request */
 		client_address(c, q->client, sizeof(q->client));
 		buf_init(&q->r.body, WEB_PAGE_MAX);
 		ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);

@@ -61,7 +61,12 @@ const char web_css[] =
 "dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}\n"
 "dl.facts dt{font-weight:600}\ndl.facts dd{margin:0}\n"
 ".pages{list-style:none;padding:0;display:flex;gap:1rem}\n"
-".chart{margin:1.5rem 0;overflow-x:auto}\n.chart svg{max-width:100%;height:auto}\n";
+".chart{margin:1.5rem 0;overflow-x:auto}\n.chart svg{max-width:100%;height:auto}\n"
+"input.check{width:auto;margin:0 .5rem 0 0;vertical-align:middle}\n"
+"label.check{display:inline;font-weight:400}\n"
+"fieldset{border:1px solid var(--line);border-radius:3px;padding:.5rem 1rem}\n"
+"legend{font-weight:600;padding:0 .25rem}\n"
+"section{margin:2rem 0 0}\nh2{font-size:1.3rem;margin:0 0 .75rem}\n";
 
 /* Progressive enhancement only: every page works without it. */
 const char web_js[] =

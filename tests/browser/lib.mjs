@@ -42,6 +42,11 @@ export async function launch() {
 			'--disable-component-update', '--disable-sync'],
 		ignoreHTTPSErrors: true,
 		locale: 'fr-FR',
+		// The browser's own language (the native date picker's
+		// jj/mm/aaaa, its field names) comes on Linux from the
+		// environment, not from lang="fr" nor --lang, and needs
+		// Debian's chromium-l10n (docs/web.md, « Dates »).
+		env: { ...process.env, LANGUAGE: 'fr' },
 	});
 	return {
 		ctx,
@@ -61,6 +66,35 @@ export async function axe(page) {
 	const res = await page.evaluate(async () =>
 		await globalThis.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
 	return res.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
+}
+
+// Log in through the form; the response of the page it leads to.
+export async function login(page, base, id, pass) {
+	await page.goto(base + 'connexion');
+	await page.getByLabel('Identifiant').fill(id);
+	await page.getByLabel('Mot de passe').fill(pass);
+	const [resp] = await Promise.all([
+		page.waitForNavigation(),
+		page.getByRole('button', { name: 'Se connecter' }).click(),
+	]);
+	return resp;
+}
+
+// Submit through the button named name; the response of the next page.
+export async function submit(page, scope, name) {
+	const [resp] = await Promise.all([page.waitForNavigation(),
+		scope.getByRole('button', { name }).click()]);
+	return resp;
+}
+
+// The names of the parts of the page's native date inputs, in order, as
+// the browser exposes them (["Jour", "Mois", "Année", ...] in French).
+export async function dateParts(page) {
+	const cdp = await page.context().newCDPSession(page);
+	const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+	await cdp.detach();
+	return nodes.filter(n => n.role && n.role.value === 'spinbutton')
+	    .map(n => String(n.name && n.name.value).split(' ')[0]);
 }
 
 export function outDir() {

@@ -13,6 +13,7 @@
 #include "relay/instance.h"
 #include "relay/outbox.h"
 #include "relay/vault.h"
+#include "relay/lifecycle.h"
 #include "relay/port/store_breach.h"
 #include "relay/port/store_cases.h"
 #include "relay/port/store_directory.h"
@@ -946,7 +947,7 @@ settle_queued(struct instance *in)
 	if (store_case_list(in->st, NULL, &list, &n) < 0)
 		return -1;
 	for (i = 0; i < n && r == 0; i++)
-		if (strcmp(list[i].state, "queued") == 0)
+		if (case_state_of(list[i].state) == CASE_QUEUED)
 			r = outbox_settle_rung(in, &list[i]);
 	free(list);
 	return r;

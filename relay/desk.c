@@ -17,6 +17,7 @@
 #include "relay/sealed.h"
 #include "relay/tick.h"
 #include "relay/token.h"
+#include "relay/transition.h"
 #include "relay/vault.h"
 #include "relay/port/mail.h"
 #include "relay/port/store_directory.h"
@@ -72,7 +73,7 @@ find_case(struct instance *in, const char *ref, const char *agent, int refuse_sh
 	}
 	if (check_actor(in, agent, c, err, errlen) < 0)
 		return -1;
-	if (refuse_shredded && strcmp(c->state, "shredded") == 0) {
+	if (refuse_shredded && case_state_of(c->state) == CASE_SHREDDED) {
 		snprintf(err, errlen, "%s : dossier détruit", c->ref);
 		return -1;
 	}
@@ -86,24 +87,22 @@ desk_case(struct instance *in, const char *ref, const char *agent, struct case_r
 	return find_case(in, ref, agent, 1, c, err, errlen);
 }
 
-/* The case in one of the states of ok (NULL-terminated). */
+/* The case, if the lifecycle allows event ev in its state (else its
+ * refusal: "<REF> : impossible dans l'état « resolved »"...). */
 static int
-case_in(struct instance *in, const char *ref, const char *agent, const char *const *ok,
+case_for(struct instance *in, const char *ref, const char *agent, enum lc_event ev,
     struct case_row *c, char *err, size_t errlen)
 {
-	size_t i;
+	struct lc_step st;
 
 	if (desk_case(in, ref, agent, c, err, errlen) < 0)
 		return -1;
-	for (i = 0; ok[i]; i++)
-		if (strcmp(ok[i], c->state) == 0)
-			return 0;
-	snprintf(err, errlen, "%s : impossible dans l'état « %s »", c->ref, c->state);
-	return -1;
+	if (case_may(c, ev, &st) == LC_REFUSE) {
+		snprintf(err, errlen, "%s : %s", c->ref, st.why);
+		return -1;
+	}
+	return 0;
 }
-
-static const char *const live_states[] = { "queued", "awaiting", "answered",
-	"waiting_user", NULL };
 
 /* A one-line text the agent must (or may) give and that is never stored. */
 static int
@@ -428,7 +427,7 @@ store_case(struct instance *in, const struct directory *dir, const struct dir_ru
 	fs_strlcpy(c->partner, d->partner, sizeof(c->partner));
 	fs_strlcpy(c->topic, d->topic, sizeof(c->topic));
 	fs_strlcpy(c->agent, d->agent, sizeof(c->agent));
-	fs_strlcpy(c->state, "queued", sizeof(c->state));
+	fs_strlcpy(c->state, case_state_name(LIFECYCLE_INITIAL), sizeof(c->state));
 	c->created_at = in->now;
 	c->user_due_at = user_deadline(in, it);
 	token_reply(c->reply_token, in->hmac_key, c->ref);
@@ -582,8 +581,8 @@ followup_store(struct instance *in, struct case_row *c, const char *text, size_t
 		store_rollback(in->st);
 		goto out;
 	}
-	if (store_case_set_state(in->st, c->id, "queued", in->now) < 0 ||
-	    store_event(in->st, in->now, actor, "case.follow-up", c->ref, "queued") < 0 ||
+	if (case_step(in->st, c, LC_FOLLOW_UP, in->now, NULL) != LC_APPLY ||
+	    store_event(in->st, in->now, actor, "case.follow-up", c->ref, c->state) < 0 ||
 	    store_commit(in->st) < 0)
 		goto fail;
 	r = 0;
@@ -611,7 +610,7 @@ desk_send(struct instance *in, const char *ref, const char *agent, const char *t
 		snprintf(err, errlen, "refusé : %s", why);
 		return -1;
 	}
-	if (case_in(in, ref, agent, live_states, &c, err, errlen) < 0)
+	if (case_for(in, ref, agent, LC_FOLLOW_UP, &c, err, errlen) < 0)
 		return -1;
 	if (outbox_mandate_valid(in, &c, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s : refusé : %s", c.ref, why);
@@ -638,7 +637,7 @@ desk_reroute(struct instance *in, const char *ref, const char *agent, const char
 	int q;
 
 	if (check_line("motif", motif, 0, err, errlen) < 0 ||
-	    case_in(in, ref, agent, live_states, &c, err, errlen) < 0)
+	    case_for(in, ref, agent, LC_REROUTE, &c, err, errlen) < 0)
 		return -1;
 	if (outbox_mandate_valid(in, &c, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s : refusé : %s", c.ref, why);
@@ -656,8 +655,7 @@ desk_reroute(struct instance *in, const char *ref, const char *agent, const char
 		    " l'annuaire, ou aucune clé épinglée)", c.ref, c.rung);
 		return -1;
 	}
-	if (((strcmp(c.state, "answered") == 0 || strcmp(c.state, "waiting_user") == 0) &&
-	    store_case_set_state(in->st, c.id, "queued", in->now) < 0) ||
+	if (case_step(in->st, &c, LC_REROUTE, in->now, NULL) != LC_APPLY ||
 	    store_commit(in->st) < 0) {
 		snprintf(err, errlen, "%s", store_errmsg(in->st));
 		store_rollback(in->st);
@@ -675,15 +673,13 @@ int
 desk_close(struct instance *in, const char *ref, const char *agent, const char *resolution,
     char *err, size_t errlen)
 {
-	static const char *const closable[] = { "queued", "awaiting", "answered",
-		"waiting_user", "failed", NULL };
 	struct case_row c;
 
 	if (check_line("resolution", resolution, 1, err, errlen) < 0 ||
-	    case_in(in, ref, agent, closable, &c, err, errlen) < 0)
+	    case_for(in, ref, agent, LC_CLOSE, &c, err, errlen) < 0)
 		return -1;
 	if (store_begin(in->st) < 0 || stop_pending(in, &c, -1, "dossier clos") < 0 ||
-	    store_case_set_state(in->st, c.id, "resolved", in->now) < 0 ||
+	    case_step(in->st, &c, LC_CLOSE, in->now, NULL) != LC_APPLY ||
 	    store_event(in->st, in->now, ACTOR(agent), "case.resolved", c.ref, "closed") < 0 ||
 	    store_commit(in->st) < 0) {
 		snprintf(err, errlen, "%s", store_errmsg(in->st));
@@ -698,17 +694,19 @@ desk_cancel(struct instance *in, const char *ref, const char *agent, const char 
     char *err, size_t errlen)
 {
 	struct case_row c;
+	struct lc_step st;
 
 	if (check_line("motif", motif, 1, err, errlen) < 0 ||
 	    find_case(in, ref, agent, 0, &c, err, errlen) < 0)
 		return -1;
-	if (strcmp(c.state, "shredded") == 0) {
-		snprintf(err, errlen, "%s : dossier déjà détruit", c.ref);
+	if (case_may(&c, LC_CANCEL, &st) == LC_REFUSE) {
+		snprintf(err, errlen, "%s : %s", c.ref, st.why);
 		return -1;
 	}
 	if (store_begin(in->st) < 0 || stop_pending(in, &c, -1, "dossier annulé") < 0 ||
-	    store_case_set_state(in->st, c.id, "cancelled", in->now) < 0 ||
+	    case_step(in->st, &c, LC_CANCEL, in->now, NULL) != LC_APPLY ||
 	    store_event(in->st, in->now, ACTOR(agent), "case.cancelled", c.ref, "ok") < 0 ||
+	    case_may(&c, LC_SHRED, &st) != LC_APPLY ||
 	    store_case_shred(in->st, c.id, in->now) < 0 ||
 	    store_event(in->st, in->now, "relay", "case.shredded", c.ref, "ok") < 0 ||
 	    store_commit(in->st) < 0) {
@@ -964,18 +962,9 @@ desk_attachments(struct instance *in, const struct case_row *c,
 const char *
 desk_state_label(const char *state)
 {
-	static const struct { const char *state, *label; } labels[] = {
-		{ "queued", "en file d'envoi" }, { "awaiting", "en attente de réponse" },
-		{ "answered", "répondu" }, { "waiting_user", "en attente de l'usager" },
-		{ "resolved", "résolu" }, { "cancelled", "annulé" },
-		{ "failed", "échec d'envoi" }, { "shredded", "détruit" },
-	};
-	size_t i;
+	const char *label = case_state_label(case_state_of(state));
 
-	for (i = 0; i < FS_ARRAY_LEN(labels); i++)
-		if (strcmp(labels[i].state, state) == 0)
-			return labels[i].label;
-	return state;
+	return label ? label : state;
 }
 
 /* Does c have a deadline before limit?  Open cases only: the referent's
@@ -983,10 +972,9 @@ desk_state_label(const char *state)
 static int
 due_before(const struct case_row *c, int64_t limit)
 {
-	int referent = strcmp(c->state, "awaiting") == 0 ||
-	    strcmp(c->state, "waiting_user") == 0;
-	int user = referent || strcmp(c->state, "queued") == 0 ||
-	    strcmp(c->state, "answered") == 0;
+	enum case_state s = case_state_of(c->state);
+	int referent = lifecycle_referent_open(s);
+	int user = lifecycle_live(s);
 
 	return (referent && c->due_at && c->due_at < limit) ||
 	    (user && c->user_due_at && c->user_due_at < limit);
@@ -1038,7 +1026,7 @@ desk_list(struct instance *in, const struct desk_filter *f, struct case_row **ou
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (f->state && strcmp(f->state, list[i].state) != 0)
+		if (f->state && case_state_of(list[i].state) != s)
 			continue;
 		if (f->overdue && !tick_case_overdue(list[i].state, list[i].overdue,
 		    list[i].due_at, in->now))
@@ -1149,6 +1137,7 @@ desk_quarantine_assign(struct instance *in, const char *id, const char *ref, cha
 	struct quarantine_row q;
 	struct parsed_mail m;
 	struct case_row c;
+	struct lc_step st;
 	char why[768];
 	int r = -1, g;
 
@@ -1159,10 +1148,10 @@ desk_quarantine_assign(struct instance *in, const char *id, const char *ref, cha
 	}
 	if (quarantine_held(in, id, &q, err, errlen) < 0)
 		return -1;
-	if ((g = store_case_get(in->st, ref, &c)) != 0 || strcmp(c.state, "shredded") == 0 ||
-	    strcmp(c.state, "cancelled") == 0) {
+	if ((g = store_case_get(in->st, ref, &c)) != 0 || case_may(&c, LC_REPLY, &st) ==
+	    LC_REFUSE) {
 		snprintf(err, errlen, "%s : %s", ref, g == 1 ? "dossier inconnu" :
-		    g < 0 ? store_errmsg(in->st) : "dossier détruit ou annulé");
+		    g < 0 ? store_errmsg(in->st) : st.why);
 		return -1;
 	}
 	if (desk_quarantine_mail(in, &q, &m, why, sizeof(why)) < 0) {

@@ -14,6 +14,7 @@
 #include "relay/outbox.h"
 #include "relay/quote.h"
 #include "relay/sealed.h"
+#include "relay/transition.h"
 #include "relay/vault.h"
 #include "relay/port/mailbox.h"
 #include "relay/port/mail.h"
@@ -1119,14 +1120,14 @@ notify_agent(struct instance *in, const struct case_row *c, const char *kind,
 int
 inbox_reply_effects(struct instance *in, const struct case_row *c, int64_t raw_id)
 {
+	struct case_row now = *c;
 	char once[64], *subject, *body;
 	int r;
 
 	/* An open case becomes answered; a reply attached by hand to a resolved
-	 * or failed case is recorded without reopening it (the purge stays due). */
-	if ((strcmp(c->state, "queued") == 0 || strcmp(c->state, "awaiting") == 0 ||
-	    strcmp(c->state, "waiting_user") == 0) &&
-	    store_case_set_state(in->st, c->id, "answered", in->now) < 0)
+	 * or failed case is recorded without reopening it (the purge stays due):
+	 * the lifecycle's table. */
+	if (case_step(in->st, &now, LC_REPLY, in->now, NULL) < 0)
 		return -1;
 	if (event(in, "relay", "case.answered", c->ref, "reply") < 0)
 		return -1;
@@ -1197,13 +1198,14 @@ static int
 autoreply_effects(struct instance *in, const struct case_row *c, const struct parsed_mail *m,
     const struct match_decision *d)
 {
+	struct lc_step st;
 	int q;
 
 	if (event(in, "relay", "case.auto-reply", c->ref, d->absence ? "absence" :
 	    "recorded") < 0)
 		return -1;
-	if (!d->absence || (strcmp(c->state, "awaiting") != 0 &&
-	    strcmp(c->state, "queued") != 0) || !on_current_rung(in, c, m->from))
+	if (!d->absence || case_may(c, LC_ABSENCE, &st) != LC_APPLY ||
+	    !(st.effects & LC_FX_NEXT_RUNG) || !on_current_rung(in, c, m->from))
 		return 0;
 	q = inbox_next_rung(in, c, "relay", "absence");
 	if (q < 0)
@@ -1218,6 +1220,7 @@ dsn_effects(struct instance *in, const struct case_row *c, const struct parsed_m
     const struct match_decision *d, int64_t raw_id)
 {
 	struct delivery_row *dl = NULL;
+	struct lc_step st;
 	size_t n = 0, i, alive = 0;
 	int rung = -1, r = -1, q;
 	char once[64], *subject = NULL, *body = NULL;
@@ -1250,12 +1253,15 @@ dsn_effects(struct instance *in, const struct case_row *c, const struct parsed_m
 	for (i = 0; i < n; i++)
 		if (dl[i].rung == c->rung && strcmp(dl[i].state, "failed") != 0)
 			alive++;
-	if (rung == c->rung && alive == 0 && (strcmp(c->state, "awaiting") == 0 ||
-	    strcmp(c->state, "queued") == 0)) {
+	if (rung == c->rung && alive == 0 && case_may(c, LC_BOUNCED, &st) == LC_APPLY &&
+	    (st.effects & LC_FX_NEXT_RUNG)) {
+		struct case_row now = *c;
+
 		if ((q = inbox_next_rung(in, c, "relay", "bounce")) < 0)
 			goto out;
-		if (q == 0 && (store_case_set_state(in->st, c->id, "failed", in->now) < 0 ||
-		    event(in, "relay", "case.failed", c->ref, "all deliveries bounced") < 0))
+		if (q == 0 && (case_step(in->st, &now, LC_RUNG_FAILED, in->now, NULL) !=
+		    LC_APPLY || event(in, "relay", "case.failed", c->ref,
+		    "all deliveries bounced") < 0))
 			goto out;
 	}
 	/* One notice per failed delivery, however many bounces say so

@@ -43,6 +43,8 @@ static const char *const event_names[LC_EVENT_COUNT] = {
 	[LC_CLOSE] = "close",
 	[LC_CANCEL] = "cancel",
 	[LC_SHRED] = "shred",
+	[LC_MANDATE_EXPIRED] = "mandate_expired",
+	[LC_MANDATE_RENEWED] = "mandate_renewed",
 };
 
 /* The refusals; "%s" is the state's name. */
@@ -55,6 +57,7 @@ enum why {
 	W_WAIT,
 	W_RESUME,
 	W_SHRED,
+	W_RENEW,
 };
 
 static const char *const whys[] = {
@@ -67,6 +70,7 @@ static const char *const whys[] = {
 	    " attente de l'usager ; celui-ci est « %s »",
 	[W_RESUME] = "le dossier n'est pas en attente de l'usager (état « %s »)",
 	[W_SHRED] = "seul un dossier résolu ou annulé peut être détruit (état « %s »)",
+	[W_RENEW] = "le dossier est « %s » : rien à renouveler",
 };
 
 struct cell {
@@ -89,11 +93,16 @@ struct cell {
 
 /*
  * Columns: delivered, rung_failed, bounced, absence, deadline, reply,
- * send, reroute, wait, resume, close, cancel, shred.
+ * send, reroute, wait, resume, close, cancel, shred, mandate_expired,
+ * mandate_renewed.
  *
  * A reply on a resolved or failed case (attached by hand) is recorded
  * without reopening it.  A cancelled case is shredded in the same
- * transaction, so "cancelled" is never seen at rest.
+ * transaction, so "cancelled" is never seen at rest.  A case whose
+ * mandate expired waits for its person (waiting_user, no pause of the
+ * referent's clock: nothing was sent); the renewal puts it back in the
+ * queue (its held deliveries leave); a renewal on a case that still moves
+ * changes no state.
  */
 static const struct cell table[CASE_STATE_COUNT][LC_EVENT_COUNT] = {
 	[CASE_QUEUED] = {
@@ -102,6 +111,7 @@ static const struct cell table[CASE_STATE_COUNT][LC_EVENT_COUNT] = {
 		A(CASE_QUEUED, QUEUE), A(CASE_QUEUED, STOP | NEXT), R(W_WAIT),
 		R(W_RESUME), A(CASE_RESOLVED, STOP), A(CASE_CANCELLED, GONE),
 		R(W_SHRED),
+		A(CASE_WAITING_USER, NOTIFY), I,
 	},
 	[CASE_AWAITING] = {
 		A(CASE_AWAITING, START), A(CASE_FAILED, NOTIFY), A(CASE_AWAITING, NEXT),
@@ -110,12 +120,14 @@ static const struct cell table[CASE_STATE_COUNT][LC_EVENT_COUNT] = {
 		A(CASE_AWAITING, STOP | NEXT), A(CASE_WAITING_USER, LC_FX_PAUSE_CLOCK),
 		R(W_RESUME), A(CASE_RESOLVED, STOP), A(CASE_CANCELLED, GONE),
 		R(W_SHRED),
+		A(CASE_WAITING_USER, NOTIFY), I,
 	},
 	[CASE_ANSWERED] = {
 		A(CASE_ANSWERED, START), A(CASE_FAILED, NOTIFY), I, I, I,
 		A(CASE_ANSWERED, NOTIFY), A(CASE_QUEUED, QUEUE),
 		A(CASE_QUEUED, STOP | NEXT), R(W_WAIT), R(W_RESUME),
 		A(CASE_RESOLVED, STOP), A(CASE_CANCELLED, GONE), R(W_SHRED),
+		A(CASE_WAITING_USER, NOTIFY), I,
 	},
 	[CASE_WAITING_USER] = {
 		A(CASE_WAITING_USER, START), A(CASE_FAILED, NOTIFY), I, I, I,
@@ -123,25 +135,30 @@ static const struct cell table[CASE_STATE_COUNT][LC_EVENT_COUNT] = {
 		A(CASE_QUEUED, STOP | NEXT), R(W_WAIT),
 		A(CASE_AWAITING, LC_FX_RESUME_CLOCK), A(CASE_RESOLVED, STOP),
 		A(CASE_CANCELLED, GONE), R(W_SHRED),
+		I, A(CASE_QUEUED, 0),
 	},
 	[CASE_RESOLVED] = {
 		I, I, I, I, I, A(CASE_RESOLVED, NOTIFY), R(W_STATE), R(W_STATE),
 		R(W_WAIT), R(W_RESUME), R(W_STATE), A(CASE_CANCELLED, GONE),
 		A(CASE_SHREDDED, LC_FX_SHRED),
+		I, R(W_RENEW),
 	},
 	[CASE_CANCELLED] = {
 		I, I, I, I, I, R(W_GONE), R(W_STATE), R(W_STATE), R(W_WAIT),
 		R(W_RESUME), R(W_STATE), R(W_STATE), A(CASE_SHREDDED, LC_FX_SHRED),
+		I, R(W_RENEW),
 	},
 	[CASE_FAILED] = {
 		I, I, I, I, I, A(CASE_FAILED, NOTIFY), R(W_STATE), R(W_STATE),
 		R(W_WAIT), R(W_RESUME), A(CASE_RESOLVED, STOP),
 		A(CASE_CANCELLED, GONE), R(W_SHRED),
+		I, R(W_RENEW),
 	},
 	[CASE_SHREDDED] = {
 		I, I, I, I, I, R(W_GONE), R(W_SHREDDED), R(W_SHREDDED), R(W_WAIT),
 		R(W_RESUME), R(W_SHREDDED), R(W_ALREADY_SHREDDED),
 		R(W_ALREADY_SHREDDED),
+		I, R(W_SHREDDED),
 	},
 };
 
@@ -195,6 +212,14 @@ case_state_parse(const char *name, enum case_state *s)
 	return -1;
 }
 
+enum case_state
+case_state_of(const char *name)
+{
+	enum case_state s;
+
+	return name != NULL && case_state_parse(name, &s) == 0 ? s : CASE_STATE_COUNT;
+}
+
 const char *
 lifecycle_event_name(enum lc_event ev)
 {
@@ -212,6 +237,12 @@ int
 lifecycle_referent_open(enum case_state s)
 {
 	return s == CASE_AWAITING || s == CASE_WAITING_USER;
+}
+
+int
+lifecycle_over(enum case_state s)
+{
+	return s == CASE_RESOLVED || s == CASE_CANCELLED || s == CASE_SHREDDED;
 }
 
 /*

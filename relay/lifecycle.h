@@ -42,6 +42,8 @@ enum lc_event {
 	LC_CLOSE,		/* agent: close (resolved) */
 	LC_CANCEL,		/* agent: cancel (then shredded at once) */
 	LC_SHRED,		/* purge after the grace period, end of cancel */
+	LC_MANDATE_EXPIRED,	/* outbox: a due delivery held, mandate expired */
+	LC_MANDATE_RENEWED,	/* agent: mandate renew (the hold ends) */
 	LC_EVENT_COUNT
 };
 
@@ -84,6 +86,9 @@ enum lc_verdict	 lifecycle_step(enum case_state from, enum lc_event ev,
 const char	*case_state_name(enum case_state s);
 /* 0 and *s on a known name, -1 otherwise. */
 int		 case_state_parse(const char *name, enum case_state *s);
+/* The state of that name (as stored in cases.state), CASE_STATE_COUNT for
+ * NULL or an unknown name: the one place a state name is compared. */
+enum case_state	 case_state_of(const char *name);
 /* The French label shown to agents ("en attente de réponse"...). */
 const char	*case_state_label(enum case_state s);
 /* "delivered", "wait"...; NULL for an invalid value. */
@@ -99,6 +104,9 @@ const char	*lifecycle_event_name(enum lc_event ev);
  */
 int		 lifecycle_live(enum case_state s);
 int		 lifecycle_referent_open(enum case_state s);
+/* over: nothing more will happen to the case (resolved, cancelled,
+ * shredded); a failed case is not over (it can still be closed). */
+int		 lifecycle_over(enum case_state s);
 
 /* The Graphviz drawing of the table (docs/lifecycle.dot).  0 / -1. */
 int		 lifecycle_dot(struct buf *out);

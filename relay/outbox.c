@@ -16,6 +16,7 @@
 #include "relay/sealed.h"
 #include "relay/token.h"
 #include "relay/tick.h"
+#include "relay/transition.h"
 #include "relay/vault.h"
 #include "relay/port/transport.h"
 #include "relay/port/store_cases.h"
@@ -859,12 +860,15 @@ static int
 hold_for_mandate(struct pass *p, const struct case_row *c, const struct delivery_row *d)
 {
 	struct instance *in = p->in;
+	struct case_row now = *c;
+	struct lc_step st;
 	char *subject, *body;
 	int r = 0;
 
 	log_delivery(c, d, "retenu", "mandat expiré (fsrelay mandate renew)");
 	p->stats->held++;
-	if (strcmp(c->state, "waiting_user") == 0)
+	/* Already waiting for its person (or over): nothing to change or tell. */
+	if (case_may(c, LC_MANDATE_EXPIRED, &st) != LC_APPLY)
 		return 0;
 	subject = xasprintf("[%s] Mandat expiré : rien n'est envoyé", c->ref);
 	body = xasprintf("Bonjour,\n\nLe mandat de la personne pour le dossier %s n'est plus"
@@ -875,7 +879,7 @@ hold_for_mandate(struct pass *p, const struct case_row *c, const struct delivery
 	    " contient aucune donnée personnelle.\n\n-- \nRelais sécurisé fsrelay\n", c->ref,
 	    c->ref);
 	if (store_begin(in->st) < 0 ||
-	    store_case_set_state(in->st, c->id, "waiting_user", in->now) < 0 ||
+	    case_step(in->st, &now, LC_MANDATE_EXPIRED, in->now, NULL) != LC_APPLY ||
 	    record_event(in, "case.mandate_expired", c->ref, "held") < 0 ||
 	    notify_agent(in, c, "mandate-expired", subject, body) < 0 ||
 	    store_commit(in->st) < 0) {
@@ -1050,7 +1054,8 @@ case_failed(struct instance *in, const struct case_row *c)
 	    " « fsrelay show %s » : la dernière erreur y figure.  Le dossier n'a pas été"
 	    " transmis ; il faut le reprendre avec le partenaire.\n\n-- \nRelais sécurisé"
 	    " fsrelay\n", c->ref, c->ref);
-	int r = store_case_set_state(in->st, c->id, "failed", in->now) == 0 &&
+	struct case_row now = *c;
+	int r = case_step(in->st, &now, LC_RUNG_FAILED, in->now, NULL) == LC_APPLY &&
 	    record_event(in, "case.failed", c->ref, "all deliveries failed") == 0 &&
 	    notify_agent(in, c, "delivery-failed", subject, body) == 0 ? 0 : -1;
 
@@ -1089,8 +1094,10 @@ outbox_settle_rung(struct instance *in, const struct case_row *c)
 		if (store_case_set_rung(in->st, c->id, c->rung,
 		    referent_deadline(in, c, last), 0) < 0)
 			return -1;
-		if (strcmp(c->state, "queued") == 0 &&
-		    (store_case_set_state(in->st, c->id, "awaiting", in->now) < 0 ||
+		struct case_row now = *c;
+
+		if (case_step(in->st, &now, LC_DELIVERED, in->now, NULL) < 0 ||
+		    (strcmp(now.state, c->state) != 0 &&
 		    record_event(in, "case.awaiting", c->ref, "delivered") < 0))
 			return -1;
 		return 0;
@@ -1236,7 +1243,7 @@ queued_alerts(struct pass *p)
 	int r = 0;
 
 	do {
-		if (store_case_stale(in->st, "queued", 0, in->now - limit + 1, after,
+		if (store_case_stale(in->st, case_state_name(CASE_QUEUED), 0, in->now - limit + 1, after,
 		    ALERT_PAGE, &list, &n) < 0)
 			return -1;
 		for (i = 0; i < n && r == 0; i++) {
@@ -1579,8 +1586,8 @@ int
 outbox_mandate_renew(struct instance *in, const char *ref, const char *signed_on,
     const char *sha256, const char *actor, char *err, size_t errlen)
 {
-	static const char *const live[] = { "queued", "awaiting", "answered", "waiting_user" };
 	struct case_row c;
+	struct lc_step st;
 	struct delivery_row *dl = NULL;
 	struct pause_row pause;
 	struct cal_tm today;
@@ -1588,7 +1595,7 @@ outbox_mandate_renew(struct instance *in, const char *ref, const char *signed_on
 	struct person pp;
 	uint8_t *dek = NULL;
 	size_t n = 0, i, pending = 0;
-	int y, m, d, r = -1, ok = 0, paused;
+	int y, m, d, r = -1, paused;
 
 	memset(&pp, 0, sizeof(pp));
 	buf_init(&b, 8192);
@@ -1600,11 +1607,8 @@ outbox_mandate_renew(struct instance *in, const char *ref, const char *signed_on
 		goto out;
 	}
 	r = -1;
-	for (i = 0; i < FS_ARRAY_LEN(live); i++)
-		ok |= strcmp(c.state, live[i]) == 0;
-	if (!ok) {
-		fs_seterr(err, errlen, "le dossier %s est « %s » : rien à renouveler", c.ref,
-		    c.state);
+	if (case_may(&c, LC_MANDATE_RENEWED, &st) == LC_REFUSE) {
+		fs_seterr(err, errlen, "%s : %s", c.ref, st.why);
 		goto out;
 	}
 	if (cal_parse_date(signed_on, &y, &m, &d) < 0 || cal_to_paris(in->now, &today) < 0) {
@@ -1641,9 +1645,12 @@ outbox_mandate_renew(struct instance *in, const char *ref, const char *signed_on
 	if (sealed_put(in, dek, "cases", "person", c.id, enc.p, enc.len) < 0 ||
 	    store_event(in->st, in->now, actor, "case.mandate_renewed", c.ref, "ok") < 0)
 		goto rollback;
-	/* held for its mandate (no pause of the agent's): it goes on */
-	if (strcmp(c.state, "waiting_user") == 0 && paused == 1 &&
-	    store_case_set_state(in->st, c.id, pending ? "queued" : "awaiting", in->now) < 0)
+	/* Held for its mandate (waiting_user with no pause of the agent's): it
+	 * goes on, queued again; with nothing left to send it awaits (a resume
+	 * with no pause to close). */
+	if (case_state_of(c.state) == CASE_WAITING_USER && paused == 1 &&
+	    case_step(in->st, &c, pending ? LC_MANDATE_RENEWED : LC_RESUME, in->now, NULL) !=
+	    LC_APPLY)
 		goto rollback;
 	if (store_commit(in->st) < 0)
 		goto rollback;

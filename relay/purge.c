@@ -4,6 +4,7 @@
 #include "relay/purge.h"
 #include "relay/breach.h"
 #include "relay/instance.h"
+#include "relay/transition.h"
 #include "relay/util.h"
 #include "relay/port/store_cases.h"
 
@@ -49,8 +50,11 @@ purge_verify(struct instance *in, long long case_id)
 static int
 shred_one(struct instance *in, const struct case_row *c)
 {
+	struct lc_step st;
 	int v;
 
+	if (case_may(c, LC_SHRED, &st) != LC_APPLY)
+		return 1;	/* not resolved (any more): nothing to shred */
 	if (store_begin(in->st) < 0)
 		return -1;
 	if (store_case_shred(in->st, c->id, in->now) < 0 ||
@@ -108,7 +112,7 @@ purge_run(struct instance *in, size_t *shredded, char *err, size_t errlen)
 	/* updated_at is the resolution: a resolved case changes no more.  Only
 	 * the cases resolved long enough ago, through the index (issue 15). */
 	do {
-		if (store_case_stale(in->st, "resolved", 1, in->now - grace + 1, after,
+		if (store_case_stale(in->st, case_state_name(CASE_RESOLVED), 1, in->now - grace + 1, after,
 		    PURGE_PAGE, &list, &n) < 0) {
 			snprintf(err, errlen, "destruction : base : %s", store_errmsg(in->st));
 			return -1;
@@ -117,6 +121,8 @@ purge_run(struct instance *in, size_t *shredded, char *err, size_t errlen)
 			after = list[i].id;
 			if ((r = shred_one(in, &list[i])) == 0)
 				(*shredded)++;
+			else if (r == 1)
+				r = 0;
 		}
 		free(list);
 		list = NULL;

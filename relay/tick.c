@@ -13,6 +13,7 @@
 #include "relay/port/store_deliveries.h"
 #include "relay/port/store_directory.h"
 #include "relay/report.h"
+#include "relay/transition.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,7 +163,12 @@ void
 tick_decide(const struct tick_view *v, int64_t now, struct tick_plan *plan)
 {
 	plan->n = 0;
-	if (v->state == NULL || strcmp(v->state, "awaiting") != 0 || v->due_at == 0)
+	struct lc_step st;
+	enum case_state s = case_state_of(v->state);
+
+	/* Reminders and escalation run only where the lifecycle says so. */
+	if (s == CASE_STATE_COUNT || lifecycle_step(s, LC_DEADLINE, &st) != LC_APPLY ||
+	    !(st.effects & LC_FX_REMIND) || v->due_at == 0)
 		return;
 	if (!v->reminded && v->reminder_at != 0 && now >= v->reminder_at && !v->escalated)
 		plan->steps[plan->n++] = now >= v->due_at ? TICK_REMIND_LATE : TICK_REMIND;
@@ -173,9 +179,10 @@ tick_decide(const struct tick_view *v, int64_t now, struct tick_plan *plan)
 int
 tick_case_overdue(const char *state, int overdue, int64_t due_at, int64_t now)
 {
-	int awaiting = strcmp(state, "awaiting") == 0;
+	enum case_state s = case_state_of(state);
+	int awaiting = s == CASE_AWAITING;
 
-	if (!awaiting && strcmp(state, "waiting_user") != 0)
+	if (!lifecycle_referent_open(s))
 		return 0;
 	return overdue || (awaiting && due_at != 0 && due_at <= now);
 }
@@ -185,11 +192,14 @@ tick_case_overdue(const char *state, int overdue, int64_t due_at, int64_t now)
 static int64_t
 running_due(const struct case_row *c)
 {
-	if (strcmp(c->state, "awaiting") == 0)
+	switch (case_state_of(c->state)) {
+	case CASE_AWAITING:
 		return c->due_at;
-	if (strcmp(c->state, "waiting_user") == 0)
+	case CASE_WAITING_USER:
 		return c->user_due_at;
-	return 0;
+	default:
+		return 0;
+	}
 }
 
 int
@@ -209,8 +219,7 @@ urgency_class(const struct case_row *c, int64_t now)
 		return 0;
 	if (running_due(c) > 0)
 		return 1;
-	if (strcmp(c->state, "resolved") == 0 || strcmp(c->state, "cancelled") == 0 ||
-	    strcmp(c->state, "shredded") == 0)
+	if (lifecycle_over(case_state_of(c->state)))
 		return 3;
 	return 2;
 }
@@ -649,7 +658,10 @@ tick_case(struct tick_pass *tp, const struct case_row *c)
 	size_t i, n_rungs = 0;
 	int a, b;
 
-	if (strcmp(c->state, "awaiting") != 0 || c->due_at == 0) {
+	struct lc_step st;
+
+	if (case_may(c, LC_DEADLINE, &st) != LC_APPLY || !(st.effects & LC_FX_REMIND) ||
+	    c->due_at == 0) {
 		remind_later(tp, c, 0);
 		return 0;
 	}
@@ -717,10 +729,9 @@ flush_reminds(struct tick_pass *tp)
 static int
 digest_wants(const struct case_row *c, int64_t limit)
 {
-	int open_referent = strcmp(c->state, "awaiting") == 0 ||
-	    strcmp(c->state, "waiting_user") == 0;
-	int open_user = open_referent || strcmp(c->state, "answered") == 0 ||
-	    strcmp(c->state, "queued") == 0;
+	enum case_state s = case_state_of(c->state);
+	int open_referent = lifecycle_referent_open(s);
+	int open_user = lifecycle_live(s);
 
 	return (open_referent && (c->overdue || (c->due_at && c->due_at < limit))) ||
 	    (open_user && c->user_due_at && c->user_due_at < limit);
@@ -736,8 +747,7 @@ digest_line(struct buf *b, const struct case_row *c, int64_t now)
 	buf_printf(b, "- %s (%s, %s)", c->ref, c->partner, c->topic);
 	if (c->overdue)
 		buf_puts(b, " : partenaire sans réponse au dernier palier");
-	else if (c->due_at && (strcmp(c->state, "awaiting") == 0 ||
-	    strcmp(c->state, "waiting_user") == 0))
+	else if (c->due_at && lifecycle_referent_open(case_state_of(c->state)))
 		buf_printf(b, " : référent %s le %s", c->due_at <= now ? "en retard depuis" :
 		    "attendu avant", due);
 	if (c->user_due_at)
@@ -923,14 +933,16 @@ int
 tick_wait(struct instance *in, const struct case_row *c, const char *actor, char *err,
     size_t errlen)
 {
-	if (strcmp(c->state, "awaiting") != 0) {
-		snprintf(err, errlen, "seul un dossier en attente de réponse (awaiting) peut"
-		    " être mis en attente de l'usager ; celui-ci est « %s »", c->state);
+	struct case_row now = *c;
+	struct lc_step st;
+
+	if (case_may(c, LC_WAIT, &st) != LC_APPLY) {
+		snprintf(err, errlen, "%s", st.why);
 		return -1;
 	}
 	if (store_begin(in->st) < 0)
 		goto fail;
-	if (store_case_set_state(in->st, c->id, "waiting_user", in->now) < 0 ||
+	if (case_step(in->st, &now, LC_WAIT, in->now, NULL) != LC_APPLY ||
 	    store_pause_begin(in->st, c->id, c->rung, in->now) < 0 ||
 	    store_event(in->st, in->now, actor, "case.waiting_user", c->ref, "clock paused") < 0 ||
 	    store_commit(in->st) < 0) {
@@ -952,11 +964,12 @@ tick_resume(struct instance *in, const struct case_row *c, const char *actor,
 	struct rung_state rs;
 	int64_t from, secs = 0, due = c->due_at;
 	char outcome[64];
+	struct case_row now = *c;
+	struct lc_step st;
 	int r;
 
-	if (strcmp(c->state, "waiting_user") != 0) {
-		snprintf(err, errlen, "le dossier n'est pas en attente de l'usager (état « %s »)",
-		    c->state);
+	if (case_may(c, LC_RESUME, &st) != LC_APPLY) {
+		snprintf(err, errlen, "%s", st.why);
 		return -1;
 	}
 	if (case_policy(in, NULL, c, &pol) < 0) {
@@ -978,7 +991,7 @@ tick_resume(struct instance *in, const struct case_row *c, const char *actor,
 	snprintf(outcome, sizeof(outcome), "paused %lld s of working time", (long long)secs);
 	if ((r == 0 && store_pause_end(in->st, p.id, in->now, secs) < 0) ||
 	    store_case_set_rung(in->st, c->id, c->rung, due, c->overdue) < 0 ||
-	    store_case_set_state(in->st, c->id, "awaiting", in->now) < 0 ||
+	    case_step(in->st, &now, LC_RESUME, in->now, NULL) != LC_APPLY ||
 	    store_event(in->st, in->now, actor, "case.resumed", c->ref, outcome) < 0 ||
 	    store_commit(in->st) < 0)
 		goto fail;

@@ -125,9 +125,6 @@ static const struct cli_cmd status_cmd = { "status", "status [--json]",
 	"retard par partenaire.  Aucune donnée personnelle.\n"
 	"  --json   objet JSON (docs/json.md)\n", 0, 0 };
 
-static const char *const states[] = { "queued", "awaiting", "answered", "waiting_user",
-	"resolved", "cancelled", "failed", "shredded" };
-
 static void
 status_text(struct buf *b, long deliveries, long notices, int64_t poll,
     const int64_t refused[2],
@@ -149,9 +146,9 @@ status_text(struct buf *b, long deliveries, long notices, int64_t poll,
 			    "Boîte du relais" : "Serveur d'envoi", t);
 		}
 	buf_puts(b, "Dossiers par état :");
-	for (i = 0; i < FS_ARRAY_LEN(states); i++)
-		buf_printf(b, " %s %ld%s", states[i], counts[i],
-		    i + 1 < FS_ARRAY_LEN(states) ? "," : "\n");
+	for (i = 0; i < CASE_STATE_COUNT; i++)
+		buf_printf(b, " %s %ld%s", case_state_name(i), counts[i],
+		    i + 1 < CASE_STATE_COUNT ? "," : "\n");
 	buf_puts(b, "En retard par partenaire :");
 	for (i = 0; i < np; i++)
 		buf_printf(b, " %s %ld%s", pc[i].key, pc[i].n, i + 1 < np ? "," : "");
@@ -174,8 +171,8 @@ status_json(struct buf *b, long deliveries, long notices, int64_t poll,
 	buf_puts(b, ",\"submission_login_refused_since\":");
 	json_time(b, refused[1]);
 	buf_puts(b, ",\"cases\":{");
-	for (i = 0; i < FS_ARRAY_LEN(states); i++)
-		buf_printf(b, "%s\"%s\":%ld", i ? "," : "", states[i], counts[i]);
+	for (i = 0; i < CASE_STATE_COUNT; i++)
+		buf_printf(b, "%s\"%s\":%ld", i ? "," : "", case_state_name(i), counts[i]);
 	buf_puts(b, "},\"overdue\":{");
 	for (i = 0; i < np; i++) {
 		buf_puts(b, i ? "," : "");
@@ -198,7 +195,7 @@ cmd_status(int argc, char **argv)
 	struct store_count_row *pc = NULL;
 	struct buf out;
 	char err[ERRLEN];
-	long deliveries = 0, notices = 0, counts[FS_ARRAY_LEN(states)];
+	long deliveries = 0, notices = 0, counts[CASE_STATE_COUNT];
 	int64_t poll = 0, refused[2] = { 0, 0 };
 	size_t np = 0, i;
 	int npos, r;
@@ -218,8 +215,8 @@ cmd_status(int argc, char **argv)
 	    store_mark_get(in.st, "submission.login_refused_since", &refused[1]) < 0 ||
 	    store_overdue_by_partner(in.st, in.now, &pc, &np) < 0)
 		goto store_fail;
-	for (i = 0; i < FS_ARRAY_LEN(states); i++)
-		if (store_count_cases_by_state(in.st, states[i], &counts[i]) < 0)
+	for (i = 0; i < CASE_STATE_COUNT; i++)
+		if (store_count_cases_by_state(in.st, case_state_name(i), &counts[i]) < 0)
 			goto store_fail;
 	if (as_json)
 		status_json(&out, deliveries, notices, poll, refused, counts, pc, np);

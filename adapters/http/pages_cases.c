@@ -21,11 +21,6 @@
 
 #define PAGE_ROWS	50
 
-static const char *const states[] = {
-	"queued", "awaiting", "answered", "waiting_user", "resolved", "cancelled", "failed",
-	"shredded",
-};
-
 static void
 deadline(struct buf *b, const struct case_row *c, int64_t due, int running, int64_t now)
 {
@@ -46,10 +41,10 @@ filters(struct buf *b, const char *state, int late)
 	buf_puts(b, "<form method=\"get\" action=\"/dossiers\" class=\"inline\">"
 	    "<label for=\"etat\">État</label><select id=\"etat\" name=\"etat\">"
 	    "<option value=\"\">tous</option>");
-	for (i = 0; i < FS_ARRAY_LEN(states); i++)
-		buf_printf(b, "<option value=\"%s\"%s>%s</option>", states[i],
-		    state && strcmp(state, states[i]) == 0 ? " selected" : "",
-		    desk_state_label(states[i]));
+	for (i = 0; i < CASE_STATE_COUNT; i++)
+		buf_printf(b, "<option value=\"%s\"%s>%s</option>", case_state_name(i),
+		    state && strcmp(state, case_state_name(i)) == 0 ? " selected" : "",
+		    desk_state_label(case_state_name(i)));
 	buf_printf(b, "</select><input type=\"checkbox\" id=\"retard\" name=\"retard\" value=\"1\"%s>"
 	    "<label for=\"retard\">En retard seulement</label>"
 	    "<button type=\"submit\">Filtrer</button></form>\n", late ? " checked" : "");
@@ -126,9 +121,9 @@ page_cases(struct req *q)
 			buf_puts(b, "</td><td>");
 			h_esc(b, t ? t->label : c->topic);
 			buf_puts(b, "</td><td>");
-			deadline(b, c, c->due_at, strcmp(c->state, "awaiting") == 0, q->now);
+			deadline(b, c, c->due_at, case_state_of(c->state) == CASE_AWAITING, q->now);
 			buf_puts(b, "</td><td>");
-			deadline(b, c, c->user_due_at, strcmp(c->state, "waiting_user") == 0, q->now);
+			deadline(b, c, c->user_due_at, case_state_of(c->state) == CASE_WAITING_USER, q->now);
 			buf_puts(b, "</td><td>");
 			h_time(b, c->created_at);
 			buf_puts(b, "</td></tr>\n");

@@ -50,28 +50,37 @@ cell(char *out, size_t len, enum case_state from, enum lc_event ev)
 }
 
 /* Columns: delivered, rung_failed, bounced, absence, deadline, reply, send,
- * reroute, wait, resume, close, cancel, shred. */
+ * reroute, wait, resume, close, cancel, shred, mandate_expired,
+ * mandate_renewed. */
 static const char *const want[CASE_STATE_COUNT][LC_EVENT_COUNT] = {
 	[CASE_QUEUED] = { "awaiting start", "failed notify", "= next", "= next", "·",
 		"answered notify", "= queue", "= next+stop", "refus", "refus",
-		"resolved stop", "cancelled stop+shred", "refus" },
+		"resolved stop", "cancelled stop+shred", "refus",
+		"waiting_user notify", "·" },
 	[CASE_AWAITING] = { "= start", "failed notify", "= next", "= next", "= remind",
 		"answered notify", "queued queue", "= next+stop", "waiting_user pause",
-		"refus", "resolved stop", "cancelled stop+shred", "refus" },
+		"refus", "resolved stop", "cancelled stop+shred", "refus",
+		"waiting_user notify", "·" },
 	[CASE_ANSWERED] = { "= start", "failed notify", "·", "·", "·", "= notify",
 		"queued queue", "queued next+stop", "refus", "refus", "resolved stop",
-		"cancelled stop+shred", "refus" },
+		"cancelled stop+shred", "refus",
+		"waiting_user notify", "·" },
 	[CASE_WAITING_USER] = { "= start", "failed notify", "·", "·", "·",
 		"answered notify", "queued queue", "queued next+stop", "refus",
-		"awaiting resume", "resolved stop", "cancelled stop+shred", "refus" },
+		"awaiting resume", "resolved stop", "cancelled stop+shred", "refus",
+		"·", "queued" },
 	[CASE_RESOLVED] = { "·", "·", "·", "·", "·", "= notify", "refus", "refus",
-		"refus", "refus", "refus", "cancelled stop+shred", "shredded shred" },
+		"refus", "refus", "refus", "cancelled stop+shred", "shredded shred",
+		"·", "refus" },
 	[CASE_CANCELLED] = { "·", "·", "·", "·", "·", "refus", "refus", "refus",
-		"refus", "refus", "refus", "refus", "shredded shred" },
+		"refus", "refus", "refus", "refus", "shredded shred",
+		"·", "refus" },
 	[CASE_FAILED] = { "·", "·", "·", "·", "·", "= notify", "refus", "refus",
-		"refus", "refus", "resolved stop", "cancelled stop+shred", "refus" },
+		"refus", "refus", "resolved stop", "cancelled stop+shred", "refus",
+		"·", "refus" },
 	[CASE_SHREDDED] = { "·", "·", "·", "·", "·", "refus", "refus", "refus",
-		"refus", "refus", "refus", "refus", "refus" },
+		"refus", "refus", "refus", "refus", "refus",
+		"·", "refus" },
 };
 
 static void
@@ -127,6 +136,8 @@ test_reasons(void)
 	    "le dossier n'est pas en attente de l'usager (état « awaiting »)");
 	refusal(CASE_QUEUED, LC_SHRED,
 	    "seul un dossier résolu ou annulé peut être détruit (état « queued »)");
+	refusal(CASE_RESOLVED, LC_MANDATE_RENEWED,
+	    "le dossier est « resolved » : rien à renouveler");
 	/* out of range */
 	CHECK_INT(lifecycle_step(CASE_STATE_COUNT, LC_CLOSE, &st), LC_REFUSE);
 	CHECK_STR(st.why, "état ou événement inconnu");
@@ -164,7 +175,13 @@ test_names(void)
 		    i == CASE_ANSWERED || i == CASE_WAITING_USER);
 		CHECK_INT(lifecycle_referent_open(i), i == CASE_AWAITING ||
 		    i == CASE_WAITING_USER);
+		CHECK_INT(lifecycle_over(i), i == CASE_RESOLVED || i == CASE_CANCELLED ||
+		    i == CASE_SHREDDED);
+		CHECK_INT(case_state_of(names[i]), i);
 	}
+	CHECK_INT(case_state_of(NULL), CASE_STATE_COUNT);
+	CHECK_INT(case_state_of("open"), CASE_STATE_COUNT);
+	CHECK_INT(case_state_of("Awaiting"), CASE_STATE_COUNT);
 }
 
 static char *
@@ -204,7 +221,7 @@ test_docs(void)
 		fprintf(stderr, "    docs/lifecycle.dot differs from lifecycle_dot():\n%.*s",
 		    (int)b.len, b.p);
 	CHECK(strstr(b.p, "queued -> awaiting [label=\"delivered\"]") != NULL);
-	CHECK(strstr(b.p, "awaiting -> waiting_user [label=\"wait\"]") != NULL);
+	CHECK(strstr(b.p, "awaiting -> waiting_user [label=\"wait, mandate_expired\"]") != NULL);
 	free(dot);
 	buf_free(&b);
 

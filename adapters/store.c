@@ -1727,19 +1727,17 @@ load_table(struct store *st, const char *sql, int ncols, struct directory *dir,
 }
 
 int
-store_directory_load(struct store *st, struct directory *dir)
+store_directory_load(struct store *st, struct directory *dir, char *err, size_t errlen)
 {
-	char err[256];
-
 	directory_init(dir);
 	if (load_table(st, "SELECT id, name, insee, address, email, phone, hours"
 	    " FROM structures ORDER BY rowid", 7, dir, directory_take_structures, err,
-	    sizeof(err)) < 0 ||
+	    errlen) < 0 ||
 	    load_table(st, "SELECT partner, topic, label, theme FROM topics ORDER BY rowid",
-	    4, dir, directory_take_topics, err, sizeof(err)) < 0 ||
+	    4, dir, directory_take_topics, err, errlen) < 0 ||
 	    load_table(st, "SELECT partner, partner_name, structure, topic, role, name,"
 	    " title, email, phone, phone_scope, rule FROM referents ORDER BY id", 11, dir,
-	    directory_take_entries, err, sizeof(err)) < 0) {
+	    directory_take_entries, err, errlen) < 0) {
 		directory_free(dir);
 		return -1;
 	}

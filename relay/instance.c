@@ -145,6 +145,7 @@ const struct directory *
 instance_directory(struct instance *in, char *err, size_t errlen)
 {
 	struct directory *d;
+	char derr[512];
 	int64_t version = 0;
 	int r = store_mark_get(in->st, STORE_DIRECTORY_VERSION, &version);
 
@@ -155,8 +156,8 @@ instance_directory(struct instance *in, char *err, size_t errlen)
 	if (in->dir && version == in->dir_version)
 		return in->dir;
 	d = xcalloc(1, sizeof(*d));
-	if (store_directory_load(in->st, d) < 0) {
-		snprintf(err, errlen, "lecture de l'annuaire : %s", store_errmsg(in->st));
+	if (store_directory_load(in->st, d, derr, sizeof(derr)) < 0) {
+		snprintf(err, errlen, "lecture de l'annuaire : %s", derr);
 		free(d);
 		return NULL;
 	}

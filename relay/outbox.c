@@ -159,6 +159,12 @@ person_part(struct material *m)
 	m->docs[k].len = b->len;
 }
 
+/*
+ * The case's material for the mail of message message_id: 0; -1 with the
+ * reason in err (sealed data that does not open: the mail can never be
+ * built); -2 with the reason when the store could not be read (the
+ * delivery is retried, the reason kept in its last_error).
+ */
 static int
 material_load(struct instance *in, const uint8_t *dek, const struct case_row *c,
     int64_t message_id, struct material *m, char *err)
@@ -178,8 +184,12 @@ material_load(struct instance *in, const uint8_t *dek, const struct case_row *c,
 		snprintf(err, ERRLEN, "données du dossier illisibles (altérées ?)");
 		goto out;
 	}
-	if (store_document_list(in->st, c->id, message_id, &d, &n) < 0)
+	if (store_document_list(in->st, c->id, message_id, &d, &n) < 0) {
+		snprintf(err, ERRLEN, "lecture des pièces jointes du dossier : base : %s",
+		    store_errmsg(in->st));
+		r = -2;
 		goto out;
+	}
 	/* One more slot: the person's identity travels as its own part. */
 	m->docs = xcalloc(n + 1, sizeof(*m->docs));
 	m->doc_data = xcalloc(n + 1, sizeof(*m->doc_data));
@@ -664,7 +674,8 @@ outbox_size_intake(struct instance *in, size_t estimate, char *err, size_t errle
  * The whole mail of delivery d, with Message-ID msgid: the case decrypted
  * with its key dek, sealed for d's pinned key, wrapped and scanned.  -1
  * with a reason in err (no personal data in it); *blocked set when the
- * scan stopped it.
+ * scan stopped it; -2 with a reason when the store could not be read
+ * (to retry).
  */
 static int
 prepare_mail(const struct builder *b, const struct case_row *c, const struct delivery_row *d,
@@ -675,7 +686,7 @@ prepare_mail(const struct builder *b, const struct case_row *c, const struct del
 
 	*blocked = 0;
 	memset(&m, 0, sizeof(m));
-	if (material_load(b->in, dek, c, d->message_id, &m, err) == 0)
+	if ((r = material_load(b->in, dek, c, d->message_id, &m, err)) == 0)
 		r = build_mail(b, c, d, &m, msgid, mail, blocked, err);
 	material_free_types(&m);
 	material_free(&m);
@@ -931,7 +942,11 @@ deliver(struct pass *p, struct delivery_row *d)
 		buf_free(&mail);
 		return -1;
 	}
-	if (dek && (r == 0 || prepare_mail(&p->b, &c, d, dek, msgid, &mail, &blocked, err) == 0))
+	/* a store that could not be read: a temporary failure, retried */
+	if (dek && r != 0 && (r = prepare_mail(&p->b, &c, d, dek, msgid, &mail, &blocked,
+	    err)) == -2)
+		st = SMTP_TEMPFAIL;
+	if (dek && r == 0)
 		st = smtp_session_send(p->session, in->cfg.relay_address, d->recipient, mail.p,
 		    mail.len, err, sizeof(err));
 	note_size(p);

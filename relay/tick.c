@@ -1049,13 +1049,14 @@ tick_report(struct instance *in, const struct report_period *p, struct report_ro
 	struct case_facts *facts = NULL;
 	struct report_case *cases = NULL;
 	const char *structure = p->structure[0] ? p->structure : NULL;
+	char derr[512];
 	size_t n = 0;
 	int r = -1;
 
 	*rows = NULL;
 	*nrows = 0;
-	if (store_directory_load(in->st, &dir) < 0) {
-		snprintf(err, errlen, "base : %s", store_errmsg(in->st));
+	if (store_directory_load(in->st, &dir, derr, sizeof(derr)) < 0) {
+		snprintf(err, errlen, "lecture de l'annuaire : %s", derr);
 		return -1;
 	}
 	if (structure != NULL && directory_find_structure(&dir, structure) == NULL)

@@ -282,9 +282,10 @@ check_directory(struct instance *in, struct check_tally *t)
 	struct directory dir;
 	struct dir_coverage_counts counts = { 0, 0, 0 };
 	struct buf report;
+	char derr[512];
 
-	if (store_directory_load(in->st, &dir) < 0) {
-		check_say(t, 1, "annuaire illisible : %s", store_errmsg(in->st));
+	if (store_directory_load(in->st, &dir, derr, sizeof(derr)) < 0) {
+		check_say(t, 1, "annuaire illisible : %s", derr);
 		return;
 	}
 	if (dir.n_entries == 0)

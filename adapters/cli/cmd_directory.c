@@ -70,12 +70,13 @@ import_all(struct instance *in, const char *annex, const char *structures,
 {
 	struct directory dir, old;
 	struct buf changes;
+	char derr[512];
 	int n = 0, r = -1;
 
 	directory_init(&dir);
 	buf_init(&changes, 1024 * 1024);
-	if (store_directory_load(in->st, &old) < 0) {
-		snprintf(err, ERRLEN, "lecture de l'annuaire en base : %s", store_errmsg(in->st));
+	if (store_directory_load(in->st, &old, derr, sizeof(derr)) < 0) {
+		snprintf(err, ERRLEN, "lecture de l'annuaire en base : %s", derr);
 		goto out;
 	}
 	/* Tables not given on the command line are kept from the store. */
@@ -196,8 +197,8 @@ referents_list(int argc, char **argv)
 	directory_init(&dir);
 	buf_init(&out, 16 * 1024 * 1024);
 	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
-	    store_directory_load(in.st, &dir) < 0) {
-		r = cli_fail("referents list : %s", in.st ? store_errmsg(in.st) : err);
+	    store_directory_load(in.st, &dir, err, sizeof(err)) < 0) {
+		r = cli_fail("referents list : %s%s", in.st ? "lecture de l'annuaire : " : "", err);
 		goto out;
 	}
 	if (as_json)
@@ -264,8 +265,8 @@ referents_check(int argc, char **argv)
 	directory_init(&dir);
 	buf_init(&report, 16 * 1024 * 1024);
 	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
-	    store_directory_load(in.st, &dir) < 0) {
-		r = cli_fail("referents check : %s", in.st ? store_errmsg(in.st) : err);
+	    store_directory_load(in.st, &dir, err, sizeof(err)) < 0) {
+		r = cli_fail("referents check : %s%s", in.st ? "lecture de l'annuaire : " : "", err);
 		goto out;
 	}
 	gaps = directory_coverage(&dir, key_is_pinned, in.st, &report, &counts);
@@ -298,6 +299,7 @@ pin_key(struct instance *in, const char *address, const char *recipient,
 	struct pinned_key k, old;
 	uint8_t pk[AGE_X25519_KEY_BYTES];
 	const char *why = NULL;
+	char derr[512];
 	size_t i;
 	int known = 0, had;
 
@@ -308,8 +310,8 @@ pin_key(struct instance *in, const char *address, const char *recipient,
 	}
 	fs_strlcpy(k.email_lc, address, sizeof(k.email_lc));
 	fs_ascii_lower(k.email_lc);
-	if (store_directory_load(in->st, &dir) < 0) {
-		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", store_errmsg(in->st));
+	if (store_directory_load(in->st, &dir, derr, sizeof(derr)) < 0) {
+		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", derr);
 		return -1;
 	}
 	for (i = 0; i < dir.n_entries; i++)
@@ -421,10 +423,11 @@ static int
 agent_add(struct instance *in, struct agent *a, char *err)
 {
 	struct directory dir;
+	char derr[512];
 	int known, r;
 
-	if (store_directory_load(in->st, &dir) < 0) {
-		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", store_errmsg(in->st));
+	if (store_directory_load(in->st, &dir, derr, sizeof(derr)) < 0) {
+		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", derr);
 		return -1;
 	}
 	known = directory_find_structure(&dir, a->structure) != NULL;

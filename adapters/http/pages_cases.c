@@ -60,7 +60,7 @@ page_cases(struct req *q)
 	const char *page_s = req_query(q, "page");
 	struct desk_filter f;
 	enum case_state st;
-	char err[512];
+	char err[512], derr[512];
 	size_t n = 0, i, shown = 0, first;
 	long page = 1;
 	int late = late_s != NULL && strcmp(late_s, "1") == 0;
@@ -73,9 +73,8 @@ page_cases(struct req *q)
 		    "Ce filtre n'existe pas : choisissez l'état dans la liste.");
 		return;
 	}
-	if (store_directory_load(q->w->in->st, &dir) < 0) {
-		fprintf(stderr, "fsrelay web : dossiers : annuaire : %s\n",
-		    store_errmsg(q->w->in->st));
+	if (store_directory_load(q->w->in->st, &dir, derr, sizeof(derr)) < 0) {
+		fprintf(stderr, "fsrelay web : dossiers : annuaire : %s\n", derr);
 		refuse(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "Erreur du serveur",
 		    "La liste n'a pas pu être lue. Réessayez dans un instant.");
 		return;

@@ -27,8 +27,11 @@
 int	 store_directory_replace(struct store *st, const struct directory *dir,
 	    struct buf *changes, int *n_changes);
 /* Load the directory from the store into dir (directory_free to release).
- * 0 also when empty (n_entries == 0). */
-int	 store_directory_load(struct store *st, struct directory *dir);
+ * 0 also when empty (n_entries == 0); -1 with the reason in err (the
+ * store's, or the directory parser's for a row it refuses: "ligne 3,
+ * colonne role : ..."). */
+int	 store_directory_load(struct store *st, struct directory *dir, char *err,
+	    size_t errlen);
 
 struct pinned_key {
 	char	email_lc[256];

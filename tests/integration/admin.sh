@@ -275,4 +275,28 @@ is "agents add valide : code (stderr: $err)" "$rc" 0
 fsr agents list
 has "agents list : agent3" "$out" "agent3@fs-antony.test"
 
+# A directory row the parser refuses (issue 12 point 3): every command that
+# reads the directory says why, never « not an error » (the reason was
+# dropped by store_directory_load).  The row is put back after.
+RID=$(sqlite3 "$DB" "select min(id) from referents")
+ROLE=$(sqlite3 "$DB" "select role from referents where id = $RID")
+sqlite3 "$DB" "update referents set role = 'chef' where id = $RID"
+fsr referents list
+is "annuaire altéré : referents list, code 1" "$rc" 1
+has "annuaire altéré : referents list dit pourquoi" "$err" "rôle inconnu"
+hasnt "annuaire altéré : referents list, pas « not an error »" "$err" "not an error"
+fsr referents check
+has "annuaire altéré : referents check dit pourquoi" "$err" "rôle inconnu"
+fsr check
+has "annuaire altéré : check dit pourquoi" "$out$err" "annuaire illisible : "
+has "annuaire altéré : check, la raison" "$out$err" "rôle inconnu"
+esc "$today"
+is "annuaire altéré : escalate refusé" "$rc" 1
+has "annuaire altéré : escalate dit pourquoi" "$err" "lecture de l'annuaire : "
+has "annuaire altéré : escalate, la raison" "$err" "rôle inconnu"
+hasnt "annuaire altéré : escalate, pas « not an error »" "$err" "not an error"
+sqlite3 "$DB" "update referents set role = '$ROLE' where id = $RID"
+fsr referents list
+is "annuaire rétabli : referents list, code 0" "$rc" 0
+
 done_testing

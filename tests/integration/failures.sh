@@ -83,4 +83,26 @@ FSRELAY_NOW=2026-03-02T16:10:00Z "$FS" serve --once 2>>"$LOG"
 sleep 0.3
 n=$(notices "$STUCK")
 is "and only once" "$n" 1
+# A store that cannot be read while the mail is built (issue 12 point 3):
+# a temporary failure with its reason, retried, not a permanent failure
+# with an empty last_error that moves the ladder on.  The documents table
+# is out of reach for one pass (renamed), and the mail prepared at escalate
+# is made stale so that the pass builds it.
+DB=${DB:-$T_DIR/data/fsrelay.db}
+READ=$(FSRELAY_NOW=2026-03-03T10:00:00Z esc dgfip impots-particuliers)
+sqlite3 "$DB" "update prepared_mails set built_for = 'autre' where delivery_id in
+	(select d.id from deliveries d join cases c on c.id = d.case_id where c.ref = '$READ')"
+sqlite3 "$DB" "alter table documents rename to documents_hors_de_portee"
+FSRELAY_NOW=2026-03-03T10:00:01Z "$FS" serve --once 2>>"$LOG"
+sqlite3 "$DB" "alter table documents_hors_de_portee rename to documents"
+dq() { sqlite3 "$DB" "select $1 from deliveries d join cases c on c.id = d.case_id where c.ref = '$READ' order by d.id limit 1"; }
+is "store unreadable: the delivery stays pending" "$(dq d.state)" pending
+is "store unreadable: one attempt counted" "$(dq d.attempts)" 1
+has "store unreadable: the delivery's last error says why" "$(dq d.last_error)" "lecture des pièces jointes du dossier : base : "
+has "store unreadable: the case's last error says why (show)" "$(field "$READ" last_error)" "lecture des pièces jointes"
+is "store unreadable: the case stays queued on its rung" "$(field "$READ" state) $(field "$READ" rung)" "queued 0"
+FSRELAY_NOW=2026-03-03T10:05:00Z "$FS" serve --once 2>>"$LOG"
+is "store readable again: the retry delivers" "$(dq d.state)" sent
+is "store readable again: the case awaits" "$(field "$READ" state)" awaiting
+
 done_testing

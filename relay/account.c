@@ -2,6 +2,7 @@
  * account - see account.h.
  */
 #include "relay/account.h"
+#include "relay/port/random.h"
 #include "relay/util.h"
 
 #include <sodium.h>
@@ -353,8 +354,8 @@ account_login(const struct account_port *p, const uint8_t secret[32], const char
 	if (p->attempts_clear(p->ctx, kacc, err, errlen) < 0)
 		return LOGIN_ERROR;
 	/* A new token at every login (no fixation), never stored in clear. */
-	randombytes_buf(raw, sizeof(raw));
-	randombytes_buf(csrf, sizeof(csrf));
+	random_bytes(raw, sizeof(raw));
+	random_bytes(csrf, sizeof(csrf));
 	memset(s, 0, sizeof(*s));
 	hash_token(raw, sizeof(raw), s->token_hash);
 	fs_hex(token, raw, sizeof(raw));

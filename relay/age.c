@@ -10,6 +10,7 @@
  * later chunk fails.  File keys and derived keys are wiped after use.
  */
 #include "relay/age.h"
+#include "relay/port/random.h"
 
 #include <errno.h>
 #include <string.h>
@@ -285,7 +286,7 @@ fail:
 int
 age_keygen(uint8_t sk[AGE_X25519_KEY_BYTES], uint8_t pk[AGE_X25519_KEY_BYTES])
 {
-	randombytes_buf(sk, AGE_X25519_KEY_BYTES);
+	random_bytes(sk, AGE_X25519_KEY_BYTES);
 	if (crypto_scalarmult_base(pk, sk) != 0) {
 		sodium_memzero(sk, AGE_X25519_KEY_BYTES);
 		return -1;
@@ -348,7 +349,7 @@ age_stanza_write(struct buf *out, const uint8_t fk[AGE_FILE_KEY_BYTES],
 	unsigned long long blen;
 	int rc = -1;
 
-	randombytes_buf(esk, sizeof(esk));
+	random_bytes(esk, sizeof(esk));
 	if (crypto_scalarmult_base(epk, esk) != 0 ||
 	    crypto_scalarmult(ss, esk, pk) != 0 || sodium_is_zero(ss, 32) ||
 	    age_x25519_wrap_key(wk, ss, epk, pk) < 0 ||
@@ -471,7 +472,7 @@ age_payload_seal(const struct age_sink *out,
 	uint64_t ctr;
 	int cur = 0, last = 0, rc = -1;
 
-	randombytes_buf(nonce, sizeof(nonce));
+	random_bytes(nonce, sizeof(nonce));
 	if (age_hkdf_str(key, sizeof(key), fk, AGE_FILE_KEY_BYTES, nonce,
 	    sizeof(nonce), "payload") < 0) {
 		*errstr = "erreur interne de dérivation de clé";
@@ -530,7 +531,7 @@ age_encrypt_stream(const struct age_sink *out,
 	}
 	*errstr = "erreur interne de chiffrement";
 	buf_init(&hdr, 64 + n * 160);
-	randombytes_buf(fk, sizeof(fk));
+	random_bytes(fk, sizeof(fk));
 	if (buf_puts(&hdr, AGE_VERSION_LINE "\n") < 0)
 		goto out;
 	for (i = 0; i < n; i++)

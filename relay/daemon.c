@@ -54,15 +54,6 @@ daemon_log(int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
-int64_t
-daemon_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 backoff_due(const struct login_backoff *b, int64_t now_ms)
 {

@@ -34,8 +34,6 @@ struct login_backoff {
 	int64_t	since;		/* first refusal of this run (wall clock) */
 };
 
-/* Milliseconds of CLOCK_MONOTONIC. */
-int64_t	daemon_mono_ms(void);
 /* 1 if a login may be tried at mono time now_ms, else 0. */
 int	backoff_due(const struct login_backoff *b, int64_t now_ms);
 /* A refused login at now_ms (wall: wall clock): the next try after 1 s,

@@ -12,6 +12,7 @@
  * bounded; decoded parts are wiped when freed.
  */
 #include "relay/envelope.h"
+#include "relay/port/random.h"
 #include "relay/b64.h"
 
 #include <stdarg.h>
@@ -532,7 +533,7 @@ boundary_make(char boundary[BOUNDARY_LEN + 1], const struct envelope_in *in, int
 	int k;
 
 	for (k = 0; k < BOUNDARY_TRIES; k++) {
-		randombytes_buf(rnd, sizeof(rnd));
+		random_bytes(rnd, sizeof(rnd));
 		memcpy(boundary, BOUNDARY_PFX, 8);
 		fs_hex(boundary + 8, rnd, sizeof(rnd));
 		if (version == ENVELOPE_V1 || !boundary_in_docs(in, boundary))

@@ -4,6 +4,8 @@
  * keys; nothing that comes from the mailbox.
  */
 #include "relay/inbox.h"
+#include "relay/port/clock.h"
+#include "relay/port/random.h"
 #include "relay/breach.h"
 #include "relay/age.h"
 #include "relay/config.h"
@@ -99,7 +101,7 @@ raw_seal(struct instance *in, int64_t raw_id, const char *raw, size_t len)
 
 	buf_init(&wk, VAULT_KEY_BYTES + VAULT_OVERHEAD);
 	buf_init(&ct, len + VAULT_OVERHEAD);
-	randombytes_buf(key, sizeof(key));
+	random_bytes(key, sizeof(key));
 	if (vault_seal(&wk, in->kek, &kad, key, sizeof(key)) == 0 &&
 	    vault_seal(&ct, key, &cad, (const uint8_t *)raw, len) == 0 &&
 	    store_raw_set_blob(in->st, raw_id, "key", wk.p, wk.len) == 0 &&
@@ -318,7 +320,7 @@ read_exact(int fd, void *p, size_t n, time_t deadline)
 
 	while (n > 0) {
 		struct pollfd pf = { fd, POLLIN, 0 };
-		time_t left = deadline - time(NULL);
+		time_t left = deadline - clock_system();
 		ssize_t r;
 		int k;
 
@@ -350,7 +352,7 @@ read_child(int fd, struct buf *out, time_t deadline)
 
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		time_t left = deadline - time(NULL);
+		time_t left = deadline - clock_system();
 		ssize_t n;
 		int r;
 
@@ -416,7 +418,7 @@ run_child(const char *raw, size_t len, int *status, struct buf *out, char *err,
 		child_main(raw, len, p[1]);
 	}
 	close(p[1]);
-	rd = read_child(p[0], out, time(NULL) + INBOX_CHILD_WALL_S);
+	rd = read_child(p[0], out, clock_system() + INBOX_CHILD_WALL_S);
 	close(p[0]);
 	if (rd < 0)
 		kill(pid, SIGKILL);
@@ -678,7 +680,7 @@ inbox_parser_recv(struct inbox_parser *p, const char *raw, size_t len,
 {
 	struct zy_answer a;
 	struct buf out;
-	time_t deadline = time(NULL) + INBOX_CHILD_WALL_S + INBOX_ZYGOTE_GRACE_S;
+	time_t deadline = clock_system() + INBOX_CHILD_WALL_S + INBOX_ZYGOTE_GRACE_S;
 
 	if (p == NULL || p->fd < 0 || !p->pending)
 		return inbox_parse_contained(raw, len, m, err, errlen);
@@ -1847,7 +1849,7 @@ fetch_all(struct fetch *f, struct inbox_stats *stats, char *err, size_t errlen)
 	if (imap_list(f->s, &f->uidvalidity, &list, &n, e, sizeof(e)) < 0) {
 		if (strstr(e, IMAP_ERR_LOGIN_DENIED) == NULL)
 			logw("boîte du relais : %s", e);
-		else if (backoff_refused(&daemon_mailbox_login, daemon_mono_ms(), f->in->now)) {
+		else if (backoff_refused(&daemon_mailbox_login, clock_monotonic_ms(), f->in->now)) {
 			logw("boîte du relais : %s : nouvel essai dans 1 s, puis un délai qui"
 			    " double jusqu'à 5 min (journalisé au rétablissement)", e);
 			(void)store_mark_set(f->in->st, "mailbox.login_refused_since",
@@ -2000,7 +2002,7 @@ inbox_run(struct instance *in, struct inbox_stats *stats, char *err, size_t errl
 	f.in = in;
 	parser_fault_set(in);
 	if (in->cfg.imap_url == NULL ||
-	    !backoff_due(&daemon_mailbox_login, daemon_mono_ms()))
+	    !backoff_due(&daemon_mailbox_login, clock_monotonic_ms()))
 		return inbox_process_pending(in, stats, err, errlen);
 	pool_init(&pool);
 	f.pool = &pool;
@@ -2051,7 +2053,7 @@ inbox_wait(struct instance *in, int max_ms)
 		return;
 	/* A refused login: the pass's back-off retries it, IDLE waits. */
 	if (mb == NULL || mb->no_idle || daemon_mailbox_login.refused ||
-	    (mb->idle == NULL && time(NULL) < mb->idle_retry)) {
+	    (mb->idle == NULL && clock_system() < mb->idle_retry)) {
 		sleep_ms(max_ms);
 		return;
 	}
@@ -2063,7 +2065,7 @@ inbox_wait(struct instance *in, int max_ms)
 				logx("boîte du relais : IDLE non proposé par le serveur : relève"
 				    " toutes les %d ms", max_ms);
 			} else {
-				mb->idle_retry = time(NULL) + IDLE_RETRY_SECONDS;
+				mb->idle_retry = clock_system() + IDLE_RETRY_SECONDS;
 				logx("boîte du relais : %s ; relève sans IDLE pendant %d s", e,
 				    IDLE_RETRY_SECONDS);
 			}
@@ -2076,6 +2078,6 @@ inbox_wait(struct instance *in, int max_ms)
 		logx("boîte du relais : %s", e);
 		imap_idle_close(mb->idle);
 		mb->idle = NULL;
-		mb->idle_retry = time(NULL) + IDLE_RETRY_SECONDS;
+		mb->idle_retry = clock_system() + IDLE_RETRY_SECONDS;
 	}
 }

@@ -3,6 +3,8 @@
  * for the commands; knows the file names under data_dir.
  */
 #include "relay/instance.h"
+#include "relay/port/clock.h"
+#include "relay/port/random.h"
 #include "relay/age.h"
 #include "relay/calendar.h"
 #include "relay/directory.h"
@@ -25,20 +27,7 @@ int
 instance_clock(const struct config *cfg, int64_t *now, int *from_env,
     char *err, size_t errlen)
 {
-	const char *env = getenv("FSRELAY_NOW");
-
-	*from_env = 0;
-	if (env != NULL && *env != '\0' && cfg->test_clock) {
-		if (cal_parse_rfc3339(env, now) < 0) {
-			snprintf(err, errlen, "FSRELAY_NOW invalide « %.40s » (attendu RFC 3339,"
-			    " ex. 2026-03-02T09:00:00Z)", env);
-			return -1;
-		}
-		*from_env = 1;
-		return 0;
-	}
-	*now = (int64_t)time(NULL);
-	return 0;
+	return clock_now(cfg->test_clock, now, from_env, err, errlen);
 }
 
 static char *
@@ -179,7 +168,7 @@ write_random_key(const char *dir, const char *file, size_t len, char *err, size_
 
 	if (k == NULL)
 		fatalx("mémoire insuffisante");
-	randombytes_buf(k, len);
+	random_bytes(k, len);
 	r = keystore_write_b64(path, k, len);
 	if (r < 0)
 		snprintf(err, errlen, "%s : écriture impossible : %s", path, strerror(errno));
@@ -193,12 +182,16 @@ write_sign_key(const char *dir, const char *file, char *err, size_t errlen)
 {
 	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
 	uint8_t *sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	uint8_t seed[crypto_sign_SEEDBYTES];
 	char *path = xasprintf("%s/%s", dir, file);
-	int r = -1;
+	int r = -1, k;
 
 	if (sk == NULL)
 		fatalx("mémoire insuffisante");
-	if (crypto_sign_keypair(pk, sk) != 0)
+	random_bytes(seed, sizeof(seed));
+	k = crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_memzero(seed, sizeof(seed));
+	if (k != 0)
 		snprintf(err, errlen, "génération de clé Ed25519 impossible");
 	else if ((r = keystore_write_b64(path, sk, crypto_sign_SECRETKEYBYTES)) < 0)
 		snprintf(err, errlen, "%s : écriture impossible : %s", path, strerror(errno));

@@ -3,6 +3,8 @@
  * case data to the network, so every path out goes through send_checked().
  */
 #include "relay/outbox.h"
+#include "relay/port/clock.h"
+#include "relay/port/random.h"
 #include "relay/daemon.h"
 #include "relay/calendar.h"
 #include "relay/case.h"
@@ -1211,7 +1213,7 @@ send_notice(struct pass *p, struct notice_row *n)
 	enum smtp_status st = SMTP_PERMFAIL;
 
 	buf_init(&mail, 1024 * 1024);
-	randombytes_buf(rnd, sizeof(rnd));
+	random_bytes(rnd, sizeof(rnd));
 	fs_hex(msgid, rnd, sizeof(rnd));
 	fs_strlcat(msgid, "@", sizeof(msgid));
 	fs_strlcat(msgid, p->b.domain, sizeof(msgid));
@@ -1533,7 +1535,7 @@ static int
 submission_login(struct instance *in, const struct outbox_stats *s)
 {
 	if (s->login_refused) {
-		if (!backoff_refused(&daemon_submission_login, daemon_mono_ms(), in->now))
+		if (!backoff_refused(&daemon_submission_login, clock_monotonic_ms(), in->now))
 			return 0;
 		daemon_log(LOG_WARNING, "serveur d'envoi : " SMTP_ERR_LOGIN_DENIED " (smtp_user,"
 		    " smtp_password_file) : nouvel essai dans 1 s, puis un délai qui double"
@@ -1566,7 +1568,7 @@ outbox_run(struct instance *in, struct outbox_stats *stats, char *err, size_t er
 	}
 	/* A server that refused the login is not asked again before its
 	 * back-off ends: nothing is sent, nothing counts as an attempt. */
-	smtp_due = backoff_due(&daemon_submission_login, daemon_mono_ms());
+	smtp_due = backoff_due(&daemon_submission_login, clock_monotonic_ms());
 	if (smtp_due && store_delivery_due(in->st, in->now, OUTBOX_BATCH, &d, &nd) < 0)
 		goto store_fail;
 	if ((nw = workers_for(in, nd)) > 1) {

@@ -36,6 +36,7 @@
 
 #include "relay/b64.h"
 #include "relay/header.h"
+#include "relay/port/random.h"
 #include "relay/outmail.h"
 
 #define QP_LINE_MAX	76	/* including the soft-break '=' */
@@ -314,7 +315,7 @@ outmail_build(struct buf *out, const struct outmail *m, char *err,
 	}
 	if (check_fields(m, err, errlen) == -1)
 		return -1;
-	randombytes_buf(rnd, sizeof(rnd));
+	random_bytes(rnd, sizeof(rnd));
 	fs_hex(hex, rnd, sizeof(rnd));
 	snprintf(boundary, sizeof(boundary), "=_fsrelay_%s", hex);
 	if (put_headers(out, m, boundary) == -1 ||

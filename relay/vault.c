@@ -5,6 +5,7 @@
  * ciphertext before releasing plaintext and caps its size before any work.
  */
 #include "relay/vault.h"
+#include "relay/port/random.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -84,7 +85,7 @@ vault_seal(struct buf *out, const uint8_t key[VAULT_KEY_BYTES],
 	}
 	ctlen = ptlen + VAULT_OVERHEAD;
 	ct = xmalloc(ctlen);
-	randombytes_buf(ct, VAULT_NONCE_BYTES);
+	random_bytes(ct, VAULT_NONCE_BYTES);
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(ct + VAULT_NONCE_BYTES,
 	    &clen, pt, ptlen, (const uint8_t *)adbuf, adlen, NULL, ct,
 	    key) != 0)
@@ -133,7 +134,7 @@ vault_key_new(void)
 
 	if ((key = sodium_malloc(VAULT_KEY_BYTES)) == NULL)
 		return NULL;
-	crypto_aead_xchacha20poly1305_ietf_keygen(key);
+	random_bytes(key, VAULT_KEY_BYTES);
 	if (sodium_mprotect_readonly(key) != 0) {
 		sodium_free(key);
 		return NULL;

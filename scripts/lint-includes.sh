@@ -4,7 +4,9 @@
 # header outside the allowed list: the C library, POSIX and Linux system
 # headers, libsodium and libunistring.  Every third-party library other
 # than those two is reached through a port (relay/port/*.h) that an
-# adapters/ file implements.  Prints each offence; exit 1 if any.
+# adapters/ file implements; so are the clock and randomness (no time(),
+# clock_gettime(), randombytes_*(), FSRELAY_NOW in relay/).  Prints each
+# offence; exit 1 if any.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -39,5 +41,17 @@ for f in $(find relay -name '*.[ch]' | sort); do
 			bad=1
 		fi
 	done
+done
+
+# The clock and randomness ports (relay/port/clock.h, random.h): no core
+# code reads the system clock, the test clock FSRELAY_NOW or the random
+# generator itself (comment lines are not code).
+calls='(^|[^a-zA-Z0-9_.>])time\(|clock_gettime\(|gettimeofday\(|randombytes_[a-z_]*\('
+calls="$calls"'|crypto_[a-z0-9_]*(keygen|[^d]_keypair)\(|getenv\("FSRELAY_NOW"\)'
+for f in $(find relay -name '*.[ch]' | sort); do
+	grep -nE "$calls" "$f" | grep -vE '^[0-9]+:[[:space:]]*(\*|/\*)' |
+	while IFS= read -r l; do
+		echo "lint: $f:${l%%:*} lit l'horloge ou le hasard sans passer par relay/port/clock.h ou random.h"
+	done | grep . && bad=1
 done
 exit $bad

@@ -1,32 +1,25 @@
 /*
- * cmd_serve - the daemon: `fsrelay serve [--once]`.  One pass is ingest
- * (replies, later) → tick (deadlines, later) → outbox, so that a mail the
- * tick queues leaves in the same pass.  One daemon per instance: a lock
- * file in data_dir, held for the life of the process.
+ * cmd_serve - the daemon's face: `fsrelay serve [--once]`.  The lock and
+ * the pass are the core's (relay/serve); here, the process: signals
+ * (SIGTERM/SIGINT stop between cases, SIGHUP reloads), the wait between
+ * passes (IMAP IDLE or a sleep), the exit code.
  */
 #include "adapters/cli/commands.h"
-#include "relay/audit.h"
-#include "relay/breach.h"
 #include "adapters/cli/cli.h"
 #include "relay/daemon.h"
 #include "relay/deploy.h"
 #include "relay/inbox.h"
 #include "keys/sandbox.h"
 #include "relay/instance.h"
-#include "relay/outbox.h"
-#include "relay/purge.h"
-#include "relay/tick.h"
+#include "relay/serve.h"
 #include "adapters/smtp.h"
 #include "adapters/store.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,60 +56,6 @@ static const struct cli_cmd serve_cmd = { "serve", "serve [--once]",
 	"tourne déjà sur cette instance ; les échecs d'envoi sont enregistrés sur les\n"
 	"dossiers (code 0).\n", 0, 0 };
 
-static int
-take_lock(const struct config *cfg, char *err)
-{
-	char *path = xasprintf("%s/serve.lock", cfg->data_dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-	if (fd < 0)
-		snprintf(err, ERRLEN, "%s : %s", path, strerror(errno));
-	else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		snprintf(err, ERRLEN, "un autre « fsrelay serve » tourne déjà sur cette instance"
-		    " (verrou %s)", path);
-		close(fd);
-		fd = -1;
-	}
-	free(path);
-	return fd;
-}
-
-static int
-one_pass(struct instance *in, char *err)
-{
-	struct outbox_stats s;
-	struct tick_stats ts;
-	struct inbox_stats is;
-	size_t shredded;
-
-	if (inbox_run(in, &is, err, ERRLEN) < 0)
-		return -1;
-	if (is.fetched || is.replies || is.autoreplies || is.bounces || is.quarantined)
-		daemon_log(LOG_INFO, "courrier : %zu reçu(s), %zu réponse(s), %zu"
-		    " réponse(s) automatique(s), %zu avis de non-remise, %zu en quarantaine",
-		    is.fetched, is.replies, is.autoreplies, is.bounces, is.quarantined);
-	if (INSTANCE_STOPPING(in))
-		return 0;
-	if (tick_run(in, &ts, err, ERRLEN) < 0)
-		return -1;
-	if (ts.reminders || ts.escalations || ts.exhausted || ts.digests)
-		daemon_log(LOG_INFO, "échéances : %zu rappel(s), %zu passage(s) de"
-		    " palier, %zu dossier(s) sans palier restant, %zu récapitulatif(s)",
-		    ts.reminders, ts.escalations, ts.exhausted, ts.digests);
-	/* Issue 6: the audit log's checkpoints and the DPO's breach alerts. */
-	if (audit_tick(in, err, ERRLEN) < 0 || breach_tick(in, err, ERRLEN) < 0)
-		return -1;
-	if (purge_run(in, &shredded, err, ERRLEN) < 0)
-		return -1;
-	if (outbox_run(in, &s, err, ERRLEN) < 0)
-		return -1;
-	if (s.sent || s.retried || s.failed || s.blocked || s.notices_sent)
-		daemon_log(LOG_INFO, "passe : %zu envoyé(s), %zu à réessayer,"
-		    " %zu échec(s) définitif(s), %zu bloqué(s), %zu avis", s.sent, s.retried,
-		    s.failed, s.blocked, s.notices_sent);
-	return 0;
-}
-
 int
 cmd_serve(int argc, char **argv)
 {
@@ -133,7 +72,7 @@ cmd_serve(int argc, char **argv)
 	if ((r = cli_parse(&serve_cmd, argc, argv, opts, &pos, &npos)) != 0)
 		goto out;
 	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING, err,
-	    sizeof(err)) < 0 || (lock = take_lock(&in.cfg, err)) < 0 ||
+	    sizeof(err)) < 0 || (lock = serve_lock(&in.cfg, err, sizeof(err))) < 0 ||
 	    smtp_global_init() < 0) {
 		r = cli_fail("serve : %s", err[0] ? err : "initialisation de libcurl impossible");
 		goto out;
@@ -169,7 +108,7 @@ cmd_serve(int argc, char **argv)
 			daemon_log(LOG_WARNING, "%s", why);
 	}
 	for (;;) {
-		if (one_pass(&in, err) < 0) {
+		if (serve_pass(&in, err, sizeof(err)) < 0) {
 			daemon_log(LOG_ERR, "arrêt sur erreur : %s", err);
 			r = EXIT_REFUSED;
 			break;

@@ -3,6 +3,7 @@
  * (referents and agents are in cmd_directory.c.)
  */
 #include "adapters/cli/commands.h"
+#include "relay/admin.h"
 #include "relay/age.h"
 #include "relay/audit.h"
 #include "relay/calendar.h"
@@ -72,49 +73,30 @@ static const struct cli_cmd keys_show_cmd = { "keys show",
 static int
 keys_show_one(struct instance *in, const char *which, struct buf *out, char *err)
 {
-	char text[512], fp[KEY_FINGERPRINT_LEN], b64[sodium_base64_ENCODED_LEN(32,
-	    sodium_base64_VARIANT_ORIGINAL)];
-	uint8_t pk[32];
+	enum admin_key k;
+	char text[512];
 
-	if (strcmp(which, "relay-identity") == 0) {
-		if (instance_relay_recipient(in, text, sizeof(text), err, ERRLEN) < 0)
-			return -1;
-		buf_printf(out, "%s\n", text);
-	} else if (strcmp(which, "signing") == 0) {
-		if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
-			return -1;
-		sodium_bin2base64(b64, sizeof(b64), pk, sizeof(pk), sodium_base64_VARIANT_ORIGINAL);
-		envelope_fingerprint(fp, pk);
-		buf_printf(out, "%s\n", b64);
-	} else if (strcmp(which, "audit-log") == 0) {
-		if (audit_vkey(in, text, sizeof(text), err, ERRLEN) < 0)
-			return -1;
-		buf_printf(out, "%s\n", text);
-	} else {
-		snprintf(err, ERRLEN, "clé inconnue « %s » (relay-identity, signing ou audit-log)",
-		    which);
+	if (admin_key_parse(which, &k, err, ERRLEN) < 0 ||
+	    admin_public_key(in, k, text, sizeof(text), err, ERRLEN) < 0)
 		return -1;
-	}
+	buf_printf(out, "%s\n", text);
 	return 0;
 }
 
 static int
 keys_show_all(struct instance *in, struct buf *out, char *err)
 {
-	static const char *const names[] = { "relay-identity", "signing", "audit-log" };
-	char fp[KEY_FINGERPRINT_LEN];
-	uint8_t pk[32];
-	size_t i;
+	char text[512];
+	unsigned i;
 
-	for (i = 0; i < FS_ARRAY_LEN(names); i++) {
-		buf_printf(out, "%-15s ", names[i]);
-		if (keys_show_one(in, names[i], out, err) < 0)
+	for (i = 0; i < ADMIN_KEY_COUNT; i++) {
+		if (admin_public_key(in, i, text, sizeof(text), err, ERRLEN) < 0)
 			return -1;
+		buf_printf(out, "%-15s %s\n", admin_key_name(i), text);
 	}
-	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
+	if (admin_signing_fingerprint(in, text, sizeof(text), err, ERRLEN) < 0)
 		return -1;
-	envelope_fingerprint(fp, pk);
-	buf_printf(out, "empreinte de la clé de signature : %s\n", fp);
+	buf_printf(out, "empreinte de la clé de signature : %s\n", text);
 	return 0;
 }
 

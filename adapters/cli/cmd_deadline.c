@@ -7,6 +7,7 @@
  * references, states, partner ids, counts and times only.
  */
 #include "adapters/cli/commands.h"
+#include "relay/admin.h"
 #include "relay/desk.h"
 #include "relay/calendar.h"
 #include "relay/case.h"
@@ -192,15 +193,13 @@ cmd_status(int argc, char **argv)
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
-	struct store_count_row *pc = NULL;
+	struct admin_status s;
 	struct buf out;
 	char err[ERRLEN];
-	long deliveries = 0, notices = 0, counts[CASE_STATE_COUNT];
-	int64_t poll = 0, refused[2] = { 0, 0 };
-	size_t np = 0, i;
 	int npos, r;
 
 	memset(&in, 0, sizeof(in));
+	memset(&s, 0, sizeof(s));
 	buf_init(&out, OUT_MAX);
 	if ((r = cli_parse(&status_cmd, argc, argv, opts, &pos, &npos)) != 0)
 		goto out;
@@ -208,27 +207,25 @@ cmd_status(int argc, char **argv)
 		r = cli_fail("status : %s", err);
 		goto out;
 	}
-	if (store_count(in.st, "deliveries.pending", &deliveries) < 0 ||
-	    store_count(in.st, "notices.pending", &notices) < 0 ||
-	    store_mark_get(in.st, "mailbox.last_poll", &poll) < 0 ||
-	    store_mark_get(in.st, "mailbox.login_refused_since", &refused[0]) < 0 ||
-	    store_mark_get(in.st, "submission.login_refused_since", &refused[1]) < 0 ||
-	    store_overdue_by_partner(in.st, in.now, &pc, &np) < 0)
-		goto store_fail;
-	for (i = 0; i < CASE_STATE_COUNT; i++)
-		if (store_count_cases_by_state(in.st, case_state_name(i), &counts[i]) < 0)
-			goto store_fail;
-	if (as_json)
-		status_json(&out, deliveries, notices, poll, refused, counts, pc, np);
-	else
-		status_text(&out, deliveries, notices, poll, refused, counts, pc, np);
+	if (admin_status(&in, &s, err, sizeof(err)) < 0) {
+		r = cli_fail("status : %s", err);
+		goto out;
+	}
+	{
+		const int64_t refused[2] = { s.mailbox_login_refused_since,
+			s.submission_login_refused_since };
+
+		if (as_json)
+			status_json(&out, s.deliveries_pending, s.notices_pending,
+			    s.last_mailbox_poll, refused, s.cases, s.overdue, s.n_overdue);
+		else
+			status_text(&out, s.deliveries_pending, s.notices_pending,
+			    s.last_mailbox_poll, refused, s.cases, s.overdue, s.n_overdue);
+	}
 	r = cli_emit(&out);
-	goto out;
-store_fail:
-	r = cli_fail("status : base : %s", store_errmsg(in.st));
 out:
 	buf_free(&out);
-	free(pc);
+	admin_status_free(&s);
 	instance_close(&in);
 	free(pos);
 	return r == CLI_HELP_SHOWN ? EXIT_OK : r;

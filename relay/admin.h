@@ -1,0 +1,57 @@
+/*
+ * admin - the administrator's use cases that read the instance as a whole
+ * (for any face: the CLI's `status` and `keys show`, a web page): plain
+ * structs out, a French reason on failure, never personal data.
+ */
+#ifndef FSRELAY_ADMIN_H
+#define FSRELAY_ADMIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relay/lifecycle.h"
+#include "relay/port/store_cases.h"
+
+struct instance;
+
+/* status: the queues, what serve last saw of the mail servers, the cases
+ * by state (in the order of enum case_state), the overdue cases per
+ * partner (by partner). */
+struct admin_status {
+	long			 deliveries_pending, notices_pending;
+	int64_t			 last_mailbox_poll;		/* 0: never */
+	int64_t			 mailbox_login_refused_since;	/* 0: not refused */
+	int64_t			 submission_login_refused_since;
+	long			 cases[CASE_STATE_COUNT];
+	struct store_count_row	*overdue;
+	size_t			 n_overdue;
+};
+
+/* 0 with *s (admin_status_free in both cases); -1 with "base : <why>". */
+int	 admin_status(struct instance *in, struct admin_status *s, char *err,
+	    size_t errlen);
+void	 admin_status_free(struct admin_status *s);
+
+/* keys show: the public keys of the relay, by name. */
+enum admin_key {
+	ADMIN_KEY_RELAY_IDENTITY,	/* the age recipient (age1...) */
+	ADMIN_KEY_SIGNING,		/* Ed25519, base64 of 32 bytes */
+	ADMIN_KEY_AUDIT_LOG,		/* the C2SP verifier key */
+	ADMIN_KEY_COUNT
+};
+
+/* "relay-identity", "signing", "audit-log"; NULL out of range. */
+const char	*admin_key_name(enum admin_key k);
+/* 0 and *k for a known name; -1 with "clé inconnue « … » (relay-identity,
+ * signing ou audit-log)". */
+int		 admin_key_parse(const char *name, enum admin_key *k, char *err,
+		    size_t errlen);
+/* The text of key k into out (NUL-terminated).  0; -1 with the reason
+ * (a key file missing or unreadable). */
+int		 admin_public_key(struct instance *in, enum admin_key k, char *out,
+		    size_t outlen, char *err, size_t errlen);
+/* The fingerprint of the signing key (what referents compare). */
+int		 admin_signing_fingerprint(struct instance *in, char *out, size_t outlen,
+		    char *err, size_t errlen);
+
+#endif

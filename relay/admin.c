@@ -3,9 +3,11 @@
  */
 #include "relay/admin.h"
 #include "relay/audit.h"
+#include "relay/directory.h"
 #include "relay/envelope.h"
 #include "relay/instance.h"
 #include "relay/port/store.h"
+#include "relay/port/store_directory.h"
 #include "keys/keystore.h"
 
 #include <sodium.h>
@@ -110,4 +112,66 @@ admin_signing_fingerprint(struct instance *in, char *out, size_t outlen, char *e
 	envelope_fingerprint(fp, pk);
 	fs_strlcpy(out, fp, outlen);
 	return 0;
+}
+
+/* Parse one of the three files into dir with its parser. */
+static int
+parse_csv(const struct admin_csv *f, struct directory *dir,
+    int (*parse)(struct directory *, const char *, size_t, char *, size_t), char *err,
+    size_t errlen)
+{
+	char detail[700];
+
+	if (parse(dir, f->text, f->len, detail, sizeof(detail)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s : %s", f->name, detail);
+	return -1;
+}
+
+int
+admin_directory_import(struct instance *in, const struct admin_csv *annex,
+    const struct admin_csv *structures, const struct admin_csv *topics,
+    struct buf *changes, size_t *entries, int *n_changes, char *err, size_t errlen)
+{
+	struct directory dir, old;
+	char derr[512];
+	int r = -1;
+
+	*entries = 0;
+	*n_changes = 0;
+	directory_init(&dir);
+	if (store_directory_load(in->st, &old, derr, sizeof(derr)) < 0) {
+		snprintf(err, errlen, "lecture de l'annuaire en base : %s", derr);
+		return -1;
+	}
+	/* Tables not given are kept from the store. */
+	dir.structures = old.structures, dir.n_structures = old.n_structures;
+	dir.topics = old.topics, dir.n_topics = old.n_topics;
+	old.structures = NULL, old.n_structures = 0, old.topics = NULL, old.n_topics = 0;
+	directory_free(&old);
+	if ((structures->text && parse_csv(structures, &dir, directory_parse_structures, err,
+	    errlen) < 0) || (topics->text && parse_csv(topics, &dir, directory_parse_topics,
+	    err, errlen) < 0) || parse_csv(annex, &dir, directory_parse_entries, err,
+	    errlen) < 0)
+		goto out;
+	if (dir.n_structures == 0 || dir.n_topics == 0) {
+		snprintf(err, errlen, "structures ou motifs inconnus : donnez --structures et"
+		    " --topics lors du premier import");
+		goto out;
+	}
+	if (directory_validate(&dir, err, errlen) < 0)
+		goto out;
+	if (store_begin(in->st) < 0 ||
+	    store_directory_replace(in->st, &dir, changes, n_changes) < 0 ||
+	    store_event(in->st, in->now, "admin", "directory.imported", NULL,
+	    *n_changes ? "changed" : "unchanged") < 0 || store_commit(in->st) < 0) {
+		snprintf(err, errlen, "écriture de l'annuaire : %s", store_errmsg(in->st));
+		store_rollback(in->st);
+		goto out;
+	}
+	*entries = dir.n_entries;
+	r = 0;
+out:
+	directory_free(&dir);
+	return r;
 }

@@ -54,4 +54,25 @@ int		 admin_public_key(struct instance *in, enum admin_key k, char *out,
 int		 admin_signing_fingerprint(struct instance *in, char *out, size_t outlen,
 		    char *err, size_t errlen);
 
+/* referents import: the files' bytes as the face read them, each named by
+ * how the agent gave it (its path, for the messages); structures and
+ * topics may be absent (text NULL): the tables in the store are kept. */
+struct admin_csv {
+	const char	*name;
+	const char	*text;
+	size_t		 len;
+};
+
+/*
+ * Parse, validate and replace the directory in one transaction (all or
+ * nothing); the pinned keys are kept.  The changes, one French line each,
+ * are appended to changes; *entries the rows imported, *n_changes their
+ * number.  0; -1 with "<name> : <why>", "structures ou motifs inconnus :
+ * …", the validation's or the store's reason.
+ */
+int	 admin_directory_import(struct instance *in, const struct admin_csv *annex,
+	    const struct admin_csv *structures, const struct admin_csv *topics,
+	    struct buf *changes, size_t *entries, int *n_changes, char *err,
+	    size_t errlen);
+
 #endif

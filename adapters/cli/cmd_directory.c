@@ -4,6 +4,7 @@
  */
 #include "adapters/cli/commands.h"
 #include "relay/account.h"
+#include "relay/admin.h"
 #include "relay/age.h"
 #include "relay/case.h"
 #include "adapters/cli/cli.h"
@@ -45,71 +46,41 @@ read_csv(const char *path, struct buf *b, char *err)
 	return 0;
 }
 
-/* Parse one of the three files into dir with its parser. */
-static int
-parse_file(const char *path, struct directory *dir,
-    int (*parse)(struct directory *, const char *, size_t, char *, size_t), char *err)
-{
-	struct buf b;
-	char detail[ERRLEN - 300];
-	int r = -1;
-
-	if (read_csv(path, &b, err) == 0) {
-		if (parse(dir, b.p, b.len, detail, sizeof(detail)) < 0)
-			snprintf(err, ERRLEN, "%s : %s", path, detail);
-		else
-			r = 0;
-	}
-	buf_free(&b);
-	return r;
-}
-
+/* The three files, read here (bounded), judged by the core. */
 static int
 import_all(struct instance *in, const char *annex, const char *structures,
     const char *topics, char *err)
 {
-	struct directory dir, old;
-	struct buf changes;
-	char derr[512];
+	const char *path[3] = { annex, structures, topics };
+	struct admin_csv f[3];
+	struct buf b[3], changes;
+	size_t entries = 0, i;
 	int n = 0, r = -1;
 
-	directory_init(&dir);
+	memset(f, 0, sizeof(f));
 	buf_init(&changes, 1024 * 1024);
-	if (store_directory_load(in->st, &old, derr, sizeof(derr)) < 0) {
-		snprintf(err, ERRLEN, "lecture de l'annuaire en base : %s", derr);
-		goto out;
+	for (i = 0; i < 3; i++) {
+		buf_init(&b[i], CSV_MAX);
+		f[i].name = path[i];
 	}
-	/* Tables not given on the command line are kept from the store. */
-	dir.structures = old.structures, dir.n_structures = old.n_structures;
-	dir.topics = old.topics, dir.n_topics = old.n_topics;
-	old.structures = NULL, old.n_structures = 0, old.topics = NULL, old.n_topics = 0;
-	directory_free(&old);
-	if ((structures && parse_file(structures, &dir, directory_parse_structures, err) < 0) ||
-	    (topics && parse_file(topics, &dir, directory_parse_topics, err) < 0) ||
-	    parse_file(annex, &dir, directory_parse_entries, err) < 0)
+	for (i = 0; i < 3; i++)
+		if (path[i]) {
+			if (read_csv(path[i], &b[i], err) < 0)
+				goto out;
+			f[i].text = b[i].p ? b[i].p : "";
+			f[i].len = b[i].len;
+		}
+	if (admin_directory_import(in, &f[0], &f[1], &f[2], &changes, &entries, &n, err,
+	    ERRLEN) < 0)
 		goto out;
-	if (dir.n_structures == 0 || dir.n_topics == 0) {
-		snprintf(err, ERRLEN, "structures ou motifs inconnus : donnez --structures et"
-		    " --topics lors du premier import");
-		goto out;
-	}
-	if (directory_validate(&dir, err, ERRLEN) < 0)
-		goto out;
-	if (store_begin(in->st) < 0 ||
-	    store_directory_replace(in->st, &dir, &changes, &n) < 0 ||
-	    store_event(in->st, in->now, "admin", "directory.imported", NULL,
-	    n ? "changed" : "unchanged") < 0 || store_commit(in->st) < 0) {
-		snprintf(err, ERRLEN, "écriture de l'annuaire : %s", store_errmsg(in->st));
-		store_rollback(in->st);
-		goto out;
-	}
 	if (changes.len)
 		fwrite(changes.p, 1, changes.len, stdout);
-	printf("%zu lignes importées, %d changement%s\n", dir.n_entries, n, n > 1 ? "s" : "");
+	printf("%zu lignes importées, %d changement%s\n", entries, n, n > 1 ? "s" : "");
 	r = 0;
 out:
+	for (i = 0; i < 3; i++)
+		buf_free(&b[i]);
 	buf_free(&changes);
-	directory_free(&dir);
 	return r;
 }
 

@@ -1414,7 +1414,8 @@ quarantine(struct instance *in, const struct raw_mail_row *raw, const struct par
 
 static int
 apply(struct instance *in, const struct raw_mail_row *raw, const struct parsed_mail *m,
-    const struct match_decision *d, struct inbox_stats *stats, char *err)
+    const struct match_decision *d, struct inbox_stats *stats, char *err,
+    size_t errlen)
 {
 	struct case_row c;
 	const char *kind;
@@ -1423,11 +1424,11 @@ apply(struct instance *in, const struct raw_mail_row *raw, const struct parsed_m
 	if (d->reason != QR_NONE || m == NULL || d->cls == MAIL_LOOP || d->cls == MAIL_MALFORMED)
 		return quarantine(in, raw, m, d, stats);
 	if ((r = store_case_get(in->st, d->ref, &c)) != 0) {
-		snprintf(err, ERRLEN, "dossier %s introuvable", d->ref);
+		snprintf(err, errlen, "dossier %s introuvable", d->ref);
 		return -1;
 	}
 	kind = d->cls == MAIL_DSN ? "bounce" : d->cls == MAIL_AUTOREPLY ? "auto-reply" : "reply";
-	if (inbox_attach(in, &c, m, kind, d->flagged, NULL, err, ERRLEN) < 0)
+	if (inbox_attach(in, &c, m, kind, d->flagged, NULL, err, errlen) < 0)
 		return -1;
 	if (d->flagged && event(in, "relay", "security.flagged-sender", c.ref, kind) < 0)
 		return -1;
@@ -1630,7 +1631,8 @@ pl_end(struct pipeline *pl)
 
 static int
 process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_mail_row *raw,
-    const struct parse_result *p, struct inbox_stats *stats, char *err, int own_tx)
+    const struct parse_result *p, struct inbox_stats *stats, char *err, size_t errlen,
+    int own_tx)
 {
 	const struct parsed_mail *m = p->parsed ? &p->m : NULL;
 	struct match_decision d;
@@ -1641,19 +1643,19 @@ process_one(struct instance *in, const struct match_ctx *ctx, const struct raw_m
 		stats->malformed++;
 	memset(&d, 0, sizeof(d));
 	if (match_decide(m, ctx, &d) < 0) {
-		snprintf(err, ERRLEN, "rapprochement : %s", store_errmsg(in->st));
+		snprintf(err, errlen, "rapprochement : %s", store_errmsg(in->st));
 		return -1;
 	}
 	if (own_tx && store_begin(in->st) < 0) {
-		snprintf(err, ERRLEN, "%s", store_errmsg(in->st));
+		snprintf(err, errlen, "%s", store_errmsg(in->st));
 		return -1;
 	}
 	err[0] = '\0';
-	if (apply(in, raw, m, &d, stats, err) < 0 ||
+	if (apply(in, raw, m, &d, stats, err, errlen) < 0 ||
 	    store_raw_set_state(in->st, raw->id, "processed") < 0 ||
 	    (own_tx && store_commit(in->st) < 0)) {
 		if (!err[0])
-			snprintf(err, ERRLEN, "%s", store_errmsg(in->st));
+			snprintf(err, errlen, "%s", store_errmsg(in->st));
 		if (own_tx)
 			store_rollback(in->st);
 		return -1;
@@ -1696,7 +1698,7 @@ process_batches(struct instance *in, struct pipeline *pl, const struct match_ctx
 		k = batch_len(list, pl->n, i);
 		for (got = 0; good && got < k; got++) {
 			pl_next(pl, &res[got]);
-			good = process_one(in, ctx, &list[i + got], &res[got], stats, e, 0) == 0;
+			good = process_one(in, ctx, &list[i + got], &res[got], stats, e, sizeof(e), 0) == 0;
 		}
 		if (!good || store_commit(in->st) < 0) {
 			store_rollback(in->st);
@@ -1704,7 +1706,7 @@ process_batches(struct instance *in, struct pipeline *pl, const struct match_ctx
 			for (j = 0; j < k && r == 0; j++) {
 				if (j == got)
 					pl_next(pl, &res[got++]);
-				if (process_one(in, ctx, &list[i + j], &res[j], stats, e, 1) < 0) {
+				if (process_one(in, ctx, &list[i + j], &res[j], stats, e, sizeof(e), 1) < 0) {
 					snprintf(err, errlen, "courriel %lld : %s",
 					    (long long)list[i + j].id, e);
 					r = -1;

@@ -169,7 +169,7 @@ person_part(struct material *m)
  */
 static int
 material_load(struct instance *in, const uint8_t *dek, const struct case_row *c,
-    int64_t message_id, struct material *m, char *err)
+    int64_t message_id, struct material *m, char *err, size_t errlen)
 {
 	struct document_row *d = NULL;
 	struct buf person;
@@ -183,11 +183,11 @@ material_load(struct instance *in, const uint8_t *dek, const struct case_row *c,
 	    person_decode(&m->person, person.p, person.len) < 0 ||
 	    sealed_get(in, dek, "messages", "text", message_id, &m->description,
 	    CASE_DESCRIPTION_MAX) != 0) {
-		snprintf(err, ERRLEN, "données du dossier illisibles (altérées ?)");
+		snprintf(err, errlen, "données du dossier illisibles (altérées ?)");
 		goto out;
 	}
 	if (store_document_list(in->st, c->id, message_id, &d, &n) < 0) {
-		snprintf(err, ERRLEN, "lecture des pièces jointes du dossier : base : %s",
+		snprintf(err, errlen, "lecture des pièces jointes du dossier : base : %s",
 		    store_errmsg(in->st));
 		r = -2;
 		goto out;
@@ -208,7 +208,7 @@ material_load(struct instance *in, const uint8_t *dek, const struct case_row *c,
 		    CASE_PIECE_MAX) != 0) {
 			buf_free(&name);
 			m->doc_names[k] = xstrdup("");
-			snprintf(err, ERRLEN, "pièce jointe illisible (altérée ?)");
+			snprintf(err, errlen, "pièce jointe illisible (altérée ?)");
 			goto out;
 		}
 		m->doc_names[k] = xstrdup(name.p);
@@ -237,7 +237,7 @@ material_free_types(struct material *m)
 /* ---- the mail ------------------------------------------------------- */
 
 static int
-builder_open(struct builder *b, struct instance *in, char *err)
+builder_open(struct builder *b, struct instance *in, char *err, size_t errlen)
 {
 	uint8_t pk[32];
 
@@ -246,17 +246,17 @@ builder_open(struct builder *b, struct instance *in, char *err)
 	b->domain = strchr(in->cfg.relay_address, '@') + 1;
 	if (in->signing_sk == NULL || in->hmac_key == NULL) {
 		/* The caller opened the instance without INST_SIGNING | INST_KEYS. */
-		snprintf(err, ERRLEN, "clés du relais non chargées");
+		snprintf(err, errlen, "clés du relais non chargées");
 		return -1;
 	}
-	if ((b->dir = instance_directory(in, err, ERRLEN)) == NULL)
+	if ((b->dir = instance_directory(in, err, errlen)) == NULL)
 		return -1;
-	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, ERRLEN) < 0)
+	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, errlen) < 0)
 		return -1;
 	envelope_fingerprint(b->sign_fp, pk);
 	sodium_bin2base64(b->sign_b64, sizeof(b->sign_b64), pk, sizeof(pk),
 	    sodium_base64_VARIANT_ORIGINAL);
-	return outbox_opener_page(in, &b->opener, "open", NULL, err, ERRLEN);
+	return outbox_opener_page(in, &b->opener, "open", NULL, err, errlen);
 }
 
 static void
@@ -505,7 +505,7 @@ leaks(const struct builder *b, const struct case_row *c, const struct clear_mail
 
 static int
 build_mail(const struct builder *b, const struct case_row *c, const struct delivery_row *d,
-    const struct material *m, const char *msgid, struct buf *mail, int *blocked, char *err)
+    const struct material *m, const char *msgid, struct buf *mail, int *blocked, char *err, size_t errlen)
 {
 	struct envelope_in ein;
 	struct clear_mail k;
@@ -519,12 +519,12 @@ build_mail(const struct builder *b, const struct case_row *c, const struct deliv
 	clear_mail_make(b, c, d->recipient, msgid, &m->person, &k);
 	if (leaks(b, c, &k, &m->person, m->description.p, m->description.len, &why)) {
 		*blocked = 1;
-		snprintf(err, ERRLEN, "envoi bloqué : %s apparaîtrait en clair"
+		snprintf(err, errlen, "envoi bloqué : %s apparaîtrait en clair"
 		    " dans le courriel", why);
 		goto out;
 	}
 	if (age_recipient_parse(d->key_recipient, pk, &why) < 0) {
-		snprintf(err, ERRLEN, "clé épinglée invalide : %s", why ? why : "?");
+		snprintf(err, errlen, "clé épinglée invalide : %s", why ? why : "?");
 		goto out;
 	}
 	memset(&ein, 0, sizeof(ein));
@@ -539,14 +539,14 @@ build_mail(const struct builder *b, const struct case_row *c, const struct deliv
 	ein.description_len = m->description.len;
 	ein.docs = m->docs;
 	ein.n_docs = m->n_docs;
-	if (envelope_seal(&age, &ein, b->in->signing_sk, err, ERRLEN) < 0) {
+	if (envelope_seal(&age, &ein, b->in->signing_sk, err, errlen) < 0) {
 		/* The reason may quote a file name: keep it out of logs and states. */
-		snprintf(err, ERRLEN, "scellement du dossier impossible (contenu refusé)");
+		snprintf(err, errlen, "scellement du dossier impossible (contenu refusé)");
 		goto out;
 	}
 	k.om.attachment = (const uint8_t *)age.p;
 	k.om.attachment_len = age.len;
-	r = outmail_build(mail, &k.om, err, ERRLEN);
+	r = outmail_build(mail, &k.om, err, errlen);
 out:
 	buf_free(&age);
 	clear_mail_free(&k);
@@ -564,7 +564,7 @@ outbox_scan_intake(struct instance *in, const struct case_row *c, const struct p
 	size_t i;
 	int r = 0;
 
-	if (builder_open(&b, in, e) < 0) {
+	if (builder_open(&b, in, e, sizeof(e)) < 0) {
 		fs_seterr(err, errlen, "%s", e);
 		return -1;
 	}
@@ -594,18 +594,18 @@ outbox_scan_intake(struct instance *in, const struct case_row *c, const struct p
  * the configuration names a password file.  0 / -1 with err. */
 static int
 smtp_conf_load(struct instance *in, struct smtp_conf *c, char **password,
-    size_t *password_len, char *err)
+    size_t *password_len, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	*password = NULL;
 	*password_len = 0;
 	if (in->cfg.smtp_url == NULL || in->cfg.ca_file == NULL) {
-		snprintf(err, ERRLEN, "smtp_url et ca_file sont nécessaires pour envoyer");
+		snprintf(err, errlen, "smtp_url et ca_file sont nécessaires pour envoyer");
 		return -1;
 	}
 	if (in->cfg.smtp_password_file) {
 		*password = keystore_read(in->cfg.smtp_password_file, 1024, password_len,
-		    err, ERRLEN);
+		    err, errlen);
 		if (*password == NULL)
 			return -1;
 		(*password)[strcspn(*password, "\r\n")] = '\0';
@@ -616,7 +616,7 @@ smtp_conf_load(struct instance *in, struct smtp_conf *c, char **password,
 	c->ca_file = in->cfg.ca_file;
 	c->starttls = in->cfg.smtp_starttls;
 	c->timeout_s = 60;
-	return smtp_conf_check(c, err, ERRLEN) < 0 ? -1 : 0;
+	return smtp_conf_check(c, err, errlen) < 0 ? -1 : 0;
 }
 
 size_t
@@ -648,7 +648,7 @@ outbox_size_intake(struct instance *in, size_t estimate, char *err, size_t errle
 	size_t password_len = 0;
 	int r;
 
-	if (smtp_conf_load(in, &c, &password, &password_len, e) == 0) {
+	if (smtp_conf_load(in, &c, &password, &password_len, e, sizeof(e)) == 0) {
 		c.timeout_s = OUTBOX_PROBE_TIMEOUT;
 		if (smtp_probe(&c, &size, e, sizeof(e)) == 0 && size > 0 && size <= INT64_MAX &&
 		    (store_mark_get(in->st, OUTBOX_MARK_SMTP_SIZE, &known) != 0 ||
@@ -681,15 +681,15 @@ outbox_size_intake(struct instance *in, size_t estimate, char *err, size_t errle
  */
 static int
 prepare_mail(const struct builder *b, const struct case_row *c, const struct delivery_row *d,
-    const uint8_t *dek, const char *msgid, struct buf *mail, int *blocked, char *err)
+    const uint8_t *dek, const char *msgid, struct buf *mail, int *blocked, char *err, size_t errlen)
 {
 	struct material m;
 	int r = -1;
 
 	*blocked = 0;
 	memset(&m, 0, sizeof(m));
-	if ((r = material_load(b->in, dek, c, d->message_id, &m, err)) == 0)
-		r = build_mail(b, c, d, &m, msgid, mail, blocked, err);
+	if ((r = material_load(b->in, dek, c, d->message_id, &m, err, errlen)) == 0)
+		r = build_mail(b, c, d, &m, msgid, mail, blocked, err, errlen);
 	material_free_types(&m);
 	material_free(&m);
 	return r;
@@ -946,7 +946,7 @@ deliver(struct pass *p, struct delivery_row *d)
 	}
 	/* a store that could not be read: a temporary failure, retried */
 	if (dek && r != 0 && (r = prepare_mail(&p->b, &c, d, dek, msgid, &mail, &blocked,
-	    err)) == -2)
+	    err, sizeof(err))) == -2)
 		st = SMTP_TEMPFAIL;
 	if (dek && r == 0)
 		st = smtp_session_send(p->session, in->cfg.relay_address, d->recipient, mail.p,
@@ -982,7 +982,7 @@ prepare_one(struct builder *b, const struct case_row *c, struct delivery_row *d,
 	err[0] = '\0';
 	buf_init(&mail, MAIL_MAX);
 	buf_init(&ct, MAIL_MAX + VAULT_OVERHEAD);
-	if (prepare_mail(b, c, d, dek, msgid, &mail, &blocked, err) == 0) {
+	if (prepare_mail(b, c, d, dek, msgid, &mail, &blocked, err, sizeof(err)) == 0) {
 		built_for(what, sizeof(what), b, msgid);
 		if (vault_seal(&ct, dek, &ad, (const uint8_t *)mail.p, mail.len) == 0)
 			r = store_prepared_put(in->st, d->id, in->now, what, ct.p, ct.len) < 0 ?
@@ -1011,7 +1011,7 @@ outbox_prepare(struct instance *in, int64_t case_id, const char *prog)
 
 	memset(&stats, 0, sizeof(stats));
 	memset(&c, 0, sizeof(c));
-	if (builder_open(&b, in, err) < 0)
+	if (builder_open(&b, in, err, sizeof(err)) < 0)
 		goto out;
 	if (store_case_get_by_id(in->st, case_id, &c) != 0 ||
 	    store_delivery_list(in->st, case_id, &d, &n) < 0)
@@ -1287,15 +1287,15 @@ queued_alerts(struct pass *p)
 /* ---- a pass --------------------------------------------------------- */
 
 static int
-pass_open(struct pass *p, struct instance *in, struct outbox_stats *stats, char *err)
+pass_open(struct pass *p, struct instance *in, struct outbox_stats *stats, char *err, size_t errlen)
 {
 	memset(p, 0, sizeof(*p));
 	p->in = in;
 	p->stats = stats;
-	if (builder_open(&p->b, in, err) < 0)
+	if (builder_open(&p->b, in, err, errlen) < 0)
 		return -1;
-	if (smtp_conf_load(in, &p->smtp, &p->password, &p->password_len, err) < 0 ||
-	    (p->session = smtp_session_open(&p->smtp, err, ERRLEN)) == NULL)
+	if (smtp_conf_load(in, &p->smtp, &p->password, &p->password_len, err, errlen) < 0 ||
+	    (p->session = smtp_session_open(&p->smtp, err, errlen)) == NULL)
 		return -1;
 	return 0;
 }
@@ -1480,7 +1480,7 @@ deliver_share(struct pass *p, struct delivery_row *d, size_t nd, size_t k, size_
  * if a worker or the store failed.
  */
 static int
-run_workers(struct pass *p, struct delivery_row *d, size_t nd, size_t nw, char *err)
+run_workers(struct pass *p, struct delivery_row *d, size_t nd, size_t nw, char *err, size_t errlen)
 {
 	struct instance *in = p->in;
 	struct outbox_stats *shared;
@@ -1494,7 +1494,7 @@ run_workers(struct pass *p, struct delivery_row *d, size_t nd, size_t nw, char *
 	if (shared == MAP_FAILED) {
 		if (deliver_share(p, d, nd, 0, 1) == 0)
 			return 0;
-		snprintf(err, ERRLEN, "base : %s", store_errmsg(in->st));
+		snprintf(err, errlen, "base : %s", store_errmsg(in->st));
 		return -1;
 	}
 	store_close(&in->st);
@@ -1513,17 +1513,17 @@ run_workers(struct pass *p, struct delivery_row *d, size_t nd, size_t nw, char *
 		stats_add(p->stats, &shared[k]);
 	munmap(shared, nw * sizeof(*shared));
 	path = config_store_path(&in->cfg);
-	r = store_open(&in->st, path, 0, err, ERRLEN);
+	r = store_open(&in->st, path, 0, err, errlen);
 	free(path);
 	if (r < 0)
 		return -1;
 	if (failed) {
-		snprintf(err, ERRLEN, "base : échec d'un processus d'envoi (voir le journal)");
+		snprintf(err, errlen, "base : échec d'un processus d'envoi (voir le journal)");
 		return -1;
 	}
 	for (k = 0; k < nw; k++)
 		if (pid[k] < 0 && deliver_share(p, d, nd, k, nw) < 0) {
-			snprintf(err, ERRLEN, "base : %s", store_errmsg(in->st));
+			snprintf(err, errlen, "base : %s", store_errmsg(in->st));
 			return -1;
 		}
 	return 0;
@@ -1561,7 +1561,7 @@ outbox_run(struct instance *in, struct outbox_stats *stats, char *err, size_t er
 	int r = -1, smtp_due;
 
 	memset(stats, 0, sizeof(*stats));
-	if (pass_open(&p, in, stats, detail) < 0) {
+	if (pass_open(&p, in, stats, detail, sizeof(detail)) < 0) {
 		snprintf(err, errlen, "%s", detail);
 		pass_close(&p);
 		return -1;
@@ -1572,7 +1572,7 @@ outbox_run(struct instance *in, struct outbox_stats *stats, char *err, size_t er
 	if (smtp_due && store_delivery_due(in->st, in->now, OUTBOX_BATCH, &d, &nd) < 0)
 		goto store_fail;
 	if ((nw = workers_for(in, nd)) > 1) {
-		if (run_workers(&p, d, nd, nw, detail) < 0) {
+		if (run_workers(&p, d, nd, nw, detail, sizeof(detail)) < 0) {
 			snprintf(err, errlen, "%s", detail);
 			goto out;
 		}

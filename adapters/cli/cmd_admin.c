@@ -71,30 +71,30 @@ static const struct cli_cmd keys_show_cmd = { "keys show",
 	"Avec un nom, seule cette valeur est écrite sur la sortie.\n", 0, 1 };
 
 static int
-keys_show_one(struct instance *in, const char *which, struct buf *out, char *err)
+keys_show_one(struct instance *in, const char *which, struct buf *out, char *err, size_t errlen)
 {
 	enum admin_key k;
 	char text[512];
 
-	if (admin_key_parse(which, &k, err, ERRLEN) < 0 ||
-	    admin_public_key(in, k, text, sizeof(text), err, ERRLEN) < 0)
+	if (admin_key_parse(which, &k, err, errlen) < 0 ||
+	    admin_public_key(in, k, text, sizeof(text), err, errlen) < 0)
 		return -1;
 	buf_printf(out, "%s\n", text);
 	return 0;
 }
 
 static int
-keys_show_all(struct instance *in, struct buf *out, char *err)
+keys_show_all(struct instance *in, struct buf *out, char *err, size_t errlen)
 {
 	char text[512];
 	unsigned i;
 
 	for (i = 0; i < ADMIN_KEY_COUNT; i++) {
-		if (admin_public_key(in, i, text, sizeof(text), err, ERRLEN) < 0)
+		if (admin_public_key(in, i, text, sizeof(text), err, errlen) < 0)
 			return -1;
 		buf_printf(out, "%-15s %s\n", admin_key_name(i), text);
 	}
-	if (admin_signing_fingerprint(in, text, sizeof(text), err, ERRLEN) < 0)
+	if (admin_signing_fingerprint(in, text, sizeof(text), err, errlen) < 0)
 		return -1;
 	buf_printf(out, "empreinte de la clé de signature : %s\n", text);
 	return 0;
@@ -126,8 +126,8 @@ cmd_keys(int argc, char **argv)
 	buf_init(&out, 64 * 1024);
 	if (instance_open(&in, cli_config_path, 0, err, sizeof(err)) < 0)
 		r = cli_fail("%s", err);
-	else if ((npos ? keys_show_one(&in, pos[0], &out, err) :
-	    keys_show_all(&in, &out, err)) < 0)
+	else if ((npos ? keys_show_one(&in, pos[0], &out, err, sizeof(err)) :
+	    keys_show_all(&in, &out, err, sizeof(err))) < 0)
 		r = cli_fail("keys show : %s", err);
 	else
 		r = cli_emit(&out);

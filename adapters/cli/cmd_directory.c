@@ -35,11 +35,11 @@ static const struct cli_cmd import_cmd = { "referents import",
 	"modifie rien.\n", 1, 1 };
 
 static int
-read_csv(const char *path, struct buf *b, char *err)
+read_csv(const char *path, struct buf *b, char *err, size_t errlen)
 {
 	buf_init(b, CSV_MAX);
 	if (buf_read_file(b, path) < 0) {
-		snprintf(err, ERRLEN, "%s : lecture impossible : %s", path,
+		snprintf(err, errlen, "%s : lecture impossible : %s", path,
 		    errno == EFBIG ? "fichier trop grand" : strerror(errno));
 		return -1;
 	}
@@ -49,7 +49,7 @@ read_csv(const char *path, struct buf *b, char *err)
 /* The three files, read here (bounded), judged by the core. */
 static int
 import_all(struct instance *in, const char *annex, const char *structures,
-    const char *topics, char *err)
+    const char *topics, char *err, size_t errlen)
 {
 	const char *path[3] = { annex, structures, topics };
 	struct admin_csv f[3];
@@ -65,13 +65,13 @@ import_all(struct instance *in, const char *annex, const char *structures,
 	}
 	for (i = 0; i < 3; i++)
 		if (path[i]) {
-			if (read_csv(path[i], &b[i], err) < 0)
+			if (read_csv(path[i], &b[i], err, errlen) < 0)
 				goto out;
 			f[i].text = b[i].p ? b[i].p : "";
 			f[i].len = b[i].len;
 		}
 	if (admin_directory_import(in, &f[0], &f[1], &f[2], &changes, &entries, &n, err,
-	    ERRLEN) < 0)
+	    errlen) < 0)
 		goto out;
 	if (changes.len)
 		fwrite(changes.p, 1, changes.len, stdout);
@@ -102,7 +102,7 @@ referents_import(int argc, char **argv)
 		return r == CLI_HELP_SHOWN ? EXIT_OK : r;
 	}
 	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
-	    import_all(&in, pos[0], structures, topics, err) < 0)
+	    import_all(&in, pos[0], structures, topics, err, sizeof(err)) < 0)
 		r = cli_fail("referents import : %s", err);
 	instance_close(&in);
 	free(pos);
@@ -264,7 +264,7 @@ static const struct cli_cmd key_cmd = { "referents key",
 
 static int
 pin_key(struct instance *in, const char *address, const char *recipient,
-    const char *verified_by, char *err)
+    const char *verified_by, char *err, size_t errlen)
 {
 	struct directory dir;
 	struct pinned_key k, old;
@@ -276,20 +276,20 @@ pin_key(struct instance *in, const char *address, const char *recipient,
 
 	memset(&k, 0, sizeof(k));
 	if (age_recipient_parse(recipient, pk, &why) < 0) {
-		snprintf(err, ERRLEN, "clé age invalide : %s", why ? why : "?");
+		snprintf(err, errlen, "clé age invalide : %s", why ? why : "?");
 		return -1;
 	}
 	fs_strlcpy(k.email_lc, address, sizeof(k.email_lc));
 	fs_ascii_lower(k.email_lc);
 	if (store_directory_load(in->st, &dir, derr, sizeof(derr)) < 0) {
-		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", derr);
+		snprintf(err, errlen, "lecture de l'annuaire : %s", derr);
 		return -1;
 	}
 	for (i = 0; i < dir.n_entries; i++)
 		known |= strcmp(dir.entries[i].email_lc, k.email_lc) == 0;
 	directory_free(&dir);
 	if (!known) {
-		snprintf(err, ERRLEN, "%s n'est pas une adresse de l'annuaire", address);
+		snprintf(err, errlen, "%s n'est pas une adresse de l'annuaire", address);
 		return -1;
 	}
 	fs_strlcpy(k.recipient, recipient, sizeof(k.recipient));
@@ -298,7 +298,7 @@ pin_key(struct instance *in, const char *address, const char *recipient,
 	k.pinned_at = in->now;
 	had = store_key_get(in->st, k.email_lc, &old);
 	if (had == 0 && old.compromised_at != 0 && strcmp(old.fingerprint, k.fingerprint) == 0) {
-		snprintf(err, ERRLEN, "cette clé de %s est déclarée compromise : faites générer"
+		snprintf(err, errlen, "cette clé de %s est déclarée compromise : faites générer"
 		    " une nouvelle clé au référent et épinglez-la", k.email_lc);
 		return -1;
 	}
@@ -306,7 +306,7 @@ pin_key(struct instance *in, const char *address, const char *recipient,
 	    store_event(in->st, in->now, "admin", had == 0 ? "key.replaced" : "key.pinned",
 	    NULL, k.fingerprint) < 0 || store_commit(in->st) < 0) {
 		store_rollback(in->st);
-		snprintf(err, ERRLEN, "écriture : %s", store_errmsg(in->st));
+		snprintf(err, errlen, "écriture : %s", store_errmsg(in->st));
 		return -1;
 	}
 	printf("%s %s\n", k.email_lc, k.fingerprint);
@@ -335,7 +335,7 @@ referents_key(int argc, char **argv)
 	else if (case_field_check(verified_by, CASE_FIELD_MAX, 1, &why) < 0)
 		r = cli_fail("referents key : --verified-by : %s", why);
 	else if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
-	    pin_key(&in, pos[0], pos[1], verified_by, err) < 0)
+	    pin_key(&in, pos[0], pos[1], verified_by, err, sizeof(err)) < 0)
 		r = cli_fail("referents key : %s", err);
 	instance_close(&in);
 	free(pos);
@@ -391,24 +391,24 @@ agent_id_valid(const char *id)
 }
 
 static int
-agent_add(struct instance *in, struct agent *a, char *err)
+agent_add(struct instance *in, struct agent *a, char *err, size_t errlen)
 {
 	struct directory dir;
 	char derr[512];
 	int known, r;
 
 	if (store_directory_load(in->st, &dir, derr, sizeof(derr)) < 0) {
-		snprintf(err, ERRLEN, "lecture de l'annuaire : %s", derr);
+		snprintf(err, errlen, "lecture de l'annuaire : %s", derr);
 		return -1;
 	}
 	known = directory_find_structure(&dir, a->structure) != NULL;
 	directory_free(&dir);
 	if (!known) {
-		snprintf(err, ERRLEN, "structure inconnue « %s »", a->structure);
+		snprintf(err, errlen, "structure inconnue « %s »", a->structure);
 		return -1;
 	}
 	if (store_begin(in->st) < 0) {
-		snprintf(err, ERRLEN, "%s", store_errmsg(in->st));
+		snprintf(err, errlen, "%s", store_errmsg(in->st));
 		return -1;
 	}
 	r = store_agent_add(in->st, a, in->now);
@@ -417,9 +417,9 @@ agent_add(struct instance *in, struct agent *a, char *err)
 		return 0;
 	store_rollback(in->st);
 	if (r == 1)
-		snprintf(err, ERRLEN, "l'agent « %s » existe déjà", a->id);
+		snprintf(err, errlen, "l'agent « %s » existe déjà", a->id);
 	else
-		snprintf(err, ERRLEN, "écriture : %s", store_errmsg(in->st));
+		snprintf(err, errlen, "écriture : %s", store_errmsg(in->st));
 	return -1;
 }
 
@@ -468,7 +468,7 @@ agents_add(int argc, char **argv)
 	fs_strlcpy(a.email, email, sizeof(a.email));
 	fs_strlcpy(a.role, account_role_name(rl), sizeof(a.role));
 	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
-	    agent_add(&in, &a, err) < 0)
+	    agent_add(&in, &a, err, sizeof(err)) < 0)
 		r = cli_fail("agents add : %s", err);
 out:
 	instance_close(&in);

@@ -9,61 +9,31 @@
  * structure, required texts) are checked too, and the lists' filters.
  */
 #include "tests/unit/t.h"
+#include "tests/unit/t_store.h"
 #include "relay/desk.h"
-#include "relay/instance.h"
 #include "relay/lifecycle.h"
 #include "relay/outbox.h"
-#include "relay/vault.h"
-#include "adapters/store.h"
-#include "adapters/store_int.h"
-
-#include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #define T0	1772445600	/* 2026-03-02T10:00:00Z */
-
-static char dir[64], db[128];
 
 static void
 setup(struct instance *in)
 {
 	char err[512];
 
-	memset(in, 0, sizeof(*in));
-	fs_strlcpy(dir, "/tmp/fsr-test-desk.XXXXXX", sizeof(dir));
-	if (mkdtemp(dir) == NULL)
-		abort();
-	snprintf(db, sizeof(db), "%s/fsrelay.db", dir);
-	if (config_parse(&in->cfg, "data_dir = d\nrelay_address = relais@fs.test\n", dir,
-	    err, sizeof(err)) < 0 || store_open(&in->st, db, 1, err, sizeof(err)) < 0) {
+	t_store_open(in, "desk", T0);
+	if (config_parse(&in->cfg, "data_dir = d\nrelay_address = relais@fs.test\n",
+	    t_store_dir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		abort();
 	}
-	in->kek = sodium_malloc(32);
-	randombytes_buf(in->kek, 32);
-	vault_kek_id(in->kek_id, in->kek);
-	in->now = T0;
 }
 
 static void
 teardown(struct instance *in)
 {
-	static const char *const p[] = { "fsrelay.db", "fsrelay.db-wal", "fsrelay.db-shm" };
-	size_t i;
-
-	store_close(&in->st);
-	sodium_free(in->kek);
 	config_free(&in->cfg);
-	for (i = 0; i < FS_ARRAY_LEN(p); i++) {
-		char *f = xasprintf("%s/%s", dir, p[i]);
-
-		unlink(f);
-		free(f);
-	}
-	rmdir(dir);
+	t_store_close(in);
 }
 
 /* A case numbered k in state, entered by agent1 of fontenay. */
@@ -108,17 +78,11 @@ state(struct instance *in, int k)
 static long
 events(struct instance *in, const char *action, int k)
 {
-	sqlite3_stmt *s;
-	long n = -1;
+	char *sql = xasprintf("SELECT count(*) FROM events WHERE action = '%s' AND"
+	    " case_ref = ?1", action);
+	long n = t_store_count(in, sql, ref(k));
 
-	if (sqlite3_prepare_v2(in->st->db, "SELECT count(*) FROM events WHERE action = ?1"
-	    " AND case_ref = ?2", -1, &s, NULL) != SQLITE_OK)
-		return -2;
-	sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, ref(k), -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	free(sql);
 	return n;
 }
 

@@ -9,74 +9,30 @@
  * each a new version with its audit event.
  */
 #include "tests/unit/t.h"
+#include "tests/unit/t_store.h"
 #include "relay/dpo.h"
-#include "relay/instance.h"
-#include "relay/vault.h"
-#include "adapters/store.h"
-#include "adapters/store_int.h"
-
-#include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #define T0	1772445600	/* 2026-03-02T10:00:00Z */
-
-static char dir[64], db[128];
 
 static void
 setup(struct instance *in)
 {
-	char err[512];
-
-	memset(in, 0, sizeof(*in));
-	fs_strlcpy(dir, "/tmp/fsr-test-dpo.XXXXXX", sizeof(dir));
-	if (mkdtemp(dir) == NULL)
-		abort();
-	snprintf(db, sizeof(db), "%s/fsrelay.db", dir);
-	if (store_open(&in->st, db, 1, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
-		abort();
-	}
-	in->kek = sodium_malloc(32);
-	randombytes_buf(in->kek, 32);
-	vault_kek_id(in->kek_id, in->kek);
+	t_store_open(in, "dpo", T0);
 	in->cfg.notification_hours = 72;
 	in->cfg.dpo_name = "Délégué à la protection des données (test)";
 	in->cfg.dpo_address = "dpo@fs-fontenay.test";
-	in->now = T0;
 }
 
 static void
 teardown(struct instance *in)
 {
-	static const char *const p[] = { "fsrelay.db", "fsrelay.db-wal", "fsrelay.db-shm" };
-	size_t i;
-
-	store_close(&in->st);
-	sodium_free(in->kek);
-	for (i = 0; i < FS_ARRAY_LEN(p); i++) {
-		char *f = xasprintf("%s/%s", dir, p[i]);
-
-		unlink(f);
-		free(f);
-	}
-	rmdir(dir);
+	t_store_close(in);
 }
 
 static long
 count(struct instance *in, const char *sql)
 {
-	sqlite3_stmt *s;
-	long n = -1;
-
-	if (sqlite3_prepare_v2(in->st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return -2;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
+	return t_store_count(in, sql, NULL);
 }
 
 static long

@@ -7,9 +7,13 @@
  * the table's new state and its audit event.  The refusals that come
  * before the lifecycle (reference, unknown case, agent of another
  * structure, required texts) are checked too, and the lists' filters.
+ * Then the directory of config/ imported through the core
+ * (admin_directory_import) and escalate's refusals on it: agent, structure,
+ * partner, topic, mandate, a referent without a pinned key; nothing stored.
  */
 #include "tests/unit/t.h"
 #include "tests/unit/t_store.h"
+#include "relay/admin.h"
 #include "relay/desk.h"
 #include "relay/lifecycle.h"
 #include "relay/outbox.h"
@@ -225,6 +229,113 @@ test_allowed_moves(void)
 	teardown(&in);
 }
 
+static int
+slurp(const char *path, struct buf *b)
+{
+	buf_init(b, 8 * 1024 * 1024);
+	return buf_read_file(b, path);
+}
+
+/* The directory through the core, then escalate's refusals. */
+static void
+test_import_and_escalate_refusals(void)
+{
+	struct instance in;
+	struct buf annex, structures, topics, changes;
+	struct admin_csv fa = { "annexe.csv", NULL, 0 }, fs = { "structures.csv", NULL, 0 };
+	struct admin_csv ft = { "topics.csv", NULL, 0 }, none = { "x", NULL, 0 };
+	struct desk_intake d;
+	struct agent a;
+	char err[1024], ref[CASE_REF_LEN + 1];
+	size_t entries = 0;
+	int n = 0;
+
+	setup(&in);
+	CHECK_INT(slurp("config/annex6-hauts-de-seine.csv", &annex), 0);
+	CHECK_INT(slurp("config/structures-hauts-de-seine.csv", &structures), 0);
+	CHECK_INT(slurp("config/topics.csv", &topics), 0);
+	buf_init(&changes, 1024 * 1024);
+	fa.text = annex.p, fa.len = annex.len;
+	fs.text = structures.p, fs.len = structures.len;
+	ft.text = topics.p, ft.len = topics.len;
+	/* the first import needs the structures and the topics */
+	CHECK_INT(admin_directory_import(&in, &fa, &none, &none, &changes, &entries, &n, err,
+	    sizeof(err)), -1);
+	CHECK_STR(err, "structures ou motifs inconnus : donnez --structures et --topics lors"
+	    " du premier import");
+	/* a file the parser refuses: named, nothing written */
+	{
+		struct admin_csv bad = { "abimé.csv", "partner,topic\n", 14 };
+
+		CHECK_INT(admin_directory_import(&in, &fa, &fs, &bad, &changes, &entries, &n,
+		    err, sizeof(err)), -1);
+		CHECK(strncmp(err, "abimé.csv : ", 13) == 0);
+	}
+	CHECK_INT(t_store_count(&in, "SELECT count(*) FROM referents", NULL), 0);
+	CHECK_INT(admin_directory_import(&in, &fa, &fs, &ft, &changes, &entries, &n, err,
+	    sizeof(err)), 0);
+	CHECK(entries > 0);
+	CHECK(n > 0);
+	CHECK_INT(t_store_count(&in, "SELECT count(*) FROM referents", NULL), (long)entries);
+	CHECK_INT(t_store_count(&in, "SELECT count(*) FROM events WHERE action ="
+	    " 'directory.imported'", NULL), 1);
+	/* again: the same rows, no change */
+	CHECK_INT(admin_directory_import(&in, &fa, &none, &none,
+	    &changes, &entries, &n, err, sizeof(err)), 0);
+	CHECK_INT(n, 0);
+
+	memset(&a, 0, sizeof(a));
+	fs_strlcpy(a.id, "agent1", sizeof(a.id));
+	fs_strlcpy(a.structure, "fontenay-aux-roses", sizeof(a.structure));
+	fs_strlcpy(a.name, "Agent Un", sizeof(a.name));
+	fs_strlcpy(a.email, "agent1@fs.test", sizeof(a.email));
+	fs_strlcpy(a.role, "agent", sizeof(a.role));
+	CHECK_INT(store_agent_add(in.st, &a, T0), 0);
+	memset(&d, 0, sizeof(d));
+	d.structure = "fontenay-aux-roses";
+	d.partner = "caf";
+	d.topic = "logement";
+	d.agent = "agent1";
+	d.nom = "Durand";
+	d.prenom = "Paul";
+	d.mandat_signe_le = "2026-02-01";
+	d.description = "Dossier bloqué.";
+	d.description_len = strlen(d.description);
+
+	d.agent = "agent9";
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK_STR(err, "agent inconnu « agent9 »");
+	d.agent = "agent1";
+	d.structure = "nulle-part";
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK_STR(err, "structure inconnue « nulle-part »");
+	d.structure = "fontenay-aux-roses";
+	d.partner = "banque";
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK_STR(err, "partenaire inconnu « banque »");
+	d.partner = "caf";
+	d.mandat_signe_le = "2026-03-03";
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK_STR(err, "mandat signé le 2026-03-03 : date dans le futur");
+	d.mandat_signe_le = "2025-03-01";
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK_STR(err, "mandat signé le 2025-03-01 : expiré (valable un an)");
+	d.mandat_signe_le = NULL;
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK_STR(err, "--mandat-signe-le : date obligatoire");
+	/* every field right, but no referent key pinned: refused, nothing kept */
+	d.mandat_signe_le = "2026-02-01";
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK(strstr(err, " : aucune clé épinglée pour ") != NULL);
+	CHECK_STR(ref, "");
+	CHECK_INT(t_store_count(&in, "SELECT count(*) FROM cases", NULL), 0);
+	buf_free(&annex);
+	buf_free(&structures);
+	buf_free(&topics);
+	buf_free(&changes);
+	teardown(&in);
+}
+
 int
 main(void)
 {
@@ -233,5 +344,6 @@ main(void)
 	test_refusals_before_the_case();
 	test_forbidden_moves();
 	test_allowed_moves();
+	test_import_and_escalate_refusals();
 	return t_done();
 }

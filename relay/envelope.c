@@ -94,6 +94,27 @@ struct cursor {
 
 
 
+#define ENVELOPE_RELAY_KEY_B64	44
+
+/* The relay's Ed25519 public key from its 44-character base64 form
+ * (surrounding blanks ignored).  0 / -1. */
+int
+envelope_relay_key_parse(const char *s, uint8_t pk[32])
+{
+	const char *end = NULL;
+	size_t n = 0, len;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	len = strcspn(s, " \t\r\n");
+	if (len != ENVELOPE_RELAY_KEY_B64 || s[len + strspn(s + len, " \t\r\n")] != '\0')
+		return -1;
+	if (sodium_base642bin(pk, 32, s, len, NULL, &n, &end,
+	    sodium_base64_VARIANT_ORIGINAL) != 0 || n != 32 || end != s + len)
+		return -1;
+	return 0;
+}
+
 void
 envelope_fingerprint(char out[KEY_FINGERPRINT_LEN], const uint8_t pk[32])
 {

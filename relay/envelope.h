@@ -132,5 +132,9 @@ void	envelope_opened_free(struct envelope_opened *out);
  * the fingerprint of every key people compare by phone (signing key,
  * referents' age keys, the relay identity). */
 void	envelope_fingerprint(char out[KEY_FINGERPRINT_LEN], const uint8_t pk[32]);
+/* The relay's Ed25519 public key from its 44-character base64 form (what
+ * `fsrelay keys show signing` prints; surrounding blanks ignored).  0 /
+ * -1. */
+int	envelope_relay_key_parse(const char *s, uint8_t pk[32]);
 
 #endif

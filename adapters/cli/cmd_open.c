@@ -31,7 +31,6 @@
 #define ERRLEN		1024
 #define IDENTITY_MAX	(64 * 1024)
 #define AGE_FILE_MAX	(ENVELOPE_MAX_EML + 4 * 1024 * 1024)
-#define RELAY_KEY_B64	44
 
 static const struct cli_cmd open_cmd = { "open",
 	"open FICHIER.age --identity CLÉ --relay-key CLÉ_PUBLIQUE [--extraire DOSSIER]",
@@ -101,25 +100,6 @@ done:
 	if (fd >= 0)
 		close(fd);
 	return r;
-}
-
-/* The relay's Ed25519 public key from its 44-character base64 form
- * (surrounding blanks ignored).  0 / -1. */
-static int
-parse_relay_key(const char *s, uint8_t pk[32])
-{
-	const char *end = NULL;
-	size_t n = 0, len;
-
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	len = strcspn(s, " \t\r\n");
-	if (len != RELAY_KEY_B64 || s[len + strspn(s + len, " \t\r\n")] != '\0')
-		return -1;
-	if (sodium_base642bin(pk, 32, s, len, NULL, &n, &end,
-	    sodium_base64_VARIANT_ORIGINAL) != 0 || n != 32 || end != s + len)
-		return -1;
-	return 0;
 }
 
 static void
@@ -252,7 +232,7 @@ open_run(const char *file, const char *identity, const char *relay_key, const ch
 	char err[ERRLEN];
 	int r = EXIT_REFUSED;
 
-	if (parse_relay_key(relay_key, pk) < 0)
+	if (envelope_relay_key_parse(relay_key, pk) < 0)
 		return cli_usage(&open_cmd, "--relay-key : clé publique attendue (44 "
 		    "caractères base64, « fsrelay keys show signing »)");
 	if ((sk = sodium_malloc(AGE_X25519_KEY_BYTES)) == NULL)

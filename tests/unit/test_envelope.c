@@ -796,6 +796,29 @@ test_minimal_and_dates(void)
 	buf_free(&f);
 }
 
+/* The relay key as `keys show signing` prints it, and what is not one. */
+static void
+test_relay_key_parse(void)
+{
+	uint8_t pk[32], got[32];
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)], *s;
+
+	randombytes_buf(pk, sizeof(pk));
+	sodium_bin2base64(b64, sizeof(b64), pk, sizeof(pk), sodium_base64_VARIANT_ORIGINAL);
+	CHECK_INT(envelope_relay_key_parse(b64, got), 0);
+	CHECK(memcmp(pk, got, 32) == 0);
+	s = xasprintf("  %s \n", b64);
+	CHECK_INT(envelope_relay_key_parse(s, got), 0);
+	free(s);
+	s = xasprintf("%s x", b64);
+	CHECK_INT(envelope_relay_key_parse(s, got), -1);
+	free(s);
+	b64[43] = '\0';
+	CHECK_INT(envelope_relay_key_parse(b64, got), -1);
+	CHECK_INT(envelope_relay_key_parse("", got), -1);
+	CHECK_INT(envelope_relay_key_parse("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!=", got), -1);
+}
+
 int
 main(void)
 {
@@ -848,6 +871,7 @@ main(void)
 	test_recipient_mismatch();
 	test_seal_refusals();
 	test_minimal_and_dates();
+	test_relay_key_parse();
 	sodium_memzero(relay_sk, sizeof(relay_sk));
 	sodium_memzero(id_sk, sizeof(id_sk));
 	return t_done();

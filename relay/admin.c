@@ -3,12 +3,17 @@
  */
 #include "relay/admin.h"
 #include "relay/audit.h"
+#include "relay/calendar.h"
+#include "relay/config.h"
+#include "relay/deploy.h"
 #include "relay/directory.h"
 #include "relay/envelope.h"
 #include "relay/instance.h"
 #include "relay/port/store.h"
 #include "relay/port/store_directory.h"
 #include "keys/keystore.h"
+
+#include <stdarg.h>
 
 #include <sodium.h>
 #include <stdio.h>
@@ -174,4 +179,207 @@ admin_directory_import(struct instance *in, const struct admin_csv *annex,
 out:
 	directory_free(&dir);
 	return r;
+}
+
+/* ---- check ----------------------------------------------------------- */
+
+void
+admin_check_say(struct admin_check *c, int error, const char *fmt, ...)
+{
+	struct admin_check_line *l;
+	va_list ap;
+
+	c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
+	l = &c->v[c->n++];
+	l->error = error;
+	va_start(ap, fmt);
+	vsnprintf(l->text, sizeof(l->text), fmt, ap);
+	va_end(ap);
+	if (error)
+		c->errors++;
+	else
+		c->warnings++;
+}
+
+void
+admin_check_free(struct admin_check *c)
+{
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+admin_tz_probes(int64_t now, int64_t out[ADMIN_TZ_PROBES])
+{
+	out[0] = now;
+	out[1] = now + 182 * 86400LL;
+	out[2] = now + 365 * 86400LL;
+}
+
+static void
+check_config(struct instance *in, const struct admin_check_facts *f, struct admin_check *c)
+{
+	if (in->cfg.test_clock)
+		admin_check_say(c, 0, "test_clock = yes : FSRELAY_NOW peut fixer l'heure du"
+		    " relais (réservé aux tests)");
+	if (in->cfg.smtp_url == NULL || in->cfg.ca_file == NULL)
+		admin_check_say(c, 0, "smtp_url ou ca_file absent : aucun envoi possible");
+	else if (!f->ca_file_readable)
+		admin_check_say(c, 1, "ca_file %s illisible", in->cfg.ca_file);
+	if (in->cfg.dpo_address == NULL)
+		admin_check_say(c, 0, "dpo_address absent : le délégué à la protection des"
+		    " données ne recevra pas les alertes");
+}
+
+static void
+check_keys_modes(struct instance *in, struct admin_check *c)
+{
+	static const char *const files[] = { KEYSTORE_IDENTITY, KEYSTORE_SIGNING,
+		KEYSTORE_AUDIT, KEYSTORE_KEK, KEYSTORE_INDEX, KEYSTORE_HMAC };
+	char err[512];
+	size_t i;
+
+	if (keystore_check_mode(in->keys_dir, 1, err, sizeof(err)) < 0) {
+		admin_check_say(c, 1, "%s", err);
+		return;
+	}
+	for (i = 0; i < FS_ARRAY_LEN(files); i++) {
+		char *p = xasprintf("%s/%s", in->keys_dir, files[i]);
+
+		if (keystore_check_mode(p, 0, err, sizeof(err)) < 0)
+			admin_check_say(c, 1, "%s", err);
+		free(p);
+	}
+	if (in->cfg.smtp_password_file &&
+	    keystore_check_mode(in->cfg.smtp_password_file, 0, err, sizeof(err)) < 0)
+		admin_check_say(c, 1, "smtp_password_file : %s", err);
+	if (in->cfg.imap_password_file &&
+	    keystore_check_mode(in->cfg.imap_password_file, 0, err, sizeof(err)) < 0)
+		admin_check_say(c, 1, "imap_password_file : %s", err);
+}
+
+static void
+check_timezone(const struct admin_check_facts *f, struct admin_check *c)
+{
+	if (!f->tzdata)
+		admin_check_say(c, 0, "tzdata absent : impossible de recouper le fuseau"
+		    " Europe/Paris (le calcul interne reste utilisé)");
+	else if (f->tz_mismatch)
+		admin_check_say(c, 1, "fuseau Europe/Paris : le calcul interne diffère de"
+		    " tzdata");
+}
+
+static int
+dir_key_pinned(const char *email_lc, void *arg)
+{
+	struct pinned_key k;
+
+	return store_key_get(arg, email_lc, &k) == 0 && k.compromised_at == 0;
+}
+
+static void
+check_directory(struct instance *in, struct admin_check *c)
+{
+	struct directory dir;
+	struct dir_coverage_counts counts = { 0, 0, 0 };
+	struct buf report, lines;
+	char derr[512], *p, *nl;
+
+	if (store_directory_load(in->st, &dir, derr, sizeof(derr)) < 0) {
+		admin_check_say(c, 1, "annuaire illisible : %s", derr);
+		return;
+	}
+	if (dir.n_entries == 0)
+		admin_check_say(c, 0, "annuaire vide : lancez « fsrelay referents import »");
+	else {
+		buf_init(&report, 16 * 1024 * 1024);
+		(void)directory_coverage(&dir, dir_key_pinned, in->st, &report, &counts);
+		if (counts.gaps)
+			admin_check_say(c, 0, "annuaire : %zu lacune%s (détail : fsrelay"
+			    " referents check)", counts.gaps, counts.gaps > 1 ? "s" : "");
+		buf_free(&report);
+		/* the partners' domains against their referents' */
+		buf_init(&lines, 1024 * 1024);
+		if (directory_domain_warnings(&dir, &in->cfg, &lines) > 0 && lines.p != NULL)
+			for (p = lines.p; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+				*nl = '\0';
+				admin_check_say(c, 0, "%s", p);
+			}
+		buf_free(&lines);
+	}
+	directory_free(&dir);
+}
+
+/* What serve last saw of the mailbox's and the submission server's
+ * logins (check does not connect). */
+static void
+check_mail_login(struct instance *in, struct admin_check *c)
+{
+	static const char *const mark[2] = { "mailbox.login_refused_since",
+		"submission.login_refused_since" };
+	static const char *const what[2] = { "boîte du relais", "serveur d'envoi" };
+	static const char *const keys[2] = { "imap_user, imap_password_file",
+		"smtp_user, smtp_password_file" };
+	char when[CAL_RFC3339_LEN];
+	int64_t since = 0;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (store_mark_get(in->st, mark[i], &since) < 0)
+			admin_check_say(c, 1, "base : %s", store_errmsg(in->st));
+		else if (since > 0) {
+			cal_format_rfc3339_utc(when, since);
+			admin_check_say(c, 0, "%s : authentification refusée depuis %s (%s ;"
+			    " serve réessaie)", what[i], when, keys[i]);
+		}
+}
+
+static void
+verdict(struct admin_check *c, enum deploy_verdict v, const char *why)
+{
+	if (v != DEPLOY_OK)
+		admin_check_say(c, v == DEPLOY_ERROR, "%s", why);
+}
+
+/* The deployment (relay/deploy): modes and owners, account, unit, clock,
+ * sandbox. */
+static void
+check_deployment(struct instance *in, const struct admin_check_facts *f,
+    struct admin_check *c)
+{
+	static const char *const db[3] = { "fsrelay.db", "fsrelay.db-wal", "fsrelay.db-shm" };
+	char why[512];
+	size_t i;
+
+	verdict(c, deploy_account(f->euid, why, sizeof(why)), why);
+	if (f->config.present)
+		verdict(c, deploy_config_file(f->config.mode, f->config.uid, f->euid, why,
+		    sizeof(why)), why);
+	if (f->config_dir.present)
+		verdict(c, deploy_config_dir(f->config_dir.mode, why, sizeof(why)), why);
+	if (!f->data_dir.present)
+		admin_check_say(c, 1, "data_dir %s : %s", in->cfg.data_dir,
+		    strerror(f->data_dir.err));
+	else
+		verdict(c, deploy_data_dir(f->data_dir.mode, f->data_dir.uid, f->euid, why,
+		    sizeof(why)), why);
+	for (i = 0; i < 3; i++)
+		if (f->db[i].present)
+			verdict(c, deploy_database(db[i], f->db[i].mode, f->db[i].uid, f->euid,
+			    why, sizeof(why)), why);
+	verdict(c, deploy_unit(f->unit_installed, why, sizeof(why)), why);
+	verdict(c, deploy_clock(f->ntp, why, sizeof(why)), why);
+	verdict(c, deploy_sandbox(f->sandbox_probe, f->sandbox_reason, f->landlock_abi, why,
+	    sizeof(why)), why);
+}
+
+void
+admin_check(struct instance *in, const struct admin_check_facts *f, struct admin_check *c)
+{
+	check_config(in, f, c);
+	check_keys_modes(in, c);
+	check_timezone(f, c);
+	check_directory(in, c);
+	check_mail_login(in, c);
+	check_deployment(in, f, c);
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "relay/lifecycle.h"
 #include "relay/port/store_cases.h"
@@ -74,5 +75,57 @@ int	 admin_directory_import(struct instance *in, const struct admin_csv *annex,
 	    const struct admin_csv *structures, const struct admin_csv *topics,
 	    struct buf *changes, size_t *entries, int *n_changes, char *err,
 	    size_t errlen);
+
+/* check: what the face measured of the system (the core judges it). */
+struct admin_file_fact {
+	int	present;	/* stat succeeded */
+	int	err;		/* its errno otherwise */
+	mode_t	mode;
+	uid_t	uid;
+};
+
+struct admin_check_facts {
+	uid_t			 euid;
+	int			 ca_file_readable;	/* access(ca_file, R_OK) */
+	struct admin_file_fact	 config, config_dir, data_dir;
+	struct admin_file_fact	 db[3];		/* fsrelay.db, -wal, -shm */
+	int			 tzdata;	/* Europe/Paris in tzdata */
+	int			 tz_mismatch;	/* tzdata's offsets differ from ours */
+	int			 unit_installed;
+	const char		*ntp;		/* timedatectl's NTPSynchronized, or NULL */
+	int			 sandbox_probe;	/* sandbox_probe() */
+	const char		*sandbox_reason;
+	int			 landlock_abi;
+};
+
+/* The instants at which the face compares tzdata with our Europe/Paris
+ * rule (now, in six months, in a year). */
+#define ADMIN_TZ_PROBES	3
+void	 admin_tz_probes(int64_t now, int64_t out[ADMIN_TZ_PROBES]);
+
+/* One line of the report: an error or a warning, in French. */
+struct admin_check_line {
+	int	 error;
+	char	 text[640];
+};
+
+struct admin_check {
+	struct admin_check_line	*v;
+	size_t			 n;
+	int			 errors, warnings;
+};
+
+/*
+ * check: the configuration, the key files' modes, the time zone, the
+ * directory and its coverage, what serve last saw of the mail servers'
+ * logins, the deployment (modes and owners, account, unit, clock,
+ * sandbox), in that order.  Fills *out (admin_check_free).
+ */
+void	 admin_check(struct instance *in, const struct admin_check_facts *f,
+	    struct admin_check *out);
+/* Add a line (the face's own, e.g. an instance that does not open). */
+void	 admin_check_say(struct admin_check *c, int error, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 admin_check_free(struct admin_check *c);
 
 #endif

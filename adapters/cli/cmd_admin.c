@@ -71,7 +71,8 @@ static const struct cli_cmd keys_show_cmd = { "keys show",
 	"Avec un nom, seule cette valeur est écrite sur la sortie.\n", 0, 1 };
 
 static int
-keys_show_one(struct instance *in, const char *which, struct buf *out, char *err, size_t errlen)
+keys_show_one(struct instance *in, const char *which, struct buf *out, char *err,
+    size_t errlen)
 {
 	enum admin_key k;
 	char text[512];
@@ -150,81 +151,29 @@ static const struct cli_cmd check_cmd = { "check", "check [--strict]",
 	"Les erreurs donnent le code 1 ; les avertissements (test_clock activé,\n"
 	"lacunes de l'annuaire, root...) le code 0, sauf avec --strict.\n", 0, 0 };
 
-struct check_tally {
-	int errors, warnings;
-};
-
+/* Compare our Europe/Paris rule with the system's tzdata at the core's
+ * probe instants: the face reads the system (TZ, tzdata). */
 static void
-check_say(struct check_tally *t, int is_error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-check_say(struct check_tally *t, int is_error, const char *fmt, ...)
+tz_facts(int64_t now, struct admin_check_facts *f)
 {
-	va_list ap;
-
-	printf("%s ", is_error ? "ERREUR" : "ATTENTION");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (is_error)
-		t->errors++;
-	else
-		t->warnings++;
-}
-
-static void
-check_keys_modes(struct instance *in, struct check_tally *t)
-{
-	static const char *const files[] = { KEYSTORE_IDENTITY, KEYSTORE_SIGNING, KEYSTORE_AUDIT,
-		KEYSTORE_KEK, KEYSTORE_INDEX, KEYSTORE_HMAC };
-	char err[ERRLEN];
-	size_t i;
-
-	if (keystore_check_mode(in->keys_dir, 1, err, sizeof(err)) < 0) {
-		check_say(t, 1, "%s", err);
-		return;
-	}
-	for (i = 0; i < FS_ARRAY_LEN(files); i++) {
-		char *p = xasprintf("%s/%s", in->keys_dir, files[i]);
-
-		if (keystore_check_mode(p, 0, err, sizeof(err)) < 0)
-			check_say(t, 1, "%s", err);
-		free(p);
-	}
-	if (in->cfg.smtp_password_file &&
-	    keystore_check_mode(in->cfg.smtp_password_file, 0, err, sizeof(err)) < 0)
-		check_say(t, 1, "smtp_password_file : %s", err);
-	if (in->cfg.imap_password_file &&
-	    keystore_check_mode(in->cfg.imap_password_file, 0, err, sizeof(err)) < 0)
-		check_say(t, 1, "imap_password_file : %s", err);
-}
-
-/* Compare our Europe/Paris rule with the system's tzdata at a few instants. */
-static void
-check_timezone(struct instance *in, struct check_tally *t)
-{
-	int64_t probes[3] = { in->now, in->now + 182 * 86400LL, in->now + 365 * 86400LL };
+	int64_t probes[ADMIN_TZ_PROBES];
 	char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
 	size_t i;
 
-	if (access("/usr/share/zoneinfo/Europe/Paris", R_OK) != 0) {
-		check_say(t, 0, "tzdata absent : impossible de recouper le fuseau Europe/Paris"
-		    " (le calcul interne reste utilisé)");
+	f->tzdata = access("/usr/share/zoneinfo/Europe/Paris", R_OK) == 0;
+	if (!f->tzdata) {
 		free(old);
 		return;
 	}
+	admin_tz_probes(now, probes);
 	setenv("TZ", "Europe/Paris", 1);
 	tzset();
-	for (i = 0; i < FS_ARRAY_LEN(probes); i++) {
+	for (i = 0; i < ADMIN_TZ_PROBES && !f->tz_mismatch; i++) {
 		time_t tt = (time_t)probes[i];
 		struct tm tm;
 
-		if (localtime_r(&tt, &tm) == NULL || tm.tm_gmtoff != cal_paris_offset(probes[i])) {
-			check_say(t, 1, "fuseau Europe/Paris : le calcul interne diffère de tzdata");
-			break;
-		}
+		f->tz_mismatch = localtime_r(&tt, &tm) == NULL ||
+		    tm.tm_gmtoff != cal_paris_offset(probes[i]);
 	}
 	if (old)
 		setenv("TZ", old, 1);
@@ -234,61 +183,19 @@ check_timezone(struct instance *in, struct check_tally *t)
 	free(old);
 }
 
-static int
-dir_key_pinned(const char *email_lc, void *arg)
-{
-	struct pinned_key k;
-
-	return store_key_get(arg, email_lc, &k) == 0 && k.compromised_at == 0;
-}
-
-/* The partners' domains against their referents' (relay/directory). */
 static void
-check_domains(struct instance *in, const struct directory *dir, struct check_tally *t)
+file_fact(const char *path, struct admin_file_fact *f)
 {
-	struct buf lines;
-	char *p, *nl;
+	struct stat st;
 
-	buf_init(&lines, 1024 * 1024);
-	if (directory_domain_warnings(dir, &in->cfg, &lines) > 0 && lines.p != NULL)
-		for (p = lines.p; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-			*nl = '\0';
-			check_say(t, 0, "%s", p);
-		}
-	buf_free(&lines);
-}
-
-static void
-check_directory(struct instance *in, struct check_tally *t)
-{
-	struct directory dir;
-	struct dir_coverage_counts counts = { 0, 0, 0 };
-	struct buf report;
-	char derr[512];
-
-	if (store_directory_load(in->st, &dir, derr, sizeof(derr)) < 0) {
-		check_say(t, 1, "annuaire illisible : %s", derr);
+	memset(f, 0, sizeof(*f));
+	if (stat(path, &st) < 0) {
+		f->err = errno;
 		return;
 	}
-	if (dir.n_entries == 0)
-		check_say(t, 0, "annuaire vide : lancez « fsrelay referents import »");
-	else {
-		buf_init(&report, 16 * 1024 * 1024);
-		(void)directory_coverage(&dir, dir_key_pinned, in->st, &report, &counts);
-		if (counts.gaps)
-			check_say(t, 0, "annuaire : %zu lacune%s (détail : fsrelay referents check)",
-			    counts.gaps, counts.gaps > 1 ? "s" : "");
-		buf_free(&report);
-		check_domains(in, &dir, t);
-	}
-	directory_free(&dir);
-}
-
-static void
-check_verdict(struct check_tally *t, enum deploy_verdict v, const char *why)
-{
-	if (v != DEPLOY_OK)
-		check_say(t, v == DEPLOY_ERROR, "%s", why);
+	f->present = 1;
+	f->mode = st.st_mode;
+	f->uid = st.st_uid;
 }
 
 /* The unit in systemd's unit path ($SYSTEMD_UNIT_PATH, then the usual
@@ -369,77 +276,46 @@ ntp_synchronized(char *out, size_t len)
 	return 0;
 }
 
-/* The deployment (relay/deploy): modes and owners, account, unit, clock. */
+/* What check needs of the system, measured here. */
 static void
-check_deployment(struct instance *in, struct check_tally *t)
+check_facts(struct instance *in, struct admin_check_facts *f, char *ntp, size_t ntplen,
+    char *reason, size_t reasonlen)
 {
-	char why[512], ntp[16], *dir;
-	struct stat st;
-	uid_t self = geteuid();
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char *dir, *db, *p;
+	size_t i;
 
-	check_verdict(t, deploy_account(self, why, sizeof(why)), why);
-	if (stat(in->cfg.path, &st) == 0)
-		check_verdict(t, deploy_config_file(st.st_mode, st.st_uid, self, why,
-		    sizeof(why)), why);
+	memset(f, 0, sizeof(*f));
+	f->euid = geteuid();
+	f->ca_file_readable = in->cfg.ca_file && access(in->cfg.ca_file, R_OK) == 0;
+	tz_facts(in->now, f);
+	file_fact(in->cfg.path, &f->config);
 	dir = xstrdup(in->cfg.path);
-	if (stat(dirname(dir), &st) == 0)
-		check_verdict(t, deploy_config_dir(st.st_mode, why, sizeof(why)), why);
+	file_fact(dirname(dir), &f->config_dir);
 	free(dir);
-	if (stat(in->cfg.data_dir, &st) < 0)
-		check_say(t, 1, "data_dir %s : %s", in->cfg.data_dir, strerror(errno));
-	else
-		check_verdict(t, deploy_data_dir(st.st_mode, st.st_uid, self, why,
-		    sizeof(why)), why);
-	{
-		static const char *const sfx[] = { "", "-wal", "-shm" };
-		char *db = config_store_path(&in->cfg), *p, *name;
-		size_t i;
-
-		for (i = 0; i < FS_ARRAY_LEN(sfx); i++) {
-			p = xasprintf("%s%s", db, sfx[i]);
-			name = xasprintf("fsrelay.db%s", sfx[i]);
-			if (stat(p, &st) == 0)
-				check_verdict(t, deploy_database(name, st.st_mode, st.st_uid,
-				    self, why, sizeof(why)), why);
-			free(name);
-			free(p);
-		}
-		free(db);
+	file_fact(in->cfg.data_dir, &f->data_dir);
+	db = config_store_path(&in->cfg);
+	for (i = 0; i < FS_ARRAY_LEN(sfx); i++) {
+		p = xasprintf("%s%s", db, sfx[i]);
+		file_fact(p, &f->db[i]);
+		free(p);
 	}
-	check_verdict(t, deploy_unit(unit_installed(), why, sizeof(why)), why);
-	check_verdict(t, deploy_clock(ntp_synchronized(ntp, sizeof(ntp)) == 0 ? ntp : NULL,
-	    why, sizeof(why)), why);
-	{
-		char reason[200] = "";
-		int probe = sandbox_probe(reason, sizeof(reason));
-
-		check_verdict(t, deploy_sandbox(probe, reason, sandbox_landlock_abi(), why,
-		    sizeof(why)), why);
-	}
+	free(db);
+	f->unit_installed = unit_installed();
+	f->ntp = ntp_synchronized(ntp, ntplen) == 0 ? ntp : NULL;
+	reason[0] = '\0';
+	f->sandbox_probe = sandbox_probe(reason, reasonlen);
+	f->sandbox_reason = reason;
+	f->landlock_abi = sandbox_landlock_abi();
 }
 
-/* What serve last saw of the mailbox's and the submission server's
- * logins (it does not connect here). */
 static void
-check_mail_login(struct instance *in, struct check_tally *t)
+check_print(const struct admin_check *c)
 {
-	static const char *const mark[2] = { "mailbox.login_refused_since",
-		"submission.login_refused_since" };
-	static const char *const what[2] = { "boîte du relais", "serveur d'envoi" };
-	static const char *const keys[2] = { "imap_user, imap_password_file",
-		"smtp_user, smtp_password_file" };
-	char when[CAL_RFC3339_LEN];
-	int64_t since = 0;
-	int i;
+	size_t i;
 
-	for (i = 0; i < 2; i++)
-		if (store_mark_get(in->st, mark[i], &since) < 0)
-			check_say(t, 1, "base : %s", store_errmsg(in->st));
-		else if (since > 0) {
-			cal_format_rfc3339_utc(when, since);
-			check_say(t, 0, "%s : authentification refusée depuis %s (%s ; serve"
-			    " réessaie)", what[i], when, keys[i]);
-		}
+	for (i = 0; i < c->n; i++)
+		printf("%s %s\n", c->v[i].error ? "ERREUR" : "ATTENTION", c->v[i].text);
 }
 
 int
@@ -451,10 +327,12 @@ cmd_check(int argc, char **argv)
 		{ "strict", NULL, &strict, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
-	struct check_tally t = { 0, 0 };
+	struct admin_check_facts f;
+	struct admin_check c;
 	struct instance in;
-	char err[ERRLEN];
+	char err[ERRLEN], ntp[16], reason[200];
 
+	memset(&c, 0, sizeof(c));
 	if ((r = cli_parse(&check_cmd, argc, argv, opts, &pos, &npos)) != 0) {
 		free(pos);
 		return r == CLI_HELP_SHOWN ? EXIT_OK : r;
@@ -462,30 +340,18 @@ cmd_check(int argc, char **argv)
 	free(pos);
 	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING,
 	    err, sizeof(err)) < 0) {
-		check_say(&t, 1, "%s", err);
+		printf("ERREUR %s\n", err);
 		instance_close(&in);
 		printf("1 erreur\n");
 		return EXIT_REFUSED;
 	}
-	if (in.cfg.test_clock)
-		check_say(&t, 0, "test_clock = yes : FSRELAY_NOW peut fixer l'heure du relais"
-		    " (réservé aux tests)");
-	if (in.cfg.smtp_url == NULL || in.cfg.ca_file == NULL)
-		check_say(&t, 0, "smtp_url ou ca_file absent : aucun envoi possible");
-	else if (access(in.cfg.ca_file, R_OK) != 0)
-		check_say(&t, 1, "ca_file %s illisible", in.cfg.ca_file);
-	if (in.cfg.dpo_address == NULL)
-		check_say(&t, 0, "dpo_address absent : le délégué à la protection des données"
-		    " ne recevra pas les alertes");
-	check_keys_modes(&in, &t);
-	check_timezone(&in, &t);
-	check_directory(&in, &t);
-	check_mail_login(&in, &t);
-	check_deployment(&in, &t);
+	check_facts(&in, &f, ntp, sizeof(ntp), reason, sizeof(reason));
+	admin_check(&in, &f, &c);
 	instance_close(&in);
-	printf("%d erreur%s, %d avertissement%s\n", t.errors, t.errors > 1 ? "s" : "",
-	    t.warnings, t.warnings > 1 ? "s" : "");
-	if (t.errors || (strict && t.warnings))
-		return EXIT_REFUSED;
-	return EXIT_OK;
+	check_print(&c);
+	printf("%d erreur%s, %d avertissement%s\n", c.errors, c.errors > 1 ? "s" : "",
+	    c.warnings, c.warnings > 1 ? "s" : "");
+	r = c.errors || (strict && c.warnings) ? EXIT_REFUSED : EXIT_OK;
+	admin_check_free(&c);
+	return r;
 }

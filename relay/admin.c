@@ -2,6 +2,7 @@
  * admin - see admin.h.
  */
 #include "relay/admin.h"
+#include "relay/age.h"
 #include "relay/audit.h"
 #include "relay/calendar.h"
 #include "relay/config.h"
@@ -382,4 +383,80 @@ admin_check(struct instance *in, const struct admin_check_facts *f, struct admin
 	check_directory(in, c);
 	check_mail_login(in, c);
 	check_deployment(in, f, c);
+}
+
+/* ---- referents key, agents add ----------------------------------------- */
+
+int
+admin_key_pin(struct instance *in, const char *address, const char *recipient,
+    const char *verified_by, struct pinned_key *k, char *err, size_t errlen)
+{
+	const struct directory *dir;
+	struct pinned_key old;
+	uint8_t pk[AGE_X25519_KEY_BYTES];
+	const char *why = NULL;
+	size_t i;
+	int known = 0, had;
+
+	memset(k, 0, sizeof(*k));
+	if (age_recipient_parse(recipient, pk, &why) < 0) {
+		snprintf(err, errlen, "clé age invalide : %s", why ? why : "?");
+		return -1;
+	}
+	fs_strlcpy(k->email_lc, address, sizeof(k->email_lc));
+	fs_ascii_lower(k->email_lc);
+	if ((dir = instance_directory(in, err, errlen)) == NULL)
+		return -1;
+	for (i = 0; i < dir->n_entries; i++)
+		known |= strcmp(dir->entries[i].email_lc, k->email_lc) == 0;
+	if (!known) {
+		snprintf(err, errlen, "%s n'est pas une adresse de l'annuaire", address);
+		return -1;
+	}
+	fs_strlcpy(k->recipient, recipient, sizeof(k->recipient));
+	fs_strlcpy(k->verified_by, verified_by, sizeof(k->verified_by));
+	envelope_fingerprint(k->fingerprint, pk);
+	k->pinned_at = in->now;
+	had = store_key_get(in->st, k->email_lc, &old);
+	if (had == 0 && old.compromised_at != 0 && strcmp(old.fingerprint, k->fingerprint) == 0) {
+		snprintf(err, errlen, "cette clé de %s est déclarée compromise : faites générer"
+		    " une nouvelle clé au référent et épinglez-la", k->email_lc);
+		return -1;
+	}
+	if (store_begin(in->st) < 0 || store_key_pin(in->st, k) < 0 ||
+	    store_event(in->st, in->now, "admin", had == 0 ? "key.replaced" : "key.pinned",
+	    NULL, k->fingerprint) < 0 || store_commit(in->st) < 0) {
+		store_rollback(in->st);
+		snprintf(err, errlen, "écriture : %s", store_errmsg(in->st));
+		return -1;
+	}
+	return 0;
+}
+
+int
+admin_agent_add(struct instance *in, const struct agent *a, char *err, size_t errlen)
+{
+	const struct directory *dir;
+	int r;
+
+	if ((dir = instance_directory(in, err, errlen)) == NULL)
+		return -1;
+	if (directory_find_structure(dir, a->structure) == NULL) {
+		snprintf(err, errlen, "structure inconnue « %s »", a->structure);
+		return -1;
+	}
+	if (store_begin(in->st) < 0) {
+		snprintf(err, errlen, "%s", store_errmsg(in->st));
+		return -1;
+	}
+	r = store_agent_add(in->st, a, in->now);
+	if (r == 0 && store_event(in->st, in->now, "admin", "agent.added", NULL, a->id) == 0 &&
+	    store_commit(in->st) == 0)
+		return 0;
+	store_rollback(in->st);
+	if (r == 1)
+		snprintf(err, errlen, "l'agent « %s » existe déjà", a->id);
+	else
+		snprintf(err, errlen, "écriture : %s", store_errmsg(in->st));
+	return -1;
 }

@@ -76,6 +76,24 @@ int	 admin_directory_import(struct instance *in, const struct admin_csv *annex,
 	    struct buf *changes, size_t *entries, int *n_changes, char *err,
 	    size_t errlen);
 
+/*
+ * referents key: pin the age recipient of a directory address (lowercased),
+ * verified by whom the face says; replacing a key is recorded
+ * (key.replaced), a key declared compromised is refused.  0 with the pinned
+ * key in *k; -1: "clé age invalide : …", "… n'est pas une adresse de
+ * l'annuaire", "cette clé de … est déclarée compromise : …", the store's.
+ */
+struct pinned_key;
+int	 admin_key_pin(struct instance *in, const char *address, const char *recipient,
+	    const char *verified_by, struct pinned_key *k, char *err, size_t errlen);
+
+/* agents add: the agent of a known structure (its fields checked by the
+ * face's syntax).  0; -1: "structure inconnue « … »", "l'agent « … » existe
+ * déjà", the store's. */
+struct agent;
+int	 admin_agent_add(struct instance *in, const struct agent *a, char *err,
+	    size_t errlen);
+
 /* check: what the face measured of the system (the core judges it). */
 struct admin_file_fact {
 	int	present;	/* stat succeeded */

@@ -266,49 +266,10 @@ static int
 pin_key(struct instance *in, const char *address, const char *recipient,
     const char *verified_by, char *err, size_t errlen)
 {
-	struct directory dir;
-	struct pinned_key k, old;
-	uint8_t pk[AGE_X25519_KEY_BYTES];
-	const char *why = NULL;
-	char derr[512];
-	size_t i;
-	int known = 0, had;
+	struct pinned_key k;
 
-	memset(&k, 0, sizeof(k));
-	if (age_recipient_parse(recipient, pk, &why) < 0) {
-		snprintf(err, errlen, "clé age invalide : %s", why ? why : "?");
+	if (admin_key_pin(in, address, recipient, verified_by, &k, err, errlen) < 0)
 		return -1;
-	}
-	fs_strlcpy(k.email_lc, address, sizeof(k.email_lc));
-	fs_ascii_lower(k.email_lc);
-	if (store_directory_load(in->st, &dir, derr, sizeof(derr)) < 0) {
-		snprintf(err, errlen, "lecture de l'annuaire : %s", derr);
-		return -1;
-	}
-	for (i = 0; i < dir.n_entries; i++)
-		known |= strcmp(dir.entries[i].email_lc, k.email_lc) == 0;
-	directory_free(&dir);
-	if (!known) {
-		snprintf(err, errlen, "%s n'est pas une adresse de l'annuaire", address);
-		return -1;
-	}
-	fs_strlcpy(k.recipient, recipient, sizeof(k.recipient));
-	fs_strlcpy(k.verified_by, verified_by, sizeof(k.verified_by));
-	envelope_fingerprint(k.fingerprint, pk);
-	k.pinned_at = in->now;
-	had = store_key_get(in->st, k.email_lc, &old);
-	if (had == 0 && old.compromised_at != 0 && strcmp(old.fingerprint, k.fingerprint) == 0) {
-		snprintf(err, errlen, "cette clé de %s est déclarée compromise : faites générer"
-		    " une nouvelle clé au référent et épinglez-la", k.email_lc);
-		return -1;
-	}
-	if (store_begin(in->st) < 0 || store_key_pin(in->st, &k) < 0 ||
-	    store_event(in->st, in->now, "admin", had == 0 ? "key.replaced" : "key.pinned",
-	    NULL, k.fingerprint) < 0 || store_commit(in->st) < 0) {
-		store_rollback(in->st);
-		snprintf(err, errlen, "écriture : %s", store_errmsg(in->st));
-		return -1;
-	}
 	printf("%s %s\n", k.email_lc, k.fingerprint);
 	return 0;
 }
@@ -393,34 +354,7 @@ agent_id_valid(const char *id)
 static int
 agent_add(struct instance *in, struct agent *a, char *err, size_t errlen)
 {
-	struct directory dir;
-	char derr[512];
-	int known, r;
-
-	if (store_directory_load(in->st, &dir, derr, sizeof(derr)) < 0) {
-		snprintf(err, errlen, "lecture de l'annuaire : %s", derr);
-		return -1;
-	}
-	known = directory_find_structure(&dir, a->structure) != NULL;
-	directory_free(&dir);
-	if (!known) {
-		snprintf(err, errlen, "structure inconnue « %s »", a->structure);
-		return -1;
-	}
-	if (store_begin(in->st) < 0) {
-		snprintf(err, errlen, "%s", store_errmsg(in->st));
-		return -1;
-	}
-	r = store_agent_add(in->st, a, in->now);
-	if (r == 0 && store_event(in->st, in->now, "admin", "agent.added", NULL, a->id) == 0 &&
-	    store_commit(in->st) == 0)
-		return 0;
-	store_rollback(in->st);
-	if (r == 1)
-		snprintf(err, errlen, "l'agent « %s » existe déjà", a->id);
-	else
-		snprintf(err, errlen, "écriture : %s", store_errmsg(in->st));
-	return -1;
+	return admin_agent_add(in, a, err, errlen);
 }
 
 static int

@@ -14,6 +14,7 @@
 #include "tests/unit/t.h"
 #include "tests/unit/t_store.h"
 #include "relay/admin.h"
+#include "relay/age.h"
 #include "relay/desk.h"
 #include "relay/lifecycle.h"
 #include "relay/outbox.h"
@@ -290,7 +291,34 @@ test_import_and_escalate_refusals(void)
 	fs_strlcpy(a.name, "Agent Un", sizeof(a.name));
 	fs_strlcpy(a.email, "agent1@fs.test", sizeof(a.email));
 	fs_strlcpy(a.role, "agent", sizeof(a.role));
-	CHECK_INT(store_agent_add(in.st, &a, T0), 0);
+	/* agents add and referents key through the core */
+	fs_strlcpy(a.structure, "nulle-part", sizeof(a.structure));
+	CHECK_INT(admin_agent_add(&in, &a, err, sizeof(err)), -1);
+	CHECK_STR(err, "structure inconnue « nulle-part »");
+	fs_strlcpy(a.structure, "fontenay-aux-roses", sizeof(a.structure));
+	CHECK_INT(admin_agent_add(&in, &a, err, sizeof(err)), 0);
+	CHECK_INT(admin_agent_add(&in, &a, err, sizeof(err)), -1);
+	CHECK_STR(err, "l'agent « agent1 » existe déjà");
+	{
+		struct pinned_key k;
+		uint8_t sk[32], pk[32];
+		char rcpt[128];
+
+		CHECK_INT(age_keygen(sk, pk), 0);
+		CHECK_INT(age_recipient_format(rcpt, sizeof(rcpt), pk), 0);
+		CHECK_INT(admin_key_pin(&in, "x@y.fr", "age1nimportequoi", "test", &k, err,
+		    sizeof(err)), -1);
+		CHECK(strncmp(err, "clé age invalide : ", 20) == 0);
+		CHECK_INT(admin_key_pin(&in, "inconnu@caf.fr", rcpt, "test", &k, err,
+		    sizeof(err)), -1);
+		CHECK_STR(err, "inconnu@caf.fr n'est pas une adresse de l'annuaire");
+		CHECK_INT(admin_key_pin(&in, "Djouara.Bakouch@cafnanterre.cnafmail.fr", rcpt,
+		    "test", &k, err, sizeof(err)), 0);
+		CHECK_STR(k.email_lc, "djouara.bakouch@cafnanterre.cnafmail.fr");
+		CHECK(strncmp(k.fingerprint, "SHA256:", 7) == 0);
+		CHECK_INT(t_store_count(&in, "SELECT count(*) FROM events WHERE action ="
+		    " 'key.pinned'", NULL), 1);
+	}
 	memset(&d, 0, sizeof(d));
 	d.structure = "fontenay-aux-roses";
 	d.partner = "caf";

@@ -43,15 +43,15 @@ t_store_open(struct instance *in, const char *tag, int64_t t0)
 	in->now = t0;
 }
 
-/* Close it and remove its files. */
+/* Close it (instance_close: the store, the keys, the directory kept, the
+ * configuration's strings) and remove its files. */
 static void
 t_store_close(struct instance *in)
 {
 	static const char *const p[] = { "fsrelay.db", "fsrelay.db-wal", "fsrelay.db-shm" };
 	size_t i;
 
-	store_close(&in->st);
-	sodium_free(in->kek);
+	instance_close(in);
 	for (i = 0; i < FS_ARRAY_LEN(p); i++) {
 		char *f = xasprintf("%s/%s", t_store_dir, p[i]);
 

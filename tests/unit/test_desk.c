@@ -37,7 +37,6 @@ setup(struct instance *in)
 static void
 teardown(struct instance *in)
 {
-	config_free(&in->cfg);
 	t_store_close(in);
 }
 

@@ -19,8 +19,8 @@ setup(struct instance *in)
 {
 	t_store_open(in, "dpo", T0);
 	in->cfg.notification_hours = 72;
-	in->cfg.dpo_name = "Délégué à la protection des données (test)";
-	in->cfg.dpo_address = "dpo@fs-fontenay.test";
+	in->cfg.dpo_name = xstrdup("Délégué à la protection des données (test)");
+	in->cfg.dpo_address = xstrdup("dpo@fs-fontenay.test");
 }
 
 static void

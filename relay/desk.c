@@ -1115,6 +1115,21 @@ desk_quarantine_mail(struct instance *in, const struct quarantine_row *q,
 	return 0;
 }
 
+int
+desk_quarantine_show(struct instance *in, const struct quarantine_row *q, const char *agent,
+    struct parsed_mail *m, char *err, size_t errlen)
+{
+	if (desk_quarantine_mail(in, q, m, err, errlen) < 0)
+		return -1;
+	if (store_event(in->st, in->now, ACTOR(agent), "quarantine.viewed", NULL, "ok") < 0) {
+		snprintf(err, errlen, "journal d'audit : %s", store_errmsg(in->st));
+		mime_free(m);
+		memset(m, 0, sizeof(*m));
+		return -1;
+	}
+	return 0;
+}
+
 /* The mail id, still held. */
 static int
 quarantine_held(struct instance *in, const char *id, struct quarantine_row *q, char *err,

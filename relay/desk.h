@@ -239,6 +239,12 @@ int	 desk_quarantine_get(struct instance *in, const char *id, struct quarantine_
  * (courriel …)", the reason. */
 int	 desk_quarantine_mail(struct instance *in, const struct quarantine_row *q,
 	    struct parsed_mail *m, char *err, size_t errlen);
+/* show: its content as desk_quarantine_mail gives it, the reading
+ * recorded (quarantine.viewed, as the agent or "cli") before it is
+ * returned.  0 with *m (mime_free); -1: desk_quarantine_mail's reasons,
+ * "journal d'audit : <store>". */
+int	 desk_quarantine_show(struct instance *in, const struct quarantine_row *q,
+	    const char *agent, struct parsed_mail *m, char *err, size_t errlen);
 /*
  * assign: the held mail id becomes a reply of the case ref, flagged "à
  * vérifier" (the case answered, the agent told).  0; -1: "référence

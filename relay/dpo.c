@@ -6,6 +6,7 @@
 #include "relay/audit.h"
 #include "relay/calendar.h"
 #include "relay/instance.h"
+#include "relay/port/store.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -323,6 +324,24 @@ dpo_close(struct instance *in, const char *id, struct breach *b, char *err, size
 	fs_strlcpy(b->status, "closed", sizeof(b->status));
 	b->closed_at = in->now;
 	return breach_save(in, b, DPO_ACTOR, "closed", err, errlen) < 0 ? -1 : 0;
+}
+
+int
+dpo_export(struct instance *in, const struct breach *b, struct buf *out, char *err,
+    size_t errlen)
+{
+	char outcome[64];
+
+	snprintf(outcome, sizeof(outcome), "breach %lld v%d", (long long)b->id, b->version);
+	if (store_event(in->st, in->now, DPO_ACTOR, "breach.exported", NULL, outcome) < 0) {
+		snprintf(err, errlen, "journal d'audit : %s", store_errmsg(in->st));
+		return -1;
+	}
+	if (breach_export_text(in, b, out) < 0) {
+		snprintf(err, errlen, "texte trop long");
+		return -1;
+	}
+	return 0;
 }
 
 /* The log does not match: open (or repeat) the suspected breach, and say

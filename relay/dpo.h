@@ -66,6 +66,13 @@ int	 dpo_exempt(struct instance *in, const char *id, const char *reason,
 int	 dpo_close(struct instance *in, const char *id, struct breach *b, char *err,
 	    size_t errlen);
 
+/* The CNIL export of entry b (art. 33(3), relay/breach), appended to out;
+ * the export is recorded in the audit log (breach.exported, author "dpo",
+ * the entry and its version) before it is given.  0; -1: "texte trop
+ * long", "journal d'audit : <store>". */
+int	 dpo_export(struct instance *in, const struct breach *b, struct buf *out,
+	    char *err, size_t errlen);
+
 /* --- the audit log (relay/audit) ------------------------------------ */
 
 struct audit_report;

@@ -211,7 +211,7 @@ breach_export(int argc, char **argv)
 	struct breach *b = xcalloc(1, sizeof(*b));
 	struct instance in;
 	struct buf out;
-	char outcome[64];
+	char err[512];
 	int npos, r;
 
 	memset(&in, 0, sizeof(in));
@@ -222,10 +222,8 @@ breach_export(int argc, char **argv)
 	}
 	if ((r = open_entry(&in, "export", pos[0], b)) != 0)
 		goto out;
-	snprintf(outcome, sizeof(outcome), "breach %lld v%d", (long long)b->id, b->version);
-	if (breach_export_text(&in, b, &out) < 0 ||
-	    store_event(in.st, in.now, DPO_ACTOR, "breach.exported", NULL, outcome) < 0)
-		r = cli_fail("breach export : échec de l'export");
+	if (dpo_export(&in, b, &out, err, sizeof(err)) < 0)
+		r = cli_fail("breach export : échec de l'export (%s)", err);
 	else
 		r = cli_emit(&out);
 out:

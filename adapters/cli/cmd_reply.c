@@ -352,7 +352,7 @@ q_show(int argc, char **argv)
 	if ((r = cli_parse(&q_show_cmd, argc, argv, NULL, &pos, &npos)) != 0 ||
 	    (r = q_open(&in, "quarantine show", pos[0], &q)) != 0)
 		goto out;
-	if (desk_quarantine_mail(&in, &q, &m, err, sizeof(err)) < 0) {
+	if (desk_quarantine_show(&in, &q, NULL, &m, err, sizeof(err)) < 0) {
 		r = cli_fail("quarantine show : %lld : %s", (long long)q.id, err);
 		goto out;
 	}
@@ -380,8 +380,6 @@ q_show(int argc, char **argv)
 		buf_puts(&out, ")\n");
 	}
 	r = cli_emit(&out);
-	if (store_event(in.st, in.now, "cli", "quarantine.viewed", NULL, "ok") < 0)
-		r = cli_fail("quarantine show : journal d'audit : %s", store_errmsg(in.st));
 out:
 	mime_free(&m);
 	buf_free(&out);

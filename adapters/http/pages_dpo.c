@@ -10,6 +10,7 @@
  */
 #include "adapters/http/http_int.h"
 #include "adapters/store.h"
+#include "relay/dpo.h"
 #include "relay/audit.h"
 #include "relay/breach.h"
 #include "relay/calendar.h"
@@ -221,7 +222,7 @@ void
 page_breach(struct req *q, const char *rest)
 {
 	struct breach *e;
-	char err[512], outcome[64];
+	char err[512];
 	long id;
 	int export = 0, r;
 	const char *slash = strchr(rest, '/');
@@ -258,13 +259,8 @@ page_breach(struct req *q, const char *rest)
 		q->r.ctype = "text/plain; charset=utf-8";
 		snprintf(q->r.disposition, sizeof(q->r.disposition),
 		    "attachment; filename=\"violation-%ld-cnil.txt\"", id);
-		/* traced as by `breach export` */
-		snprintf(outcome, sizeof(outcome), "breach %lld v%d", (long long)e->id, e->version);
-		if (breach_export_text(q->w->in, e, &q->r.body) < 0)
-			server_error(q, "export CNIL", "texte trop long");
-		else if (store_event(q->w->in->st, q->now, "dpo", "breach.exported", NULL,
-		    outcome) < 0)
-			server_error(q, "export CNIL", store_errmsg(q->w->in->st));
+		if (dpo_export(q->w->in, e, &q->r.body, err, sizeof(err)) < 0)
+			server_error(q, "export CNIL", err);
 		goto out;
 	}
 	breach_page(q, e, NULL, MHD_HTTP_OK);

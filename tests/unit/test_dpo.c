@@ -168,6 +168,18 @@ test_lifecycle_of_an_entry(void)
 	CHECK_STR(b.status, "closed");
 	CHECK_INT(count(&in, "SELECT count(*) FROM events WHERE action = 'breach.closed'"), 1);
 
+	/* the CNIL export: the text, and the export in the audit log */
+	{
+		struct buf out;
+
+		buf_init(&out, 1024 * 1024);
+		CHECK_INT(dpo_export(&in, &b, &out, err, sizeof(err)), 0);
+		CHECK(out.len > 0 && strstr(out.p, "CNIL-1") != NULL);
+		CHECK_INT(count(&in, "SELECT count(*) FROM events WHERE action ="
+		    " 'breach.exported'"), 1);
+		buf_free(&out);
+	}
+
 	/* a closed entry changes no more */
 	v = versions(&in);
 	memset(&a, 0, sizeof(a));

@@ -957,6 +957,51 @@ desk_attachments(struct instance *in, const struct case_row *c,
 	return r;
 }
 
+int
+desk_piece(struct instance *in, const char *ref, const char *agent, int64_t doc_id,
+    struct buf *name, struct buf *data, char *err, size_t errlen)
+{
+	struct document_row *d = NULL;
+	struct case_row c;
+	char why[512];
+	uint8_t *dek = NULL;
+	size_t n = 0, i;
+	int r = -1;
+
+	if (desk_case(in, ref, agent, &c, err, errlen) < 0)
+		return -1;
+	if (store_document_list(in->st, c.id, 0, &d, &n) < 0) {
+		snprintf(err, errlen, "%s : %s", c.ref, store_errmsg(in->st));
+		return -1;
+	}
+	for (i = 0; i < n && d[i].id != doc_id; i++)
+		;
+	if (i == n) {
+		snprintf(err, errlen, "%s : pièce jointe inconnue", c.ref);
+		goto out;
+	}
+	if ((dek = sealed_case_key(in, c.id, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "%s : %s", c.ref, why);
+		goto out;
+	}
+	if (sealed_get(in, dek, "documents", "name", doc_id, name, 4096) != 0 ||
+	    sealed_get(in, dek, "documents", "content", doc_id, data, 64 * 1024 * 1024) != 0) {
+		snprintf(err, errlen, "%s : pièce jointe illisible (données altérées ?)", c.ref);
+		goto out;
+	}
+	buf_append(name, "", 0);
+	/* The reading is recorded before anything is handed out. */
+	if (store_event(in->st, in->now, ACTOR(agent), "case.viewed", c.ref, "pièce jointe") < 0) {
+		snprintf(err, errlen, "journal d'audit : %s", store_errmsg(in->st));
+		goto out;
+	}
+	r = 0;
+out:
+	free(d);
+	vault_key_free(dek);
+	return r;
+}
+
 /* ---- list -------------------------------------------------------------- */
 
 const char *

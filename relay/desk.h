@@ -203,6 +203,18 @@ int	 desk_attachments(struct instance *in, const struct case_row *c,
 	    int (*cb)(void *arg, const struct document_row *d, const char *name,
 	    const void *data, size_t len), void *arg, char *err, size_t errlen);
 
+/*
+ * One attachment (document id doc_id) of the case ref, as the agent may
+ * read it (desk_case's rules), decrypted: its name appended to name
+ * (NUL-terminated), its bytes to data (the caller wipes and frees both,
+ * also on failure).  The reading is recorded (case.viewed, outcome
+ * « pièce jointe ») before anything is returned.  0; -1: desk_case's
+ * reasons, "<REF> : pièce jointe inconnue" (not of this case), "<REF> :
+ * pièce jointe illisible (données altérées ?)", the store's reason.
+ */
+int	 desk_piece(struct instance *in, const char *ref, const char *agent, int64_t doc_id,
+	    struct buf *name, struct buf *data, char *err, size_t errlen);
+
 /* --- list ----------------------------------------------------------- */
 
 struct desk_filter {

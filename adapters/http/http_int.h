@@ -46,7 +46,7 @@ struct resp {
 	char		 cookies[3][320];
 	size_t		 n_cookies;
 	int		 cacheable;	/* static file: not no-store */
-	char		 disposition[256];	/* Content-Disposition, "" = none */
+	char		 disposition[1024];	/* Content-Disposition, "" = none */
 };
 
 struct req {
@@ -139,6 +139,9 @@ void	 post_breach(struct req *q, const char *id);
 
 /* Agent (pages_cases.c): « Mes dossiers ». */
 void	 page_cases(struct req *q);
+/* Agent (page_case.c): a case, rest = what follows "/dossiers/" (REF,
+ * REF/pieces/ID; posted: REF/ACTION). */
+void	 route_case(struct req *q, const char *rest, int post);
 
 /* Structure manager (pages_report.c): the quarterly report of their
  * structure as a page, CSV and JSON. */

@@ -111,9 +111,9 @@ page_cases(struct req *q)
 			const struct case_row *c = &list[i];
 			const struct dir_topic *t = directory_find_topic(&dir, c->partner, c->topic);
 
-			buf_puts(b, "<tr><th scope=\"row\">");
+			buf_printf(b, "<tr><th scope=\"row\"><a href=\"/dossiers/%s\">", c->ref);
 			h_esc(b, c->ref);
-			buf_puts(b, "</th><td>");
+			buf_puts(b, "</a></th><td>");
 			h_esc(b, desk_state_label(c->state));
 			buf_puts(b, "</td><td>");
 			h_esc(b, directory_partner_label(&dir, c->partner));

@@ -469,6 +469,11 @@ route(struct req *q)
 		page_cases(q);
 		return;
 	}
+	if (account_may(&q->a, RIGHT_CASES) && (is_get(q) || is_post(q)) &&
+	    strncmp(q->path, "/dossiers/", 10) == 0) {
+		route_case(q, q->path + 10, is_post(q));
+		return;
+	}
 	if (account_may(&q->a, RIGHT_REPORT) && is_get(q)) {
 		if (strcmp(q->path, "/rapport") == 0) {
 			page_report(q);

@@ -66,7 +66,10 @@ const char web_css[] =
 "label.check{display:inline;font-weight:400}\n"
 "fieldset{border:1px solid var(--line);border-radius:3px;padding:.5rem 1rem}\n"
 "legend{font-weight:600;padding:0 .25rem}\n"
-"section{margin:2rem 0 0}\nh2{font-size:1.3rem;margin:0 0 .75rem}\n";
+"section{margin:2rem 0 0}\nh2{font-size:1.3rem;margin:0 0 .75rem}\n"
+"form.form fieldset{margin:0 0 1rem}\n"
+".confirm{display:flex;gap:.5rem;align-items:flex-start}\n.confirm input{width:auto;margin-top:.3rem}\n"
+".confirm label{font-weight:400}\n.pieces{margin:.5rem 0 0;padding-left:1.25rem}\n";
 
 /* Progressive enhancement only: every page works without it. */
 const char web_js[] =

@@ -259,7 +259,7 @@ role_pages(const char *agent)
 	CHECK_INT(get(&r, "/dossiers", agent), 200);
 	CHECK(body_has(&r, "<h1>Mes dossiers</h1>"));
 	CHECK(body_has(&r, ">2 dossiers, les plus urgents d'abord.</p>"));
-	CHECK(body_has(&r, "<th scope=\"row\">FS-92032-2026-"));
+	CHECK(body_has(&r, "<th scope=\"row\"><a href=\"/dossiers/FS-92032-2026-"));
 	CHECK(body_has(&r, "<td>en file d&#39;envoi</td><td>CAF</td>"));
 	CHECK(!body_has(&r, "Quibrante") && !body_has(&r, "Ornella"));
 	CHECK(header(&r, "Cache-Control", "no-store", v, sizeof(v)) == 0);

@@ -1,0 +1,237 @@
+# tests/integration/webcase.sh - the agent's case pages of the web desk
+# (issue 10, point 4): curl over TLS against a real `fsrelay web` on the
+# test stack.  A case escalated with a piece, delivered by serve, answered
+# by the CAF referent (quoted history); its page (facts, person, thread
+# with labels, history folded, piece downloadable with a safe name and
+# no-store); another structure's case is the same 404 as a missing one;
+# every action without CSRF is 403 and changes nothing; each action
+# through its confirmation (follow-up with a piece, wait, resume,
+# reroute, close; cancel on a second case); refusals beside the field;
+# multipart limits (a piece over 10 Mo refused, a body over 40 Mo 413).
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+new_instance
+W=$T_DIR/work
+DB=$T_DIR/data/fsrelay.db
+LOG=$W/stderr.log
+mkdir -p "$W"
+CAF=partenaires.cafnanterre@caf.cnafmail.fr
+CAF_MD=$FSRELAY_TEST_MAILDIRS/caf.cnafmail.fr/partenaires.cafnanterre/Maildir
+RELAY_MD=$FSRELAY_TEST_MAILDIRS/relay.fsrelay.test/relais/Maildir
+rm -f "$RELAY_MD"/new/* "$RELAY_MD"/cur/* 2>/dev/null
+serve1() { "$FS" serve --once 2>>"$LOG"; }
+state_of() { sqlite3 "$DB" "select state from cases where ref = '$1'"; }
+msgs_of() { sqlite3 "$DB" "select count(*) from messages m join cases c on c.id = m.case_id where c.ref = '$1'"; }
+
+printf 'Situation bloquée depuis janvier : prestations suspendues.\n' > "$W/desc.txt"
+printf '%%PDF-1.4 attestation de test\n' > "$W/attestation de loyer é.pdf"
+escalate() {	# escalate AGENT STRUCTURE [PIECE]
+	"$FS" escalate --structure "$2" --agent "$1" --partner caf \
+	    --topic prestations-familiales --nom Quibrante-Zed --prenom Ornella \
+	    --mandat-signe-le 2026-01-15 --description-file "$W/desc.txt" ${3:+--piece "$3"} \
+	    2>>"$LOG"
+}
+A=$(escalate agent1 fontenay-aux-roses "$W/attestation de loyer é.pdf")
+B=$(escalate agent1 fontenay-aux-roses)
+X=$(escalate agent2 antony)
+ok "trois dossiers" test -n "$A" -a -n "$B" -a -n "$X"
+serve1
+reply_in "$CAF_MD" "$A" "$CAF" "Bonjour, le dossier est débloqué : mot Zanzibarquiche.
+
+Le 2 mars 2026 à 10:00, relais a écrit :
+> Situation bloquée depuis janvier : prestations suspendues.
+> Historiquecitemot" >/dev/null
+ok "la réponse arrive au relais" wait_relay 1
+serve1
+is "A : répondu" "$(state_of "$A")" answered
+
+"$FS" web --listen 127.0.0.2:0 >"$W/web.out" 2>>"$W/web.err" &
+WEB_PID=$!
+trap 'kill "$WEB_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
+for i in $(seq 1 100); do
+	URL=$(sed -n 's/^fsrelay web : écoute sur \(https:\/\/[^ ]*\).*/\1/p' "$W/web.out")
+	[ -n "$URL" ] && break
+	sleep 0.05
+done
+ok "fsrelay web démarre" test -n "$URL"
+
+# login ID JAR: a session in the cookie jar; CSRF_ID the session's token
+login() {
+	local csrf
+	csrf=$(curl -s --cacert "$FSRELAY_TEST_CA" -c "$2" "${URL}connexion" |
+	    sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p')
+	curl -s --cacert "$FSRELAY_TEST_CA" -b "$2" -c "$2" -o /dev/null -w '%{http_code}' \
+	    --data-urlencode "csrf=$csrf" --data-urlencode "identifiant=$1" \
+	    --data-urlencode "mot_de_passe=$FSRELAY_TEST_WEB_PASSWORD" "${URL}connexion"
+}
+J1=$W/jar1
+J2=$W/jar2
+is "connexion agent1" "$(login agent1 "$J1")" 303
+is "connexion agent2" "$(login agent2 "$J2")" 303
+C1=(curl -s --cacert "$FSRELAY_TEST_CA" -b "$J1" -c "$J1")
+C2=(curl -s --cacert "$FSRELAY_TEST_CA" -b "$J2" -c "$J2")
+T1=$("${C1[@]}" "${URL}api/v1/session" | sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
+ok "jeton CSRF de la session" test ${#T1} -ge 32
+# post1 PATH FIELDS...: agent1 posts a urlencoded form; status then body in $W/p.html
+post1() {
+	local path=$1 a=()
+	shift
+	for f in "$@"; do a+=(--data-urlencode "$f"); done
+	"${C1[@]}" -o "$W/p.html" -D "$W/p.head" -w '%{http_code}' "${a[@]}" "${URL}$path"
+}
+
+# --- the page -------------------------------------------------------------------
+code=$("${C1[@]}" -D "$W/h" -o "$W/a.html" -w '%{http_code}' "${URL}dossiers/$A")
+is "GET /dossiers/A : 200" "$code" 200
+page=$(cat "$W/a.html")
+has "titre" "$page" "<h1>Dossier $A</h1>"
+has "état en français" "$page" "<dd>répondu</dd>"
+has "partenaire" "$page" "<dd>CAF</dd>"
+has "la personne, déchiffrée" "$page" "Ornella Quibrante-Zed"
+has "fil : dossier envoyé" "$page" ">Dossier envoyé — <time"
+has "fil : réponse reçue" "$page" ">Réponse reçue — <time"
+has "le texte de la réponse" "$page" "mot Zanzibarquiche."
+has "… dans un <details>" "$page" "<details><summary>Historique cité replié</summary>"
+hasnt "… l'historique n'est pas gardé (relay/inbox)" "$page" "Historiquecitemot"
+has "la pièce à télécharger" "$page" "attestation de loyer é.pdf</a> ("
+has "Cache-Control no-store" "$(tr -d '\r' <"$W/h")" "Cache-Control: no-store"
+for f in relancer reorienter clore annuler; do
+	has "action $f proposée (répondu)" "$page" "action=\"/dossiers/$A/$f\""
+done
+hasnt "attendre : pas dans l'état répondu" "$page" "/dossiers/$A/attendre\""
+ok "chaque formulaire porte le jeton CSRF" \
+    test "$(grep -o 'name="csrf" value="' "$W/a.html" | wc -l)" -ge 5
+ok "audit : lecture journalisée au nom de l'agent" \
+    test "$(sqlite3 "$DB" "select count(*) from events where action = 'case.viewed' and actor = 'agent1' and case_ref = '$A'")" -ge 1
+
+# --- the piece --------------------------------------------------------------------
+href=$(grep -o "/dossiers/$A/pieces/[0-9]*" "$W/a.html" | head -n 1)
+ok "lien de la pièce" test -n "$href"
+code=$("${C1[@]}" -D "$W/ph" -o "$W/piece.bin" -w '%{http_code}' "${URL}${href#/}")
+is "GET pièce : 200" "$code" 200
+ok "la pièce : les mêmes octets" cmp -s "$W/piece.bin" "$W/attestation de loyer é.pdf"
+ph=$(tr -d '\r' <"$W/ph")
+has "Content-Disposition attachment, nom ASCII sûr" "$ph" \
+    'Content-Disposition: attachment; filename="attestation_de_loyer___.pdf"'
+has "… et le nom UTF-8 (RFC 5987)" "$ph" "filename*=UTF-8''attestation%20de%20loyer%20%C3%A9.pdf"
+has "pièce : application/octet-stream" "$ph" "Content-Type: application/octet-stream"
+has "pièce : no-store" "$ph" "Cache-Control: no-store"
+is "pièce inconnue : 404" "$("${C1[@]}" -o /dev/null -w '%{http_code}' "${URL}dossiers/$A/pieces/999999")" 404
+is "pièce d'un autre dossier : 404" \
+    "$("${C1[@]}" -o /dev/null -w '%{http_code}' "${URL}dossiers/$B/pieces/${href##*/}")" 404
+
+# --- another structure: the same 404 as a missing case ---------------------------------
+MISSING=FS-92002-2026-999999
+code=$("${C2[@]}" -o "$W/x.html" -w '%{http_code}' "${URL}dossiers/$A")
+is "agent2 (Antony) sur le dossier de Fontenay : 404" "$code" 404
+"${C2[@]}" -o "$W/m.html" "${URL}dossiers/$MISSING"
+ok "… la même page qu'un dossier inexistant" cmp -s "$W/x.html" "$W/m.html"
+hasnt "… sans rien du dossier" "$(cat "$W/x.html")" "Quibrante"
+is "agent2 : la pièce aussi 404" "$("${C2[@]}" -o /dev/null -w '%{http_code}' "${URL}${href#/}")" 404
+T2=$("${C2[@]}" "${URL}api/v1/session" | sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
+code=$("${C2[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$T2" \
+    --data-urlencode "confirme=1" --data-urlencode "motif=test" "${URL}dossiers/$A/annuler")
+is "agent2 : annuler le dossier de Fontenay, 404" "$code" 404
+is "… et il n'est pas annulé" "$(state_of "$A")" answered
+is "agent1 : son dossier d'Antony ? 404" "$("${C1[@]}" -o /dev/null -w '%{http_code}' "${URL}dossiers/$X")" 404
+is "référence mal formée : 404" "$("${C1[@]}" -o /dev/null -w '%{http_code}' "${URL}dossiers/FS-1")" 404
+
+# --- CSRF: 403, nothing done ----------------------------------------------------------
+for f in relancer reorienter attendre reprendre clore annuler; do
+	is "POST $f sans CSRF : 403" "$(post1 "dossiers/$A/$f" confirme=1 motif=x resolution=x texte=x)" 403
+	is "POST $f jeton faux : 403" "$(post1 "dossiers/$A/$f" "csrf=${T1%?}0" confirme=1 motif=x \
+	    resolution=x texte=x)" 403
+done
+is "rien n'a changé (état)" "$(state_of "$A")" answered
+is "rien n'a changé (messages)" "$(msgs_of "$A")" 2
+
+# --- the follow-up: multipart, confirmation box, piece ---------------------------------
+n0=$(msgs_of "$A")
+code=$("${C1[@]}" -o "$W/p.html" -w '%{http_code}' -F "csrf=$T1" -F "texte=Voici le justificatif." \
+    "${URL}dossiers/$A/relancer")
+is "relance sans la case cochée : 400" "$code" 400
+has "… l'erreur à côté du champ" "$(cat "$W/p.html")" 'id="erreur-relancer" role="alert">Cochez la case'
+has "… le texte gardé" "$(cat "$W/p.html")" ">Voici le justificatif.</textarea>"
+has "… le champ lié à l'erreur" "$(cat "$W/p.html")" 'aria-describedby="aide-relancer erreur-relancer" aria-invalid="true"'
+is "… rien d'envoyé" "$(msgs_of "$A")" "$n0"
+head -c $((10 * 1024 * 1024 + 1)) /dev/zero > "$W/gros.bin"
+code=$("${C1[@]}" -o "$W/p.html" -w '%{http_code}' -F "csrf=$T1" -F confirme=1 \
+    -F "texte=Trop gros." -F "pieces=@$W/gros.bin" "${URL}dossiers/$A/relancer")
+is "pièce de plus de 10 Mo : 400" "$code" 400
+has "… refusée à côté du champ" "$(cat "$W/p.html")" 'id="erreur-relancer" role="alert">'
+is "… rien d'envoyé" "$(msgs_of "$A")" "$n0"
+head -c $((41 * 1024 * 1024)) /dev/zero > "$W/enorme.bin"
+code=$("${C1[@]}" -o "$W/p.html" -w '%{http_code}' -F "csrf=$T1" -F confirme=1 \
+    -F "texte=Énorme." -F "pieces=@$W/enorme.bin" "${URL}dossiers/$A/relancer")
+is "envoi de plus de 40 Mo : 413" "$code" 413
+has "… en français" "$(cat "$W/p.html")" "Envoi trop volumineux"
+rm -f "$W/gros.bin" "$W/enorme.bin"
+printf 'quittance\n' > "$W/quittance.txt"
+code=$("${C1[@]}" -o "$W/p.html" -D "$W/p.head" -w '%{http_code}' -F "csrf=$T1" -F confirme=1 \
+    -F "texte=Voici le justificatif demandé." -F "pieces=@$W/quittance.txt" "${URL}dossiers/$A/relancer")
+is "relance confirmée : 303" "$code" 303
+has "… vers le dossier, message de réussite" "$(tr -d '\r' <"$W/p.head")" "Location: /dossiers/$A?fait=relancer"
+is "… un message de plus" "$(msgs_of "$A")" $((n0 + 1))
+is "… le dossier en file d'envoi" "$(state_of "$A")" queued
+page=$("${C1[@]}" "${URL}dossiers/$A?fait=relancer")
+has "… le message de réussite" "$page" "La relance est enregistrée"
+has "… complément envoyé dans le fil" "$page" ">Complément envoyé — <time"
+has "… sa pièce" "$page" "quittance.txt</a>"
+serve1
+is "serve l'envoie : en attente de réponse" "$(state_of "$A")" awaiting
+
+# --- wait / resume: the confirmation page, then done -------------------------------------
+code=$(post1 "dossiers/$A/attendre" "csrf=$T1")
+is "attendre sans confirmation : la page de confirmation (200)" "$code" 200
+has "… la question" "$(cat "$W/p.html")" "Mettre ce dossier en attente de l&#39;usager ?"
+has "… le formulaire confirme" "$(cat "$W/p.html")" '<input type="hidden" name="confirme" value="1">'
+has "… et le retour" "$(cat "$W/p.html")" "Ne rien faire et revenir au dossier"
+is "… rien de fait" "$(state_of "$A")" awaiting
+is "attendre confirmé : 303" "$(post1 "dossiers/$A/attendre" "csrf=$T1" confirme=1)" 303
+is "… en attente de l'usager" "$(state_of "$A")" waiting_user
+has "… page : en attente de l'usager" "$("${C1[@]}" "${URL}dossiers/$A?fait=attendre")" "Le dossier attend l&#39;usager"
+is "attendre de nouveau : refusé (400)" "$(post1 "dossiers/$A/attendre" "csrf=$T1" confirme=1)" 400
+has "… la raison, en français" "$(cat "$W/p.html")" "peut être mis en attente de l&#39;usager"
+is "reprendre confirmé : 303" "$(post1 "dossiers/$A/reprendre" "csrf=$T1" confirme=1)" 303
+is "… en attente de réponse" "$(state_of "$A")" awaiting
+
+# --- reroute ---------------------------------------------------------------------------
+r0=$(sqlite3 "$DB" "select rung from cases where ref = '$A'")
+code=$(post1 "dossiers/$A/reorienter" "csrf=$T1" "motif=pas de réponse")
+is "réorienter : confirmation (200)" "$code" 200
+has "… le motif repris" "$(cat "$W/p.html")" '<input type="hidden" name="motif" value="pas de réponse">'
+is "réorienter confirmé : 303" "$(post1 "dossiers/$A/reorienter" "csrf=$T1" confirme=1 "motif=pas de réponse")" 303
+is "… échelon suivant" "$(sqlite3 "$DB" "select rung from cases where ref = '$A'")" $((r0 + 1))
+
+# --- close: the resolution required, beside the field ------------------------------------------
+is "clore sans résolution : 400" "$(post1 "dossiers/$A/clore" "csrf=$T1" confirme=1 resolution=)" 400
+has "… l'erreur à côté du champ" "$(cat "$W/p.html")" 'id="erreur-clore" role="alert">'
+has "… le champ la désigne" "$(cat "$W/p.html")" 'aria-describedby="aide-clore erreur-clore" aria-invalid="true"'
+hasnt "… sans le nom d'option de la ligne de commande" "$(cat "$W/p.html")" "--resolution"
+ok "… toujours ouvert" test "$(state_of "$A")" != resolved
+is "clore confirmé : 303" "$(post1 "dossiers/$A/clore" "csrf=$T1" confirme=1 "resolution=Droits rétablis")" 303
+is "… résolu" "$(state_of "$A")" resolved
+page=$("${C1[@]}" "${URL}dossiers/$A?fait=clore")
+has "… la page le dit" "$page" "Le dossier est clos (résolu)."
+hasnt "… plus de relance possible" "$page" "/dossiers/$A/relancer\""
+
+# --- cancel (case B) -----------------------------------------------------------------------
+is "annuler sans motif : 400" "$(post1 "dossiers/$B/annuler" "csrf=$T1" confirme=1 motif=)" 400
+has "… l'erreur à côté du champ" "$(cat "$W/p.html")" 'id="erreur-annuler" role="alert">'
+is "… pas annulé" "$(state_of "$B")" awaiting
+code=$(post1 "dossiers/$B/annuler" "csrf=$T1" "motif=Doublon")
+is "annuler : confirmation (200)" "$code" 200
+has "… la mise en garde" "$(cat "$W/p.html")" "Il sera détruit aussitôt"
+is "annuler confirmé : 200" "$(post1 "dossiers/$B/annuler" "csrf=$T1" confirme=1 "motif=Doublon")" 200
+has "… la page le dit" "$(cat "$W/p.html")" "Le dossier est annulé et détruit"
+is "… détruit" "$(state_of "$B")" shredded
+is "le dossier détruit : 404" "$("${C1[@]}" -o /dev/null -w '%{http_code}' "${URL}dossiers/$B")" 404
+is "action inconnue : 404" "$(post1 "dossiers/$A/effacer" "csrf=$T1" confirme=1)" 404
+
+# --- nothing personal in the server's output -------------------------------------------------
+ok "ni nom ni texte dans la sortie du serveur" \
+    bash -c '! grep -qE "Quibrante|Ornella|Zanzibarquiche|justificatif" "$1" "$2"' _ "$W/web.err" "$W/web.out"
+kill -TERM "$WEB_PID"
+wait "$WEB_PID"
+is "arrêt propre" "$?" 0
+done_testing

@@ -501,6 +501,26 @@ check_size(struct instance *in, const struct desk_intake *d, char *err, size_t e
 }
 
 int
+desk_routable(struct instance *in, const char *structure, const char *partner,
+    const char *topic, char *err, size_t errlen)
+{
+	const struct directory *dir;
+	struct dir_ladder ladder = { NULL, 0 };
+	struct pinned_key *keys;
+	int r;
+
+	if ((dir = instance_directory(in, err, errlen)) == NULL)
+		return -1;
+	if (directory_route(dir, partner, topic, structure, &ladder, err, errlen) < 0)
+		return -1;
+	keys = xcalloc(ladder.rungs[0].n, sizeof(*keys));
+	r = check_keys(in, dir, &ladder.rungs[0], keys, err, errlen);
+	free(keys);
+	dir_ladder_free(&ladder);
+	return r;
+}
+
+int
 desk_escalate(struct instance *in, const struct desk_intake *d, char ref[CASE_REF_LEN + 1],
     char *err, size_t errlen)
 {

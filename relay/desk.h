@@ -86,6 +86,17 @@ int	 desk_intake_check(const struct desk_intake *it, char *err, size_t errlen);
 int	 desk_escalate(struct instance *in, const struct desk_intake *it,
 	    char ref[CASE_REF_LEN + 1], char *err, size_t errlen);
 
+/*
+ * Can a case of structure go to (partner, topic) now: the directory routes
+ * it (rung 0 not empty) and every rung-0 referent has a usable pinned key
+ * (escalate's own checks), for a face to say so before the agent fills a
+ * form.  0 yes; -1 with the reason ("<partenaire> – <motif> – <structure> :
+ * aucun référent", "<partenaire> : aucune clé épinglée pour …", "… : la clé
+ * de … est déclarée compromise …", the directory's reason).
+ */
+int	 desk_routable(struct instance *in, const char *structure, const char *partner,
+	    const char *topic, char *err, size_t errlen);
+
 /* --- one case ------------------------------------------------------- */
 
 /*

@@ -6,6 +6,7 @@
 #include "adapters/cli/commands.h"
 #include "adapters/cli/cli.h"
 #include "relay/calendar.h"
+#include "relay/casejson.h"
 #include "relay/desk.h"
 #include "relay/instance.h"
 #include "relay/sanitize.h"
@@ -21,56 +22,6 @@
 
 #define ERRLEN 1024
 #define OUT_MAX (256 * 1024 * 1024)
-
-/* The addresses of the case's current rung, space-separated or as JSON. */
-static void
-current_recipients(struct instance *in, const struct case_row *c, struct buf *out, int as_json)
-{
-	struct delivery_row *d = NULL;
-	char err[ERRLEN];
-	size_t n = 0, i;
-
-	if (as_json)
-		buf_puts(out, "[");
-	if (desk_recipients(in, c, &d, &n, err, sizeof(err)) == 0)
-		for (i = 0; i < n; i++) {
-			if (as_json) {
-				buf_puts(out, i ? "," : "");
-				json_str(out, d[i].recipient);
-			} else
-				buf_printf(out, "%s%s", i ? " " : "", d[i].recipient);
-		}
-	if (as_json)
-		buf_puts(out, "]");
-	free(d);
-}
-
-static void
-case_json_fields(struct instance *in, const struct case_row *c, struct buf *out)
-{
-	enum case_state s;
-
-	buf_puts(out, "\"ref\":");
-	json_str(out, c->ref);
-	buf_puts(out, ",\"state\":");
-	json_str(out, case_state_parse(c->state, &s) == 0 ? c->state : NULL);
-	buf_puts(out, ",\"structure\":");
-	json_str(out, c->structure);
-	buf_puts(out, ",\"partner\":");
-	json_str(out, c->partner);
-	buf_puts(out, ",\"topic\":");
-	json_str(out, c->topic);
-	buf_printf(out, ",\"rung\":%d,\"recipients\":", c->rung);
-	current_recipients(in, c, out, 1);
-	buf_puts(out, ",\"created_at\":");
-	json_time(out, c->created_at);
-	buf_puts(out, ",\"due_at\":");
-	json_time(out, c->due_at);
-	buf_puts(out, ",\"user_due_at\":");
-	json_time(out, c->user_due_at);
-	buf_printf(out, ",\"overdue\":%s,\"last_error\":", c->overdue ? "true" : "false");
-	json_str(out, c->last_error[0] ? c->last_error : NULL);
-}
 
 /* ---- cases ---------------------------------------------------------- */
 
@@ -189,7 +140,7 @@ cmd_cases(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		if (as_json) {
 			buf_puts(&out, i ? ",\n{" : "\n{");
-			case_json_fields(&in, &list[i], &out);
+			casejson_fields(&in, &list[i], &out);
 			buf_puts(&out, "}");
 		} else
 			case_line(&in, &list[i], &out);
@@ -221,109 +172,38 @@ static const struct cli_cmd show_cmd = { "show",
 	1, 1 };
 
 static void
-person_json(const struct person *p, struct buf *out)
-{
-	buf_puts(out, "{\"nom\":");
-	json_str(out, p->nom);
-	buf_puts(out, ",\"prenom\":");
-	json_str(out, p->prenom);
-	buf_puts(out, ",\"ne_le\":");
-	json_str(out, p->ne_le[0] ? p->ne_le : NULL);
-	buf_puts(out, ",\"id_partenaire\":");
-	json_str(out, p->id_partenaire[0] ? p->id_partenaire : NULL);
-	buf_puts(out, ",\"sollicite_le\":");
-	json_str(out, p->sollicite_le[0] ? p->sollicite_le : NULL);
-	buf_puts(out, ",\"mandat_signe_le\":");
-	json_str(out, p->mandat_signe_le);
-	buf_puts(out, ",\"mandat_sha256\":");
-	json_str(out, p->mandat_sha256[0] ? p->mandat_sha256 : NULL);
-	buf_puts(out, "}");
-}
-
-/* Space-separated recipients as a JSON array. */
-static void
-addresses_json(const char *list, struct buf *out)
-{
-	char *copy = xstrdup(list), *save = NULL, *tok;
-	int first = 1;
-
-	buf_puts(out, "[");
-	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		buf_puts(out, first ? "" : ",");
-		json_str(out, tok);
-		first = 0;
-	}
-	buf_puts(out, "]");
-	free(copy);
-}
-
-static void
-attachments_out(const struct desk_message *m, struct buf *out, int as_json)
+attachments_out(const struct desk_message *m, struct buf *out)
 {
 	size_t i;
 
-	if (as_json)
-		buf_puts(out, ",\"attachments\":[");
 	for (i = 0; i < m->n_att; i++) {
 		const struct desk_attachment *a = &m->att[i];
 
-		if (as_json) {
-			buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
-			json_str(out, a->name);
-			buf_printf(out, ",\"size\":%lld,\"sha256\":", (long long)a->size);
-			json_str(out, a->sha256);
-			buf_puts(out, "}");
-		} else {
-			buf_puts(out, "    pièce jointe : ");
-			(void)san_append(out, a->name, strlen(a->name), 0);
-			buf_printf(out, " (%lld octets, sha256 %s)\n", (long long)a->size,
-			    a->sha256);
-		}
+		buf_puts(out, "    pièce jointe : ");
+		(void)san_append(out, a->name, strlen(a->name), 0);
+		buf_printf(out, " (%lld octets, sha256 %s)\n", (long long)a->size, a->sha256);
 	}
-	if (as_json)
-		buf_puts(out, "]");
 }
 
 static void
-message_out(const struct desk_message *dm, struct buf *out, int as_json, int first)
+message_out(const struct desk_message *dm, struct buf *out)
 {
 	const struct message_row *m = &dm->row;
 	char at[CAL_PARIS_LEN];
 
-	if (as_json) {
-		buf_puts(out, first ? "\n{\"kind\":" : ",\n{\"kind\":");
-		json_str(out, m->kind);
-		buf_puts(out, ",\"direction\":");
-		json_str(out, m->direction);
-		buf_puts(out, ",\"from\":");
-		json_str(out, m->sender);
-		buf_puts(out, ",\"to\":");
-		addresses_json(m->recipients, out);
-		buf_puts(out, ",\"message_id\":");
-		json_str(out, m->message_id[0] ? m->message_id : NULL);
-		buf_puts(out, ",\"at\":");
-		json_time(out, m->at);
-		buf_puts(out, ",\"text\":");
-		json_str(out, dm->text);
-		buf_printf(out, ",\"flagged\":%s", m->flagged ? "true" : "false");
-	} else {
-		/* Sender, recipients and text may come from a stranger's mail
-		 * (or its decrypted age content): sanitised, never raw. */
-		cal_format_paris(at, m->at);
-		buf_printf(out, "\n--- %s le %s, de ",
-		    case_message_label(m->kind, m->direction), at);
-		(void)san_append(out, m->sender, strlen(m->sender), 0);
-		buf_puts(out, " à ");
-		(void)san_append(out, m->recipients, strlen(m->recipients), 0);
-		buf_printf(out, "%s\n", m->flagged ? " [À VÉRIFIER]" : "");
-		if (dm->text != NULL)
-			(void)san_append(out, dm->text, dm->text_len, SAN_LINES);
-		if (dm->text_len && dm->text[dm->text_len - 1] != '\n')
-			buf_puts(out, "\n");
-	}
-	attachments_out(dm, out, as_json);
-	if (as_json)
-		buf_puts(out, "}");
+	/* Sender, recipients and text may come from a stranger's mail (or
+	 * its decrypted age content): sanitised, never raw. */
+	cal_format_paris(at, m->at);
+	buf_printf(out, "\n--- %s le %s, de ", case_message_label(m->kind, m->direction), at);
+	(void)san_append(out, m->sender, strlen(m->sender), 0);
+	buf_puts(out, " à ");
+	(void)san_append(out, m->recipients, strlen(m->recipients), 0);
+	buf_printf(out, "%s\n", m->flagged ? " [À VÉRIFIER]" : "");
+	if (dm->text != NULL)
+		(void)san_append(out, dm->text, dm->text_len, SAN_LINES);
+	if (dm->text_len && dm->text[dm->text_len - 1] != '\n')
+		buf_puts(out, "\n");
+	attachments_out(dm, out);
 }
 
 static void
@@ -334,33 +214,28 @@ show_case(struct instance *in, const struct desk_view *v, int as_json, struct bu
 	size_t i;
 
 	if (as_json) {
-		buf_puts(out, "{");
-		case_json_fields(in, c, out);
-		buf_puts(out, ",\"person\":");
-		person_json(p, out);
-		buf_puts(out, ",\"messages\":[");
-	} else {
-		buf_printf(out, "Dossier %s — %s\nPartenaire : %s, motif : %s, structure : %s,"
-		    " agent : %s\nPersonne : %s %s%s%s%s%s\nMandat signé le %s\n", c->ref,
-		    desk_state_label(c->state), c->partner, c->topic, c->structure, c->agent,
-		    p->prenom, p->nom, p->ne_le[0] ? ", née ou né le " : "", p->ne_le,
-		    p->id_partenaire[0] ? ", identifiant partenaire " : "", p->id_partenaire,
-		    p->mandat_signe_le);
-		buf_puts(out, "Destinataires (échelon courant) : ");
-		for (i = 0; i < v->n_rcpt; i++)
-			buf_printf(out, "%s%s", i ? " " : "", v->rcpt[i].recipient);
+		casejson_view(in, v, out);
 		buf_puts(out, "\n");
-		if (c->last_error[0]) {
-			/* may quote a server's reply */
-			buf_puts(out, "Dernière erreur : ");
-			(void)san_append(out, c->last_error, strlen(c->last_error), 0);
-			buf_puts(out, "\n");
-		}
+		return;
+	}
+	buf_printf(out, "Dossier %s — %s\nPartenaire : %s, motif : %s, structure : %s,"
+	    " agent : %s\nPersonne : %s %s%s%s%s%s\nMandat signé le %s\n", c->ref,
+	    desk_state_label(c->state), c->partner, c->topic, c->structure, c->agent,
+	    p->prenom, p->nom, p->ne_le[0] ? ", née ou né le " : "", p->ne_le,
+	    p->id_partenaire[0] ? ", identifiant partenaire " : "", p->id_partenaire,
+	    p->mandat_signe_le);
+	buf_puts(out, "Destinataires (échelon courant) : ");
+	for (i = 0; i < v->n_rcpt; i++)
+		buf_printf(out, "%s%s", i ? " " : "", v->rcpt[i].recipient);
+	buf_puts(out, "\n");
+	if (c->last_error[0]) {
+		/* may quote a server's reply */
+		buf_puts(out, "Dernière erreur : ");
+		(void)san_append(out, c->last_error, strlen(c->last_error), 0);
+		buf_puts(out, "\n");
 	}
 	for (i = 0; i < v->n_msg; i++)
-		message_out(&v->msg[i], out, as_json, i == 0);
-	if (as_json)
-		buf_puts(out, "\n]}\n");
+		message_out(&v->msg[i], out);
 }
 
 /* Write one attachment of the case's thread into dir (issue 4): names

@@ -36,8 +36,9 @@ cmd_web(int argc, char **argv)
 		goto out;
 	memset(&o, 0, sizeof(o));
 	o.listen = listen;
-	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0 ||
-	    web_run(&in, &o, err, sizeof(err)) < 0)
+	/* INST_SIGNING: escalate and send build their mails at once. */
+	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS | INST_SIGNING, err,
+	    sizeof(err)) < 0 || web_run(&in, &o, err, sizeof(err)) < 0)
 		r = cli_fail("web : %s", err);
 out:
 	instance_close(&in);

@@ -142,6 +142,27 @@ void	 page_cases(struct req *q);
 /* Agent (page_case.c): a case, rest = what follows "/dossiers/" (REF,
  * REF/pieces/ID; posted: REF/ACTION). */
 void	 route_case(struct req *q, const char *rest, int post);
+/* The action slug (relancer, reorienter, attendre, reprendre, clore,
+ * annuler) on case ref with the request's fields, unconfirmed (the API's
+ * client confirms): 0 done; -1 refused, the reason in err; -2 no such
+ * action.  The caller has checked the case with desk_case. */
+int	 case_action(struct req *q, const char *ref, const char *slug, char *err,
+	    size_t errlen);
+/* Agent (api_cases.c): GET /api/v1/dossiers, GET /api/v1/dossiers/REF,
+ * POST /api/v1/dossiers/REF/ACTION; rest = what follows
+ * "/api/v1/dossiers" ("" or "/..."). */
+void	 route_api_cases(struct req *q, const char *rest, int post);
+/* The `cases --json` object of ref with status (404 if the agent may not
+ * see it). */
+void	 api_case_object(struct req *q, unsigned status, const char *ref);
+/* Agent (page_new.c): « Nouveau dossier », its POST, the same as JSON. */
+void	 page_new_case(struct req *q);
+void	 post_new_case(struct req *q);
+void	 api_new_case(struct req *q);
+/* The files posted under name, as pieces (page_case.c): data and names
+ * point into q; the caller frees p->data only.  names: WEB_FIELDS_MAX. */
+struct pieces;
+void	 req_files(struct req *q, const char *name, struct pieces *p, char **names);
 
 /* Structure manager (pages_report.c): the quarterly report of their
  * structure as a page, CSV and JSON. */

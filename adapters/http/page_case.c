@@ -397,6 +397,9 @@ case_page(struct req *q, const char *ref, unsigned status, const struct action_e
 	buf_puts(b, "<p><a href=\"/dossiers\">Retour à mes dossiers</a></p>\n");
 	if (a != NULL)
 		h_notice(q, "ok", a->done);
+	else if (done != NULL && strcmp(done, "cree") == 0 && e == NULL)
+		h_notice(q, "ok", "Le dossier est créé. Notez sa référence : il part chiffré au"
+		    " référent du partenaire au prochain passage du relais.");
 	if (e != NULL && e->a == NULL)
 		h_notice(q, "alert", e->msg);
 	case_facts(q, &v, &dir);
@@ -490,9 +493,10 @@ reason(char *err)
 		err[0] = (char)(err[0] - 'a' + 'A');
 }
 
-/* The pieces of a follow-up: every file field "pieces" with a name. */
-static void
-take_pieces(struct req *q, struct pieces *p, char **names)
+/* Every file field name with a file, as pieces (data and names point into
+ * the request: free only p->data).  Also used by page_new.c. */
+void
+req_files(struct req *q, const char *name, struct pieces *p, char **names)
 {
 	size_t i;
 
@@ -502,7 +506,7 @@ take_pieces(struct req *q, struct pieces *p, char **names)
 	for (i = 0; i < q->n_fields; i++) {
 		struct field *f = &q->fields[i];
 
-		if (strcmp(f->name, "pieces") != 0 || f->filename[0] == '\0')
+		if (strcmp(f->name, name) != 0 || f->filename[0] == '\0')
 			continue;
 		names[p->n] = f->filename;
 		p->data[p->n++] = f->value;
@@ -517,7 +521,7 @@ do_send(struct req *q, const char *ref, char *err, size_t errlen)
 	struct pieces p;
 	int r;
 
-	take_pieces(q, &p, names);
+	req_files(q, "pieces", &p, names);
 	r = desk_send(q->w->in, ref, q->a.id, text ? text : "", text ? strlen(text) : 0,
 	    p.n ? &p : NULL, err, errlen);
 	free(p.data);	/* the bytes are the fields', freed with the request */
@@ -551,6 +555,20 @@ do_action(struct req *q, const char *ref, const struct action *a, char *err, siz
 		fs_seterr(err, errlen, "action inconnue");
 		return -1;
 	}
+}
+
+int
+case_action(struct req *q, const char *ref, const char *slug, char *err, size_t errlen)
+{
+	const struct action *a = action_find(slug);
+
+	if (a == NULL)
+		return -2;
+	if (do_action(q, ref, a, err, errlen) < 0) {
+		reason(err);
+		return -1;
+	}
+	return 0;
 }
 
 /* The confirmation page of an action without files: the same form again,

@@ -470,6 +470,20 @@ route(struct req *q)
 		return;
 	}
 	if (account_may(&q->a, RIGHT_CASES) && (is_get(q) || is_post(q)) &&
+	    strncmp(q->path, "/api/v1/dossiers", 16) == 0) {
+		route_api_cases(q, q->path + 16, is_post(q));
+		return;
+	}
+	if (account_may(&q->a, RIGHT_CASES) && is_get(q) &&
+	    strcmp(q->path, "/dossiers/nouveau") == 0) {
+		page_new_case(q);
+		return;
+	}
+	if (account_may(&q->a, RIGHT_CASES) && is_post(q) && strcmp(q->path, "/dossiers") == 0) {
+		post_new_case(q);
+		return;
+	}
+	if (account_may(&q->a, RIGHT_CASES) && (is_get(q) || is_post(q)) &&
 	    strncmp(q->path, "/dossiers/", 10) == 0) {
 		route_case(q, q->path + 10, is_post(q));
 		return;

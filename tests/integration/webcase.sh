@@ -228,6 +228,127 @@ is "… détruit" "$(state_of "$B")" shredded
 is "le dossier détruit : 404" "$("${C1[@]}" -o /dev/null -w '%{http_code}' "${URL}dossiers/$B")" 404
 is "action inconnue : 404" "$(post1 "dossiers/$A/effacer" "csrf=$T1" confirme=1)" 404
 
+# --- « Nouveau dossier » -------------------------------------------------------------------
+ncases() { sqlite3 "$DB" "select count(*) from cases"; }
+code=$("${C1[@]}" -D "$W/h" -o "$W/n.html" -w '%{http_code}' "${URL}dossiers/nouveau")
+is "GET /dossiers/nouveau : 200" "$code" 200
+page=$(cat "$W/n.html")
+has "titre" "$page" "<h1>Nouveau dossier</h1>"
+has "formulaire multipart" "$page" 'action="/dossiers" enctype="multipart/form-data"'
+has "partenaires de l'annuaire" "$page" '<optgroup label="CAF"><option value="caf:prestations-familiales">Prestations familiales</option>'
+has "France Travail sans référent pour Fontenay : grisé, et dit" "$page" \
+    '<option value="pole-emploi:emploi" disabled>Inscription, indemnisation, recherche d&#39;emploi — aucun référent joignable pour votre structure</option>'
+has "… et dans la liste avant l'envoi" "$page" "<li>France Travail (Pôle emploi) : Inscription"
+for f in nom prenom ne_le id_partenaire sollicite_le mandat_signe_le mandat description pieces; do
+	has "champ $f et son étiquette" "$page" "<label for=\"$f\">"
+done
+has "Cache-Control no-store" "$(tr -d '\r' <"$W/h")" "Cache-Control: no-store"
+printf 'mandat signé (scan)\n' > "$W/mandat.pdf"
+printf 'avis d imposition\n' > "$W/avis.pdf"
+# new FIELDS...: agent1 posts the form (multipart) with the defaults and
+# FIELDS (-F name=value) over them; status, body in $W/p.html, head in $W/p.head
+new() {
+	"${C1[@]}" -o "$W/p.html" -D "$W/p.head" -w '%{http_code}' \
+	    -F "partenaire_motif=${PM:-caf:logement}" -F "nom=${NOM-Vautrin-Lebel}" \
+	    -F "prenom=Aurélie" -F "ne_le=1980-04-02" -F "mandat_signe_le=${MS:-2026-01-20}" \
+	    -F "description=${DESC:-Aide au logement suspendue depuis février.}" "$@" "${URL}dossiers"
+}
+n0=$(ncases)
+is "POST /dossiers sans CSRF : 403" "$(new)" 403
+is "… aucun dossier créé" "$(ncases)" "$n0"
+is "nom vide : 400" "$(NOM='' new -F "csrf=$T1")" 400
+has "… l'erreur à côté du champ nom" "$(cat "$W/p.html")" 'id="erreur-nom" role="alert">'
+has "… le champ la désigne" "$(cat "$W/p.html")" 'id="nom" name="nom" required aria-describedby="erreur-nom" aria-invalid="true"'
+has "… les autres champs gardés" "$(cat "$W/p.html")" 'name="prenom" required value="Aurélie"'
+has "… le motif gardé" "$(cat "$W/p.html")" '<option value="caf:logement" selected>'
+hasnt "… sans nom d'option de la ligne de commande" "$(cat "$W/p.html")" "--nom"
+is "mandat de plus d'un an : 400" "$(MS=2024-01-01 new -F "csrf=$T1")" 400
+has "… l'erreur à côté de la date du mandat" "$(cat "$W/p.html")" 'id="erreur-mandat_signe_le" role="alert">Mandat signé le 2024-01-01 : expiré'
+is "France Travail pour Fontenay : 400" "$(PM=pole-emploi:emploi new -F "csrf=$T1")" 400
+has "… l'erreur à côté du partenaire" "$(cat "$W/p.html")" 'id="erreur-partenaire_motif" role="alert">'
+is "sans partenaire : 400" "$(PM=x new -F "csrf=$T1")" 400
+has "… à côté du partenaire" "$(cat "$W/p.html")" 'id="erreur-partenaire_motif" role="alert">Choisissez'
+is "description vide : 400" "$(DESC=' ' new -F "csrf=$T1")" 400
+has "… à côté de la description" "$(cat "$W/p.html")" 'id="erreur-description" role="alert">'
+head -c $((10 * 1024 * 1024 + 1)) /dev/zero > "$W/gros.bin"
+is "pièce de plus de 10 Mo : 400" "$(new -F "csrf=$T1" -F "pieces=@$W/gros.bin")" 400
+has "… à côté des pièces" "$(cat "$W/p.html")" 'id="erreur-pieces" role="alert">'
+rm -f "$W/gros.bin"
+is "… toujours aucun dossier créé" "$(ncases)" "$n0"
+code=$(new -F "csrf=$T1" -F "mandat=@$W/mandat.pdf" -F "pieces=@$W/avis.pdf" \
+    -F "pieces=@$W/quittance.txt")
+is "dossier complet : 303" "$code" 303
+[ "$code" = 303 ] || grep -o 'role="alert">[^<]*' "$W/p.html" >&2
+loc=$(tr -d '\r' <"$W/p.head" | sed -n 's/^Location: //p')
+N=${loc#/dossiers/}
+N=${N%%\?*}
+ok "… vers la page du nouveau dossier" test "$loc" = "/dossiers/$N?fait=cree"
+is "… un dossier de plus" "$(ncases)" $((n0 + 1))
+page=$("${C1[@]}" "${URL}dossiers/$N?fait=cree")
+has "… la page le dit, avec la référence" "$page" "<h1>Dossier $N</h1>"
+has "… message de réussite" "$page" "Le dossier est créé."
+has "… la personne" "$page" "Aurélie Vautrin-Lebel"
+has "… ses deux pièces" "$page" "avis.pdf</a>"
+"$FS" show "$N" --json > "$W/n.json" 2>>"$LOG"
+is "… saisi par agent1 à Fontenay" "$(sqlite3 "$DB" "select agent || ' ' || structure || ' ' || topic from cases where ref = '$N'")" "agent1 fontenay-aux-roses logement"
+is "… empreinte du mandat, pas le fichier" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["person"]["mandat_sha256"])' "$W/n.json")" \
+    "$(sha256sum "$W/mandat.pdf" | cut -d' ' -f1)"
+is "… deux pièces" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["messages"][0]["attachments"]))' "$W/n.json")" 2
+is "agent2 : pas de nouveau dossier pour une autre structure (le sien)" \
+    "$("${C2[@]}" -o /dev/null -w '%{http_code}' "${URL}dossiers/$N")" 404
+
+# --- the JSON API: the objects of docs/json.md, the same as the CLI's --------------------------
+A1=(-H "X-CSRF-Token: $T1")
+"${C1[@]}" -o "$W/api.json" -D "$W/h" "${URL}api/v1/dossiers"
+"$FS" cases --agent agent1 --json > "$W/cli.json" 2>>"$LOG"
+ok "GET /api/v1/dossiers = cases --agent agent1 --json (octet pour octet)" cmp -s "$W/api.json" "$W/cli.json"
+has "… application/json" "$(tr -d '\r' <"$W/h")" "Content-Type: application/json"
+"${C1[@]}" -o "$W/api.json" "${URL}api/v1/dossiers?etat=resolved"
+"$FS" cases --agent agent1 --state resolved --json > "$W/cli.json" 2>>"$LOG"
+ok "… filtré par état, le même" cmp -s "$W/api.json" "$W/cli.json"
+is "… état inconnu : 400" "$("${C1[@]}" -o /dev/null -w '%{http_code}' "${URL}api/v1/dossiers?etat=x")" 400
+"${C1[@]}" -o "$W/api.json" "${URL}api/v1/dossiers/$N"
+"$FS" show "$N" --agent agent1 --json > "$W/cli.json" 2>>"$LOG"
+ok "GET /api/v1/dossiers/RÉF = show --json (octet pour octet)" cmp -s "$W/api.json" "$W/cli.json"
+code=$("${C2[@]}" -o "$W/x.json" -w '%{http_code}' "${URL}api/v1/dossiers/$N")
+is "API : dossier d'une autre structure, 404" "$code" 404
+"${C2[@]}" -o "$W/m.json" "${URL}api/v1/dossiers/$MISSING"
+ok "… le même que pour un dossier inexistant" cmp -s "$W/x.json" "$W/m.json"
+has "… une erreur JSON" "$(cat "$W/x.json")" '{"erreur":'
+n0=$(ncases)
+code=$("${C1[@]}" -o /dev/null -w '%{http_code}' -F partenaire=caf -F motif=naissance -F nom=Api \
+    -F prenom=Test -F mandat_signe_le=2026-01-20 -F "description=Par l'API." "${URL}api/v1/dossiers")
+is "POST /api/v1/dossiers sans X-CSRF-Token : 403" "$code" 403
+is "… rien créé" "$(ncases)" "$n0"
+code=$("${C1[@]}" "${A1[@]}" -o "$W/api.json" -w '%{http_code}' -F partenaire=caf -F motif=naissance \
+    -F nom=Api -F prenom=Test -F mandat_signe_le=2026-01-20 -F "description=Par l'API." \
+    "${URL}api/v1/dossiers")
+is "POST /api/v1/dossiers avec X-CSRF-Token : 201" "$code" 201
+[ "$code" = 201 ] || cat "$W/api.json" >&2
+P=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ref"])' "$W/api.json")
+is "… l'objet de cases --json" "$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(sorted(o))' "$W/api.json")" \
+    "['created_at', 'due_at', 'last_error', 'overdue', 'partner', 'recipients', 'ref', 'rung', 'state', 'structure', 'topic', 'user_due_at']"
+is "… créé" "$(state_of "$P")" queued
+code=$("${C1[@]}" "${A1[@]}" -o "$W/api.json" -w '%{http_code}' -F partenaire=caf -F motif=naissance \
+    -F nom=Api -F prenom=Test -F mandat_signe_le=2026-01-20 "${URL}api/v1/dossiers")
+is "API : sans description, 400" "$code" 400
+has "… l'erreur et son champ" "$(cat "$W/api.json")" '"champ":"description"}'
+code=$("${C1[@]}" "${A1[@]}" -o "$W/api.json" -w '%{http_code}' --data-urlencode "resolution=Réglé" \
+    "${URL}api/v1/dossiers/$P/clore")
+is "API : clore, 200" "$code" 200
+has "… l'objet après" "$(cat "$W/api.json")" '"state":"resolved"'
+is "… résolu" "$(state_of "$P")" resolved
+code=$("${C1[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "motif=x" "${URL}api/v1/dossiers/$P/annuler")
+is "API : action sans jeton, 403" "$code" 403
+code=$("${C1[@]}" "${A1[@]}" -o "$W/api.json" -w '%{http_code}' -X POST "${URL}api/v1/dossiers/$P/attendre")
+is "API : attendre un dossier résolu, 400" "$code" 400
+has "… la raison" "$(cat "$W/api.json")" '{"erreur":"'
+T2=$("${C2[@]}" "${URL}api/v1/session" | sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
+code=$("${C2[@]}" -H "X-CSRF-Token: $T2" -o /dev/null -w '%{http_code}' --data-urlencode "motif=x" \
+    "${URL}api/v1/dossiers/$P/annuler")
+is "API : agent2 annule un dossier de Fontenay, 404" "$code" 404
+is "… toujours résolu" "$(state_of "$P")" resolved
+
 # --- nothing personal in the server's output -------------------------------------------------
 ok "ni nom ni texte dans la sortie du serveur" \
     bash -c '! grep -qE "Quibrante|Ornella|Zanzibarquiche|justificatif" "$1" "$2"' _ "$W/web.err" "$W/web.out"

@@ -1125,9 +1125,29 @@ out:
 
 /* ---- quarantine -------------------------------------------------------- */
 
+/* Is the held mail q visible to agent: its keys point to a case of the
+ * agent's structure (NULL: the CLI, every mail).  1 / 0 / -1 store. */
+static int
+quarantine_visible(struct instance *in, const struct quarantine_row *q, const char *agent)
+{
+	struct agent a;
+	struct case_row c;
+	int r;
+
+	if (agent == NULL)
+		return 1;
+	if (q->case_hint[0] == '\0')
+		return 0;
+	if ((r = store_agent_get(in->st, agent, &a)) != 0)
+		return r == 1 ? 0 : -1;
+	if ((r = store_case_get(in->st, q->case_hint, &c)) != 0)
+		return r == 1 ? 0 : -1;
+	return strcmp(a.structure, c.structure) == 0;
+}
+
 int
-desk_quarantine_get(struct instance *in, const char *id_s, struct quarantine_row *q,
-    char *err, size_t errlen)
+desk_quarantine_get(struct instance *in, const char *id_s, const char *agent,
+    struct quarantine_row *q, char *err, size_t errlen)
 {
 	long id;
 	int r;
@@ -1137,11 +1157,38 @@ desk_quarantine_get(struct instance *in, const char *id_s, struct quarantine_row
 		    id_s ? id_s : "");
 		return -1;
 	}
-	if ((r = store_quarantine_get(in->st, id, q)) != 0) {
-		snprintf(err, errlen, "%s", r == 1 ? "numéro de quarantaine inconnu" :
-		    store_errmsg(in->st));
+	if ((r = store_quarantine_get(in->st, id, q)) == 0 &&
+	    (r = quarantine_visible(in, q, agent)) == 1)
+		return 0;
+	/* not the agent's: the same answer as a number that does not exist */
+	snprintf(err, errlen, "%s", r >= 0 ? "numéro de quarantaine inconnu" :
+	    store_errmsg(in->st));
+	return -1;
+}
+
+int
+desk_quarantine_list(struct instance *in, const char *agent, struct quarantine_row **list,
+    size_t *n, char *err, size_t errlen)
+{
+	size_t i, k = 0;
+	int v;
+
+	if (store_quarantine_list(in->st, list, n) < 0) {
+		snprintf(err, errlen, "%s", store_errmsg(in->st));
 		return -1;
 	}
+	for (i = 0; i < *n; i++) {
+		if ((v = quarantine_visible(in, &(*list)[i], agent)) < 0) {
+			snprintf(err, errlen, "%s", store_errmsg(in->st));
+			free(*list);
+			*list = NULL;
+			*n = 0;
+			return -1;
+		}
+		if (v)
+			(*list)[k++] = (*list)[i];
+	}
+	*n = k;
 	return 0;
 }
 
@@ -1195,12 +1242,52 @@ desk_quarantine_show(struct instance *in, const struct quarantine_row *q, const 
 	return 0;
 }
 
+int
+desk_quarantine_read(struct instance *in, const char *id, const char *agent,
+    struct quarantine_row *q, struct parsed_mail *m, char *err, size_t errlen)
+{
+	char why[768];
+
+	memset(m, 0, sizeof(*m));
+	if (desk_quarantine_get(in, id, agent, q, err, errlen) < 0)
+		return -1;
+	/* The reading is recorded before anything is shown. */
+	if (desk_quarantine_show(in, q, agent, m, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%lld : %s", (long long)q->id, why);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+desk_quarantine_reason_label(const char *reason)
+{
+	static const struct { const char *reason, *label; } labels[] = {
+		{ "stranger", "expéditeur inconnu du dossier" },
+		{ "conflicting-keys", "clés désignant des dossiers différents" },
+		{ "no-case", "aucun dossier désigné" },
+		{ "case-closed", "dossier clos ou détruit" },
+		{ "dmarc-fail", "authentification DMARC en échec" },
+		{ "malformed", "courriel mal formé" },
+		{ "loop", "boucle de messagerie" },
+		{ "dsn-unmatched", "avis de non-remise sans envoi correspondant" },
+		{ "unverified", "expéditeur à vérifier (clé et adresse en désaccord)" },
+		{ "dsn-implausible", "avis de non-remise venu d'un serveur étranger à l'envoi" },
+	};
+	size_t i;
+
+	for (i = 0; i < FS_ARRAY_LEN(labels); i++)
+		if (strcmp(labels[i].reason, reason) == 0)
+			return labels[i].label;
+	return reason;
+}
+
 /* The mail id, still held. */
 static int
-quarantine_held(struct instance *in, const char *id, struct quarantine_row *q, char *err,
-    size_t errlen)
+quarantine_held(struct instance *in, const char *id, const char *agent,
+    struct quarantine_row *q, char *err, size_t errlen)
 {
-	if (desk_quarantine_get(in, id, q, err, errlen) < 0)
+	if (desk_quarantine_get(in, id, agent, q, err, errlen) < 0)
 		return -1;
 	if (strcmp(q->state, "held") != 0) {
 		snprintf(err, errlen, "%lld : courriel déjà %s", (long long)q->id,
@@ -1211,8 +1298,8 @@ quarantine_held(struct instance *in, const char *id, struct quarantine_row *q, c
 }
 
 int
-desk_quarantine_assign(struct instance *in, const char *id, const char *ref, char *err,
-    size_t errlen)
+desk_quarantine_assign(struct instance *in, const char *id, const char *ref,
+    const char *agent, char *err, size_t errlen)
 {
 	struct quarantine_row q;
 	struct parsed_mail m;
@@ -1226,8 +1313,14 @@ desk_quarantine_assign(struct instance *in, const char *id, const char *ref, cha
 		snprintf(err, errlen, "référence invalide « %.40s »", ref ? ref : "");
 		return -1;
 	}
-	if (quarantine_held(in, id, &q, err, errlen) < 0)
+	if (quarantine_held(in, id, agent, &q, err, errlen) < 0)
 		return -1;
+	/* another structure's case: the same answer as a case that does not
+	 * exist */
+	if (agent != NULL && desk_case(in, ref, agent, &c, err, errlen) < 0) {
+		snprintf(err, errlen, "%s : dossier inconnu", ref);
+		return -1;
+	}
 	if ((g = store_case_get(in->st, ref, &c)) != 0 || case_may(&c, LC_REPLY, &st) ==
 	    LC_REFUSE) {
 		snprintf(err, errlen, "%s : %s", ref, g == 1 ? "dossier inconnu" :
@@ -1244,7 +1337,8 @@ desk_quarantine_assign(struct instance *in, const char *id, const char *ref, cha
 	    inbox_reply_effects(in, &c, q.raw_id) < 0 ||
 	    store_quarantine_decide(in->st, q.id, "assigned", in->now, c.ref) < 0 ||
 	    store_raw_set_blob(in->st, q.raw_id, "content", NULL, 0) < 0 ||
-	    store_event(in->st, in->now, "cli", "quarantine.assigned", c.ref, q.reason) < 0 ||
+	    store_event(in->st, in->now, ACTOR(agent), "quarantine.assigned", c.ref,
+	    q.reason) < 0 ||
 	    store_commit(in->st) < 0) {
 		snprintf(err, errlen, "%s", why[0] ? why : store_errmsg(in->st));
 		store_rollback(in->st);
@@ -1257,15 +1351,16 @@ out:
 }
 
 int
-desk_quarantine_reject(struct instance *in, const char *id, char *err, size_t errlen)
+desk_quarantine_reject(struct instance *in, const char *id, const char *agent, char *err,
+    size_t errlen)
 {
 	struct quarantine_row q;
 
-	if (quarantine_held(in, id, &q, err, errlen) < 0)
+	if (quarantine_held(in, id, agent, &q, err, errlen) < 0)
 		return -1;
 	if (store_begin(in->st) < 0 || inbox_raw_drop(in, q.raw_id, q.id) < 0 ||
 	    store_quarantine_decide(in->st, q.id, "rejected", in->now, NULL) < 0 ||
-	    store_event(in->st, in->now, "cli", "quarantine.rejected",
+	    store_event(in->st, in->now, ACTOR(agent), "quarantine.rejected",
 	    q.case_hint[0] ? q.case_hint : NULL, q.reason) < 0 || store_commit(in->st) < 0) {
 		snprintf(err, errlen, "%s", store_errmsg(in->st));
 		store_rollback(in->st);

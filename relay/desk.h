@@ -250,12 +250,23 @@ int	 desk_list(struct instance *in, const struct desk_filter *f,
 
 /* --- quarantine ----------------------------------------------------- */
 
+/*
+ * agent: NULL for the CLI (every mail, audited as "cli"); with an agent
+ * (the web desk), only the mails whose keys point to a case of the
+ * agent's structure (case_hint): any other is "numéro de quarantaine
+ * inconnu", the same as a number that does not exist, and a mail is
+ * assigned only to a case the agent may act on (desk_case).
+ */
 struct parsed_mail;
+/* The quarantined mails the agent may see, by id (caller frees *list).
+ * 0; -1 with the store's reason. */
+int	 desk_quarantine_list(struct instance *in, const char *agent,
+	    struct quarantine_row **list, size_t *n, char *err, size_t errlen);
 /* The quarantined mail numbered id (decimal text).  0 with *q; -1:
  * "numéro invalide « … » (entier positif attendu)", "numéro de quarantaine
  * inconnu", the store's reason. */
-int	 desk_quarantine_get(struct instance *in, const char *id, struct quarantine_row *q,
-	    char *err, size_t errlen);
+int	 desk_quarantine_get(struct instance *in, const char *id, const char *agent,
+	    struct quarantine_row *q, char *err, size_t errlen);
 /* Its content, decrypted and parsed in a contained child into *m
  * (mime_free); a mail that does not parse comes back as one attachment
  * courriel.eml with a French note as its text.  0; -1: "contenu effacé
@@ -268,19 +279,28 @@ int	 desk_quarantine_mail(struct instance *in, const struct quarantine_row *q,
  * "journal d'audit : <store>". */
 int	 desk_quarantine_show(struct instance *in, const struct quarantine_row *q,
 	    const char *agent, struct parsed_mail *m, char *err, size_t errlen);
+/* get then mail, the reading recorded (quarantine.viewed, as agent or
+ * "cli") before it is returned.  0 with *q and *m (mime_free); -1 with
+ * the reasons of both. */
+int	 desk_quarantine_read(struct instance *in, const char *id, const char *agent,
+	    struct quarantine_row *q, struct parsed_mail *m, char *err, size_t errlen);
+/* The French label of a quarantine reason ("expéditeur inconnu du
+ * dossier"), or the reason itself. */
+const char *desk_quarantine_reason_label(const char *reason);
 /*
  * assign: the held mail id becomes a reply of the case ref, flagged "à
  * vérifier" (the case answered, the agent told).  0; -1: "référence
  * invalide « … »", desk_quarantine_get's reasons, "<id> : courriel déjà
  * rattaché|rejeté", "<REF> : dossier inconnu|dossier détruit ou annulé",
- * "<id> : <why>", the store's reason.
+ * (with an agent, any case it may not act on is "<REF> : dossier
+ * inconnu"), "<id> : <why>", the store's reason.
  * reject: its sealed content erased (crypto-shredding).  0; 1 done but
  * the WAL purge deferred; -1 as assign.
  */
 int	 desk_quarantine_assign(struct instance *in, const char *id, const char *ref,
+	    const char *agent, char *err, size_t errlen);
+int	 desk_quarantine_reject(struct instance *in, const char *id, const char *agent,
 	    char *err, size_t errlen);
-int	 desk_quarantine_reject(struct instance *in, const char *id, char *err,
-	    size_t errlen);
 
 /* The French label of a state ("en file d'envoi"), or the name itself. */
 const char *desk_state_label(const char *state);

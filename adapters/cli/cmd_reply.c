@@ -276,8 +276,8 @@ q_list(int argc, char **argv)
 	if ((r = cli_parse(&q_list_cmd, argc, argv, opts, &pos, &npos)) != 0)
 		goto out;
 	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0 ||
-	    store_quarantine_list(in.st, &q, &n) < 0) {
-		r = cli_fail("quarantine list : %s", in.st ? store_errmsg(in.st) : err);
+	    desk_quarantine_list(&in, NULL, &q, &n, err, sizeof(err)) < 0) {
+		r = cli_fail("quarantine list : %s", err);
 		goto out;
 	}
 	if (as_json)
@@ -328,7 +328,7 @@ q_open(struct instance *in, const char *cmd, const char *id_s, struct quarantine
 	char err[ERRLEN];
 
 	if (instance_open(in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0 ||
-	    desk_quarantine_get(in, id_s, q, err, sizeof(err)) < 0)
+	    desk_quarantine_get(in, id_s, NULL, q, err, sizeof(err)) < 0)
 		return cli_fail("%s : %s", cmd, err);
 	return 0;
 }
@@ -404,7 +404,7 @@ q_assign(int argc, char **argv)
 		goto out;
 	}
 	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0 ||
-	    desk_quarantine_assign(&in, pos[0], pos[1], err, sizeof(err)) < 0)
+	    desk_quarantine_assign(&in, pos[0], pos[1], NULL, err, sizeof(err)) < 0)
 		r = cli_fail("quarantine assign : %s", err);
 	else
 		fprintf(stderr, "fsrelay : courriel %s rattaché au dossier %s (à vérifier)\n",
@@ -427,7 +427,7 @@ q_reject(int argc, char **argv)
 	if ((r = cli_parse(&q_reject_cmd, argc, argv, NULL, &pos, &npos)) != 0)
 		goto out;
 	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0 ||
-	    (r = desk_quarantine_reject(&in, pos[0], err, sizeof(err))) < 0) {
+	    (r = desk_quarantine_reject(&in, pos[0], NULL, err, sizeof(err))) < 0) {
 		r = cli_fail("quarantine reject : %s", err);
 		goto out;
 	}

@@ -59,11 +59,29 @@ static const struct {
 	enum right	 right;
 } menu[] = {
 	{ "/dossiers", "Mes dossiers", RIGHT_CASES },
+	{ "/dossiers/nouveau", "Nouveau dossier", RIGHT_CASES },
+	{ "/quarantaine", "Quarantaine", RIGHT_CASES },
 	{ "/rapport", "Rapport trimestriel", RIGHT_REPORT },
 	{ "/violations", "Registre des violations", RIGHT_BREACHES },
 	{ "/journal", "Journal d'audit", RIGHT_AUDIT },
 	{ "/agents", "Agents", RIGHT_ACCOUNTS },
 };
+
+/* Is menu entry i the page shown: its path or below, and no longer entry
+ * ("/dossiers/nouveau" under "/dossiers") matches better. */
+static int
+menu_current(const struct req *q, size_t i)
+{
+	size_t n = strlen(menu[i].path), j;
+
+	if (strncmp(q->path, menu[i].path, n) != 0 || (q->path[n] != '\0' && q->path[n] != '/'))
+		return 0;
+	for (j = 0; j < FS_ARRAY_LEN(menu); j++)
+		if (strlen(menu[j].path) > n && strncmp(q->path, menu[j].path,
+		    strlen(menu[j].path)) == 0)
+			return 0;
+	return 1;
+}
 
 static void
 nav(struct req *q)
@@ -77,13 +95,10 @@ nav(struct req *q)
 		buf_puts(b, " aria-current=\"page\"");
 	buf_puts(b, ">Accueil</a></li>");
 	for (i = 0; i < FS_ARRAY_LEN(menu); i++) {
-		size_t n = strlen(menu[i].path);
-
 		if (!account_may(&q->a, menu[i].right))
 			continue;
 		buf_printf(b, "<li><a href=\"%s\"", menu[i].path);
-		if (strncmp(q->path, menu[i].path, n) == 0 &&
-		    (q->path[n] == '\0' || q->path[n] == '/'))
+		if (menu_current(q, i))
 			buf_puts(b, " aria-current=\"page\"");
 		buf_printf(b, ">%s</a></li>", menu[i].label);
 	}

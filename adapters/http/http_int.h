@@ -155,6 +155,10 @@ void	 route_api_cases(struct req *q, const char *rest, int post);
 /* The `cases --json` object of ref with status (404 if the agent may not
  * see it). */
 void	 api_case_object(struct req *q, unsigned status, const char *ref);
+/* Agent (page_quarantine.c): the quarantine triage; rest = what follows
+ * "/quarantaine" ("" or "/ID[/ACTION]"). */
+void	 page_quarantine(struct req *q);
+void	 route_quarantine(struct req *q, const char *rest, int post);
 /* Agent (page_new.c): « Nouveau dossier », its POST, the same as JSON. */
 void	 page_new_case(struct req *q);
 void	 post_new_case(struct req *q);

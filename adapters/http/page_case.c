@@ -384,7 +384,7 @@ case_page(struct req *q, const char *ref, unsigned status, const struct action_e
 		not_found(q);
 		return;
 	}
-	if (store_directory_load(q->w->in->st, &dir) < 0) {
+	if (store_directory_load(q->w->in->st, &dir, err, sizeof(err)) < 0) {
 		desk_view_free(&v);
 		refuse(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "Erreur du serveur",
 		    "Le dossier n'a pas pu être lu. Réessayez dans un instant.");

@@ -474,6 +474,11 @@ route(struct req *q)
 		route_api_cases(q, q->path + 16, is_post(q));
 		return;
 	}
+	if (account_may(&q->a, RIGHT_CASES) && (is_get(q) || is_post(q)) &&
+	    strncmp(q->path, "/quarantaine", 12) == 0) {
+		route_quarantine(q, q->path + 12, is_post(q));
+		return;
+	}
 	if (account_may(&q->a, RIGHT_CASES) && is_get(q) &&
 	    strcmp(q->path, "/dossiers/nouveau") == 0) {
 		page_new_case(q);

@@ -43,6 +43,20 @@ Le 2 mars 2026 à 10:00, relais a écrit :
 > Historiquecitemot" >/dev/null
 ok "la réponse arrive au relais" wait_relay 1
 serve1
+# strangers quoting the subjects of A (twice) and X: the quarantine
+for c in "$A:Strangerwordun" "$A:Strangerworddeux" "$X:Strangerwordx"; do
+	subj=$(delivered "$CAF_MD" "${c%%:*}" Subject)
+	mail "inconnu@example.org" "$FSRELAY_TEST_RELAY_ADDRESS" "Re: $subj" "" \
+	    "Je connais ce dossier ${c#*:}." > "$W/stranger.eml"
+	smtp_send "$FSRELAY_TEST_RELAY_ADDRESS" "$FSRELAY_TEST_RELAY_ADDRESS" "$W/stranger.eml"
+done
+ok "les inconnus arrivent au relais" wait_relay 3
+serve1
+qid() { sqlite3 "$DB" "select id from quarantine where case_hint = '$1' order by id limit 1 offset $2"; }
+Q1=$(qid "$A" 0)
+Q2=$(qid "$A" 1)
+QX=$(qid "$X" 0)
+ok "trois courriels en quarantaine, désignant A, A et X" test -n "$Q1" -a -n "$Q2" -a -n "$QX"
 is "A : répondu" "$(state_of "$A")" answered
 
 "$FS" web --listen 127.0.0.2:0 >"$W/web.out" 2>>"$W/web.err" &
@@ -348,6 +362,65 @@ code=$("${C2[@]}" -H "X-CSRF-Token: $T2" -o /dev/null -w '%{http_code}' --data-u
     "${URL}api/v1/dossiers/$P/annuler")
 is "API : agent2 annule un dossier de Fontenay, 404" "$code" 404
 is "… toujours résolu" "$(state_of "$P")" resolved
+
+# --- the quarantine triage --------------------------------------------------------------------
+qstate() { sqlite3 "$DB" "select state from quarantine where id = $1"; }
+code=$("${C1[@]}" -D "$W/h" -o "$W/q.html" -w '%{http_code}' "${URL}quarantaine")
+is "GET /quarantaine : 200" "$code" 200
+page=$(cat "$W/q.html")
+has "titre" "$page" "<h1>Quarantaine</h1>"
+has "deux courriels à trier" "$page" ">2 courriels à trier."
+has "le courriel $Q1" "$page" "<a href=\"/quarantaine/$Q1\">n° $Q1</a>"
+hasnt "pas celui d'Antony" "$page" "/quarantaine/$QX\""
+has "l'expéditeur, déchiffré" "$page" "<td>inconnu@example.org</td>"
+has "la raison en français" "$page" "<td>expéditeur inconnu du dossier</td>"
+has "le dossier désigné" "$page" "<a href=\"/dossiers/$A\">$A</a>"
+has "Cache-Control no-store" "$(tr -d '\r' <"$W/h")" "Cache-Control: no-store"
+has "menu : Quarantaine" "$page" '<a href="/quarantaine" aria-current="page">Quarantaine</a>'
+has "agent2 : celui d'Antony" "$("${C2[@]}" "${URL}quarantaine")" "/quarantaine/$QX\""
+code=$("${C2[@]}" -o "$W/x.html" -w '%{http_code}' "${URL}quarantaine/$Q1")
+is "agent2 : le courriel de Fontenay, 404" "$code" 404
+"${C2[@]}" -o "$W/m.html" "${URL}quarantaine/999999"
+ok "… la même page qu'un numéro inexistant" cmp -s "$W/x.html" "$W/m.html"
+page=$("${C1[@]}" "${URL}quarantaine/$Q1")
+has "le courriel, déchiffré" "$page" "Je connais ce dossier Strangerwordun."
+has "… ses formulaires de tri" "$page" "action=\"/quarantaine/$Q1/rattacher\""
+has "… la référence proposée : celle de ses clés" "$page" "value=\"$A\""
+ok "lecture journalisée au nom de l'agent" \
+    test "$(sqlite3 "$DB" "select count(*) from events where action = 'quarantine.viewed' and actor = 'agent1'")" -ge 1
+qpost() {	# qpost ID ACTION FIELDS...
+	local id=$1 act=$2 a=()
+	shift 2
+	for f in "$@"; do a+=(--data-urlencode "$f"); done
+	"${C1[@]}" -o "$W/p.html" -D "$W/p.head" -w '%{http_code}' "${a[@]}" "${URL}quarantaine/$id/$act"
+}
+is "rattacher sans CSRF : 403" "$(qpost "$Q1" rattacher confirme=1 "dossier=$N")" 403
+is "rejeter sans CSRF : 403" "$(qpost "$Q1" rejeter confirme=1)" 403
+is "… toujours à trier" "$(qstate "$Q1")" held
+is "rattacher : confirmation (200)" "$(qpost "$Q1" rattacher "csrf=$T1" "dossier=$N")" 200
+has "… la question" "$(cat "$W/p.html")" "Rattacher ce courriel au dossier $N"
+is "… toujours à trier" "$(qstate "$Q1")" held
+is "rattacher au dossier d'Antony : 400" "$(qpost "$Q1" rattacher "csrf=$T1" confirme=1 "dossier=$X")" 400
+has "… « dossier inconnu », à côté du champ" "$(cat "$W/p.html")" "id=\"erreur-dossier\" role=\"alert\">$X : dossier inconnu"
+is "… toujours à trier" "$(qstate "$Q1")" held
+is "agent2 : rattacher le courriel de Fontenay, 404" "$("${C2[@]}" -o /dev/null -w '%{http_code}' \
+    --data-urlencode "csrf=$T2" --data-urlencode confirme=1 --data-urlencode "dossier=$X" \
+    "${URL}quarantaine/$Q1/rattacher")" 404
+m0=$(msgs_of "$N")
+is "rattacher confirmé : 303" "$(qpost "$Q1" rattacher "csrf=$T1" confirme=1 "dossier=$N")" 303
+has "… retour à la quarantaine" "$(tr -d '\r' <"$W/p.head")" "Location: /quarantaine?fait=rattacher"
+is "… rattaché" "$(qstate "$Q1")" assigned
+is "… une réponse de plus au dossier" "$(msgs_of "$N")" $((m0 + 1))
+has "… « à vérifier » dans le fil" "$("${C1[@]}" "${URL}dossiers/$N")" "À vérifier"
+is "… au nom de l'agent" "$(sqlite3 "$DB" "select actor from events where action = 'quarantine.assigned' order by seq desc limit 1")" agent1
+is "rejeter : confirmation (200)" "$(qpost "$Q2" rejeter "csrf=$T1")" 200
+has "… la mise en garde" "$(cat "$W/p.html")" "Son contenu sera effacé"
+is "rejeter confirmé : 303" "$(qpost "$Q2" rejeter "csrf=$T1" confirme=1)" 303
+is "… rejeté" "$(qstate "$Q2")" rejected
+has "… la page le dit" "$("${C1[@]}" "${URL}quarantaine?fait=rejeter")" "Le courriel est rejeté"
+is "rejeter de nouveau : 400" "$(qpost "$Q2" rejeter "csrf=$T1" confirme=1)" 400
+has "… la raison" "$(cat "$W/p.html")" "courriel déjà rejeté"
+is "Antony : toujours à trier" "$(qstate "$QX")" held
 
 # --- nothing personal in the server's output -------------------------------------------------
 ok "ni nom ni texte dans la sortie du serveur" \

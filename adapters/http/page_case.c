@@ -126,6 +126,19 @@ fact(struct buf *b, const char *term, const char *value)
 	buf_puts(b, "</dd>\n");
 }
 
+/* A date AAAA-MM-JJ as JJ/MM/AAAA (anything else as it is). */
+static void
+date_fact(struct buf *b, const char *term, const char *iso)
+{
+	char fr[16];
+
+	if (iso != NULL && strlen(iso) == 10 && iso[4] == '-' && iso[7] == '-') {
+		snprintf(fr, sizeof(fr), "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
+		iso = fr;
+	}
+	fact(b, term, iso);
+}
+
 static void
 deadline_fact(struct req *q, const char *term, const struct case_row *c, int64_t due,
     int running)
@@ -182,10 +195,10 @@ case_facts(struct req *q, const struct desk_view *v, const struct directory *dir
 	buf_printf(&who, "%s %s", p->prenom, p->nom);
 	fact(b, "Nom et prénom", who.p);
 	buf_free(&who);
-	fact(b, "Née ou né le", p->ne_le);
+	date_fact(b, "Née ou né le", p->ne_le);
 	fact(b, "Identifiant chez le partenaire", p->id_partenaire);
-	fact(b, "Demande reçue le", p->sollicite_le);
-	fact(b, "Mandat signé le", p->mandat_signe_le);
+	date_fact(b, "Demande reçue le", p->sollicite_le);
+	date_fact(b, "Mandat signé le", p->mandat_signe_le);
 	buf_puts(b, "</dl></section>\n");
 }
 

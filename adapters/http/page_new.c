@@ -227,6 +227,7 @@ new_page(struct req *q, unsigned status, const struct ferr *e)
 		return;
 	}
 	q->r.status = status;
+	q->path = "/dossiers/nouveau";	/* the menu's current page, also after a POST */
 	h_page_begin(q, "Nouveau dossier");
 	b = &q->r.body;
 	if (e != NULL && e->field == NULL)

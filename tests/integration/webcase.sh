@@ -102,6 +102,7 @@ has "titre" "$page" "<h1>Dossier $A</h1>"
 has "état en français" "$page" "<dd>répondu</dd>"
 has "partenaire" "$page" "<dd>CAF</dd>"
 has "la personne, déchiffrée" "$page" "Ornella Quibrante-Zed"
+has "date du mandat en français" "$page" "<dt>Mandat signé le</dt><dd>15/01/2026</dd>"
 has "fil : dossier envoyé" "$page" ">Dossier envoyé — <time"
 has "fil : réponse reçue" "$page" ">Réponse reçue — <time"
 has "le texte de la réponse" "$page" "mot Zanzibarquiche."
@@ -276,6 +277,7 @@ has "… le champ la désigne" "$(cat "$W/p.html")" 'id="nom" name="nom" require
 has "… les autres champs gardés" "$(cat "$W/p.html")" 'name="prenom" required value="Aurélie"'
 has "… le motif gardé" "$(cat "$W/p.html")" '<option value="caf:logement" selected>'
 hasnt "… sans nom d'option de la ligne de commande" "$(cat "$W/p.html")" "--nom"
+has "… le menu : Nouveau dossier en cours" "$(cat "$W/p.html")" '<a href="/dossiers/nouveau" aria-current="page">'
 is "mandat de plus d'un an : 400" "$(MS=2024-01-01 new -F "csrf=$T1")" 400
 has "… l'erreur à côté de la date du mandat" "$(cat "$W/p.html")" 'id="erreur-mandat_signe_le" role="alert">Mandat signé le 2024-01-01 : expiré'
 is "France Travail pour Fontenay : 400" "$(PM=pole-emploi:emploi new -F "csrf=$T1")" 400

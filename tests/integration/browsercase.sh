@@ -37,15 +37,9 @@ smtp_send "$FSRELAY_TEST_RELAY_ADDRESS" "$FSRELAY_TEST_RELAY_ADDRESS" "$W/strang
 ok "la réponse et l'inconnu arrivent au relais" wait_relay 2
 "$FS" serve --once 2>>"$LOG"
 is "le dossier est répondu" "$(sqlite3 "$T_DIR/data/fsrelay.db" "select state from cases where ref = '$A'")" answered
-"$FS" web --listen 127.0.0.2:0 >"$W/web.out" 2>"$W/web.err" &
-WEB_PID=$!
 trap 'kill "$WEB_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
-for i in $(seq 1 100); do
-	URL=$(sed -n 's/^fsrelay web : écoute sur \(https:\/\/[^ ]*\).*/\1/p' "$W/web.out")
-	[ -n "$URL" ] && break
-	sleep 0.05
-done
-ok "fsrelay web démarre" test -n "$URL"
+ok "fsrelay web démarre" web_start ""
+URL=$WEB_URL
 FSRELAY_TEST_WEB_URL=$URL FSRELAY_TEST_OUTPUT=$OUT FSRELAY_TEST_CASE=$A \
     node "$TOP/tests/browser/case.mjs" >"$W/case.out" 2>&1
 rc=$?

@@ -59,15 +59,9 @@ QX=$(qid "$X" 0)
 ok "trois courriels en quarantaine, désignant A, A et X" test -n "$Q1" -a -n "$Q2" -a -n "$QX"
 is "A : répondu" "$(state_of "$A")" answered
 
-"$FS" web --listen 127.0.0.2:0 >"$W/web.out" 2>>"$W/web.err" &
-WEB_PID=$!
 trap 'kill "$WEB_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
-for i in $(seq 1 100); do
-	URL=$(sed -n 's/^fsrelay web : écoute sur \(https:\/\/[^ ]*\).*/\1/p' "$W/web.out")
-	[ -n "$URL" ] && break
-	sleep 0.05
-done
-ok "fsrelay web démarre" test -n "$URL"
+ok "fsrelay web démarre" web_start ""
+URL=$WEB_URL
 
 # login ID JAR: a session in the cookie jar; CSRF_ID the session's token
 login() {
@@ -426,7 +420,7 @@ is "Antony : toujours à trier" "$(qstate "$QX")" held
 
 # --- nothing personal in the server's output -------------------------------------------------
 ok "ni nom ni texte dans la sortie du serveur" \
-    bash -c '! grep -qE "Quibrante|Ornella|Zanzibarquiche|justificatif" "$1" "$2"' _ "$W/web.err" "$W/web.out"
+    bash -c '! grep -qE "Quibrante|Ornella|Zanzibarquiche|justificatif" "$1" "$2"' _ "$T_DIR/web.err" "$T_DIR/web.out"
 kill -TERM "$WEB_PID"
 wait "$WEB_PID"
 is "arrêt propre" "$?" 0

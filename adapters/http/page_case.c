@@ -477,11 +477,18 @@ piece(struct req *q, const char *ref, const char *id_s)
 	if (desk_piece(q->w->in, ref, q->a.id, id, &name, &data, err, sizeof(err)) < 0)
 		not_found(q);
 	else {
-		q->r.status = MHD_HTTP_OK;
-		q->r.ctype = "application/octet-stream";
 		q->r.body.len = 0;
-		buf_append(&q->r.body, data.p, data.len);
-		disposition(q, name.p ? name.p : "");
+		/* a received piece may be larger than a page */
+		if (q->r.body.max < data.len + 1)
+			q->r.body.max = data.len + 1;
+		if (buf_append(&q->r.body, data.p, data.len) < 0)
+			refuse(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "Erreur du serveur",
+			    "La pièce jointe n'a pas pu être lue. Réessayez dans un instant.");
+		else {
+			q->r.status = MHD_HTTP_OK;
+			q->r.ctype = "application/octet-stream";
+			disposition(q, name.p ? name.p : "");
+		}
 	}
 	buf_free(&name);
 	buf_free(&data);

@@ -54,9 +54,13 @@ list_row(struct req *q, const struct quarantine_row *r)
 	buf_puts(b, "</td><td>");
 	h_esc(b, state_label(r->state));
 	buf_puts(b, "</td><td>");
-	if (r->case_hint[0])
-		buf_printf(b, "<a href=\"/dossiers/%s\">%s</a>", r->case_hint, r->case_hint);
-	else
+	if (r->case_hint[0]) {
+		buf_puts(b, "<a href=\"/dossiers/");
+		h_esc(b, r->case_hint);
+		buf_puts(b, "\">");
+		h_esc(b, r->case_hint);
+		buf_puts(b, "</a>");
+	} else
 		buf_puts(b, "—");
 	buf_puts(b, "</td></tr>\n");
 	free(mid);

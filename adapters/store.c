@@ -457,7 +457,14 @@ configure(struct store *st)
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, on, NULL);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, off, NULL);
 	sqlite3_busy_timeout(st->db, 10000);
+	/* The WAL is kept, emptied, when the last connection closes, instead
+	 * of deleted and created again by the next process (one per CLI
+	 * command: an unlink and a create each, issue 12 point 4); emptied to
+	 * zero bytes at every reset too, so that what was deleted does not
+	 * stay in it (journal_size_limit = 0). */
+	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
 	if (st_exec(st, "PRAGMA journal_mode = WAL") < 0 ||
+	    st_exec(st, "PRAGMA journal_size_limit = 0") < 0 ||
 	    st_exec(st, "PRAGMA secure_delete = ON") < 0 ||
 	    st_exec(st, "PRAGMA foreign_keys = ON") < 0 ||
 	    st_exec(st, "PRAGMA synchronous = FULL") < 0)

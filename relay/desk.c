@@ -468,8 +468,12 @@ store_case(struct instance *in, const struct directory *dir, const struct dir_ru
 	    d->description_len) < 0 ||
 	    pieces_seal(in, dek, c->id, msg.id, d->pieces ? d->pieces : &no_pieces) < 0 ||
 	    queue_deliveries(in, dir, rung, keys, c, msg.id) < 0 ||
-	    store_event(in->st, in->now, d->agent, "case.queued", c->ref, "ok") < 0 ||
-	    store_commit(in->st) < 0)
+	    store_event(in->st, in->now, d->agent, "case.queued", c->ref, "ok") < 0)
+		goto fail;
+	/* Accepted: its mail is built now, in the same transaction (one
+	 * commit per escalate), so that the daemon only sends it. */
+	(void)outbox_prepare_in(in, c->id, "escalate");
+	if (store_commit(in->st) < 0)
 		goto fail;
 	r = 0;
 	goto out;
@@ -549,8 +553,6 @@ desk_escalate(struct instance *in, const struct desk_intake *d, char ref[CASE_RE
 		goto out;
 	fs_strlcpy(ref, c.ref, CASE_REF_LEN + 1);
 	r = 0;
-	/* Accepted: its mail is built now, so that the daemon only sends it. */
-	(void)outbox_prepare(in, c.id, "escalate");
 out:
 	free(keys);
 	dir_ladder_free(&ladder);

@@ -495,6 +495,14 @@ seal_check(const struct envelope_in *in, char *err, size_t errlen)
 	return 0;
 }
 
+/* 1 if s is a digest as the manifest writes it: 64 lowercase hex digits. */
+static int
+sha_given(const char *s)
+{
+	return s != NULL && strlen(s) == SHA_HEX - 1 &&
+	    strspn(s, "0123456789abcdef") == SHA_HEX - 1;
+}
+
 static void
 manifest_from_input(struct manifest *m, const struct envelope_in *in)
 {
@@ -513,7 +521,10 @@ manifest_from_input(struct manifest *m, const struct envelope_in *in)
 		m->docs[i].name = xstrdup(in->docs[i].name);
 		m->docs[i].media = xstrdup(in->docs[i].media_type);
 		m->docs[i].size = in->docs[i].len;
-		sha256_hex(m->docs[i].sha, in->docs[i].data, in->docs[i].len);
+		if (sha_given(in->docs[i].sha256))
+			memcpy(m->docs[i].sha, in->docs[i].sha256, SHA_HEX);
+		else
+			sha256_hex(m->docs[i].sha, in->docs[i].data, in->docs[i].len);
 	}
 }
 

@@ -47,6 +47,10 @@ struct envelope_doc {
 	const char	*media_type;	/* "type/subtype", RFC 2045 tokens */
 	const uint8_t	*data;
 	size_t		 len;
+	/* The SHA-256 of data in 64 lowercase hex digits when the caller
+	 * already has it (the store's documents.sha256, computed at intake),
+	 * so that a 10 MB piece is not hashed again; NULL: computed here. */
+	const char	*sha256;
 };
 
 struct envelope_in {

@@ -98,6 +98,7 @@ struct material {
 	struct envelope_doc	*docs;
 	struct buf		*doc_data;
 	char			**doc_names;
+	char			(*doc_sha)[65];	/* the store's digests */
 	size_t			 n_docs;
 };
 
@@ -125,6 +126,7 @@ material_free(struct material *m)
 	}
 	free(m->doc_data);
 	free(m->doc_names);
+	free(m->doc_sha);
 	free(m->docs);
 	sodium_memzero(&m->person, sizeof(m->person));
 	memset(m, 0, sizeof(*m));
@@ -196,6 +198,7 @@ material_load(struct instance *in, const uint8_t *dek, const struct case_row *c,
 	m->docs = xcalloc(n + 1, sizeof(*m->docs));
 	m->doc_data = xcalloc(n + 1, sizeof(*m->doc_data));
 	m->doc_names = xcalloc(n + 1, sizeof(*m->doc_names));
+	m->doc_sha = xcalloc(n + 1, sizeof(*m->doc_sha));
 	person_part(m);
 	for (i = 0; i < n; i++) {
 		struct buf name;
@@ -217,6 +220,12 @@ material_load(struct instance *in, const uint8_t *dek, const struct case_row *c,
 		m->docs[k].media_type = xstrdup(d[i].media_type);
 		m->docs[k].data = (const uint8_t *)m->doc_data[k].p;
 		m->docs[k].len = m->doc_data[k].len;
+		/* hashed once, at intake (pieces_seal); a size that differs
+		 * from the row's is hashed again */
+		if (d[i].size == (int64_t)m->docs[k].len) {
+			fs_strlcpy(m->doc_sha[k], d[i].sha256, sizeof(m->doc_sha[k]));
+			m->docs[k].sha256 = m->doc_sha[k];
+		}
 	}
 	r = 0;
 out:
@@ -638,6 +647,59 @@ outbox_mail_estimate(size_t dlen, const size_t *piece_len, size_t n)
 	return 32768 + b64_lines_len(agelen) + b64_lines_len(opener + 4096);
 }
 
+/* Which server a SIZE answer came from: a 63-bit hash of the configured
+ * URL and STARTTLS setting (a mark holds an int64), never 0. */
+static int64_t
+size_server_id(const struct instance *in)
+{
+	uint8_t h[8];
+	uint64_t v = 0;
+	const char *url = in->cfg.smtp_url ? in->cfg.smtp_url : "";
+	size_t i;
+
+	if (crypto_generichash(h, sizeof(h), (const uint8_t *)url, strlen(url),
+	    in->cfg.smtp_starttls ? (const uint8_t *)"starttls" : NULL,
+	    in->cfg.smtp_starttls ? 8 : 0) != 0)
+		return 1;
+	for (i = 0; i < sizeof(h); i++)
+		v = v << 8 | h[i];
+	v >>= 1;
+	return v ? (int64_t)v : 1;
+}
+
+/* The SIZE limit the configured server announced (size > 0) at in->now:
+ * recorded with its server and instant. */
+static void
+size_heard(struct instance *in, unsigned long long size)
+{
+	int64_t known = 0;
+
+	if (size == 0 || size > INT64_MAX)
+		return;
+	if (store_mark_get(in->st, OUTBOX_MARK_SMTP_SIZE, &known) != 0 ||
+	    known != (int64_t)size)
+		(void)store_mark_set(in->st, OUTBOX_MARK_SMTP_SIZE, (int64_t)size);
+	(void)store_mark_set(in->st, OUTBOX_MARK_SMTP_SERVER, size_server_id(in));
+	(void)store_mark_set(in->st, OUTBOX_MARK_SMTP_SIZE_AT, in->now);
+}
+
+/* 1 and *size set when the configured server announced its limit less
+ * than OUTBOX_SIZE_FRESH seconds ago (a clock gone back is not fresh). */
+static int
+size_fresh(struct instance *in, unsigned long long *size)
+{
+	int64_t at = 0, server = 0, known = 0;
+
+	if (store_mark_get(in->st, OUTBOX_MARK_SMTP_SIZE_AT, &at) != 0 || at <= 0 ||
+	    at > in->now || in->now - at >= OUTBOX_SIZE_FRESH ||
+	    store_mark_get(in->st, OUTBOX_MARK_SMTP_SERVER, &server) != 0 ||
+	    server != size_server_id(in) ||
+	    store_mark_get(in->st, OUTBOX_MARK_SMTP_SIZE, &known) != 0 || known <= 0)
+		return 0;
+	*size = (unsigned long long)known;
+	return 1;
+}
+
 int
 outbox_size_intake(struct instance *in, size_t estimate, char *err, size_t errlen)
 {
@@ -646,19 +708,24 @@ outbox_size_intake(struct instance *in, size_t estimate, char *err, size_t errle
 	int64_t known = 0;
 	char e[ERRLEN], *password = NULL;
 	size_t password_len = 0;
-	int r;
 
+	/* A case that fits a fresh answer: no connection (issue 12, point 4:
+	 * the probe was a TLS session per escalate).  A refusal is made on a
+	 * new answer, so that a raised limit is seen at once. */
+	if (size_fresh(in, &size) && estimate <= size)
+		return 0;
+	size = 0;
 	if (smtp_conf_load(in, &c, &password, &password_len, e, sizeof(e)) == 0) {
 		c.timeout_s = OUTBOX_PROBE_TIMEOUT;
-		if (smtp_probe(&c, &size, e, sizeof(e)) == 0 && size > 0 && size <= INT64_MAX &&
-		    (store_mark_get(in->st, OUTBOX_MARK_SMTP_SIZE, &known) != 0 ||
-		    known != (int64_t)size))
-			(void)store_mark_set(in->st, OUTBOX_MARK_SMTP_SIZE, (int64_t)size);
+		if (smtp_probe(&c, &size, e, sizeof(e)) == 0)
+			size_heard(in, size);
+		else
+			size = 0;
 	}
 	if (password)
 		keystore_free(password, password_len);
 	/* the server cannot be reached now: what it said last */
-	if (size == 0 && (r = store_mark_get(in->st, OUTBOX_MARK_SMTP_SIZE, &known)) == 0 &&
+	if (size == 0 && store_mark_get(in->st, OUTBOX_MARK_SMTP_SIZE, &known) == 0 &&
 	    known > 0)
 		size = (unsigned long long)known;
 	if (size == 0 || estimate <= size)
@@ -830,9 +897,10 @@ note_size(struct pass *p)
 {
 	unsigned long long size = smtp_session_size(p->session);
 
-	if (size > 0 && size != p->size_noted && size <= INT64_MAX &&
-	    store_mark_set(p->in->st, OUTBOX_MARK_SMTP_SIZE, (int64_t)size) == 0)
+	if (size > 0 && size != p->size_noted) {
+		size_heard(p->in, size);
 		p->size_noted = size;
+	}
 }
 
 static int notify_agent(struct instance *in, const struct case_row *c, const char *kind,
@@ -961,10 +1029,12 @@ deliver(struct pass *p, struct delivery_row *d)
 	return finish_delivery(in, p->stats, &c, d, st, err, blocked);
 }
 
-/* Prepare one pending delivery: 1 prepared, 0 left to the outbox, -1 store. */
+/* Prepare one pending delivery: 1 prepared, 0 left to the outbox, -1 store.
+ * in_tx: inside the caller's transaction, where a delivery cannot be
+ * finished (its own transaction): a blocked mail is left to the outbox. */
 static int
 prepare_one(struct builder *b, const struct case_row *c, struct delivery_row *d,
-    struct outbox_stats *stats)
+    struct outbox_stats *stats, int in_tx)
 {
 	struct instance *in = b->in;
 	struct vault_ad ad = prepared_ad(in, d);
@@ -987,7 +1057,7 @@ prepare_one(struct builder *b, const struct case_row *c, struct delivery_row *d,
 		if (vault_seal(&ct, dek, &ad, (const uint8_t *)mail.p, mail.len) == 0)
 			r = store_prepared_put(in->st, d->id, in->now, what, ct.p, ct.len) < 0 ?
 			    -1 : 1;
-	} else if (blocked)
+	} else if (blocked && !in_tx)
 		/* Blocked by the scan: final now, as it would be when sent. */
 		r = finish_delivery(in, stats, c, d, SMTP_PERMFAIL, err, 1);
 	/* else: the outbox builds it again when it is due, and records why
@@ -998,8 +1068,8 @@ prepare_one(struct builder *b, const struct case_row *c, struct delivery_row *d,
 	return r;
 }
 
-int
-outbox_prepare(struct instance *in, int64_t case_id, const char *prog)
+static int
+prepare_case(struct instance *in, int64_t case_id, const char *prog, int in_tx)
 {
 	struct outbox_stats stats;
 	struct builder b;
@@ -1019,7 +1089,7 @@ outbox_prepare(struct instance *in, int64_t case_id, const char *prog)
 	for (i = 0; i < n; i++) {
 		if (strcmp(d[i].state, "pending") != 0)
 			continue;
-		if ((one = prepare_one(&b, &c, &d[i], &stats)) < 0)
+		if ((one = prepare_one(&b, &c, &d[i], &stats, in_tx)) < 0)
 			goto store_fail;
 		/* A blocked delivery may have moved the case to another rung. */
 		if (one == 0 && strcmp(d[i].state, "pending") != 0 &&
@@ -1037,6 +1107,31 @@ out:
 	free(d);
 	builder_close(&b);
 	return r;
+}
+
+int
+outbox_prepare(struct instance *in, int64_t case_id, const char *prog)
+{
+	return prepare_case(in, case_id, prog, 0);
+}
+
+int
+outbox_prepare_in(struct instance *in, int64_t case_id, const char *prog)
+{
+	if (store_savepoint(in->st) < 0) {
+		fprintf(stderr, "fsrelay %s : courrier construit par le relais au moment de"
+		    " l'envoi (base : %s)\n", prog, store_errmsg(in->st));
+		return -1;
+	}
+	if (prepare_case(in, case_id, prog, 1) < 0) {
+		store_rollback_to(in->st);
+		return -1;
+	}
+	if (store_release(in->st) < 0) {
+		store_rollback_to(in->st);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- rungs ---------------------------------------------------------- */

@@ -77,6 +77,13 @@ int	 outbox_run(struct instance *in, struct outbox_stats *stats, char *err,
  * the outbox then builds the mails itself.
  */
 int	 outbox_prepare(struct instance *in, int64_t case_id, const char *prog);
+/*
+ * The same inside the caller's open transaction (escalate: the case and
+ * its mails in one commit), in a savepoint: a store failure rolls back
+ * only the mails (told on stderr, -1; the outbox builds them when due); a
+ * mail the scan blocks is left to the outbox too, which fails it when due.
+ */
+int	 outbox_prepare_in(struct instance *in, int64_t case_id, const char *prog);
 
 /*
  * The pre-send scan at intake, before anything is stored: the clear parts
@@ -95,6 +102,13 @@ int	 outbox_scan_intake(struct instance *in, const struct case_row *c,
 /* The relay mark (adapters/store: store_mark_*) holding the SIZE limit the
  * SMTP server last announced, in bytes. */
 #define OUTBOX_MARK_SMTP_SIZE	"smtp.size_max"
+/* When the configured server announced that limit (in->now) and which
+ * server it was (a 63-bit hash of smtp_url and smtp_starttls): a fresh
+ * answer spares escalate a connection (outbox_size_intake). */
+#define OUTBOX_MARK_SMTP_SIZE_AT "smtp.size_at"
+#define OUTBOX_MARK_SMTP_SERVER	"smtp.size_server"
+/* How long such an answer is believed for a case that fits it, in seconds. */
+#define OUTBOX_SIZE_FRESH	600
 
 /*
  * An upper estimate, in bytes, of the mail a case becomes for one referent
@@ -106,9 +120,12 @@ int	 outbox_scan_intake(struct instance *in, const struct case_row *c,
 size_t	 outbox_mail_estimate(size_t dlen, const size_t *piece_len, size_t n);
 
 /*
- * The size check at intake, before anything is stored: asks the SMTP
- * server its SIZE limit (smtp_probe, 15 s at most; recorded), else takes
- * the one it last announced to the outbox or to this check.  0 when the
+ * The size check at intake, before anything is stored: a case that fits
+ * what the configured server answered less than OUTBOX_SIZE_FRESH seconds
+ * ago is not asked again; else asks the SMTP server its SIZE limit
+ * (smtp_probe, 15 s at most; recorded), else takes the one it last
+ * announced to the outbox or to this check.  A refusal is always made on
+ * a fresh answer when the server can be reached.  0 when the
  * estimate fits or no limit is known; 1 when the mail would be refused,
  * with a French reason naming both sizes and the limit in err.
  */

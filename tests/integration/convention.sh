@@ -320,4 +320,78 @@ is "what was held is now sent" "$(mpending)" 0
 ok "more deliveries sent than before" test "$(msent)" -gt "$s0"
 has "show: the new mandate" "$("$FS" show "$M" 2>>"$LOG")" "2026-03-11"
 
+
+# Issue 12 point 4: escalate does not open an SMTP connection for each
+# case.  A case that fits what the configured server announced less than
+# 10 minutes ago is not asked again; a refusal, a stale answer, or another
+# server is.  The connections are counted by a TCP relay in front of the
+# STARTTLS port (10240000).
+python3 - "$FSRELAY_TEST_SMTP_STARTTLS_URL" "$T_DIR/relay.port" "$T_DIR/relay.count" <<'PY' &
+import socket, sys, threading
+host, port = sys.argv[1].split("//")[1].split(":")
+srv = socket.socket()
+srv.bind((host, 0))
+srv.listen(16)
+open(sys.argv[2], "w").write(str(srv.getsockname()[1]))
+n = 0
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+while True:
+    c, _ = srv.accept()
+    n += 1
+    open(sys.argv[3], "w").write(str(n))
+    u = socket.create_connection((host, int(port)))
+    threading.Thread(target=pump, args=(c, u), daemon=True).start()
+    threading.Thread(target=pump, args=(u, c), daemon=True).start()
+PY
+RELAY=$!
+for _ in $(seq 50); do [ -s "$T_DIR/relay.port" ] && break; sleep 0.1; done
+RHOST=${FSRELAY_TEST_SMTP_STARTTLS_URL#smtp://}
+RHOST=${RHOST%:*}
+# (smtp_starttls right after smtp_url: the end of the file is a section)
+sed -e "s|^smtp_url = .*|smtp_url = smtp://$RHOST:$(cat "$T_DIR/relay.port")\\nsmtp_starttls = yes|" \
+	"$FSRELAY_CONFIG" > "$T_DIR/relay.conf"
+chmod 600 "$T_DIR/relay.conf"
+nconn() { cat "$T_DIR/relay.count" 2>/dev/null || echo 0; }
+# resc NOW PIECE...: escalate through the relay at clock NOW; exit status
+resc() {
+	local now=$1 args=() p
+	shift
+	for p; do args+=(--piece "$p"); done
+	FSRELAY_NOW=$now FSRELAY_CONFIG=$T_DIR/relay.conf "$FS" escalate --structure antony \
+		--partner pole-emploi --topic emploi --agent conv-antony --nom Martin --prenom Luc \
+		--mandat-signe-le 2026-01-15 --description-file "$T_DIR/desc.txt" "${args[@]}" \
+		>>"$T_DIR/relay.refs" 2>>"$T_DIR/relay.err"
+}
+resc 2026-03-12T11:00:00Z "$T_DIR/p3.bin"
+is "a first case asks the server (one connection)" "$? $(nconn)" "0 1"
+resc 2026-03-12T11:05:00Z "$T_DIR/p3.bin"
+is "a second one, 5 minutes later, fits its answer: no connection" "$? $(nconn)" "0 1"
+resc 2026-03-12T11:06:00Z "$T_DIR/p1.bin" "$T_DIR/p2.bin"
+is "a case too big for it is refused on a new answer (a connection)" "$? $(nconn)" "1 2"
+has "with the server's limit" "$(cat "$T_DIR/relay.err")" "limite SIZE de 10240000 octets"
+resc 2026-03-12T11:16:00Z "$T_DIR/p3.bin"
+is "an answer 10 minutes old is asked again" "$? $(nconn)" "0 3"
+is "the instant of the answer is recorded" \
+	"$(q "select value from relay_marks where name = 'smtp.size_at'")" \
+	"$(date -d 2026-03-12T11:16:00Z +%s)"
+kill "$RELAY" 2>/dev/null
+wait "$RELAY" 2>/dev/null
+while read -r ref; do
+	FSRELAY_NOW=2026-03-12T11:17:00Z "$FS" cancel "$ref" --motif "essai de la sonde" \
+		--agent conv-antony >/dev/null 2>>"$LOG"
+done < "$T_DIR/relay.refs"
+
 done_testing

@@ -59,7 +59,8 @@ main(int argc, char **argv)
 		if (buf_read_file(&data[i], argv[7 + i]) < 0)
 			return fail("lecture d'une pièce impossible");
 		docs[i] = (struct envelope_doc){ basename(argv[7 + i]),
-		    "application/octet-stream", (const uint8_t *)data[i].p, data[i].len };
+		    "application/octet-stream", (const uint8_t *)data[i].p, data[i].len,
+		    NULL };
 	}
 	memset(&in, 0, sizeof(in));
 	in.version = atoi(argv[1]);

@@ -626,9 +626,9 @@ test_binary_lookalikes(void)
 	    "Content-Type: text/plain\r\n\r\n--fsrelay-0000--\r\n\0\r\r\n\n\r\n";
 	struct envelope_doc d[3] = {
 		{ "faux-mime.bin", "application/octet-stream", (const uint8_t *)fake,
-		    sizeof(fake) },
-		{ "vide.bin", "application/octet-stream", NULL, 0 },
-		{ "crlf.txt", "text/plain", (const uint8_t *)"\r\n", 2 },
+		    sizeof(fake), NULL },
+		{ "vide.bin", "application/octet-stream", NULL, 0, NULL },
+		{ "crlf.txt", "text/plain", (const uint8_t *)"\r\n", 2, NULL },
 	};
 	struct envelope_in in;
 	struct envelope_opened o;
@@ -656,12 +656,53 @@ test_binary_lookalikes(void)
 	buf_free(&f);
 }
 
+/* A digest the caller already has goes into the manifest as given (the
+ * outbox passes the store's, computed at intake: a piece hashed once); a
+ * malformed one is computed again. */
+static void
+test_given_digest(void)
+{
+	struct envelope_doc one[1] = { { "a.txt", "text/plain", (const uint8_t *)"one", 3, NULL } };
+	struct envelope_in in;
+	struct envelope_opened o;
+	struct buf f;
+	uint8_t h[crypto_hash_sha256_BYTES];
+	char hex[65], other[65], err[256];
+
+	crypto_hash_sha256(h, (const uint8_t *)"one", 3);
+	fs_hex(hex, h, sizeof(h));
+	crypto_hash_sha256(h, (const uint8_t *)"two", 3);
+	fs_hex(other, h, sizeof(h));
+	make_input(&in, id_pk);
+	in.docs = one;
+	in.n_docs = 1;
+	one[0].sha256 = hex;
+	CHECK_INT(seal(&f, &in), 0);
+	CHECK_INT(envelope_open(&o, (const uint8_t *)f.p, f.len, id_sk, relay_pk, err,
+	    sizeof(err)), 0);
+	envelope_opened_free(&o);
+	buf_free(&f);
+	/* taken as given, not computed: the reader sees the mismatch */
+	one[0].sha256 = other;
+	CHECK_INT(seal(&f, &in), 0);
+	CHECK_INT(envelope_open(&o, (const uint8_t *)f.p, f.len, id_sk, relay_pk, err,
+	    sizeof(err)), -1);
+	envelope_opened_free(&o);
+	buf_free(&f);
+	one[0].sha256 = "ABC";
+	CHECK_INT(seal(&f, &in), 0);
+	CHECK_INT(envelope_open(&o, (const uint8_t *)f.p, f.len, id_sk, relay_pk, err,
+	    sizeof(err)), 0);
+	envelope_opened_free(&o);
+	buf_free(&f);
+}
+
 static void
 test_duplicate_names(void)
 {
 	struct envelope_doc two[2] = {
-		{ "a.txt", "text/plain", (const uint8_t *)"one", 3 },
-		{ "b.txt", "text/plain", (const uint8_t *)"two", 3 },
+		{ "a.txt", "text/plain", (const uint8_t *)"one", 3, NULL },
+		{ "b.txt", "text/plain", (const uint8_t *)"two", 3, NULL },
 	};
 	struct envelope_in in;
 	struct envelope_opened o;
@@ -720,7 +761,7 @@ static void
 test_seal_refusals(void)
 {
 	struct envelope_in in;
-	struct envelope_doc bad[1] = { { "x.pdf", "application/pdf", (const uint8_t *)"x", 1 } };
+	struct envelope_doc bad[1] = { { "x.pdf", "application/pdf", (const uint8_t *)"x", 1, NULL } };
 	struct buf f;
 	char err[256];
 
@@ -758,7 +799,7 @@ test_seal_refusals(void)
 static void
 test_minimal_and_dates(void)
 {
-	struct envelope_doc empty[1] = { { "vide.bin", "application/octet-stream", NULL, 0 } };
+	struct envelope_doc empty[1] = { { "vide.bin", "application/octet-stream", NULL, 0, NULL } };
 	struct envelope_in in;
 	struct envelope_opened o;
 	struct buf f;
@@ -836,11 +877,11 @@ main(void)
 		return 1;
 	for (i = 0; i < BIN_LEN; i++)
 		bin_doc[i] = (uint8_t)(i * 7 + (i >> 8));
-	docs[0] = (struct envelope_doc){ "releve-2026.pdf", "application/pdf", bin_doc, BIN_LEN };
+	docs[0] = (struct envelope_doc){ "releve-2026.pdf", "application/pdf", bin_doc, BIN_LEN, NULL };
 	docs[1] = (struct envelope_doc){ "avis d'impôt – 2025.txt", "text/plain",
-	    (const uint8_t *)txt_doc, strlen(txt_doc) };
+	    (const uint8_t *)txt_doc, strlen(txt_doc), NULL };
 	docs[2] = (struct envelope_doc){ "note \"urgente\"\\v2.txt", "text/plain",
-	    (const uint8_t *)"!", 1 };
+	    (const uint8_t *)"!", 1, NULL };
 
 	for (cur_version = ENVELOPE_V1; cur_version <= ENVELOPE_V2; cur_version++) {
 		make_input(&in, id_pk);
@@ -868,6 +909,7 @@ main(void)
 	buf_free(&f);
 	test_binary_lookalikes();
 	test_duplicate_names();
+	test_given_digest();
 	test_recipient_mismatch();
 	test_seal_refusals();
 	test_minimal_and_dates();

@@ -322,6 +322,7 @@ static const struct store_area *const areas[] = {
 	&store_area_inbox,
 	&store_area_outbox,
 	&store_area_web,
+	&store_area_enrol,
 	NULL
 };
 
@@ -1822,6 +1823,7 @@ notice_from_row(sqlite3_stmt *s, void *row)
 	x->next_attempt_at = sqlite3_column_int64(s, 8);
 	st_col_copy(s, 9, x->last_error, sizeof(x->last_error));
 	x->created_at = sqlite3_column_int64(s, 10);
+	st_col_copy(s, 11, x->once_key, sizeof(x->once_key));
 }
 
 int
@@ -1829,8 +1831,9 @@ store_notice_due(struct store *st, int64_t now, size_t max, struct notice_row **
     size_t *n)
 {
 	sqlite3_stmt *s = st_prep(st, "SELECT id, kind, recipient, subject, body, case_ref, state,"
-	    " attempts, next_attempt_at, last_error, created_at FROM notices"
-	    " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
+	    " attempts, next_attempt_at, last_error, created_at, coalesce(once_key, '')"
+	    " FROM notices WHERE state = 'pending' AND next_attempt_at <= ?"
+	    " ORDER BY next_attempt_at, id"
 	    " LIMIT ?");
 	int r;
 

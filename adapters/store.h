@@ -14,6 +14,7 @@
 #include "relay/port/store_cases.h"
 #include "relay/port/store_deliveries.h"
 #include "relay/port/store_directory.h"
+#include "relay/port/store_enrol.h"
 #include "relay/port/store_inbox.h"
 
 #endif

@@ -52,6 +52,7 @@ extern const struct store_area store_area_audit;
 extern const struct store_area store_area_inbox;
 extern const struct store_area store_area_outbox;
 extern const struct store_area store_area_web;
+extern const struct store_area store_area_enrol;
 
 /* Run SQL without parameters (DDL, pragmas).  0 / -1. */
 int		 st_exec(struct store *st, const char *sql);

@@ -12,6 +12,7 @@
 #include "relay/instance.h"
 #include "relay/port/store.h"
 #include "relay/port/store_directory.h"
+#include "relay/port/store_enrol.h"
 #include "keys/keystore.h"
 
 #include <stdarg.h>
@@ -387,6 +388,30 @@ admin_check(struct instance *in, const struct admin_check_facts *f, struct admin
 
 /* ---- referents key, agents add ----------------------------------------- */
 
+/*
+ * What pinning k closes: the enrolment that proposed this very key becomes
+ * pinned (key.enrolment-verified: the fingerprint was checked out of band),
+ * and a different key it replaces is retired (key.retired, its
+ * fingerprint): cases already sealed to it are not sealed again.
+ */
+static int
+key_pin_enrolment(struct instance *in, const struct pinned_key *k, const struct pinned_key *old)
+{
+	char outcome[400];
+	int n = 0;
+
+	if (store_invitation_pin(in->st, k->email_lc, k->recipient, in->now, &n) < 0)
+		return -1;
+	snprintf(outcome, sizeof(outcome), "%s %s", k->email_lc, k->fingerprint);
+	if (n > 0 && store_event(in->st, in->now, "admin", "key.enrolment-verified", NULL,
+	    outcome) < 0)
+		return -1;
+	if (old == NULL || strcmp(old->fingerprint, k->fingerprint) == 0)
+		return 0;
+	snprintf(outcome, sizeof(outcome), "%s %s", k->email_lc, old->fingerprint);
+	return store_event(in->st, in->now, "admin", "key.retired", NULL, outcome);
+}
+
 int
 admin_key_pin(struct instance *in, const char *address, const char *recipient,
     const char *verified_by, struct pinned_key *k, char *err, size_t errlen)
@@ -425,7 +450,8 @@ admin_key_pin(struct instance *in, const char *address, const char *recipient,
 	}
 	if (store_begin(in->st) < 0 || store_key_pin(in->st, k) < 0 ||
 	    store_event(in->st, in->now, "admin", had == 0 ? "key.replaced" : "key.pinned",
-	    NULL, k->fingerprint) < 0 || store_commit(in->st) < 0) {
+	    NULL, k->fingerprint) < 0 || key_pin_enrolment(in, k, had == 0 ? &old : NULL) < 0 ||
+	    store_commit(in->st) < 0) {
 		store_rollback(in->st);
 		snprintf(err, errlen, "écriture : %s", store_errmsg(in->st));
 		return -1;

@@ -4,6 +4,7 @@
  * keys; nothing that comes from the mailbox.
  */
 #include "relay/inbox.h"
+#include "relay/enrol.h"
 #include "relay/port/clock.h"
 #include "relay/port/random.h"
 #include "relay/breach.h"
@@ -1421,6 +1422,24 @@ apply(struct instance *in, const struct raw_mail_row *raw, const struct parsed_m
 	const char *kind;
 	int r;
 
+	if (m != NULL && d->cls == MAIL_HUMAN &&
+	    (d->reason == QR_NO_CASE || d->reason == QR_STRANGER)) {
+		/* It names no case: perhaps the reply to an invitation. */
+		char why[256];
+
+		if ((r = enrol_ingest(in, m, why, sizeof(why))) < 0) {
+			snprintf(err, errlen, "inscription : %s", store_errmsg(in->st));
+			return -1;
+		}
+		if (r == 1) {
+			stats->enrolments++;
+			logx("courriel %lld : clé proposée par une inscription, à vérifier"
+			    " (referents list)", (long long)raw->id);
+			return inbox_raw_drop(in, raw->id, 0);
+		}
+		if (r == 2)
+			logx("courriel %lld : inscription refusée (%s)", (long long)raw->id, why);
+	}
 	if (d->reason != QR_NONE || m == NULL || d->cls == MAIL_LOOP || d->cls == MAIL_MALFORMED)
 		return quarantine(in, raw, m, d, stats);
 	if ((r = store_case_get(in->st, d->ref, &c)) != 0) {

@@ -63,6 +63,7 @@ struct inbox_stats {
 	size_t	autoreplies;
 	size_t	bounces;
 	size_t	quarantined;
+	size_t	enrolments;	/* keys proposed by invitation replies */
 	size_t	malformed;	/* of which the parser failed */
 	size_t	skipped;	/* too large: left in the mailbox */
 };

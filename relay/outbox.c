@@ -11,6 +11,7 @@
 #include "relay/age.h"
 #include "relay/breach.h"
 #include "relay/directory.h"
+#include "relay/enrol.h"
 #include "relay/envelope.h"
 #include "relay/instance.h"
 #include "relay/opener.h"
@@ -1297,12 +1298,41 @@ outbox_notice(struct instance *in, const char *kind, const char *to, const char 
 	return store_notice_insert(in->st, &n);
 }
 
+/*
+ * An invitation (relay/enrol) carries the opener page in « créer ma clé »
+ * mode for its token, built when it is sent (the page is the binary's, so
+ * a resent invitation carries the page of the running relay).  Other
+ * notices carry nothing.  0 / -1 with err.
+ */
+static int
+invitation_page(struct instance *in, const struct notice_row *n, struct outmail *om,
+    struct buf *page, char *err, size_t errlen)
+{
+	size_t k = sizeof(ENROL_ONCE_PREFIX) - 1;
+
+	if (strcmp(n->kind, ENROL_NOTICE_KIND) != 0)
+		return 0;
+	if (strncmp(n->once_key, ENROL_ONCE_PREFIX, k) != 0 ||
+	    strlen(n->once_key + k) != INVITATION_TOKEN_LEN) {
+		fs_seterr(err, errlen, "invitation sans jeton");
+		return -1;
+	}
+	buf_free(page);
+	if (outbox_opener_page(in, page, "enrol", n->once_key + k, err, errlen) < 0)
+		return -1;
+	om->attachment_name = OPENER_NAME;
+	om->attachment = (const uint8_t *)page->p;
+	om->attachment_len = page->len;
+	om->attachment_type = OPENER_TYPE "; charset=utf-8";
+	return 0;
+}
+
 static int
 send_notice(struct pass *p, struct notice_row *n)
 {
 	struct instance *in = p->in;
 	struct outmail om;
-	struct buf mail;
+	struct buf mail, page;
 	char err[ERRLEN], msgid[TOKEN_MSGID_MAX];
 	uint8_t rnd[12];
 	enum smtp_status st = SMTP_PERMFAIL;
@@ -1319,10 +1349,13 @@ send_notice(struct pass *p, struct notice_row *n)
 	om.message_id = msgid;
 	om.date = (time_t)in->now;
 	om.body_text = n->body;
-	if (outmail_build(&mail, &om, err, sizeof(err)) == 0)
+	buf_init(&page, 0);
+	if (invitation_page(in, n, &om, &page, err, sizeof(err)) == 0 &&
+	    outmail_build(&mail, &om, err, sizeof(err)) == 0)
 		st = smtp_session_send(p->session, in->cfg.relay_address, n->recipient, mail.p,
 		    mail.len, err, sizeof(err));
 	buf_free(&mail);
+	buf_free(&page);
 	if (login_refused(p, st, err))
 		return 0;
 	n->attempts++;

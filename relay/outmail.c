@@ -155,7 +155,7 @@ check_fields(const struct outmail *m, char *err, size_t errlen)
 		    "permis : A-Z a-z 0-9 . _ -)");
 		return -1;
 	}
-	if (m->attachment_type != NULL && !mimetype_ok(m->attachment_type)) {
+	if (m->attachment_type != NULL && !extra_type_ok(m->attachment_type)) {
 		fs_seterr(err, errlen, "type MIME de pièce jointe invalide");
 		return -1;
 	}

@@ -30,7 +30,8 @@ struct outmail {
 					   * NULL: no attachment */
 	const uint8_t	*attachment;
 	size_t		 attachment_len;
-	const char	*attachment_type; /* NULL: application/octet-stream */
+	const char	*attachment_type; /* NULL: application/octet-stream;
+					   * may carry "; charset=utf-8" */
 	/* A second attachment after the first (the opener page); NULL: none.
 	 * Its type may carry parameters ("text/html; charset=utf-8"). */
 	const char	*extra_name;	/* same rules as attachment_name */

@@ -9,6 +9,7 @@
 #include "relay/case.h"
 #include "adapters/cli/cli.h"
 #include "relay/directory.h"
+#include "relay/enrol.h"
 #include "relay/envelope.h"
 #include "relay/instance.h"
 #include "adapters/store.h"
@@ -116,11 +117,13 @@ static const struct cli_cmd list_cmd = { "referents list",
 	"Liste les lignes de l'annuaire : partenaire, structure, motif, rôle, nom,\n"
 	"adresse et l'état de la clé épinglée (« clé » ou « sans clé »).  Les numéros\n"
 	"internes (phone_scope = internal-only) sont affichés : cette commande est\n"
-	"réservée à la structure.\n", 0, 0 };
+	"réservée à la structure.  Sous une adresse invitée (referents invite) dont\n"
+	"l'inscription est en cours : son état et, quand la clé du référent est\n"
+	"reçue, l'empreinte à vérifier par téléphone et la commande qui l'épingle.\n", 0, 0 };
 
 static void
 list_entry_json(struct buf *out, const struct dir_entry *e, const struct pinned_key *k,
-    int pinned)
+    int pinned, const struct invitation_row *inv, const char *phone)
 {
 	buf_puts(out, "{\"partner\":");
 	json_str(out, e->partner);
@@ -140,7 +143,40 @@ list_entry_json(struct buf *out, const struct dir_entry *e, const struct pinned_
 	json_str(out, e->phone_scope[0] ? e->phone_scope : NULL);
 	buf_puts(out, ",\"key_fingerprint\":");
 	json_str(out, pinned ? k->fingerprint : NULL);
-	buf_puts(out, "}");
+	buf_puts(out, ",\"enrolment\":");
+	if (inv == NULL) {
+		buf_puts(out, "null}");
+		return;
+	}
+	buf_puts(out, "{\"state\":");
+	json_str(out, inv->state);
+	buf_puts(out, ",\"invited_at\":");
+	json_time(out, inv->created_at);
+	buf_puts(out, ",\"received_at\":");
+	if (inv->received_at)
+		json_time(out, inv->received_at);
+	else
+		buf_puts(out, "null");
+	buf_puts(out, ",\"recipient\":");
+	json_str(out, inv->recipient[0] ? inv->recipient : NULL);
+	buf_puts(out, ",\"fingerprint\":");
+	json_str(out, inv->fingerprint[0] ? inv->fingerprint : NULL);
+	buf_puts(out, ",\"phone_fingerprint\":");
+	json_str(out, inv->fingerprint[0] ? phone : NULL);
+	buf_puts(out, "}}");
+}
+
+/* The enrolment of a line, in words: where it stands and, for a key
+ * received, what the administrator checks by phone and then types. */
+static void
+list_enrolment_text(struct buf *out, const struct invitation_row *inv, const char *phone)
+{
+	buf_printf(out, "    inscription : %s", enrol_state_label(inv->state));
+	if (strcmp(inv->state, INVITATION_RECEIVED) == 0)
+		buf_printf(out, "\n    empreinte à lire au téléphone : %s\n    puis : fsrelay"
+		    " referents key %s %s --verified-by NOM", phone, inv->email_lc,
+		    inv->recipient);
+	buf_puts(out, "\n");
 }
 
 static int
@@ -177,18 +213,34 @@ referents_list(int argc, char **argv)
 	for (i = 0; i < dir.n_entries; i++) {
 		const struct dir_entry *e = &dir.entries[i];
 		struct pinned_key k;
+		struct invitation_row inv;
+		char phone[ENROL_PHONE_LEN + 1] = "";
 		int pinned = e->email_lc[0] && store_key_get(in.st, e->email_lc, &k) == 0;
+		int invited = 0;
 
 		if (partner && strcmp(partner, e->partner) != 0)
 			continue;
+		if (e->email_lc[0]) {
+			if ((invited = enrol_latest(&in, e->email_lc, &inv, err, sizeof(err))) < 0) {
+				r = cli_fail("referents list : %s", err);
+				goto out;
+			}
+			invited = invited == 0;
+			if (invited)
+				enrol_phone_form(inv.fingerprint, phone);
+		}
 		if (as_json) {
 			buf_puts(&out, first ? "\n" : ",\n");
-			list_entry_json(&out, e, &k, pinned);
-		} else
+			list_entry_json(&out, e, &k, pinned, invited ? &inv : NULL, phone);
+		} else {
 			buf_printf(&out, "%-12s %-22s %-22s %-12s %s%s%s%s%s\n", e->partner,
 			    e->structure, e->topic, dir_role_name(e->role), e->name,
 			    e->email[0] ? " <" : "", e->email, e->email[0] ? ">" : "",
 			    e->email[0] ? (pinned ? " clé" : " sans clé") : "");
+			if (invited && strcmp(inv.state, INVITATION_SUPERSEDED) != 0 &&
+			    !(pinned && strcmp(inv.state, INVITATION_PINNED) == 0))
+				list_enrolment_text(&out, &inv, phone);
+		}
 		first = 0;
 	}
 	if (as_json)
@@ -303,13 +355,53 @@ referents_key(int argc, char **argv)
 	return r;
 }
 
+/* ---- referents invite ----------------------------------------------- */
+
+static const struct cli_cmd invite_cmd = { "referents invite",
+	"referents invite ADRESSE",
+	"Invite un référent de l'annuaire à créer sa clé : le prochain passage de\n"
+	"« fsrelay serve » lui envoie un courriel en français (sans référence de\n"
+	"dossier ni donnée personnelle) avec la page d'ouverture en mode « créer ma\n"
+	"clé ».  Sa réponse, venue de cette adresse et portant le jeton de\n"
+	"l'invitation, est enregistrée comme clé proposée : « referents list » en\n"
+	"montre l'empreinte, à vérifier par téléphone avant « referents key ADRESSE\n"
+	"age1… --verified-by NOM ».  Une clé reçue par courriel n'est jamais utilisée\n"
+	"avant cette vérification.  Une nouvelle invitation (clé perdue) remplace la\n"
+	"précédente ; l'ancienne clé est retirée quand la nouvelle est épinglée.\n",
+	1, 1 };
+
+static int
+referents_invite(int argc, char **argv)
+{
+	const char **pos = NULL;
+	struct instance in;
+	struct invitation_row inv;
+	char err[ERRLEN];
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = cli_parse(&invite_cmd, argc, argv, NULL, &pos, &npos)) != 0) {
+		free(pos);
+		return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+	}
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
+	    enrol_invite(&in, pos[0], &inv, err, sizeof(err)) < 0)
+		r = cli_fail("referents invite : %s", err);
+	else
+		printf("invitation de %s enregistrée : envoyée au prochain passage de serve\n",
+		    inv.email_lc);
+	instance_close(&in);
+	free(pos);
+	return r;
+}
+
 int
 cmd_referents(int argc, char **argv)
 {
 	static const struct cli_cmd ref_cmd = { "referents",
-		"referents import|list|check|key …", "", 0, 0 };
+		"referents import|list|check|key|invite …", "", 0, 0 };
 	const char *const lines[] = { import_cmd.usage, list_cmd.usage,
-		rcheck_cmd.usage, key_cmd.usage, NULL };
+		rcheck_cmd.usage, key_cmd.usage, invite_cmd.usage, NULL };
 
 	if (cli_group_help(argc, argv, "referents", lines))
 		return EXIT_OK;
@@ -322,7 +414,9 @@ cmd_referents(int argc, char **argv)
 		return referents_check(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "key") == 0)
 		return referents_key(argc - 1, argv + 1);
-	return cli_usage(&ref_cmd, "sous-commande attendue : import, list, check ou key");
+	if (argc >= 1 && strcmp(argv[0], "invite") == 0)
+		return referents_invite(argc - 1, argv + 1);
+	return cli_usage(&ref_cmd, "sous-commande attendue : import, list, check, key ou invite");
 }
 
 /* ---- agents --------------------------------------------------------- */

@@ -4,7 +4,7 @@
 // carrying only the public key age1... and the invitation token.
 
 import { encode as qrEncode } from "uqr";
-import { base64 } from "@scure/base";
+import { base64, bech32 } from "@scure/base";
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,7 +42,14 @@ function enrolMail(cfg, recipient) {
   return { eml, mailto };
 }
 
-export function enrolPanel(cfg, { el, download, newIdentity }) {
+// The first 80 bits of the key's fingerprint in groups of four, as the
+// relay's `referents list` shows them: what the administrator reads back
+// on the phone before pinning the key.
+export function phoneForm(fpr) {
+  return fpr.slice(7, 27).match(/.{4}/g).join(" ");
+}
+
+export function enrolPanel(cfg, { el, download, newIdentity, fingerprint }) {
   $("make-key").addEventListener("click", async () => {
     const out = $("enrol-out");
     out.replaceChildren();
@@ -50,7 +57,8 @@ export function enrolPanel(cfg, { el, download, newIdentity }) {
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const file = `# created: ${now}\n# public key: ${recipient}\n# relais : ${cfg.relay_name}\n${secret}\n`;
     const m = enrolMail(cfg, recipient);
-    window.fsrelayEnrolled = { recipient };
+    const phone = phoneForm(fingerprint(bech32.fromWords(bech32.decode(recipient).words)));
+    window.fsrelayEnrolled = { recipient, phone };
     out.append(
       el("p", {}, "Votre clé est créée dans cette page ; elle n'a été envoyée nulle part."),
       el("p", {}, "1. ", download("ma-cle-fsrelay.key", "text/plain", file),
@@ -61,8 +69,9 @@ export function enrolPanel(cfg, { el, download, newIdentity }) {
         download("inscription.eml", "message/rfc822", m.eml), " (ouvrez-le puis cliquez sur Envoyer) ou ",
         el("a", { href: m.mailto, id: "enrol-mailto", class: "button" }, "Ouvrir un nouveau message"), "."),
       el("p", {}, "Votre clé publique (elle peut être lue par tous) : ", el("code", { id: "enrol-recipient" }, recipient)),
-      el("p", {}, "L'administrateur du relais vous appellera pour vérifier l'empreinte de cette clé ; "
-        + "il ne l'utilisera qu'après cet appel."),
+      el("p", {}, "4. L'administrateur du relais vous appellera pour vérifier l'empreinte de cette clé ; "
+        + "il ne l'utilisera qu'après cet appel. Lisez-lui ces cinq groupes : ",
+        el("strong", { id: "enrol-phone", class: "phone" }, phone)),
     );
     const paper = $("paper");
     paper.replaceChildren(
@@ -71,6 +80,7 @@ export function enrolPanel(cfg, { el, download, newIdentity }) {
       qrCanvas(secret),
       el("pre", {}, secret),
       el("p", {}, `Clé publique : ${recipient}`),
+      el("p", {}, `Empreinte à lire à l'administrateur : ${phone}`),
     );
     $("print-key").addEventListener("click", () => window.print());
   });

@@ -141,10 +141,12 @@ function start() {
   }
   $("open").addEventListener("click", () => onOpen(cfg));
   $("make-reply").addEventListener("click", () => onReply(cfg));
-  enrolPanel(cfg, { el, download, newIdentity });
+  enrolPanel(cfg, { el, download, newIdentity, fingerprint });
   if (cfg.mode === "enrol") {
+    // The invitation's copy: creating the key comes first, and the same
+    // page opens the cases afterwards (attach_opener = no keeps only it).
     $("enrol").hidden = false;
-    $("opener").hidden = true;
+    $("opener").before($("enrol"));
   }
   $("show-enrol").addEventListener("click", () => { $("enrol").hidden = false; });
 }

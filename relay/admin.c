@@ -2,9 +2,11 @@
  * admin - see admin.h.
  */
 #include "relay/admin.h"
+#include "relay/account.h"
 #include "relay/age.h"
 #include "relay/audit.h"
 #include "relay/calendar.h"
+#include "relay/case.h"
 #include "relay/config.h"
 #include "relay/deploy.h"
 #include "relay/directory.h"
@@ -388,6 +390,24 @@ admin_check(struct instance *in, const struct admin_check_facts *f, struct admin
 
 /* ---- referents key, agents add ----------------------------------------- */
 
+/* The name an event gives the actor: the account, or the CLI's service
+ * account. */
+static const char *
+actor_name(const struct account *actor)
+{
+	return actor != NULL ? actor->id : "admin";
+}
+
+/* NULL (the CLI, run as the service account) or an account with right r. */
+static int
+actor_may(const struct account *actor, enum right r, char *err, size_t errlen)
+{
+	if (actor == NULL || account_may(actor, r))
+		return 0;
+	snprintf(err, errlen, "refusé : votre rôle ne permet pas cette action");
+	return -1;
+}
+
 /*
  * What pinning k closes: the enrolment that proposed this very key becomes
  * pinned (key.enrolment-verified: the fingerprint was checked out of band),
@@ -395,7 +415,8 @@ admin_check(struct instance *in, const struct admin_check_facts *f, struct admin
  * fingerprint): cases already sealed to it are not sealed again.
  */
 static int
-key_pin_enrolment(struct instance *in, const struct pinned_key *k, const struct pinned_key *old)
+key_pin_enrolment(struct instance *in, const char *actor, const struct pinned_key *k,
+    const struct pinned_key *old)
 {
 	char outcome[400];
 	int n = 0;
@@ -403,18 +424,36 @@ key_pin_enrolment(struct instance *in, const struct pinned_key *k, const struct 
 	if (store_invitation_pin(in->st, k->email_lc, k->recipient, in->now, &n) < 0)
 		return -1;
 	snprintf(outcome, sizeof(outcome), "%s %s", k->email_lc, k->fingerprint);
-	if (n > 0 && store_event(in->st, in->now, "admin", "key.enrolment-verified", NULL,
+	if (n > 0 && store_event(in->st, in->now, actor, "key.enrolment-verified", NULL,
 	    outcome) < 0)
 		return -1;
 	if (old == NULL || strcmp(old->fingerprint, k->fingerprint) == 0)
 		return 0;
 	snprintf(outcome, sizeof(outcome), "%s %s", k->email_lc, old->fingerprint);
-	return store_event(in->st, in->now, "admin", "key.retired", NULL, outcome);
+	return store_event(in->st, in->now, actor, "key.retired", NULL, outcome);
 }
 
 int
-admin_key_pin(struct instance *in, const char *address, const char *recipient,
-    const char *verified_by, struct pinned_key *k, char *err, size_t errlen)
+admin_key_fingerprint(const char *recipient, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	uint8_t pk[AGE_X25519_KEY_BYTES];
+	char fp[sizeof(((struct pinned_key *)0)->fingerprint)];
+	const char *why = NULL;
+
+	if (age_recipient_parse(recipient, pk, &why) < 0) {
+		snprintf(err, errlen, "clé age invalide : %s", why ? why : "?");
+		return -1;
+	}
+	envelope_fingerprint(fp, pk);
+	fs_strlcpy(out, fp, outlen);
+	return 0;
+}
+
+int
+admin_key_pin_by(struct instance *in, const struct account *actor, const char *address,
+    const char *recipient, const char *verified_by, struct pinned_key *k, char *err,
+    size_t errlen)
 {
 	const struct directory *dir;
 	struct pinned_key old;
@@ -424,18 +463,26 @@ admin_key_pin(struct instance *in, const char *address, const char *recipient,
 	int known = 0, had;
 
 	memset(k, 0, sizeof(*k));
+	if (actor_may(actor, RIGHT_DIRECTORY, err, errlen) < 0)
+		return -1;
 	if (age_recipient_parse(recipient, pk, &why) < 0) {
 		snprintf(err, errlen, "clé age invalide : %s", why ? why : "?");
 		return -1;
 	}
-	fs_strlcpy(k->email_lc, address, sizeof(k->email_lc));
+	/* who checked the fingerprint out of band: stored, so one line */
+	if (case_field_check(verified_by, sizeof(k->verified_by) - 1, 1, &why) < 0) {
+		snprintf(err, errlen, "vérifiée par : %s", why);
+		return -1;
+	}
+	known = fs_strlcpy(k->email_lc, address, sizeof(k->email_lc)) < sizeof(k->email_lc) ?
+	    0 : -1;		/* too long: in no directory */
 	fs_ascii_lower(k->email_lc);
 	if ((dir = instance_directory(in, err, errlen)) == NULL)
 		return -1;
-	for (i = 0; i < dir->n_entries; i++)
-		known |= strcmp(dir->entries[i].email_lc, k->email_lc) == 0;
-	if (!known) {
-		snprintf(err, errlen, "%s n'est pas une adresse de l'annuaire", address);
+	for (i = 0; known == 0 && i < dir->n_entries; i++)
+		known |= k->email_lc[0] != '\0' && strcmp(dir->entries[i].email_lc, k->email_lc) == 0;
+	if (known != 1) {
+		snprintf(err, errlen, "%.255s n'est pas une adresse de l'annuaire", address);
 		return -1;
 	}
 	fs_strlcpy(k->recipient, recipient, sizeof(k->recipient));
@@ -449,8 +496,9 @@ admin_key_pin(struct instance *in, const char *address, const char *recipient,
 		return -1;
 	}
 	if (store_begin(in->st) < 0 || store_key_pin(in->st, k) < 0 ||
-	    store_event(in->st, in->now, "admin", had == 0 ? "key.replaced" : "key.pinned",
-	    NULL, k->fingerprint) < 0 || key_pin_enrolment(in, k, had == 0 ? &old : NULL) < 0 ||
+	    store_event(in->st, in->now, actor_name(actor),
+	    had == 0 ? "key.replaced" : "key.pinned", NULL, k->fingerprint) < 0 ||
+	    key_pin_enrolment(in, actor_name(actor), k, had == 0 ? &old : NULL) < 0 ||
 	    store_commit(in->st) < 0) {
 		store_rollback(in->st);
 		snprintf(err, errlen, "écriture : %s", store_errmsg(in->st));
@@ -460,29 +508,165 @@ admin_key_pin(struct instance *in, const char *address, const char *recipient,
 }
 
 int
-admin_agent_add(struct instance *in, const struct agent *a, char *err, size_t errlen)
+admin_key_pin(struct instance *in, const char *address, const char *recipient,
+    const char *verified_by, struct pinned_key *k, char *err, size_t errlen)
+{
+	return admin_key_pin_by(in, NULL, address, recipient, verified_by, k, err, errlen);
+}
+
+void
+admin_referents_free(struct admin_referents *r)
+{
+	free(r->v);
+	free(r->keys);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+admin_referents(struct instance *in, const struct account *actor,
+    struct admin_referents *out, char *err, size_t errlen)
 {
 	const struct directory *dir;
-	int r;
+	size_t i;
+	int g;
 
-	if ((dir = instance_directory(in, err, errlen)) == NULL)
+	memset(out, 0, sizeof(*out));
+	if (actor_may(actor, RIGHT_DIRECTORY, err, errlen) < 0 ||
+	    (dir = instance_directory(in, err, errlen)) == NULL)
 		return -1;
+	out->v = xcalloc(dir->n_entries ? dir->n_entries : 1, sizeof(*out->v));
+	out->keys = xcalloc(dir->n_entries ? dir->n_entries : 1, sizeof(*out->keys));
+	for (i = 0; i < dir->n_entries; i++) {
+		struct admin_referent *r = &out->v[out->n++];
+
+		r->e = &dir->entries[i];
+		if (r->e->email_lc[0] == '\0')
+			continue;
+		if ((g = store_key_get(in->st, r->e->email_lc, &out->keys[i])) < 0) {
+			snprintf(err, errlen, "base : %s", store_errmsg(in->st));
+			admin_referents_free(out);
+			return -1;
+		}
+		r->pinned = g == 0;
+		r->k = g == 0 ? &out->keys[i] : NULL;
+	}
+	return 0;
+}
+
+/* A key counts for the coverage when pinned and not declared compromised. */
+static int
+key_is_pinned(const char *email_lc, void *arg)
+{
+	struct pinned_key k;
+
+	return store_key_get(arg, email_lc, &k) == 0 && k.compromised_at == 0;
+}
+
+int
+admin_directory_check(struct instance *in, const struct account *actor, struct buf *report,
+    struct dir_coverage_counts *counts, char *err, size_t errlen)
+{
+	const struct directory *dir;
+	int gaps;
+
+	if (actor_may(actor, RIGHT_DIRECTORY, err, errlen) < 0 ||
+	    (dir = instance_directory(in, err, errlen)) == NULL)
+		return -1;
+	gaps = directory_coverage(dir, key_is_pinned, in->st, report, counts);
+	if (gaps < 0) {
+		snprintf(err, errlen, "rapport de couverture trop long");
+		return -1;
+	}
+	return gaps;
+}
+
+/* The syntax of an agent id: it names the agent in events and URLs. */
+static int
+agent_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *id; id++)
+		if (!((*id >= 'a' && *id <= 'z') || (*id >= '0' && *id <= '9') ||
+		    *id == '.' || *id == '_' || *id == '-'))
+			return 0;
+	return 1;
+}
+
+/* Every field of a new agent; *field says which one is refused. */
+static int
+agent_check(const struct directory *dir, const struct agent *a,
+    enum admin_agent_field *field, char *err, size_t errlen)
+{
+	const char *why;
+	enum role r;
+
+	if (!agent_id_valid(a->id)) {
+		*field = ADMIN_AGENT_ID;
+		snprintf(err, errlen, "identifiant invalide « %s » (lettres minuscules, chiffres,"
+		    " « . », « _ » ou « - », 64 caractères au plus)", a->id);
+		return -1;
+	}
+	if (case_field_check(a->name, CASE_FIELD_MAX, 1, &why) < 0) {
+		*field = ADMIN_AGENT_NAME;
+		snprintf(err, errlen, "nom : %s", why);
+		return -1;
+	}
+	if (!dir_address_valid(a->email)) {
+		*field = ADMIN_AGENT_EMAIL;
+		snprintf(err, errlen, "adresse invalide « %s »", a->email);
+		return -1;
+	}
+	if (account_role_parse(a->role, &r) < 0) {
+		*field = ADMIN_AGENT_ROLE;
+		snprintf(err, errlen, "rôle inconnu « %s » (agent, responsable, dpo ou admin)",
+		    a->role);
+		return -1;
+	}
 	if (directory_find_structure(dir, a->structure) == NULL) {
+		*field = ADMIN_AGENT_STRUCTURE;
 		snprintf(err, errlen, "structure inconnue « %s »", a->structure);
 		return -1;
 	}
+	return 0;
+}
+
+int
+admin_agent_add_by(struct instance *in, const struct account *actor, const struct agent *a,
+    enum admin_agent_field *field, char *err, size_t errlen)
+{
+	const struct directory *dir;
+	enum admin_agent_field f = ADMIN_AGENT_NONE;
+	int r = -1;
+
+	if (field == NULL)
+		field = &f;
+	*field = ADMIN_AGENT_NONE;
+	if (actor_may(actor, RIGHT_ACCOUNTS, err, errlen) < 0 ||
+	    (dir = instance_directory(in, err, errlen)) == NULL ||
+	    agent_check(dir, a, field, err, errlen) < 0)
+		return -1;
 	if (store_begin(in->st) < 0) {
 		snprintf(err, errlen, "%s", store_errmsg(in->st));
 		return -1;
 	}
 	r = store_agent_add(in->st, a, in->now);
-	if (r == 0 && store_event(in->st, in->now, "admin", "agent.added", NULL, a->id) == 0 &&
-	    store_commit(in->st) == 0)
+	if (r == 0 && store_event(in->st, in->now, actor_name(actor), "agent.added", NULL,
+	    a->id) == 0 && store_commit(in->st) == 0)
 		return 0;
 	store_rollback(in->st);
-	if (r == 1)
+	if (r == 1) {
+		*field = ADMIN_AGENT_ID;
 		snprintf(err, errlen, "l'agent « %s » existe déjà", a->id);
-	else
+	} else
 		snprintf(err, errlen, "écriture : %s", store_errmsg(in->st));
 	return -1;
+}
+
+int
+admin_agent_add(struct instance *in, const struct agent *a, char *err, size_t errlen)
+{
+	return admin_agent_add_by(in, NULL, a, NULL, err, errlen);
 }

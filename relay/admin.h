@@ -87,11 +87,69 @@ struct pinned_key;
 int	 admin_key_pin(struct instance *in, const char *address, const char *recipient,
 	    const char *verified_by, struct pinned_key *k, char *err, size_t errlen);
 
-/* agents add: the agent of a known structure (its fields checked by the
- * face's syntax).  0; -1: "structure inconnue « … »", "l'agent « … » existe
- * déjà", the store's. */
+/* The same, done by an account of the web desk: actor needs
+ * RIGHT_DIRECTORY (else -1, "refusé : …"), the event names it; actor NULL
+ * is the service account of the CLI (event actor "admin").  The
+ * verifier's name is a one-line text (« vérifiée par : … » otherwise). */
+struct account;
+int	 admin_key_pin_by(struct instance *in, const struct account *actor,
+	    const char *address, const char *recipient, const char *verified_by,
+	    struct pinned_key *k, char *err, size_t errlen);
+/* The fingerprint an age recipient would be pinned with (what the
+ * administrator reads to the referent before pinning).  0; -1 with
+ * "clé age invalide : …". */
+int	 admin_key_fingerprint(const char *recipient, char *out, size_t outlen,
+	    char *err, size_t errlen);
+
+/* The directory's lines with the state of their address's key, for an
+ * actor with RIGHT_DIRECTORY (NULL: the CLI).  e points into the
+ * instance's directory (valid until the next instance_directory). */
+struct dir_entry;
+struct admin_referent {
+	const struct dir_entry	*e;
+	int			 pinned;	/* a key is pinned for e's address */
+	struct pinned_key	*k;		/* its key when pinned, else NULL */
+};
+struct admin_referents {
+	struct admin_referent	*v;
+	struct pinned_key	*keys;
+	size_t			 n;
+};
+int	 admin_referents(struct instance *in, const struct account *actor,
+	    struct admin_referents *out, char *err, size_t errlen);
+void	 admin_referents_free(struct admin_referents *r);
+
+/* referents check: the coverage of the directory (directory_coverage
+ * with the pinned keys), appended to report.  The number of gaps (>= 0),
+ * -1 with err (the directory unreadable, a refused actor). */
+struct dir_coverage_counts;
+int	 admin_directory_check(struct instance *in, const struct account *actor,
+	    struct buf *report, struct dir_coverage_counts *counts, char *err,
+	    size_t errlen);
+
+/* agents add: the agent of a known structure.  The core checks every
+ * field: the id (lowercase letters, digits, « . », « _ », « - », 64 at
+ * most), the name (one line of text), the address, the role, the
+ * structure.  0; -1: "identifiant invalide « … »", "nom : …", "adresse
+ * invalide « … »", "rôle inconnu « … »", "structure inconnue « … »",
+ * "l'agent « … » existe déjà", the store's. */
 struct agent;
 int	 admin_agent_add(struct instance *in, const struct agent *a, char *err,
+	    size_t errlen);
+/* Which field of agents add a refusal is about (for a face to place it). */
+enum admin_agent_field {
+	ADMIN_AGENT_NONE,	/* not a field: the store */
+	ADMIN_AGENT_ID,
+	ADMIN_AGENT_NAME,
+	ADMIN_AGENT_EMAIL,
+	ADMIN_AGENT_ROLE,
+	ADMIN_AGENT_STRUCTURE,
+};
+/* The same, by an account with RIGHT_ACCOUNTS (NULL: the CLI's service
+ * account), the field refused in *field (may be NULL); the event
+ * agent.added names the actor. */
+int	 admin_agent_add_by(struct instance *in, const struct account *actor,
+	    const struct agent *a, enum admin_agent_field *field, char *err,
 	    size_t errlen);
 
 /* check: what the face measured of the system (the core judges it). */

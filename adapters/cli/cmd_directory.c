@@ -262,19 +262,10 @@ static const struct cli_cmd rcheck_cmd = { "referents check", "referents check",
 	"au moins un GAP (un dossier serait refusé), 0 sinon.\n", 0, 0 };
 
 static int
-key_is_pinned(const char *email_lc, void *arg)
-{
-	struct pinned_key k;
-
-	return store_key_get(arg, email_lc, &k) == 0 && k.compromised_at == 0;
-}
-
-static int
 referents_check(int argc, char **argv)
 {
 	const char **pos = NULL;
 	struct instance in;
-	struct directory dir;
 	struct dir_coverage_counts counts = { 0, 0, 0 };
 	struct buf report;
 	char err[ERRLEN];
@@ -285,14 +276,12 @@ referents_check(int argc, char **argv)
 		return r == CLI_HELP_SHOWN ? EXIT_OK : r;
 	}
 	free(pos);
-	directory_init(&dir);
 	buf_init(&report, 16 * 1024 * 1024);
 	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
-	    store_directory_load(in.st, &dir, err, sizeof(err)) < 0) {
+	    (gaps = admin_directory_check(&in, NULL, &report, &counts, err, sizeof(err))) < 0) {
 		r = cli_fail("referents check : %s%s", in.st ? "lecture de l'annuaire : " : "", err);
 		goto out;
 	}
-	gaps = directory_coverage(&dir, key_is_pinned, in.st, &report, &counts);
 	buf_printf(&report, "%zu lacune%s, %zu avertissement%s\n", counts.gaps,
 	    counts.gaps > 1 ? "s" : "", counts.warnings, counts.warnings > 1 ? "s" : "");
 	r = cli_emit(&report);
@@ -300,7 +289,6 @@ referents_check(int argc, char **argv)
 		r = EXIT_REFUSED;
 out:
 	buf_free(&report);
-	directory_free(&dir);
 	instance_close(&in);
 	return r;
 }
@@ -329,7 +317,7 @@ pin_key(struct instance *in, const char *address, const char *recipient,
 static int
 referents_key(int argc, char **argv)
 {
-	const char *verified_by = NULL, **pos = NULL, *why;
+	const char *verified_by = NULL, **pos = NULL;
 	const struct cli_opt opts[] = {
 		{ "verified-by", &verified_by, NULL, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL },
@@ -345,8 +333,6 @@ referents_key(int argc, char **argv)
 	}
 	if (verified_by == NULL)
 		r = cli_usage(&key_cmd, "--verified-by est obligatoire");
-	else if (case_field_check(verified_by, CASE_FIELD_MAX, 1, &why) < 0)
-		r = cli_fail("referents key : --verified-by : %s", why);
 	else if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
 	    pin_key(&in, pos[0], pos[1], verified_by, err, sizeof(err)) < 0)
 		r = cli_fail("referents key : %s", err);
@@ -432,20 +418,6 @@ static const struct cli_cmd agents_add_cmd = { "agents add",
 	"(références seulement).\n", 1, 1 };
 
 static int
-agent_id_valid(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (; *id; id++)
-		if (!((*id >= 'a' && *id <= 'z') || (*id >= '0' && *id <= '9') ||
-		    *id == '.' || *id == '_' || *id == '-'))
-			return 0;
-	return 1;
-}
-
-static int
 agent_add(struct instance *in, struct agent *a, char *err, size_t errlen)
 {
 	return admin_agent_add(in, a, err, errlen);
@@ -455,7 +427,6 @@ static int
 agents_add(int argc, char **argv)
 {
 	const char *structure = NULL, *nom = NULL, *email = NULL, *role = NULL, **pos = NULL;
-	const char *why;
 	const struct cli_opt opts[] = {
 		{ "structure", &structure, NULL, NULL, NULL },
 		{ "nom", &nom, NULL, NULL, NULL },
@@ -481,20 +452,21 @@ agents_add(int argc, char **argv)
 	if (account_role_parse(role, &rl) < 0)
 		r = cli_usage(&agents_add_cmd, "--role : agent, responsable, dpo ou admin, pas « %s »",
 		    role);
-	else if (!agent_id_valid(pos[0]))
-		r = cli_fail("agents add : identifiant invalide « %s »", pos[0]);
-	else if (case_field_check(nom, CASE_FIELD_MAX, 1, &why) < 0)
-		r = cli_fail("agents add : --nom : %s", why);
-	else if (!dir_address_valid(email))
-		r = cli_fail("agents add : adresse invalide « %s »", email);
 	if (r != 0)
 		goto out;
 	memset(&a, 0, sizeof(a));
-	fs_strlcpy(a.id, pos[0], sizeof(a.id));
-	fs_strlcpy(a.structure, structure, sizeof(a.structure));
-	fs_strlcpy(a.name, nom, sizeof(a.name));
-	fs_strlcpy(a.email, email, sizeof(a.email));
 	fs_strlcpy(a.role, account_role_name(rl), sizeof(a.role));
+	/* a truncated value would be checked short: refused whole */
+	if (fs_strlcpy(a.id, pos[0], sizeof(a.id)) >= sizeof(a.id))
+		r = cli_fail("agents add : identifiant invalide « %.64s… » (trop long)", pos[0]);
+	else if (fs_strlcpy(a.structure, structure, sizeof(a.structure)) >= sizeof(a.structure))
+		r = cli_fail("agents add : structure inconnue (identifiant trop long)");
+	else if (fs_strlcpy(a.name, nom, sizeof(a.name)) >= sizeof(a.name))
+		r = cli_fail("agents add : nom : trop long (%zu octets au plus)", sizeof(a.name) - 1);
+	else if (fs_strlcpy(a.email, email, sizeof(a.email)) >= sizeof(a.email))
+		r = cli_fail("agents add : adresse invalide (trop longue)");
+	if (r != 0)
+		goto out;
 	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0 ||
 	    agent_add(&in, &a, err, sizeof(err)) < 0)
 		r = cli_fail("agents add : %s", err);

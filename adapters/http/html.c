@@ -65,6 +65,7 @@ static const struct {
 	{ "/violations", "Registre des violations", RIGHT_BREACHES },
 	{ "/journal", "Journal d'audit", RIGHT_AUDIT },
 	{ "/agents", "Agents", RIGHT_ACCOUNTS },
+	{ "/annuaire", "Annuaire", RIGHT_DIRECTORY },
 };
 
 /* Is menu entry i the page shown: its path or below, and no longer entry

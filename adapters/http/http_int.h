@@ -109,6 +109,10 @@ void	 page_home(struct req *q);
 /* Administrator (pages_admin.c): GET /agents, POST /agents. */
 void	 page_agents(struct req *q);
 void	 post_agents(struct req *q);
+/* Administrator (pages_directory.c): GET /annuaire (coverage, referents,
+ * keys), POST /annuaire (pin a key, confirmed). */
+void	 page_directory(struct req *q);
+void	 post_directory(struct req *q);
 
 /* DPO (pages_dpo.c): the breach register, an entry, its CNIL export;
  * the audit log's verification and export. */

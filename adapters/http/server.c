@@ -455,6 +455,11 @@ route(struct req *q)
 			not_found(q);
 		return;
 	}
+	if (strcmp(q->path, "/annuaire") == 0 && account_may(&q->a, RIGHT_DIRECTORY) &&
+	    (is_get(q) || is_post(q))) {
+		is_get(q) ? page_directory(q) : post_directory(q);
+		return;
+	}
 	if (account_may(&q->a, RIGHT_BREACHES) && (is_get(q) || is_post(q)) &&
 	    strncmp(q->path, "/violations", 11) == 0) {
 		if (q->path[11] == '\0')

@@ -3,9 +3,12 @@
 // (tests/integration/browser_dpo_admin.sh starts it at 2026-03-02 09:00 UTC).
 // The DPO declares a breach and notifies it to the CNIL through the forms
 // (confirmation box, the server's refusal shown beside its field); the
-// date inputs of the journal are French (jj/mm/aaaa).  Every page: a
+// date inputs of the journal are French (jj/mm/aaaa).  The administrator
+// creates an account (a refusal beside its field first) and pins a
+// referent's key through the fingerprint's confirmation.  Every page: a
 // screenshot NAME.png and axe-core with no serious or critical violation.
-// Env: FSRELAY_TEST_WEB_URL, FSRELAY_TEST_WEB_PASSWORD, FSRELAY_TEST_OUTPUT.
+// Env: FSRELAY_TEST_WEB_URL, FSRELAY_TEST_WEB_PASSWORD, FSRELAY_TEST_OUTPUT,
+// FSRELAY_TEST_PIN_KEY (an age recipient to pin).
 import { check, is, done, launch, login, snap, submit, dateParts } from './lib.mjs';
 
 const base = process.env.FSRELAY_TEST_WEB_URL;
@@ -84,6 +87,56 @@ try {
 	is(parts.slice(0, 3).join(' '), 'Jour Mois Année',
 	    'champ de date natif : jj/mm/aaaa (langue du navigateur)');
 	await snap(page, 'journal-dates');
+
+	// --- the administrator creates an account, pins a referent's key -------------
+	await page.getByRole('button', { name: /Se déconnecter/ }).click();
+	await page.waitForURL(/connexion/);
+	await login(page, base, 'admin', pw);
+	await page.goto(base + 'agents');
+	const add = page.locator('section', { has: page.getByRole('heading', { name: 'Créer un compte' }) });
+	await add.getByLabel('Identifiant').fill('Claire Nouvelle');
+	await add.getByLabel('Nom et prénom').fill('Claire Nouvelle');
+	await add.getByLabel('Adresse électronique').fill('claire@fs-fontenay.test');
+	await add.getByLabel('Structure').selectOption('fontenay-aux-roses');
+	r = await submit(page, add, 'Créer le compte');
+	is(r.status(), 400, 'identifiant invalide : 400');
+	const idf = page.locator('#nouveau-identifiant');
+	is(await idf.getAttribute('aria-invalid'), 'true', 'identifiant marqué invalide');
+	check(((await idf.getAttribute('aria-describedby')) || '').includes('erreur-nouveau-identifiant'),
+	    'erreur liée au champ identifiant');
+	check((await page.locator('#erreur-nouveau-identifiant').textContent()).startsWith('Identifiant invalide'),
+	    'la raison du cœur, à côté du champ');
+	is(await page.locator('#nouveau-nom').inputValue(), 'Claire Nouvelle', 'le nom saisi est gardé');
+	await snap(page, 'agents-creer-erreur');
+	await idf.fill('claire.nouvelle');
+	r = await submit(page, add, 'Créer le compte');
+	is(r.status(), 200, 'compte créé : la liste');
+	is(new URL(page.url()).search, '?fait=ajouter', 'compte créé : message');
+	check((await page.textContent('main')).includes('claire.nouvelle'), 'le compte est dans la liste');
+	await snap(page, 'agents-cree');
+
+	await page.getByRole('link', { name: 'Annuaire' }).click();
+	await page.waitForURL(/annuaire/);
+	check((await page.textContent('main')).includes('Couverture de l\'annuaire'), 'annuaire : couverture');
+	await snap(page, 'annuaire');
+	const pin = process.env.FSRELAY_TEST_PIN_KEY;
+	const sum = page.locator('summary', { hasText: 'Remplacer la clé' }).first();
+	await sum.click();
+	const form = page.locator('details[open] form');
+	await form.getByLabel(/Clé publique age/).fill(pin);
+	await form.getByLabel(/Empreinte vérifiée par/).fill('Camille, par téléphone (navigateur)');
+	r = await submit(page, form, 'Voir l\'empreinte avant d\'épingler');
+	is(r.status(), 200, 'épinglage : la page de l\'empreinte');
+	const fp = (await page.locator('p.notice code').textContent()).trim();
+	check(/^SHA256:[0-9a-f]{64}$/.test(fp), `empreinte affichée : ${fp}`);
+	await snap(page, 'annuaire-empreinte');
+	await page.getByLabel(/Je confirme que le référent a reconnu cette empreinte/).check();
+	r = await submit(page, page.locator('main'), 'Épingler la clé');
+	is(r.status(), 200, 'clé épinglée : l\'annuaire');
+	check((await page.getByRole('status').first().textContent()).includes('La clé est épinglée'),
+	    'clé épinglée : message');
+	check((await page.textContent('main')).includes(fp), 'l\'empreinte est dans la liste');
+	await snap(page, 'annuaire-epinglee');
 
 	check(errors.length === 0, `aucune erreur dans la console : ${errors.join(' | ')}`);
 	code = done();

@@ -57,6 +57,20 @@ has "web_http a compté ses vérifications" "$line" " passed, 0 failed"
 n=${line%% passed*}
 T_PASS=$((T_PASS + ${n:-0}))
 
+# what the administrator's forms wrote (web_http.c): the agent created
+# and the key pinned through the core, audited under the admin's account
+is "agents : le compte créé par le formulaire" \
+    "$(sqlite3 "$DB" "select role || ' ' || structure from agents where id = 'nouvel.agent'")" \
+    "responsable fontenay-aux-roses"
+is "agents : création journalisée au nom de l'administrateur" \
+    "$(sqlite3 "$DB" "select count(*) from events where action = 'agent.added' and actor = 'admin' and outcome = 'nouvel.agent'")" 1
+is "annuaire : la clé épinglée, vérifiée par qui le formulaire dit" \
+    "$(sqlite3 "$DB" "select count(*) from referent_keys where verified_by = 'Camille par téléphone'")" 1
+is "annuaire : remplacement journalisé au nom de l'administrateur" \
+    "$(sqlite3 "$DB" "select count(*) from events where action = 'key.replaced' and actor = 'admin'")" 1
+out=$("$FS" referents check 2>&1)
+ok "referents check (par le cœur) : toujours le rapport" grep -q "lacune" <<<"$out"
+
 # a session of agent1 kept across the restarts (curl's cookie jar)
 J=$W/jar
 C=(curl -s --cacert "$FSRELAY_TEST_CA" -c "$J" -b "$J" --interface 127.0.0.11)

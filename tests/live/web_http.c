@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "relay/age.h"
 #include "relay/util.h"
 #include "tests/unit/t.h"
 
@@ -228,6 +229,182 @@ body_has(const struct res *r, const char *s)
 	return r->body.p != NULL && strstr(r->body.p, s) != NULL;
 }
 
+/* The value of the first hidden field name="NAME" of a page into out. */
+static int
+field_of(const struct res *r, const char *name, char *out, size_t n)
+{
+	char pat[96];
+	const char *p, *e;
+
+	snprintf(pat, sizeof(pat), "name=\"%s\" value=\"", name);
+	p = r->body.p ? strstr(r->body.p, pat) : NULL;
+	if (p == NULL)
+		return -1;
+	p += strlen(pat);
+	e = strchr(p, '"');
+	if (e == NULL || (size_t)(e - p) >= n)
+		return -1;
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+	return 0;
+}
+
+/* The administrator creates an account (the core's refusals beside their
+ * field, nothing created), and works the directory: coverage, referents,
+ * a key pinned through the fingerprint's confirmation.  agent: a session
+ * of agent1 (404 on both, even with its CSRF token). */
+static void
+admin_create_and_directory(const char *adm, const char *csrf, const char *agent)
+{
+	struct res r;
+	char post[1024], v[256], ck[128], addr[300], rcpt[128], fp[128], pat[400];
+	uint8_t sk[32], pk[32];
+
+	CHECK_INT(get(&r, "/agents", adm), 200);
+	CHECK(body_has(&r, "<h2 id=\"titre-nouveau\">Créer un compte</h2>"));
+	CHECK(body_has(&r, "<option value=\"fontenay-aux-roses\">"));
+	CHECK(body_has(&r, "<label for=\"nouveau-identifiant\">Identifiant</label>"));
+	res_free(&r);
+	/* without CSRF: 403, nothing created */
+	CHECK(req(&r, "/agents", adm, "action=ajouter&identifiant=nouvel.agent&nom=Agent+Neuf"
+	    "&email=neuf%40fs-fontenay.test&structure=fontenay-aux-roses&role=agent", NULL,
+	    "127.0.0.8") == 0);
+	CHECK_INT(r.status, 403);
+	res_free(&r);
+	/* an agent with their own CSRF token: 404 */
+	CHECK_INT(get(&r, "/", agent), 200);
+	CHECK(csrf_of(&r, ck, sizeof(ck)) == 0);
+	res_free(&r);
+	snprintf(post, sizeof(post), "csrf=%s&action=ajouter&identifiant=nouvel.agent&nom=Agent+Neuf"
+	    "&email=neuf%%40fs-fontenay.test&structure=fontenay-aux-roses&role=agent", ck);
+	CHECK(req(&r, "/agents", agent, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 404);
+	res_free(&r);
+	/* the core's refusals, each beside its field, the typed values kept */
+	snprintf(post, sizeof(post), "csrf=%s&action=ajouter&identifiant=Nouvel+Agent&nom=Agent+Neuf"
+	    "&email=neuf%%40fs-fontenay.test&structure=fontenay-aux-roses&role=agent", csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 400);
+	CHECK(body_has(&r, "id=\"erreur-nouveau-identifiant\" role=\"alert\">Identifiant invalide"
+	    " « Nouvel Agent »"));
+	CHECK(body_has(&r, "aria-describedby=\"aide-nouveau-identifiant erreur-nouveau-identifiant\""
+	    " aria-invalid=\"true\""));
+	CHECK(body_has(&r, "value=\"Agent Neuf\""));
+	CHECK(body_has(&r, "<option value=\"fontenay-aux-roses\" selected>"));
+	res_free(&r);
+	snprintf(post, sizeof(post), "csrf=%s&action=ajouter&identifiant=nouvel.agent&nom=Agent+Neuf"
+	    "&email=pas-une-adresse&structure=fontenay-aux-roses&role=agent", csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 400);
+	CHECK(body_has(&r, "id=\"erreur-nouveau-email\" role=\"alert\">Adresse invalide"));
+	res_free(&r);
+	snprintf(post, sizeof(post), "csrf=%s&action=ajouter&identifiant=nouvel.agent&nom=Agent+Neuf"
+	    "&email=neuf%%40fs-fontenay.test&structure=nulle-part&role=agent", csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 400);
+	CHECK(body_has(&r, "id=\"erreur-nouveau-structure\" role=\"alert\">Structure inconnue"));
+	res_free(&r);
+	snprintf(post, sizeof(post), "csrf=%s&action=ajouter&identifiant=agent2&nom=Agent+Neuf"
+	    "&email=neuf%%40fs-fontenay.test&structure=fontenay-aux-roses&role=agent", csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 400);
+	CHECK(body_has(&r, "L&#39;agent « agent2 » existe déjà"));
+	res_free(&r);
+	CHECK_INT(get(&r, "/agents", adm), 200);
+	CHECK(!body_has(&r, "<td>nouvel.agent</td>"));
+	res_free(&r);
+	/* created */
+	snprintf(post, sizeof(post), "csrf=%s&action=ajouter&identifiant=nouvel.agent&nom=Agent+Neuf"
+	    "&email=neuf%%40fs-fontenay.test&structure=fontenay-aux-roses&role=responsable", csrf);
+	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 303);
+	CHECK(header(&r, "Location", "/agents?fait=ajouter", v, sizeof(v)) == 0);
+	res_free(&r);
+	CHECK_INT(get(&r, "/agents?fait=ajouter", adm), 200);
+	CHECK(body_has(&r, "Le compte est créé."));
+	CHECK(body_has(&r, "<td>nouvel.agent</td><td>Agent Neuf</td><td>fontenay-aux-roses</td>"
+	    "<td>Responsable de structure</td><td>aucun (ne peut pas se connecter)</td>"));
+	res_free(&r);
+
+	/* the directory: the administrator only */
+	CHECK_INT(get(&r, "/annuaire", agent), 404);
+	res_free(&r);
+	CHECK_INT(get(&r, "/", adm), 200);
+	CHECK(body_has(&r, "href=\"/annuaire\""));
+	res_free(&r);
+	CHECK_INT(get(&r, "/annuaire", adm), 200);
+	check_security_headers(&r, "GET /annuaire");
+	CHECK(header(&r, "Cache-Control", "no-store", v, sizeof(v)) == 0);
+	CHECK(body_has(&r, "<h2 id=\"titre-couverture\">Couverture de l'annuaire</h2>"));
+	CHECK(body_has(&r, "avertissement"));
+	CHECK(body_has(&r, "<h2 id=\"titre-cles\">Clés des référents</h2>"));
+	CHECK(body_has(&r, "vérifiée par instance de test"));
+	CHECK(body_has(&r, "<code>SHA256:"));
+	CHECK(!body_has(&r, "internal-only") && !body_has(&r, "tel:"));
+	CHECK(field_of(&r, "adresse", addr, sizeof(addr)) == 0);
+	res_free(&r);
+	CHECK(age_keygen(sk, pk) == 0 && age_recipient_format(rcpt, sizeof(rcpt), pk) == 0);
+	/* an invalid key: 400, beside the key field */
+	snprintf(post, sizeof(post), "csrf=%s&action=epingler&adresse=%s&cle=age1faux"
+	    "&verifie_par=Camille", csrf, addr);
+	CHECK(req(&r, "/annuaire", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 400);
+	CHECK(body_has(&r, "id=\"erreur-cle\" role=\"alert\">Clé age invalide"));
+	CHECK(body_has(&r, "aria-invalid=\"true\""));
+	res_free(&r);
+	/* without CSRF: 403 */
+	snprintf(post, sizeof(post), "action=epingler&adresse=%s&cle=%s&verifie_par=Camille"
+	    "&confirme=1", addr, rcpt);
+	CHECK(req(&r, "/annuaire", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 403);
+	res_free(&r);
+	/* the fingerprint to read to the referent first */
+	snprintf(post, sizeof(post), "csrf=%s&action=epingler&adresse=%s&cle=%s"
+	    "&verifie_par=Camille+par+t%%C3%%A9l%%C3%%A9phone", csrf, addr, rcpt);
+	CHECK(req(&r, "/annuaire", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 200);
+	CHECK(body_has(&r, "Empreinte : <code>SHA256:"));
+	CHECK(body_has(&r, "name=\"confirme\" value=\"1\" required"));
+	{
+		const char *p = strstr(r.body.p, "Empreinte : <code>");
+		const char *e = p ? strstr(p, "</code>") : NULL;
+
+		CHECK(p != NULL && e != NULL);
+		if (p && e)
+			snprintf(fp, sizeof(fp), "%.*s", (int)(e - p - 18), p + 18);
+	}
+	res_free(&r);
+	CHECK_INT(get(&r, "/annuaire", adm), 200);
+	CHECK(!body_has(&r, fp));	/* not pinned before the confirmation */
+	res_free(&r);
+	/* a verifier's name with a line break: the core's refusal */
+	snprintf(post, sizeof(post), "csrf=%s&action=epingler&adresse=%s&cle=%s"
+	    "&verifie_par=Camille%%0Aautre&confirme=1", csrf, addr, rcpt);
+	CHECK(req(&r, "/annuaire", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 400);
+	CHECK(body_has(&r, "id=\"erreur-verifie_par\" role=\"alert\">Vérifiée par : "));
+	res_free(&r);
+	/* an address outside the directory */
+	snprintf(post, sizeof(post), "csrf=%s&action=epingler&adresse=inconnu%%40nulle.part&cle=%s"
+	    "&verifie_par=Camille&confirme=1", csrf, rcpt);
+	CHECK(req(&r, "/annuaire", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 400);
+	CHECK(body_has(&r, "n&#39;est pas une adresse de l&#39;annuaire"));
+	res_free(&r);
+	snprintf(post, sizeof(post), "csrf=%s&action=epingler&adresse=%s&cle=%s"
+	    "&verifie_par=Camille+par+t%%C3%%A9l%%C3%%A9phone&confirme=1", csrf, addr, rcpt);
+	CHECK(req(&r, "/annuaire", adm, post, NULL, "127.0.0.8") == 0);
+	CHECK_INT(r.status, 303);
+	CHECK(header(&r, "Location", "/annuaire?fait=epingler", v, sizeof(v)) == 0);
+	res_free(&r);
+	CHECK_INT(get(&r, "/annuaire?fait=epingler", adm), 200);
+	CHECK(body_has(&r, "La clé est épinglée"));
+	snprintf(pat, sizeof(pat), "<code>%s</code><br><span class=\"hint\">vérifiée par Camille par"
+	    " téléphone", fp);
+	CHECK(body_has(&r, pat));
+	res_free(&r);
+}
+
 /* The pages of each role; agent: a session cookie of agent1. */
 static void
 role_pages(const char *agent)
@@ -369,6 +546,7 @@ role_pages(const char *agent)
 	CHECK(req(&r, "/agents", adm, post, NULL, "127.0.0.8") == 0);
 	CHECK_INT(r.status, 303);
 	res_free(&r);
+	admin_create_and_directory(adm, csrf, agent);
 
 	/* the structure manager: the report of their structure only (two
 	 * cases of Fontenay, not the one of Antony) */
@@ -411,6 +589,8 @@ role_pages(const char *agent)
 	/* the DPO */
 	CHECK_INT(login("dpo", pw, "127.0.0.8", dpo, sizeof(dpo), NULL), 0);
 	CHECK_INT(get(&r, "/agents", dpo), 404);
+	res_free(&r);
+	CHECK_INT(get(&r, "/annuaire", dpo), 404);
 	res_free(&r);
 	CHECK_INT(get(&r, "/dossiers", dpo), 404);	/* no case content */
 	res_free(&r);

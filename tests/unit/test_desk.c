@@ -13,7 +13,9 @@
  */
 #include "tests/unit/t.h"
 #include "tests/unit/t_store.h"
+#include "relay/account.h"
 #include "relay/admin.h"
+#include "relay/directory.h"
 #include "relay/age.h"
 #include "relay/desk.h"
 #include "relay/lifecycle.h"
@@ -237,6 +239,117 @@ slurp(const char *path, struct buf *b)
 }
 
 /* The directory through the core, then escalate's refusals. */
+/* The rules of agents add for any face (the web desk's form included):
+ * every field checked by the core, the refused field named, the actor's
+ * right, the actor in the event. */
+static void
+admin_agent_checks(struct instance *in, const struct agent *base)
+{
+	struct account admin, agent;
+	struct agent a = *base;
+	enum admin_agent_field f;
+	char err[512];
+
+	memset(&admin, 0, sizeof(admin));
+	fs_strlcpy(admin.id, "chef", sizeof(admin.id));
+	admin.role = ROLE_ADMIN;
+	agent = admin;
+	fs_strlcpy(agent.id, "agent1", sizeof(agent.id));
+	agent.role = ROLE_AGENT;
+	fs_strlcpy(a.id, "nouvelle.agente", sizeof(a.id));
+	CHECK_INT(admin_agent_add_by(in, &agent, &a, &f, err, sizeof(err)), -1);
+	CHECK(strncmp(err, "refusé", 7) == 0);
+	fs_strlcpy(a.id, "Nouvelle Agente", sizeof(a.id));
+	CHECK_INT(admin_agent_add_by(in, &admin, &a, &f, err, sizeof(err)), -1);
+	CHECK_INT(f, ADMIN_AGENT_ID);
+	CHECK(strncmp(err, "identifiant invalide « Nouvelle Agente »", 42) == 0);
+	fs_strlcpy(a.id, "nouvelle.agente", sizeof(a.id));
+	fs_strlcpy(a.name, "Ligne\ncoupée", sizeof(a.name));
+	CHECK_INT(admin_agent_add_by(in, &admin, &a, &f, err, sizeof(err)), -1);
+	CHECK_INT(f, ADMIN_AGENT_NAME);
+	CHECK_STR(err, "nom : retour à la ligne interdit");
+	fs_strlcpy(a.name, "Nouvelle Agente", sizeof(a.name));
+	fs_strlcpy(a.email, "sans-arobase", sizeof(a.email));
+	CHECK_INT(admin_agent_add_by(in, &admin, &a, &f, err, sizeof(err)), -1);
+	CHECK_INT(f, ADMIN_AGENT_EMAIL);
+	CHECK_STR(err, "adresse invalide « sans-arobase »");
+	fs_strlcpy(a.email, "nouvelle@fs.test", sizeof(a.email));
+	fs_strlcpy(a.role, "chef", sizeof(a.role));
+	CHECK_INT(admin_agent_add_by(in, &admin, &a, &f, err, sizeof(err)), -1);
+	CHECK_INT(f, ADMIN_AGENT_ROLE);
+	fs_strlcpy(a.role, "responsable", sizeof(a.role));
+	fs_strlcpy(a.structure, "nulle-part", sizeof(a.structure));
+	CHECK_INT(admin_agent_add_by(in, &admin, &a, &f, err, sizeof(err)), -1);
+	CHECK_INT(f, ADMIN_AGENT_STRUCTURE);
+	fs_strlcpy(a.structure, base->structure, sizeof(a.structure));
+	CHECK_INT(t_store_count(in, "SELECT count(*) FROM agents WHERE id = 'nouvelle.agente'",
+	    NULL), 0);
+	CHECK_INT(admin_agent_add_by(in, &admin, &a, &f, err, sizeof(err)), 0);
+	CHECK_INT(t_store_count(in, "SELECT count(*) FROM agents WHERE id = 'nouvelle.agente'"
+	    " AND role = 'responsable'", NULL), 1);
+	CHECK_INT(t_store_count(in, "SELECT count(*) FROM events WHERE action = 'agent.added'"
+	    " AND actor = 'chef' AND outcome = 'nouvelle.agente'", NULL), 1);
+	CHECK_INT(admin_agent_add_by(in, &admin, &a, &f, err, sizeof(err)), -1);
+	CHECK_INT(f, ADMIN_AGENT_ID);
+	CHECK_STR(err, "l'agent « nouvelle.agente » existe déjà");
+}
+
+/* Pinning by an account, the fingerprint shown before, the referents
+ * with their keys, the coverage. */
+static void
+admin_key_checks(struct instance *in, const char *rcpt)
+{
+	struct account admin, dpo;
+	struct admin_referents rs;
+	struct dir_coverage_counts c;
+	struct pinned_key k;
+	struct buf report;
+	char err[512], fp[128];
+	size_t i, pinned = 0;
+	int gaps;
+
+	memset(&admin, 0, sizeof(admin));
+	fs_strlcpy(admin.id, "chef", sizeof(admin.id));
+	admin.role = ROLE_ADMIN;
+	dpo = admin;
+	dpo.role = ROLE_DPO;
+	CHECK_INT(admin_key_fingerprint("age1pasunecle", fp, sizeof(fp), err, sizeof(err)), -1);
+	CHECK(strncmp(err, "clé age invalide : ", 20) == 0);
+	CHECK_INT(admin_key_fingerprint(rcpt, fp, sizeof(fp), err, sizeof(err)), 0);
+	CHECK(strncmp(fp, "SHA256:", 7) == 0);
+	CHECK_INT(admin_key_pin_by(in, &dpo, "Djouara.Bakouch@cafnanterre.cnafmail.fr", rcpt,
+	    "test", &k, err, sizeof(err)), -1);
+	CHECK(strncmp(err, "refusé", 7) == 0);
+	CHECK_INT(admin_key_pin_by(in, &admin, "Djouara.Bakouch@cafnanterre.cnafmail.fr", rcpt,
+	    "", &k, err, sizeof(err)), -1);
+	CHECK_STR(err, "vérifiée par : valeur vide");
+	CHECK_INT(admin_key_pin_by(in, &admin, "Djouara.Bakouch@cafnanterre.cnafmail.fr", rcpt,
+	    "Par téléphone\r\n", &k, err, sizeof(err)), -1);
+	CHECK(strncmp(err, "vérifiée par : ", 16) == 0);
+	CHECK_INT(admin_key_pin_by(in, &admin, "Djouara.Bakouch@cafnanterre.cnafmail.fr", rcpt,
+	    "Camille, par téléphone", &k, err, sizeof(err)), 0);
+	CHECK_STR(k.fingerprint, fp);
+	CHECK_INT(t_store_count(in, "SELECT count(*) FROM events WHERE action = 'key.replaced'"
+	    " AND actor = 'chef'", NULL), 1);
+	CHECK_INT(admin_referents(in, &dpo, &rs, err, sizeof(err)), -1);
+	CHECK_INT(admin_referents(in, &admin, &rs, err, sizeof(err)), 0);
+	CHECK(rs.n > 0);
+	for (i = 0; i < rs.n; i++)
+		if (rs.v[i].pinned) {
+			pinned++;
+			CHECK_STR(rs.v[i].e->email_lc, "djouara.bakouch@cafnanterre.cnafmail.fr");
+			CHECK_STR(rs.v[i].k->verified_by, "Camille, par téléphone");
+		}
+	CHECK(pinned >= 1);
+	admin_referents_free(&rs);
+	buf_init(&report, 1 << 20);
+	CHECK_INT(admin_directory_check(in, &dpo, &report, &c, err, sizeof(err)), -1);
+	gaps = admin_directory_check(in, &admin, &report, &c, err, sizeof(err));
+	CHECK(gaps >= 0 && (size_t)gaps == c.gaps);
+	CHECK(report.len > 0 && strstr(report.p, "GAP ") != NULL);
+	buf_free(&report);
+}
+
 static void
 test_import_and_escalate_refusals(void)
 {
@@ -317,7 +430,9 @@ test_import_and_escalate_refusals(void)
 		CHECK(strncmp(k.fingerprint, "SHA256:", 7) == 0);
 		CHECK_INT(t_store_count(&in, "SELECT count(*) FROM events WHERE action ="
 		    " 'key.pinned'", NULL), 1);
+		admin_key_checks(&in, rcpt);
 	}
+	admin_agent_checks(&in, &a);
 	memset(&d, 0, sizeof(d));
 	d.structure = "fontenay-aux-roses";
 	d.partner = "caf";

@@ -696,6 +696,12 @@ store_agent_add(struct store *st, const struct agent *a, int64_t now)
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
+/* The account's state lives with the web desk's accounts (store_web.c):
+ * one flag for both faces. */
+#define AGENT_SELECT "SELECT a.id, a.structure, a.name, a.email, a.role," \
+	" coalesce(w.disabled, 0), coalesce(w.removed_at, 0) FROM agents a" \
+	" LEFT JOIN web_accounts w ON w.agent = a.id"
+
 static void
 agent_from_row(sqlite3_stmt *s, void *row)
 {
@@ -706,13 +712,14 @@ agent_from_row(sqlite3_stmt *s, void *row)
 	st_col_copy(s, 2, a->name, sizeof(a->name));
 	st_col_copy(s, 3, a->email, sizeof(a->email));
 	st_col_copy(s, 4, a->role, sizeof(a->role));
+	a->disabled = sqlite3_column_int(s, 5) != 0;
+	a->removed = sqlite3_column_int64(s, 6) != 0;
 }
 
 int
 store_agent_get(struct store *st, const char *id, struct agent *a)
 {
-	sqlite3_stmt *s = st_prep_cached(st, "SELECT id, structure, name, email, role FROM agents"
-	    " WHERE id = ?");
+	sqlite3_stmt *s = st_prep_cached(st, AGENT_SELECT " WHERE a.id = ?");
 	int r;
 
 	if (s == NULL)
@@ -728,8 +735,7 @@ store_agent_get(struct store *st, const char *id, struct agent *a)
 int
 store_agent_list(struct store *st, struct agent **list, size_t *n)
 {
-	sqlite3_stmt *s = st_prep(st, "SELECT id, structure, name, email, role FROM agents"
-	    " ORDER BY id");
+	sqlite3_stmt *s = st_prep(st, AGENT_SELECT " ORDER BY a.id");
 	int r;
 
 	*list = st_collect(st, s, sizeof(**list), agent_from_row, NULL, n, &r);

@@ -25,6 +25,9 @@ static const char *const web_migrations[] = {
 	"CREATE TABLE web_attempts ("
 	"  key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at INTEGER NOT NULL,"
 	"  locked_until INTEGER NOT NULL);",
+	/* 1 -> 2 (issue 14): an account removed for good keeps its id (its
+	 * cases and the audit trail name it) with the time of its removal. */
+	"ALTER TABLE web_accounts ADD COLUMN removed_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 const struct store_area store_area_web = {
@@ -47,7 +50,8 @@ run(struct store *st, sqlite3_stmt *s, char *err, size_t errlen)
 }
 
 #define ACCOUNT_SELECT "SELECT a.id, a.structure, a.name, a.role," \
-	" coalesce(w.pwhash, ''), coalesce(w.disabled, 0) FROM agents a" \
+	" coalesce(w.pwhash, ''), coalesce(w.disabled, 0), coalesce(w.removed_at, 0)" \
+	" FROM agents a" \
 	" LEFT JOIN web_accounts w ON w.agent = a.id"
 
 static void
@@ -62,6 +66,7 @@ account_from_row(sqlite3_stmt *s, struct account *a)
 	st_col_copy(s, 3, role, sizeof(role));
 	st_col_copy(s, 4, a->pwhash, sizeof(a->pwhash));
 	a->disabled = sqlite3_column_int(s, 5) != 0;
+	a->removed = sqlite3_column_int64(s, 6) != 0;
 	if (account_role_parse(role, &a->role) < 0)
 		a->role = ROLE_AGENT;
 }
@@ -123,6 +128,28 @@ w_set_disabled(void *ctx, const char *id, int disabled, char *err, size_t errlen
 		st_bind_text(s, 1, id);
 		sqlite3_bind_int(s, 2, disabled);
 	}
+	return run(st, s, err, errlen);
+}
+
+/* The tombstone: disabled, no password, the agent's name and address
+ * erased; one transaction is the caller's (the CLI's or the request's). */
+static int
+w_remove(void *ctx, const char *id, int64_t at, char *err, size_t errlen)
+{
+	struct store *st = ctx;
+	sqlite3_stmt *s = st_prep(st, "INSERT INTO web_accounts (agent, pwhash, disabled,"
+	    " removed_at) VALUES (?, '', 1, ?) ON CONFLICT (agent) DO UPDATE SET pwhash = '',"
+	    " disabled = 1, removed_at = excluded.removed_at");
+
+	if (s != NULL) {
+		st_bind_text(s, 1, id);
+		sqlite3_bind_int64(s, 2, at);
+	}
+	if (run(st, s, err, errlen) < 0)
+		return -1;
+	s = st_prep(st, "UPDATE agents SET name = '', email = '' WHERE id = ?");
+	if (s != NULL)
+		st_bind_text(s, 1, id);
 	return run(st, s, err, errlen);
 }
 
@@ -318,4 +345,5 @@ store_account_port(struct store *st, struct account_port *p)
 	p->attempts_clear = w_attempts_clear;
 	p->event = w_event;
 	p->list = w_list;
+	p->remove = w_remove;
 }

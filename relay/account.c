@@ -115,6 +115,11 @@ existing(const struct account_port *p, const char *id, struct account *a, char *
 
 	if (r == 1)
 		fs_seterr(err, errlen, "agent « %s » inconnu", id);
+	/* A removed account is a tombstone: nothing brings it back. */
+	if (r == 0 && a->removed) {
+		fs_seterr(err, errlen, "refusé : le compte « %s » a été supprimé", id);
+		return -1;
+	}
 	return r == 0 ? 0 : -1;
 }
 
@@ -187,19 +192,36 @@ account_list(const struct account_port *p, const struct account *actor,
 	return 0;
 }
 
+/* Remove account id for good: refused for an unknown or already removed
+ * one; its sessions dropped; audited as actor. */
+static int
+account_remove(const struct account_port *p, const char *actor, const char *id,
+    int64_t now, char *err, size_t errlen)
+{
+	struct account a;
+
+	if (existing(p, id, &a, err, errlen) < 0)
+		return -1;
+	if (p->session_drop_agent(p->ctx, id, err, errlen) < 0 ||
+	    p->remove(p->ctx, id, now, err, errlen) < 0)
+		return -1;
+	return event(p, now, actor, "account.removed", id, err, errlen);
+}
+
 int
 account_admin(const struct account_port *p, const struct account *actor, const char *id,
     enum account_op op, enum role role, const char *pw, size_t pwlen, int64_t now,
     char *err, size_t errlen)
 {
+	const char *who = actor ? actor->id : "admin";
 	int self;
 
-	if (!account_may(actor, RIGHT_ACCOUNTS)) {
+	if (actor != NULL && !account_may(actor, RIGHT_ACCOUNTS)) {
 		fs_seterr(err, errlen, "refusé : la gestion des comptes est réservée aux"
 		    " administrateurs");
 		return -1;
 	}
-	self = strcmp(actor->id, id) == 0;
+	self = actor != NULL && strcmp(actor->id, id) == 0;
 	switch (op) {
 	case ACCOUNT_OP_ROLE:
 		if (self && role != ROLE_ADMIN) {
@@ -207,18 +229,21 @@ account_admin(const struct account_port *p, const struct account *actor, const c
 			    " rôle d'administrateur (demandez-le à un autre administrateur)");
 			return -1;
 		}
-		return account_set_role(p, actor->id, id, role, now, err, errlen);
+		return account_set_role(p, who, id, role, now, err, errlen);
 	case ACCOUNT_OP_DISABLE:
+	case ACCOUNT_OP_REMOVE:
 		if (self) {
-			fs_seterr(err, errlen, "refusé : vous ne pouvez pas désactiver votre propre"
-			    " compte");
+			fs_seterr(err, errlen, "refusé : vous ne pouvez pas %s votre propre"
+			    " compte", op == ACCOUNT_OP_REMOVE ? "supprimer" : "désactiver");
 			return -1;
 		}
-		return account_set_disabled(p, actor->id, id, 1, now, err, errlen);
+		if (op == ACCOUNT_OP_REMOVE)
+			return account_remove(p, who, id, now, err, errlen);
+		return account_set_disabled(p, who, id, 1, now, err, errlen);
 	case ACCOUNT_OP_ENABLE:
-		return account_set_disabled(p, actor->id, id, 0, now, err, errlen);
+		return account_set_disabled(p, who, id, 0, now, err, errlen);
 	case ACCOUNT_OP_PASSWORD:
-		return account_set_password(p, actor->id, id, pw, pwlen, now, err, errlen);
+		return account_set_password(p, who, id, pw, pwlen, now, err, errlen);
 	default:
 		fs_seterr(err, errlen, "opération inconnue");
 		return -1;

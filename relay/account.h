@@ -42,6 +42,7 @@ struct account {
 	enum role role;
 	char	 pwhash[ACCOUNT_HASH_LEN];	/* "" = no password: cannot log in */
 	int	 disabled;
+	int	 removed;		/* removed: a tombstone, never enabled again */
 	int	 has_password;		/* set by account_list (pwhash left empty) */
 };
 
@@ -105,6 +106,11 @@ struct account_port {
 	/* Every account (agents with or without a password) by id; the
 	 * caller frees *list. */
 	int	(*list)(void *ctx, struct account **list, size_t *n, char *err, size_t errlen);
+	/* Remove an account for good: disabled, its password dropped, its
+	 * name and address erased (the agent's own personal data); the id
+	 * stays, so that its cases and the audit trail still name it and
+	 * nobody can be added again under it. */
+	int	(*remove)(void *ctx, const char *id, int64_t at, char *err, size_t errlen);
 };
 
 /*
@@ -141,13 +147,18 @@ enum account_op {
 	ACCOUNT_OP_DISABLE,
 	ACCOUNT_OP_ENABLE,
 	ACCOUNT_OP_PASSWORD,	/* set the password pw (pwlen bytes) */
+	ACCOUNT_OP_REMOVE,	/* remove for good (its cases stay) */
 };
 
 /*
  * An administrator's change to account id, checked here: the actor has
- * RIGHT_ACCOUNTS; nobody disables their own account nor takes away their
- * own administrator role (the desk would be left without one).  Then as
- * account_set_role / _disabled / _password, audited as the actor.
+ * RIGHT_ACCOUNTS; nobody disables or removes their own account nor takes
+ * away their own administrator role (the desk would be left without one);
+ * a removed account is never changed again.  Then as account_set_role /
+ * _disabled / _password / the port's remove, audited as the actor.
+ * actor NULL is the system administrator at the console (`fsrelay agents
+ * disable|enable|remove`, run as the instance's owner), audited as
+ * "admin": the web desk and the CLI go through this one function.
  * 0 / -1 with the French reason in err.
  */
 int	 account_admin(const struct account_port *p, const struct account *actor,

@@ -31,7 +31,20 @@
 
 /* ---- the actor --------------------------------------------------------- */
 
-/* With an agent: it exists and belongs to the case's structure. */
+/* 1 (with the French reason) when account a is disabled or removed
+ * (`agents disable|remove`, the web desk's « Désactiver »): it acts on no
+ * case and escalates none; its cases stay, for the other agents. */
+static int
+agent_inactive(const struct agent *a, char *err, size_t errlen)
+{
+	if (!a->disabled && !a->removed)
+		return 0;
+	snprintf(err, errlen, "refusé : le compte de l'agent « %s » est %s", a->id,
+	    a->removed ? "supprimé" : "désactivé (fsrelay agents enable pour le réactiver)");
+	return 1;
+}
+
+/* With an agent: it exists, is active and belongs to the case's structure. */
 static int
 check_actor(struct instance *in, const char *agent, const struct case_row *c, char *err,
     size_t errlen)
@@ -47,6 +60,8 @@ check_actor(struct instance *in, const char *agent, const struct case_row *c, ch
 		    "refusé : lecture de l'agent « %s »", agent);
 		return -1;
 	}
+	if (agent_inactive(&a, err, errlen))
+		return -1;
 	if (strcmp(a.structure, c->structure) != 0) {
 		snprintf(err, errlen, "refusé : le dossier %s relève de %s : l'agent %s (%s) n'y"
 		    " a pas accès", c->ref, c->structure, a.id, a.structure);
@@ -310,6 +325,8 @@ check_parties(struct instance *in, const struct directory *dir, const struct des
 		    d->agent);
 		return -1;
 	}
+	if (agent_inactive(&a, err, errlen))
+		return -1;
 	if (directory_find_structure(dir, d->structure) == NULL) {
 		snprintf(err, errlen, "structure inconnue « %s »", d->structure);
 		return -1;

@@ -1113,11 +1113,7 @@ static int
 notify_agent(struct instance *in, const struct case_row *c, const char *kind,
     const char *once, const char *subject, const char *body)
 {
-	struct agent a;
-
-	if (store_agent_get(in->st, c->agent, &a) != 0)
-		return 0;	/* agent removed: the case still shows it */
-	return outbox_notice(in, kind, a.email, c->ref, subject, body, once);
+	return outbox_agent_notice(in, kind, c, subject, body, once);
 }
 
 int

@@ -1149,13 +1149,37 @@ static int
 notify_agent(struct instance *in, const struct case_row *c, const char *kind,
     const char *subject, const char *body)
 {
-	struct agent a;
 	char once[128];
 
-	if (store_agent_get(in->st, c->agent, &a) != 0)
-		return 0;	/* agent removed: the failure stays visible in `cases` */
 	snprintf(once, sizeof(once), "%s:%s:%d", kind, c->ref, c->rung);
-	return outbox_notice(in, kind, a.email, c->ref, subject, body, once);
+	return outbox_agent_notice(in, kind, c, subject, body, once);
+}
+
+int
+outbox_agent_notice(struct instance *in, const char *kind, const struct case_row *c,
+    const char *subject, const char *body, const char *once_key)
+{
+	struct agent a, *list = NULL;
+	char once[192];
+	size_t n = 0, i;
+	int r;
+
+	if ((r = store_agent_get(in->st, c->agent, &a)) < 0)
+		return -1;
+	if (r == 0 && !a.disabled && !a.removed && a.email[0] != '\0')
+		return outbox_notice(in, kind, a.email, c->ref, subject, body, once_key);
+	if (store_agent_list(in->st, &list, &n) < 0)
+		return -1;
+	for (i = 0, r = 0; i < n && r == 0; i++) {
+		if (strcmp(list[i].role, "responsable") != 0 || list[i].disabled ||
+		    list[i].removed || strcmp(list[i].structure, c->structure) != 0)
+			continue;
+		snprintf(once, sizeof(once), "%s:%s", once_key, list[i].id);
+		r = outbox_notice(in, kind, list[i].email, c->ref, subject, body,
+		    once_key && once_key[0] ? once : NULL);
+	}
+	free(list);
+	return r;
 }
 
 static int

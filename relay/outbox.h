@@ -172,6 +172,16 @@ int	 outbox_notice(struct instance *in, const char *kind, const char *to,
 	    const char *case_ref, const char *subject, const char *body,
 	    const char *once_key);
 
+/*
+ * Queue a staff notice about case c to its agent; when the agent is
+ * disabled or removed (`agents disable|remove`), to the active managers
+ * (role responsable) of the case's structure instead, so that a case
+ * whose agent left is still followed.  once_key as outbox_notice, made
+ * per recipient.  0, or -1 (store error).
+ */
+int	 outbox_agent_notice(struct instance *in, const char *kind, const struct case_row *c,
+	    const char *subject, const char *body, const char *once_key);
+
 /* The relay's display name (relay_name, default « France Services »). */
 const char *outbox_relay_name(const struct instance *in);
 

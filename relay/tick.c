@@ -405,7 +405,9 @@ tell_staff(struct tick_pass *tp, const struct case_row *c, const struct tick_pol
 		int is_manager = strcmp(a->role, "responsable") == 0 &&
 		    strcmp(a->structure, c->structure) == 0;
 
-		if (!((agent_too && is_agent) || is_manager))
+		/* A disabled or removed account is told nothing: the managers
+		 * follow its cases. */
+		if (!((agent_too && is_agent) || is_manager) || a->disabled || a->removed)
 			continue;
 		snprintf(once, sizeof(once), "%s:%s:%s", once_tag, c->ref, a->id);
 		if (queue_mail(in, kind, a->email, c->ref, subject, body, once, at) < 0)
@@ -769,6 +771,8 @@ digest_agent(struct tick_pass *tp, const struct agent *a)
 	size_t i, n = 0, count = 0;
 	int r = 0;
 
+	if (a->disabled || a->removed)
+		return 0;	/* no digest to an account that cannot act */
 	if (tick_policy(&pol, &in->cfg, "", structure_hours(tp->dir, a->structure), err,
 	    sizeof(err)) < 0 && cal_validate(&pol.staff, NULL, 0) < 0)
 		return 0;

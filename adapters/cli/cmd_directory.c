@@ -1,6 +1,7 @@
 /*
- * cmd_directory - referents import|list|check|key and agents add|list: the
- * Annex 6 directory, the referents' pinned keys and the desk's agents.
+ * cmd_directory - referents import|list|check|key and agents
+ * add|list|password|disable|enable|remove: the Annex 6 directory, the
+ * referents' pinned keys and the desk's agents.
  */
 #include "adapters/cli/commands.h"
 #include "relay/account.h"
@@ -477,7 +478,8 @@ out:
 }
 
 static const struct cli_cmd agents_list_cmd = { "agents list", "agents list",
-	"Liste les agents : identifiant, structure, rôle, nom, adresse.\n", 0, 0 };
+	"Liste les agents : identifiant, structure, rôle, nom, adresse, et\n"
+	"« (désactivé) » ou « (supprimé) » pour un compte désactivé ou supprimé.\n", 0, 0 };
 
 static int
 agents_list(int argc, char **argv)
@@ -501,8 +503,13 @@ agents_list(int argc, char **argv)
 		r = cli_fail("agents list : %s", in.st ? store_errmsg(in.st) : err);
 	else {
 		for (i = 0; i < n; i++)
-			buf_printf(&out, "%-16s %-22s %-11s %s <%s>\n", list[i].id,
-			    list[i].structure, list[i].role, list[i].name, list[i].email);
+			if (list[i].removed)
+				buf_printf(&out, "%-16s %-22s %-11s (supprimé)\n", list[i].id,
+				    list[i].structure, list[i].role);
+			else
+				buf_printf(&out, "%-16s %-22s %-11s %s <%s>%s\n", list[i].id,
+				    list[i].structure, list[i].role, list[i].name, list[i].email,
+				    list[i].disabled ? " (désactivé)" : "");
 		r = cli_emit(&out);
 	}
 	buf_free(&out);
@@ -565,12 +572,63 @@ out:
 	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
 }
 
+static const struct cli_cmd agents_disable_cmd = { "agents disable", "agents disable ID",
+	"Désactive le compte de l'agent ID : il ne peut plus se connecter au guichet\n"
+	"web (ses sessions sont fermées), ni saisir ou suivre un dossier, et ne reçoit\n"
+	"plus d'alertes (elles vont au responsable de sa structure).  Ses dossiers\n"
+	"restent, pour les autres agents de la structure.  Journalisé.\n", 1, 1 };
+static const struct cli_cmd agents_enable_cmd = { "agents enable", "agents enable ID",
+	"Réactive le compte désactivé de l'agent ID.  Journalisé.\n", 1, 1 };
+static const struct cli_cmd agents_remove_cmd = { "agents remove", "agents remove ID",
+	"Supprime définitivement le compte de l'agent ID : désactivé, mot de passe,\n"
+	"nom et adresse effacés.  L'identifiant reste (ses dossiers et le journal\n"
+	"d'audit le citent) et ne peut pas être réattribué.  Ses dossiers restent,\n"
+	"pour les autres agents de la structure.  Journalisé.\n", 1, 1 };
+
+/* disable / enable / remove: the web desk's own rule (account_admin), the
+ * actor being the administrator at the console. */
+static int
+agents_change(const struct cli_cmd *cmd, enum account_op op, const char *done, int argc,
+    char **argv)
+{
+	const char **pos = NULL;
+	struct instance in;
+	struct account_port port;
+	char err[ERRLEN];
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = cli_parse(cmd, argc, argv, NULL, &pos, &npos)) != 0)
+		goto out;
+	if (instance_open(&in, cli_config_path, INST_STORE, err, sizeof(err)) < 0) {
+		r = cli_fail("%s : %s", cmd->name, err);
+		goto out;
+	}
+	store_account_port(in.st, &port);
+	if (store_begin(in.st) < 0)
+		r = cli_fail("%s : %s", cmd->name, store_errmsg(in.st));
+	else if (account_admin(&port, NULL, pos[0], op, ROLE_AGENT, NULL, 0, in.now, err,
+	    sizeof(err)) < 0) {
+		store_rollback(in.st);
+		r = cli_fail("%s : %s", cmd->name, err);
+	} else if (store_commit(in.st) < 0)
+		r = cli_fail("%s : %s", cmd->name, store_errmsg(in.st));
+	else
+		fprintf(stderr, "compte de « %s » %s\n", pos[0], done);
+out:
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
 int
 cmd_agents(int argc, char **argv)
 {
-	static const struct cli_cmd ag_cmd = { "agents", "agents add|list|password …", "", 0, 0 };
+	static const struct cli_cmd ag_cmd = { "agents",
+		"agents add|list|password|disable|enable|remove …", "", 0, 0 };
 	const char *const lines[] = { agents_add_cmd.usage, agents_list_cmd.usage,
-		agents_password_cmd.usage, NULL };
+		agents_password_cmd.usage, agents_disable_cmd.usage, agents_enable_cmd.usage,
+		agents_remove_cmd.usage, NULL };
 
 	if (cli_group_help(argc, argv, "agents", lines))
 		return EXIT_OK;
@@ -581,5 +639,15 @@ cmd_agents(int argc, char **argv)
 		return agents_list(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "password") == 0)
 		return agents_password(argc - 1, argv + 1);
-	return cli_usage(&ag_cmd, "sous-commande attendue : add, list ou password");
+	if (argc >= 1 && strcmp(argv[0], "disable") == 0)
+		return agents_change(&agents_disable_cmd, ACCOUNT_OP_DISABLE, "désactivé",
+		    argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "enable") == 0)
+		return agents_change(&agents_enable_cmd, ACCOUNT_OP_ENABLE, "réactivé",
+		    argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "remove") == 0)
+		return agents_change(&agents_remove_cmd, ACCOUNT_OP_REMOVE, "supprimé",
+		    argc - 1, argv + 1);
+	return cli_usage(&ag_cmd, "sous-commande attendue : add, list, password, disable,"
+	    " enable ou remove");
 }

@@ -55,11 +55,14 @@ struct agent {
 	char	name[201];
 	char	email[256];
 	char	role[16];		/* agent | responsable | dpo | admin */
+	int	disabled;		/* disabled (web desk and CLI alike) */
+	int	removed;		/* removed: name and email erased */
 };
 
 /* 0 added, 1 id already exists, -1 error. */
 int	 store_agent_add(struct store *st, const struct agent *a, int64_t now);
-/* 0 found, 1 none, -1 error. */
+/* 0 found, 1 none, -1 error.  disabled and removed are read from the
+ * account (adapters/store_web.c). */
 int	 store_agent_get(struct store *st, const char *id, struct agent *a);
 /* All agents ordered by id; caller frees *list. */
 int	 store_agent_list(struct store *st, struct agent **list, size_t *n);

@@ -2,7 +2,8 @@
 # items 3, 5 and the test clock of item 4): the env file of tests/instance,
 # FSRELAY_NOW honoured only with test_clock = yes, init that never
 # overwrites, key file modes and what check / escalate make of them,
-# referents import / list / check, agents add refusals, keys show.
+# referents import / list / check, agents add refusals, keys show;
+# agents disable / enable / remove (issue 14), with the web desk's login.
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 new_instance
@@ -298,5 +299,82 @@ hasnt "annuaire altéré : escalate, pas « not an error »" "$err" "not an erro
 sqlite3 "$DB" "update referents set role = '$ROLE' where id = $RID"
 fsr referents list
 is "annuaire rétabli : referents list, code 0" "$rc" 0
+
+# --- agents disable / enable / remove (issue 14): one core rule (account_admin) for
+# the CLI and the web desk; audited; the cases stay ------------------------------------------
+trap 'kill "$WEB_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
+esc "$today"
+is "agents : un dossier d'agent1 avant (stderr: $err)" "$rc" 0
+REF1=$out
+ok "fsrelay web démarre" web_start ""
+J=$W/jar
+is "web : agent1 se connecte" "$(web_login "$J" agent1)" 303
+is "web : sa session ouvre la liste" "$(web_curl "$J" -o /dev/null -w '%{http_code}' "${WEB_URL}dossiers")" 200
+fsr agents disable agent1
+is "agents disable : code (stderr: $err)" "$rc" 0
+has "agents disable : message" "$err" "compte de « agent1 » désactivé"
+is "agents disable : journalisé" \
+    "$(sqlite3 "$DB" "select count(*) from events where actor = 'admin' and action = 'account.disabled' and outcome = 'agent1'")" 1
+fsr agents list
+ok "agents list : agent1 (désactivé)" bash -c 'grep -q "^agent1 .*<$1> (désactivé)$" <<<"$0"' \
+    "$out" "$FSRELAY_TEST_AGENT_ADDRESS"
+hasnt "web : la session d'agent1 est fermée" \
+    "$(web_curl "$J" -o /dev/null -w '%{http_code}' "${WEB_URL}dossiers")" 200
+rm -f "$J"
+is "web : agent1 désactivé ne se connecte plus (401)" "$(web_login "$J" agent1)" 401
+esc "$today"
+is "escalate par un agent désactivé : code" "$rc" 1
+has "escalate par un agent désactivé : raison" "$err" "le compte de l'agent « agent1 » est désactivé"
+is "escalate par un agent désactivé : rien sur la sortie" "$out" ""
+fsr show "$REF1" --agent agent1
+is "show --agent d'un agent désactivé : code" "$rc" 1
+fsr show "$REF1"
+is "le dossier d'agent1 reste (show : code $rc, $err)" "$rc" 0
+fsr agents disable personne
+is "agents disable, inconnu : code" "$rc" 1
+has "agents disable, inconnu : message" "$err" "agent « personne » inconnu"
+fsr agents disable
+is "agents disable sans ID : code 2" "$rc" 2
+fsr agents enable agent1
+is "agents enable : code (stderr: $err)" "$rc" 0
+is "agents enable : journalisé" \
+    "$(sqlite3 "$DB" "select count(*) from events where actor = 'admin' and action = 'account.enabled' and outcome = 'agent1'")" 1
+is "web : agent1 réactivé se connecte" "$(web_login "$J" agent1)" 303
+esc "$today"
+is "escalate par agent1 réactivé : code (stderr: $err)" "$rc" 0
+web_stop
+
+printf 'Dossier bloqué à Antony.\n' > desc3.txt
+fsr escalate --agent agent3 --structure antony --partner caf --topic logement --nom Martin \
+    --prenom Léa --mandat-signe-le "$today" --description-file "$W/desc3.txt"
+REF3=$out
+fsr agents remove agent3
+is "agents remove : code (stderr: $err)" "$rc" 0
+has "agents remove : message" "$err" "compte de « agent3 » supprimé"
+is "agents remove : journalisé" \
+    "$(sqlite3 "$DB" "select count(*) from events where actor = 'admin' and action = 'account.removed' and outcome = 'agent3'")" 1
+is "agents remove : nom et adresse effacés" \
+    "$(sqlite3 "$DB" "select name || '|' || email from agents where id = 'agent3'")" "|"
+fsr agents list
+ok "agents list : agent3 (supprimé)" bash -c 'grep -q "^agent3 .*antony .*(supprimé)$" <<<"$0"' "$out"
+hasnt "agents list : plus l'adresse d'agent3" "$out" "agent3@fs-antony.test"
+fsr agents enable agent3
+is "agents enable d'un compte supprimé : code" "$rc" 1
+has "agents enable d'un compte supprimé : message" "$err" "le compte « agent3 » a été supprimé"
+fsr agents remove agent3
+is "agents remove une seconde fois : code" "$rc" 1
+fsr agents add agent3 --structure antony --nom "Agent Trois" --email agent3@fs-antony.test
+is "agents add sur un identifiant supprimé : code" "$rc" 1
+has "agents add sur un identifiant supprimé : message" "$err" "existe déjà"
+printf 'un mot de passe assez long\n' | "$FS" agents password agent3 >/dev/null 2>"$W/err"
+is "agents password d'un compte supprimé : code" "$?" 1
+fsr escalate --agent agent3 --structure antony --partner caf --topic logement --nom Martin \
+    --prenom Léa --mandat-signe-le "$today" --description-file "$W/desc3.txt"
+is "escalate par un agent supprimé : code" "$rc" 1
+has "escalate par un agent supprimé : raison" "$err" "le compte de l'agent « agent3 » est supprimé"
+fsr show "$REF3" --json
+is "le dossier d'agent3 reste (show : code $rc)" "$rc" 0
+is "le dossier d'agent3 le nomme encore" \
+    "$(sqlite3 "$DB" "select agent from cases where ref = '$REF3'")" agent3
 
 done_testing

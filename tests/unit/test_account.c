@@ -227,10 +227,23 @@ f_list(void *ctx, struct account **list, size_t *n, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+f_remove(void *ctx, const char *id, int64_t at, char *err, size_t errlen)
+{
+	struct account *a = acc(id);
+
+	(void)ctx, (void)at, (void)err, (void)errlen;
+	if (a == NULL)
+		return -1;
+	a->disabled = a->removed = 1;
+	a->pwhash[0] = a->name[0] = '\0';
+	return 0;
+}
+
 static const struct account_port port = {
 	NULL, f_get, f_set_password, f_set_role, f_set_disabled, f_session_put, f_session_get,
 	f_session_touch, f_session_drop, f_session_drop_agent, f_attempts_get, f_attempts_put,
-	f_attempts_clear, f_event, f_list,
+	f_attempts_clear, f_event, f_list, f_remove,
 };
 
 static const uint8_t secret[32] = { 1, 2, 3 };
@@ -483,6 +496,41 @@ main(void)
 		CHECK_INT(account_admin(&port, &ad, "agent3", ACCOUNT_OP_PASSWORD, ROLE_AGENT, PW,
 		    strlen(PW), T0, err, sizeof(err)), 0);
 		CHECK_INT(login("agent3", PW, "192.0.2.30", T0 + 12, tok, &s), LOGIN_OK);
+
+		/* the console (actor NULL): the same rules, audited as "admin" */
+		n_events = 0;
+		memset(counters, 0, sizeof(counters));	/* the fake's slots, not the rule */
+		CHECK_INT(account_admin(&port, NULL, "agent3", ACCOUNT_OP_DISABLE, ROLE_AGENT, NULL,
+		    0, T0, err, sizeof(err)), 0);
+		CHECK(acc("agent3")->disabled && has_event("admin account.disabled agent3"));
+		CHECK(account_session(&port, tok, T0 + 13, &s, &ag, err, sizeof(err)) != 0);
+		CHECK_INT(login("agent3", PW, "192.0.2.30", T0 + 14, tok, &s), LOGIN_FAILED);
+		CHECK_INT(account_admin(&port, NULL, "agent3", ACCOUNT_OP_ENABLE, ROLE_AGENT, NULL,
+		    0, T0, err, sizeof(err)), 0);
+		CHECK(!acc("agent3")->disabled && has_event("admin account.enabled agent3"));
+		CHECK(account_admin(&port, NULL, "nobody", ACCOUNT_OP_DISABLE, ROLE_AGENT, NULL,
+		    0, T0, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "inconnu") != NULL);
+		/* remove: not oneself; then a tombstone nothing brings back */
+		CHECK(account_admin(&port, &ad, "admin", ACCOUNT_OP_REMOVE, ROLE_AGENT, NULL, 0,
+		    T0, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "supprimer votre propre") != NULL && !acc("admin")->removed);
+		CHECK(account_admin(&port, &ag, "agent3", ACCOUNT_OP_REMOVE, ROLE_AGENT, NULL, 0,
+		    T0, err, sizeof(err)) < 0);
+		CHECK(!acc("agent3")->removed);
+		CHECK_INT(login("agent3", PW, "192.0.2.30", T0 + 15, tok, &s), LOGIN_OK);
+		CHECK_INT(account_admin(&port, &ad, "agent3", ACCOUNT_OP_REMOVE, ROLE_AGENT, NULL, 0,
+		    T0, err, sizeof(err)), 0);
+		CHECK(acc("agent3")->removed && has_event("admin account.removed agent3"));
+		CHECK(account_session(&port, tok, T0 + 16, &s, &ag, err, sizeof(err)) != 0);
+		CHECK_INT(login("agent3", PW, "192.0.2.30", T0 + 17, tok, &s), LOGIN_FAILED);
+		CHECK(account_admin(&port, NULL, "agent3", ACCOUNT_OP_ENABLE, ROLE_AGENT, NULL, 0,
+		    T0, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "supprimé") != NULL && acc("agent3")->disabled);
+		CHECK(account_admin(&port, NULL, "agent3", ACCOUNT_OP_PASSWORD, ROLE_AGENT, PW,
+		    strlen(PW), T0, err, sizeof(err)) < 0);
+		CHECK(account_admin(&port, NULL, "agent3", ACCOUNT_OP_REMOVE, ROLE_AGENT, NULL, 0,
+		    T0, err, sizeof(err)) < 0);
 	}
 	return t_done();
 }

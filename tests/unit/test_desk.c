@@ -10,6 +10,9 @@
  * Then the directory of config/ imported through the core
  * (admin_directory_import) and escalate's refusals on it: agent, structure,
  * partner, topic, mandate, a referent without a pinned key; nothing stored.
+ * And an agent disabled or removed (account_admin, as `agents disable|
+ * remove` and the web desk call it): refused as an actor, its cases kept,
+ * its notices sent to its structure's manager.
  */
 #include "tests/unit/t.h"
 #include "tests/unit/t_store.h"
@@ -351,6 +354,104 @@ admin_key_checks(struct instance *in, const char *rcpt)
 }
 
 static void
+put_agent(struct instance *in, const char *id, const char *structure, const char *role)
+{
+	struct agent a;
+
+	memset(&a, 0, sizeof(a));
+	fs_strlcpy(a.id, id, sizeof(a.id));
+	fs_strlcpy(a.structure, structure, sizeof(a.structure));
+	fs_strlcpy(a.name, "Nom", sizeof(a.name));
+	snprintf(a.email, sizeof(a.email), "%s@fs.test", id);
+	fs_strlcpy(a.role, role, sizeof(a.role));
+	CHECK_INT(store_agent_add(in->st, &a, T0), 0);
+}
+
+/* How many notices of kind to recipient. */
+static long
+notices_to(struct instance *in, const char *kind, const char *to)
+{
+	char *sql = xasprintf("SELECT count(*) FROM notices WHERE kind = '%s' AND"
+	    " recipient = ?1", kind);
+	long n = t_store_count(in, sql, to);
+
+	free(sql);
+	return n;
+}
+
+static void
+test_disabled_and_removed_agent(void)
+{
+	struct instance in;
+	struct account_port port;
+	struct case_row c;
+	struct agent a;
+	char err[512];
+
+	setup(&in);
+	put_agent(&in, "agent1", "fontenay", "agent");
+	put_agent(&in, "resp", "fontenay", "responsable");
+	put_agent(&in, "resp2", "vanves", "responsable");
+	add_case(&in, 1, "awaiting");
+	store_account_port(in.st, &port);
+	CHECK_INT(store_case_get(in.st, ref(1), &c), 0);
+
+	CHECK_INT(outbox_agent_notice(&in, "t1", &c, "s", "b", "t1:1"), 0);
+	CHECK_INT(notices_to(&in, "t1", "agent1@fs.test"), 1);
+	CHECK_INT(notices_to(&in, "t1", "resp@fs.test"), 0);
+
+	/* disabled: refused as the actor of a case, the case unchanged */
+	CHECK_INT(account_admin(&port, NULL, "agent1", ACCOUNT_OP_DISABLE, ROLE_AGENT, NULL, 0,
+	    T0, err, sizeof(err)), 0);
+	CHECK_INT(t_store_count(&in, "SELECT count(*) FROM events WHERE actor = 'admin' AND"
+	    " action = 'account.disabled' AND outcome = 'agent1'", NULL), 1);
+	CHECK_INT(store_agent_get(in.st, "agent1", &a), 0);
+	CHECK(a.disabled && !a.removed);
+	CHECK_INT(desk_close(&in, ref(1), "agent1", "fin", err, sizeof(err)), -1);
+	CHECK_STR(err, "refusé : le compte de l'agent « agent1 » est désactivé (fsrelay agents"
+	    " enable pour le réactiver)");
+	CHECK_STR(state(&in, 1), "awaiting");
+	/* its notices go to its structure's manager, not another's */
+	CHECK_INT(outbox_agent_notice(&in, "t2", &c, "s", "b", "t2:1"), 0);
+	CHECK_INT(notices_to(&in, "t2", "agent1@fs.test"), 0);
+	CHECK_INT(notices_to(&in, "t2", "resp@fs.test"), 1);
+	CHECK_INT(notices_to(&in, "t2", "resp2@fs.test"), 0);
+	CHECK_INT(outbox_agent_notice(&in, "t2", &c, "s", "b", "t2:1"), 0);
+	CHECK_INT(notices_to(&in, "t2", "resp@fs.test"), 1);	/* once */
+
+	/* enabled again: acts again */
+	CHECK_INT(account_admin(&port, NULL, "agent1", ACCOUNT_OP_ENABLE, ROLE_AGENT, NULL, 0,
+	    T0, err, sizeof(err)), 0);
+	CHECK_INT(store_agent_get(in.st, "agent1", &a), 0);
+	CHECK(!a.disabled && !a.removed);
+	CHECK_INT(outbox_agent_notice(&in, "t4", &c, "s", "b", "t4:1"), 0);
+	CHECK_INT(notices_to(&in, "t4", "agent1@fs.test"), 1);
+
+	/* removed: a tombstone; the case stays, its notices to the manager */
+	CHECK_INT(account_admin(&port, NULL, "agent1", ACCOUNT_OP_REMOVE, ROLE_AGENT, NULL, 0,
+	    T0, err, sizeof(err)), 0);
+	CHECK_INT(store_agent_get(in.st, "agent1", &a), 0);
+	CHECK(a.removed && a.disabled);
+	CHECK_STR(a.name, "");
+	CHECK_STR(a.email, "");
+	CHECK_INT(t_store_count(&in, "SELECT count(*) FROM events WHERE actor = 'admin' AND"
+	    " action = 'account.removed' AND outcome = 'agent1'", NULL), 1);
+	CHECK_INT(desk_close(&in, ref(1), "agent1", "fin", err, sizeof(err)), -1);
+	CHECK_STR(err, "refusé : le compte de l'agent « agent1 » est supprimé");
+	CHECK_STR(state(&in, 1), "awaiting");
+	CHECK_INT(account_admin(&port, NULL, "agent1", ACCOUNT_OP_ENABLE, ROLE_AGENT, NULL, 0,
+	    T0, err, sizeof(err)), -1);
+	CHECK_STR(err, "refusé : le compte « agent1 » a été supprimé");
+	CHECK_INT(store_agent_add(in.st, &a, T0), 1);	/* the id is never given again */
+	CHECK_INT(outbox_agent_notice(&in, "t3", &c, "s", "b", "t3:1"), 0);
+	CHECK_INT(notices_to(&in, "t3", "resp@fs.test"), 1);
+	CHECK_INT(t_store_count(&in, "SELECT count(*) FROM notices WHERE kind = 't3'", NULL), 1);
+	/* the case is still there for the structure's others */
+	CHECK_INT(desk_close(&in, ref(1), "resp", "fin", err, sizeof(err)), 0);
+	teardown(&in);
+}
+
+static void
 test_import_and_escalate_refusals(void)
 {
 	struct instance in;
@@ -448,6 +549,17 @@ test_import_and_escalate_refusals(void)
 	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
 	CHECK_STR(err, "agent inconnu « agent9 »");
 	d.agent = "agent1";
+	{
+		struct account_port port;
+
+		store_account_port(in.st, &port);
+		CHECK_INT(account_admin(&port, NULL, "agent1", ACCOUNT_OP_DISABLE, ROLE_AGENT,
+		    NULL, 0, in.now, err, sizeof(err)), 0);
+		CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+		CHECK(strstr(err, "« agent1 » est désactivé") != NULL);
+		CHECK_INT(account_admin(&port, NULL, "agent1", ACCOUNT_OP_ENABLE, ROLE_AGENT,
+		    NULL, 0, in.now, err, sizeof(err)), 0);
+	}
 	d.structure = "nulle-part";
 	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
 	CHECK_STR(err, "structure inconnue « nulle-part »");
@@ -487,5 +599,6 @@ main(void)
 	test_forbidden_moves();
 	test_allowed_moves();
 	test_import_and_escalate_refusals();
+	test_disabled_and_removed_agent();
 	return t_done();
 }

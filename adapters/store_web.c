@@ -28,6 +28,10 @@ static const char *const web_migrations[] = {
 	/* 1 -> 2 (issue 14): an account removed for good keeps its id (its
 	 * cases and the audit trail name it) with the time of its removal. */
 	"ALTER TABLE web_accounts ADD COLUMN removed_at INTEGER NOT NULL DEFAULT 0;",
+	/* 2 -> 3: « Mes dossiers » orders an agent's cases by urgency from
+	 * this index alone (store_case_keys), not from the case rows. */
+	"CREATE INDEX cases_agent_urgency ON cases"
+	"  (agent, state, overdue, due_at, user_due_at);",
 };
 
 const struct store_area store_area_web = {
@@ -346,4 +350,31 @@ store_account_port(struct store *st, struct account_port *p)
 	p->event = w_event;
 	p->list = w_list;
 	p->remove = w_remove;
+}
+
+/* ---- the keys of « Mes dossiers » --------------------------------------- */
+
+static void
+case_key_from_row(sqlite3_stmt *s, void *row)
+{
+	struct case_key *k = row;
+
+	k->id = sqlite3_column_int64(s, 0);
+	st_col_copy(s, 1, k->state, sizeof(k->state));
+	k->overdue = sqlite3_column_int(s, 2);
+	k->due_at = sqlite3_column_int64(s, 3);
+	k->user_due_at = sqlite3_column_int64(s, 4);
+}
+
+int
+store_case_keys(struct store *st, const char *agent, struct case_key **list, size_t *n)
+{
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT id, state, overdue, due_at, user_due_at"
+	    " FROM cases WHERE agent = ?1");
+	int r;
+
+	if (s)
+		st_bind_text(s, 1, agent);
+	*list = st_collect(st, s, sizeof(**list), case_key_from_row, NULL, n, &r);
+	return r;
 }

@@ -1142,6 +1142,66 @@ out:
 	return r;
 }
 
+int
+desk_list_page(struct instance *in, const struct desk_filter *f, size_t offset, size_t max,
+    struct case_row **out, size_t *nout, size_t *total, char *err, size_t errlen)
+{
+	struct case_key *keys = NULL;
+	struct case_row *list = NULL;
+	enum case_state s = CASE_QUEUED;
+	size_t n = 0, i, k = 0;
+	int g, r = -1;
+
+	*out = NULL;
+	*nout = 0;
+	*total = 0;
+	if (f->agent == NULL || f->nom || f->prenom || f->ne_le || f->due_before) {
+		snprintf(err, errlen, "liste par page : un agent, un état et le retard seulement");
+		return DESK_EINPUT;
+	}
+	if (f->state && case_state_parse(f->state, &s) < 0) {
+		snprintf(err, errlen, "état inconnu « %s »", f->state);
+		return DESK_EINPUT;
+	}
+	if (store_case_keys(in->st, f->agent, &keys, &n) < 0) {
+		snprintf(err, errlen, "%s", store_errmsg(in->st));
+		return -1;
+	}
+	/* the same filters as desk_list, on the keys */
+	for (i = 0; i < n; i++) {
+		if (f->state && case_state_of(keys[i].state) != s)
+			continue;
+		if (f->overdue && !tick_case_overdue(keys[i].state, keys[i].overdue,
+		    keys[i].due_at, in->now))
+			continue;
+		keys[k++] = keys[i];
+	}
+	tick_sort_keys_by_urgency(keys, k, in->now);
+	*total = k;
+	if (offset < k && max > 0) {
+		size_t m = k - offset < max ? k - offset : max;
+
+		list = xcalloc(m, sizeof(*list));
+		for (i = 0; i < m; i++) {
+			/* a case shredded since the keys were read is left out */
+			g = store_case_get_by_id(in->st, keys[offset + i].id, &list[*nout]);
+			if (g < 0) {
+				snprintf(err, errlen, "%s", store_errmsg(in->st));
+				free(list);
+				*nout = 0;
+				goto out;
+			}
+			if (g == 0)
+				(*nout)++;
+		}
+	}
+	*out = list;
+	r = 0;
+out:
+	free(keys);
+	return r;
+}
+
 /* ---- quarantine -------------------------------------------------------- */
 
 /* Is the held mail q visible to agent: its keys point to a case of the

@@ -248,6 +248,20 @@ struct desk_filter {
 int	 desk_list(struct instance *in, const struct desk_filter *f,
 	    struct case_row **list, size_t *n, char *err, size_t errlen);
 
+/*
+ * list, a page at a time (the web desk's « Mes dossiers »): the cases
+ * entered by f->agent (required) that pass f->state and f->overdue, most
+ * urgent first (tick_sort_by_urgency); the rows [offset, offset + max) in
+ * *list (caller frees), their number in *n, the number of all that pass in
+ * *total.  The order is taken from the cases' keys (store_case_keys) and
+ * only the page's rows are read: a list of 10,000 cases costs one index
+ * scan and 50 rows.  0; DESK_EINPUT: unknown state, no agent, a filter by
+ * person or due_before (desk_list has them); -1: the store's reason.
+ */
+int	 desk_list_page(struct instance *in, const struct desk_filter *f, size_t offset,
+	    size_t max, struct case_row **list, size_t *n, size_t *total, char *err,
+	    size_t errlen);
+
 /* --- quarantine ----------------------------------------------------- */
 
 /*

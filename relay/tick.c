@@ -187,19 +187,25 @@ tick_case_overdue(const char *state, int overdue, int64_t due_at, int64_t now)
 	return overdue || (awaiting && due_at != 0 && due_at <= now);
 }
 
-/* The deadline now running for c: the referent's while awaiting, the
- * person's while waiting_user; 0 if none. */
+/* The deadline now running: the referent's while awaiting, the person's
+ * while waiting_user; 0 if none. */
 static int64_t
-running_due(const struct case_row *c)
+running_due_of(const char *state, int64_t due_at, int64_t user_due_at)
 {
-	switch (case_state_of(c->state)) {
+	switch (case_state_of(state)) {
 	case CASE_AWAITING:
-		return c->due_at;
+		return due_at;
 	case CASE_WAITING_USER:
-		return c->user_due_at;
+		return user_due_at;
 	default:
 		return 0;
 	}
+}
+
+static int64_t
+running_due(const struct case_row *c)
+{
+	return running_due_of(c->state, c->due_at, c->user_due_at);
 }
 
 int
@@ -211,17 +217,36 @@ tick_case_due_soon(const struct case_row *c, int64_t now)
 	    due - now <= TICK_DUE_SOON_SECONDS;
 }
 
-/* 0 overdue, 1 a running deadline, 2 open without one, 3 closed. */
-static int
-urgency_class(const struct case_row *c, int64_t now)
+/* What the urgency order reads of a case (a row or a key). */
+struct urgency {
+	int	 class;		/* 0 overdue, 1 a running deadline, 2 open without one, 3 closed */
+	int64_t	 due;		/* the running deadline */
+	int64_t	 id;
+};
+
+static struct urgency
+urgency_of(const char *state, int overdue, int64_t due_at, int64_t user_due_at, int64_t id,
+    int64_t now)
 {
-	if (tick_case_overdue(c->state, c->overdue, c->due_at, now))
-		return 0;
-	if (running_due(c) > 0)
-		return 1;
-	if (lifecycle_over(case_state_of(c->state)))
-		return 3;
-	return 2;
+	struct urgency u = { 2, running_due_of(state, due_at, user_due_at), id };
+
+	if (tick_case_overdue(state, overdue, due_at, now))
+		u.class = 0;
+	else if (u.due > 0)
+		u.class = 1;
+	else if (lifecycle_over(case_state_of(state)))
+		u.class = 3;
+	return u;
+}
+
+static int
+urgency_order(struct urgency a, struct urgency b)
+{
+	if (a.class != b.class)
+		return a.class < b.class ? -1 : 1;
+	if (a.class == 1 && a.due != b.due)
+		return a.due < b.due ? -1 : 1;
+	return a.id > b.id ? -1 : a.id < b.id ? 1 : 0;
 }
 
 static int
@@ -229,13 +254,9 @@ urgency_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct case_row *a = pa, *b = pb;
 	int64_t now = *(const int64_t *)arg;
-	int ka = urgency_class(a, now), kb = urgency_class(b, now);
 
-	if (ka != kb)
-		return ka < kb ? -1 : 1;
-	if (ka == 1 && running_due(a) != running_due(b))
-		return running_due(a) < running_due(b) ? -1 : 1;
-	return a->id > b->id ? -1 : a->id < b->id ? 1 : 0;
+	return urgency_order(urgency_of(a->state, a->overdue, a->due_at, a->user_due_at, a->id,
+	    now), urgency_of(b->state, b->overdue, b->due_at, b->user_due_at, b->id, now));
 }
 
 void
@@ -243,6 +264,23 @@ tick_sort_by_urgency(struct case_row *list, size_t n, int64_t now)
 {
 	if (n > 1)
 		qsort_r(list, n, sizeof(*list), urgency_cmp, &now);
+}
+
+static int
+key_urgency_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct case_key *a = pa, *b = pb;
+	int64_t now = *(const int64_t *)arg;
+
+	return urgency_order(urgency_of(a->state, a->overdue, a->due_at, a->user_due_at, a->id,
+	    now), urgency_of(b->state, b->overdue, b->due_at, b->user_due_at, b->id, now));
+}
+
+void
+tick_sort_keys_by_urgency(struct case_key *list, size_t n, int64_t now)
+{
+	if (n > 1)
+		qsort_r(list, n, sizeof(*list), key_urgency_cmp, &now);
 }
 
 const char *

@@ -145,6 +145,10 @@ int	 tick_case_due_soon(const struct case_row *c, int64_t now);
  * (soonest first), then open cases without one, then closed ones; newest
  * first within each. */
 void	 tick_sort_by_urgency(struct case_row *list, size_t n, int64_t now);
+/* The same order on the keys of cases (store_case_keys), for a list read
+ * a page at a time. */
+struct case_key;
+void	 tick_sort_keys_by_urgency(struct case_key *list, size_t n, int64_t now);
 
 /* Step name in the ledger and in events: "reminder", "escalate"... */
 const char *tick_step_name(enum tick_step s);

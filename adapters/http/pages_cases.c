@@ -3,11 +3,11 @@
  * entered, most urgent first (tick_sort_by_urgency), with state, partner,
  * topic, the referent's and the person's deadlines and their badges (en
  * retard: tick_case_overdue, bientôt dû: tick_case_due_soon), filters by
- * state and overdue (desk_list, as `fsrelay cases`), 50 per page.  Metadata only: nothing sealed is
+ * state and overdue (desk_list_page: the filters of `fsrelay cases`, only
+ * the page's rows read), 50 per page.  Metadata only: nothing sealed is
  * opened, so no person's name appears here (the reference names a case).
  */
 #include "adapters/http/http_int.h"
-#include "adapters/store.h"
 #include "relay/case.h"
 #include "relay/desk.h"
 #include "relay/directory.h"
@@ -54,14 +54,14 @@ void
 page_cases(struct req *q)
 {
 	struct case_row *list = NULL;
-	struct directory dir;
+	const struct directory *dir;
 	struct buf *b;
 	const char *state = req_query(q, "etat"), *late_s = req_query(q, "retard");
 	const char *page_s = req_query(q, "page");
 	struct desk_filter f;
 	enum case_state st;
 	char err[512], derr[512];
-	size_t n = 0, i, shown = 0, first;
+	size_t n = 0, i, shown = 0, first;	/* n: all that pass; shown: this page */
 	long page = 1;
 	int late = late_s != NULL && strcmp(late_s, "1") == 0;
 
@@ -73,7 +73,7 @@ page_cases(struct req *q)
 		    "Ce filtre n'existe pas : choisissez l'état dans la liste.");
 		return;
 	}
-	if (store_directory_load(q->w->in->st, &dir, derr, sizeof(derr)) < 0) {
+	if ((dir = instance_directory(q->w->in, derr, sizeof(derr))) == NULL) {
 		fprintf(stderr, "fsrelay web : dossiers : annuaire : %s\n", derr);
 		refuse(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "Erreur du serveur",
 		    "La liste n'a pas pu être lue. Réessayez dans un instant.");
@@ -83,15 +83,15 @@ page_cases(struct req *q)
 	f.agent = q->a.id;
 	f.state = state;
 	f.overdue = late;
-	if (desk_list(q->w->in, &f, &list, &n, err, sizeof(err)) != 0) {
+	/* only the page is read (desk_list_page): 10,000 cases cost an index */
+	first = (size_t)(page - 1) * PAGE_ROWS;
+	if (desk_list_page(q->w->in, &f, first, PAGE_ROWS, &list, &shown, &n, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "fsrelay web : dossiers : %s\n", err);
 		refuse(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "Erreur du serveur",
 		    "La liste n'a pas pu être lue. Réessayez dans un instant.");
-		directory_free(&dir);
 		return;
 	}
-	tick_sort_by_urgency(list, n, q->now);
-	first = (size_t)(page - 1) * PAGE_ROWS;
 
 	h_page_begin(q, "Mes dossiers");
 	b = &q->r.body;
@@ -107,16 +107,16 @@ page_cases(struct req *q)
 		    "<th scope=\"col\">Réponse du référent attendue le</th>"
 		    "<th scope=\"col\">Réponse de l'usager attendue le</th>"
 		    "<th scope=\"col\">Créé le</th></tr></thead>\n<tbody>\n");
-		for (i = first; i < n && shown < PAGE_ROWS; i++, shown++) {
+		for (i = 0; i < shown; i++) {
 			const struct case_row *c = &list[i];
-			const struct dir_topic *t = directory_find_topic(&dir, c->partner, c->topic);
+			const struct dir_topic *t = directory_find_topic(dir, c->partner, c->topic);
 
 			buf_printf(b, "<tr><th scope=\"row\"><a href=\"/dossiers/%s\">", c->ref);
 			h_esc(b, c->ref);
 			buf_puts(b, "</a></th><td>");
 			h_esc(b, desk_state_label(c->state));
 			buf_puts(b, "</td><td>");
-			h_esc(b, directory_partner_label(&dir, c->partner));
+			h_esc(b, directory_partner_label(dir, c->partner));
 			buf_puts(b, "</td><td>");
 			h_esc(b, t ? t->label : c->topic);
 			buf_puts(b, "</td><td>");
@@ -143,5 +143,4 @@ page_cases(struct req *q)
 	}
 	h_page_end(q);
 	free(list);
-	directory_free(&dir);
 }

@@ -59,6 +59,21 @@ int	 store_case_get_by_id(struct store *st, int64_t id, struct case_row *c);
 int	 store_case_list(struct store *st, const char *agent, struct case_row **list,
 	    size_t *n);
 
+/* What orders a list by urgency (relay/tick): a case's id, state,
+ * overdue flag and deadlines, without the rest of its row. */
+struct case_key {
+	int64_t	id;
+	char	state[16];
+	int	overdue;
+	int64_t	due_at;
+	int64_t	user_due_at;
+};
+/* The keys of an agent's cases, in no particular order (a covering index:
+ * the web desk's list of 10,000 cases reads no case row); caller frees.
+ * 0 / -1. */
+int	 store_case_keys(struct store *st, const char *agent, struct case_key **list,
+	    size_t *n);
+
 /*
  * The due-time queries of the daemon pass (issue 15): each reads an index
  * and returns only what it selects, at most max rows with id > after, by

@@ -23,6 +23,7 @@
 #include "relay/desk.h"
 #include "relay/lifecycle.h"
 #include "relay/outbox.h"
+#include "relay/tick.h"
 
 #define T0	1772445600	/* 2026-03-02T10:00:00Z */
 
@@ -590,6 +591,75 @@ test_import_and_escalate_refusals(void)
 	teardown(&in);
 }
 
+/* « Mes dossiers » a page at a time: desk_list_page gives, page after
+ * page, exactly what desk_list sorted by urgency gives (the same filters,
+ * the same order), the agent's cases only, and the total. */
+static void
+test_list_page(void)
+{
+	static const char *const states[] = { "awaiting", "waiting_user", "queued", "resolved",
+	    "answered", "failed", "awaiting", "awaiting" };
+	static const char *const filter_states[] = { NULL, "awaiting", "waiting_user", NULL };
+	struct instance in;
+	struct desk_filter f;
+	struct case_row *all = NULL, *page = NULL, c;
+	size_t n_all = 0, n = 0, total = 0, off, i, j, k;
+	char err[512];
+	int ok;
+
+	setup(&in);
+	for (i = 0; i < 137; i++) {
+		memset(&c, 0, sizeof(c));
+		snprintf(c.ref, sizeof(c.ref), "FS-92032-2026-%06zu", i + 1);
+		fs_strlcpy(c.structure, "fontenay", sizeof(c.structure));
+		fs_strlcpy(c.partner, "dgfip", sizeof(c.partner));
+		fs_strlcpy(c.topic, "impots", sizeof(c.topic));
+		fs_strlcpy(c.agent, i % 10 == 9 ? "agent2" : "agent1", sizeof(c.agent));
+		fs_strlcpy(c.state, states[i % FS_ARRAY_LEN(states)], sizeof(c.state));
+		c.created_at = T0;
+		/* deadlines past, soon, later, none; some equal (order by id) */
+		c.due_at = i % 5 == 0 ? 0 : T0 + ((int64_t)(i % 7) - 2) * 43200;
+		c.user_due_at = i % 3 == 0 ? 0 : T0 + (int64_t)(i % 4) * 86400;
+		CHECK_INT(store_case_insert(in.st, &c), 0);
+	}
+	CHECK_INT(sqlite3_exec(in.st->db, "UPDATE cases SET overdue = 1 WHERE id % 11 = 0",
+	    NULL, NULL, NULL), SQLITE_OK);
+	for (k = 0; k < FS_ARRAY_LEN(filter_states); k++) {
+		memset(&f, 0, sizeof(f));
+		f.agent = "agent1";
+		f.state = filter_states[k];
+		f.overdue = k == 3;
+		CHECK_INT(desk_list(&in, &f, &all, &n_all, err, sizeof(err)), 0);
+		tick_sort_by_urgency(all, n_all, in.now);
+		ok = 1;
+		for (off = 0, j = 0; off < n_all + 50; off += 50) {
+			CHECK_INT(desk_list_page(&in, &f, off, 50, &page, &n, &total, err,
+			    sizeof(err)), 0);
+			ok &= total == n_all && n == (off < n_all ? (n_all - off < 50 ? n_all - off :
+			    50) : 0);
+			for (i = 0; i < n && j < n_all; i++, j++)
+				ok &= page[i].id == all[j].id && strcmp(page[i].agent, "agent1") == 0;
+			free(page);
+		}
+		ok &= j == n_all;
+		if (!CHECK(ok))
+			fprintf(stderr, "    (filtre %zu : %zu dossiers)\n", k, n_all);
+		CHECK(n_all > 0);
+		free(all);
+	}
+	/* the filters it does not have: refused, not ignored */
+	memset(&f, 0, sizeof(f));
+	CHECK_INT(desk_list_page(&in, &f, 0, 50, &page, &n, &total, err, sizeof(err)), DESK_EINPUT);
+	f.agent = "agent1";
+	f.due_before = T0;
+	CHECK_INT(desk_list_page(&in, &f, 0, 50, &page, &n, &total, err, sizeof(err)), DESK_EINPUT);
+	f.due_before = 0;
+	f.state = "open";
+	CHECK_INT(desk_list_page(&in, &f, 0, 50, &page, &n, &total, err, sizeof(err)), DESK_EINPUT);
+	CHECK_STR(err, "état inconnu « open »");
+	teardown(&in);
+}
+
 int
 main(void)
 {
@@ -600,5 +670,6 @@ main(void)
 	test_allowed_moves();
 	test_import_and_escalate_refusals();
 	test_disabled_and_removed_agent();
+	test_list_page();
 	return t_done();
 }

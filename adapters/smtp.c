@@ -33,6 +33,7 @@
 
 #define SMTP_URL_MAX		255
 #define SMTP_LINE_MAX		998
+#define SMTP_READ_CHUNK		65536	/* bytes read at a time by the check */
 #define SMTP_DEFAULT_TIMEOUT	60L
 #define SMTP_CONNECT_TIMEOUT	30L
 #define SMTP_TEXT_MAX		120
@@ -50,9 +51,16 @@ enum stage {
 	ST_QUIT
 };
 
+/* The upload: a source (relay/port/transport.h) and whether it failed. */
 struct src {
+	const struct smtp_source	*in;
+	int				 failed;
+};
+
+/* The source of a message in memory. */
+struct mem_src {
 	const char	*p;
-	size_t		 left;
+	size_t		 len, off;
 };
 
 struct track {
@@ -153,36 +161,124 @@ smtp_conf_check(const struct smtp_conf *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* 0 if msg has only CRLF line ends, no NUL, lines <= 998 bytes. */
-static int
-msg_check(const char *msg, size_t len, char *err, size_t errlen)
-{
-	const char	*p, *nl, *end, *ce;
+/* The line checks of a message read in pieces (no NUL, CRLF line ends
+ * only, lines <= 998 bytes), carried across the pieces. */
+struct msg_scan {
+	size_t	line;	/* bytes of the current line, a trailing CR included */
+	int	cr;	/* the last piece ended with CR */
+	size_t	total;
+};
 
-	if (msg == NULL || len == 0 || len > SMTP_MSG_MAX) {
-		fs_seterr(err, errlen, "message vide ou trop gros");
-		return -1;
-	}
-	if (memchr(msg, '\0', len) != NULL) {
+static int
+bare_end(char *err, size_t errlen)
+{
+	fs_seterr(err, errlen, "message : CR ou LF isolé (fins de ligne CRLF "
+	    "exigées)");
+	return -1;
+}
+
+static int
+long_line(char *err, size_t errlen)
+{
+	fs_seterr(err, errlen, "message : ligne de plus de 998 octets");
+	return -1;
+}
+
+static int
+scan_feed(struct msg_scan *m, const char *p, size_t n, char *err, size_t errlen)
+{
+	const char	*nl, *cr;
+	size_t		 k;
+	int		 crlf;
+
+	m->total += n;
+	if (memchr(p, '\0', n) != NULL) {
 		fs_seterr(err, errlen, "message : octet NUL");
 		return -1;
 	}
 	/* line by line with memchr: messages are large (attachments) */
-	for (p = msg, end = msg + len; p < end; p = nl != NULL ? nl + 1 : end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		ce = nl == NULL ? end : nl > p && nl[-1] == '\r' ? nl - 1 : nl;
-		if ((size_t)(ce - p) > SMTP_LINE_MAX) {
-			fs_seterr(err, errlen, "message : ligne de plus de "
-			    "998 octets");
-			return -1;
+	while (n > 0) {
+		nl = memchr(p, '\n', n);
+		k = nl != NULL ? (size_t)(nl - p) : n;
+		if (m->cr && k > 0)
+			return bare_end(err, errlen);	/* CR, then not LF */
+		if (k > 0 && (cr = memchr(p, '\r', k)) != NULL && cr != p + k - 1)
+			return bare_end(err, errlen);
+		m->line += k;
+		if (nl == NULL) {
+			m->cr = p[k - 1] == '\r';
+			if (m->line - (size_t)m->cr > SMTP_LINE_MAX)
+				return long_line(err, errlen);
+			break;
 		}
-		if ((nl != NULL && ce == nl) ||
-		    memchr(p, '\r', (size_t)(ce - p)) != NULL) {
-			fs_seterr(err, errlen, "message : CR ou LF isolé "
-			    "(fins de ligne CRLF exigées)");
-			return -1;
-		}
+		crlf = k > 0 ? p[k - 1] == '\r' : m->cr;
+		if (m->line - (size_t)crlf > SMTP_LINE_MAX)
+			return long_line(err, errlen);
+		if (!crlf)
+			return bare_end(err, errlen);	/* LF without CR */
+		m->line = 0;
+		m->cr = 0;
+		p += k + 1;
+		n -= k + 1;
 	}
+	return 0;
+}
+
+/* The whole source read once and checked, then rewound: 0 / -1. */
+static int
+msg_check(const struct smtp_source *in, char *err, size_t errlen)
+{
+	struct msg_scan	 m = { 0, 0, 0 };
+	char		*chunk;
+	ssize_t		 got;
+	int		 r = 0;
+
+	if (in == NULL || in->size == 0 || in->size > SMTP_MSG_MAX) {
+		fs_seterr(err, errlen, "message vide ou trop gros");
+		return -1;
+	}
+	if (in->rewind(in->ctx) < 0) {
+		fs_seterr(err, errlen, "message illisible");
+		return -1;
+	}
+	chunk = xmalloc(SMTP_READ_CHUNK);
+	while (r == 0 && (got = in->read(in->ctx, (uint8_t *)chunk,
+	    SMTP_READ_CHUNK)) != 0) {
+		if (got < 0) {
+			fs_seterr(err, errlen, "message illisible");
+			r = -1;
+		} else
+			r = scan_feed(&m, chunk, (size_t)got, err, errlen);
+	}
+	free(chunk);
+	if (r == 0 && m.cr)
+		r = bare_end(err, errlen);
+	if (r == 0 && m.total != in->size) {
+		fs_seterr(err, errlen, "message : taille différente de celle annoncée");
+		r = -1;
+	}
+	if (r == 0 && in->rewind(in->ctx) < 0) {
+		fs_seterr(err, errlen, "message illisible");
+		r = -1;
+	}
+	return r;
+}
+
+static ssize_t
+mem_read(void *ctx, uint8_t *p, size_t n)
+{
+	struct mem_src	*m = ctx;
+	size_t		 k = m->len - m->off < n ? m->len - m->off : n;
+
+	memcpy(p, m->p + m->off, k);
+	m->off += k;
+	return (ssize_t)k;
+}
+
+static int
+mem_rewind(void *ctx)
+{
+	((struct mem_src *)ctx)->off = 0;
 	return 0;
 }
 
@@ -190,15 +286,15 @@ static size_t
 read_cb(char *buf, size_t size, size_t nitems, void *arg)
 {
 	struct src	*s = arg;
-	size_t		 k;
+	ssize_t		 got;
 
 	if (size == 0 || nitems > SIZE_MAX / size)
 		return CURL_READFUNC_ABORT;
-	k = size * nitems < s->left ? size * nitems : s->left;
-	memcpy(buf, s->p, k);
-	s->p += k;
-	s->left -= k;
-	return k;
+	if ((got = s->in->read(s->in->ctx, (uint8_t *)buf, size * nitems)) < 0) {
+		s->failed = 1;
+		return CURL_READFUNC_ABORT;
+	}
+	return (size_t)got;
 }
 
 static enum stage
@@ -383,7 +479,7 @@ set_smtp_opts(CURL *h, const struct smtp_conf *c, const char *from,
 	SETOPT(h, CURLOPT_UPLOAD, 1L);
 	SETOPT(h, CURLOPT_READFUNCTION, read_cb);
 	SETOPT(h, CURLOPT_READDATA, src);
-	SETOPT(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)src->left);
+	SETOPT(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)src->in->size);
 	SETOPT(h, CURLOPT_DEBUGFUNCTION, debug_cb);
 	SETOPT(h, CURLOPT_DEBUGDATA, t);
 	SETOPT(h, CURLOPT_VERBOSE, 1L);	/* feeds debug_cb only */
@@ -533,7 +629,7 @@ classify(CURL *h, CURLcode rc, const struct track *t, char *err,
 /* The checks made before any I/O.  SMTP_SENT if the call may go on. */
 static enum smtp_status
 precheck(const struct smtp_conf *c, const char *from, const char *rcpt,
-    const char *msg, size_t len, char *err, size_t errlen)
+    const struct smtp_source *msg, char *err, size_t errlen)
 {
 	if (smtp_conf_check(c, err, errlen) == -1)
 		return SMTP_TEMPFAIL;
@@ -547,7 +643,7 @@ precheck(const struct smtp_conf *c, const char *from, const char *rcpt,
 		    "(refusée avant connexion)");
 		return SMTP_PERMFAIL;
 	}
-	if (msg_check(msg, len, err, errlen) == -1)
+	if (msg_check(msg, err, errlen) == -1)
 		return SMTP_PERMFAIL;
 	return SMTP_SENT;
 }
@@ -560,17 +656,22 @@ precheck(const struct smtp_conf *c, const char *from, const char *rcpt,
  */
 static enum smtp_status
 transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
-    const char *rcpt, const char *msg, size_t len, int *reused,
+    const char *rcpt, const struct smtp_source *msg, int *reused,
     unsigned long long *size_max, char *err, size_t errlen)
 {
 	struct track		 t = { ST_CONNECT, ST_CONNECT, 0, "", 0, 0, "" };
-	struct src		 src = { msg, len };
+	struct src		 src = { msg, 0 };
 	struct curl_slist	*rcpts;
 	CURLcode		 rc;
 	long			 nconn = 1;
 	enum smtp_status	 st;
 
 	*reused = 0;
+	/* from its first byte: a retry on a fresh connection reads it again */
+	if (msg->rewind(msg->ctx) < 0) {
+		fs_seterr(err, errlen, "message illisible");
+		return SMTP_TEMPFAIL;
+	}
 	if ((rcpts = curl_slist_append(NULL, rcpt)) == NULL) {
 		fs_seterr(err, errlen, "mémoire insuffisante");
 		return SMTP_TEMPFAIL;
@@ -582,6 +683,12 @@ transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
 	} else {
 		rc = curl_easy_perform(h);
 		st = classify(h, rc, &t, err, errlen);
+		if (src.failed) {
+			/* our side: the message could not be read to its end */
+			fs_seterr(err, errlen, "message illisible pendant l'envoi "
+			    "(rien n'a été remis)");
+			st = SMTP_TEMPFAIL;
+		}
 		if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn) ==
 		    CURLE_OK && nconn == 0)
 			*reused = 1;
@@ -608,17 +715,21 @@ enum smtp_status
 smtp_send(const struct smtp_conf *c, const char *from, const char *rcpt,
     const char *msg, size_t len, char *err, size_t errlen)
 {
+	struct mem_src		 m = { msg, len, 0 };
+	const struct smtp_source src = { mem_read, mem_rewind, &m, len };
 	CURL			*h;
 	enum smtp_status	 st;
 	int			 reused;
 
-	if ((st = precheck(c, from, rcpt, msg, len, err, errlen)) != SMTP_SENT)
+	if (msg == NULL && len > 0)
+		len = 0;	/* refused by the checks */
+	if ((st = precheck(c, from, rcpt, &src, err, errlen)) != SMTP_SENT)
 		return st;
 	if ((h = curl_easy_init()) == NULL) {
 		fs_seterr(err, errlen, "libcurl : initialisation impossible");
 		return SMTP_TEMPFAIL;
 	}
-	st = transaction(h, c, 0, from, rcpt, msg, len, &reused, NULL, err,
+	st = transaction(h, c, 0, from, rcpt, &src, &reused, NULL, err,
 	    errlen);
 	curl_easy_cleanup(h);
 	return st;
@@ -720,16 +831,28 @@ enum smtp_status
 smtp_session_send(struct smtp_session *s, const char *from, const char *rcpt,
     const char *msg, size_t len, char *err, size_t errlen)
 {
+	struct mem_src		 m = { msg, msg != NULL ? len : 0, 0 };
+	const struct smtp_source src = { mem_read, mem_rewind, &m, m.len };
+
+	return smtp_session_send_source(s, from, rcpt, &src, err, errlen);
+}
+
+enum smtp_status
+smtp_session_send_source(struct smtp_session *s, const char *from,
+    const char *rcpt, const struct smtp_source *msg, char *err, size_t errlen)
+{
 	enum smtp_status	st;
+	size_t			len;
 	int			reused, again;
 
 	if (s == NULL) {
 		fs_seterr(err, errlen, "session SMTP absente");
 		return SMTP_TEMPFAIL;
 	}
-	if ((st = precheck(s->conf, from, rcpt, msg, len, err,
+	if ((st = precheck(s->conf, from, rcpt, msg, err,
 	    errlen)) != SMTP_SENT)
 		return st;
+	len = msg->size;
 	/* the server said how big a message it takes: no need to ask */
 	if (s->size_max > 0 && len > s->size_max) {
 		fs_seterr(err, errlen, "message de %zu octets, trop gros pour le "
@@ -745,7 +868,7 @@ smtp_session_send(struct smtp_session *s, const char *from, const char *rcpt,
 			    "impossible");
 			return SMTP_TEMPFAIL;
 		}
-		st = transaction(h, s->conf, 0, from, rcpt, msg, len, &reused,
+		st = transaction(h, s->conf, 0, from, rcpt, msg, &reused,
 		    &s->size_max, err, errlen);
 		curl_easy_cleanup(h);
 		return st;
@@ -758,7 +881,7 @@ smtp_session_send(struct smtp_session *s, const char *from, const char *rcpt,
 			    "impossible");
 			return SMTP_TEMPFAIL;
 		}
-		st = transaction(s->h, s->conf, 1, from, rcpt, msg, len,
+		st = transaction(s->h, s->conf, 1, from, rcpt, msg,
 		    &reused, &s->size_max, err, errlen);
 		if (st == SMTP_SENT)
 			return st;

@@ -15,6 +15,11 @@
  * with, so that a mail built before a change of key or address is built
  * again rather than sent.
  *
+ * A mail is kept in chunks (prepared_chunks, one row per chunk, sealed by
+ * the caller) and prepared_mails holds what the caller needs to read them
+ * back (sealed too); deleting the prepared_mails row deletes its chunks
+ * (trigger), whichever path deletes it.
+ *
  * Trusts: its callers for the mail (sealed) and built_for.
  */
 #include "adapters/store.h"
@@ -32,6 +37,15 @@ static const char *const outbox_migrations[] = {
 	"  BEGIN DELETE FROM prepared_mails WHERE delivery_id = NEW.id; END;"
 	"CREATE TRIGGER prepared_mails_gone AFTER DELETE ON deliveries"
 	"  BEGIN DELETE FROM prepared_mails WHERE delivery_id = OLD.id; END;",
+	/* 1 -> 2: a prepared mail in chunks (issue 15), so that no process
+	 * holds a whole mail; the former whole mails are a cache, built
+	 * again when due. */
+	"DELETE FROM prepared_mails;"
+	"CREATE TABLE prepared_chunks ("
+	"  delivery_id INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,"
+	"  PRIMARY KEY (delivery_id, seq));"
+	"CREATE TRIGGER prepared_chunks_gone AFTER DELETE ON prepared_mails"
+	"  BEGIN DELETE FROM prepared_chunks WHERE delivery_id = OLD.delivery_id; END;",
 };
 
 const struct store_area store_area_outbox = {
@@ -117,4 +131,43 @@ store_prepared_drop(struct store *st, int64_t delivery_id)
 		fatalx("base : impossible de rétablir secure_delete (%s) ; arrêt",
 		    store_errmsg(st));
 	return r;
+}
+
+int
+store_prepared_chunk_put(struct store *st, int64_t delivery_id, int64_t seq,
+    const void *data, size_t len)
+{
+	sqlite3_stmt *s = st_prep_cached(st, "INSERT INTO prepared_chunks (delivery_id,"
+	    " seq, data) VALUES (?, ?, ?)");
+
+	if (s == NULL || len > (size_t)INT32_MAX) {
+		st_release(st, s);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, delivery_id);
+	sqlite3_bind_int64(s, 2, seq);
+	sqlite3_bind_blob64(s, 3, data, (sqlite3_uint64)len, SQLITE_STATIC);
+	return st_run_release(st, s);
+}
+
+int
+store_prepared_chunk_get(struct store *st, int64_t delivery_id, int64_t seq,
+    struct buf *data)
+{
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT data FROM prepared_chunks"
+	    " WHERE delivery_id = ? AND seq = ?");
+	int r, ret = 1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, delivery_id);
+	sqlite3_bind_int64(s, 2, seq);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		ret = buf_append(data, sqlite3_column_blob(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0));
+	else if (r != SQLITE_DONE)
+		ret = -1;
+	st_release(st, s);
+	return ret;
 }

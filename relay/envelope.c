@@ -574,12 +574,78 @@ boundary_make(char boundary[BOUNDARY_LEN + 1], const struct envelope_in *in, int
 	return -1;
 }
 
+/*
+ * The .eml as a list of segments, so that no attachment is copied: the
+ * text the writer makes (headers, part heads, base64 of the description
+ * and the manifest) in one buffer, and the attachments' own bytes in
+ * between.  The age writer reads it as a source.
+ */
+struct seg {
+	const uint8_t	*p;	/* borrowed bytes; NULL: text[off..off+len) */
+	size_t		 off, len;
+};
+
+struct eml_segs {
+	struct buf	 text;
+	struct seg	 seg[2 * ENVELOPE_MAX_DOCS + 2];
+	size_t		 n, done;	/* segments; text bytes already in one */
+	size_t		 total;		/* bytes of the .eml */
+	size_t		 i, pos;	/* read position */
+};
+
+/* Close the text written since the last segment into one. */
+static void
+segs_text(struct eml_segs *e)
+{
+	if (e->text.len > e->done) {
+		e->seg[e->n].p = NULL;
+		e->seg[e->n].off = e->done;
+		e->seg[e->n].len = e->text.len - e->done;
+		e->total += e->seg[e->n++].len;
+		e->done = e->text.len;
+	}
+}
+
+static void
+segs_bytes(struct eml_segs *e, const uint8_t *p, size_t len)
+{
+	segs_text(e);
+	if (len > 0) {
+		e->seg[e->n].p = p;
+		e->seg[e->n].len = len;
+		e->total += e->seg[e->n++].len;
+	}
+}
+
+/* age_source: the segments in order. */
+static ssize_t
+segs_read(void *ctx, uint8_t *p, size_t n)
+{
+	struct eml_segs *e = ctx;
+	size_t got = 0, k;
+
+	while (got < n && e->i < e->n) {
+		const struct seg *s = &e->seg[e->i];
+		const uint8_t *from = s->p ? s->p : (const uint8_t *)e->text.p + s->off;
+
+		k = s->len - e->pos < n - got ? s->len - e->pos : n - got;
+		memcpy(p + got, from + e->pos, k);
+		got += k;
+		if ((e->pos += k) == s->len) {
+			e->i++;
+			e->pos = 0;
+		}
+	}
+	return (ssize_t)got;
+}
+
 /* One attachment's part: its head, then base64 lines (v1) or its bytes
  * and the CRLF that belongs to the next boundary line (v2). */
 static int
-doc_write(struct buf *b, const char *boundary, const struct envelope_doc *d, int version)
+doc_write(struct eml_segs *e, const char *boundary, const struct envelope_doc *d,
+    int version)
 {
-	struct buf cd;
+	struct buf cd, *b = &e->text;
 	int r;
 
 	buf_init(&cd, EML_LINE_MAX);
@@ -590,14 +656,16 @@ doc_write(struct buf *b, const char *boundary, const struct envelope_doc *d, int
 	buf_free(&cd);
 	if (version == ENVELOPE_V1)
 		return r | b64_lines(b, d->data, d->len);
-	return r | buf_append(b, d->data, d->len) | buf_puts(b, "\r\n");
+	segs_bytes(e, d->data, d->len);
+	return r | buf_puts(b, "\r\n");
 }
 
 static int
-eml_write(struct buf *b, const struct envelope_in *in, const struct manifest *m,
+eml_write(struct eml_segs *e, const struct envelope_in *in, const struct manifest *m,
     const struct buf *mj, const char *sig64)
 {
 	char boundary[BOUNDARY_LEN + 1];
+	struct buf *b = &e->text;
 	size_t i;
 	int r;
 
@@ -607,30 +675,34 @@ eml_write(struct buf *b, const struct envelope_in *in, const struct manifest *m,
 	r |= part_head(b, boundary, CT_DESC, CTE_B64, CD_DESC);
 	r |= b64_lines(b, (const uint8_t *)in->description, in->description_len);
 	for (i = 0; i < in->n_docs && r == 0; i++)
-		r |= doc_write(b, boundary, &in->docs[i], m->version);
+		r |= doc_write(e, boundary, &in->docs[i], m->version);
 	r |= part_head(b, boundary, CT_JSON, CTE_B64, CD_JSON);
 	r |= b64_lines(b, (const uint8_t *)mj->p, mj->len);
 	r |= part_head(b, boundary, CT_SIG, CTE_7BIT, CD_SIG);
 	r |= buf_printf(b, "%s\r\n--%s--\r\n", sig64, boundary);
-	return r ? -1 : 0;
+	segs_text(e);
+	return r || b->p == NULL || e->total > ENVELOPE_MAX_EML ? -1 : 0;
 }
 
 int
-envelope_seal(struct buf *out, const struct envelope_in *in,
+envelope_seal_stream(const struct age_sink *out, const struct envelope_in *in,
     const uint8_t signing_sk[64], char *err, size_t errlen)
 {
 	uint8_t sig[crypto_sign_BYTES];
 	uint8_t rcpt[1][AGE_X25519_KEY_BYTES];
 	char sig64[ENVELOPE_SIG_B64_LEN + 1];
 	struct manifest m;
-	struct buf mj, eml;
+	struct buf mj;
+	struct eml_segs *e;
+	const char *why;
 	int r = -1;
 
 	if (seal_check(in, err, errlen) < 0)
 		return -1;
 	manifest_from_input(&m, in);
 	buf_init(&mj, MANIFEST_MAX);
-	buf_init(&eml, ENVELOPE_MAX_EML);
+	e = xcalloc(1, sizeof(*e));
+	buf_init(&e->text, ENVELOPE_MAX_EML);
 	if (manifest_write(&mj, &m) < 0 || mj.p == NULL) {
 		fs_seterr(err, errlen, "manifeste trop volumineux");
 		goto out;
@@ -642,23 +714,56 @@ envelope_seal(struct buf *out, const struct envelope_in *in,
 	}
 	sodium_bin2base64(sig64, sizeof(sig64), sig, sizeof(sig),
 	    sodium_base64_VARIANT_ORIGINAL);
-	if (eml_write(&eml, in, &m, &mj, sig64) < 0 || eml.p == NULL) {
+	if (eml_write(e, in, &m, &mj, sig64) < 0) {
 		fs_seterr(err, errlen, "dossier trop volumineux");
 		goto out;
 	}
 	memcpy(rcpt[0], in->recipient_pk, AGE_X25519_KEY_BYTES);
-	if (age_encrypt(out, (const uint8_t (*)[AGE_X25519_KEY_BYTES])rcpt, 1,
-	    (const uint8_t *)eml.p, eml.len) < 0) {
-		fs_seterr(err, errlen, "chiffrement age impossible (clé du destinataire "
-		    "invalide ou fichier trop volumineux)");
-		goto out;
+	{
+		const struct age_source src = { segs_read, e };
+
+		if (age_encrypt_stream(out, (const uint8_t (*)[AGE_X25519_KEY_BYTES])rcpt,
+		    1, &src, &why) < 0) {
+			fs_seterr(err, errlen, "chiffrement age impossible (clé du "
+			    "destinataire invalide, fichier trop volumineux ou écriture "
+			    "impossible)");
+			goto out;
+		}
 	}
 	r = 0;
 out:
-	buf_free(&eml);
+	buf_free(&e->text);
+	free(e);
 	buf_free(&mj);
 	manifest_free(&m);
 	return r;
+}
+
+/* The sink of envelope_seal: appends to a struct buf (its maximum). */
+static int
+seal_buf_write(void *ctx, const uint8_t *p, size_t n, const char **errstr)
+{
+	if (buf_append(ctx, p, n) < 0) {
+		*errstr = "fichier age trop volumineux";
+		return -1;
+	}
+	return 0;
+}
+
+int
+envelope_seal(struct buf *out, const struct envelope_in *in,
+    const uint8_t signing_sk[64], char *err, size_t errlen)
+{
+	const struct age_sink sink = { seal_buf_write, out };
+	size_t mark = out->len;
+
+	if (envelope_seal_stream(&sink, in, signing_sk, err, errlen) < 0) {
+		out->len = mark;
+		if (out->p != NULL)
+			out->p[mark] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- .eml reader ----------------------------------------------------- */

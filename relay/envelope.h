@@ -80,6 +80,17 @@ struct envelope_in {
 int	envelope_seal(struct buf *out, const struct envelope_in *in,
 	    const uint8_t signing_sk[64], char *err, size_t errlen);
 
+/*
+ * envelope_seal to a sink, as the age file is made (relay/age: 64 KiB
+ * chunks): the attachments are read in place, never copied into a whole
+ * .eml, so memory holds the attachments (the caller's), the text parts
+ * and two chunks.  Same checks and errors; on -1 the caller discards what
+ * the sink received.
+ */
+struct age_sink;
+int	envelope_seal_stream(const struct age_sink *out, const struct envelope_in *in,
+	    const uint8_t signing_sk[64], char *err, size_t errlen);
+
 /* One decoded part; every pointer is owned by the envelope_opened. */
 struct envelope_part {
 	char		*name;

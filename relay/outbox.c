@@ -41,8 +41,6 @@
 #include <unistd.h>
 
 #define ERRLEN		1024
-#define PAYLOAD_MAX	(64 * 1024 * 1024)
-#define MAIL_MAX	(PAYLOAD_MAX + 1024 * 1024)	/* the age file, base64, and the rest */
 #define BUILT_FOR_MAX	1024
 #define WORKERS_FROM	16	/* due deliveries from which a pass forks */
 #define WORKERS_MAX	8	/* outbox_workers' upper bound (relay/config.c) */
@@ -513,18 +511,35 @@ leaks(const struct builder *b, const struct case_row *c, const struct clear_mail
 
 /* ---- one delivery --------------------------------------------------- */
 
+/* age_sink: the age file goes on into the mail's base64 as it is made. */
+static int
+age_to_mail(void *ctx, const uint8_t *p, size_t n, const char **errstr)
+{
+	if (outmail_stream_write(ctx, p, n) < 0) {
+		*errstr = "écriture du courriel impossible";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The mail of delivery d written to sink as it is made: the cover mail's
+ * head, the age file (relay/envelope: 64 KiB chunks, the pieces read in
+ * place) in base64 lines, the opener page.  Neither the .eml, nor the age
+ * file, nor the mail is ever whole in memory.
+ */
 static int
 build_mail(const struct builder *b, const struct case_row *c, const struct delivery_row *d,
-    const struct material *m, const char *msgid, struct buf *mail, int *blocked, char *err, size_t errlen)
+    const struct material *m, const char *msgid, const struct outmail_sink *sink,
+    int *blocked, char *err, size_t errlen)
 {
 	struct envelope_in ein;
+	struct outmail_stream os;
 	struct clear_mail k;
-	struct buf age;
 	uint8_t pk[AGE_X25519_KEY_BYTES];
 	const char *why = NULL;
 	int r = -1;
 
-	buf_init(&age, PAYLOAD_MAX);
 	*blocked = 0;
 	clear_mail_make(b, c, d->recipient, msgid, &m->person, &k);
 	if (leaks(b, c, &k, &m->person, m->description.p, m->description.len, &why)) {
@@ -549,16 +564,19 @@ build_mail(const struct builder *b, const struct case_row *c, const struct deliv
 	ein.description_len = m->description.len;
 	ein.docs = m->docs;
 	ein.n_docs = m->n_docs;
-	if (envelope_seal(&age, &ein, b->in->signing_sk, err, errlen) < 0) {
-		/* The reason may quote a file name: keep it out of logs and states. */
-		snprintf(err, errlen, "scellement du dossier impossible (contenu refusé)");
+	if (outmail_stream_begin(&os, &k.om, sink, err, errlen) < 0)
 		goto out;
+	{
+		const struct age_sink as = { age_to_mail, &os };
+
+		if (envelope_seal_stream(&as, &ein, b->in->signing_sk, err, errlen) < 0) {
+			/* The reason may quote a file name: keep it out of logs and states. */
+			snprintf(err, errlen, "scellement du dossier impossible (contenu refusé)");
+			goto out;
+		}
 	}
-	k.om.attachment = (const uint8_t *)age.p;
-	k.om.attachment_len = age.len;
-	r = outmail_build(mail, &k.om, err, errlen);
+	r = outmail_stream_end(&os, err, errlen);
 out:
-	buf_free(&age);
 	clear_mail_free(&k);
 	return r;
 }
@@ -741,29 +759,6 @@ outbox_size_intake(struct instance *in, size_t estimate, char *err, size_t errle
 }
 
 /*
- * The whole mail of delivery d, with Message-ID msgid: the case decrypted
- * with its key dek, sealed for d's pinned key, wrapped and scanned.  -1
- * with a reason in err (no personal data in it); *blocked set when the
- * scan stopped it; -2 with a reason when the store could not be read
- * (to retry).
- */
-static int
-prepare_mail(const struct builder *b, const struct case_row *c, const struct delivery_row *d,
-    const uint8_t *dek, const char *msgid, struct buf *mail, int *blocked, char *err, size_t errlen)
-{
-	struct material m;
-	int r = -1;
-
-	*blocked = 0;
-	memset(&m, 0, sizeof(m));
-	if ((r = material_load(b->in, dek, c, d->message_id, &m, err, errlen)) == 0)
-		r = build_mail(b, c, d, &m, msgid, mail, blocked, err, errlen);
-	material_free_types(&m);
-	material_free(&m);
-	return r;
-}
-
-/*
  * What a mail is built with besides the case: the signing key (manifest
  * signature, fingerprint in the cover note), the relay's address (From,
  * Reply-To) and the Message-ID (replies are matched on it).  A prepared
@@ -775,7 +770,8 @@ built_for(char *out, size_t size, const struct builder *b, const char *msgid)
 	snprintf(out, size, "%s %s %s", b->sign_fp, b->in->cfg.relay_address, msgid);
 }
 
-/* The associated data of a prepared mail sealed under the case key. */
+/* The associated data of a prepared mail's description, sealed under the
+ * case key. */
 static struct vault_ad
 prepared_ad(const struct instance *in, const struct delivery_row *d)
 {
@@ -785,31 +781,284 @@ prepared_ad(const struct instance *in, const struct delivery_row *d)
 }
 
 /*
- * The prepared mail of d into mail: 0, or 1 when there is none to use
- * (none, built with other keys or addresses, or one that does not open:
- * the integrity failure is recorded), -1 on a store failure.
+ * A prepared mail is kept in chunks of PREP_CHUNK bytes, each sealed under
+ * the case key and bound to its delivery (row), its build and its position
+ * (column), so that a chunk moved, dropped or taken from another build of
+ * the same delivery does not open; its prepared_mails row holds, sealed,
+ * the build, the number of chunks and the length.  Written as the mail is
+ * made, read back one chunk at a time while it is sent: no process holds
+ * a whole mail (issue 15).
+ */
+#define PREP_CHUNK	65536
+#define PREP_MAGIC	"fsrelay-chunks-1"
+#define PREP_DESC_MAX	128
+#define PREP_BUILD_LEN	16	/* hex */
+
+static struct vault_ad
+chunk_ad(const struct instance *in, int64_t delivery, const char *build, int64_t seq,
+    char col[VAULT_AD_NAME_MAX + 1])
+{
+	struct vault_ad ad = { "prepared_chunks", col, delivery, in->kek_id };
+
+	snprintf(col, VAULT_AD_NAME_MAX + 1, "mail.%s.%lld", build, (long long)seq);
+	return ad;
+}
+
+struct prep_writer {
+	struct instance	*in;
+	const uint8_t	*dek;
+	int64_t		 delivery;
+	char		 build[PREP_BUILD_LEN + 1];
+	struct buf	 chunk, ct;
+	int64_t		 seq;
+	size_t		 length;
+	int		 failed;	/* -1 sealing, -2 store */
+};
+
+static int
+prep_flush(struct prep_writer *w)
+{
+	char col[VAULT_AD_NAME_MAX + 1];
+	struct vault_ad ad;
+
+	if (w->failed)
+		return -1;
+	if (w->chunk.len == 0)
+		return 0;
+	ad = chunk_ad(w->in, w->delivery, w->build, w->seq, col);
+	w->ct.len = 0;
+	if (vault_seal(&w->ct, w->dek, &ad, (const uint8_t *)w->chunk.p, w->chunk.len) < 0)
+		w->failed = -1;
+	else if (store_prepared_chunk_put(w->in->st, w->delivery, w->seq, w->ct.p,
+	    w->ct.len) < 0)
+		w->failed = -2;
+	else {
+		w->seq++;
+		w->chunk.len = 0;
+	}
+	return w->failed ? -1 : 0;
+}
+
+/* outmail_sink: the mail into chunks. */
+static int
+prep_write(void *ctx, const void *p, size_t n)
+{
+	struct prep_writer *w = ctx;
+	const char *s = p;
+	size_t k;
+
+	while (n > 0) {
+		k = PREP_CHUNK - w->chunk.len < n ? PREP_CHUNK - w->chunk.len : n;
+		if (w->failed || buf_append(&w->chunk, s, k) < 0)
+			return -1;
+		w->length += k;
+		s += k;
+		n -= k;
+		if (w->chunk.len == PREP_CHUNK && prep_flush(w) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The writes of prepare_store undone: its savepoint, or its transaction. */
+static void
+undo(struct instance *in, int in_tx)
+{
+	if (in_tx)
+		store_rollback_to(in->st);
+	else
+		store_rollback(in->st);
+}
+
+/*
+ * Build the mail of delivery d (Message-ID msgid, case key dek) into the
+ * store, replacing any former one, in one transaction (in_tx: a savepoint
+ * of the caller's).  0 stored; 1 the
+ * delivery is no longer pending (nothing stored); -1 it cannot be built,
+ * with the reason in err (no personal data in it), *blocked set when the
+ * scan stopped it; -2 the store failed (to retry), reason in err.
  */
 static int
-open_prepared(const struct builder *b, const uint8_t *dek, const struct delivery_row *d,
-    const char *msgid, struct buf *mail)
+prepare_store(const struct builder *b, const struct case_row *c, const struct delivery_row *d,
+    const uint8_t *dek, const char *msgid, int in_tx, int *blocked, char *err, size_t errlen)
 {
 	struct instance *in = b->in;
 	struct vault_ad ad = prepared_ad(in, d);
-	struct buf ct;
-	char have[BUILT_FOR_MAX], want[BUILT_FOR_MAX];
+	struct prep_writer w;
+	const struct outmail_sink sk = { prep_write, &w };
+	struct material m;
+	struct buf desc;
+	char what[BUILT_FOR_MAX], text[PREP_DESC_MAX];
+	uint8_t rnd[PREP_BUILD_LEN / 2];
 	int r;
 
-	buf_init(&ct, MAIL_MAX + VAULT_OVERHEAD);
+	*blocked = 0;
+	memset(&m, 0, sizeof(m));
+	memset(&w, 0, sizeof(w));
+	buf_init(&desc, PREP_DESC_MAX + VAULT_OVERHEAD);
+	if ((r = material_load(in, dek, c, d->message_id, &m, err, errlen)) != 0)
+		goto out;
+	w.in = in;
+	w.dek = dek;
+	w.delivery = d->id;
+	random_bytes(rnd, sizeof(rnd));
+	fs_hex(w.build, rnd, sizeof(rnd));
+	buf_init(&w.chunk, PREP_CHUNK);
+	buf_init(&w.ct, PREP_CHUNK + VAULT_OVERHEAD);
+	if ((in_tx ? store_savepoint(in->st) : store_begin(in->st)) < 0) {
+		r = -2;
+		snprintf(err, errlen, "courrier préparé : base : %s", store_errmsg(in->st));
+		goto out;
+	}
+	if (store_prepared_drop(in->st, d->id) < 0) {
+		r = -2;
+		goto store;
+	}
+	r = build_mail(b, c, d, &m, msgid, &sk, blocked, err, errlen);
+	if (r == 0 && prep_flush(&w) < 0)
+		r = -1;
+	if (w.failed == -2) {
+		r = -2;
+		goto store;
+	}
+	if (w.failed == -1)
+		snprintf(err, errlen, "scellement du courrier préparé impossible");
+	if (r == 0) {
+		snprintf(text, sizeof(text), "%s %s %lld %zu", PREP_MAGIC, w.build,
+		    (long long)w.seq, w.length);
+		built_for(what, sizeof(what), b, msgid);
+		if (vault_seal(&desc, dek, &ad, (const uint8_t *)text, strlen(text)) < 0) {
+			snprintf(err, errlen, "scellement du courrier préparé impossible");
+			r = -1;
+		} else if ((r = store_prepared_put(in->st, d->id, in->now, what, desc.p,
+		    desc.len)) < 0 || (r == 0 && (in_tx ? store_release(in->st) :
+		    store_commit(in->st)) < 0)) {
+			r = -2;
+			goto store;
+		}
+	}
+	if (r != 0)
+		undo(in, in_tx);
+	goto out;
+store:
+	snprintf(err, errlen, "courrier préparé : base : %s", store_errmsg(in->st));
+	undo(in, in_tx);
+out:
+	buf_free(&w.chunk);
+	buf_free(&w.ct);
+	buf_free(&desc);
+	material_free_types(&m);
+	material_free(&m);
+	return r;
+}
+
+/* A prepared mail read back a chunk at a time (struct smtp_source). */
+struct prep_reader {
+	struct instance	*in;
+	const uint8_t	*dek;
+	int64_t		 delivery;
+	char		 build[PREP_BUILD_LEN + 1];
+	int64_t		 chunks, seq;
+	size_t		 length, off;
+	struct buf	 ct, pt;
+	int		 bad;		/* 1 a chunk did not open, 2 store */
+};
+
+static ssize_t
+prep_read(void *ctx, uint8_t *p, size_t n)
+{
+	struct prep_reader *r = ctx;
+	char col[VAULT_AD_NAME_MAX + 1];
+	struct vault_ad ad;
+	size_t got = 0, k;
+	int g;
+
+	while (got < n) {
+		if (r->off == r->pt.len) {
+			if (r->seq == r->chunks)
+				break;
+			r->ct.len = r->pt.len = r->off = 0;
+			ad = chunk_ad(r->in, r->delivery, r->build, r->seq, col);
+			if ((g = store_prepared_chunk_get(r->in->st, r->delivery, r->seq,
+			    &r->ct)) < 0) {
+				r->bad = 2;
+				return -1;
+			}
+			if (g != 0 || vault_open(&r->pt, r->dek, &ad, (const uint8_t *)r->ct.p,
+			    r->ct.len, PREP_CHUNK + VAULT_OVERHEAD) < 0 || r->pt.len == 0) {
+				r->bad = 1;
+				return -1;
+			}
+			r->seq++;
+		}
+		k = r->pt.len - r->off < n - got ? r->pt.len - r->off : n - got;
+		memcpy(p + got, r->pt.p + r->off, k);
+		r->off += k;
+		got += k;
+	}
+	return (ssize_t)got;
+}
+
+static int
+prep_rewind(void *ctx)
+{
+	struct prep_reader *r = ctx;
+
+	r->seq = 0;
+	r->pt.len = r->off = 0;
+	return 0;
+}
+
+static void
+prep_reader_free(struct prep_reader *r)
+{
+	buf_free(&r->ct);
+	buf_free(&r->pt);
+}
+
+/*
+ * The prepared mail of d, ready to be read by rd: 0, or 1 when there is
+ * none to use (none, built with other keys or addresses, or one that does
+ * not open: the integrity failure is recorded), -1 on a store failure.
+ * rd is initialised in every case (prep_reader_free).
+ */
+static int
+open_prepared(const struct builder *b, const uint8_t *dek, const struct delivery_row *d,
+    const char *msgid, struct prep_reader *rd)
+{
+	struct instance *in = b->in;
+	struct vault_ad ad = prepared_ad(in, d);
+	struct buf ct, text;
+	char have[BUILT_FOR_MAX], want[BUILT_FOR_MAX], magic[32];
+	long long chunks = -1;
+	size_t length = 0;
+	int r, used = 0;
+
+	memset(rd, 0, sizeof(*rd));
+	rd->in = in;
+	rd->dek = dek;
+	rd->delivery = d->id;
+	buf_init(&rd->ct, PREP_CHUNK + VAULT_OVERHEAD);
+	buf_init(&rd->pt, PREP_CHUNK);
+	buf_init(&ct, PREP_DESC_MAX + VAULT_OVERHEAD);
+	buf_init(&text, PREP_DESC_MAX);
 	r = store_prepared_get(in->st, d->id, &ct, have, sizeof(have));
 	built_for(want, sizeof(want), b, msgid);
 	if (r == 0 && strcmp(have, want) != 0)
 		r = 1;
-	else if (r == 0 && vault_open(mail, dek, &ad, (const uint8_t *)ct.p, ct.len,
-	    MAIL_MAX + VAULT_OVERHEAD) < 0) {
+	else if (r == 0 && (vault_open(&text, dek, &ad, (const uint8_t *)ct.p, ct.len,
+	    PREP_DESC_MAX + VAULT_OVERHEAD) < 0 || text.p == NULL ||
+	    sscanf(text.p, "%31s %16s %lld %zu%n", magic, rd->build, &chunks, &length,
+	    &used) != 4 || strcmp(magic, PREP_MAGIC) != 0 || (size_t)used != text.len ||
+	    strlen(rd->build) != PREP_BUILD_LEN || chunks < 1 || length == 0 ||
+	    length > (size_t)chunks * PREP_CHUNK)) {
 		(void)breach_integrity_failure(in, "prepared_mails", "mail", d->id);
 		r = 1;
 	}
+	rd->chunks = chunks;
+	rd->length = length;
 	buf_free(&ct);
+	buf_free(&text);
 	return r;
 }
 
@@ -974,6 +1223,32 @@ hold_for_mandate(struct pass *p, const struct case_row *c, const struct delivery
 }
 
 /*
+ * The mail of d built now into the store (none to use), then opened for
+ * reading into rd: 0 ready; 1 d is no longer pending; -1 it cannot be
+ * built (*st stays SMTP_PERMFAIL, reason in err); -2 the store failed
+ * (*st = SMTP_TEMPFAIL: retried).
+ */
+static int
+build_now(struct pass *p, const struct case_row *c, const struct delivery_row *d,
+    const uint8_t *dek, const char *msgid, struct prep_reader *rd, int *blocked,
+    char *err, size_t errlen, enum smtp_status *st)
+{
+	int r;
+
+	prep_reader_free(rd);
+	memset(rd, 0, sizeof(*rd));
+	*st = SMTP_PERMFAIL;
+	r = prepare_store(&p->b, c, d, dek, msgid, 0, blocked, err, errlen);
+	if (r == 0 && open_prepared(&p->b, dek, d, msgid, rd) != 0) {
+		snprintf(err, errlen, "courrier préparé illisible aussitôt écrit");
+		r = -2;
+	}
+	if (r == -2)
+		*st = SMTP_TEMPFAIL;
+	return r;
+}
+
+/*
  * One attempt of delivery d: its mail as prepared when it was queued
  * (outbox_prepare), else built now; then one SMTP transaction.
  */
@@ -982,11 +1257,11 @@ deliver(struct pass *p, struct delivery_row *d)
 {
 	struct instance *in = p->in;
 	struct case_row c;
-	struct buf mail;
+	struct prep_reader rd;
 	char err[ERRLEN], msgid[TOKEN_MSGID_MAX];
 	enum smtp_status st = SMTP_PERMFAIL;
 	uint8_t *dek = NULL;
-	int blocked = 0, r;
+	int blocked = 0, r, tries;
 
 	/* The pass's list is as old as the pass: this delivery may have been
 	 * sent, cancelled or stopped since (cancel, keys compromised...). */
@@ -998,31 +1273,50 @@ deliver(struct pass *p, struct delivery_row *d)
 	    token_message_id(msgid, sizeof(msgid), in->hmac_key, c.ref, d->id, p->b.domain) < 0)
 		return -1;
 	err[0] = '\0';
-	buf_init(&mail, MAIL_MAX);
+	memset(&rd, 0, sizeof(rd));
 	/* No case key (shredded, or altered): nothing can be sent, for good. */
 	if ((dek = sealed_case_key(in, c.id, err, sizeof(err))) == NULL)
 		r = 1;
 	else if ((r = mandate_at_send(in, dek, &c)) != 0) {
 		/* the mandate no longer covers it: nothing leaves (issue 14) */
 		vault_key_free(dek);
-		buf_free(&mail);
 		return r < 0 ? finish_delivery(in, p->stats, &c, d, SMTP_PERMFAIL,
 		    "mandat illisible : rien n'est envoyé", 0) : hold_for_mandate(p, &c, d);
-	} else if ((r = open_prepared(&p->b, dek, d, msgid, &mail)) < 0) {
+	} else if ((r = open_prepared(&p->b, dek, d, msgid, &rd)) < 0) {
+		prep_reader_free(&rd);
 		vault_key_free(dek);
-		buf_free(&mail);
 		return -1;
 	}
-	/* a store that could not be read: a temporary failure, retried */
-	if (dek && r != 0 && (r = prepare_mail(&p->b, &c, d, dek, msgid, &mail, &blocked,
-	    err, sizeof(err))) == -2)
+	if (dek && r != 0 && (r = build_now(p, &c, d, dek, msgid, &rd, &blocked, err,
+	    sizeof(err), &st)) == 1) {
+		vault_key_free(dek);
+		return 0;	/* no longer pending */
+	}
+	for (tries = 0; dek && r == 0; tries++) {
+		const struct smtp_source src = { prep_read, prep_rewind, &rd, rd.length };
+
+		st = smtp_session_send_source(p->session, in->cfg.relay_address,
+		    d->recipient, &src, err, sizeof(err));
+		if (rd.bad == 0 || st == SMTP_SENT)
+			break;
+		/* our copy, not the server: nothing was delivered */
+		snprintf(err, sizeof(err), "courrier préparé illisible (%s)",
+		    rd.bad == 1 ? "altéré ?" : "base");
 		st = SMTP_TEMPFAIL;
-	if (dek && r == 0)
-		st = smtp_session_send(p->session, in->cfg.relay_address, d->recipient, mail.p,
-		    mail.len, err, sizeof(err));
+		if (rd.bad != 1 || tries > 0)
+			break;
+		/* a chunk that does not open: recorded, and the mail built anew
+		 * at once, as when its description does not open */
+		(void)breach_integrity_failure(in, "prepared_chunks", "data", d->id);
+		if ((r = build_now(p, &c, d, dek, msgid, &rd, &blocked, err, sizeof(err),
+		    &st)) == 1) {
+			vault_key_free(dek);
+			return 0;
+		}
+	}
 	note_size(p);
 	vault_key_free(dek);
-	buf_free(&mail);
+	prep_reader_free(&rd);
 	if (login_refused(p, st, err))
 		return 0;
 	if (st == SMTP_SENT)
@@ -1038,9 +1332,7 @@ prepare_one(struct builder *b, const struct case_row *c, struct delivery_row *d,
     struct outbox_stats *stats, int in_tx)
 {
 	struct instance *in = b->in;
-	struct vault_ad ad = prepared_ad(in, d);
-	struct buf mail, ct;
-	char err[ERRLEN], msgid[TOKEN_MSGID_MAX], what[BUILT_FOR_MAX];
+	char err[ERRLEN], msgid[TOKEN_MSGID_MAX];
 	uint8_t *dek;
 	int blocked = 0, r = 0;
 
@@ -1051,21 +1343,19 @@ prepare_one(struct builder *b, const struct case_row *c, struct delivery_row *d,
 	if ((dek = sealed_case_key(in, c->id, err, sizeof(err))) == NULL)
 		return 0;	/* the outbox records why it cannot send */
 	err[0] = '\0';
-	buf_init(&mail, MAIL_MAX);
-	buf_init(&ct, MAIL_MAX + VAULT_OVERHEAD);
-	if (prepare_mail(b, c, d, dek, msgid, &mail, &blocked, err, sizeof(err)) == 0) {
-		built_for(what, sizeof(what), b, msgid);
-		if (vault_seal(&ct, dek, &ad, (const uint8_t *)mail.p, mail.len) == 0)
-			r = store_prepared_put(in->st, d->id, in->now, what, ct.p, ct.len) < 0 ?
-			    -1 : 1;
-	} else if (blocked && !in_tx)
+	r = prepare_store(b, c, d, dek, msgid, in_tx, &blocked, err, sizeof(err));
+	if (r == 0 || r == 1)
+		r = 1;		/* stored, or no longer pending */
+	else if (r == -2)
+		r = -1;
+	else if (blocked && !in_tx)
 		/* Blocked by the scan: final now, as it would be when sent. */
 		r = finish_delivery(in, stats, c, d, SMTP_PERMFAIL, err, 1);
-	/* else: the outbox builds it again when it is due, and records why
-	 * it cannot be sent. */
+	else
+		/* the outbox builds it again when it is due, and records why
+		 * it cannot be sent */
+		r = 0;
 	vault_key_free(dek);
-	buf_free(&mail);
-	buf_free(&ct);
 	return r;
 }
 

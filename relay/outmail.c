@@ -42,6 +42,8 @@
 #define QP_LINE_MAX	76	/* including the soft-break '=' */
 #define B64_IN_LINE	57	/* 57 bytes -> 76 base64 characters */
 #define BOUNDARY_RAND	16
+/* Input bytes base64-encoded per sink write (64 lines of 57). */
+#define STREAM_IN	(64 * B64_IN_LINE)
 
 
 
@@ -282,13 +284,20 @@ put_note(struct buf *out, const char *text, const char *boundary)
 }
 
 static int
+put_attachment_head(struct buf *out, const char *boundary, const char *name,
+    const char *type)
+{
+	return buf_printf(out, "--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\nContent-Disposition: "
+	    "attachment; filename=\"%s\"\r\n\r\n", boundary,
+	    type ? type : "application/octet-stream", name, name) == -1 ? -1 : 0;
+}
+
+static int
 put_attachment(struct buf *out, const char *boundary, const char *name, const char *type,
     const uint8_t *data, size_t len)
 {
-	if (buf_printf(out, "--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
-	    "Content-Transfer-Encoding: base64\r\nContent-Disposition: "
-	    "attachment; filename=\"%s\"\r\n\r\n", boundary,
-	    type ? type : "application/octet-stream", name, name) == -1)
+	if (put_attachment_head(out, boundary, name, type) == -1)
 		return -1;
 	/* The attachments are the age ciphertext, public on the wire, and
 	 * the opener page, built from the relay's public values only: the
@@ -297,6 +306,127 @@ put_attachment(struct buf *out, const char *boundary, const char *name, const ch
 		return -1;
 	/* an empty body still needs the CRLF of the next delimiter */
 	return len == 0 ? buf_puts(out, "\r\n") : 0;
+}
+
+/* Send b's bytes to the stream's sink; b is emptied for the next use. */
+static int
+stream_flush(struct outmail_stream *s, struct buf *b)
+{
+	int r = 0;
+
+	if (b->len > 0 && s->sink.write(s->sink.ctx, b->p, b->len) < 0)
+		r = -1;
+	buf_cut(b, 0);
+	return r;
+}
+
+int
+outmail_stream_begin(struct outmail_stream *s, const struct outmail *m,
+    const struct outmail_sink *sink, char *err, size_t errlen)
+{
+	uint8_t	rnd[BOUNDARY_RAND];
+	char	hex[2 * BOUNDARY_RAND + 1];
+	struct buf head;
+	int	r;
+
+	memset(s, 0, sizeof(*s));
+	fs_seterr(err, errlen, "OK");
+	if (m == NULL || sink == NULL || m->attachment_name == NULL) {
+		fs_seterr(err, errlen, "message absent");
+		return -1;
+	}
+	if (check_fields(m, err, errlen) == -1)
+		return -1;
+	s->m = m;
+	s->sink = *sink;
+	random_bytes(rnd, sizeof(rnd));
+	fs_hex(hex, rnd, sizeof(rnd));
+	snprintf(s->boundary, sizeof(s->boundary), "=_fsrelay_%s", hex);
+	buf_init(&head, 2 * OUTMAIL_BODY_MAX + 16384);
+	r = put_headers(&head, m, s->boundary) == -1 ||
+	    put_note(&head, m->body_text, s->boundary) == -1 ||
+	    put_attachment_head(&head, s->boundary, m->attachment_name,
+	    m->attachment_type) == -1 || stream_flush(s, &head) == -1 ? -1 : 0;
+	buf_free(&head);
+	if (r < 0) {
+		s->failed = 1;
+		fs_seterr(err, errlen, "message trop gros ou date invalide");
+	}
+	return r;
+}
+
+/* Whole base64 lines of s->rest + p, at most STREAM_IN bytes per sink
+ * write; what is left of a line stays in s->rest. */
+int
+outmail_stream_write(struct outmail_stream *s, const uint8_t *p, size_t n)
+{
+	struct buf lines;
+	size_t k;
+
+	if (s->failed)
+		return -1;
+	buf_init(&lines, STREAM_IN / 3 * 4 + 2 * (STREAM_IN / B64_IN_LINE) + 8);
+	s->total += n;
+	while (n > 0 && !s->failed) {
+		if (s->nrest > 0 || n < B64_IN_LINE) {
+			/* complete the line in hand */
+			k = B64_IN_LINE - s->nrest < n ? B64_IN_LINE - s->nrest : n;
+			memcpy(s->rest + s->nrest, p, k);
+			s->nrest += k;
+			p += k;
+			n -= k;
+			if (s->nrest < B64_IN_LINE)
+				break;
+			if (b64_mime_lines(&lines, s->rest, B64_IN_LINE, B64_IN_LINE) == -1)
+				s->failed = 1;
+			s->nrest = 0;
+		} else {
+			k = n < STREAM_IN ? n - n % B64_IN_LINE : STREAM_IN;
+			if (b64_mime_lines(&lines, p, k, B64_IN_LINE) == -1)
+				s->failed = 1;
+			p += k;
+			n -= k;
+		}
+		if (stream_flush(s, &lines) == -1)
+			s->failed = 1;
+	}
+	buf_free(&lines);
+	return s->failed ? -1 : 0;
+}
+
+int
+outmail_stream_end(struct outmail_stream *s, char *err, size_t errlen)
+{
+	const struct outmail *m = s->m;
+	struct buf tail;
+	int r = -1;
+
+	if (s->failed) {
+		fs_seterr(err, errlen, "message trop gros ou écriture impossible");
+		return -1;
+	}
+	buf_init(&tail, 8 * 1024 * 1024);
+	if (b64_mime_lines(&tail, s->rest, s->nrest, B64_IN_LINE) == 0 &&
+	    /* an empty body still needs the CRLF of the next delimiter */
+	    (s->total > 0 || buf_puts(&tail, "\r\n") == 0) &&
+	    (m->extra_name == NULL || put_attachment(&tail, s->boundary,
+	    m->extra_name, m->extra_type, m->extra, m->extra_len) == 0) &&
+	    buf_printf(&tail, "--%s--\r\n", s->boundary) != -1 &&
+	    stream_flush(s, &tail) == 0)
+		r = 0;
+	buf_free(&tail);
+	sodium_memzero(s->rest, sizeof(s->rest));
+	s->failed = 1;	/* the stream is over */
+	if (r < 0)
+		fs_seterr(err, errlen, "message trop gros ou écriture impossible");
+	return r;
+}
+
+/* The sink of outmail_build: appends to a struct buf. */
+static int
+buf_sink_write(void *ctx, const void *p, size_t n)
+{
+	return buf_append(ctx, p, n);
 }
 
 int
@@ -313,6 +443,27 @@ outmail_build(struct buf *out, const struct outmail *m, char *err,
 		fs_seterr(err, errlen, "message absent");
 		return -1;
 	}
+	if (m->attachment_name != NULL) {
+		/* the streamed form, into out: one code for both */
+		const struct outmail_sink sink = { buf_sink_write, out };
+		struct outmail_stream s;
+
+		if (m->attachment == NULL && m->attachment_len > 0) {
+			(void)check_fields(m, err, errlen);
+			return -1;
+		}
+		if (outmail_stream_begin(&s, m, &sink, err, errlen) == -1) {
+			buf_cut(out, mark);
+			return -1;
+		}
+		if (outmail_stream_write(&s, m->attachment, m->attachment_len) == -1 ||
+		    outmail_stream_end(&s, err, errlen) == -1) {
+			buf_cut(out, mark);
+			fs_seterr(err, errlen, "message trop gros ou date invalide");
+			return -1;
+		}
+		return 0;
+	}
 	if (check_fields(m, err, errlen) == -1)
 		return -1;
 	random_bytes(rnd, sizeof(rnd));
@@ -320,9 +471,6 @@ outmail_build(struct buf *out, const struct outmail *m, char *err,
 	snprintf(boundary, sizeof(boundary), "=_fsrelay_%s", hex);
 	if (put_headers(out, m, boundary) == -1 ||
 	    put_note(out, m->body_text, boundary) == -1 ||
-	    (m->attachment_name != NULL && put_attachment(out, boundary,
-	    m->attachment_name, m->attachment_type, m->attachment,
-	    m->attachment_len) == -1) ||
 	    (m->extra_name != NULL && put_attachment(out, boundary,
 	    m->extra_name, m->extra_type, m->extra, m->extra_len) == -1) ||
 	    buf_printf(out, "--%s--\r\n", boundary) == -1) {

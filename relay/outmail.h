@@ -66,6 +66,38 @@ int	outmail_build(struct buf *out, const struct outmail *m, char *err,
 	    size_t errlen);
 
 /*
+ * The same message written to a sink as it is made, for an attachment
+ * too large to hold (the age file of a case): outmail_stream_begin checks
+ * m and writes everything before the attachment's base64 (m->attachment
+ * is not used; attachment_name must be set), outmail_stream_write encodes
+ * the attachment's bytes as they come (whole 76-column lines; less than a
+ * line is kept), outmail_stream_end writes its last line, the extra part
+ * and the closing delimiter.  The output is outmail_build's for the same
+ * bytes and boundary.  Each returns 0, or -1 (a field refused, with its
+ * reason in err; a sink failure); after -1 the stream is over.
+ */
+struct outmail_sink {
+	/* All n bytes, or -1. */
+	int	(*write)(void *ctx, const void *p, size_t n);
+	void	*ctx;
+};
+
+struct outmail_stream {
+	const struct outmail	*m;
+	struct outmail_sink	 sink;
+	char			 boundary[48];
+	uint8_t			 rest[57];	/* part of a line in hand */
+	size_t			 nrest;
+	size_t			 total;		/* attachment bytes seen */
+	int			 failed;
+};
+
+int	outmail_stream_begin(struct outmail_stream *s, const struct outmail *m,
+	    const struct outmail_sink *sink, char *err, size_t errlen);
+int	outmail_stream_write(struct outmail_stream *s, const uint8_t *p, size_t n);
+int	outmail_stream_end(struct outmail_stream *s, char *err, size_t errlen);
+
+/*
  * Append to out, decoded and separated by newlines, every part of m that
  * travels in clear: the addresses, subject, ids, cover note, attachment
  * name and type (everything but the attachment bytes).  This, not the

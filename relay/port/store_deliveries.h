@@ -65,6 +65,18 @@ int	 store_prepared_get(struct store *st, int64_t delivery_id, struct buf *mail,
 	    char *built_for, size_t size);
 int	 store_prepared_exists(struct store *st, int64_t delivery_id);
 /*
+ * The chunks of a prepared mail (issue 15: a mail is never held whole):
+ * chunk_put adds chunk seq of the delivery's mail (within the caller's
+ * transaction, before store_prepared_put, which then holds what reads
+ * them back; the caller drops the former mail first), 0 / -1;
+ * chunk_get appends chunk seq to *data: 0, 1 none, -1 error (or *data's
+ * maximum).  They go with their prepared_mails row.
+ */
+int	 store_prepared_chunk_put(struct store *st, int64_t delivery_id, int64_t seq,
+	    const void *data, size_t len);
+int	 store_prepared_chunk_get(struct store *st, int64_t delivery_id, int64_t seq,
+	    struct buf *data);
+/*
  * Delete the prepared mail of a delivery (within a transaction) without
  * overwriting its pages: it is sealed under the case key (so unreadable
  * once the case is shredded), and the overwrite (PRAGMA secure_delete, on

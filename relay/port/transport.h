@@ -25,6 +25,8 @@
 #define FSRELAY_PORT_TRANSPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 struct smtp_conf {
 	const char	*url;		/* smtps://host:port, or smtp://host:port
@@ -123,6 +125,27 @@ struct smtp_session *smtp_session_open(const struct smtp_conf *conf,
 enum smtp_status smtp_session_send(struct smtp_session *s, const char *from,
 	    const char *rcpt, const char *msg, size_t len, char *err,
 	    size_t errlen);
+
+/*
+ * A message read in pieces, for one too large to hold (a case mail with
+ * its attachments, read back from the store a chunk at a time): read
+ * gives up to n bytes (0 at the end, -1 on failure), rewind goes back to
+ * the first byte (0 / -1), size is the message's length.  The send reads
+ * it once for its checks (the same as smtp_send's, before any I/O), then
+ * once per transaction tried; a read failure during the upload aborts it
+ * (nothing delivered: SMTP_TEMPFAIL, "message illisible").
+ */
+struct smtp_source {
+	ssize_t	(*read)(void *ctx, uint8_t *p, size_t n);
+	int	(*rewind)(void *ctx);
+	void	*ctx;
+	size_t	 size;
+};
+
+/* smtp_session_send of a message read from a source. */
+enum smtp_status smtp_session_send_source(struct smtp_session *s,
+	    const char *from, const char *rcpt, const struct smtp_source *msg,
+	    char *err, size_t errlen);
 
 /* The SIZE limit (bytes, RFC 1870) the server announced in its EHLO reply
  * on the session's last new connection; 0 if none was announced or no

@@ -182,8 +182,9 @@ ok "clé enveloppée de A présente avant cancel" test "${#WRAPPED}" -ge 64
 ok "personne scellée de A présente avant cancel" test "${#PERSON}" -eq 96
 ok "pièce scellée de A présente avant cancel" test "${#PIECE}" -eq 96
 is "contrôle : octets de la clé enveloppée trouvés" "$(hexscan "$WRAPPED" "$DB" "$DB-wal")" 2
-PREP=$(sqlite3 "$DB" "select hex(substr(mail, length(mail) - 2000, 48)) from prepared_mails
-    where delivery_id in (select id from deliveries where case_id = $ID_A)")
+# the prepared mail lives in sealed chunks (issue 15): bytes of its first
+PREP=$(sqlite3 "$DB" "select hex(substr(data, length(data) - 2000, 48)) from prepared_chunks
+    where seq = 0 and delivery_id in (select id from deliveries where case_id = $ID_A)")
 ok "courrier préparé de A présent avant cancel" test "${#PREP}" -eq 96
 
 fsr cancel "$A" --motif "Demande retirée MotifSecret31"

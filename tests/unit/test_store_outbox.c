@@ -3,7 +3,9 @@
  * prepared mails stored, read back byte for byte, replaced, refused for a
  * delivery that is not pending, gone as soon as their delivery is sent,
  * failed or deleted (triggers) or their case shredded; dropped without
- * leaving secure_delete off; and the relaxed transactions of
+ * leaving secure_delete off; the chunks of a prepared mail (issue 15)
+ * read back by position and gone with their mail, whichever way it goes;
+ * and the relaxed transactions of
  * adapters/store.c (synchronous NORMAL only while one is open).
  */
 #include "adapters/store.h"
@@ -159,6 +161,61 @@ test_prepared(struct store *st)
 	CHECK_INT(reads_back(st, d2.id, "deux", 4), 0);
 }
 
+/* The chunks of a prepared mail: by position, gone with their mail. */
+static void
+test_chunks(struct store *st)
+{
+	static char big[70 * 1024];
+	struct delivery_row d1, d2;
+	struct buf b;
+	int64_t c1 = new_case(st, "FS-92032-2026-000010");
+	size_t i;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 13 + 1);
+	new_delivery(st, c1, &d1);
+	new_delivery(st, c1, &d2);
+	buf_init(&b, sizeof(big));
+	CHECK_INT(store_prepared_chunk_get(st, d1.id, 0, &b), 1);	/* none */
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_prepared_chunk_put(st, d1.id, 0, big, sizeof(big)), 0);
+	CHECK_INT(store_prepared_chunk_put(st, d1.id, 1, "fin", 3), 0);
+	CHECK_INT(store_prepared_chunk_put(st, d1.id, 1, "bis", 3), -1);	/* once */
+	CHECK_INT(store_prepared_put(st, d1.id, 2000, "cle adresse <id>", "desc", 4), 0);
+	CHECK_INT(store_prepared_chunk_put(st, d2.id, 0, "deux", 4), 0);
+	CHECK_INT(store_prepared_put(st, d2.id, 2000, "cle adresse <id>", "desc", 4), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(store_prepared_chunk_get(st, d1.id, 0, &b), 0);
+	CHECK(b.len == sizeof(big) && memcmp(b.p, big, sizeof(big)) == 0);
+	b.len = 0;
+	CHECK_INT(store_prepared_chunk_get(st, d1.id, 1, &b), 0);
+	CHECK(b.len == 3 && memcmp(b.p, "fin", 3) == 0);
+	CHECK_INT(store_prepared_chunk_get(st, d1.id, 2, &b), 1);
+	/* a bounded reader refuses what does not fit */
+	b.len = 0;
+	b.max = 1024;
+	CHECK_INT(store_prepared_chunk_get(st, d1.id, 0, &b), -1);
+	b.max = sizeof(big);
+	/* dropped: its chunks go, not the other delivery's */
+	CHECK_INT(store_begin(st), 0);
+	CHECK_INT(store_prepared_drop(st, d1.id), 0);
+	CHECK_INT(store_commit(st), 0);
+	CHECK_INT(pragma(st, "SELECT count(*) FROM prepared_chunks WHERE delivery_id IN"
+	    " (SELECT id FROM deliveries WHERE case_id = (SELECT id FROM cases WHERE"
+	    " ref = 'FS-92032-2026-000010'))"), 1);
+	/* sent: the delivery's trigger takes the mail, the mail's its chunks */
+	fs_strlcpy(d2.state, "sent", sizeof(d2.state));
+	CHECK_INT(store_delivery_record(st, &d2), 0);
+	CHECK_INT(store_prepared_chunk_get(st, d2.id, 0, &b), 1);
+	/* shredded: the same */
+	new_delivery(st, c1, &d1);
+	CHECK_INT(store_prepared_chunk_put(st, d1.id, 0, "x", 1), 0);
+	CHECK_INT(store_prepared_put(st, d1.id, 2000, "cle adresse <id>", "desc", 4), 0);
+	CHECK_INT(store_case_shred(st, c1, 3000), 0);
+	CHECK_INT(pragma(st, "SELECT count(*) FROM prepared_chunks"), 0);
+	buf_free(&b);
+}
+
 static void
 test_relaxed(struct store *st)
 {
@@ -202,6 +259,7 @@ main(void)
 	if (st == NULL)
 		return t_done();
 	test_prepared(st);
+	test_chunks(st);
 	test_relaxed(st);
 	store_close(&st);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

@@ -12,6 +12,7 @@
 #include "relay/config.h"
 #include "relay/daemon.h"
 #include "relay/directory.h"
+#include "relay/frames.h"
 #include "relay/instance.h"
 #include "relay/match.h"
 #include "relay/outbox.h"
@@ -41,6 +42,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -215,13 +217,15 @@ inbox_raw_drop(struct instance *in, int64_t raw_id, int64_t quarantine_id)
 
 /*
  * Test hooks of the sandbox (FSRELAY_TEST_FAULT, test_clock only), set by
- * inbox_run and process_pending before the zygotes fork: the contained child makes a
- * forbidden system call (socket: killed by seccomp), or tries to open
- * the KEK file and reports what happened; or the zygote tries to open it
- * and logs what happened.
+ * inbox_run, process_pending and inbox_parser_start, sent to each parser
+ * root in its HELLO: the contained child makes a forbidden system call
+ * (socket: killed by seccomp), or tries to open the KEK file and reports
+ * what happened, or stays alive until killed (parser-hold, for the test
+ * that reads its memory); or the root tries to open the KEK file and
+ * logs what happened.
  */
 enum { PARSER_FAULT_NONE, PARSER_FAULT_SYSCALL, PARSER_FAULT_OPEN_KEY,
-	PARSER_FAULT_ZYGOTE_OPEN_KEY };
+	PARSER_FAULT_ZYGOTE_OPEN_KEY, PARSER_FAULT_HOLD };
 static int parser_fault;
 static char parser_fault_key[512];
 
@@ -240,7 +244,7 @@ parser_fault_set(struct instance *in)
 	parser_fault = breach_test_fault(in, "parser-syscall") ? PARSER_FAULT_SYSCALL :
 	    breach_test_fault(in, "parser-open-key") ? PARSER_FAULT_OPEN_KEY :
 	    breach_test_fault(in, "zygote-open-key") ? PARSER_FAULT_ZYGOTE_OPEN_KEY :
-	    PARSER_FAULT_NONE;
+	    breach_test_fault(in, "parser-hold") ? PARSER_FAULT_HOLD : PARSER_FAULT_NONE;
 	snprintf(parser_fault_key, sizeof(parser_fault_key), "%s/%s", in->keys_dir,
 	    KEYSTORE_KEK);
 }
@@ -254,6 +258,15 @@ child_test_fault(struct buf *out)
 
 	if (parser_fault == PARSER_FAULT_SYSCALL)
 		(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);	/* SIGSYS */
+	if (parser_fault == PARSER_FAULT_HOLD) {
+		/* Stay alive, contained, until killed (a test reads this
+		 * child's memory): a futex wait with no timeout, one of the
+		 * few calls the filter allows.  FUTEX_WAIT | FUTEX_PRIVATE. */
+		static int word;
+
+		for (;;)
+			(void)syscall(SYS_futex, &word, 0 | 128, 0, NULL, NULL, 0);
+	}
 	if (parser_fault != PARSER_FAULT_OPEN_KEY)
 		return 0;
 	if ((fd = open(parser_fault_key, O_RDONLY | O_CLOEXEC)) >= 0) {
@@ -465,39 +478,30 @@ child_answer(int rd, int status, struct buf *out, struct parsed_mail *m, char *e
 	return 0;
 }
 
-int
-inbox_parse_contained(const char *raw, size_t len, struct parsed_mail *m, char *err,
-    size_t errlen)
-{
-	struct buf out;
-	int status, rd;
-
-	memset(m, 0, sizeof(*m));
-	buf_init(&out, CHILD_OUT_MAX);
-	if ((rd = run_child(raw, len, &status, &out, err, errlen)) == -2) {
-		buf_free(&out);
-		return -1;
-	}
-	return child_answer(rd, status, &out, m, err, errlen);
-}
-
-/* ---- the parser zygote ---------------------------------------------- */
+/* ---- the parser root ------------------------------------------------ */
 
 /*
- * Wire format on the socket pair (one host, one binary: native layout).
- * Request: a uint32_t length, then the raw mail.  Answer: struct
- * zy_answer, then len bytes of the child's output.
+ * The parser root (the "zygote"): a helper process that forks one
+ * contained child per mail and relays its answer.  It is not a fork of the
+ * daemon: the daemon forks, and the fork at once executes the daemon's own
+ * binary again (/proc/self/exe) with PARSER_ROOT_ENV set and only the
+ * socket at descriptor 3.  A fresh image holds nothing the daemon had in
+ * memory: no key (KEK, index, HMAC, signing, relay identity), no mailbox
+ * or submission password, no configuration, no case; the children it
+ * forks inherit only that emptiness and the one mail they parse.  The
+ * entry is a constructor (parser_root_entry), so that every program
+ * linked with this file, the tests included, can be its own root.
+ *
+ * Frames (relay/frames.h) on the socket pair: HELLO once (the test
+ * hooks), then PARSE (the raw mail) / ANSWER (the child's outcome and
+ * output), one request outstanding at most.
  */
-struct zy_answer {
-	int32_t		started;	/* 0: the zygote could not fork the child */
-	int32_t		rd;		/* run_child's result */
-	int32_t		status;		/* the child's wait status */
-	uint32_t	len;
-};
+#define PARSER_ROOT_ENV	"FSRELAY_PARSER_ROOT"
+#define PARSER_ROOT_FD	3
 
 struct inbox_parser {
 	pid_t	pid;
-	int	fd;		/* -1 once the zygote is given up */
+	int	fd;		/* -1 once the root is given up */
 	int	pending;	/* a request awaits its answer */
 };
 
@@ -519,50 +523,99 @@ send_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-/* The zygote needs no key: neither it nor the children it forks keep any
- * (sodium_free wipes and unmaps them in this process only). */
-static void
-zygote_drop_keys(struct instance *in)
+static int
+send_frame(int fd, uint32_t type, const void *head, size_t headlen, const void *p,
+    size_t len)
 {
-	uint8_t **keys[] = { &in->kek, &in->index_key, &in->hmac_key, &in->signing_sk };
-	size_t i;
+	uint8_t h[FRAME_HEAD_LEN];
 
-	for (i = 0; i < FS_ARRAY_LEN(keys); i++) {
-		keystore_key_free(*keys[i]);
-		*keys[i] = NULL;
+	if (headlen + len > frame_max(type))
+		return -1;
+	frame_head_put(h, type, (uint32_t)(headlen + len));
+	if (send_all(fd, h, sizeof(h)) < 0 || (headlen && send_all(fd, head, headlen) < 0) ||
+	    (len && send_all(fd, p, len) < 0))
+		return -1;
+	return 0;
+}
+
+/* A frame's head of the expected type: its payload length, -1 else. */
+static long
+read_head(int fd, uint32_t want, time_t deadline)
+{
+	uint8_t h[FRAME_HEAD_LEN];
+	uint32_t type, len;
+
+	if (read_exact(fd, h, sizeof(h), deadline) < 0 ||
+	    frame_head_get(h, &type, &len) < 0 || type != want)
+		return -1;
+	return (long)len;
+}
+
+/* The hooks a HELLO may ask for (others are refused: the root exits). */
+static int
+fault_known(uint32_t f)
+{
+	return f == PARSER_FAULT_NONE || f == PARSER_FAULT_SYSCALL ||
+	    f == PARSER_FAULT_OPEN_KEY || f == PARSER_FAULT_ZYGOTE_OPEN_KEY ||
+	    f == PARSER_FAULT_HOLD;
+}
+
+static _Noreturn void
+zygote_loop(int fd)
+{
+	uint8_t ah[FRAME_ANSWER_HEAD];
+	struct frame_answer a;
+	struct buf out;
+	char *raw, e[200];
+	long len;
+	int status;
+
+	for (;;) {
+		if ((len = read_head(fd, FRAME_PARSE, 0)) < 0)
+			_exit(0);
+		raw = xmalloc((size_t)len + 1);
+		if (read_exact(fd, raw, (size_t)len, 0) < 0)
+			_exit(0);
+		buf_init(&out, CHILD_OUT_MAX);
+		memset(&a, 0, sizeof(a));
+		a.rd = run_child(raw, (size_t)len, &status, &out, e, sizeof(e));
+		a.started = a.rd != -2;
+		a.status = status;
+		frame_answer_put(ah, &a);
+		fs_wipe(raw, (size_t)len);
+		free(raw);
+		if (send_frame(fd, FRAME_ANSWER, ah, sizeof(ah), out.p, out.len) < 0)
+			_exit(0);
+		buf_free(&out);
 	}
-	sodium_memzero(in->kek_id, sizeof(in->kek_id));
 }
 
 /*
- * The zygote: forks one contained child per mail it receives (run_child,
- * the same limits as ever) and relays the child's answer.  It never
- * parses anything itself; it exits when the daemon closes the socket or
- * dies.
+ * The root, in its fresh image: reads its HELLO, loads what the children
+ * need (sandbox_prepare), enters its sandbox (no file, no network) and
+ * serves PARSE requests until the daemon closes the socket or dies.
  */
 static _Noreturn void
-zygote_main(struct instance *in, int fd, pid_t daemon)
+zygote_main(int fd)
 {
-	struct zy_answer a;
-	struct buf out;
-	uint32_t len;
-	char *raw, e[200];
-	int status;
+	struct frame_hello h;
+	char hello[FRAME_HELLO_LEN], e[200];
+	long len;
 
 	(void)signal(SIGINT, SIG_IGN);
 	(void)signal(SIGTERM, SIG_IGN);
 	(void)signal(SIGPIPE, SIG_IGN);
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != daemon)
+	daemon_log_init();
+	if ((len = read_head(fd, FRAME_HELLO, clock_system() + INBOX_ZYGOTE_GRACE_S)) < 0 ||
+	    read_exact(fd, hello, (size_t)len, clock_system() + INBOX_ZYGOTE_GRACE_S) < 0 ||
+	    frame_hello_get((const uint8_t *)hello, (size_t)len, &h) < 0 ||
+	    !fault_known(h.fault))
 		_exit(0);
-	if (fd > 3)
-		close_range(3, (unsigned)fd - 1, 0);
-	close_range((unsigned)fd + 1, ~0U, 0);
-	zygote_drop_keys(in);
-	/* No file, no network (keys/sandbox); the children it forks enter
-	 * their own, stricter, sandbox.  Not contained: it parses nothing,
-	 * the daemon forks the children itself. */
-	if (!under_valgrind() && sandbox_enter(SANDBOX_ZYGOTE, e, sizeof(e)) < 0) {
+	parser_fault = (int)h.fault;
+	fs_strlcpy(parser_fault_key, h.key_path, sizeof(parser_fault_key));
+	sandbox_prepare();
+	/* The children it forks enter their own, stricter, sandbox. */
+	if (sandbox_enter(SANDBOX_ZYGOTE, e, sizeof(e)) < 0) {
 		logw("analyseur relais non confiné (%s)", e);
 		_exit(0);
 	}
@@ -574,60 +627,131 @@ zygote_main(struct instance *in, int fd, pid_t daemon)
 		if (k >= 0)
 			close(k);
 	}
-	for (;;) {
-		if (read_exact(fd, &len, sizeof(len), 0) < 0 || len > MIME_MSG_MAX)
-			_exit(0);
-		raw = xmalloc((size_t)len + 1);
-		if (read_exact(fd, raw, len, 0) < 0)
-			_exit(0);
-		buf_init(&out, CHILD_OUT_MAX);
-		memset(&a, 0, sizeof(a));
-		a.rd = run_child(raw, len, &status, &out, e, sizeof(e));
-		a.started = a.rd != -2;
-		a.status = status;
-		a.len = (uint32_t)out.len;
-		fs_wipe(raw, len);
-		free(raw);
-		if (send_all(fd, &a, sizeof(a)) < 0 || send_all(fd, out.p, out.len) < 0)
-			_exit(0);
-		buf_free(&out);
+	zygote_loop(fd);
+}
+
+/* Runs before main in every program linked with this file: a process
+ * started as a parser root never reaches main. */
+__attribute__((constructor)) static void
+parser_root_entry(void)
+{
+	const char *v = getenv(PARSER_ROOT_ENV);
+	struct stat st;
+
+	if (v == NULL)
+		return;
+	if (strcmp(v, "3") != 0 || fstat(PARSER_ROOT_FD, &st) < 0 || !S_ISSOCK(st.st_mode))
+		_exit(126);
+	zygote_main(PARSER_ROOT_FD);
+}
+
+/* The root's environment: the marker, and only what the sanitizers and
+ * the logs read (no FSRELAY_* test variable, no secret of any kind). */
+static char **
+root_env(void)
+{
+	static const char *keep[] = { "ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=",
+		"FSRELAY_LOG_PRIORITY=", "JOURNAL_STREAM=", "LANG=", "LC_ALL=", "TZ=" };
+	char **env = xcalloc(FS_ARRAY_LEN(keep) + 2, sizeof(*env));
+	size_t n = 0, i, k;
+
+	env[n++] = xstrdup(PARSER_ROOT_ENV "=3");
+	for (i = 0; environ != NULL && environ[i] != NULL; i++)
+		for (k = 0; k < FS_ARRAY_LEN(keep); k++)
+			if (strncmp(environ[i], keep[k], strlen(keep[k])) == 0 &&
+			    n < FS_ARRAY_LEN(keep) + 1) {
+				env[n++] = xstrdup(environ[i]);
+				break;
+			}
+	return env;
+}
+
+static void
+env_free(char **env)
+{
+	size_t i;
+
+	for (i = 0; env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* In the forked child: only async-signal-safe calls, then the new image. */
+static _Noreturn void
+root_exec(int fd, pid_t parent, char *const *env)
+{
+	static char *const argv[] = { (char *)"fsrelay-analyseur", NULL };
+
+	/* Dies with the daemon (kept across execve), even if already gone. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	if (fd == PARSER_ROOT_FD)
+		(void)fcntl(fd, F_SETFD, 0);
+	else if (dup2(fd, PARSER_ROOT_FD) < 0)
+		_exit(127);
+	close_range(PARSER_ROOT_FD + 1, ~0U, 0);
+	execve("/proc/self/exe", argv, env);
+	_exit(127);
+}
+
+/* Start a root; NULL (logged) when it cannot be. */
+static struct inbox_parser *
+root_spawn(void)
+{
+	struct inbox_parser *p;
+	struct frame_hello h;
+	struct timeval tv = { INBOX_CHILD_WALL_S + INBOX_ZYGOTE_GRACE_S, 0 };
+	uint8_t hello[FRAME_HELLO_LEN];
+	size_t hl;
+	pid_t pid, self = getpid();
+	char **env;
+	int sv[2];
+
+	memset(&h, 0, sizeof(h));
+	h.fault = (uint32_t)parser_fault;
+	fs_strlcpy(h.key_path, parser_fault_key, sizeof(h.key_path));
+	if ((hl = frame_hello_put(hello, sizeof(hello), &h)) == 0) {
+		h.key_path[0] = '\0';
+		hl = frame_hello_put(hello, sizeof(hello), &h);
 	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		logw("analyseur relais impossible (%s)", strerror(errno));
+		return NULL;
+	}
+	env = root_env();
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		logw("analyseur relais impossible (%s)", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		env_free(env);
+		return NULL;
+	}
+	if (pid == 0)
+		root_exec(sv[1], self, env);
+	close(sv[1]);
+	env_free(env);
+	/* A root that stops reading cannot block the daemon. */
+	(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	p = xcalloc(1, sizeof(*p));
+	p->pid = pid;
+	p->fd = sv[0];
+	if (send_frame(p->fd, FRAME_HELLO, NULL, 0, hello, hl) < 0) {
+		logw("analyseur relais impossible (salut refusé)");
+		inbox_parser_stop(p);
+		return NULL;
+	}
+	return p;
 }
 
 struct inbox_parser *
 inbox_parser_start(struct instance *in)
 {
-	struct inbox_parser *p;
-	struct timeval tv = { INBOX_CHILD_WALL_S + INBOX_ZYGOTE_GRACE_S, 0 };
-	pid_t pid, self = getpid();
-	int sv[2];
-
-	sandbox_prepare();	/* once in the daemon, inherited */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		logw("analyseur relais impossible (%s) : un processus par courriel",
-		    strerror(errno));
-		return NULL;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	if ((pid = fork()) < 0) {
-		logw("analyseur relais impossible (%s) : un processus par courriel",
-		    strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		return NULL;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		zygote_main(in, sv[1], self);
-	}
-	close(sv[1]);
-	/* A zygote that stops reading cannot block the daemon. */
-	(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	p = xcalloc(1, sizeof(*p));
-	p->pid = pid;
-	p->fd = sv[0];
-	return p;
+	if (in != NULL)
+		parser_fault_set(in);
+	return root_spawn();
 }
 
 static void
@@ -643,7 +767,7 @@ zygote_end(struct inbox_parser *p)
 		;
 }
 
-/* The answer's output: a.len bytes. */
+/* The answer's output: len bytes. */
 static int
 read_output(int fd, size_t len, struct buf *out, time_t deadline)
 {
@@ -662,12 +786,10 @@ read_output(int fd, size_t len, struct buf *out, time_t deadline)
 int
 inbox_parser_send(struct inbox_parser *p, const char *raw, size_t len)
 {
-	uint32_t l = (uint32_t)len;
-
 	if (p == NULL || p->fd < 0 || p->pending || len > MIME_MSG_MAX)
 		return -1;
-	if (send_all(p->fd, &l, sizeof(l)) < 0 || send_all(p->fd, raw, len) < 0) {
-		logw("analyseur relais perdu : un processus par courriel pour la suite");
+	if (send_frame(p->fd, FRAME_PARSE, NULL, 0, raw, len) < 0) {
+		logw("analyseur relais perdu : un autre pour la suite");
 		zygote_end(p);
 		return -1;
 	}
@@ -675,33 +797,80 @@ inbox_parser_send(struct inbox_parser *p, const char *raw, size_t len)
 	return 0;
 }
 
+/*
+ * The root's answer to the request outstanding: 0 / -1 as
+ * inbox_parse_contained, -2 the root itself failed (nothing parsed) or
+ * could not fork the child.
+ */
+static int
+root_answer(struct inbox_parser *p, struct parsed_mail *m, char *err, size_t errlen)
+{
+	struct frame_answer a;
+	uint8_t ah[FRAME_ANSWER_HEAD];
+	struct buf out;
+	time_t deadline = clock_system() + INBOX_CHILD_WALL_S + INBOX_ZYGOTE_GRACE_S;
+	long len;
+
+	p->pending = 0;
+	memset(m, 0, sizeof(*m));
+	if ((len = read_head(p->fd, FRAME_ANSWER, deadline)) < FRAME_ANSWER_HEAD ||
+	    read_exact(p->fd, ah, sizeof(ah), deadline) < 0 ||
+	    frame_answer_get(ah, sizeof(ah), &a) < 0) {
+		logw("analyseur relais perdu : un autre pour la suite");
+		zygote_end(p);
+		return -2;
+	}
+	buf_init(&out, CHILD_OUT_MAX);
+	if (read_output(p->fd, (size_t)len - FRAME_ANSWER_HEAD, &out, deadline) < 0) {
+		logw("analyseur relais perdu : un autre pour la suite");
+		zygote_end(p);
+		buf_free(&out);
+		return -2;
+	}
+	if (!a.started) {
+		buf_free(&out);
+		return -2;
+	}
+	return child_answer(a.rd, a.status, &out, m, err, errlen);
+}
+
+/* One mail through a root of its own, started and ended here. */
+static int
+parse_oneshot(const char *raw, size_t len, struct parsed_mail *m, char *err, size_t errlen)
+{
+	struct inbox_parser *p;
+	int r = -2;
+
+	memset(m, 0, sizeof(*m));
+	if ((p = root_spawn()) != NULL && inbox_parser_send(p, raw, len) == 0)
+		r = root_answer(p, m, err, errlen);
+	inbox_parser_stop(p);
+	if (r == -2) {
+		memset(m, 0, sizeof(*m));
+		snprintf(err, errlen, "analyseur indisponible");
+		return -1;
+	}
+	return r;
+}
+
+int
+inbox_parse_contained(const char *raw, size_t len, struct parsed_mail *m, char *err,
+    size_t errlen)
+{
+	return parse_oneshot(raw, len, m, err, errlen);
+}
+
 int
 inbox_parser_recv(struct inbox_parser *p, const char *raw, size_t len,
     struct parsed_mail *m, char *err, size_t errlen)
 {
-	struct zy_answer a;
-	struct buf out;
-	time_t deadline = clock_system() + INBOX_CHILD_WALL_S + INBOX_ZYGOTE_GRACE_S;
+	int r;
 
 	if (p == NULL || p->fd < 0 || !p->pending)
-		return inbox_parse_contained(raw, len, m, err, errlen);
-	p->pending = 0;
-	memset(m, 0, sizeof(*m));
-	buf_init(&out, CHILD_OUT_MAX);
-	if (read_exact(p->fd, &a, sizeof(a), deadline) < 0 || a.len > CHILD_OUT_MAX ||
-	    read_output(p->fd, a.len, &out, deadline) < 0) {
-		/* The zygote itself failed (it parses nothing): direct
-		 * children for the rest of the pass. */
-		logw("analyseur relais perdu : un processus par courriel pour la suite");
-		zygote_end(p);
-		buf_free(&out);
-		return inbox_parse_contained(raw, len, m, err, errlen);
-	}
-	if (!a.started) {
-		buf_free(&out);
-		return inbox_parse_contained(raw, len, m, err, errlen);
-	}
-	return child_answer(a.rd, a.status, &out, m, err, errlen);
+		return parse_oneshot(raw, len, m, err, errlen);
+	if ((r = root_answer(p, m, err, errlen)) == -2)
+		return parse_oneshot(raw, len, m, err, errlen);
+	return r;
 }
 
 int
@@ -1497,6 +1666,7 @@ struct parser_pool {
 	size_t			 nlanes;
 	struct inbox_parser	*lane[INBOX_LANES_MAX];
 	int			 started[INBOX_LANES_MAX];
+	int			 restarted[INBOX_LANES_MAX];
 };
 
 static void
@@ -1518,6 +1688,13 @@ pool_lane(struct parser_pool *pp, struct instance *in, size_t k)
 	if (!pp->started[k]) {
 		pp->lane[k] = inbox_parser_start(in);
 		pp->started[k] = 1;
+	} else if (pp->lane[k] != NULL && inbox_parser_pid(pp->lane[k]) < 0 &&
+	    !pp->restarted[k]) {
+		/* A lost zygote is replaced once per pass (a new fresh image);
+		 * after that, a root per mail. */
+		inbox_parser_stop(pp->lane[k]);
+		pp->lane[k] = inbox_parser_start(in);
+		pp->restarted[k] = 1;
 	}
 	return pp->lane[k];
 }
@@ -1541,6 +1718,7 @@ pool_end(struct parser_pool *pp)
 		inbox_parser_stop(pp->lane[k]);
 		pp->lane[k] = NULL;
 		pp->started[k] = 0;
+		pp->restarted[k] = 0;
 	}
 }
 

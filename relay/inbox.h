@@ -20,9 +20,10 @@
  * (mime_serialize); the daemon re-checks it (mime_deserialize).  A child
  * that crashes, hangs or answers garbage files the mail as malformed
  * (kept sealed in quarantine) and the pass goes on.  In a pass, the
- * children are forked by "zygotes" (see inbox_parser_start), helpers
- * forked once per pass from the daemon that drop the keys and parse
- * nothing themselves; with one zygote per processor plus one, the next mails are
+ * children are forked by "zygotes" or parser roots (see
+ * inbox_parser_start), helpers started once per pass as a fresh image of
+ * the binary, that hold no key and no password and parse nothing
+ * themselves; with one zygote per processor plus one, the next mails are
  * parsed while the daemon applies the current one (at most one mail per
  * zygote and 32 MiB sent ahead).
  *
@@ -107,17 +108,23 @@ int	 inbox_raw_content(struct instance *in, int64_t raw_id, struct buf *out,
 	    char *err, size_t errlen);
 
 /*
- * Parse raw in a contained child (see above).  0 and *m (mime_free it),
- * -1 with a French reason in err (parser refused the mail, crashed, was
- * killed, or answered garbage).
+ * Parse raw in a contained child (see above) forked by a parser root of
+ * its own, started for this mail and ended after it (the quarantine's
+ * re-parse, the decrypted content of an age reply).  0 and *m (mime_free
+ * it), -1 with a French reason in err (parser refused the mail, crashed,
+ * was killed, or answered garbage; or no root could be started).
  */
 int	 inbox_parse_contained(const char *raw, size_t len, struct parsed_mail *m,
 	    char *err, size_t errlen);
 
 /*
- * The parser zygote, for a pass over many mails: a helper process forked
- * once from the daemon, that drops the instance's keys (wiped and
- * unmapped in its copy) and every descriptor but its socket, then for
+ * The parser zygote (the parser root), for a pass over many mails: a
+ * helper process that the daemon forks and that at once executes the
+ * binary again (/proc/self/exe), so that it starts from a fresh image
+ * holding none of the daemon's memory: no key, no mailbox or submission
+ * password, no configuration (its environment: the sanitizers' and the
+ * log mode's variables only).  It keeps only its socket (relay/frames.h
+ * on it) and its sandbox (keys/sandbox, SANDBOX_ZYGOTE), then for
  * each mail it receives over a socket pair forks one contained child
  * exactly as inbox_parse_contained does (same limits, same isolation: one
  * child per mail, nothing shared between two mails' parses) and relays
@@ -131,8 +138,9 @@ int	 inbox_parse_contained(const char *raw, size_t len, struct parsed_mail *m,
 struct inbox_parser;
 
 /*
- * Start a zygote.  NULL when it cannot be started (logged): callers pass
- * NULL on to inbox_parser_parse, which then forks from the daemon.
+ * Start a zygote (in: the test hooks it is sent, may be NULL).  NULL
+ * when it cannot be started (logged): callers pass NULL on to
+ * inbox_parser_parse, which then starts a root per mail.
  */
 struct inbox_parser *inbox_parser_start(struct instance *in);
 
@@ -140,7 +148,7 @@ struct inbox_parser *inbox_parser_start(struct instance *in);
  * Same contract as inbox_parse_contained, through the zygote p.  If p is
  * NULL, or the zygote fails (not the child: the zygote itself), the mail
  * is parsed by inbox_parse_contained instead and the zygote is given up
- * for the rest of the pass.
+ * (the pass starts its lane a new one, once).
  */
 int	 inbox_parser_parse(struct inbox_parser *p, const char *raw, size_t len,
 	    struct parsed_mail *m, char *err, size_t errlen);
@@ -150,8 +158,8 @@ int	 inbox_parser_parse(struct inbox_parser *p, const char *raw, size_t len,
  * child parses: send raw to the zygote (at most one request outstanding
  * per zygote), later receive its answer.  send: 0 sent, -1 not sent (p
  * NULL, broken, or a request outstanding).  recv: the contract of
- * inbox_parse_contained; it needs the same raw bytes, parsed directly
- * when nothing was sent or the zygote failed.
+ * inbox_parse_contained; it needs the same raw bytes, parsed by
+ * inbox_parse_contained when nothing was sent or the zygote failed.
  */
 int	 inbox_parser_send(struct inbox_parser *p, const char *raw, size_t len);
 int	 inbox_parser_recv(struct inbox_parser *p, const char *raw, size_t len,

@@ -3,7 +3,9 @@
  * (untrusted server text) and the configuration checks made before any
  * connection; relay/inbox's contained parser (fork, limits, pipe, re-check)
  * and its zygote (one child per mail, pipelined requests, fallback to a
- * direct child when the zygote is gone, no key left in the zygote).
+ * root of its own when the zygote is gone); the memory of a zygote and of
+ * a child it forked, read through /proc/PID/mem, holds none of the keys
+ * nor the passwords the daemon holds (a plain fork of this process does).
  */
 #include "adapters/imap.h"
 #include "adapters/mime.h"
@@ -11,6 +13,7 @@
 #include "relay/instance.h"
 #include "tests/unit/t.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -126,6 +129,191 @@ mapped_in(pid_t pid, const void *addr)
 	return hit;
 }
 
+static int	parses_good(struct parsed_mail *m);
+
+/*
+ * Does the memory of pid hold needle[0..n)?  Reads every readable mapping
+ * of /proc/pid/maps through /proc/pid/mem.  1 found, 0 not found, -1
+ * nothing could be read (no right to read that process).
+ */
+static int
+mem_holds(pid_t pid, const void *needle, size_t n)
+{
+	static char chunk[1 << 20];
+	char path[64], line[512], perm[8];
+	unsigned long lo, hi;
+	size_t readable = 0;
+	FILE *f;
+	int fd, hit = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	if ((fd = open(path, O_RDONLY)) < 0) {
+		fclose(f);
+		return -1;
+	}
+	while (!hit && fgets(line, sizeof(line), f)) {
+		unsigned long a;
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 || perm[0] != 'r' ||
+		    strstr(line, "[vvar") || strstr(line, "[vsyscall]"))
+			continue;
+		/* Chunks overlap by n - 1 bytes: no needle cut in two. */
+		for (a = lo; a < hi && !hit; a += sizeof(chunk) - n) {
+			size_t want = hi - a < sizeof(chunk) ? hi - a : sizeof(chunk);
+			ssize_t got = pread(fd, chunk, want, (off_t)a);
+
+			if (got <= 0)
+				break;
+			readable += (size_t)got;
+			if ((size_t)got >= n && memmem(chunk, (size_t)got, needle, n))
+				hit = 1;
+			if ((size_t)got < want)
+				break;
+		}
+	}
+	close(fd);
+	fclose(f);
+	return hit ? 1 : readable ? 0 : -1;
+}
+
+/* The secrets of a daemon, made at run time (a literal would be in the
+ * binary's image, hence in any process running it). */
+struct secrets {
+	uint8_t	identity[32];		/* the relay's age X25519 secret */
+	char	identity_text[80];	/* its file's text (hex here) */
+	char	imap_pw[40], smtp_pw[40];
+};
+
+static void
+secrets_make(struct instance *in, struct secrets *s)
+{
+	uint8_t **keys[] = { &in->kek, &in->index_key, &in->hmac_key, &in->signing_sk };
+	uint8_t r[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t n = keys[i] == &in->signing_sk ? 64 : 32;
+
+		*keys[i] = sodium_malloc(n);
+		randombytes_buf(*keys[i], n);
+		sodium_mprotect_readonly(*keys[i]);
+	}
+	randombytes_buf(s->identity, sizeof(s->identity));
+	sodium_bin2hex(s->identity_text, sizeof(s->identity_text), s->identity,
+	    sizeof(s->identity));
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(s->imap_pw, sizeof(s->imap_pw), r, sizeof(r));
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(s->smtp_pw, sizeof(s->smtp_pw), r, sizeof(r));
+	/* The configuration holds the passwords as the daemon's would. */
+	in->cfg.imap_password_file = strdup(s->imap_pw);
+	in->cfg.smtp_password_file = strdup(s->smtp_pw);
+}
+
+/* How many of the secrets pid's memory holds (-1: unreadable). */
+static int
+secrets_in(pid_t pid, const struct instance *in, const struct secrets *s)
+{
+	const void *p[] = { in->kek, in->index_key, in->hmac_key, in->signing_sk,
+		s->identity, s->identity_text, s->imap_pw, s->smtp_pw };
+	const size_t n[] = { 32, 32, 32, 64, 32, strlen(s->identity_text),
+		strlen(s->imap_pw), strlen(s->smtp_pw) };
+	size_t i;
+	int found = 0, r;
+
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		if ((r = mem_holds(pid, p[i], n[i])) < 0)
+			return -1;
+		found += r;
+	}
+	return found;
+}
+
+/* The first child of pid (/proc), waited for up to 5 s; -1 if none. */
+static pid_t
+first_child(pid_t pid)
+{
+	char path[80];
+	int i, c = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	for (i = 0; i < 500 && c <= 0; i++) {
+		FILE *f = fopen(path, "r");
+
+		if (f == NULL || fscanf(f, "%d", &c) != 1)
+			c = -1;
+		if (f)
+			fclose(f);
+		if (c <= 0)
+			usleep(10000);
+	}
+	return c;
+}
+
+static void
+test_memory(void)
+{
+	struct instance in;
+	struct secrets s;
+	struct inbox_parser *p;
+	struct parsed_mail m;
+	char err[256];
+	pid_t plain, zpid, kid;
+
+	memset(&in, 0, sizeof(in));
+	CHECK(sodium_init() >= 0);
+	secrets_make(&in, &s);
+	/* The scan finds them where they are: in a plain fork of this
+	 * process (what a zygote forked from the daemon was). */
+	if ((plain = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	CHECK(plain > 0);
+	CHECK_INT(secrets_in(plain, &in, &s), 8);
+	kill(plain, SIGKILL);
+	waitpid(plain, NULL, 0);
+
+	/* A zygote: none of them, before and after a parse. */
+	p = inbox_parser_start(&in);
+	CHECK(p != NULL);
+	zpid = inbox_parser_pid(p);
+	CHECK_INT(secrets_in(zpid, &in, &s), 0);
+	CHECK_INT(inbox_parser_parse(p, good, sizeof(good) - 1, &m, err, sizeof(err)), 0);
+	CHECK(parses_good(&m));
+	CHECK_INT(secrets_in(zpid, &in, &s), 0);
+	inbox_parser_stop(p);
+
+	/* A child caught while parsing (the hook keeps it alive): none. */
+	in.cfg.test_clock = 1;
+	setenv("FSRELAY_TEST_FAULT", "parser-hold", 1);
+	p = inbox_parser_start(&in);
+	CHECK(p != NULL);
+	zpid = inbox_parser_pid(p);
+	CHECK_INT(inbox_parser_send(p, good, sizeof(good) - 1), 0);
+	kid = first_child(zpid);
+	CHECK(kid > 0);
+	CHECK(mem_holds(kid, "relais+0123456789abcdef0123@relay.test", 38) == 1);
+	CHECK_INT(secrets_in(kid, &in, &s), 0);
+	CHECK_INT(kill(kid, SIGKILL), 0);
+	CHECK_INT(inbox_parser_recv(p, good, sizeof(good) - 1, &m, err, sizeof(err)), -1);
+	CHECK(strstr(err, "signal 9") != NULL);
+	inbox_parser_stop(p);
+	/* Hooks off again for the next roots. */
+	unsetenv("FSRELAY_TEST_FAULT");
+	inbox_parser_stop(inbox_parser_start(&in));
+	in.cfg.test_clock = 0;
+	free(in.cfg.imap_password_file);
+	free(in.cfg.smtp_password_file);
+	sodium_free(in.kek);
+	sodium_free(in.index_key);
+	sodium_free(in.hmac_key);
+	sodium_free(in.signing_sk);
+}
+
 static int
 parses_good(struct parsed_mail *m)
 {
@@ -161,7 +349,7 @@ test_zygote(void)
 	CHECK(zpid > 0 && zpid != getpid());
 	CHECK_INT(inbox_parser_parse(p, good, sizeof(good) - 1, &m, err, sizeof(err)), 0);
 	CHECK(parses_good(&m));
-	/* the zygote dropped the key: its pages are unmapped there, not here */
+	/* a fresh image: the key's pages are not mapped there, only here */
 	CHECK_INT(mapped_in(zpid, in.kek), 0);
 	CHECK_INT(mapped_in(getpid(), in.kek), 1);
 	CHECK(in.kek[0] == 0x5a);
@@ -208,5 +396,6 @@ main(void)
 	test_conf();
 	test_contained();
 	test_zygote();
+	test_memory();
 	return t_done();
 }

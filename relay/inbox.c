@@ -1393,11 +1393,6 @@ dsn_effects(struct instance *in, const struct case_row *c, const struct parsed_m
 	int rung = -1, r = -1, q;
 	char once[64], *subject = NULL, *body = NULL;
 
-	if (d->final_recipient_mismatch &&
-	    (event(in, "relay", "security.dsn-recipient-mismatch", c->ref, "final-recipient") < 0 ||
-	    breach_suspect(in, BREACH_SRC_DSN, c->ref, "Avis de non-remise dont le destinataire"
-	    " final n'est pas l'adresse à laquelle le dossier a été envoyé") < 0))
-		return -1;
 	if (!d->dsn_permanent)
 		return event(in, "relay", "delivery.delayed", c->ref, "transient dsn");
 	if (store_delivery_list(in->st, c->id, &dl, &n) < 0)
@@ -1572,6 +1567,14 @@ quarantine(struct instance *in, const struct raw_mail_row *raw, const struct par
 	    q.reason) < 0)
 		return -1;
 	if (d->suspected_breach && inbox_suspected_breach(in, q.id, d->ref[0] ? d->ref : NULL) < 0)
+		return -1;
+	/* A bounce for another recipient than ours: held (match.c), and a
+	 * suspected breach. */
+	if (d->final_recipient_mismatch && d->ref[0] &&
+	    (event(in, "relay", "security.dsn-recipient-mismatch", d->ref, "final-recipient") < 0 ||
+	    breach_suspect(in, BREACH_SRC_DSN, d->ref, "Avis de non-remise dont le destinataire"
+	    " final n'est pas l'adresse à laquelle le dossier a été envoyé (mis en"
+	    " quarantaine)") < 0))
 		return -1;
 	stats->quarantined++;
 	logx("courriel %lld mis en quarantaine (%s)", (long long)raw->id, q.reason);

@@ -774,9 +774,20 @@ decide_dsn(const struct parsed_mail *m, const struct match_ctx *ctx,
 		return 0;
 	}
 	if (!dsn_origin_plausible(m, ctx, addr[0] ? addr : NULL)) {
+		d->final_recipient_mismatch = 0;
 		d->security_event = 1;
 		quarantine(d, QR_DSN_IMPLAUSIBLE, "avis de non-remise venu "
 		    "d'un serveur qui n'a ni envoyé ni reçu ce message");
+		return 0;
+	}
+	/* A bounce that names another failed recipient than the one that
+	 * delivery went to proves nothing about our delivery (a stranger
+	 * who read the Message-ID can write one from the referent's own
+	 * domain): held, never a state change; the mismatch stays a
+	 * suspected breach (our mail may have reached someone else). */
+	if (d->final_recipient_mismatch) {
+		quarantine(d, QR_DSN_IMPLAUSIBLE, "avis de non-remise pour un autre "
+		    "destinataire que celui de l'envoi");
 		return 0;
 	}
 	why(d, d->dsn_permanent ? "avis de non-remise définitif" :

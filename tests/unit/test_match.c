@@ -576,11 +576,15 @@ test_dsn(void)
 	CHECK_INT(d.delivery_id, 1);
 	CHECK_INT(d.dsn_permanent, 1);
 	CHECK_INT(d.final_recipient_mismatch, 0);
+	/* Another failed recipient than ours: held, never believed (issue
+	 * 16 point 2: a stranger can write it from the referent's domain). */
 	t.m.dsn.final_recipient = (char *)(uintptr_t)"ailleurs@perso.exemple";
 	d = decide(&t);
 	CHECK_INT(d.final_recipient_mismatch, 1);
 	CHECK_INT(d.security_event, 1);
-	CHECK_INT(d.reason, QR_NONE);
+	CHECK_INT(d.reason, QR_DSN_IMPLAUSIBLE);
+	CHECK_INT(d.cls, MAIL_DSN);
+	CHECK_STR(d.ref, REF_A);
 	/* Forwarded address: Final-Recipient the target, Original-Recipient
 	 * ours: no mismatch (issue 16, point 5). */
 	t.m.dsn.original_recipient = (char *)(uintptr_t)"ref.a@caf.exemple.fr";

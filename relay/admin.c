@@ -220,6 +220,34 @@ admin_tz_probes(int64_t now, int64_t out[ADMIN_TZ_PROBES])
 	out[2] = now + 365 * 86400LL;
 }
 
+/* What the CNIL's notification form asks of the controller, and the
+ * export of the breach register (breach export) prints from here. */
+static void
+check_cnil(const struct config *cfg, struct admin_check *c)
+{
+	const struct { const char *name; const char *v; } keys[] = {
+		{ "organisation_name", cfg->organisation_name },
+		{ "organisation_siren", cfg->organisation_siren },
+		{ "organisation_address", cfg->organisation_address },
+		{ "breach_contact_name", cfg->breach_contact_name },
+		{ "breach_contact_phone", cfg->breach_contact_phone },
+		{ "subcontractors", cfg->subcontractors },
+		{ "cross_border", cfg->cross_border },
+	};
+	char missing[256] = "";
+	size_t i;
+
+	for (i = 0; i < FS_ARRAY_LEN(keys); i++)
+		if (keys[i].v == NULL || keys[i].v[0] == '\0') {
+			if (missing[0])
+				fs_strlcat(missing, ", ", sizeof(missing));
+			fs_strlcat(missing, keys[i].name, sizeof(missing));
+		}
+	if (missing[0])
+		admin_check_say(c, 0, "notification à la CNIL incomplète : %s absent(s) ; la"
+		    " fiche de « breach export » les dira « non renseigné »", missing);
+}
+
 static void
 check_config(struct instance *in, const struct admin_check_facts *f, struct admin_check *c)
 {
@@ -233,6 +261,7 @@ check_config(struct instance *in, const struct admin_check_facts *f, struct admi
 	if (in->cfg.dpo_address == NULL)
 		admin_check_say(c, 0, "dpo_address absent : le délégué à la protection des"
 		    " données ne recevra pas les alertes");
+	check_cnil(&in->cfg, c);
 }
 
 static void

@@ -40,6 +40,36 @@ breach_source_name(enum breach_source src)
 	return source_names[src];
 }
 
+static const char *const causes[][2] = {
+	{ "interne-accidentelle", "acte interne accidentel" },
+	{ "interne-malveillante", "acte interne malveillant" },
+	{ "externe-accidentelle", "acte externe accidentel" },
+	{ "externe-malveillante", "acte externe malveillant" },
+	{ "inconnue", "cause inconnue" },
+};
+
+int
+breach_cause_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < FS_ARRAY_LEN(causes); i++)
+		if (strcmp(s, causes[i][0]) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+breach_cause_label(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < FS_ARRAY_LEN(causes); i++)
+		if (strcmp(s, causes[i][0]) == 0)
+			return causes[i][1];
+	return "non renseignée";
+}
+
 /* ---- body encoding -------------------------------------------------- */
 
 enum ftype { F_STR, F_I64, F_LONG, F_INT };
@@ -57,7 +87,7 @@ struct field {
 static const struct field breach_fields[] = {
 	FB(status, F_STR), FB(source, F_STR), FB(detected_at, F_I64), FB(aware_at, F_I64),
 	FB(deadline_at, F_I64), FB(started_at, F_I64), FB(ended_at, F_I64),
-	FB(ongoing, F_INT), FB(nature, F_STR), FB(risk_level, F_STR),
+	FB(ongoing, F_INT), FB(nature, F_STR), FB(risk_level, F_STR), FB(cause, F_STR),
 	FB(affected_cases, F_LONG), FB(subjects_approx, F_LONG), FB(records_approx, F_LONG),
 	FB(linked_cases, F_STR), FB(linked_events, F_STR), FB(art34, F_STR),
 	FB(art34_exemption, F_STR), FB(communicated_at, F_I64), FB(closed_at, F_I64),
@@ -682,6 +712,18 @@ text_block(struct buf *out, const char *label, const char *text)
 	buf_printf(out, "  %s :\n    %s\n", label, or_unknown(text));
 }
 
+/* The controller and whom the CNIL calls back (configuration only). */
+static void
+export_organisation(const struct instance *in, struct buf *out)
+{
+	buf_printf(out, "\n0. Responsable de traitement\n"
+	    "  Organisme : %s\n  SIREN : %s\n  Adresse : %s\n"
+	    "  Personne à contacter : %s\n  Téléphone : %s\n",
+	    or_unknown(in->cfg.organisation_name), or_unknown(in->cfg.organisation_siren),
+	    or_unknown(in->cfg.organisation_address), or_unknown(in->cfg.breach_contact_name),
+	    or_unknown(in->cfg.breach_contact_phone));
+}
+
 static void
 export_dates(const struct instance *in, const struct breach *b, struct buf *out)
 {
@@ -763,9 +805,11 @@ breach_export_text(const struct instance *in, const struct breach *b, struct buf
 		    " référence %s)\n", or_unknown(b->notif[0].cnil_ref));
 	else
 		buf_puts(out, "Type de notification : initiale\n");
+	export_organisation(in, out);
 	export_dates(in, b, out);
 	buf_puts(out, "\n2. Nature de la violation (article 33(3)(a))\n");
 	nature_line(out, b->nature);
+	buf_printf(out, "  Cause : %s\n", breach_cause_label(b->cause));
 	text_block(out, "Circonstances", b->facts);
 	buf_printf(out, "  Origine de la détection : %s\n", source_fr(b->source));
 	text_block(out, "Catégories de personnes concernées", b->subject_categories);
@@ -789,6 +833,10 @@ breach_export_text(const struct instance *in, const struct breach *b, struct buf
 	    " initiale." : "Des informations complémentaires pourront être transmises.");
 	export_art34(b, out);
 	export_notifications(b, out);
+	buf_puts(out, "\n9. Sous-traitants et aspects transfrontaliers\n");
+	text_block(out, "Sous-traitants concernés (article 28)", in->cfg.subcontractors);
+	text_block(out, "Aspects transfrontaliers (autres États membres concernés)",
+	    in->cfg.cross_border);
 	return buf_puts(out, "\n-- fin du document --\n");
 }
 
@@ -890,6 +938,7 @@ breach_json(const struct breach *b, struct buf *out)
 	json_key_time(out, "breach_ended_at", b->ended_at);
 	buf_printf(out, ",\"ongoing\":%s", b->ongoing ? "true" : "false");
 	json_nature(out, b->nature);
+	json_key_str(out, "cause", b->cause);
 	json_key_str(out, "facts", b->facts);
 	json_key_count(out, "affected_cases", b->affected_cases);
 	json_key_count(out, "subjects_approx", b->subjects_approx);

@@ -52,6 +52,14 @@ enum breach_source {
 /* The stable name of a source ("stranger-mail", ...), for JSON. */
 const char *breach_source_name(enum breach_source src);
 
+/* The cause categories of the CNIL form: internal or external, accidental
+ * or malicious, or unknown.  1 when s is one of them ("interne-accidentelle",
+ * "interne-malveillante", "externe-accidentelle", "externe-malveillante",
+ * "inconnue"), else 0. */
+int	 breach_cause_valid(const char *s);
+/* Its French label ("acte interne accidentel", ...); "non renseignée" for "". */
+const char *breach_cause_label(const char *s);
+
 /* Alert stages. */
 #define BREACH_STAGE_DETECTED	0
 #define BREACH_STAGE_THIRD	1
@@ -79,6 +87,7 @@ struct breach {
 	int64_t	started_at, ended_at;
 	int	ongoing;
 	char	nature[4];			/* letters of "CIA", in that order */
+	char	cause[24];			/* "" | breach_cause_valid() */
 	char	risk_level[8];			/* "" | none | risk | high */
 	long	affected_cases, subjects_approx, records_approx;
 	char	linked_cases[BREACH_REFS_MAX];	/* space-separated references */

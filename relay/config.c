@@ -9,6 +9,7 @@
 #include <unistr.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +57,17 @@ static const struct conf_key conf_keys[] = {
 	K(web_tls_cert, CT_PATH, 0, 0),
 	K(web_tls_key, CT_PATH, 0, 0),
 	K(relay_name, CT_STR, 0, 0),
+	/* The controller, for the CNIL notification (breach export). */
+	K(organisation_name, CT_STR, 0, 0),
+	K(organisation_siren, CT_STR, 0, 0),
+	K(organisation_address, CT_STR, 0, 0),
+	K(breach_contact_name, CT_STR, 0, 0),
+	K(breach_contact_phone, CT_STR, 0, 0),
+	K(subcontractors, CT_STR, 0, 0),
+	K(cross_border, CT_STR, 0, 0),
 };
 #undef K
+_Static_assert(sizeof(conf_keys) / sizeof(conf_keys[0]) <= 64, "one bit per key in seen");
 
 struct parse_state {
 	struct config	*cfg;
@@ -65,7 +75,7 @@ struct parse_state {
 	char		*err;
 	size_t		 errlen;
 	int		 failed;
-	unsigned	 seen;		/* bit per conf_keys entry */
+	uint64_t	 seen;		/* bit per conf_keys entry */
 };
 
 static int
@@ -147,9 +157,9 @@ set_global(struct parse_state *ps, const char *name, const char *value)
 
 		if (strcmp(k->name, name) != 0)
 			continue;
-		if (ps->seen & (1u << i))
+		if (ps->seen & ((uint64_t)1 << i))
 			return set_error(ps, "clé « %s » donnée deux fois%s", name, "");
-		ps->seen |= 1u << i;
+		ps->seen |= (uint64_t)1 << i;
 		switch (k->type) {
 		case CT_BOOL: {
 			int *dst = (int *)(void *)(base + k->offset);
@@ -482,9 +492,66 @@ check_deadlines(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+int
+config_siren_valid(const char *s)
+{
+	int sum = 0, i;
+
+	if (s == NULL || strlen(s) != 9)
+		return 0;
+	for (i = 0; i < 9; i++) {
+		int d = s[i] - '0';
+
+		if (d < 0 || d > 9)
+			return 0;
+		/* Luhn from the right: the 2nd, 4th... digits doubled. */
+		if (i % 2 == 1 && (d *= 2) > 9)
+			d -= 9;
+		sum += d;
+	}
+	return sum % 10 == 0;
+}
+
+int
+config_phone_valid(const char *s)
+{
+	int digits = 0;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 32)
+		return 0;
+	for (const char *p = s; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (!(*p == ' ' || *p == '.' || *p == '-' || (*p == '+' && p == s)))
+			return 0;
+	}
+	return digits >= 10 && digits <= 15;
+}
+
+/* The controller's identity for the CNIL: what is given must be right
+ * (a mistyped SIREN would be sent as is); what is missing, `check` says. */
+static int
+check_organisation(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->organisation_siren != NULL && !config_siren_valid(cfg->organisation_siren)) {
+		snprintf(err, errlen, "organisation_siren : « %.40s » n'est pas un numéro SIREN"
+		    " (9 chiffres, clé de Luhn)", cfg->organisation_siren);
+		return -1;
+	}
+	if (cfg->breach_contact_phone != NULL && !config_phone_valid(cfg->breach_contact_phone)) {
+		snprintf(err, errlen, "breach_contact_phone : « %.40s » n'est pas un numéro de"
+		    " téléphone (10 à 15 chiffres, espaces, points ou tirets, + en tête)",
+		    cfg->breach_contact_phone);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_required(struct config *cfg, char *err, size_t errlen)
 {
+	if (check_organisation(cfg, err, errlen) < 0)
+		return -1;
 	if (!overseas_ok(cfg->overseas_dept)) {
 		snprintf(err, errlen, "overseas_dept : 0, 971, 972, 973, 974 ou 976 attendu,"
 		    " pas %ld", cfg->overseas_dept);

@@ -78,6 +78,15 @@ struct config {
 	char	*web_tls_cert;		/* PEM certificate (chain) of the web desk */
 	char	*web_tls_key;		/* its private key */
 	char	*relay_name;		/* display name; NULL = "France Services" */
+	/* The controller and the breach contact, for the CNIL notification
+	 * (breach export; `check` warns when one is missing). */
+	char	*organisation_name;
+	char	*organisation_siren;	/* 9 digits, Luhn (config_siren_valid) */
+	char	*organisation_address;
+	char	*breach_contact_name;
+	char	*breach_contact_phone;	/* config_phone_valid */
+	char	*subcontractors;	/* processors involved (art. 28), free text */
+	char	*cross_border;		/* cross-border aspects, free text */
 	int	 whit_monday_worked;	/* the structure's calendar (deadlines) */
 	int	 alsace_moselle;
 	long	 overseas_dept;		/* 0, or 971 972 973 974 976 */
@@ -104,6 +113,12 @@ int	 config_parse(struct config *cfg, const char *text, const char *base_dir,
  * else CONFIG_CAF_SUBJECT_PREFIX for caf, else NULL.  Never personal data:
  * it comes from the configuration only. */
 const char *config_subject_prefix(const struct config *cfg, const char *partner);
+
+/* 1 when s is 9 digits with a right Luhn key, else 0. */
+int	 config_siren_valid(const char *s);
+/* 1 when s is a phone number: 10 to 15 digits, spaces, dots or dashes, a
+ * leading +; else 0. */
+int	 config_phone_valid(const char *s);
 
 /* The [partner ID] section of id, or NULL. */
 const struct partner_conf *config_partner(const struct config *cfg, const char *id);

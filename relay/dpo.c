@@ -133,6 +133,14 @@ apply_assess(struct instance *in, struct breach *b, const struct dpo_assess *a, 
 		snprintf(err, errlen, "--risk : none, risk ou high attendu");
 		return -1;
 	}
+	if (a->cause && !breach_cause_valid(a->cause)) {
+		snprintf(err, errlen, "--cause : interne-accidentelle, interne-malveillante,"
+		    " externe-accidentelle, externe-malveillante ou inconnue attendu, pas"
+		    " « %.40s »", a->cause);
+		return -1;
+	}
+	if (a->cause)
+		fs_strlcpy(b->cause, a->cause, sizeof(b->cause));
 	if (set_time(&b->aware_at, a->aware_at, "aware-at", in->now, err, errlen) < 0 ||
 	    set_time(&b->started_at, a->started, "started-at", in->now, err, errlen) < 0 ||
 	    set_time(&b->ended_at, a->ended, "ended-at", in->now, err, errlen) < 0 ||

@@ -30,6 +30,7 @@ struct dpo_assess {
 	const char	*aware_at, *risk, *rationale, *nature, *facts, *subject_cat;
 	const char	*data_cat, *subjects, *records, *consequences, *in_place, *taken;
 	const char	*proposed, *started, *ended, *no_notif;
+	const char	*cause;		/* breach_cause_valid() */
 	const char	**cases;	/* case references to link */
 	size_t		 n_cases;
 	int		 ongoing;

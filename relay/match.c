@@ -274,9 +274,11 @@ keys_tags(const char *s, const struct match_ctx *ctx, struct keys *k,
 }
 
 /* Does the text carry one of our Message-IDs or a known case reference
- * (quoted tag or bare)?  1 yes, 0 no, -1 callback failure. */
+ * (quoted tag or bare)?  1 yes (the case's reference in found), 0 no, -1
+ * callback failure. */
 static int
-text_carries_keys(const char *text, const struct match_ctx *ctx)
+text_carries_keys(const char *text, const struct match_ctx *ctx,
+    char found[CASE_REF_LEN + 1])
 {
 	const char *p = text;
 	char ref[CASE_REF_LEN + 1], id[TOKEN_MSGID_MAX];
@@ -291,8 +293,10 @@ text_carries_keys(const char *text, const struct match_ctx *ctx)
 			memcpy(id, p, n);
 			id[n] = '\0';
 			if (token_message_id_check(id, ctx->hmac_key, ref,
-			    sizeof(ref), &did) == 0)
+			    sizeof(ref), &did) == 0) {
+				fs_strlcpy(found, ref, CASE_REF_LEN + 1);
 				return 1;
+			}
 		}
 		if (strlen(p) >= CASE_REF_LEN) {
 			memcpy(ref, p, CASE_REF_LEN);
@@ -302,8 +306,10 @@ text_carries_keys(const char *text, const struct match_ctx *ctx)
 				if ((rc = ctx->case_by_ref(ctx->arg, ref,
 				    &mc)) == -1)
 					return -1;
-				if (rc == 0)
+				if (rc == 0) {
+					fs_strlcpy(found, ref, CASE_REF_LEN + 1);
 					return 1;
+				}
 			}
 		}
 		p += 3;
@@ -810,7 +816,9 @@ decide_keyless(const struct parsed_mail *m, const struct match_ctx *ctx,
 		    "reconnue");
 		return 0;
 	}
-	if ((rc = text_carries_keys(m->text, ctx)) == -1)
+	/* The case it cites is named (the breach register links the entry
+	 * to it, `quarantine assign` gets the hint). */
+	if ((rc = text_carries_keys(m->text, ctx, d->ref)) == -1)
 		return -1;
 	d->security_event = 1;
 	d->suspected_breach = rc;

@@ -241,6 +241,7 @@ out:
 	{ "risk", &(a).risk, NULL, NULL, NULL }, \
 	{ "rationale", &(a).rationale, NULL, NULL, NULL }, \
 	{ "nature", &(a).nature, NULL, NULL, NULL }, \
+	{ "cause", &(a).cause, NULL, NULL, NULL }, \
 	{ "facts", &(a).facts, NULL, NULL, NULL }, \
 	{ "subject-categories", &(a).subject_cat, NULL, NULL, NULL }, \
 	{ "data-categories", &(a).data_cat, NULL, NULL, NULL }, \
@@ -261,6 +262,8 @@ out:
 	"  --risk none|risk|high  niveau de risque pour les personnes\n" \
 	"  --rationale TEXTE      justification du niveau de risque\n" \
 	"  --nature CIA           confidentialité (C), intégrité (I), disponibilité (A)\n" \
+	"  --cause CAUSE          interne-accidentelle, interne-malveillante,\n" \
+	"                         externe-accidentelle, externe-malveillante ou inconnue\n" \
 	"  --facts TEXTE          les faits (sans nom de personne)\n" \
 	"  --subject-categories TEXTE, --data-categories TEXTE\n" \
 	"  --subjects N, --records N   nombres approximatifs de personnes, d'enregistrements\n" \

@@ -6,7 +6,10 @@
 # alerts at detection, 1/3, 2/3, 5/6 and overdue arrive once each; the DPO
 # commands refuse what the GDPR refuses (late notification without reasons,
 # art. 34 exemption without justification, closing an incomplete entry);
-# a stranger quoting a case tag opens a suspected entry (reply path).
+# a stranger quoting a case tag opens a suspected entry (reply path);
+# (issue 14) the CNIL export carries the controller, the contact, the cause,
+# the subcontractors and cross-border aspects (configuration checked by
+# check), and a stranger citing a case in the text only is linked to it.
 . "$(dirname "$0")/../lib.sh"
 new_instance
 LOG=$T_DIR/stderr.log
@@ -51,6 +54,33 @@ escalate() {	# escalate NOM PRENOM: a case for that person to the DGFiP referent
 		--mandat-signe-le 2026-01-15 --description-file "$T_DIR/desc.txt" 2>>"$LOG"
 }
 export FSRELAY_NOW=2026-03-02T10:00:00Z
+
+# ---- what the CNIL's form asks of the controller, in the configuration (issue 14) ----
+out=$("$FS" check 2>&1)
+has "check: the CNIL keys missing are named" "$out" "notification à la CNIL incomplète : organisation_name, organisation_siren, organisation_address, breach_contact_name, breach_contact_phone, subcontractors, cross_border absent(s)"
+cnil_keys() {	# cnil_keys SIREN PHONE: the keys, after dpo_address
+	sed "/^dpo_address = /a organisation_name = Commune de Fontenay-aux-Roses (test)\\
+organisation_siren = $1\\
+organisation_address = 10 rue Boucicaut, 92260 Fontenay-aux-Roses\\
+breach_contact_name = Camille Référente (test)\\
+breach_contact_phone = $2\\
+subcontractors = Hébergeur Exemple SAS (serveur du relais), Messagerie Exemple (SMTP/IMAP)\\
+cross_border = aucun : données traitées et hébergées en France" "$FSRELAY_CONFIG"
+}
+cnil_keys 219200327 "01 41 13 20 00" > "$T_DIR/badsiren.conf"
+chmod 600 "$T_DIR/badsiren.conf"
+out=$("$FS" -c "$T_DIR/badsiren.conf" check 2>&1)
+is "a SIREN whose Luhn key is wrong: check fails" "$?" 1
+has "saying why" "$out" "organisation_siren : « 219200327 » n'est pas un numéro SIREN (9 chiffres, clé de Luhn)"
+cnil_keys 219200326 "appeler l'accueil" > "$T_DIR/badphone.conf"
+chmod 600 "$T_DIR/badphone.conf"
+out=$("$FS" -c "$T_DIR/badphone.conf" check 2>&1)
+is "a phone that is no number: check fails" "$?" 1
+has "saying why" "$out" "breach_contact_phone : « appeler l'accueil » n'est pas un numéro de téléphone"
+cnil_keys 219200326 "+33 1 41 13 20 00" > "$T_DIR/cnil.conf"
+cat "$T_DIR/cnil.conf" > "$FSRELAY_CONFIG"
+out=$("$FS" check 2>&1)
+hasnt "check: nothing missing for the CNIL once set" "$out" "notification à la CNIL"
 
 # ---- a referent key declared compromised ----
 k0=$(count "$KDIR")	# the stack's mailboxes are shared by the tests
@@ -156,6 +186,11 @@ done
 
 # ---- DPO commands ----
 export FSRELAY_NOW=2026-03-13T11:00:00Z
+err=$("$FS" breach assess "$M" --cause accidentelle 2>&1)
+is "an unknown --cause is refused" "$?" 1
+has "naming the five causes" "$err" "--cause : interne-accidentelle, interne-malveillante, externe-accidentelle, externe-malveillante ou inconnue attendu"
+ok "assess --cause" "$FS" breach assess "$M" --cause interne-accidentelle
+is "cause in the register" "$(field "$M" cause)" interne-accidentelle
 err=$("$FS" breach notify "$M" --cnil-ref X 2>&1)
 is "notify before aware_at is refused" "$?" 1
 has "saying why" "$err" "prise de connaissance"
@@ -189,6 +224,15 @@ has "export: complementary" "$text" "Type de notification : complémentaire"
 has "export: the DPO" "$text" "dpo@fs-fontenay.test"
 has "export: art. 33(3)(d)" "$text" "article 33(3)(d)"
 has "export: the exemption" "$text" "34(3)(a)"
+has "export: the controller" "$text" "Organisme : Commune de Fontenay-aux-Roses (test)"
+has "export: its SIREN" "$text" "SIREN : 219200326"
+has "export: its address" "$text" "Adresse : 10 rue Boucicaut, 92260 Fontenay-aux-Roses"
+has "export: the contact person" "$text" "Personne à contacter : Camille Référente (test)"
+has "export: with a phone" "$text" "Téléphone : +33 1 41 13 20 00"
+has "export: the cause category" "$text" "Cause : acte interne accidentel"
+has "export: the subcontractors" "$text" "Hébergeur Exemple SAS (serveur du relais), Messagerie Exemple (SMTP/IMAP)"
+has "export: cross-border aspects" "$text" "Aspects transfrontaliers (autres États membres concernés) :
+    aucun : données traitées et hébergées en France"
 ok "close" "$FS" breach close "$M"
 "$FS" breach assess "$M" --facts "autre" >/dev/null 2>&1
 is "a closed entry does not change" "$?" 1
@@ -221,6 +265,29 @@ PY
 	ok "a stranger quoting the tag opens a suspected entry" test -n "$S"
 	[ -n "$S" ] && is "on that case" "$(field "$S" linked_cases)" "$C"
 	[ -n "$S" ] && has "and the DPO is mailed" "$(dpo_subjects "$S")" "nouvelle violation"
+	# (issue 14) a stranger citing a case in the text only, not the
+	# subject: the entry names that case (it said « Dossier : aucun »)
+	rm -f "$RELAY_MD"/new/* "$RELAY_MD"/cur/* 2>/dev/null
+	python3 - "$D" > "$T_DIR/stranger2.eml" <<'PY'
+import email.message, email.policy, email.utils, sys
+m = email.message.EmailMessage(policy=email.policy.SMTP)
+m["From"], m["To"] = "curieux@example.net", "relais@relay.fsrelay.test"
+m["Subject"] = "Une question"
+m["Message-ID"] = email.utils.make_msgid(domain="test.invalid")
+m["Date"] = "Mon, 2 Mar 2026 11:30:00 +0000"
+m.set_content("Bonjour, que devient le dossier %s ?" % sys.argv[1])
+sys.stdout.buffer.write(m.as_bytes())
+PY
+	curl -s --url "$FSRELAY_TEST_SMTP_URL" --cacert "$FSRELAY_TEST_CA" \
+		-u "$FSRELAY_TEST_RELAY_ADDRESS:$FSRELAY_TEST_PASSWORD" \
+		--mail-from "$FSRELAY_TEST_RELAY_ADDRESS" --mail-rcpt "$FSRELAY_TEST_RELAY_ADDRESS" \
+		-T "$T_DIR/stranger2.eml"
+	for _ in $(seq 1 100); do [ "$(count "$RELAY_MD")" -ge 1 ] && break; sleep 0.05; done
+	"$FS" serve --once 2>>"$LOG"
+	S2=$(blist | py 'import json,sys; l=[x for x in json.load(sys.stdin) if x["detection_source"]=="stranger-mail"]; print(l[-1]["id"] if l else "")')
+	ok "a stranger citing a case in the text opens a new entry" test -n "$S2" -a "$S2" != "$S"
+	is "linked to the case it cites" "$(field "$S2" linked_cases)" "$D"
+	has "the DPO's alert names the case" "$(dpo_subjects "$S2")" "nouvelle violation"
 else
 	echo "SKIP: relay/inbox.c n'appelle pas encore breach_suspect (issue 4)" >&2
 fi

@@ -45,6 +45,13 @@ setup(struct instance *in)
 	in->cfg.notification_hours = 72;
 	in->cfg.dpo_name = "Délégué à la protection des données (test)";
 	in->cfg.dpo_address = "dpo@fs-fontenay.test";
+	in->cfg.organisation_name = "Commune de Fontenay-aux-Roses (test)";
+	in->cfg.organisation_siren = "219200326";
+	in->cfg.organisation_address = "10 rue Boucicaut, 92260 Fontenay-aux-Roses";
+	in->cfg.breach_contact_name = "Responsable France Services (test)";
+	in->cfg.breach_contact_phone = "01 41 13 20 00";
+	in->cfg.subcontractors = "hébergeur du relais ; prestataire de messagerie";
+	in->cfg.cross_border = "aucun : données traitées en France";
 	in->now = T0;
 }
 
@@ -228,6 +235,7 @@ fill(struct breach *b)
 	b->ongoing = 0;
 	b->ended_at = T0 - 3600;
 	fs_strlcpy(b->nature, "C", sizeof(b->nature));
+	fs_strlcpy(b->cause, "interne-accidentelle", sizeof(b->cause));
 	fs_strlcpy(b->risk_level, "high", sizeof(b->risk_level));
 	b->affected_cases = 1;
 	b->subjects_approx = 1;
@@ -293,6 +301,7 @@ test_roundtrip_close_export(void)
 	CHECK_INT(breach_save(&in, c, "dpo", "notified", err, sizeof(err)), 0);
 	CHECK_INT(breach_load(&in, 1, b, err, sizeof(err)), 0);
 	CHECK_INT(b->version, 2);
+	CHECK_STR(b->cause, "interne-accidentelle");	/* kept in the sealed body */
 	CHECK_INT(b->n_notif, 1);
 	CHECK_STR(b->notif[0].cnil_ref, "NOTIF-2026-0042");
 	CHECK_STR(b->notif[0].delay_reasons, "week-end prolongé, DPO absent");

@@ -66,6 +66,32 @@ main(void)
 	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\nsubject_prefix = "
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "64 octets");
 
+	/* the controller for the CNIL (issue 14): a SIREN with its Luhn key,
+	 * a phone number; every key of the table (more than 32 of them) */
+	CHECK(config_siren_valid("732829320") && config_siren_valid("356000000"));
+	CHECK(!config_siren_valid("732829321") && !config_siren_valid("123456789"));
+	CHECK(!config_siren_valid("73282932") && !config_siren_valid("7328293200") &&
+	    !config_siren_valid("732 829 320") && !config_siren_valid(NULL));
+	CHECK(config_phone_valid("01 41 13 20 00") && config_phone_valid("+33 1.41.13.20.00"));
+	CHECK(!config_phone_valid("0141") && !config_phone_valid("01 41 13 20 00 poste 3") &&
+	    !config_phone_valid("33+141132000") && !config_phone_valid(""));
+	CHECK_INT(parse("data_dir = d\nrelay_address = a@b.fr\n"
+	    "organisation_name = Commune de Fontenay-aux-Roses\norganisation_siren = 219200326\n"
+	    "organisation_address = 10 rue Boucicaut\nbreach_contact_name = Mme X\n"
+	    "breach_contact_phone = 01 41 13 20 00\nsubcontractors = hébergeur\n"
+	    "cross_border = aucun\nrelay_name = Relais\n", &cfg, err), 0);
+	CHECK_STR(cfg.organisation_siren, "219200326");
+	CHECK_STR(cfg.breach_contact_phone, "01 41 13 20 00");
+	CHECK_STR(cfg.cross_border, "aucun");
+	CHECK_STR(cfg.relay_name, "Relais");
+	config_free(&cfg);
+	expect_error("data_dir = d\nrelay_address = a@b.fr\norganisation_siren = 219200327\n",
+	    "organisation_siren : « 219200327 » n'est pas un numéro SIREN (9 chiffres, clé de Luhn)");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\nbreach_contact_phone = appeler\n",
+	    "breach_contact_phone : « appeler » n'est pas un numéro de téléphone");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\ncross_border = a\ncross_border = b\n",
+	    "donnée deux fois");
+
 	expect_error("data_dir = d\nrelay_address = a@b.fr\nsmpt_url = x\n", "clé inconnue « smpt_url »");
 	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\nfoo = 1\n",
 	    "clé inconnue « foo » dans [partner caf]");

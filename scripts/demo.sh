@@ -1,7 +1,9 @@
 #!/bin/bash
 # demo.sh [--garder] - the main job on the embedded default: escalate one
-# case through real local mail servers, show it arrive encrypted, decrypt it.
-# Run by `make demo` (as root on Debian 12).  --garder keeps the stack running.
+# case through real local mail servers, show it arrive encrypted, decrypt it;
+# then the web desk (fsrelay web, TLS): an agent logs in and reads the case.
+# Run by `make demo` (as root on Debian 12).  --garder keeps the stack and
+# the web desk running.
 # Under another shell (dash as sh) stop at once, with the reason.
 [ -n "${BASH_VERSION:-}" ] || { echo "demo : ce script se lance avec bash (make demo)" >&2; exit 2; }
 set -euo pipefail
@@ -20,8 +22,10 @@ if [ -e "$DIR" ]; then
 	tests/mailstack/stop "$DIR" >/dev/null 2>&1 || true
 	rm -rf "$DIR"
 fi
+WEB_PID=
 cleanup() {
 	if [ $keep = 0 ]; then
+		[ -z "$WEB_PID" ] || { kill -TERM "$WEB_PID" 2>/dev/null; wait "$WEB_PID" 2>/dev/null; } || true
 		tests/mailstack/stop "$DIR" >/dev/null 2>&1 || true
 	fi
 }
@@ -92,10 +96,48 @@ run "$FS" open "$DIR/$REF.age" --identity "$DIR/referents/$RCPT.key" \
 echo "Description déchiffrée :"
 sed 's/^/    /' "$DIR/ouvert/description.txt"
 
+say "8. Le guichet web (fsrelay web, TLS) : l'agent se connecte et lit le dossier dans son navigateur"
+# a free port of the stack's address, whose certificate names it
+"$FS" web --listen "$FSRELAY_TEST_IP:0" >"$DIR/web.out" 2>"$DIR/web.err" &
+WEB_PID=$!
+URL=
+for _ in $(seq 1 100); do
+	URL=$(sed -n 's/^fsrelay web : écoute sur \(https:\/\/[^ ]*\).*/\1/p' "$DIR/web.out")
+	[ -n "$URL" ] && break
+	sleep 0.05
+done
+[ -n "$URL" ] || { cat "$DIR/web.err" >&2; echo "demo : fsrelay web n'a pas démarré" >&2; exit 1; }
+cat "$DIR/web.out"
+echo "Adresse : $URL (autorité de test : $FSRELAY_TEST_CA)"
+echo "Connexion de test : identifiant agent1, mot de passe $FSRELAY_TEST_WEB_PASSWORD"
+JAR=$DIR/web.cookies
+C=(curl -sS --fail-with-body --cacert "$FSRELAY_TEST_CA" -c "$JAR" -b "$JAR")
+csrf=$("${C[@]}" "${URL}connexion" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p')
+printf '$ curl … --data identifiant=agent1 --data mot_de_passe=… %sconnexion\n' "$URL" >&2
+code=$("${C[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf" \
+	--data-urlencode identifiant=agent1 \
+	--data-urlencode "mot_de_passe=$FSRELAY_TEST_WEB_PASSWORD" "${URL}connexion")
+echo "Connexion : HTTP $code (303 : session ouverte, cookie __Host-fsrelay HttpOnly, Secure, SameSite=Strict)"
+printf '$ curl … %sdossiers/%s\n' "$URL" "$REF" >&2
+"${C[@]}" "${URL}dossiers/$REF" > "$DIR/dossier.html"
+python3 - "$DIR/dossier.html" <<'PY'
+import html, re, sys
+page = open(sys.argv[1], encoding='utf-8').read()
+print("    Page :", html.unescape(re.search(r'<h1>(.*?)</h1>', page, re.S).group(1)))
+for dt, dd in re.findall(r'<dt>(.*?)</dt>\s*<dd>(.*?)</dd>', page, re.S)[:10]:
+    print("    %-32s %s" % (html.unescape(re.sub(r'<[^>]+>', '', dt)),
+                          html.unescape(re.sub(r'<[^>]+>', '', dd)).strip()))
+PY
+
 say "Terminé"
 if [ $keep = 1 ]; then
 	echo "La pile de test tourne encore dans $DIR ; pour l'arrêter : tests/mailstack/stop $DIR"
+	echo "Le guichet web tourne encore sur $URL (pid $WEB_PID) ; pour l'arrêter : kill $WEB_PID"
 	echo "Variables : . $DIR/env"
 else
-	echo "La pile de test est arrêtée (make demo DEMO_FLAGS=--garder pour la garder)."
+	kill -TERM "$WEB_PID"
+	wait "$WEB_PID" || true
+	WEB_PID=
+	tail -n 1 "$DIR/web.out"
+	echo "La pile de test et le guichet web sont arrêtés (make demo DEMO_FLAGS=--garder pour les garder)."
 fi

@@ -147,6 +147,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX cases_agent_user_due ON cases (agent, user_due_at);"
 	"CREATE INDEX cases_created ON cases (created_at);"
 	"CREATE INDEX cases_token ON cases (reply_token);",
+	/* 3 -> 4 (issue 11): the whole decoded text of a reply, sealed, beside
+	 * its text with the proven history folded (messages.text): the agent
+	 * unfolds it (show --deplier); shredded with the case. */
+	"ALTER TABLE messages ADD COLUMN full_text BLOB;",
 };
 
 const char *
@@ -808,6 +812,8 @@ blob_sql(const char *table, const char *column, int set)
 		  "UPDATE documents SET content = ? WHERE id = ?" },
 		{ "messages", "text", "SELECT text FROM messages WHERE id = ?",
 		  "UPDATE messages SET text = ? WHERE id = ?" },
+		{ "messages", "full_text", "SELECT full_text FROM messages WHERE id = ?",
+		  "UPDATE messages SET full_text = ? WHERE id = ?" },
 	};
 	size_t i;
 
@@ -1198,7 +1204,7 @@ store_case_shred(struct store *st, int64_t case_id, int64_t now)
 		"DELETE FROM case_keys WHERE case_id = ?",
 		"UPDATE cases SET person = NULL, description = NULL WHERE id = ?",
 		"UPDATE documents SET name = NULL, content = NULL WHERE case_id = ?",
-		"UPDATE messages SET text = NULL WHERE case_id = ?",
+		"UPDATE messages SET text = NULL, full_text = NULL WHERE case_id = ?",
 		/* Mails attached to the case by hand from the quarantine: their
 		 * sealed headers and raw copy go with the case. */
 		"UPDATE inbox_raw SET key = NULL, content = NULL WHERE id IN"
@@ -1325,6 +1331,18 @@ int
 store_message_get_text(struct store *st, int64_t id, struct buf *blob)
 {
 	return blob_get(st, "messages", "text", id, blob);
+}
+
+int
+store_message_set_full_text(struct store *st, int64_t id, const void *blob, size_t len)
+{
+	return blob_set(st, "messages", "full_text", id, blob, len);
+}
+
+int
+store_message_get_full_text(struct store *st, int64_t id, struct buf *blob)
+{
+	return blob_get(st, "messages", "full_text", id, blob);
 }
 
 static void

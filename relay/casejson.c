@@ -110,6 +110,8 @@ message_json(const struct desk_message *dm, struct buf *out, int first)
 	json_time(out, m->at);
 	buf_puts(out, ",\"text\":");
 	json_str(out, dm->text);
+	buf_puts(out, ",\"full_text\":");
+	json_str(out, dm->full_text);
 	buf_printf(out, ",\"flagged\":%s", m->flagged ? "true" : "false");
 	buf_puts(out, ",\"attachments\":[");
 	for (i = 0; i < dm->n_att; i++) {

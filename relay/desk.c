@@ -855,28 +855,37 @@ load_attachments(struct instance *in, const uint8_t *dek, struct desk_message *m
 	return r;
 }
 
+/* A sealed text column of a message into *out (NUL-terminated; NULL when
+ * the column is empty).  0 / -1 when it does not open. */
 static int
-load_message(struct instance *in, const uint8_t *dek, const struct message_row *row,
-    struct desk_message *m)
+load_text(struct instance *in, const uint8_t *dek, const char *column, int64_t id,
+    char **out, size_t *len)
 {
 	struct buf text;
 	int r;
 
-	m->row = *row;
 	buf_init(&text, 64 * 1024 * 1024);
-	r = sealed_get(in, dek, "messages", "text", row->id, &text, 64 * 1024 * 1024);
-	if (r < 0) {
-		buf_free(&text);
-		return -1;
-	}
+	r = sealed_get(in, dek, "messages", column, id, &text, 64 * 1024 * 1024);
 	if (r == 0) {
-		m->text = xmalloc(text.len + 1);
+		*out = xmalloc(text.len + 1);
 		if (text.len)
-			memcpy(m->text, text.p, text.len);
-		m->text[text.len] = '\0';
-		m->text_len = text.len;
+			memcpy(*out, text.p, text.len);
+		(*out)[text.len] = '\0';
+		*len = text.len;
 	}
 	buf_free(&text);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+load_message(struct instance *in, const uint8_t *dek, const struct message_row *row,
+    struct desk_message *m)
+{
+
+	m->row = *row;
+	if (load_text(in, dek, "text", row->id, &m->text, &m->text_len) < 0 ||
+	    load_text(in, dek, "full_text", row->id, &m->full_text, &m->full_len) < 0)
+		return -1;
 	return load_attachments(in, dek, m);
 }
 
@@ -945,6 +954,10 @@ desk_view_free(struct desk_view *v)
 		if (m->text) {
 			sodium_memzero(m->text, m->text_len);
 			free(m->text);
+		}
+		if (m->full_text) {
+			sodium_memzero(m->full_text, m->full_len);
+			free(m->full_text);
 		}
 		for (j = 0; j < m->n_att; j++)
 			free(m->att[j].name);

@@ -179,6 +179,10 @@ struct desk_message {
 	struct message_row	 row;
 	char			*text;	/* NUL-terminated; NULL once shredded */
 	size_t			 text_len;
+	/* The whole decoded text when quoted history was folded out of
+	 * text (issue 11); NULL otherwise, and once shredded. */
+	char			*full_text;
+	size_t			 full_len;
 	struct desk_attachment	*att;
 	size_t			 n_att;
 };

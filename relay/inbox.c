@@ -1210,15 +1210,50 @@ bounce_text(const struct parsed_mail *m, struct buf *out)
 	return 0;
 }
 
+/*
+ * What the thread already holds, for telling quoted history from the
+ * referent's words (quote_fold_known): the cover note of the case mail
+ * (what their client quotes back) and the texts of its messages, bounded.
+ * A part that cannot be read is left out: less is folded, nothing hidden.
+ */
+#define KNOWN_MAX	(2 * 1024 * 1024)
+
+static void
+thread_known(struct instance *in, const uint8_t *dek, const struct case_row *c,
+    struct buf *known)
+{
+	struct message_row *msgs = NULL;
+	struct buf t;
+	char err[ERRLEN], *cover;
+	size_t n = 0, i;
+
+	if ((cover = outbox_cover_text(in, c, err, sizeof(err))) != NULL) {
+		(void)buf_puts(known, cover);
+		free(cover);
+	}
+	if (store_message_list(in->st, c->id, &msgs, &n) < 0)
+		return;
+	for (i = 0; i < n && known->len < KNOWN_MAX; i++) {
+		buf_init(&t, KNOWN_MAX);
+		if (sealed_get(in, dek, "messages", "text", msgs[i].id, &t, KNOWN_MAX) == 0 &&
+		    t.len > 0) {
+			(void)buf_puts(known, "\n");
+			(void)buf_append(known, t.p, t.len);
+		}
+		buf_free(&t);
+	}
+	free(msgs);
+}
+
 int
 inbox_attach(struct instance *in, const struct case_row *c, const struct parsed_mail *m,
     const char *kind, int flagged, int64_t *msg_id, char *err, size_t errlen)
 {
 	struct message_row msg;
-	struct buf text;
+	struct buf text, known;
 	uint8_t *dek;
 	size_t i;
-	int r = -1;
+	int r = -1, folded = 0;
 
 	if ((dek = sealed_case_key(in, c->id, err, errlen)) == NULL)
 		return -1;
@@ -1236,12 +1271,22 @@ inbox_attach(struct instance *in, const struct case_row *c, const struct parsed_
 	msg.flagged = flagged;
 	if (strcmp(kind, "bounce") == 0)
 		bounce_text(m, &text);
-	if (quote_fold(m->text ? m->text : "", &text, NULL) < 0) {
+	buf_init(&known, KNOWN_MAX + 64 * 1024);
+	thread_known(in, dek, c, &known);
+	r = quote_fold_known(m->text ? m->text : "", known.p, known.len, &text, &folded);
+	buf_free(&known);
+	if (r < 0) {
 		snprintf(err, errlen, "texte du courriel trop long");
 		goto out;
 	}
+	r = -1;
+	/* The whole decoded text is kept sealed whenever something was
+	 * folded: the raw mail is shredded after ingest, and the agent may
+	 * unfold what the fold took (show --deplier). */
 	if (store_message_insert(in->st, &msg) < 0 ||
-	    sealed_put(in, dek, "messages", "text", msg.id, text.p ? text.p : "", text.len) < 0)
+	    sealed_put(in, dek, "messages", "text", msg.id, text.p ? text.p : "", text.len) < 0 ||
+	    (folded > 0 && sealed_put(in, dek, "messages", "full_text", msg.id, m->text,
+	    m->text_len) < 0))
 		goto store;
 	for (i = 0; i < m->n_att; i++) {
 		const struct mime_attachment *a = &m->att[i];

@@ -603,8 +603,7 @@ static int
 auto_reply(const struct parsed_mail *m, int *absence_r)
 {
 	char open[OPENING_LINES * 512 + 1];
-	struct buf folded;
-	int hdr, subj, body = 0, nfold = 0;
+	int hdr, subj, body = 0;
 
 	*absence_r = 0;
 	hdr = auto_headers(m);
@@ -613,11 +612,8 @@ auto_reply(const struct parsed_mail *m, int *absence_r)
 	if (any_ci(open, auto_phrases)) {
 		/* An auto-reply does not quote; a person pressing "Répondre"
 		 * usually does.  Without headers or subject, require that. */
-		buf_init(&folded, MIME_TEXT_MAX + 4096);
-		if (hdr || subj || (quote_fold(m->text, &folded, &nfold) == 0 &&
-		    nfold == 0))
+		if (hdr || subj || quote_history_marks(m->text) == 0)
 			body = 1;
-		buf_free(&folded);
 	}
 	if (!hdr && !subj && !body)
 		return 0;

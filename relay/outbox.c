@@ -244,19 +244,15 @@ material_free_types(struct material *m)
 
 /* ---- the mail ------------------------------------------------------- */
 
+/* What the cover note names: the directory, the signing key. */
 static int
-builder_open(struct builder *b, struct instance *in, char *err, size_t errlen)
+builder_base(struct builder *b, struct instance *in, char *err, size_t errlen)
 {
 	uint8_t pk[32];
 
 	memset(b, 0, sizeof(*b));
 	b->in = in;
 	b->domain = strchr(in->cfg.relay_address, '@') + 1;
-	if (in->signing_sk == NULL || in->hmac_key == NULL) {
-		/* The caller opened the instance without INST_SIGNING | INST_KEYS. */
-		snprintf(err, errlen, "clés du relais non chargées");
-		return -1;
-	}
 	if ((b->dir = instance_directory(in, err, errlen)) == NULL)
 		return -1;
 	if (instance_public_key(in, KEYSTORE_SIGNING, pk, err, errlen) < 0)
@@ -264,6 +260,20 @@ builder_open(struct builder *b, struct instance *in, char *err, size_t errlen)
 	envelope_fingerprint(b->sign_fp, pk);
 	sodium_bin2base64(b->sign_b64, sizeof(b->sign_b64), pk, sizeof(pk),
 	    sodium_base64_VARIANT_ORIGINAL);
+	return 0;
+}
+
+static int
+builder_open(struct builder *b, struct instance *in, char *err, size_t errlen)
+{
+	if (in->signing_sk == NULL || in->hmac_key == NULL) {
+		/* The caller opened the instance without INST_SIGNING | INST_KEYS. */
+		memset(b, 0, sizeof(*b));
+		snprintf(err, errlen, "clés du relais non chargées");
+		return -1;
+	}
+	if (builder_base(b, in, err, errlen) < 0)
+		return -1;
 	return outbox_opener_page(in, &b->opener, "open", NULL, err, errlen);
 }
 
@@ -346,6 +356,20 @@ cover_note(const struct builder *bd, const struct case_row *c, const char *subje
 	buf_puts(&b, "\n-- \nRelais sécurisé fsrelay\n");
 	text = xstrdup(b.p);
 	buf_free(&b);
+	return text;
+}
+
+char *
+outbox_cover_text(struct instance *in, const struct case_row *c, char *err, size_t errlen)
+{
+	struct builder b;
+	char *subject, *text;
+
+	if (builder_base(&b, in, err, errlen) < 0)
+		return NULL;
+	subject = subject_of(&b, c);
+	text = cover_note(&b, c, subject);
+	free(subject);
 	return text;
 }
 

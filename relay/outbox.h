@@ -182,6 +182,11 @@ int	 outbox_notice(struct instance *in, const char *kind, const char *to,
 int	 outbox_agent_notice(struct instance *in, const char *kind, const struct case_row *c,
 	    const char *subject, const char *body, const char *once_key);
 
+/* The cover note of case c's mail as the referent reads it (what their
+ * client quotes back): malloc'd, or NULL with err. */
+char	*outbox_cover_text(struct instance *in, const struct case_row *c, char *err,
+	    size_t errlen);
+
 /* The relay's display name (relay_name, default « France Services »). */
 const char *outbox_relay_name(const struct instance *in);
 

@@ -39,7 +39,8 @@ purge_verify(struct instance *in, long long case_id)
 		    (k = store_document_get_blob(in->st, docs[i].id, "content", &b)) != 1)
 			r = k < 0 ? -1 : 1;
 	for (i = 0; r == 0 && i < nm; i++)
-		if ((k = store_message_get_text(in->st, msgs[i].id, &b)) != 1)
+		if ((k = store_message_get_text(in->st, msgs[i].id, &b)) != 1 ||
+		    (k = store_message_get_full_text(in->st, msgs[i].id, &b)) != 1)
 			r = k < 0 ? -1 : 1;
 	free(docs);
 	free(msgs);

@@ -9,6 +9,7 @@
 #include "relay/util.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -151,6 +152,9 @@ attribution(const struct lines *ls, size_t i)
 	return attribution_text(joined) ? 2 : 0;
 }
 
+/* Does the '>' block at i open with a quoted attribution (Apple Mail)? */
+static int quoted_attribution(const struct lines *ls, size_t i);
+
 /* "-----Original Message-----" and friends. */
 static int
 separator_line(const char *s)
@@ -237,6 +241,19 @@ quote_block_end(const struct lines *ls, size_t i)
 	return last + 1;
 }
 
+static int
+quoted_attribution(const struct lines *ls, size_t i)
+{
+	struct line l = ls->v[i];
+	struct lines one = { &l, 1 };
+
+	while (l.n > 0 && (*l.p == '>' || *l.p == ' ' || *l.p == '\t')) {
+		l.p++;
+		l.n--;
+	}
+	return attribution(&one, 0) > 0;
+}
+
 /* Remove trailing blanks and blank lines; end with exactly one LF. */
 static size_t
 skip_blank(const struct lines *ls, size_t i)
@@ -298,36 +315,236 @@ has_text(const struct buf *out)
 	return 0;
 }
 
+/* ---- proof: does a block repeat text the thread already holds? ---- */
+
+#define GRAM_MAX	3	/* words per n-gram */
+#define PROVEN_PCT	60	/* % of a block's n-grams found in the thread */
+
+/* Sorted hashes of the thread's 1-, 2- and 3-grams of words. */
+struct known {
+	uint64_t	*g[GRAM_MAX];
+	size_t		 n[GRAM_MAX];
+};
+
+struct words {
+	uint64_t	*h;	/* FNV-1a of each word, lowercased */
+	size_t		 n, cap;
+};
+
+/* Letters, digits and any non-ASCII byte: punctuation, '>' marks,
+ * emphasis and rules are not part of a word. */
 static int
-fold(const struct lines *ls, struct buf *out, int *folded)
+word_byte(unsigned char c)
 {
-	size_t i = 0, k, j;
+	return c >= 0x80 || isalnum(c);
+}
+
+/* The words of p[0..n). */
+static void
+words_add(struct words *w, const char *p, size_t n)
+{
+	size_t i = 0, j;
+	uint64_t h;
+
+	while (i < n) {
+		while (i < n && !word_byte((unsigned char)p[i]))
+			i++;
+		for (j = i, h = 1469598103934665603ULL; j < n && word_byte((unsigned char)p[j]); j++)
+			h = (h ^ (uint64_t)(unsigned char)tolower((unsigned char)p[j])) *
+			    1099511628211ULL;
+		if (j == i)
+			break;
+		if (w->n == w->cap) {
+			w->cap = w->cap ? w->cap * 2 : 256;
+			w->h = xreallocarray(w->h, w->cap, sizeof(*w->h));
+		}
+		w->h[w->n++] = h;
+		i = j;
+	}
+}
+
+static uint64_t
+gram(const struct words *w, size_t at, size_t k)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < k; i++)
+		h = (h ^ w->h[at + i]) * 1099511628211ULL + (uint64_t)i;
+	return h;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+known_init(struct known *k, const char *text, size_t len)
+{
+	struct words w = { NULL, 0, 0 };
+	size_t g, i;
+
+	memset(k, 0, sizeof(*k));
+	if (text == NULL || len == 0)
+		return;
+	words_add(&w, text, len);
+	for (g = 0; g < GRAM_MAX; g++) {
+		if (w.n < g + 1)
+			break;
+		k->n[g] = w.n - g;
+		k->g[g] = xreallocarray(NULL, k->n[g], sizeof(uint64_t));
+		for (i = 0; i < k->n[g]; i++)
+			k->g[g][i] = gram(&w, i, g + 1);
+		qsort(k->g[g], k->n[g], sizeof(uint64_t), cmp_u64);
+	}
+	free(w.h);
+}
+
+static void
+known_free(struct known *k)
+{
+	size_t g;
+
+	for (g = 0; g < GRAM_MAX; g++)
+		free(k->g[g]);
+	memset(k, 0, sizeof(*k));
+}
+
+/* A header line of a client's quoted block (not the quoted text itself). */
+static int
+quoted_header(const struct line *l)
+{
+	static const char *const names[] = { "De", "From", "Envoyé", "Sent", "Date", "À",
+	    "A", "To", "Cc", "Objet", "Subject", "Von", "An", "Betreff", "Gesendet", NULL };
+	char a[LINE_CMP_MAX + 1];
+	const char *p;
+
+	if (norm(l, a) == -1)
+		return 0;
+	for (p = a; *p == '>' || *p == ' ' || *p == '*'; p++)
+		;
+	return header_like(p, names) || separator_line(p) ||
+	    (strlen(p) >= 10 && strspn(p, "_-") == strlen(p));
+}
+
+/*
+ * Is lines [from, to) a quote of the thread: at least PROVEN_PCT % of its
+ * word n-grams (trigrams; shorter blocks, their one or two words) occur in
+ * the known text?  Rewrapping does not matter, words do.  A block of
+ * headers only is the client's, not the referent's.
+ */
+static int
+proven(const struct known *k, const struct lines *ls, size_t from, size_t to)
+{
+	struct words w = { NULL, 0, 0 };
+	size_t i, g, hit = 0, total;
+	uint64_t h;
+	int r;
+
+	for (i = from; i < to; i++)
+		if (!quoted_header(&ls->v[i]) && attribution(ls, i) == 0)
+			words_add(&w, ls->v[i].p, ls->v[i].n);
+	if (w.n == 0) {
+		free(w.h);
+		return 1;
+	}
+	g = w.n < GRAM_MAX ? w.n : GRAM_MAX;
+	if (k->n[g - 1] == 0) {
+		free(w.h);
+		return 0;
+	}
+	total = w.n - g + 1;
+	for (i = 0; i < total; i++) {
+		h = gram(&w, i, g);
+		hit += bsearch(&h, k->g[g - 1], k->n[g - 1], sizeof(h), cmp_u64) != NULL;
+	}
+	r = hit * 100 >= total * PROVEN_PCT;
+	free(w.h);
+	return r;
+}
+
+/* The next line from i on that opens a block of history (a '>' line, an
+ * attribution, a separator, an Outlook header block), or ls->n: a block's
+ * proof is judged on its own lines, not on a later quote's. */
+static size_t
+next_marker(const struct lines *ls, size_t i)
+{
+	char a[LINE_CMP_MAX + 1];
+
+	for (; i < ls->n; i++)
+		if (quoted(&ls->v[i]) || attribution(ls, i) > 0 || outlook_block(ls, i) ||
+		    (norm(&ls->v[i], a) == 0 && separator_line(a)))
+			return i;
+	return ls->n;
+}
+
+static int
+put_lines(struct buf *out, const struct lines *ls, size_t from, size_t to)
+{
+	for (; from < to; from++)
+		if (put_line(out, &ls->v[from]) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * Fold what is proven to be history: a '>' block after a client's
+ * attribution line (or opening with a quoted one, as Apple Mail writes
+ * it); any block that repeats the thread (k): a '>' block, or the rest
+ * of the text after an attribution, a separator or an Outlook header
+ * block.  Anything else is kept: « Le médecin-conseil a écrit : » followed
+ * by the referent's own lines is the answer, not history.
+ */
+static int
+fold(const struct lines *ls, const struct known *kn, struct buf *out, int *folded)
+{
+	size_t i = 0, k, j, end;
+	int attributed = 0;
 
 	while (i < ls->n) {
 		if (quoted(&ls->v[i])) {
-			i = skip_blank(ls, quote_block_end(ls, i));
-			(*folded)++;
-			if (put_mark(out) == -1)
-				return -1;
+			end = quote_block_end(ls, i);
+			if (attributed || quoted_attribution(ls, i) || proven(kn, ls, i, end)) {
+				i = skip_blank(ls, end);
+				(*folded)++;
+				if (put_mark(out) == -1)
+					return -1;
+			} else {
+				if (put_lines(out, ls, i, end) == -1)
+					return -1;
+				i = end;
+			}
 			continue;
 		}
 		if ((k = attribution(ls, i)) > 0) {
 			for (j = i + k; j < ls->n && blank(&ls->v[j]); j++)
 				;
-			(*folded)++;
-			if (put_mark(out) == -1)
-				return -1;
 			if (j < ls->n && quoted(&ls->v[j])) {
+				(*folded)++;
+				attributed = 1;
+				if (put_mark(out) == -1)
+					return -1;
 				i = skip_blank(ls, quote_block_end(ls, j));
 				continue;
 			}
-			return 0;	/* top-posting: the rest is history */
+			if (j < ls->n && proven(kn, ls, j, next_marker(ls, j))) {
+				(*folded)++;
+				return put_mark(out);	/* top-posting: the rest is history */
+			}
+			if (put_lines(out, ls, i, i + k) == -1)
+				return -1;
+			i += k;
+			continue;
 		}
 		{
 			char a[LINE_CMP_MAX + 1];
 
-			if ((norm(&ls->v[i], a) == 0 && separator_line(a)) ||
-			    outlook_block(ls, i)) {
+			if (((norm(&ls->v[i], a) == 0 && separator_line(a)) ||
+			    outlook_block(ls, i)) && proven(kn, ls, i, next_marker(ls, i + 1))) {
 				(*folded)++;
 				return put_mark(out);
 			}
@@ -342,14 +559,42 @@ fold(const struct lines *ls, struct buf *out, int *folded)
 int
 quote_fold(const char *text, struct buf *out, int *folded_r)
 {
+	return quote_fold_known(text, NULL, 0, out, folded_r);
+}
+
+int
+quote_history_marks(const char *text)
+{
 	struct lines ls;
+	size_t i;
+	int n = 0;
+
+	split_lines(text, &ls);
+	for (i = 0; i < ls.n; i++) {
+		char a[LINE_CMP_MAX + 1];
+
+		n += quoted(&ls.v[i]) || attribution(&ls, i) > 0 || outlook_block(&ls, i) ||
+		    (norm(&ls.v[i], a) == 0 && separator_line(a));
+	}
+	free(ls.v);
+	return n;
+}
+
+int
+quote_fold_known(const char *text, const char *known, size_t known_len, struct buf *out,
+    int *folded_r)
+{
+	struct lines ls;
+	struct known kn;
 	struct buf tmp;
 	size_t i;
 	int folded = 0, rc;
 
 	buf_init(&tmp, out->max);
 	split_lines(text, &ls);
-	rc = fold(&ls, &tmp, &folded);
+	known_init(&kn, known, known_len);
+	rc = fold(&ls, &kn, &tmp, &folded);
+	known_free(&kn);
 	if (rc == 0 && folded > 0 && !has_text(&tmp)) {
 		/* Nothing new was written: keep the whole text. */
 		buf_free(&tmp);

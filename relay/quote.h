@@ -31,4 +31,23 @@
  */
 int	quote_fold(const char *text, struct buf *out, int *folded_r);
 
+/*
+ * quote_fold, where what is folded must be proven history (issue 11): a
+ * '>' block after a client's attribution line (« Le … a écrit : », « On …
+ * wrote: ») or opening with one; or a block (a '>' block, the rest of the
+ * text after an attribution, a separator or an Outlook header block) whose
+ * words repeat known[0..known_len), the text the thread already holds
+ * (the mail we sent, the earlier messages): 60 % of its word trigrams.
+ * Anything else is kept, so a referent writing « Le médecin-conseil a
+ * écrit : » and their own lines is shown whole.  known NULL: only the
+ * attribution rule proves.  Same returns as quote_fold.
+ */
+int	quote_fold_known(const char *text, const char *known, size_t known_len,
+	    struct buf *out, int *folded_r);
+
+/* How many lines of text look like quoted history (a '>' line, an
+ * attribution, a separator, an Outlook header block), proven or not: does
+ * the writer quote at all?  For the auto-reply classifier. */
+int	quote_history_marks(const char *text);
+
 #endif

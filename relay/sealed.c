@@ -42,6 +42,8 @@ put_blob(struct store *st, const char *table, const char *column, int64_t row,
 		return store_case_set_blob(st, row, column, blob, len);
 	if (strcmp(table, "documents") == 0)
 		return store_document_set_blob(st, row, column, blob, len);
+	if (strcmp(table, "messages") == 0 && strcmp(column, "full_text") == 0)
+		return store_message_set_full_text(st, row, blob, len);
 	if (strcmp(table, "messages") == 0)
 		return store_message_set_text(st, row, blob, len);
 	return -1;
@@ -55,6 +57,8 @@ get_blob(struct store *st, const char *table, const char *column, int64_t row,
 		return store_case_get_blob(st, row, column, blob);
 	if (strcmp(table, "documents") == 0)
 		return store_document_get_blob(st, row, column, blob);
+	if (strcmp(table, "messages") == 0 && strcmp(column, "full_text") == 0)
+		return store_message_get_full_text(st, row, blob);
 	if (strcmp(table, "messages") == 0)
 		return store_message_get_text(st, row, blob);
 	return -1;

@@ -159,13 +159,17 @@ out:
 /* ---- show ----------------------------------------------------------- */
 
 static const struct cli_cmd show_cmd = { "show",
-	"show RÉFÉRENCE [--agent A] [--json] [--extraire DIR]",
+	"show RÉFÉRENCE [--agent A] [--json] [--extraire DIR] [--deplier]",
 	"Affiche un dossier déchiffré : la personne, l'état, les destinataires, les\n"
 	"échéances et le fil des messages avec leurs pièces jointes.  Réservé à\n"
 	"l'agent de la structure : avec --agent A, l'agent doit appartenir à la\n"
 	"structure du dossier et la lecture est journalisée à son nom.  Un dossier\n"
 	"détruit (annulé ou résolu puis\n"
 	"effacé) ne peut plus être lu : code 1, « dossier détruit ».\n"
+	"L'historique cité d'une réponse (le courriel du relais ou un message\n"
+	"précédent du fil, repris sous la réponse) est replié en une ligne « [… historique\n"
+	"replié …] » ; rien de ce que le référent a écrit lui-même n'est replié.\n"
+	"  --deplier       affiche le texte entier de chaque réponse, historique compris\n"
 	"  --extraire DIR  écrit aussi les pièces jointes de tous les messages dans DIR\n"
 	"                 (créé 0700 s'il n'existe pas ; un fichier existant n'est\n"
 	"                 jamais écrasé : le nom est alors préfixé du numéro du message)\n",
@@ -186,8 +190,10 @@ attachments_out(const struct desk_message *m, struct buf *out)
 }
 
 static void
-message_out(const struct desk_message *dm, struct buf *out)
+message_out(const struct desk_message *dm, int unfold, struct buf *out)
 {
+	const char *text = unfold && dm->full_text ? dm->full_text : dm->text;
+	size_t len = unfold && dm->full_text ? dm->full_len : dm->text_len;
 	const struct message_row *m = &dm->row;
 	char at[CAL_PARIS_LEN];
 
@@ -199,15 +205,18 @@ message_out(const struct desk_message *dm, struct buf *out)
 	buf_puts(out, " à ");
 	(void)san_append(out, m->recipients, strlen(m->recipients), 0);
 	buf_printf(out, "%s\n", m->flagged ? " [À VÉRIFIER]" : "");
-	if (dm->text != NULL)
-		(void)san_append(out, dm->text, dm->text_len, SAN_LINES);
-	if (dm->text_len && dm->text[dm->text_len - 1] != '\n')
+	if (text != NULL)
+		(void)san_append(out, text, len, SAN_LINES);
+	if (len && text[len - 1] != '\n')
 		buf_puts(out, "\n");
+	if (!unfold && dm->full_text)
+		buf_puts(out, "    (historique replié : fsrelay show --deplier pour le texte entier)\n");
 	attachments_out(dm, out);
 }
 
 static void
-show_case(struct instance *in, const struct desk_view *v, int as_json, struct buf *out)
+show_case(struct instance *in, const struct desk_view *v, int as_json, int unfold,
+    struct buf *out)
 {
 	const struct case_row *c = &v->c;
 	const struct person *p = &v->person;
@@ -235,7 +244,7 @@ show_case(struct instance *in, const struct desk_view *v, int as_json, struct bu
 		buf_puts(out, "\n");
 	}
 	for (i = 0; i < v->n_msg; i++)
-		message_out(&v->msg[i], out);
+		message_out(&v->msg[i], unfold, out);
 }
 
 /* Write one attachment of the case's thread into dir (issue 4): names
@@ -299,11 +308,12 @@ int
 cmd_show(int argc, char **argv)
 {
 	const char **pos = NULL, *agent = NULL, *extraire = NULL;
-	int as_json = 0;
+	int as_json = 0, unfold = 0;
 	const struct cli_opt opts[] = {
 		{ "json", NULL, &as_json, NULL, NULL },
 		{ "agent", &agent, NULL, NULL, NULL },
 		{ "extraire", &extraire, NULL, NULL, NULL },
+		{ "deplier", NULL, &unfold, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL },
 	};
 	struct instance in;
@@ -330,7 +340,7 @@ cmd_show(int argc, char **argv)
 		r = cli_fail("show : %s", err);
 		goto out;
 	}
-	show_case(&in, &v, as_json, &out);
+	show_case(&in, &v, as_json, unfold, &out);
 	if (extraire && extract_all(&in, &v.c, extraire, err, sizeof(err)) < 0)
 		r = cli_fail("show : %s : --extraire : %s", v.c.ref, err);
 	else

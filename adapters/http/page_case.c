@@ -203,14 +203,15 @@ case_facts(struct req *q, const struct desk_view *v, const struct directory *dir
 }
 
 /* A text as <pre> blocks; each line where the ingest folded quoted history
- * away (QUOTE_MARK: relay/inbox keeps only what the referent wrote) is a
- * <details> that says so. */
+ * away (QUOTE_MARK) is a <details>: the first one unfolds the whole text
+ * as received (full, kept sealed since issue 11), the others point to it;
+ * without full (a message folded before full texts were kept), it says so. */
 static void
-text_html(struct buf *b, const char *text)
+text_html(struct buf *b, const char *text, const char *full)
 {
 	const char *p = text, *nl;
 	size_t mark = strlen(QUOTE_MARK);
-	int open = 0;
+	int open = 0, marks = 0;
 
 	for (; *p; p = nl ? nl + 1 : p + strlen(p)) {
 		size_t len;
@@ -219,9 +220,19 @@ text_html(struct buf *b, const char *text)
 		len = nl ? (size_t)(nl - p) : strlen(p);
 		if (len == mark && strncmp(p, QUOTE_MARK, mark) == 0) {
 			buf_puts(b, open ? "</pre>\n" : "");
-			buf_puts(b, "<details><summary>Historique cité replié</summary><p>Le relais"
-			    " ne garde pas l'historique cité d'une réponse : il reprend les messages"
-			    " précédents de ce fil.</p></details>\n");
+			if (full != NULL && marks++ == 0) {
+				buf_puts(b, "<details><summary>Historique cité replié</summary><p>Le"
+				    " message entier, tel qu'il a été reçu :</p><pre>");
+				h_esc(b, full);
+				buf_puts(b, "</pre></details>\n");
+			} else if (full != NULL)
+				buf_puts(b, "<details><summary>Historique cité replié</summary><p>Le"
+				    " message entier se déplie au premier repli de ce message.</p>"
+				    "</details>\n");
+			else
+				buf_puts(b, "<details><summary>Historique cité replié</summary><p>Le"
+				    " relais reprend les messages précédents de ce fil ; ce message a été"
+				    " reçu avant que le texte entier soit gardé.</p></details>\n");
 			open = 0;
 			continue;
 		}
@@ -267,6 +278,8 @@ message_html(struct req *q, const char *ref, const struct desk_message *m, size_
 		    " sans preuve complète de son expéditeur.</p>\n");
 	if (m->text == NULL)
 		buf_puts(b, "<p class=\"hint\">Texte effacé.</p>\n");
+	else if (m->full_text != NULL)
+		text_html(b, m->text, m->full_text);	/* folded at ingest */
 	else {
 		buf_init(&fold, m->text_len + 4096);
 		if (quote_fold(m->text, &fold, &folded) < 0)
@@ -276,7 +289,7 @@ message_html(struct req *q, const char *ref, const struct desk_message *m, size_
 			h_esc(b, fold.p);
 			buf_puts(b, "</pre>\n");
 		} else
-			text_html(b, m->text);
+			text_html(b, m->text, NULL);
 		if (folded) {
 			buf_puts(b, "<details><summary>Afficher l'historique cité</summary><pre>");
 			h_esc(b, m->text);

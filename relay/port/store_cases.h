@@ -162,6 +162,11 @@ struct message_row {
 int	 store_message_insert(struct store *st, struct message_row *m);
 int	 store_message_set_text(struct store *st, int64_t id, const void *blob, size_t len);
 int	 store_message_get_text(struct store *st, int64_t id, struct buf *blob);
+/* The whole decoded text of a reply whose history was folded (sealed);
+ * get: 0, 1 when there is none (nothing folded, or shredded), -1. */
+int	 store_message_set_full_text(struct store *st, int64_t id, const void *blob,
+	    size_t len);
+int	 store_message_get_full_text(struct store *st, int64_t id, struct buf *blob);
 int	 store_message_list(struct store *st, int64_t case_id, struct message_row **list,
 	    size_t *n);
 

@@ -15,7 +15,7 @@ REF=$("$FS" escalate --structure fontenay-aux-roses --partner caf --topic presta
 ok "escalate" test -n "$REF"
 "$FS" serve --once 2>>"$T_DIR/log"
 is "delivered: awaiting" "$(q "select state from cases where ref='$REF'")" awaiting
-is "schema version 3" "$(q 'pragma user_version')" 3
+is "schema version 4" "$(q 'pragma user_version')" 4
 is "reminder instant still to compute after the rung started" \
 	"$(q "select remind_at from cases where ref='$REF'")" -1
 "$FS" serve --once 2>>"$T_DIR/log"
@@ -59,12 +59,13 @@ for i in cases_state_due cases_state_remind cases_state_updated cases_state_crea
 	sqlite3 "$T_DIR/v1.db" "DROP INDEX $i" || echo "DROP INDEX $i failed"
 done
 sqlite3 "$T_DIR/v1.db" "ALTER TABLE cases DROP COLUMN remind_at; DELETE FROM ladder_steps;
+	ALTER TABLE messages DROP COLUMN full_text;
 	PRAGMA user_version = 1"
 is "downgraded copy at version 1" "$(sqlite3 "$T_DIR/v1.db" 'pragma user_version')" 1
 rm -f "$DB" "$DB-wal" "$DB-shm"
 cp "$T_DIR/v1.db" "$DB"
 ok "status opens (and migrates) the old store" "$FS" status
-is "migrated to version 3 (migrations 2 and 3)" "$(q 'pragma user_version')" 3
+is "migrated to version 4 (migrations 2 to 4)" "$(q 'pragma user_version')" 4
 is "remind_at to compute after the migration" "$(q "select remind_at from cases where ref='$REF'")" -1
 is "the indexes are back" "$(q "select count(*) from sqlite_master where type='index' and name in ('cases_state_due','cases_state_remind','deliveries_case','messages_case','documents_case')")" 5
 "$FS" serve --once 2>>"$T_DIR/log"

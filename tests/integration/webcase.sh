@@ -101,7 +101,8 @@ has "fil : dossier envoyé" "$page" ">Dossier envoyé — <time"
 has "fil : réponse reçue" "$page" ">Réponse reçue — <time"
 has "le texte de la réponse" "$page" "mot Zanzibarquiche."
 has "… dans un <details>" "$page" "<details><summary>Historique cité replié</summary>"
-hasnt "… l'historique n'est pas gardé (relay/inbox)" "$page" "Historiquecitemot"
+# issue 11: the whole text is kept sealed and unfolds in the <details>
+has "… le message entier s'y déplie" "$page" "&gt; Historiquecitemot"
 has "la pièce à télécharger" "$page" "attestation de loyer é.pdf</a> ("
 has "Cache-Control no-store" "$(tr -d '\r' <"$W/h")" "Cache-Control: no-store"
 for f in relancer reorienter clore annuler; do

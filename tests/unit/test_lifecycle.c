@@ -286,6 +286,7 @@ make_v2(const char *path, const char *state)
 		return -1;
 	snprintf(sql, sizeof(sql), insert_case, state);
 	r = sqlite3_exec(st->db, "PRAGMA foreign_keys = OFF;"
+	    "ALTER TABLE messages DROP COLUMN full_text;"	/* migration 4's */
 	    "DROP TABLE cases;"
 	    "CREATE TABLE cases ("
 	    "  id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE,"
@@ -320,14 +321,14 @@ test_store(void)
 	}
 	snprintf(db, sizeof(db), "%s/a.db", path);
 
-	/* migration 3 on a version-2 store with a case and its message */
+	/* migrations 3 and 4 on a version-2 store with a case and its message */
 	CHECK_INT(make_v2(db, "awaiting"), 0);
 	CHECK_INT(store_open(&st, db, 0, err, sizeof(err)), 0);
 	if (st == NULL) {
 		fprintf(stderr, "    %s\n", err);
 		return;
 	}
-	CHECK_INT(count(st, "PRAGMA user_version"), 3);
+	CHECK_INT(count(st, "PRAGMA user_version"), 4);
 	CHECK_INT(count(st, "PRAGMA foreign_keys"), 1);
 	CHECK_INT(count(st, "SELECT count(*) FROM sqlite_master WHERE name = 'cases'"
 	    " AND sql LIKE '%CHECK (state IN%'"), 1);
@@ -354,7 +355,7 @@ test_store(void)
 	/* a fresh store has the CHECK too; opening it again migrates nothing */
 	CHECK_INT(store_open(&st, db, 0, err, sizeof(err)), 0);
 	if (st)
-		CHECK_INT(count(st, "PRAGMA user_version"), 3);
+		CHECK_INT(count(st, "PRAGMA user_version"), 4);
 	store_close(&st);
 	unlink(db);
 

@@ -364,50 +364,87 @@ test_serialize(void)
 	mime_free(&m);
 }
 
-/* quote_fold on text, compared with want. */
+/* quote_fold_known on text with the thread's known text, compared with want. */
 static void
-fold_is(const char *text, const char *want, int want_folded)
+fold_known_is(const char *text, const char *known, const char *want, int want_folded)
 {
 	struct buf b;
 	int folded = -1;
 
 	buf_init(&b, 64 * 1024);
-	CHECK_INT(quote_fold(text, &b, &folded), 0);
+	CHECK_INT(quote_fold_known(text, known, known ? strlen(known) : 0, &b, &folded), 0);
 	CHECK_STR(b.p != NULL ? b.p : "", want);
 	CHECK_INT(folded, want_folded);
 	buf_free(&b);
 }
 
 static void
+fold_is(const char *text, const char *want, int want_folded)
+{
+	fold_known_is(text, NULL, want, want_folded);
+}
+
+/* The cover note the referent's client quotes (its words, wrapped anew). */
+#define SENT	"Bonjour,\n\nFontenay vous transmet un dossier bloqué qui relève de" \
+	" votre service, au titre de la convention France Services.\nPour répondre," \
+	" répondez simplement à ce message.\n"
+
+static void
 test_quote(void)
 {
-	/* Outlook FR, top-posting. */
-	fold_is("Bonjour,\nC'est fait.\n\nDe : relais@r.fr <relais@r.fr>\n"
-	    "Envoyé : lundi 11 mai 2026 16:03\nÀ : X\nObjet : [FS]\n\nvieux\n",
+	/* Outlook FR, top-posting: the history repeats the mail we sent. */
+	fold_known_is("Bonjour,\nC'est fait.\n\nDe : relais@r.fr <relais@r.fr>\n"
+	    "Envoyé : lundi 11 mai 2026 16:03\nÀ : X\nObjet : [FS]\n\nBonjour,\n"
+	    "Fontenay vous transmet un dossier bloqué qui relève\nde votre service, au"
+	    " titre de la convention France Services.\n", SENT,
 	    "Bonjour,\nC'est fait.\n\n" QUOTE_MARK "\n", 1);
 	/* Outlook EN with the rule and bold markers. */
-	fold_is("Done.\n________________________________\n*From:* relais\n"
-	    "*Sent:* Monday\n*To:* me\nold\n", "Done.\n\n" QUOTE_MARK "\n", 1);
-	fold_is("Done.\n-----Original Message-----\nFrom: x\nold\n",
+	fold_known_is("Done.\n________________________________\n*From:* relais\n"
+	    "*Sent:* Monday\n*To:* me\nold text here\n", "the old text here.",
 	    "Done.\n\n" QUOTE_MARK "\n", 1);
-	fold_is("Vu.\n-----Message d'origine-----\nDe : x\nvieux\n",
+	fold_known_is("Done.\n-----Original Message-----\nFrom: x\nold\n", "old",
+	    "Done.\n\n" QUOTE_MARK "\n", 1);
+	fold_known_is("Vu.\n-----Message d'origine-----\nDe : x\nvieux\n", "vieux",
 	    "Vu.\n\n" QUOTE_MARK "\n", 1);
 	/* Zimbra. */
-	fold_is("Merci.\n\n----- Mail original -----\nDe: relais\nÀ: moi\n"
-	    "vieux\n", "Merci.\n\n" QUOTE_MARK "\n", 1);
+	fold_known_is("Merci.\n\n----- Mail original -----\nDe: relais\nÀ: moi\n"
+	    "vieux\n", "vieux", "Merci.\n\n" QUOTE_MARK "\n", 1);
+	/* The same blocks when their text is not the thread's: kept (issue 11:
+	 * only what is proven to be a quote is folded). */
+	fold_known_is("Vu.\n-----Message d'origine-----\nDe : x\nle service a changé\n",
+	    SENT, "Vu.\n-----Message d'origine-----\nDe : x\nle service a changé\n", 0);
+	fold_is("Bonjour,\nC'est fait.\n\nDe : relais@r.fr\nEnvoyé : lundi\nvieux\n",
+	    "Bonjour,\nC'est fait.\n\nDe : relais@r.fr\nEnvoyé : lundi\nvieux\n", 0);
 	/* Gmail, attribution wrapped over two lines, NBSP before ':'. */
 	fold_is("OK\n\nLe mar. 12 mai 2026 à 09:15, Relais <\nrelais@r.fr> a "
 	    "écrit\xc2\xa0:\n\n> vieux\n> vieux\n", "OK\n\n" QUOTE_MARK "\n", 1);
 	/* English attribution. */
 	fold_is("Fine.\nOn Tue, 12 May 2026 at 09:15, Relais <r@r.fr> wrote:\n"
 	    "> old\n", "Fine.\n\n" QUOTE_MARK "\n", 1);
-	/* Bottom / inline posting: the new lines after quotes are kept. */
+	/* Bottom / inline posting: the new lines after quotes are kept; a
+	 * later '>' block after the attribution is history too. */
 	fold_is("Le 11/05/2026 à 16:03, relais a écrit :\n> q1\n>\n> q2\n\n"
 	    "réponse 1\n\n> q3\n\nréponse 2\n",
 	    QUOTE_MARK "\n\nréponse 1\n\n" QUOTE_MARK "\n\nréponse 2\n", 2);
 	/* Apple Mail quotes its attribution too. */
 	fold_is("Claire\n\n> Le 11 mai 2026 à 16:20, r a écrit :\n>\n> vieux\n",
 	    "Claire\n\n" QUOTE_MARK "\n", 1);
+	/* Issue 11: the referent's own sentence « Le médecin-conseil a écrit : »
+	 * and the lines after it are the answer, never history. */
+	fold_known_is("Bonjour,\n\nLe médecin-conseil a écrit :\nl'arrêt de travail est"
+	    " justifié, les indemnités seront versées sous huit jours.\n\nCordialement\n",
+	    SENT, "Bonjour,\n\nLe médecin-conseil a écrit :\nl'arrêt de travail est"
+	    " justifié, les indemnités seront versées sous huit jours.\n\nCordialement\n", 0);
+	/* ... also when the mail we sent is quoted below it. */
+	fold_known_is("Le médecin-conseil a écrit :\nle dossier est accepté.\n\n"
+	    "Le 11 mai 2026 à 16:03, relais a écrit :\n> Bonjour,\n> Fontenay vous transmet\n",
+	    SENT, "Le médecin-conseil a écrit :\nle dossier est accepté.\n\n" QUOTE_MARK "\n", 1);
+	/* A '>' block with no attribution: folded when it repeats the thread,
+	 * kept when it does not (a referent's own '>' lines). */
+	fold_known_is("Réponse.\n> Pour répondre, répondez simplement à ce message.\n", SENT,
+	    "Réponse.\n\n" QUOTE_MARK "\n", 1);
+	fold_known_is("Réponse.\n> nouveau plafond : 1 200 euros\nFin.\n", SENT,
+	    "Réponse.\n> nouveau plafond : 1 200 euros\nFin.\n", 0);
 	/* Nothing to fold. */
 	fold_is("Bonjour,\nrien à replier.", "Bonjour,\nrien à replier.\n", 0);
 	/* A mention of "De :" without Envoyé is no separator. */
@@ -416,8 +453,10 @@ test_quote(void)
 	/* Only quotes: the text is kept whole. */
 	fold_is("> a\n> b\n", "> a\n> b\n", 0);
 	/* CRLF in, LF out. */
-	fold_is("a\r\n> b\r\n", "a\n\n" QUOTE_MARK "\n", 1);
+	fold_known_is("a\r\n> b\r\n", "b", "a\n\n" QUOTE_MARK "\n", 1);
 	fold_is("", "", 0);
+	CHECK_INT(quote_history_marks("Bonjour,\nrien.\n"), 0);
+	CHECK(quote_history_marks("Oui.\n> vieux\n") > 0);
 }
 
 int

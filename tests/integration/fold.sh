@@ -1,0 +1,88 @@
+# fold.sh - issue 11 point 4 on the real stack: replies as referents write
+# them.  Only what is proven to be a quote is folded (the mail we sent, an
+# earlier message of the thread, or '>' lines after a client's
+# attribution); the referent's own words are never folded, even after « Le
+# médecin-conseil a écrit : »; the whole decoded text is kept sealed and
+# shown by `show --deplier` and `show --json` (full_text).  Every reply
+# below marks each of its own lines with a word OWN<n>: `show` must print
+# every one of them.
+. "$(dirname "$0")/../lib.sh"
+new_instance
+LOG=$T_DIR/stderr.log
+MD=$FSRELAY_TEST_MAILDIRS
+RELAY_MD=$MD/relay.fsrelay.test/relais/Maildir
+CAF=partenaires.cafnanterre@caf.cnafmail.fr
+CAF_MD=$MD/caf.cnafmail.fr/partenaires.cafnanterre/Maildir
+rm -f "$RELAY_MD"/new/* "$RELAY_MD"/cur/* 2>/dev/null
+
+printf 'Situation de Mme Ornella Quibrante-Zed, dossier bloqué.\n' > "$T_DIR/desc.txt"
+export FSRELAY_NOW=2026-03-02T10:00:00Z
+REF=$("$FS" escalate --structure fontenay-aux-roses --partner caf --topic prestations-familiales \
+	--agent agent1 --nom Quibrante-Zed --prenom Ornella --ne-le 1975-12-24 \
+	--mandat-signe-le 2026-01-15 --description-file "$T_DIR/desc.txt" 2>>"$LOG")
+ok "escalate" test -n "$REF"
+"$FS" serve --once 2>>"$LOG"
+wait_delivered "$CAF_MD" "$REF"
+# The cover note as the referent's client shows it, to be quoted back.
+python3 - "$CAF_MD" "$REF" > "$T_DIR/cover.txt" <<'PY'
+import email, email.policy, glob, os, sys
+md, ref = sys.argv[1:3]
+for f in sorted(glob.glob(md + "/new/*") + glob.glob(md + "/cur/*"), key=os.path.getmtime, reverse=True):
+    m = email.message_from_bytes(open(f, "rb").read(), policy=email.policy.default)
+    if (m.get("Message-ID") or "").startswith("<" + ref + "."):
+        print(m.get_body(("plain",)).get_content(), end="")
+        break
+PY
+has "the cover note was read" "$(cat "$T_DIR/cover.txt")" "Pour répondre"
+COVER_LINE="Pour répondre, répondez simplement à ce message"
+
+# The replies: style name, then the body.
+outlook_top() {	# Outlook: top-posting, our mail below an unquoted header block
+	printf 'Bonjour,\n\nLe médecin-conseil a écrit :\nl arrêt de travail est justifié OWN1.\nLes indemnités seront versées sous huit jours OWN2.\n\nCordialement OWN3\n\nDe : relais@relay.fsrelay.test <relais@relay.fsrelay.test>\nEnvoyé : lundi 2 mars 2026 11:00\nÀ : %s\nObjet : dossier\n\n' "$CAF"
+	cat "$T_DIR/cover.txt"
+}
+gmail_bottom() {	# Gmail / Thunderbird: attribution, '>' quote, answers between
+	printf 'Le lun. 2 mars 2026 à 11:00, relais a écrit :\n'
+	sed 's/^/> /' "$T_DIR/cover.txt" | head -n 6
+	printf '\nMa réponse ligne un OWN4.\n\n'
+	sed 's/^/> /' "$T_DIR/cover.txt" | sed -n '7,$p'
+	printf '\nMa réponse ligne deux OWN5.\n'
+}
+own_words_only() {	# the referent's own « a écrit : » and no quote at all
+	printf 'Le médecin-conseil a écrit :\nle dossier est accepté OWN6.\n\nLe service a écrit :\nle versement part demain OWN7.\n'
+}
+own_gt_lines() {	# '>' lines of the referent's own, not from the thread
+	printf 'Voici le barème OWN8 :\n> plafond 1 200 euros OWN9\n> plancher 300 euros OWN10\nFin OWN11.\n'
+}
+n=0
+for style in outlook_top gmail_bottom own_words_only own_gt_lines; do
+	n=$((n + 1))
+	"$style" > "$T_DIR/body-$style.txt"
+	export FSRELAY_NOW=2026-03-02T1$n:30:00Z
+	reply_in "$CAF_MD" "$REF" "$CAF" "$(cat "$T_DIR/body-$style.txt")"
+	ok "reply $style reached the relay" wait_relay 1
+	"$FS" serve --once 2>>"$LOG"
+	rm -f "$RELAY_MD"/new/* "$RELAY_MD"/cur/* 2>/dev/null
+done
+show=$("$FS" show "$REF" 2>>"$LOG")
+unfolded=$("$FS" show "$REF" --deplier 2>>"$LOG")
+for k in 1 2 3 4 5 6 7 8 9 10 11; do
+	line=$(grep -h "OWN$k\b" "$T_DIR"/body-*.txt | head -n 1)
+	has "show keeps the referent's own line OWN$k" "$show" "$line"
+done
+# What was folded is exactly the mail we sent.
+has "outlook_top: the quoted mail is folded" "$show" "[… historique replié …]"
+hasnt "our cover note is not shown again" "$show" "$COVER_LINE"
+has "show says how to unfold" "$show" "fsrelay show --deplier"
+has "show --deplier: the whole text is kept" "$unfolded" "$COVER_LINE"
+has "show --deplier: the header block too" "$unfolded" "Envoyé : lundi 2 mars 2026 11:00"
+full=$("$FS" show "$REF" --json 2>>"$LOG" | python3 -c '
+import json, sys
+for m in json.load(sys.stdin)["messages"]:
+    if m["kind"] == "reply":
+        print("FOLDED" if m["full_text"] else "WHOLE", "|", (m["full_text"] or "").count("Pour répondre"))')
+is "show --json: full_text for the two quoting replies only" "$full" "FOLDED | 1
+FOLDED | 1
+WHOLE | 0
+WHOLE | 0"
+done_testing

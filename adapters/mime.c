@@ -1661,7 +1661,10 @@ walk_single(struct walk *w, struct mailmime *mm)
 		free(t);
 	} else {
 		data = part_bytes(mm, &len);
+		/* message/rfc822-headers: the non-standard name some
+		 * gateways give the quoted headers (RFC 6522 says text/). */
 		if ((is_type(type, "text/rfc822-headers") ||
+		    is_type(type, "message/rfc822-headers") ||
 		    is_type(type, "message/global-headers")) &&
 		    w->m->dsn.original_message_id == NULL)
 			w->m->dsn.original_message_id = headers_message_id(

@@ -160,6 +160,35 @@ buf_init(struct buf *b, size_t max)
 	b->max = max;
 }
 
+/* Move b's bytes to a new block of cap bytes (cap > b->len). */
+static void
+buf_regrow(struct buf *b, size_t cap)
+{
+	char *np;
+
+	/* Grow by copy so that the old bytes can be wiped: buffers may hold
+	 * plaintext personal data. */
+	np = xmalloc(cap);
+	if (b->len)
+		memcpy(np, b->p, b->len);
+	if (b->p) {
+		fs_wipe(b->p, b->cap);
+		free(b->p);
+	}
+	b->p = np;
+	b->cap = cap;
+}
+
+int
+buf_reserve(struct buf *b, size_t n)
+{
+	if (n > b->max || b->len > b->max - n)
+		return -1;
+	if (b->len + n + 1 > b->cap)
+		buf_regrow(b, b->len + n + 1);
+	return 0;
+}
+
 int
 buf_append(struct buf *b, const void *data, size_t n)
 {
@@ -170,21 +199,14 @@ buf_append(struct buf *b, const void *data, size_t n)
 	need = b->len + n + 1;
 	if (need > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
-		char *np;
 
 		while (cap < need)
 			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-		/* Grow by copy so that the old bytes can be wiped: buffers
-		 * may hold plaintext personal data. */
-		np = xmalloc(cap);
-		if (b->len)
-			memcpy(np, b->p, b->len);
-		if (b->p) {
-			fs_wipe(b->p, b->cap);
-			free(b->p);
-		}
-		b->p = np;
-		b->cap = cap;
+		/* A first append takes what it needs, not the next power of
+		 * two (a 10 MiB piece read back would take 16 MiB). */
+		if (b->cap == 0 && need > 256)
+			cap = need;
+		buf_regrow(b, cap);
 	}
 	if (n)
 		memcpy(b->p + b->len, data, n);
@@ -271,12 +293,17 @@ int
 buf_read_file(struct buf *b, const char *path)
 {
 	char chunk[8192];
+	struct stat sb;
 	ssize_t n;
 	int fd, saved;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
+	/* a regular file's size known: one block of that size */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+	    (uint64_t)sb.st_size <= b->max)
+		(void)buf_reserve(b, (size_t)sb.st_size);
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)

@@ -52,6 +52,9 @@ struct buf {
 void	 buf_init(struct buf *b, size_t max);
 /* 0 on success, -1 if the maximum would be exceeded (buffer unchanged). */
 int	 buf_append(struct buf *b, const void *data, size_t n);
+/* Room for n more bytes (and the NUL) without another allocation: 0, or
+ * -1 if the maximum would be exceeded (b unchanged). */
+int	 buf_reserve(struct buf *b, size_t n);
 int	 buf_puts(struct buf *b, const char *s);
 int	 buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Wipe with sodium_memzero-equivalent and free; leaves b empty. */

@@ -71,7 +71,6 @@ vault_seal(struct buf *out, const uint8_t key[VAULT_KEY_BYTES],
 	unsigned long long clen;
 	uint8_t *ct;
 	size_t adlen, ctlen;
-	int r = -1;
 
 	if (ad_format(adbuf, sizeof(adbuf), ad, &adlen) == -1)
 		return -1;
@@ -84,18 +83,20 @@ vault_seal(struct buf *out, const uint8_t key[VAULT_KEY_BYTES],
 		pt = empty;
 	}
 	ctlen = ptlen + VAULT_OVERHEAD;
-	ct = xmalloc(ctlen);
+	/* sealed in place at the end of out: no second copy of a piece */
+	if (buf_reserve(out, ctlen) < 0)
+		return -1;
+	ct = (uint8_t *)out->p + out->len;
 	random_bytes(ct, VAULT_NONCE_BYTES);
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(ct + VAULT_NONCE_BYTES,
 	    &clen, pt, ptlen, (const uint8_t *)adbuf, adlen, NULL, ct,
-	    key) != 0)
-		goto out;
-	if (clen != ptlen + VAULT_TAG_BYTES)
-		goto out;
-	r = buf_append(out, ct, ctlen);
-out:
-	free(ct);
-	return r;
+	    key) != 0 || clen != ptlen + VAULT_TAG_BYTES) {
+		sodium_memzero(ct, ctlen);
+		return -1;
+	}
+	out->len += ctlen;
+	out->p[out->len] = '\0';
+	return 0;
 }
 
 int
@@ -106,25 +107,25 @@ vault_open(struct buf *out, const uint8_t key[VAULT_KEY_BYTES],
 	unsigned long long mlen;
 	uint8_t *pt;
 	size_t adlen, ptlen;
-	int r = -1;
 
 	if (ct == NULL || ctlen > maxlen || ctlen < VAULT_OVERHEAD)
 		return -1;
 	if (ad_format(adbuf, sizeof(adbuf), ad, &adlen) == -1)
 		return -1;
 	ptlen = ctlen - VAULT_OVERHEAD;
-	pt = xmalloc(ptlen + 1);
+	/* opened in place at the end of out: no second copy of a piece */
+	if (buf_reserve(out, ptlen) < 0)
+		return -1;
+	pt = (uint8_t *)out->p + out->len;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &mlen, NULL,
 	    ct + VAULT_NONCE_BYTES, ctlen - VAULT_NONCE_BYTES,
-	    (const uint8_t *)adbuf, adlen, ct, key) != 0)
-		goto out;
-	if (mlen != ptlen)
-		goto out;
-	r = buf_append(out, pt, ptlen);
-out:
-	sodium_memzero(pt, ptlen + 1);
-	free(pt);
-	return r;
+	    (const uint8_t *)adbuf, adlen, ct, key) != 0 || mlen != ptlen) {
+		sodium_memzero(pt, ptlen);
+		return -1;
+	}
+	out->len += ptlen;
+	out->p[out->len] = '\0';
+	return 0;
 }
 
 uint8_t *

@@ -51,5 +51,19 @@ chmod 0755 "$(dirname "$CONF")"
 chmod 0750 "$DATA"
 has "data_dir 0750 : erreur" "$(chk)" "ERREUR data_dir ouvert au groupe ou aux autres (mode 0750) : chmod 0700"
 chmod 0700 "$DATA"
+# Issue 16 point 6: a readable database or data_dir is refused like a key,
+# by check and check --strict (code 1).
+chmod 0755 "$DATA"
+out=$(chk --strict); rc=$?
+has "data_dir 0755 : erreur" "$out" "ERREUR data_dir ouvert au groupe ou aux autres (mode 0755) : chmod 0700"
+is "data_dir 0755 : check --strict code 1" "$rc" 1
+chmod 0700 "$DATA"
+chmod 0644 "$DATA/fsrelay.db"
+out=$(chk); rc=$?
+has "fsrelay.db 0644 : erreur" "$out" "ERREUR fsrelay.db : permissions 0644 trop ouvertes"
+is "fsrelay.db 0644 : check code 1" "$rc" 1
+out=$(chk --strict); rc=$?
+is "fsrelay.db 0644 : check --strict code 1" "$rc" 1
+chmod 0600 "$DATA/fsrelay.db"
 is "rétabli : 0 erreur" "$(chk | grep -c '^ERREUR')" 0
 done_testing

@@ -17,6 +17,17 @@ XLDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS) $(SANFLAGS)
 # Debian 12's libetpan.pc injects -specs=/usr/share/dpkg/no-pie-link.specs,
 # which would silently link a non-PIE binary: drop it.
 LIBS     = $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS))) -lunistring -lm
+# The binary links only what every command needs; libcurl, libetpan and
+# libmicrohttpd are loaded when first used (adapters/libs.c, by the
+# sonames of the development files; GnuTLS comes with them).  The test
+# programs link everything (some call libcurl themselves).
+BINPKGS  = libsodium sqlite3 inih libseccomp
+BINLIBS  = $(shell pkg-config --libs $(BINPKGS)) -lunistring -lm
+soname   = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | \
+             awk '/SONAME/ { print $$2 }')
+$(B)/adapters/libs.o: XCFLAGS += -DFS_SONAME_CURL='"$(call soname,curl)"' \
+             -DFS_SONAME_ETPAN='"$(call soname,etpan)"' \
+             -DFS_SONAME_MHD='"$(call soname,microhttpd)"'
 
 # The core (relay/), the driven adapters (adapters/*.c), the driving ones
 # (adapters/cli/, adapters/http/: every .c there is built), the key files.
@@ -40,7 +51,7 @@ fsrelay: $(B)/fsrelay
 	cp $(B)/fsrelay fsrelay
 
 $(B)/fsrelay: $(OBJ)
-	$(CC) $(XLDFLAGS) -o $@ $(OBJ) $(LIBS)
+	$(CC) $(XLDFLAGS) -o $@ $(OBJ) $(BINLIBS)
 
 $(B)/libfsrelay.a: $(LIBOBJ)
 	rm -f $@; ar rcs $@ $(LIBOBJ)

@@ -19,6 +19,8 @@
 #include <poll.h>
 #include <time.h>
 #include <curl/curl.h>
+
+#include "adapters/libs.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,7 +161,7 @@ header_cb(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 #define SETOPT(h, opt, val) do {					\
-	if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK)		\
+	if (libs_curl()->easy_setopt((h), (opt), (val)) != CURLE_OK)		\
 		return -1;						\
 } while (0)
 
@@ -203,7 +205,7 @@ imap_open(const struct imap_conf *conf, char *err, size_t errlen)
 	s = xcalloc(1, sizeof(*s));
 	s->conf = conf;
 	s->mailbox_url = xasprintf("%s/INBOX", conf->url);
-	if ((s->h = curl_easy_init()) == NULL || set_fixed_opts(s) < 0) {
+	if ((s->h = libs_curl()->easy_init()) == NULL || set_fixed_opts(s) < 0) {
 		fs_seterr(err, errlen, "IMAP : initialisation de libcurl impossible");
 		imap_close(s);
 		return NULL;
@@ -223,7 +225,7 @@ imap_close(struct imap_session *s)
 	if (s == NULL)
 		return;
 	if (s->h)
-		curl_easy_cleanup(s->h);
+		libs_curl()->easy_cleanup(s->h);
 	free(s->mailbox_url);
 	free(s);
 }
@@ -275,20 +277,20 @@ perform(struct imap_session *s, const char *url, const char *custom, struct buf 
 	s->sink = sink;
 	s->overflow = 0;
 	s->seen_uidvalidity = 0;
-	if (curl_easy_setopt(s->h, CURLOPT_FRESH_CONNECT, s->conf->starttls || s->fresh_next ?
+	if (libs_curl()->easy_setopt(s->h, CURLOPT_FRESH_CONNECT, s->conf->starttls || s->fresh_next ?
 	    1L : 0L) != CURLE_OK ||
-	    curl_easy_setopt(s->h, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(s->h, CURLOPT_CUSTOMREQUEST, custom) != CURLE_OK) {
+	    libs_curl()->easy_setopt(s->h, CURLOPT_URL, url) != CURLE_OK ||
+	    libs_curl()->easy_setopt(s->h, CURLOPT_CUSTOMREQUEST, custom) != CURLE_OK) {
 		fs_seterr(err, errlen, "IMAP : option libcurl refusée");
 		return -1;
 	}
-	rc = curl_easy_perform(s->h);
+	rc = libs_curl()->easy_perform(s->h);
 	s->sink = NULL;
 	s->fresh_next = 0;
 	{
 		long nc = 0;
 
-		if (curl_easy_getinfo(s->h, CURLINFO_NUM_CONNECTS, &nc) == CURLE_OK && nc > 0)
+		if (libs_curl()->easy_getinfo(s->h, CURLINFO_NUM_CONNECTS, &nc) == CURLE_OK && nc > 0)
 			s->connects += (unsigned long)nc;
 	}
 	if (s->seen_uidvalidity) {
@@ -607,7 +609,7 @@ idle_send(struct imap_idle *w, const char *line)
 	int64_t end = mono_ms() + IMAP_CONNECT_TIMEOUT * 1000;
 
 	while (off < len) {
-		CURLcode rc = curl_easy_send(w->h, line + off, len - off, &n);
+		CURLcode rc = libs_curl()->easy_send(w->h, line + off, len - off, &n);
 
 		if (rc == CURLE_OK)
 			off += n;
@@ -649,7 +651,7 @@ idle_line(struct imap_idle *w, int64_t deadline, char *line, size_t linelen)
 		}
 		if (w->len == sizeof(w->in))
 			return -1;
-		rc = curl_easy_recv(w->h, w->in + w->len, sizeof(w->in) - w->len, &n);
+		rc = libs_curl()->easy_recv(w->h, w->in + w->len, sizeof(w->in) - w->len, &n);
 		if (rc == CURLE_OK) {
 			if (n == 0)
 				return -1;	/* closed by the server */
@@ -704,7 +706,7 @@ imap_idle_close(struct imap_idle *w)
 	if (w->h) {
 		if (w->fd != CURL_SOCKET_BAD)
 			(void)idle_send(w, "f0 LOGOUT\r\n");
-		curl_easy_cleanup(w->h);
+		libs_curl()->easy_cleanup(w->h);
 	}
 	free(w);
 }
@@ -724,17 +726,17 @@ imap_idle_open(const struct imap_conf *conf, int *offered, char *err, size_t err
 	w = xcalloc(1, sizeof(*w));
 	w->fd = CURL_SOCKET_BAD;
 	w->sess.conf = conf;
-	if ((w->sess.h = w->h = curl_easy_init()) == NULL || set_fixed_opts(&w->sess) < 0 ||
-	    curl_easy_setopt(w->h, CURLOPT_URL, conf->url) != CURLE_OK ||
-	    curl_easy_setopt(w->h, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK) {
+	if ((w->sess.h = w->h = libs_curl()->easy_init()) == NULL || set_fixed_opts(&w->sess) < 0 ||
+	    libs_curl()->easy_setopt(w->h, CURLOPT_URL, conf->url) != CURLE_OK ||
+	    libs_curl()->easy_setopt(w->h, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK) {
 		fs_seterr(err, errlen, "IMAP IDLE : initialisation de libcurl impossible");
 		goto fail;
 	}
-	if ((rc = curl_easy_perform(w->h)) != CURLE_OK) {
+	if ((rc = libs_curl()->easy_perform(w->h)) != CURLE_OK) {
 		fs_seterr(err, errlen, "IMAP IDLE : %s (CURLE %d)", curl_reason(rc), (int)rc);
 		goto fail;
 	}
-	if (curl_easy_getinfo(w->h, CURLINFO_ACTIVESOCKET, &w->fd) != CURLE_OK ||
+	if (libs_curl()->easy_getinfo(w->h, CURLINFO_ACTIVESOCKET, &w->fd) != CURLE_OK ||
 	    w->fd == CURL_SOCKET_BAD) {
 		fs_seterr(err, errlen, "IMAP IDLE : pas de connexion");
 		goto fail;

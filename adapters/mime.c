@@ -7,13 +7,16 @@
  * (mailimf_*_parse); transfer encodings, RFC 2047/2231 and charsets are
  * decoded here.  The result is checked again (depth,
  * part count, boundaries present) and every string is converted to clean
- * UTF-8 before it leaves this file.  This is the only file that includes
+ * UTF-8 before it leaves this file.  This file and adapters/libs (which
+ * loads libetpan when first needed) are the only ones that include
  * libetpan headers.
  */
 #include "adapters/mime.h"
 #include "relay/util.h"
 
 #include <libetpan/libetpan.h>
+
+#include "adapters/libs.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -711,7 +714,7 @@ addr_parse(struct mime_list *l, const char *value, char **name_r)
 	clistiter *c, *g;
 	size_t idx = 0;
 
-	if (mailimf_address_list_parse(value, strlen(value), &idx, &al) !=
+	if (libs_etpan()->address_list_parse(value, strlen(value), &idx, &al) !=
 	    MAILIMF_NO_ERROR || al == NULL) {
 		addr_fallback(l, value, name_r);
 		return;
@@ -727,7 +730,7 @@ addr_parse(struct mime_list *l, const char *value, char **name_r)
 			    g != NULL; g = clist_next(g))
 				mailbox_add(l, clist_content(g), NULL);
 	}
-	mailimf_address_list_free(al);
+	libs_etpan()->address_list_free(al);
 	if (l->n == 0)
 		addr_fallback(l, value, name_r);
 }
@@ -2021,7 +2024,7 @@ mime_parse(const char *raw, size_t len, struct parsed_mail *m, char *err,
 	 * give it a copy followed by NUL padding. */
 	copy = xcalloc(1, len + LIBETPAN_PAD);
 	memcpy(copy, raw, len);
-	if (mailmime_parse(copy, len, &idx, &mm) != MAILIMF_NO_ERROR ||
+	if (libs_etpan()->mime_parse(copy, len, &idx, &mm) != MAILIMF_NO_ERROR ||
 	    mm == NULL) {
 		why = "structure MIME illisible";
 		goto fail;
@@ -2036,13 +2039,13 @@ mime_parse(const char *raw, size_t len, struct parsed_mail *m, char *err,
 	m->text = clean_owned(&w.text, 1);
 	m->text_len = strlen(m->text);
 	text_bounce(m, &h);
-	mailmime_free(mm);
+	libs_etpan()->mime_free(mm);
 	free(copy);
 	hblock_free(&h);
 	return 0;
 fail:
 	if (mm != NULL)
-		mailmime_free(mm);
+		libs_etpan()->mime_free(mm);
 	free(copy);
 	hblock_free(&h);
 	mime_free(m);
@@ -2353,4 +2356,10 @@ mime_deserialize(const uint8_t *p, size_t len, struct parsed_mail *m)
 	}
 	m->text_len = strlen(m->text);
 	return 0;
+}
+
+void
+mime_preload(void)
+{
+	(void)libs_etpan();
 }

@@ -28,6 +28,8 @@
 
 #include <curl/curl.h>
 
+#include "adapters/libs.h"
+
 #include "adapters/smtp.h"
 #include "relay/util.h"
 
@@ -80,13 +82,13 @@ struct track {
 int
 smtp_global_init(void)
 {
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+	return libs_curl()->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
 void
 smtp_global_cleanup(void)
 {
-	curl_global_cleanup();
+	libs_curl()->global_cleanup();
 }
 
 int
@@ -434,7 +436,7 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t n, void *arg)
 }
 
 #define SETOPT(h, opt, val) do {					\
-	if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK)		\
+	if (libs_curl()->easy_setopt((h), (opt), (val)) != CURLE_OK)		\
 		return -1;						\
 } while (0)
 
@@ -586,7 +588,7 @@ classify(CURL *h, CURLcode rc, const struct track *t, char *err,
 	const char	*tls;
 	long		 code = 0;
 
-	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
+	if (libs_curl()->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
 		code = 0;
 	if (rc == CURLE_OK && code == 250 && tk.reply_stage == ST_BODY) {
 		fs_seterr(err, errlen, "250 message accepté");
@@ -672,7 +674,7 @@ transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
 		fs_seterr(err, errlen, "message illisible");
 		return SMTP_TEMPFAIL;
 	}
-	if ((rcpts = curl_slist_append(NULL, rcpt)) == NULL) {
+	if ((rcpts = libs_curl()->slist_append(NULL, rcpt)) == NULL) {
 		fs_seterr(err, errlen, "mémoire insuffisante");
 		return SMTP_TEMPFAIL;
 	}
@@ -681,7 +683,7 @@ transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
 		fs_seterr(err, errlen, "libcurl : option TLS/SMTP refusée");
 		st = SMTP_TEMPFAIL;
 	} else {
-		rc = curl_easy_perform(h);
+		rc = libs_curl()->easy_perform(h);
 		st = classify(h, rc, &t, err, errlen);
 		if (src.failed) {
 			/* our side: the message could not be read to its end */
@@ -689,7 +691,7 @@ transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
 			    "(rien n'a été remis)");
 			st = SMTP_TEMPFAIL;
 		}
-		if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn) ==
+		if (libs_curl()->easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn) ==
 		    CURLE_OK && nconn == 0)
 			*reused = 1;
 		/* a new connection said EHLO: its SIZE (or none) is current */
@@ -703,11 +705,11 @@ transaction(CURL *h, const struct smtp_conf *c, int reuse, const char *from,
 	}
 	/* no dangling pointer to this frame (the QUIT sent when a kept
 	 * connection is closed goes through the handle's callbacks) */
-	(void)curl_easy_setopt(h, CURLOPT_MAIL_RCPT, (struct curl_slist *)NULL);
-	(void)curl_easy_setopt(h, CURLOPT_READDATA, (void *)NULL);
-	(void)curl_easy_setopt(h, CURLOPT_DEBUGDATA, (void *)NULL);
-	(void)curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
-	curl_slist_free_all(rcpts);
+	(void)libs_curl()->easy_setopt(h, CURLOPT_MAIL_RCPT, (struct curl_slist *)NULL);
+	(void)libs_curl()->easy_setopt(h, CURLOPT_READDATA, (void *)NULL);
+	(void)libs_curl()->easy_setopt(h, CURLOPT_DEBUGDATA, (void *)NULL);
+	(void)libs_curl()->easy_setopt(h, CURLOPT_VERBOSE, 0L);
+	libs_curl()->slist_free_all(rcpts);
 	return st;
 }
 
@@ -725,13 +727,13 @@ smtp_send(const struct smtp_conf *c, const char *from, const char *rcpt,
 		len = 0;	/* refused by the checks */
 	if ((st = precheck(c, from, rcpt, &src, err, errlen)) != SMTP_SENT)
 		return st;
-	if ((h = curl_easy_init()) == NULL) {
+	if ((h = libs_curl()->easy_init()) == NULL) {
 		fs_seterr(err, errlen, "libcurl : initialisation impossible");
 		return SMTP_TEMPFAIL;
 	}
 	st = transaction(h, c, 0, from, rcpt, &src, &reused, NULL, err,
 	    errlen);
-	curl_easy_cleanup(h);
+	libs_curl()->easy_cleanup(h);
 	return st;
 }
 
@@ -756,35 +758,35 @@ smtp_probe(const struct smtp_conf *c, unsigned long long *size_max,
 	*size_max = 0;
 	if (smtp_conf_check(c, err, errlen) == -1)
 		return -1;
-	if ((h = curl_easy_init()) == NULL) {
+	if ((h = libs_curl()->easy_init()) == NULL) {
 		fs_seterr(err, errlen, "libcurl : initialisation impossible");
 		return -1;
 	}
 	to = c->timeout_s > 0 ? c->timeout_s : SMTP_DEFAULT_TIMEOUT;
 	/* No MAIL, no RCPT: EHLO (and AUTH), then NOOP, then QUIT. */
 	if (set_tls_opts(h, c, 0) == -1 ||
-	    curl_easy_setopt(h, CURLOPT_URL, c->url) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_TIMEOUT, to) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, to) != CURLE_OK ||
+	    libs_curl()->easy_setopt(h, CURLOPT_URL, c->url) != CURLE_OK ||
+	    libs_curl()->easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK ||
+	    libs_curl()->easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    libs_curl()->easy_setopt(h, CURLOPT_TIMEOUT, to) != CURLE_OK ||
+	    libs_curl()->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, to) != CURLE_OK ||
 	    (c->user != NULL &&
-	    (curl_easy_setopt(h, CURLOPT_USERNAME, c->user) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_PASSWORD, c->password) != CURLE_OK)) ||
-	    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "NOOP") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_DEBUGDATA, &t) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L) != CURLE_OK)
+	    (libs_curl()->easy_setopt(h, CURLOPT_USERNAME, c->user) != CURLE_OK ||
+	    libs_curl()->easy_setopt(h, CURLOPT_PASSWORD, c->password) != CURLE_OK)) ||
+	    libs_curl()->easy_setopt(h, CURLOPT_CUSTOMREQUEST, "NOOP") != CURLE_OK ||
+	    libs_curl()->easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb) != CURLE_OK ||
+	    libs_curl()->easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb) != CURLE_OK ||
+	    libs_curl()->easy_setopt(h, CURLOPT_DEBUGDATA, &t) != CURLE_OK ||
+	    libs_curl()->easy_setopt(h, CURLOPT_VERBOSE, 1L) != CURLE_OK)
 		fs_seterr(err, errlen, "libcurl : option TLS/SMTP refusée");
-	else if ((rc = curl_easy_perform(h)) == CURLE_OK) {
+	else if ((rc = libs_curl()->easy_perform(h)) == CURLE_OK) {
 		*size_max = t.size_max;
 		r = 0;
 	} else
 		(void)classify(h, rc, &t, err, errlen);
-	(void)curl_easy_setopt(h, CURLOPT_DEBUGDATA, (void *)NULL);
-	(void)curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
-	curl_easy_cleanup(h);
+	(void)libs_curl()->easy_setopt(h, CURLOPT_DEBUGDATA, (void *)NULL);
+	(void)libs_curl()->easy_setopt(h, CURLOPT_VERBOSE, 0L);
+	libs_curl()->easy_cleanup(h);
 	return r;
 }
 
@@ -822,7 +824,7 @@ static void
 session_drop(struct smtp_session *s)
 {
 	if (s->h != NULL) {
-		curl_easy_cleanup(s->h);
+		libs_curl()->easy_cleanup(s->h);
 		s->h = NULL;
 	}
 }
@@ -863,20 +865,20 @@ smtp_session_send_source(struct smtp_session *s, const char *from,
 	if (s->conf->starttls) {	/* never any reuse with STARTTLS */
 		CURL	*h;
 
-		if ((h = curl_easy_init()) == NULL) {
+		if ((h = libs_curl()->easy_init()) == NULL) {
 			fs_seterr(err, errlen, "libcurl : initialisation "
 			    "impossible");
 			return SMTP_TEMPFAIL;
 		}
 		st = transaction(h, s->conf, 0, from, rcpt, msg, &reused,
 		    &s->size_max, err, errlen);
-		curl_easy_cleanup(h);
+		libs_curl()->easy_cleanup(h);
 		return st;
 	}
 	for (again = 1;; again = 0) {
 		if (s->h != NULL)
-			curl_easy_reset(s->h);	/* keeps the connection */
-		else if ((s->h = curl_easy_init()) == NULL) {
+			libs_curl()->easy_reset(s->h);	/* keeps the connection */
+		else if ((s->h = libs_curl()->easy_init()) == NULL) {
 			fs_seterr(err, errlen, "libcurl : initialisation "
 			    "impossible");
 			return SMTP_TEMPFAIL;

@@ -415,6 +415,7 @@ run_child(const char *raw, size_t len, int *status, struct buf *out, char *err,
 
 	*status = 0;
 	sandbox_prepare();	/* the child opens no file */
+	mime_preload();
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "tube impossible : %s", strerror(errno));
 		return -2;
@@ -614,6 +615,7 @@ zygote_main(int fd)
 	parser_fault = (int)h.fault;
 	fs_strlcpy(parser_fault_key, h.key_path, sizeof(parser_fault_key));
 	sandbox_prepare();
+	mime_preload();	/* the library, before the sandbox */
 	/* The children it forks enter their own, stricter, sandbox. */
 	if (sandbox_enter(SANDBOX_ZYGOTE, e, sizeof(e)) < 0) {
 		logw("analyseur relais non confiné (%s)", e);

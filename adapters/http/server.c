@@ -14,6 +14,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+
+#include "adapters/libs.h"
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -76,13 +78,13 @@ req_file(const struct req *q, const char *name)
 const char *
 req_query(const struct req *q, const char *name)
 {
-	return MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, name);
+	return libs_mhd()->lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *
 req_header(const struct req *q, const char *name)
 {
-	return MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
+	return libs_mhd()->lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
 }
 
 void
@@ -182,7 +184,7 @@ req_free(struct req *q)
 	size_t i;
 
 	if (q->pp != NULL)
-		MHD_destroy_post_processor(q->pp);
+		libs_mhd()->destroy_post_processor(q->pp);
 	for (i = 0; i < q->n_fields; i++)
 		field_free(&q->fields[i]);
 	buf_free(&q->raw);
@@ -208,7 +210,7 @@ static void
 client_address(struct MHD_Connection *c, char *out, size_t n)
 {
 	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    libs_mhd()->get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	fs_strlcpy(out, "?", n);
@@ -286,7 +288,7 @@ refuse(struct req *q, unsigned status, const char *title, const char *msg)
 static void
 route_login(struct req *q)
 {
-	const char *pre = MHD_lookup_connection_value(q->conn, MHD_COOKIE_KIND, COOKIE_LOGIN);
+	const char *pre = libs_mhd()->lookup_connection_value(q->conn, MHD_COOKIE_KIND, COOKIE_LOGIN);
 	char tok[ACCOUNT_TOKEN_HEX], err[512];
 	uint8_t raw[ACCOUNT_TOKEN_BYTES];
 	const char *id, *pw;
@@ -355,7 +357,7 @@ route_login(struct req *q)
 static void
 route_logout(struct req *q)
 {
-	const char *tok = MHD_lookup_connection_value(q->conn, MHD_COOKIE_KIND, COOKIE_SESSION);
+	const char *tok = libs_mhd()->lookup_connection_value(q->conn, MHD_COOKIE_KIND, COOKIE_SESSION);
 	char err[512];
 
 	if (account_logout(&q->w->port, tok, q->now, err, sizeof(err)) < 0)
@@ -541,38 +543,38 @@ send_response(struct req *q)
 
 	if (q->r.status == 0)
 		q->r.status = MHD_HTTP_OK;
-	r = MHD_create_response_from_buffer(q->r.body.len, q->r.body.p ? q->r.body.p : (char *)"",
+	r = libs_mhd()->create_response_from_buffer(q->r.body.len, q->r.body.p ? q->r.body.p : (char *)"",
 	    MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	libs_mhd()->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    q->r.ctype ? q->r.ctype : "text/html; charset=utf-8");
-	MHD_add_response_header(r, "Content-Security-Policy", CSP);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
-	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
-	MHD_add_response_header(r, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+	libs_mhd()->add_response_header(r, "Content-Security-Policy", CSP);
+	libs_mhd()->add_response_header(r, "X-Content-Type-Options", "nosniff");
+	libs_mhd()->add_response_header(r, "Referrer-Policy", "no-referrer");
+	libs_mhd()->add_response_header(r, "X-Frame-Options", "DENY");
+	libs_mhd()->add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	libs_mhd()->add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+	libs_mhd()->add_response_header(r, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
 	if (q->w->tls)
-		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+		libs_mhd()->add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+	libs_mhd()->add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    q->r.cacheable ? "public, max-age=3600" : "no-store");
 	if (q->r.location[0])
-		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, q->r.location);
+		libs_mhd()->add_response_header(r, MHD_HTTP_HEADER_LOCATION, q->r.location);
 	if (q->r.disposition[0])
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, q->r.disposition);
+		libs_mhd()->add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, q->r.disposition);
 	for (i = 0; i < q->r.n_cookies; i++)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, q->r.cookies[i]);
-	ret = MHD_queue_response(q->conn, q->r.status, r);
-	MHD_destroy_response(r);
+		libs_mhd()->add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, q->r.cookies[i]);
+	ret = libs_mhd()->queue_response(q->conn, q->r.status, r);
+	libs_mhd()->destroy_response(r);
 	return ret;
 }
 
 static void
 load_session(struct req *q)
 {
-	const char *tok = MHD_lookup_connection_value(q->conn, MHD_COOKIE_KIND, COOKIE_SESSION);
+	const char *tok = libs_mhd()->lookup_connection_value(q->conn, MHD_COOKIE_KIND, COOKIE_SESSION);
 	char err[512];
 	int r;
 
@@ -603,12 +605,12 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		w->in->now = q->now;	/* the core's clock for this request */
 		client_address(c, q->client, sizeof(q->client));
 		buf_init(&q->r.body, WEB_PAGE_MAX);
-		ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		ct = libs_mhd()->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		q->body_max = ct && strncasecmp(ct, "multipart/form-data", 19) == 0 ?
 		    WEB_BODY_MAX : WEB_FORM_MAX;
 		buf_init(&q->raw, WEB_FORM_MAX);
 		if (!is_get(q))
-			q->pp = MHD_create_post_processor(c, 16 * 1024, post_iter, q);
+			q->pp = libs_mhd()->create_post_processor(c, 16 * 1024, post_iter, q);
 		*con_cls = q;
 		return MHD_YES;
 	}
@@ -618,7 +620,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 			q->too_big = 1;
 		else if (q->pp != NULL) {
 			if (!q->too_big && !q->bad_form &&
-			    MHD_post_process(q->pp, upload_data, *upload_data_size) != MHD_YES)
+			    libs_mhd()->post_process(q->pp, upload_data, *upload_data_size) != MHD_YES)
 				q->bad_form = 1;
 		} else if (buf_append(&q->raw, upload_data, *upload_data_size) < 0)
 			q->too_big = 1;
@@ -766,7 +768,7 @@ web_run(struct instance *in, const struct web_opts *o, char *err, size_t errlen)
 	if (w.tls)
 		flags |= MHD_USE_TLS;
 	if (w.tls)
-		d = MHD_start_daemon(flags, 0, NULL, NULL, handler, &w,
+		d = libs_mhd()->start_daemon(flags, 0, NULL, NULL, handler, &w,
 		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
@@ -778,7 +780,7 @@ web_run(struct instance *in, const struct web_opts *o, char *err, size_t errlen)
 		    MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 		    MHD_OPTION_END);
 	else
-		d = MHD_start_daemon(flags, 0, NULL, NULL, handler, &w,
+		d = libs_mhd()->start_daemon(flags, 0, NULL, NULL, handler, &w,
 		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
@@ -791,7 +793,7 @@ web_run(struct instance *in, const struct web_opts *o, char *err, size_t errlen)
 		    " prise, ou certificat et clé TLS refusés)", listen);
 		goto out;
 	}
-	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	di = libs_mhd()->get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	if (sa.ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, host, sizeof(host));
 	else
@@ -804,7 +806,7 @@ web_run(struct instance *in, const struct web_opts *o, char *err, size_t errlen)
 	fflush(stdout);
 	while (sigwait(&set, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
 		;
-	MHD_stop_daemon(d);
+	libs_mhd()->stop_daemon(d);
 	printf("fsrelay web : arrêt (%s)\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	fflush(stdout);
 	rc = 0;

@@ -132,6 +132,10 @@ int	mime_parse(const char *raw, size_t len, struct parsed_mail *m,
 /* Release everything m owns and zero it.  NULL and empty models are fine. */
 void	mime_free(struct parsed_mail *m);
 
+/* Load the parser's library now (it is loaded when first needed): before
+ * a contained child, which can open no file, is forked. */
+void	mime_preload(void);
+
 /*
  * Append to out a self-delimiting binary encoding of m (for the pipe from
  * the parsing child to the daemon).  0, or -1 when out's maximum would be

@@ -1041,6 +1041,64 @@ store_case_stale(struct store *st, const char *state, int by_update, int64_t bef
 }
 
 int
+store_case_shredded_indexed(struct store *st, int64_t from, int64_t before, int64_t after,
+    size_t max, struct case_row **list, size_t *n)
+{
+	sqlite3_stmt *s = st_prep_cached(st, "SELECT " CASE_COLS " FROM cases WHERE"
+	    " state = 'shredded' AND updated_at >= ?1 AND updated_at < ?2 AND id > ?3"
+	    " AND length(blind_index) > 0 ORDER BY id LIMIT ?4");
+	int r;
+
+	if (s) {
+		sqlite3_bind_int64(s, 1, from);
+		sqlite3_bind_int64(s, 2, before);
+		sqlite3_bind_int64(s, 3, after);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)max);
+	}
+	*list = st_collect(st, s, sizeof(**list), case_from_row, NULL, n, &r);
+	return r;
+}
+
+int
+store_case_unindex(struct store *st, int64_t case_id)
+{
+	static const char *const sql[] = {
+		"UPDATE cases SET blind_index = X'' WHERE id = ? AND state = 'shredded'",
+		"UPDATE deliveries SET blind_index = X'' WHERE case_id = ?",
+	};
+	size_t i;
+
+	for (i = 0; i < FS_ARRAY_LEN(sql); i++) {
+		sqlite3_stmt *s = st_prep(st, sql[i]);
+
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, case_id);
+		if (st_run_done(s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_case_index_remains(struct store *st, int64_t case_id)
+{
+	sqlite3_stmt *s = st_prep(st, "SELECT (SELECT count(*) FROM cases WHERE id = ?1 AND"
+	    " length(blind_index) > 0) + (SELECT count(*) FROM deliveries WHERE case_id = ?1"
+	    " AND length(blind_index) > 0)");
+	int r, remains = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, case_id);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		remains = sqlite3_column_int64(s, 0) > 0;
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? remains : -1;
+}
+
+int
 store_case_set_remind(struct store *st, int64_t case_id, int64_t remind_at)
 {
 	sqlite3_stmt *s = st_prep_cached(st, "UPDATE cases SET remind_at = ? WHERE id = ?");

@@ -391,7 +391,10 @@ store_scope_count(struct store *st, enum store_scope scope, const char *arg,
 	*cases = *persons = 0;
 	if (where == NULL)
 		return -1;
-	sql = xasprintf("SELECT count(*), count(DISTINCT c.blind_index)%s", where);
+	/* A case whose blind index was removed (index_retention_days) counts
+	 * as one person: an upper bound. */
+	sql = xasprintf("SELECT count(*), count(DISTINCT nullif(c.blind_index, X''))"
+	    " + coalesce(sum(length(c.blind_index) = 0), 0)%s", where);
 	s = st_prep(st, sql);
 	free(sql);
 	if (s == NULL)

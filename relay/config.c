@@ -48,6 +48,9 @@ static const struct conf_key conf_keys[] = {
 	K(deadline_days, CT_LONG, 1, 60),
 	K(queued_alert_minutes, CT_LONG, 1, 10080),
 	K(shred_grace_days, CT_LONG, 0, 3650),
+	K(stale_case_days, CT_LONG, 30, 3650),
+	K(stale_grace_days, CT_LONG, 1, 365),
+	K(index_retention_days, CT_LONG, 0, 3650),
 	K(whit_monday_worked, CT_BOOL, 0, 0),
 	K(alsace_moselle, CT_BOOL, 0, 0),
 	K(overseas_dept, CT_LONG, 0, 976),
@@ -428,6 +431,9 @@ set_defaults(struct config *cfg)
 	cfg->deadline_days = 3;
 	cfg->queued_alert_minutes = 240;
 	cfg->shred_grace_days = 30;
+	cfg->stale_case_days = 180;
+	cfg->stale_grace_days = 30;
+	cfg->index_retention_days = 365;
 	cfg->outbox_workers = 1;	/* 2+ only where it pays: docs/performance.md */
 }
 

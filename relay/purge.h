@@ -1,9 +1,13 @@
 /*
  * purge - crypto-shredding of resolved cases once their grace period
  * (shred_grace_days after resolution) has passed (conv. 4.6: data
- * destroyed when the procedure is resolved), and a purge that verifies
- * itself: after the shred, the case's wrapped key and every sealed column
- * must be gone, else the case is reported and a breach suspected.
+ * destroyed when the procedure is resolved), of open cases left without
+ * activity (stale_case_days, then stale_grace_days after a notice), the
+ * removal of a shredded case's blind index (index_retention_days), and a
+ * purge that verifies itself: after the shred, the case's wrapped key and
+ * every sealed column must be gone, after the index removal no blind
+ * index of the case may remain, else the case is reported and a breach
+ * suspected.
  */
 #ifndef FSRELAY_PURGE_H
 #define FSRELAY_PURGE_H
@@ -12,8 +16,18 @@
 
 struct instance;
 
-/* Shred every resolved case past its grace at in->now.  *shredded gets
- * the count.  0 / -1 with a French reason in err (store failure). */
+/*
+ * The retention rules at in->now, each destruction verified:
+ *  - an open case without activity (updated_at) for stale_case_days: its
+ *    agent is told (once per quiet spell), then, stale_grace_days after
+ *    that notice and still untouched, it is cancelled and shredded
+ *    (case.expired, case.shredded "stale", case.purge-verified);
+ *  - a resolved case past shred_grace_days is shredded;
+ *  - a case shredded more than index_retention_days ago loses its blind
+ *    index (case.unindexed "ok", or "index remains" and a suspected breach).
+ * *shredded gets the count of cases shredded.  0 / -1 with a French reason
+ * in err (store failure).
+ */
 int	purge_run(struct instance *in, size_t *shredded, char *err, size_t errlen);
 
 /*

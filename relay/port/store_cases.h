@@ -89,6 +89,15 @@ int	 store_case_due(struct store *st, int64_t now, int64_t after, size_t max,
 	    struct case_row **list, size_t *n);
 int	 store_case_stale(struct store *st, const char *state, int by_update, int64_t before,
 	    int64_t after, size_t max, struct case_row **list, size_t *n);
+/* Retention of the blind index (relay/purge): the shredded cases shredded
+ * (updated_at) in [from, before) that still carry a blind index, keyset
+ * pages as above; remove the blind index of a shredded case and of its
+ * deliveries (an empty blob); 1 when some blind index of the case remains,
+ * 0 none, -1. */
+int	 store_case_shredded_indexed(struct store *st, int64_t from, int64_t before,
+	    int64_t after, size_t max, struct case_row **list, size_t *n);
+int	 store_case_unindex(struct store *st, int64_t case_id);
+int	 store_case_index_remains(struct store *st, int64_t case_id);
 /* Set a case's reminder instant (see struct case_row). */
 int	 store_case_set_remind(struct store *st, int64_t case_id, int64_t remind_at);
 /* An agent's cases with a referent or user deadline before `before`, or

@@ -91,6 +91,16 @@ main(void)
 	    "breach_contact_phone : « appeler » n'est pas un numéro de téléphone");
 	expect_error("data_dir = d\nrelay_address = a@b.fr\ncross_border = a\ncross_border = b\n",
 	    "donnée deux fois");
+	/* retention (issue 14): defaults and bounds */
+	CHECK_INT(parse("data_dir = d\nrelay_address = a@b.fr\n", &cfg, err), 0);
+	CHECK_INT(cfg.stale_case_days, 180);
+	CHECK_INT(cfg.stale_grace_days, 30);
+	CHECK_INT(cfg.index_retention_days, 365);
+	config_free(&cfg);
+	expect_error("data_dir = d\nrelay_address = a@b.fr\nstale_case_days = 29\n", "hors limites");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\nstale_grace_days = 0\n", "hors limites");
+	expect_error("data_dir = d\nrelay_address = a@b.fr\nindex_retention_days = 3651\n",
+	    "hors limites");
 
 	expect_error("data_dir = d\nrelay_address = a@b.fr\nsmpt_url = x\n", "clé inconnue « smpt_url »");
 	expect_error("data_dir = d\nrelay_address = a@b.fr\n[partner caf]\nfoo = 1\n",

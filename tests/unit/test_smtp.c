@@ -845,6 +845,121 @@ test_session_bad_ca(void)
 	CHECK(strstr(err, "schéma") != NULL);
 }
 
+/* A message read in pieces of at most `step` bytes (struct smtp_source). */
+struct pieces {
+	const char	*p;
+	size_t		 len, off, step;
+	int		 fail_at;	/* -1 never; else the read at this offset fails */
+	int		 rewinds;
+};
+
+static ssize_t
+pieces_read(void *ctx, uint8_t *p, size_t n)
+{
+	struct pieces	*m = ctx;
+	size_t		 k = m->len - m->off;
+
+	if (m->fail_at >= 0 && m->off >= (size_t)m->fail_at)
+		return -1;
+	if (k > m->step)
+		k = m->step;
+	if (k > n)
+		k = n;
+	memcpy(p, m->p + m->off, k);
+	m->off += k;
+	return (ssize_t)k;
+}
+
+static int
+pieces_rewind(void *ctx)
+{
+	((struct pieces *)ctx)->off = 0;
+	((struct pieces *)ctx)->rewinds++;
+	return 0;
+}
+
+/* The send of m (len bytes, announced as size) read step bytes at a time
+ * on session s: its status, the reason in err. */
+static enum smtp_status
+psend(struct smtp_session *s, const char *m, size_t len, size_t size, size_t step,
+    int fail_at, char *err, size_t errlen)
+{
+	struct pieces			pc = { m, len, 0, step, fail_at, 0 };
+	const struct smtp_source	src = { pieces_read, pieces_rewind, &pc, size };
+
+	return smtp_session_send_source(s, FROM, TO, &src, err, errlen);
+}
+
+/* The checks made before any I/O, on a message read in pieces: the same
+ * verdicts whatever the pieces (a CRLF, a long line or a NUL cut across
+ * two reads), none of them a connection; then a message in pieces of 1
+ * and 7 bytes delivered to the fake server, and a read failure that is
+ * ours (not the server's). */
+static void
+test_source_pieces(void)
+{
+	static const size_t	 steps[] = { 1, 2, 3, 7, 65536 };
+	static char		 line[1101];
+	struct smtp_conf	 c;
+	struct smtp_session	*s;
+	struct fake		 f;
+	char			 err[200];
+	size_t			 i;
+
+	conf_default(&c);
+	CHECK((s = smtp_session_open(&c, err, sizeof(err))) != NULL);
+	memset(line, 'x', sizeof(line));
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]) && s != NULL; i++) {
+		size_t k = steps[i];
+
+		CHECK_INT(psend(s, "a\nb\r\n", 5, 5, k, -1, err, sizeof(err)), SMTP_PERMFAIL);
+		CHECK(strstr(err, "CR ou LF isolé") != NULL);
+		CHECK_INT(psend(s, "a\rb\r\n", 5, 5, k, -1, err, sizeof(err)), SMTP_PERMFAIL);
+		CHECK(strstr(err, "CR ou LF isolé") != NULL);
+		CHECK_INT(psend(s, "a\r\r\n", 4, 4, k, -1, err, sizeof(err)), SMTP_PERMFAIL);
+		CHECK(strstr(err, "CR ou LF isolé") != NULL);
+		CHECK_INT(psend(s, "abc\r", 4, 4, k, -1, err, sizeof(err)), SMTP_PERMFAIL);
+		CHECK(strstr(err, "CR ou LF isolé") != NULL);
+		CHECK_INT(psend(s, "a\r\n\0b\r\n", 7, 7, k, -1, err, sizeof(err)), SMTP_PERMFAIL);
+		CHECK(strstr(err, "NUL") != NULL);
+		/* 999 bytes, then CRLF */
+		line[999] = '\r';
+		line[1000] = '\n';
+		CHECK_INT(psend(s, line, 1001, 1001, k, -1, err, sizeof(err)), SMTP_PERMFAIL);
+		CHECK(strstr(err, "998 octets") != NULL);
+		CHECK_INT(psend(s, line, 999, 999, k, -1, err, sizeof(err)), SMTP_PERMFAIL);
+		CHECK(strstr(err, "998 octets") != NULL);
+		line[999] = 'x';
+		line[1000] = 'x';
+		CHECK_INT(psend(s, msg, sizeof(msg) - 1, sizeof(msg), k, -1, err, sizeof(err)),
+		    SMTP_PERMFAIL);
+		CHECK(strstr(err, "taille") != NULL);
+		CHECK_INT(psend(s, msg, sizeof(msg) - 1, sizeof(msg) - 1, k, 10, err,
+		    sizeof(err)), SMTP_PERMFAIL);
+		CHECK(strstr(err, "illisible") != NULL);
+		CHECK_INT(psend(s, msg, 0, 0, k, -1, err, sizeof(err)), SMTP_PERMFAIL);
+		CHECK(strstr(err, "vide") != NULL);
+		CHECK_INT(connections(), 0);
+	}
+	smtp_session_close(s);
+
+	if (!CHECK(fake_start(&f, 0) == 0))
+		return;
+	conf_fake(&c, &f);
+	CHECK((s = smtp_session_open(&c, err, sizeof(err))) != NULL);
+	/* a 998-byte line with its CRLF cut across reads is fine */
+	memcpy(line, "Subject: x\r\n\r\n", 14);
+	line[1012] = '\r';
+	line[1013] = '\n';
+	CHECK_INT(psend(s, line, 1014, 1014, 1, -1, err, sizeof(err)), SMTP_SENT);
+	CHECK_INT(psend(s, msg, sizeof(msg) - 1, sizeof(msg) - 1, 7, -1, err, sizeof(err)),
+	    SMTP_SENT);
+	CHECK_STR(err, "250 message accepté");
+	CHECK_INT(fake_count(&f, 'M'), 2);
+	smtp_session_close(s);
+	fake_stop(&f);
+}
+
 int
 main(void)
 {
@@ -866,6 +981,7 @@ main(void)
 	test_session_size();
 	test_session_starttls();
 	test_session_bad_ca();
+	test_source_pieces();
 	unlink(ca_path);
 	gnutls_certificate_free_credentials(srv_cred);
 	smtp_global_cleanup();

@@ -639,6 +639,21 @@ segs_read(void *ctx, uint8_t *p, size_t n)
 	return (ssize_t)got;
 }
 
+/*
+ * A text/... piece whose bytes are UTF-8 (personne.txt, an agent's .txt)
+ * says so in its part's Content-Type: a mail program that opens the
+ * decrypted .eml otherwise reads it as US-ASCII (issue 11: « Pr��nom »).
+ * The manifest keeps the bare media type.
+ */
+#define CHARSET_UTF8	"; charset=utf-8"
+
+static int
+utf8_text(const struct envelope_doc *d)
+{
+	return strncmp(d->media_type, "text/", 5) == 0 &&
+	    u8_check(d->data, d->len) == NULL;
+}
+
 /* One attachment's part: its head, then base64 lines (v1) or its bytes
  * and the CRLF that belongs to the next boundary line (v2). */
 static int
@@ -650,9 +665,9 @@ doc_write(struct eml_segs *e, const char *boundary, const struct envelope_doc *d
 
 	buf_init(&cd, EML_LINE_MAX);
 	r = disposition_write(&cd, "attachment", d->name, strlen(d->name));
-	r |= buf_printf(b, "--%s\r\nContent-Type: %s\r\n%s\r\n%s\r\n\r\n",
-	    boundary, d->media_type, version == ENVELOPE_V1 ? CTE_B64 : CTE_BINARY,
-	    cd.p ? cd.p : "");
+	r |= buf_printf(b, "--%s\r\nContent-Type: %s%s\r\n%s\r\n%s\r\n\r\n",
+	    boundary, d->media_type, utf8_text(d) ? CHARSET_UTF8 : "",
+	    version == ENVELOPE_V1 ? CTE_B64 : CTE_BINARY, cd.p ? cd.p : "");
 	buf_free(&cd);
 	if (version == ENVELOPE_V1)
 		return r | b64_lines(b, d->data, d->len);
@@ -1099,15 +1114,20 @@ decode_doc(const struct raw_part *rp, struct envelope_part *doc, size_t idx,
 {
 	static const char ct[] = "Content-Type: ";
 	int binary = line_is(rp->cte, rp->ctelen, CTE_BINARY);
+	size_t ctlen = rp->ctlen, cs = sizeof(CHARSET_UTF8) - 1;
 
-	if (rp->ctlen <= sizeof(ct) - 1 || memcmp(rp->ct, ct, sizeof(ct) - 1) != 0 ||
-	    !media_ok(rp->ct + sizeof(ct) - 1, rp->ctlen - (sizeof(ct) - 1)) ||
+	/* the writer's one parameter, on a text type only */
+	if (ctlen > sizeof(ct) - 1 + 5 + cs && memcmp(rp->ct + ctlen - cs, CHARSET_UTF8, cs) == 0 &&
+	    memcmp(rp->ct + sizeof(ct) - 1, "text/", 5) == 0)
+		ctlen -= cs;
+	if (ctlen <= sizeof(ct) - 1 || memcmp(rp->ct, ct, sizeof(ct) - 1) != 0 ||
+	    !media_ok(rp->ct + sizeof(ct) - 1, ctlen - (sizeof(ct) - 1)) ||
 	    (!binary && !line_is(rp->cte, rp->ctelen, CTE_B64)) ||
 	    disposition_name(rp->cd, rp->cdlen, &doc->name) < 0) {
 		fs_seterr(err, errlen, "pièce n° %zu : en-têtes mal formés", idx + 1);
 		return -1;
 	}
-	doc->media_type = xstrndup(rp->ct + sizeof(ct) - 1, rp->ctlen - (sizeof(ct) - 1));
+	doc->media_type = xstrndup(rp->ct + sizeof(ct) - 1, ctlen - (sizeof(ct) - 1));
 	if (binary) {
 		meta->n_binary++;
 		doc->data = xmalloc(rp->bodylen + 1);

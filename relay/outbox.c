@@ -62,6 +62,7 @@ struct builder {
 	const char		*domain;	/* of the relay address */
 	char			 sign_fp[KEY_FINGERPRINT_LEN];
 	char			 sign_b64[64];
+	char			 relay_rcpt[128];	/* age1... of the relay */
 	struct buf		 opener;	/* the page attached beside the .age */
 };
 
@@ -260,7 +261,7 @@ builder_base(struct builder *b, struct instance *in, char *err, size_t errlen)
 	envelope_fingerprint(b->sign_fp, pk);
 	sodium_bin2base64(b->sign_b64, sizeof(b->sign_b64), pk, sizeof(pk),
 	    sodium_base64_VARIANT_ORIGINAL);
-	return 0;
+	return instance_relay_recipient(in, b->relay_rcpt, sizeof(b->relay_rcpt), err, errlen);
 }
 
 static int
@@ -323,37 +324,91 @@ subject_of(const struct builder *b, const struct case_row *c)
 	    directory_partner_label(b->dir, c->partner), t ? t->label : c->topic);
 }
 
+static int attach_opener(const struct builder *b, const struct case_row *c);
+static int64_t referent_deadline(struct instance *in, const struct case_row *c, int64_t from);
+
+/* « lundi 16 mars 2026 à 14 h 30 », Paris time. */
+static void
+french_date(char *out, size_t len, int64_t t)
+{
+	static const char *const days[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+	    "samedi", "dimanche" };
+	static const char *const months[] = { "janvier", "février", "mars", "avril", "mai",
+	    "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre" };
+	struct cal_tm tm;
+
+	if (cal_to_paris(t, &tm) < 0 || tm.wday < 0 || tm.wday > 6 || tm.mon < 1 || tm.mon > 12) {
+		snprintf(out, len, "?");
+		return;
+	}
+	snprintf(out, len, "%s %d %s %d à %d h %02d", days[tm.wday], tm.mday, months[tm.mon - 1],
+	    tm.year, tm.hour, tm.min);
+}
+
+/*
+ * The cover note (issue 11, point 5): what a referent new to fsrelay needs
+ * in clear, and nothing of the person: who sends and by which relay, the
+ * answer deadline, how to open the file (the opener page first, then age
+ * and fsrelay open), that a plain reply travels unencrypted and how to
+ * reply encrypted, the guide.
+ */
 static char *
 cover_note(const struct builder *bd, const struct case_row *c, const char *subject)
 {
 	const struct dir_structure *s = directory_find_structure(bd->dir, c->structure);
+	const char *name = outbox_relay_name(bd->in);
 	struct buf b;
-	char *text;
+	char due[96], *text;
 
+	french_date(due, sizeof(due), referent_deadline(bd->in, c, bd->in->now));
 	buf_init(&b, 16 * 1024);
 	buf_printf(&b, "Bonjour,\n\n"
-	    "%s vous transmet un dossier bloqué qui relève de votre service,\n"
-	    "au titre de la convention France Services :\n\n    %s\n\n",
-	    s ? s->name : c->structure, subject);
-	buf_printf(&b, "Le dossier est chiffré pour vous seul : il est joint à ce message\n"
-	    "sous le nom %s.age.  Pour l'ouvrir avec votre clé privée :\n\n"
+	    "Un dossier bloqué qui relève de votre service vous est transmis au titre\n"
+	    "de la convention France Services, par le relais sécurisé :\n"
+	    "    %s\n"
+	    "de la part de :\n"
+	    "    %s\n\n"
+	    "    %s\n\n", name, s ? s->name : c->structure, subject);
+	buf_printf(&b, "Réponse attendue au plus tard le :\n"
+	    "    %s\n"
+	    "(délai de la convention, en jours ouvrés).\n\n", due);
+	buf_printf(&b, "OUVRIR LE DOSSIER\n\n"
+	    "Le dossier est chiffré pour vous seul ; il est joint à ce message :\n"
+	    "    %s.age\n"
+	    "Le plus simple, sous Windows, macOS ou Linux, sans rien installer :\n"
+	    "%s, ouvrez la page « ouvrir-le-dossier.html »\n"
+	    "dans votre navigateur (Edge, Firefox, Chrome, Safari), choisissez votre\n"
+	    "fichier de clé puis le dossier .age.  La page fonctionne sans connexion\n"
+	    "et vérifie la signature du relais.\n\n",
+	    c->ref, attach_opener(bd, c) ? "enregistrez les deux pièces jointes" :
+	    "enregistrez la pièce jointe puis,\navec la page reçue lors de votre invitation");
+	buf_printf(&b, "Autres moyens, avec votre clé privée :\n"
 	    "  - avec l'outil age :\n"
 	    "      age -d -i VOTRE_CLE.key -o %s.eml %s.age\n"
 	    "  - ou avec fsrelay, qui vérifie aussi la signature du relais :\n"
-	    "      fsrelay open %s.age --identity VOTRE_CLE.key --relay-key %s\n\n"
+	    "      fsrelay open %s.age --identity VOTRE_CLE.key \\\n"
+	    "        --relay-key %s\n"
 	    "Le fichier obtenu (.eml) s'ouvre dans votre messagerie : il contient la\n"
 	    "description de la situation, les pièces jointes et un manifeste signé.\n\n",
-	    c->ref, c->ref, c->ref, c->ref, bd->sign_b64);
-	buf_printf(&b, "Le dossier est signé par le relais France Services.  Empreinte de la\n"
-	    "clé de signature, à comparer avec celle qui vous a été communiquée :\n"
+	    c->ref, c->ref, c->ref, bd->sign_b64);
+	buf_printf(&b, "Le dossier est signé par le relais.  Empreinte de la clé de\n"
+	    "signature, à comparer avec celle qui vous a été communiquée :\n"
 	    "    %s\n\n", bd->sign_fp);
-	buf_printf(&b, "Pour répondre, répondez simplement à ce message : votre réponse sera\n"
-	    "rattachée au dossier %s.  Ce message ne contient aucune donnée\n"
-	    "personnelle en clair ; merci de ne pas en ajouter dans l'objet.\n\n", c->ref);
+	buf_printf(&b, "RÉPONDRE\n\n"
+	    "Pour répondre, répondez simplement à ce message : votre réponse sera\n"
+	    "rattachée au dossier.  Attention : une réponse ordinaire voyage en\n"
+	    "clair ; n'y écrivez aucune donnée personnelle, ni dans l'objet.  Pour\n"
+	    "répondre de façon chiffrée, utilisez « Répondre de façon chiffrée » dans\n"
+	    "la page d'ouverture, ou chiffrez votre réponse avec age pour le relais :\n"
+	    "    age -a -r %s\n"
+	    "et joignez le fichier obtenu à votre réponse.\n\n", bd->relay_rcpt);
+	buf_puts(&b, "Le guide du référent, que l'administrateur du relais peut vous\n"
+	    "transmettre, montre chaque étape sous Windows, macOS et Linux.  En cas de\n"
+	    "difficulté, appelez la structure qui vous envoie ce dossier.\n\n");
 	if (s)
-		buf_printf(&b, "Contact de la structure : %s%s%s%s%s\n", s->name,
-		    s->phone[0] ? ", " : "", s->phone, s->email[0] ? ", " : "", s->email);
-	buf_puts(&b, "\n-- \nRelais sécurisé fsrelay\n");
+		buf_printf(&b, "Contact de la structure :\n    %s\n    %s%s%s\n", s->name,
+		    s->phone, s->phone[0] && s->email[0] ? ", " : "", s->email);
+	buf_printf(&b, "\n-- \nRelais sécurisé %s (fsrelay)\n", name);
 	text = xstrdup(b.p);
 	buf_free(&b);
 	return text;

@@ -161,6 +161,16 @@ ok "escalate after the pin" test -n "$REF2"
 fetch_age "$REF2" "$T_DIR/c2.age" "$T_DIR/c2.html"
 ok "the next case opens with the new key" sh -c 'age -d -i "$0" "$1" >/dev/null 2>&1' "$NEWKEY" "$T_DIR/c2.age"
 fails "no longer with the retired one" sh -c 'age -d -i "$0" "$1" >/dev/null 2>&1' "$OLDKEY" "$T_DIR/c2.age"
+# issue 11 point 5: the decrypted case read by Python's email module, as a
+# mail program would: personne.txt declares UTF-8 and reads as written.
+pers=$(age -d -i "$NEWKEY" "$T_DIR/c2.age" 2>>"$LOG" | python3 -c '
+import email, email.policy, sys
+m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
+for p in m.walk():
+    if p.get_filename() == "personne.txt":
+        print(p.get_content_charset(), p.get_content())')
+has "personne.txt says charset=utf-8 and reads « Prénom : Albertine »" "$pers" "utf-8 Personne concernée"
+has "… with its accents" "$pers" "Prénom : Albertine"
 node "$TOP/tests/opener/enrol.mjs" open "$T_DIR/c2.html" "$T_DIR/c2.age" "$NEWKEY" "$SHOTS" Ambregrise \
 	> "$T_DIR/open.out" 2>>"$LOG"
 ok "the browser run printed its checks" test -s "$T_DIR/open.out"

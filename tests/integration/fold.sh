@@ -35,6 +35,20 @@ for f in sorted(glob.glob(md + "/new/*") + glob.glob(md + "/cur/*"), key=os.path
 PY
 has "the cover note was read" "$(cat "$T_DIR/cover.txt")" "Pour répondre"
 COVER_LINE="Pour répondre, répondez simplement à ce message"
+# issue 11 point 5: the cover note as a referent new to fsrelay reads it
+cover=$(cat "$T_DIR/cover.txt")
+has "cover note: the relay's display name" "$cover" "par le relais sécurisé :
+    France Services"
+has "cover note: the answer deadline, in French" "$cover" "Réponse attendue au plus tard le :
+    jeudi 5 mars 2026 à 11 h 00"
+has "cover note: the opener first" "$cover" "ouvrez la page « ouvrir-le-dossier.html »"
+has "cover note: Windows, macOS, Linux" "$cover" "sous Windows, macOS ou Linux"
+has "cover note: then age" "$cover" "age -d -i VOTRE_CLE.key"
+has "cover note: a plain reply travels unencrypted" "$cover" "une réponse ordinaire voyage en
+clair"
+has "cover note: how to reply encrypted" "$cover" "    age -a -r age1"
+has "cover note: the guide, in two sentences" "$cover" "Le guide du référent"
+hasnt "cover note: nothing of the person" "$cover" "Quibrante"
 
 # The replies: style name, then the body.
 outlook_top() {	# Outlook: top-posting, our mail below an unquoted header block

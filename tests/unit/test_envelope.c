@@ -659,6 +659,49 @@ test_binary_lookalikes(void)
 /* A digest the caller already has goes into the manifest as given (the
  * outbox passes the store's, computed at intake: a piece hashed once); a
  * malformed one is computed again. */
+/* Issue 11: a UTF-8 text piece says charset=utf-8 in its part (a mail
+ * program opening the decrypted .eml reads « Prénom », not « Pr��nom »);
+ * a text piece in another charset and a binary piece say nothing; the
+ * manifest and the reader keep the bare media type. */
+static void
+test_charset(void)
+{
+	struct envelope_doc three[3] = {
+		{ "personne.txt", "text/plain", (const uint8_t *)"Prénom : Léa\n", 15, NULL },
+		{ "latin1.txt", "text/plain", (const uint8_t *)"Pr\xe9nom", 7, NULL },
+		{ "b.pdf", "application/pdf", (const uint8_t *)"%PDF", 4, NULL },
+	};
+	struct envelope_in in;
+	struct envelope_opened o;
+	struct buf f;
+	char err[256];
+	size_t i;
+
+	make_input(&in, id_pk);
+	in.docs = three;
+	in.n_docs = 3;
+	CHECK_INT(seal(&f, &in), 0);
+	CHECK_INT(envelope_open(&o, (const uint8_t *)f.p, f.len, id_sk, relay_pk, err,
+	    sizeof(err)), 0);
+	CHECK(find(&o.eml, "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding", 0) != SIZE_MAX);
+	CHECK_INT(o.n_docs, 3);
+	for (i = 0; i < o.n_docs && i < 3; i++)
+		CHECK_STR(o.docs[i].media_type, three[i].media_type);
+	CHECK(find(&o.eml, "Content-Type: application/pdf; charset", 0) == SIZE_MAX);
+	CHECK(find(&o.manifest_json, "charset", 0) == SIZE_MAX);
+	{
+		/* the latin-1 piece's part: no charset */
+		size_t at = find(&o.eml, "filename=\"latin1.txt\"", 0), ct;
+
+		for (ct = at; ct > 0 && memcmp(o.eml.p + ct, "Content-Type: ", 14) != 0; ct--)
+			;
+		CHECK(at != SIZE_MAX && memcmp(o.eml.p + ct, "Content-Type: text/plain\r\n", 26) == 0);
+	}
+	envelope_opened_free(&o);
+	buf_free(&f);
+}
+
 static void
 test_given_digest(void)
 {
@@ -884,6 +927,7 @@ main(void)
 	    (const uint8_t *)"!", 1, NULL };
 
 	for (cur_version = ENVELOPE_V1; cur_version <= ENVELOPE_V2; cur_version++) {
+		test_charset();
 		make_input(&in, id_pk);
 		CHECK_INT(seal(&f, &in), 0);
 		test_roundtrip_and_age(&f);

@@ -52,14 +52,15 @@ account_may(const struct account *a, enum right r)
 	if (a == NULL || a->disabled)
 		return 0;
 	switch (a->role) {
+	/* the quarantine: each role sees its part (desk_quarantine_scope) */
 	case ROLE_AGENT:
-		return r == RIGHT_CASES;
+		return r == RIGHT_CASES || r == RIGHT_QUARANTINE;
 	case ROLE_MANAGER:
-		return r == RIGHT_CASES || r == RIGHT_REPORT;
+		return r == RIGHT_CASES || r == RIGHT_REPORT || r == RIGHT_QUARANTINE;
 	case ROLE_DPO:
-		return r == RIGHT_BREACHES || r == RIGHT_AUDIT;
+		return r == RIGHT_BREACHES || r == RIGHT_AUDIT || r == RIGHT_QUARANTINE;
 	case ROLE_ADMIN:
-		return r == RIGHT_ACCOUNTS || r == RIGHT_DIRECTORY;
+		return r == RIGHT_ACCOUNTS || r == RIGHT_DIRECTORY || r == RIGHT_QUARANTINE;
 	default:
 		return 0;
 	}

@@ -56,6 +56,7 @@ enum right {
 	RIGHT_AUDIT,		/* the audit log: verification, export */
 	RIGHT_ACCOUNTS,		/* agents: list, role, password, disable */
 	RIGHT_DIRECTORY,	/* directory coverage, referent keys (metadata) */
+	RIGHT_QUARANTINE,	/* the quarantine triage, within desk_quarantine_scope */
 };
 
 /* 1 when a (an enabled account) has right r, else 0. */

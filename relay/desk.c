@@ -7,6 +7,7 @@
  * gives is checked here before it is used or stored.
  */
 #include "relay/desk.h"
+#include "relay/account.h"
 #include "relay/blindindex.h"
 #include "relay/calendar.h"
 #include "relay/directory.h"
@@ -1217,17 +1218,52 @@ out:
 
 /* ---- quarantine -------------------------------------------------------- */
 
+int
+desk_quarantine_scope(struct instance *in, const char *agent, enum desk_qscope *sc)
+{
+	struct agent a;
+	enum role r = ROLE_AGENT;
+	int g;
+
+	*sc = DESK_Q_ALL;
+	if (agent == NULL)
+		return 0;
+	*sc = DESK_Q_NONE;
+	if ((g = store_agent_get(in->st, agent, &a)) != 0)
+		return g == 1 ? 0 : -1;
+	(void)account_role_parse(a.role, &r);
+	/* the DPO and the administrator see no case: the mails that name
+	 * none are theirs; the DPO reads them (a breach may hide there), the
+	 * administrator sees their metadata only */
+	*sc = r == ROLE_DPO ? DESK_Q_NO_CASE : r == ROLE_ADMIN ? DESK_Q_NO_CASE_META :
+	    DESK_Q_STRUCTURE;
+	return 0;
+}
+
 /* Is the held mail q visible to agent: its keys point to a case of the
- * agent's structure (NULL: the CLI, every mail).  1 / 0 / -1 store. */
+ * agent's structure; for the DPO and the administrator, it names no case
+ * (NULL: the CLI, every mail).  1 / 0 / -1 store. */
 static int
 quarantine_visible(struct instance *in, const struct quarantine_row *q, const char *agent)
 {
 	struct agent a;
 	struct case_row c;
+	enum desk_qscope sc;
 	int r;
 
-	if (agent == NULL)
+	if (desk_quarantine_scope(in, agent, &sc) < 0)
+		return -1;
+	switch (sc) {
+	case DESK_Q_ALL:
 		return 1;
+	case DESK_Q_NONE:
+		return 0;
+	case DESK_Q_NO_CASE:
+	case DESK_Q_NO_CASE_META:
+		return q->case_hint[0] == '\0';
+	case DESK_Q_STRUCTURE:
+		break;
+	}
 	if (q->case_hint[0] == '\0')
 		return 0;
 	if ((r = store_agent_get(in->st, agent, &a)) != 0)
@@ -1235,6 +1271,46 @@ quarantine_visible(struct instance *in, const struct quarantine_row *q, const ch
 	if ((r = store_case_get(in->st, q->case_hint, &c)) != 0)
 		return r == 1 ? 0 : -1;
 	return strcmp(a.structure, c.structure) == 0;
+}
+
+/* What agent may do with a mail it sees: read it (not the
+ * administrator), assign it (only an agent of the case's structure, or
+ * the CLI), reject it (not the administrator).  0; -1 with the reason. */
+static int
+quarantine_may(struct instance *in, const char *agent, int assign, char *err, size_t errlen)
+{
+	enum desk_qscope sc;
+
+	if (desk_quarantine_scope(in, agent, &sc) < 0) {
+		snprintf(err, errlen, "%s", store_errmsg(in->st));
+		return -1;
+	}
+	if (sc == DESK_Q_NO_CASE_META) {
+		snprintf(err, errlen, "refusé : l'administrateur ne voit que les métadonnées des"
+		    " courriels");
+		return -1;
+	}
+	if (assign && sc == DESK_Q_NO_CASE) {
+		snprintf(err, errlen, "refusé : le DPO ne voit aucun dossier ; rejetez le"
+		    " courriel ou laissez un agent de la structure le rattacher");
+		return -1;
+	}
+	return 0;
+}
+
+int
+desk_quarantine_summary(struct instance *in, const struct quarantine_row *q,
+    const char *agent, char **from, char **subject, char *err, size_t errlen)
+{
+	char *mid = NULL;
+
+	*from = *subject = NULL;
+	if (quarantine_may(in, agent, 0, err, errlen) < 0)
+		return -1;
+	if (inbox_quarantine_meta(in, q->id, q->raw_id, &mid, from, subject, err, errlen) < 0)
+		return -1;
+	free(mid);
+	return 0;
 }
 
 int
@@ -1341,7 +1417,8 @@ desk_quarantine_read(struct instance *in, const char *id, const char *agent,
 	char why[768];
 
 	memset(m, 0, sizeof(*m));
-	if (desk_quarantine_get(in, id, agent, q, err, errlen) < 0)
+	if (desk_quarantine_get(in, id, agent, q, err, errlen) < 0 ||
+	    quarantine_may(in, agent, 0, err, errlen) < 0)
 		return -1;
 	/* The reading is recorded before anything is shown. */
 	if (desk_quarantine_show(in, q, agent, m, why, sizeof(why)) < 0) {
@@ -1405,7 +1482,8 @@ desk_quarantine_assign(struct instance *in, const char *id, const char *ref,
 		snprintf(err, errlen, "référence invalide « %.40s »", ref ? ref : "");
 		return -1;
 	}
-	if (quarantine_held(in, id, agent, &q, err, errlen) < 0)
+	if (quarantine_held(in, id, agent, &q, err, errlen) < 0 ||
+	    quarantine_may(in, agent, 1, err, errlen) < 0)
 		return -1;
 	/* another structure's case: the same answer as a case that does not
 	 * exist */
@@ -1448,7 +1526,8 @@ desk_quarantine_reject(struct instance *in, const char *id, const char *agent, c
 {
 	struct quarantine_row q;
 
-	if (quarantine_held(in, id, agent, &q, err, errlen) < 0)
+	if (quarantine_held(in, id, agent, &q, err, errlen) < 0 ||
+	    quarantine_may(in, agent, 0, err, errlen) < 0)
 		return -1;
 	if (store_begin(in->st) < 0 || inbox_raw_drop(in, q.raw_id, q.id) < 0 ||
 	    store_quarantine_decide(in->st, q.id, "rejected", in->now, NULL) < 0 ||

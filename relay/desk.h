@@ -276,6 +276,26 @@ int	 desk_list_page(struct instance *in, const struct desk_filter *f, size_t off
  * assigned only to a case the agent may act on (desk_case).
  */
 struct parsed_mail;
+/* What a face may show of the quarantine to agent (the core enforces it
+ * in every function below): everything (the CLI, agent NULL), the mails
+ * pointing to a case of their structure (agent, manager: read, assign to
+ * a case of their structure, reject), the mails that name no case (the
+ * DPO: read, reject; the administrator: their metadata only, without
+ * sender or subject), nothing (an unknown agent). */
+enum desk_qscope {
+	DESK_Q_ALL,
+	DESK_Q_STRUCTURE,
+	DESK_Q_NO_CASE,
+	DESK_Q_NO_CASE_META,
+	DESK_Q_NONE,
+};
+/* 0 with *sc; -1 the store's error. */
+int	 desk_quarantine_scope(struct instance *in, const char *agent, enum desk_qscope *sc);
+/* The decrypted sender and subject of a mail agent sees (caller frees
+ * both; NULL when absent); refused to the administrator.  0; -1 with the
+ * reason. */
+int	 desk_quarantine_summary(struct instance *in, const struct quarantine_row *q,
+	    const char *agent, char **from, char **subject, char *err, size_t errlen);
 /* The quarantined mails the agent may see, by id (caller frees *list).
  * 0; -1 with the store's reason. */
 int	 desk_quarantine_list(struct instance *in, const char *agent,

@@ -60,7 +60,7 @@ static const struct {
 } menu[] = {
 	{ "/dossiers", "Mes dossiers", RIGHT_CASES },
 	{ "/dossiers/nouveau", "Nouveau dossier", RIGHT_CASES },
-	{ "/quarantaine", "Quarantaine", RIGHT_CASES },
+	{ "/quarantaine", "Quarantaine", RIGHT_QUARANTINE },
 	{ "/rapport", "Rapport trimestriel", RIGHT_REPORT },
 	{ "/violations", "Registre des violations", RIGHT_BREACHES },
 	{ "/journal", "Journal d'audit", RIGHT_AUDIT },

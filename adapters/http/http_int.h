@@ -17,6 +17,7 @@
 #define WEB_FORM_MAX		(64 * 1024)		/* a form without files */
 #define WEB_BODY_MAX		(40 * 1024 * 1024)	/* multipart with attachments */
 #define WEB_PAGE_MAX		(16 * 1024 * 1024)
+#define WEB_JSON_MAX		(256 * 1024)		/* an API body in JSON (no files) */
 
 struct instance;
 
@@ -72,6 +73,11 @@ struct req {
 	char			 token[ACCOUNT_TOKEN_HEX];	/* of a login */
 	struct resp		 r;
 };
+
+/* An application/json body (q->raw) into q->fields (json_body.c): 0, or
+ * -1 for a body that is not one flat object of strings, numbers, true,
+ * false or null. */
+int	 req_json_fields(struct req *q);
 
 /* Form and query access: the value of a field / query argument, or NULL. */
 const char	*req_field(const struct req *q, const char *name);

@@ -4,10 +4,12 @@
  * POST /quarantaine/ID/rejeter): the held mails whose keys point to a
  * case of the agent's structure, read decrypted, then assigned to a case
  * (as a reply « à vérifier ») or rejected (content erased), each after a
- * confirmation page.  Every rule (which mails an agent sees, which case a
- * mail may join, the audit) is relay/desk's (desk_quarantine_list, _read,
- * _assign, _reject); a mail the agent may not see is the same 404 as one
- * that does not exist.
+ * confirmation page; for the DPO, the mails that name no case (read,
+ * rejected); for the administrator, their metadata only.  Every rule
+ * (which mails a role sees, what it may do with them, which case a mail
+ * may join, the audit) is relay/desk's (desk_quarantine_scope, _list,
+ * _summary, _read, _assign, _reject); a mail one may not see is the same
+ * 404 as one that does not exist.
  */
 #include "adapters/http/http_int.h"
 #include "relay/case.h"
@@ -33,22 +35,30 @@ state_label(const char *state)
 	return state;
 }
 
+/* One row; meta: the administrator's scope (no sender, no subject, no
+ * reading). */
 static void
-list_row(struct req *q, const struct quarantine_row *r)
+list_row(struct req *q, const struct quarantine_row *r, int meta)
 {
 	struct buf *b = &q->r.body;
-	char *mid = NULL, *from = NULL, *subject = NULL, err[512];
+	char *from = NULL, *subject = NULL, err[512];
 
-	if (inbox_quarantine_meta(q->w->in, r->id, r->raw_id, &mid, &from, &subject, err,
-	    sizeof(err)) < 0)
-		fprintf(stderr, "fsrelay web : quarantaine %lld : %s\n", (long long)r->id, err);
-	buf_printf(b, "<tr><th scope=\"row\"><a href=\"/quarantaine/%lld\">n° %lld</a></th><td>",
-	    (long long)r->id, (long long)r->id);
+	if (meta)
+		buf_printf(b, "<tr><th scope=\"row\">n° %lld</th><td>", (long long)r->id);
+	else {
+		if (desk_quarantine_summary(q->w->in, r, q->a.id, &from, &subject, err,
+		    sizeof(err)) < 0)
+			fprintf(stderr, "fsrelay web : quarantaine %lld : %s\n", (long long)r->id, err);
+		buf_printf(b, "<tr><th scope=\"row\"><a href=\"/quarantaine/%lld\">n° %lld</a></th>"
+		    "<td>", (long long)r->id, (long long)r->id);
+	}
 	h_time(b, r->received_at);
-	buf_puts(b, "</td><td>");
-	h_esc(b, from && *from ? from : "—");
-	buf_puts(b, "</td><td>");
-	h_esc(b, subject && *subject ? subject : "—");
+	if (!meta) {
+		buf_puts(b, "</td><td>");
+		h_esc(b, from && *from ? from : "—");
+		buf_puts(b, "</td><td>");
+		h_esc(b, subject && *subject ? subject : "—");
+	}
 	buf_puts(b, "</td><td>");
 	h_esc(b, desk_quarantine_reason_label(r->reason));
 	buf_puts(b, "</td><td>");
@@ -63,7 +73,6 @@ list_row(struct req *q, const struct quarantine_row *r)
 	} else
 		buf_puts(b, "—");
 	buf_puts(b, "</td></tr>\n");
-	free(mid);
 	free(from);
 	free(subject);
 }
@@ -76,8 +85,10 @@ list_page(struct req *q, unsigned status, const char *err)
 	struct buf *b;
 	char why[512];
 	size_t n = 0, i, held = 0;
+	enum desk_qscope sc = DESK_Q_NONE;
 
-	if (desk_quarantine_list(q->w->in, q->a.id, &list, &n, why, sizeof(why)) < 0) {
+	if (desk_quarantine_scope(q->w->in, q->a.id, &sc) < 0 ||
+	    desk_quarantine_list(q->w->in, q->a.id, &list, &n, why, sizeof(why)) < 0) {
 		fprintf(stderr, "fsrelay web : quarantaine : %s\n", why);
 		refuse(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "Erreur du serveur",
 		    "La quarantaine n'a pas pu être lue. Réessayez dans un instant.");
@@ -95,17 +106,28 @@ list_page(struct req *q, unsigned status, const char *err)
 		h_notice(q, "ok", "Le courriel est rejeté : son contenu est effacé.");
 	for (i = 0; i < n; i++)
 		held += strcmp(list[i].state, "held") == 0;
-	buf_printf(b, "<p role=\"status\">%zu courriel%s à trier. Ce sont les courriels que le"
-	    " relais n'a pas pu rattacher seul à un dossier de votre structure : lisez-les,"
-	    " puis rattachez-les au bon dossier ou rejetez-les.</p>\n", held, held > 1 ? "s" : "");
+	buf_printf(b, "<p role=\"status\">%zu courriel%s à trier.", held, held > 1 ? "s" : "");
+	if (sc == DESK_Q_STRUCTURE)
+		buf_puts(b, " Ce sont les courriels que le relais n'a pas pu rattacher seul à un"
+		    " dossier de votre structure : lisez-les, puis rattachez-les au bon dossier ou"
+		    " rejetez-les.</p>\n");
+	else if (sc == DESK_Q_NO_CASE)
+		buf_puts(b, " Ce sont les courriels reçus qui ne désignent aucun dossier : lisez-les"
+		    " (une violation de données peut s'y trouver), puis rejetez-les ; un courriel qui"
+		    " désigne un dossier est trié par les agents de sa structure.</p>\n");
+	else
+		buf_puts(b, " Ce sont les courriels reçus qui ne désignent aucun dossier ; vous en voyez"
+		    " les métadonnées seulement (ni expéditeur, ni objet, ni contenu) : le DPO les lit"
+		    " et les trie.</p>\n");
 	if (n > 0) {
 		buf_puts(b, "<table>\n<caption class=\"sr-only\">Courriels en quarantaine</caption>\n"
-		    "<thead><tr><th scope=\"col\">Numéro</th><th scope=\"col\">Reçu le</th>"
-		    "<th scope=\"col\">Expéditeur</th><th scope=\"col\">Objet</th>"
-		    "<th scope=\"col\">Raison</th><th scope=\"col\">État</th>"
+		    "<thead><tr><th scope=\"col\">Numéro</th><th scope=\"col\">Reçu le</th>");
+		if (sc != DESK_Q_NO_CASE_META)
+			buf_puts(b, "<th scope=\"col\">Expéditeur</th><th scope=\"col\">Objet</th>");
+		buf_puts(b, "<th scope=\"col\">Raison</th><th scope=\"col\">État</th>"
 		    "<th scope=\"col\">Dossier désigné</th></tr></thead>\n<tbody>\n");
 		for (i = n; i-- > 0;)
-			list_row(q, &list[i]);
+			list_row(q, &list[i], sc == DESK_Q_NO_CASE_META);
 		buf_puts(b, "</tbody>\n</table>\n");
 	}
 	h_page_end(q);
@@ -125,10 +147,17 @@ triage_forms(struct req *q, const struct quarantine_row *r, const char *which,
 {
 	struct buf *b = &q->r.body;
 	const char *kept = req_field(q, "dossier");
+	enum desk_qscope sc = DESK_Q_NONE;
 	int bad = err && strcmp(which, "rattacher") == 0;
 
-	buf_printf(b, "<section aria-labelledby=\"t-tri\"><h2 id=\"t-tri\">Trier ce courriel</h2>\n"
-	    "<form method=\"post\" action=\"/quarantaine/%lld/rattacher\" class=\"form\">"
+	buf_puts(b, "<section aria-labelledby=\"t-tri\"><h2 id=\"t-tri\">Trier ce courriel</h2>\n");
+	/* the DPO sees no case: no case to assign it to (desk refuses it too) */
+	if (desk_quarantine_scope(q->w->in, q->a.id, &sc) == 0 && sc == DESK_Q_NO_CASE) {
+		if (bad)
+			h_notice(q, "alert", err);
+		goto reject;
+	}
+	buf_printf(b, "<form method=\"post\" action=\"/quarantaine/%lld/rattacher\" class=\"form\">"
 	    "<fieldset><legend>Rattacher à un dossier</legend>", (long long)r->id);
 	h_csrf(q);
 	buf_puts(b, "<div class=\"field\"><label for=\"dossier\">Référence du dossier</label>"
@@ -143,8 +172,9 @@ triage_forms(struct req *q, const struct quarantine_row *r, const char *which,
 	    " aria-describedby=\"aide-dossier%s\"%s value=\"", bad ? " erreur-dossier" : "",
 	    bad ? " aria-invalid=\"true\"" : "");
 	h_esc(b, kept ? kept : r->case_hint);
-	buf_printf(b, "\"></div><button type=\"submit\">Rattacher</button></fieldset></form>\n"
-	    "<form method=\"post\" action=\"/quarantaine/%lld/rejeter\" class=\"form\">"
+	buf_puts(b, "\"></div><button type=\"submit\">Rattacher</button></fieldset></form>\n");
+reject:
+	buf_printf(b, "<form method=\"post\" action=\"/quarantaine/%lld/rejeter\" class=\"form\">"
 	    "<fieldset><legend>Rejeter</legend>", (long long)r->id);
 	h_csrf(q);
 	buf_puts(b, "<p class=\"hint\">Le contenu du courriel est effacé ; restent le numéro, la"
@@ -249,7 +279,11 @@ post_triage(struct req *q, const char *id, const char *which)
 	char err[1024], loc[64];
 	int rc;
 
-	if (desk_quarantine_get(q->w->in, id, q->a.id, &r, err, sizeof(err)) < 0) {
+	enum desk_qscope sc = DESK_Q_NONE;
+
+	/* the administrator decides nothing on a mail (metadata only) */
+	if (desk_quarantine_get(q->w->in, id, q->a.id, &r, err, sizeof(err)) < 0 ||
+	    desk_quarantine_scope(q->w->in, q->a.id, &sc) < 0 || sc == DESK_Q_NO_CASE_META) {
 		not_found(q);
 		return;
 	}

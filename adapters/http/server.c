@@ -245,6 +245,14 @@ is_api(const struct req *q)
 	return strncmp(q->path, "/api/", 5) == 0;
 }
 
+/* "application/json", with parameters or not. */
+static int
+is_json(const char *ct)
+{
+	return strncasecmp(ct, "application/json", 16) == 0 && (ct[16] == '\0' || ct[16] == ';' ||
+	    ct[16] == ' ');
+}
+
 static void
 api_error(struct req *q, unsigned status, const char *msg)
 {
@@ -481,7 +489,7 @@ route(struct req *q)
 		route_api_cases(q, q->path + 16, is_post(q));
 		return;
 	}
-	if (account_may(&q->a, RIGHT_CASES) && (is_get(q) || is_post(q)) &&
+	if (account_may(&q->a, RIGHT_QUARANTINE) && (is_get(q) || is_post(q)) &&
 	    strncmp(q->path, "/quarantaine", 12) == 0) {
 		route_quarantine(q, q->path + 12, is_post(q));
 		return;
@@ -607,8 +615,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		buf_init(&q->r.body, WEB_PAGE_MAX);
 		ct = libs_mhd()->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		q->body_max = ct && strncasecmp(ct, "multipart/form-data", 19) == 0 ?
-		    WEB_BODY_MAX : WEB_FORM_MAX;
-		buf_init(&q->raw, WEB_FORM_MAX);
+		    WEB_BODY_MAX : ct && is_api(q) && is_json(ct) ? WEB_JSON_MAX : WEB_FORM_MAX;
+		buf_init(&q->raw, q->body_max);
 		if (!is_get(q))
 			q->pp = libs_mhd()->create_post_processor(c, 16 * 1024, post_iter, q);
 		*con_cls = q;
@@ -628,6 +636,11 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return MHD_YES;
 	}
 	load_session(q);
+	/* the API's JSON body: its members are the request's fields */
+	ct = libs_mhd()->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!q->too_big && !is_get(q) && is_api(q) && ct && is_json(ct) && q->pp == NULL &&
+	    req_json_fields(q) < 0)
+		q->bad_form = 1;
 	if (q->too_big)
 		refuse(q, MHD_HTTP_CONTENT_TOO_LARGE, "Envoi trop volumineux",
 		    "Le formulaire envoyé dépasse la taille permise : rien n'a été fait.");

@@ -50,13 +50,19 @@ for c in "$A:Strangerwordun" "$A:Strangerworddeux" "$X:Strangerwordx"; do
 	    "Je connais ce dossier ${c#*:}." > "$W/stranger.eml"
 	smtp_send "$FSRELAY_TEST_RELAY_ADDRESS" "$FSRELAY_TEST_RELAY_ADDRESS" "$W/stranger.eml"
 done
-ok "les inconnus arrivent au relais" wait_relay 3
+# and one that names no case at all (the DPO's and the admin's part)
+mail "curieux@example.org" "$FSRELAY_TEST_RELAY_ADDRESS" "Demande de renseignements" "" \
+    "Bonjour, comment joindre la CAF ? Nocaseword." > "$W/nocase.eml"
+smtp_send "$FSRELAY_TEST_RELAY_ADDRESS" "$FSRELAY_TEST_RELAY_ADDRESS" "$W/nocase.eml"
+ok "les inconnus arrivent au relais" wait_relay 4
 serve1
 qid() { sqlite3 "$DB" "select id from quarantine where case_hint = '$1' order by id limit 1 offset $2"; }
 Q1=$(qid "$A" 0)
 Q2=$(qid "$A" 1)
 QX=$(qid "$X" 0)
 ok "trois courriels en quarantaine, désignant A, A et X" test -n "$Q1" -a -n "$Q2" -a -n "$QX"
+QN=$(sqlite3 "$DB" "select id from quarantine where case_hint = '' order by id desc limit 1")
+ok "un courriel en quarantaine qui ne désigne aucun dossier" test -n "$QN"
 is "A : répondu" "$(state_of "$A")" answered
 
 trap 'kill "$WEB_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
@@ -359,6 +365,43 @@ code=$("${C2[@]}" -H "X-CSRF-Token: $T2" -o /dev/null -w '%{http_code}' --data-u
     "${URL}api/v1/dossiers/$P/annuler")
 is "API : agent2 annule un dossier de Fontenay, 404" "$code" 404
 is "… toujours résolu" "$(state_of "$P")" resolved
+# the API in JSON: the same fields, the same rules
+JS=(-H "Content-Type: application/json")
+n0=$(ncases)
+code=$("${C1[@]}" "${JS[@]}" -o "$W/api.json" -w '%{http_code}' --data-binary \
+    '{"partenaire":"caf","motif":"naissance","nom":"Json","prenom":"Test"}' "${URL}api/v1/dossiers")
+is "API JSON sans X-CSRF-Token : 403" "$code" 403
+code=$("${C1[@]}" "${A1[@]}" "${JS[@]}" -o "$W/api.json" -w '%{http_code}' --data-binary \
+    '{"partenaire":"caf","motif":"naissance","nom":"Json","prenom":"Zo\u00e9",' "${URL}api/v1/dossiers")
+is "API JSON illisible (objet non fermé) : 400" "$code" 400
+has "… une erreur JSON" "$(cat "$W/api.json")" '{"erreur":"Le formulaire envoyé n'
+code=$("${C1[@]}" "${A1[@]}" "${JS[@]}" -o /dev/null -w '%{http_code}' --data-binary \
+    '{"partenaire":"caf","nom":{"imbrique":1}}' "${URL}api/v1/dossiers")
+is "API JSON imbriqué : 400" "$code" 400
+code=$("${C1[@]}" "${A1[@]}" "${JS[@]}" -o /dev/null -w '%{http_code}' --data-binary \
+    '{"nom":"Json","nom":"Double"}' "${URL}api/v1/dossiers")
+is "API JSON, un champ en double : 400" "$code" 400
+code=$("${C1[@]}" "${A1[@]}" "${JS[@]}" -o "$W/api.json" -w '%{http_code}' --data-binary \
+    '{"partenaire":"caf","motif":"naissance","nom":"Json","prenom":"Zo\u00e9","mandat_signe_le":"2026-01-20"}' \
+    "${URL}api/v1/dossiers")
+is "API JSON sans description : 400" "$code" 400
+has "… l'erreur et son champ" "$(cat "$W/api.json")" '"champ":"description"}'
+is "… rien créé" "$(ncases)" "$n0"
+code=$("${C1[@]}" "${A1[@]}" "${JS[@]}" -o "$W/api.json" -w '%{http_code}' --data-binary \
+    '{"partenaire":"caf","motif":"naissance","nom":"Json","prenom":"Zo\u00e9","mandat_signe_le":"2026-01-20","description":"Envoy\u00e9 en JSON.\nDeuxi\u00e8me ligne \ud83d\ude42.","ne_le":null}' \
+    "${URL}api/v1/dossiers")
+is "API JSON : création, 201" "$code" 201
+[ "$code" = 201 ] || cat "$W/api.json" >&2
+PJ=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ref"])' "$W/api.json")
+is "… créé" "$(state_of "$PJ")" queued
+out=$("$FS" show "$PJ" 2>&1)
+has "… le prénom décodé (\\u00e9)" "$out" "Zoé"
+has "… la description, retour à la ligne et paire de substitution décodés" "$out" "Envoyé en JSON.
+Deuxième ligne 🙂."
+code=$("${C1[@]}" "${JS[@]}" -o "$W/api.json" -w '%{http_code}' --data-binary \
+    "{\"csrf\":\"$T1\",\"resolution\":\"R\\u00e9gl\\u00e9 en JSON\"}" "${URL}api/v1/dossiers/$PJ/clore")
+is "API JSON : clore avec le jeton CSRF dans le corps, 200" "$code" 200
+is "… résolu" "$(state_of "$PJ")" resolved
 
 # --- the quarantine triage --------------------------------------------------------------------
 qstate() { sqlite3 "$DB" "select state from quarantine where id = $1"; }
@@ -418,6 +461,50 @@ has "… la page le dit" "$("${C1[@]}" "${URL}quarantaine?fait=rejeter")" "Le co
 is "rejeter de nouveau : 400" "$(qpost "$Q2" rejeter "csrf=$T1" confirme=1)" 400
 has "… la raison" "$(cat "$W/p.html")" "courriel déjà rejeté"
 is "Antony : toujours à trier" "$(qstate "$QX")" held
+
+# --- the mails that name no case: the DPO reads and rejects, the admin sees metadata ----------
+hasnt "agent1 : pas le courriel sans dossier" "$("${C1[@]}" "${URL}quarantaine")" "n° $QN<"
+is "agent1 : le courriel sans dossier, 404" "$("${C1[@]}" -o /dev/null -w '%{http_code}' "${URL}quarantaine/$QN")" 404
+J3=$W/jar3
+J4=$W/jar4
+is "connexion dpo" "$(login dpo "$J3")" 303
+is "connexion admin" "$(login admin "$J4")" 303
+C3=(curl -s --cacert "$FSRELAY_TEST_CA" -b "$J3" -c "$J3")
+C4=(curl -s --cacert "$FSRELAY_TEST_CA" -b "$J4" -c "$J4")
+T3=$("${C3[@]}" "${URL}api/v1/session" | sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
+T4=$("${C4[@]}" "${URL}api/v1/session" | sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
+page=$("${C3[@]}" "${URL}quarantaine")
+has "DPO : menu Quarantaine" "$("${C3[@]}" "$URL")" 'href="/quarantaine"'
+has "DPO : le courriel sans dossier" "$page" "<a href=\"/quarantaine/$QN\">n° $QN</a>"
+has "DPO : son expéditeur" "$page" "<td>curieux@example.org</td>"
+hasnt "DPO : aucun courriel qui désigne un dossier" "$page" "/quarantaine/$QX\""
+has "DPO : la page dit ce qu'il trie" "$page" "ne désignent aucun dossier"
+is "DPO : un courriel qui désigne un dossier, 404" "$("${C3[@]}" -o /dev/null -w '%{http_code}' "${URL}quarantaine/$QX")" 404
+page=$("${C3[@]}" "${URL}quarantaine/$QN")
+has "DPO : le courriel, déchiffré" "$page" "Nocaseword."
+has "DPO : le formulaire de rejet" "$page" "action=\"/quarantaine/$QN/rejeter\""
+hasnt "DPO : pas de rattachement (il ne voit aucun dossier)" "$page" "/rattacher\""
+ok "DPO : lecture journalisée à son nom" \
+    test "$(sqlite3 "$DB" "select count(*) from events where action = 'quarantine.viewed' and actor = 'dpo'")" -ge 1
+code=$("${C3[@]}" -o "$W/p.html" -w '%{http_code}' --data-urlencode "csrf=$T3" \
+    --data-urlencode confirme=1 --data-urlencode "dossier=$N" "${URL}quarantaine/$QN/rattacher")
+is "DPO : rattacher à un dossier, 400" "$code" 400
+has "… refusé par le cœur" "$(cat "$W/p.html")" "Refusé : le DPO ne voit aucun dossier"
+is "… toujours à trier" "$(qstate "$QN")" held
+page=$("${C4[@]}" "${URL}quarantaine")
+has "admin : le courriel sans dossier, son numéro" "$page" "<th scope=\"row\">n° $QN</th>"
+hasnt "admin : ni expéditeur" "$page" "curieux@example.org"
+hasnt "… ni objet" "$page" "Demande de renseignements"
+hasnt "… ni lien de lecture" "$page" "/quarantaine/$QN\""
+is "admin : lire le courriel, 404" "$("${C4[@]}" -o /dev/null -w '%{http_code}' "${URL}quarantaine/$QN")" 404
+is "admin : le rejeter, 404" "$("${C4[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$T4" \
+    --data-urlencode confirme=1 "${URL}quarantaine/$QN/rejeter")" 404
+is "… toujours à trier" "$(qstate "$QN")" held
+code=$("${C3[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$T3" \
+    --data-urlencode confirme=1 "${URL}quarantaine/$QN/rejeter")
+is "DPO : rejeter, 303" "$code" 303
+is "… rejeté" "$(qstate "$QN")" rejected
+is "… au nom du DPO" "$(sqlite3 "$DB" "select actor from events where action = 'quarantine.rejected' order by seq desc limit 1")" dpo
 
 # --- nothing personal in the server's output -------------------------------------------------
 ok "ni nom ni texte dans la sortie du serveur" \

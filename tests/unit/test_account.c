@@ -452,6 +452,8 @@ main(void)
 		CHECK(!account_may(&dp, RIGHT_CASES) && !account_may(&dp, RIGHT_ACCOUNTS));
 		CHECK(account_may(&ad, RIGHT_ACCOUNTS) && account_may(&ad, RIGHT_DIRECTORY));
 		CHECK(!account_may(&ad, RIGHT_CASES) && !account_may(&ad, RIGHT_BREACHES));
+		CHECK(account_may(&ag, RIGHT_QUARANTINE) && account_may(&mg, RIGHT_QUARANTINE) &&
+		    account_may(&dp, RIGHT_QUARANTINE) && account_may(&ad, RIGHT_QUARANTINE));
 		ad.disabled = 1;
 		CHECK(!account_may(&ad, RIGHT_ACCOUNTS));
 		CHECK(!account_may(NULL, RIGHT_CASES));

@@ -185,7 +185,7 @@ case_facts(struct req *q, const struct desk_view *v, const struct directory *dir
 	buf_puts(b, "</dd>\n");
 	deadline_fact(q, "Réponse du référent attendue le", c, c->due_at,
 	    strcmp(c->state, "awaiting") == 0);
-	deadline_fact(q, "Réponse de l'usager attendue le", c, c->user_due_at,
+	deadline_fact(q, "Réponse à l'usager due le", c, c->user_due_at,
 	    strcmp(c->state, "waiting_user") == 0);
 	if (c->last_error[0])
 		fact(b, "Dernière erreur d'envoi", c->last_error);

@@ -105,7 +105,7 @@ page_cases(struct req *q)
 		    "<th scope=\"col\">Référence</th><th scope=\"col\">État</th>"
 		    "<th scope=\"col\">Partenaire</th><th scope=\"col\">Motif</th>"
 		    "<th scope=\"col\">Réponse du référent attendue le</th>"
-		    "<th scope=\"col\">Réponse de l'usager attendue le</th>"
+		    "<th scope=\"col\">Réponse à l'usager due le</th>"
 		    "<th scope=\"col\">Créé le</th></tr></thead>\n<tbody>\n");
 		for (i = 0; i < shown; i++) {
 			const struct case_row *c = &list[i];

@@ -180,4 +180,9 @@ while IFS= read -r line; do
 	'{"ok":false'*) _t_fail "navigateur : $line";;
 	esac
 done < "$T_DIR/open.out"
+# The referent guide's screenshots are these runs' (FSRELAY_ENROL_SHOTS,
+# FSRELAY_OPENER_SHOTS): each one it shows is in the tree.
+for img in $(sed -n 's/.*](\(referent\/[^)]*\.png\)).*/\1/p' "$TOP/docs/referent.md"); do
+	ok "docs/referent.md: $img exists" test -s "$TOP/docs/$img"
+done
 done_testing

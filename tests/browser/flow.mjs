@@ -11,7 +11,9 @@
 //                                  downloads the piece; agent2 gets 404; the
 //                                  manager's report counts it; the DPO's and
 //                                  the administrator's pages, none showing
-//                                  the person.
+//                                  the person; the DPO reads and rejects a
+//                                  mail that names no case, the
+//                                  administrator sees its metadata only.
 // Every page: a screenshot NAME.png and axe-core with no serious or
 // critical violation.
 // Env: FSRELAY_TEST_WEB_URL (ending in /), FSRELAY_TEST_WEB_PASSWORD,
@@ -132,6 +134,23 @@ async function answered(page, ref, piece) {
 	await visit(page, 'journal', 'parcours-journal');
 	check((await page.textContent('main')).includes('intact'), 'journal d\'audit : intact');
 	await visit(page, 'dossiers/' + ref, 'parcours-dpo-introuvable', 404);
+	// the quarantine's mails that name no case: read, then rejected
+	await page.getByRole('navigation').getByRole('link', { name: 'Quarantaine' }).click();
+	await page.waitForURL(base + 'quarantaine');
+	check((await page.textContent('main')).includes('curieux@example.org'),
+	    'DPO : le courriel sans dossier, son expéditeur');
+	await snap(page, 'parcours-quarantaine-dpo');
+	await Promise.all([page.waitForNavigation(), page.locator('tbody a').first().click()]);
+	check((await page.textContent('main')).includes('Motnavigateur'), 'DPO : le courriel déchiffré');
+	is(await page.getByRole('button', { name: 'Rattacher' }).count(), 0,
+	    'DPO : pas de rattachement (il ne voit aucun dossier)');
+	await snap(page, 'parcours-quarantaine-courriel-dpo');
+	let r = await submit(page, 'Rejeter le courriel');
+	is(r.status(), 200, 'DPO : la confirmation du rejet');
+	await snap(page, 'parcours-quarantaine-rejet');
+	r = await submit(page, 'Rejeter le courriel');
+	check((await page.getByRole('status').first().textContent()).includes('Le courriel est rejeté'),
+	    'DPO : courriel rejeté');
 	await logout(page);
 
 	// the administrator: accounts and directory, metadata only
@@ -141,6 +160,11 @@ async function answered(page, ref, piece) {
 	check((await page.textContent('main')).includes('partenaires.cafnanterre@caf.cnafmail.fr'),
 	    'annuaire : la référente de la CAF');
 	await visit(page, 'dossiers/' + ref, 'parcours-admin-introuvable', 404);
+	await visit(page, 'quarantaine', 'parcours-quarantaine-admin');
+	const qm = await page.textContent('main');
+	check(qm.includes('métadonnées seulement') && !qm.includes('curieux@example.org') &&
+	    !qm.includes('Demande de renseignements'), 'administrateur : ni expéditeur ni objet');
+	is(await page.locator('tbody a').count(), 0, 'administrateur : aucun lien de lecture');
 	check(!(await page.textContent('main')).includes('Vasquez'), 'administrateur : aucun nom');
 }
 

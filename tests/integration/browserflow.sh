@@ -6,7 +6,8 @@
 # for byte); the referent answers on the stack quoting the history; `serve`
 # fetches the reply; agent1 sees it in the thread and downloads the piece;
 # agent2 gets 404; the manager's report, the DPO's and the administrator's
-# pages.  axe-core on every page; screenshots in
+# pages; a stranger's mail that names no case, read and rejected by the DPO,
+# its metadata only for the administrator.  axe-core on every page; screenshots in
 # $B/test-output/browser-parcours/.  Then what the audit log holds.
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -78,16 +79,23 @@ reply_in "$CAF_MD" "$REF" "$CAF" "Bonjour, le versement reprend le 5 mars.
 
 Le 2 mars 2026 à 10:00, relais a écrit :
 > Allocations familiales suspendues depuis janvier (parcours navigateur)." >/dev/null
-ok "la réponse arrive au relais" wait_relay 1
+# and a stranger's mail that names no case: the DPO's part of the quarantine
+mail "curieux@example.org" "$FSRELAY_TEST_RELAY_ADDRESS" "Demande de renseignements" "" \
+    "Bonjour, comment joindre la CAF ? Motnavigateur." > "$W/nocase.eml"
+smtp_send "$FSRELAY_TEST_RELAY_ADDRESS" "$FSRELAY_TEST_RELAY_ADDRESS" "$W/nocase.eml"
+ok "la réponse et l'inconnu arrivent au relais" wait_relay 2
 "$FS" serve --once 2>>"$LOG"
 is "le dossier est répondu" "$(sqlite3 "$DB" "select state from cases where ref = '$REF'")" answered
+QN=$(sqlite3 "$DB" "select id from quarantine where case_hint = '' order by id desc limit 1")
+ok "le courriel sans dossier en quarantaine" test -n "$QN"
 
 # --- 4. agent1 sees it; the other roles' pages --------------------------------------------
 flow answered "$REF" "$PIECE"
 for n in parcours-nouveau-dossier parcours-dossier-cree parcours-mes-dossiers \
     parcours-mes-dossiers-repondu parcours-dossier-repondu parcours-agent2-introuvable \
     parcours-rapport parcours-violations parcours-journal parcours-dpo-introuvable \
-    parcours-agents parcours-annuaire parcours-admin-introuvable; do
+    parcours-agents parcours-annuaire parcours-admin-introuvable parcours-quarantaine-dpo \
+    parcours-quarantaine-courriel-dpo parcours-quarantaine-rejet parcours-quarantaine-admin; do
 	ok "capture $n.png" test -s "$OUT/$n.png"
 done
 
@@ -98,6 +106,11 @@ ok "les lectures du dossier (page, pièce) journalisées au nom de agent1" \
     test "$(sqlite3 "$DB" "select count(distinct outcome) from events where case_ref = '$REF' and action = 'case.viewed' and actor = 'agent1'")" -ge 2
 is "aucune lecture par agent2, le DPO ou l'administrateur" \
     "$(sqlite3 "$DB" "select count(*) from events where case_ref = '$REF' and action = 'case.viewed' and actor <> 'agent1'")" 0
+is "le courriel sans dossier, rejeté par le DPO" \
+    "$(sqlite3 "$DB" "select state from quarantine where id = $QN")" rejected
+is "… lu puis rejeté à son nom" \
+    "$(sqlite3 "$DB" "select group_concat(action, ' ') from (select action from events where actor = 'dpo' and action like 'quarantine.%' order by seq)")" \
+    "quarantine.viewed quarantine.rejected"
 ok "le journal d'audit se vérifie" "$FS" audit verify
 web_stop
 is "arrêt propre" "$web_stop_rc" 0

@@ -189,7 +189,7 @@ req_json_fields(struct req *q)
 	struct buf name;
 	int r = -1;
 
-	buf_init(&name, WEB_FIELD_NAME_MAX);
+	buf_init(&name, WEB_FIELD_NAME_MAX - 1);	/* f->name keeps the NUL */
 	ws(&j);
 	if (j.p >= j.end || *j.p++ != '{')
 		goto out;

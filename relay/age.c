@@ -13,6 +13,7 @@
 #include "relay/port/random.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -1057,4 +1058,68 @@ age_decrypt_fd(int out, const uint8_t sk[AGE_X25519_KEY_BYTES], int in,
 	const struct age_sink dst = { age_fd_write, &out };
 
 	return age_decrypt_stream(&dst, sk, &src, maxlen, errstr);
+}
+
+/* ---- ASCII armor (age -a) --------------------------------------------- */
+
+#define ARMOR_BEGIN	"-----BEGIN AGE ENCRYPTED FILE-----"
+#define ARMOR_END	"-----END AGE ENCRYPTED FILE-----"
+
+static const char *
+mem_find(const char *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	return k <= n ? memmem(hay, n, needle, k) : NULL;
+}
+
+int
+age_armor_find(const char *text, size_t n, size_t *start_r, size_t *end_r, struct buf *out,
+    const char **errstr)
+{
+	const char *b, *body, *e, *p, *nl;
+	size_t max, got = 0;
+	uint8_t *bin;
+	struct buf b64;
+	int r = -1;
+
+	*errstr = NULL;
+	if ((b = mem_find(text, n, ARMOR_BEGIN)) == NULL)
+		return 1;
+	body = b + strlen(ARMOR_BEGIN);
+	if ((e = mem_find(body, n - (size_t)(body - text), ARMOR_END)) == NULL) {
+		*errstr = "fichier age en texte (armure) sans sa ligne de fin";
+		return -1;
+	}
+	/* The lines between the markers, without their blanks and line ends
+	 * (a mail program may add a CR or a space). */
+	buf_init(&b64, (size_t)(e - body) + 1);
+	for (p = body; p < e; p = nl + 1) {
+		const char *q;
+
+		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+			nl = e;
+		for (q = p; q < nl; q++)
+			if (*q != ' ' && *q != '\t' && *q != '\r' && buf_append(&b64, q, 1) < 0)
+				goto out;
+		if (nl == e)
+			break;
+	}
+	max = b64.len / 4 * 3 + 3;
+	bin = xmalloc(max);
+	if (b64.len == 0 || sodium_base642bin(bin, max, b64.p, b64.len, NULL, &got, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		*errstr = "fichier age en texte (armure) : base64 invalide";
+	else if (buf_append(out, bin, got) < 0)
+		*errstr = "fichier age en texte (armure) trop grand";
+	else {
+		*start_r = (size_t)(b - text);
+		*end_r = (size_t)(e - text) + strlen(ARMOR_END);
+		r = 0;
+	}
+	sodium_memzero(bin, max);
+	free(bin);
+out:
+	buf_free(&b64);
+	return r;
 }

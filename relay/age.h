@@ -79,6 +79,17 @@ int	age_decrypt(struct buf *out, const uint8_t sk[AGE_X25519_KEY_BYTES],
 	    const uint8_t *in, size_t inlen, size_t maxlen, const char **errstr);
 
 /*
+ * The first ASCII-armored age file (`age -a`: « -----BEGIN AGE ENCRYPTED
+ * FILE----- », base64 lines, « -----END AGE ENCRYPTED FILE----- ») in
+ * text[0..n): 0 with its binary form appended to out and the block's
+ * offsets [*start_r, *end_r) in text (blanks and CRs in the lines
+ * ignored); 1 when there is none; -1 with *errstr (static, French) when
+ * it is cut or its base64 is invalid.  Pure.
+ */
+int	age_armor_find(const char *text, size_t n, size_t *start_r, size_t *end_r,
+	    struct buf *out, const char **errstr);
+
+/*
  * Streaming forms: the plaintext or the age file read from a source and
  * written to a sink 64 KiB at a time, so that memory does not depend on
  * the size (one chunk of each, plus the header).

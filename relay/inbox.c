@@ -975,33 +975,129 @@ use_plaintext(struct parsed_mail *m, size_t i, const struct buf *pt)
 	return 0;
 }
 
+/* The relay's age identity, read once per mail (keystore_read). */
+static int
+relay_identity(struct instance *in, uint8_t sk[AGE_X25519_KEY_BYTES], int *have, char *err,
+    size_t errlen)
+{
+	char *path, *text;
+	size_t tlen = 0;
+	const char *why = NULL;
+	int r = 0;
+
+	if (*have)
+		return 0;
+	path = xasprintf("%s/%s", in->keys_dir, KEYSTORE_IDENTITY);
+	text = keystore_read(path, KEYSTORE_FILE_MAX, &tlen, err, errlen);
+	if (text == NULL || age_identity_parse(text, sk, &why) < 0) {
+		if (text)
+			snprintf(err, errlen, "identité age du relais illisible");
+		r = -1;
+	} else
+		*have = 1;
+	if (text)
+		keystore_free(text, tlen);
+	free(path);
+	return r;
+}
+
+/* Does an attachment hold an armored age file (`age -a`), blanks first? */
+static int
+armored(const struct mime_attachment *a)
+{
+	static const char begin[] = "-----BEGIN AGE ENCRYPTED FILE-----";
+	size_t k = 0;
+
+	while (k < a->len && k < 64 && (a->data[k] == ' ' || a->data[k] == '\t' ||
+	    a->data[k] == '\r' || a->data[k] == '\n'))
+		k++;
+	return a->len - k >= sizeof(begin) - 1 && memcmp(a->data + k, begin, sizeof(begin) - 1) == 0;
+}
+
+/*
+ * An armored age file pasted in the body (the opener page's « Ouvrir un
+ * nouveau message », or age -a): decrypted in place, the text around it
+ * kept.  0 (none, or done), -1 with err when it is not for us.
+ */
+static int
+open_armored_text(struct instance *in, struct parsed_mail *m, uint8_t sk[AGE_X25519_KEY_BYTES],
+    int *have, char *err, size_t errlen)
+{
+	struct buf bin, pt, text;
+	size_t start, end;
+	const char *why = NULL;
+	int r;
+
+	if (m->text == NULL || m->text_len == 0)
+		return 0;
+	buf_init(&bin, MIME_MSG_MAX);
+	if ((r = age_armor_find(m->text, m->text_len, &start, &end, &bin, &why)) != 0) {
+		buf_free(&bin);
+		if (r < 0)
+			snprintf(err, errlen, "%s", why);
+		return r < 0 ? -1 : 0;
+	}
+	if (relay_identity(in, sk, have, err, errlen) < 0) {
+		buf_free(&bin);
+		return -1;
+	}
+	buf_init(&pt, MIME_MSG_MAX);
+	if (age_decrypt(&pt, sk, (const uint8_t *)bin.p, bin.len, MIME_MSG_MAX, &why) < 0 ||
+	    !utf8_text((const uint8_t *)pt.p, pt.len)) {
+		snprintf(err, errlen, "texte age non déchiffrable : %s", why ? why : "pas du texte");
+		r = -1;
+	} else {
+		buf_init(&text, MIME_TEXT_MAX + MIME_MSG_MAX);
+		r = buf_append(&text, m->text, start) | buf_append(&text, pt.p, pt.len) |
+		    buf_append(&text, m->text + end, m->text_len - end);
+		if (r == 0) {
+			free(m->text);
+			m->text = xstrndup(text.p ? text.p : "", text.len);
+			m->text_len = text.len;
+		} else
+			snprintf(err, errlen, "texte déchiffré trop long");
+		buf_free(&text);
+	}
+	buf_free(&pt);
+	buf_free(&bin);
+	return r;
+}
+
 int
 inbox_open_age(struct instance *in, struct parsed_mail *m, char *err, size_t errlen)
 {
 	uint8_t sk[AGE_X25519_KEY_BYTES];
-	char *path = NULL, *text = NULL;
-	size_t i, tlen = 0;
+	size_t i;
 	int have_key = 0, r = 0;
 
 	for (i = 0; i < m->n_att; i++) {
-		struct buf pt;
+		struct buf pt, bin;
 		const char *why = NULL;
+		const uint8_t *data = m->att[i].data;
+		size_t len = m->att[i].len, s0, e0;
+		int arm = !m->att[i].is_age && armored(&m->att[i]);
 
-		if (!m->att[i].is_age)
+		if (!m->att[i].is_age && !arm)
 			continue;
-		if (!have_key) {
-			path = xasprintf("%s/%s", in->keys_dir, KEYSTORE_IDENTITY);
-			text = keystore_read(path, KEYSTORE_FILE_MAX, &tlen, err, errlen);
-			if (text == NULL || age_identity_parse(text, sk, &why) < 0) {
-				if (text)
-					snprintf(err, errlen, "identité age du relais illisible");
+		if (relay_identity(in, sk, &have_key, err, errlen) < 0) {
+			r = -1;
+			break;
+		}
+		buf_init(&bin, MIME_MSG_MAX);
+		if (arm) {
+			if (age_armor_find((const char *)m->att[i].data, m->att[i].len, &s0, &e0, &bin,
+			    &why) != 0) {
+				snprintf(err, errlen, "pièce age non déchiffrable : %s",
+				    why ? why : "?");
 				r = -1;
-				break;
+				buf_free(&bin);
+				continue;
 			}
-			have_key = 1;
+			data = (const uint8_t *)bin.p;
+			len = bin.len;
 		}
 		buf_init(&pt, MIME_MSG_MAX);
-		if (age_decrypt(&pt, sk, m->att[i].data, m->att[i].len, MIME_MSG_MAX, &why) < 0) {
+		if (age_decrypt(&pt, sk, data, len, MIME_MSG_MAX, &why) < 0) {
 			/* Not for us, or altered: kept as it came. */
 			snprintf(err, errlen, "pièce age non déchiffrable : %s", why ? why : "?");
 			r = -1;
@@ -1010,11 +1106,11 @@ inbox_open_age(struct instance *in, struct parsed_mail *m, char *err, size_t err
 			i--;
 		}
 		buf_free(&pt);
+		buf_free(&bin);
 	}
+	if (open_armored_text(in, m, sk, &have_key, err, errlen) < 0)
+		r = -1;
 	sodium_memzero(sk, sizeof(sk));
-	if (text)
-		keystore_free(text, tlen);
-	free(path);
 	return r;
 }
 
@@ -1282,6 +1378,17 @@ inbox_attach(struct instance *in, const struct case_row *c, const struct parsed_
 		goto out;
 	}
 	r = -1;
+	/* An age file still here is one the relay could not open (not for
+	 * its identity, or altered): the agent is told in the thread, not
+	 * only the daemon's log (issue 11). */
+	for (i = 0; i < m->n_att; i++)
+		if (m->att[i].is_age || armored(&m->att[i]))
+			(void)buf_printf(&text, "%s[%s « %s » chiffrée, que le relais ne peut pas"
+			    " ouvrir (chiffrée pour une autre clé, ou abîmée) : demandez au référent"
+			    " de la renvoyer chiffrée pour le relais]\n",
+			    text.len && text.p[text.len - 1] != '\n' ? "\n" : "",
+			    INBOX_AGE_UNOPENED, m->att[i].name && *m->att[i].name ? m->att[i].name :
+			    "sans nom");
 	/* The whole decoded text is kept sealed whenever something was
 	 * folded: the raw mail is shredded after ingest, and the agent may
 	 * unfold what the fold took (show --deplier). */

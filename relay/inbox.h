@@ -52,6 +52,10 @@ struct case_row;
 struct parsed_mail;
 
 #define INBOX_BATCH		5000	/* mails processed per pass at most */
+/* The mark a message's text gets for an age attachment the relay could
+ * not open (its name follows). */
+#define INBOX_AGE_UNOPENED	"À VÉRIFIER : pièce jointe"
+
 #define INBOX_CHILD_CPU_S	5	/* RLIMIT_CPU of the parsing child */
 #define INBOX_CHILD_WALL_S	15	/* then SIGKILL */
 #define INBOX_CHILD_AS		(512UL * 1024 * 1024)

@@ -78,9 +78,66 @@ for style in outlook_top gmail_bottom own_words_only own_gt_lines; do
 	"$FS" serve --once 2>>"$LOG"
 	rm -f "$RELAY_MD"/new/* "$RELAY_MD"/cur/* 2>/dev/null
 done
+# issue 11 point 4: an ASCII-armored age file (age -a) for the relay,
+# pasted in the body or attached, is decrypted like the binary form.
+RELAY_RCPT=$("$FS" keys show relay-identity 2>>"$LOG")
+printf 'Texte chiffré collé OWN12, mot Armurecollee.\n' | age -a -r "$RELAY_RCPT" > "$T_DIR/pasted.txt"
+export FSRELAY_NOW=2026-03-02T16:30:00Z
+reply_in "$CAF_MD" "$REF" "$CAF" "Bonjour, réponse chiffrée ci-dessous OWN13.
+
+$(cat "$T_DIR/pasted.txt")
+
+Cordialement OWN14"
+ok "the pasted armor reached the relay" wait_relay 1
+"$FS" serve --once 2>>"$LOG"
+rm -f "$RELAY_MD"/new/* "$RELAY_MD"/cur/* 2>/dev/null
+printf 'Réponse en pièce jointe armurée, mot Armurejointe.\n' | age -a -r "$RELAY_RCPT" > "$T_DIR/reponse.age"
+mid=$(delivered "$CAF_MD" "$REF" Message-ID)
+rt=$(delivered "$CAF_MD" "$REF" Reply-To)
+python3 - "$CAF" "$rt" "$mid" "$T_DIR/reponse.age" > "$T_DIR/att.eml" <<'PY'
+import email.message, email.policy, email.utils, sys
+frm, to, mid, path = sys.argv[1:5]
+m = email.message.EmailMessage(policy=email.policy.SMTP)
+m["From"], m["To"], m["Subject"] = frm, to, "RE: dossier"
+m["In-Reply-To"] = m["References"] = mid
+m["Message-ID"] = email.utils.make_msgid(domain="test.invalid")
+m["Date"] = "Mon, 2 Mar 2026 17:30:00 +0000"
+m.set_content("Voir la pièce jointe chiffrée.\n")
+m.add_attachment(open(path, "rb").read(), maintype="text", subtype="plain", filename="reponse.age")
+sys.stdout.buffer.write(m.as_bytes())
+PY
+export FSRELAY_NOW=2026-03-02T17:30:00Z
+smtp_send "$CAF" "$rt" "$T_DIR/att.eml"
+ok "the armored attachment reached the relay" wait_relay 1
+"$FS" serve --once 2>>"$LOG"
+rm -f "$RELAY_MD"/new/* "$RELAY_MD"/cur/* 2>/dev/null
+# an age file for another key: kept, and the agent told in the thread
+printf 'pour un autre\n' | age -r "$(age-keygen 2>/dev/null | age-keygen -y)" > "$T_DIR/autre.age"
+sed -i 's/Armurejointe/Autrecle/' "$T_DIR/att.eml"
+python3 - "$T_DIR/att.eml" "$T_DIR/autre.age" <<'PY'
+import email, email.policy, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.SMTP)
+for p in m.iter_attachments():
+    p.set_content(open(sys.argv[2], "rb").read(), maintype="application", subtype="octet-stream",
+        filename="autre.age")
+del m["Message-ID"]
+m["Message-ID"] = "<autre.cle@test.invalid>"
+open(sys.argv[1], "wb").write(m.as_bytes())
+PY
+export FSRELAY_NOW=2026-03-02T18:30:00Z
+smtp_send "$CAF" "$rt" "$T_DIR/att.eml"
+ok "the other key's attachment reached the relay" wait_relay 1
+"$FS" serve --once 2>>"$LOG"
+show=$("$FS" show "$REF" 2>>"$LOG")
+has "an age file the relay cannot open is flagged to the agent" "$show" \
+	"[À VÉRIFIER : pièce jointe « autre.age » chiffrée, que le relais ne peut pas ouvrir"
+has "the pasted armor is decrypted in place" "$show" "Texte chiffré collé OWN12, mot Armurecollee."
+has "… the text around it kept" "$show" "Cordialement OWN14"
+hasnt "… and the armor is gone" "$show" "BEGIN AGE ENCRYPTED FILE"
+has "the armored attachment is decrypted" "$show" "Réponse en pièce jointe armurée, mot Armurejointe."
 show=$("$FS" show "$REF" 2>>"$LOG")
 unfolded=$("$FS" show "$REF" --deplier 2>>"$LOG")
-for k in 1 2 3 4 5 6 7 8 9 10 11; do
+for k in 1 2 3 4 5 6 7 8 9 10 11 13 14; do
 	line=$(grep -h "OWN$k\b" "$T_DIR"/body-*.txt | head -n 1)
 	has "show keeps the referent's own line OWN$k" "$show" "$line"
 done
@@ -97,6 +154,9 @@ for m in json.load(sys.stdin)["messages"]:
         print("FOLDED" if m["full_text"] else "WHOLE", "|", (m["full_text"] or "").count("Pour répondre"))')
 is "show --json: full_text for the two quoting replies only" "$full" "FOLDED | 1
 FOLDED | 1
+WHOLE | 0
+WHOLE | 0
+WHOLE | 0
 WHOLE | 0
 WHOLE | 0"
 done_testing

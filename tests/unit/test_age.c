@@ -1107,6 +1107,52 @@ test_stream(void)
 	sodium_memzero(sk, sizeof(sk));
 }
 
+/* age -a: the armored form found in a text, decoded and decrypted; cut,
+ * invalid or absent armor. */
+static void
+test_armor(void)
+{
+	uint8_t sk[32], pk[32];
+	struct buf ct, bin, pt, text;
+	char b64[4096];
+	const char *why;
+	size_t start = 0, end = 0, i, n;
+
+	CHECK_INT(age_keygen(sk, pk), 0);
+	buf_init(&ct, 1 << 20);
+	CHECK_INT(age_encrypt(&ct, (const uint8_t (*)[32])&pk, 1, (const uint8_t *)"réponse", 8), 0);
+	sodium_bin2base64(b64, sizeof(b64), (const uint8_t *)ct.p, ct.len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	buf_init(&text, 1 << 20);
+	buf_puts(&text, "Bonjour,\r\n\r\n-----BEGIN AGE ENCRYPTED FILE-----\r\n");
+	for (i = 0, n = strlen(b64); i < n; i += 64) {
+		buf_append(&text, b64 + i, n - i < 64 ? n - i : 64);
+		buf_puts(&text, " \r\n");	/* a mail program's trailing blank */
+	}
+	buf_puts(&text, "-----END AGE ENCRYPTED FILE-----\r\nMerci\r\n");
+	buf_init(&bin, 1 << 20);
+	CHECK_INT(age_armor_find(text.p, text.len, &start, &end, &bin, &why), 0);
+	CHECK_INT(start, 12);
+	CHECK(end < text.len && strcmp(text.p + end, "\r\nMerci\r\n") == 0);
+	CHECK_INT(bin.len, ct.len);
+	CHECK(bin.len == ct.len && memcmp(bin.p, ct.p, ct.len) == 0);
+	buf_init(&pt, 1 << 20);
+	CHECK_INT(age_decrypt(&pt, sk, (const uint8_t *)bin.p, bin.len, 1 << 20, &why), 0);
+	CHECK(pt.len == 8 && memcmp(pt.p, "réponse", 8) == 0);
+	buf_free(&bin);
+	buf_init(&bin, 1 << 20);
+	CHECK_INT(age_armor_find("Bonjour", 7, &start, &end, &bin, &why), 1);
+	CHECK_INT(age_armor_find(text.p, 60, &start, &end, &bin, &why), -1);
+	CHECK(why != NULL && strstr(why, "fin") != NULL);
+	CHECK_INT(age_armor_find("-----BEGIN AGE ENCRYPTED FILE-----\n@@@@\n"
+	    "-----END AGE ENCRYPTED FILE-----", 72, &start, &end, &bin, &why), -1);
+	CHECK(why != NULL && strstr(why, "base64") != NULL);
+	buf_free(&ct);
+	buf_free(&bin);
+	buf_free(&pt);
+	buf_free(&text);
+}
+
 int
 main(void)
 {
@@ -1121,6 +1167,7 @@ main(void)
 	fs_strlcpy(tmpdir, tmpl, sizeof(tmpdir));
 	test_hkdf();
 	test_keys();
+	test_armor();
 	test_roundtrip();
 	test_alterations();
 	test_crafted_headers();

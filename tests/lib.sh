@@ -30,6 +30,11 @@ hasnt() { case $2 in *"$3"*) _t_fail "$1: '$3' présent dans: $2";; *) _t_pass;;
 # new_instance: instance under a fresh world-traversable dir, removed at exit.
 new_instance() {
 	T_DIR=$(mktemp -d /tmp/fsr-inst.XXXXXX)
+	# Mail delivered before this instance existed is another test's, even
+	# when it carries the same reference (references repeat between
+	# instances): delivered() looks at nothing older.
+	T_SINCE=$(date +%s.%N)
+	export T_SINCE
 	chmod 755 "$T_DIR"
 	trap 'rm -rf "$T_DIR"' EXIT
 	cp "$FSRELAY_TEST_STACK/env" "$T_DIR/env"
@@ -69,15 +74,22 @@ wait_mail() {
 	return 1
 }
 
-# delivered MAILDIR REF HEADER: a header (decoded) of the last mail of REF in MAILDIR
+# delivered MAILDIR REF HEADER: a header (decoded) of the last mail of REF
+# in MAILDIR delivered since new_instance; HEADER :path gives the file
 delivered() {
 	python3 - "$@" <<'PY'
 import email, email.header, glob, os, sys
 md, ref, name = sys.argv[1:4]
+since = float(os.environ.get("T_SINCE") or 0)
 files = sorted(glob.glob(md + "/new/*") + glob.glob(md + "/cur/*"), key=os.path.getmtime)
 for f in reversed(files):
+    if os.path.getmtime(f) < since:
+        break
     m = email.message_from_bytes(open(f, "rb").read())
     if (m.get("Message-ID") or "").startswith("<" + ref + "."):
+        if name == ":path":
+            print(f)
+            break
         v = m.get(name)
         if v is not None:
             print(str(email.header.make_header(email.header.decode_header(v))).replace("\n", " "))

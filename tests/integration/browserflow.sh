@@ -58,7 +58,7 @@ is "… en file d'envoi, saisi par agent1" \
 ok "remis à la boîte de la référente de la CAF" wait_delivered "$CAF_MD" "$REF"
 subj=$(delivered "$CAF_MD" "$REF" Subject)
 hasnt "l'objet ne nomme pas la personne" "$subj" "Vasquez"
-M=$(grep -l "^Message-ID: <$REF\." "$CAF_MD"/new/* "$CAF_MD"/cur/* 2>/dev/null | head -n 1)
+M=$(delivered "$CAF_MD" "$REF" :path)
 python3 - "$M" "$W/case.age" <<'PY'
 import email, sys
 m = email.message_from_bytes(open(sys.argv[1], 'rb').read())

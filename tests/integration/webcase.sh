@@ -153,9 +153,11 @@ is "agent1 : son dossier d'Antony ? 404" "$("${C1[@]}" -o /dev/null -w '%{http_c
 is "référence mal formée : 404" "$("${C1[@]}" -o /dev/null -w '%{http_code}' "${URL}dossiers/FS-1")" 404
 
 # --- CSRF: 403, nothing done ----------------------------------------------------------
+# a wrong token: the real one with its last digit changed (never equal to it)
+case $T1 in *0) BAD=${T1%?}1;; *) BAD=${T1%?}0;; esac
 for f in relancer reorienter attendre reprendre clore annuler; do
 	is "POST $f sans CSRF : 403" "$(post1 "dossiers/$A/$f" confirme=1 motif=x resolution=x texte=x)" 403
-	is "POST $f jeton faux : 403" "$(post1 "dossiers/$A/$f" "csrf=${T1%?}0" confirme=1 motif=x \
+	is "POST $f jeton faux : 403" "$(post1 "dossiers/$A/$f" "csrf=$BAD" confirme=1 motif=x \
 	    resolution=x texte=x)" 403
 done
 is "rien n'a changé (état)" "$(state_of "$A")" answered

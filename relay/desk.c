@@ -762,6 +762,94 @@ desk_cancel(struct instance *in, const char *ref, const char *agent, const char 
 	return 0;
 }
 
+/* ---- mandate revoke ---------------------------------------------------- */
+
+/* One notice per referent address that received c (sent_at set), once. */
+static int
+revoke_notices(struct instance *in, const struct case_row *c, size_t *told)
+{
+	struct delivery_row *d = NULL;
+	char once[384], *subject, *body;
+	size_t n = 0, i, j;
+	int r = 0, seen;
+
+	*told = 0;
+	if (store_delivery_list(in->st, c->id, &d, &n) < 0)
+		return -1;
+	subject = xasprintf("[%s] Mandat retiré : merci de détruire votre copie du dossier",
+	    c->ref);
+	body = xasprintf("Bonjour,\n\nLa personne concernée par le dossier %s a retiré le"
+	    " mandat qu'elle avait donné à France Services pour cette démarche (convention"
+	    " France Services, annexe 7).\n\nMerci de détruire toute copie de ce dossier que"
+	    " vous détenez : le fichier chiffré reçu, ses pièces, vos notes et vos réponses"
+	    " enregistrées, et de ne plus le traiter au titre de ce mandat.  Le relais a"
+	    " annulé et détruit le dossier de son côté.\n\n-- \nRelais sécurisé fsrelay\n",
+	    c->ref);
+	for (i = 0; i < n && r == 0; i++) {
+		if (d[i].sent_at == 0)
+			continue;
+		for (j = 0, seen = 0; j < i; j++)
+			seen |= d[j].sent_at != 0 && strcmp(d[j].recipient_lc, d[i].recipient_lc) == 0;
+		if (seen)
+			continue;
+		snprintf(once, sizeof(once), "revoke:%s:%s", c->ref, d[i].recipient_lc);
+		if ((r = outbox_notice(in, "mandate-revoked", d[i].recipient, c->ref, subject, body,
+		    once)) == 0)
+			(*told)++;
+	}
+	free(subject);
+	free(body);
+	free(d);
+	return r;
+}
+
+int
+desk_mandate_revoke(struct instance *in, const char *ref, const char *agent,
+    const char *motif, size_t *told, char *err, size_t errlen)
+{
+	struct case_row c;
+	struct lc_step st;
+	char outcome[48];
+
+	*told = 0;
+	if (check_line("motif", motif, 1, err, errlen) < 0 ||
+	    find_case(in, ref, agent, 0, &c, err, errlen) < 0)
+		return -1;
+	if (case_may(&c, LC_CANCEL, &st) == LC_REFUSE) {
+		snprintf(err, errlen, "%s : %s", c.ref, st.why);
+		return -1;
+	}
+	if (store_begin(in->st) < 0) {
+		snprintf(err, errlen, "%s : %s", c.ref, store_errmsg(in->st));
+		return -1;
+	}
+	if (revoke_notices(in, &c, told) == 0)
+		snprintf(outcome, sizeof(outcome), "%zu référent(s) prévenu(s)", *told);
+	else
+		outcome[0] = '\0';
+	if (outcome[0] == '\0' ||
+	    store_event(in->st, in->now, ACTOR(agent), "case.mandate_revoked", c.ref,
+	    outcome) < 0 ||
+	    stop_pending(in, &c, -1, "mandat retiré") < 0 ||
+	    case_step(in->st, &c, LC_CANCEL, in->now, NULL) != LC_APPLY ||
+	    store_event(in->st, in->now, ACTOR(agent), "case.cancelled", c.ref,
+	    "mandat retiré") < 0 ||
+	    case_may(&c, LC_SHRED, &st) != LC_APPLY ||
+	    store_case_shred(in->st, c.id, in->now) < 0 ||
+	    store_event(in->st, in->now, "relay", "case.shredded", c.ref, "mandate revoked") < 0 ||
+	    store_commit(in->st) < 0) {
+		snprintf(err, errlen, "%s : %s", c.ref, store_errmsg(in->st));
+		store_rollback(in->st);
+		*told = 0;
+		return -1;
+	}
+	if (purge_wal(in) != 0) {	/* retried by serve when deferred */
+		snprintf(err, errlen, "%s", PURGE_WAL_DEFERRED);
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- wait, resume ------------------------------------------------------ */
 
 int

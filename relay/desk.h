@@ -150,6 +150,19 @@ int	 desk_close(struct instance *in, const char *ref, const char *agent,
  * deferred (its reason in err: a warning); -1: "--motif : <why>",
  * desk_case's reasons ("<REF> : dossier déjà détruit"), "<REF> : <store>".
  */
+/*
+ * mandate revoke (convention, annexe 7: « l'utilisateur peut à tout moment
+ * retirer son mandat »): every referent who received the case (a delivery
+ * accepted by the server, 250) is sent a notice, in French and with the
+ * reference only, asking to destroy their copy; then the case is cancelled
+ * and shredded as by desk_cancel, in the same transaction; audited
+ * (case.mandate_revoked: the count of referents told).  motif is required,
+ * checked, never stored (it may name the person).  *told gets the count of
+ * referents told.  0 / 1 / -1 as desk_cancel.
+ */
+int	 desk_mandate_revoke(struct instance *in, const char *ref, const char *agent,
+	    const char *motif, size_t *told, char *err, size_t errlen);
+
 int	 desk_cancel(struct instance *in, const char *ref, const char *agent,
 	    const char *motif, char *err, size_t errlen);
 

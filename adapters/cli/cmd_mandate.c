@@ -1,12 +1,13 @@
 /*
- * cmd_mandate - fsrelay mandate renew: the person's new mandate for a case
- * (issue 14, point 1).  The rules are relay/outbox's (outbox_mandate_renew):
- * this file parses and prints.
+ * cmd_mandate - fsrelay mandate renew|revoke: the person's new mandate for
+ * a case, or its withdrawal (issue 14, point 1).  The rules are the core's
+ * (outbox_mandate_renew, desk_mandate_revoke): this file parses and prints.
  */
 #include "adapters/cli/cli.h"
 #include "adapters/cli/commands.h"
 #include "adapters/cli/files.h"
 #include "relay/case.h"
+#include "relay/desk.h"
 #include "relay/instance.h"
 #include "relay/outbox.h"
 #include "relay/pieces.h"
@@ -80,15 +81,67 @@ out:
 	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
 }
 
+static const struct cli_cmd revoke_cmd = { "mandate revoke",
+	"mandate revoke REF --motif TEXTE [--agent A]",
+	"La personne retire son mandat (convention, annexe 7) : chaque référent qui a\n"
+	"reçu le dossier REF reçoit un avis, en français et sans autre donnée que la\n"
+	"référence, lui demandant de détruire sa copie ; puis le dossier est annulé et\n"
+	"détruit aussitôt, comme par cancel.  --motif est obligatoire et n'est pas\n"
+	"conservé (n'y mettez pas de nom).  Journalisé (case.mandate_revoked, avec le\n"
+	"nombre de référents prévenus).  Les avis partent à la passe suivante de serve.\n"
+	"Refus (code 1) : dossier inconnu, détruit ou d'une autre structure (--agent).\n",
+	1, 1 };
+
+static int
+mandate_revoke(int argc, char **argv)
+{
+	const char **pos = NULL, *motif = NULL, *agent = NULL;
+	const struct cli_opt opts[] = {
+		{ "motif", &motif, NULL, NULL, NULL },
+		{ "agent", &agent, NULL, NULL, NULL },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+	struct instance in;
+	char err[ERRLEN];
+	size_t told = 0;
+	int npos, r;
+
+	memset(&in, 0, sizeof(in));
+	if ((r = cli_parse(&revoke_cmd, argc, argv, opts, &pos, &npos)) != 0)
+		goto out;
+	if (motif == NULL) {
+		r = cli_usage(&revoke_cmd, "--motif est obligatoire");
+		goto out;
+	}
+	if (instance_open(&in, cli_config_path, INST_STORE | INST_KEYS, err, sizeof(err)) < 0)
+		r = cli_fail("mandate revoke : %s", err);
+	else if ((r = desk_mandate_revoke(&in, pos[0], agent, motif, &told, err,
+	    sizeof(err))) < 0)
+		r = cli_fail("mandate revoke : refusé : %s", err);
+	else {
+		if (r == 1)
+			fprintf(stderr, "attention : %s\n", err);
+		fprintf(stderr, "mandat du dossier %s retiré : %zu référent(s) prévenu(s), dossier"
+		    " annulé et détruit\n", pos[0], told);
+		r = EXIT_OK;
+	}
+out:
+	instance_close(&in);
+	free(pos);
+	return r == CLI_HELP_SHOWN ? EXIT_OK : r;
+}
+
 int
 cmd_mandate(int argc, char **argv)
 {
-	static const struct cli_cmd m_cmd = { "mandate", "mandate renew …", "", 0, 0 };
-	const char *const lines[] = { renew_cmd.usage, NULL };
+	static const struct cli_cmd m_cmd = { "mandate", "mandate renew|revoke …", "", 0, 0 };
+	const char *const lines[] = { renew_cmd.usage, revoke_cmd.usage, NULL };
 
 	if (cli_group_help(argc, argv, "mandate", lines))
 		return EXIT_OK;
 	if (argc >= 1 && strcmp(argv[0], "renew") == 0)
 		return mandate_renew(argc - 1, argv + 1);
-	return cli_usage(&m_cmd, "sous-commande attendue : renew");
+	if (argc >= 1 && strcmp(argv[0], "revoke") == 0)
+		return mandate_revoke(argc - 1, argv + 1);
+	return cli_usage(&m_cmd, "sous-commande attendue : renew ou revoke");
 }

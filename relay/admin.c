@@ -548,6 +548,7 @@ admin_referents_free(struct admin_referents *r)
 {
 	free(r->v);
 	free(r->keys);
+	free(r->invitations);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -565,19 +566,26 @@ admin_referents(struct instance *in, const struct account *actor,
 		return -1;
 	out->v = xcalloc(dir->n_entries ? dir->n_entries : 1, sizeof(*out->v));
 	out->keys = xcalloc(dir->n_entries ? dir->n_entries : 1, sizeof(*out->keys));
+	out->invitations = xcalloc(dir->n_entries ? dir->n_entries : 1,
+	    sizeof(*out->invitations));
 	for (i = 0; i < dir->n_entries; i++) {
 		struct admin_referent *r = &out->v[out->n++];
+		struct invitation_row *inv = &out->invitations[i];
+		int h;
 
 		r->e = &dir->entries[i];
 		if (r->e->email_lc[0] == '\0')
 			continue;
-		if ((g = store_key_get(in->st, r->e->email_lc, &out->keys[i])) < 0) {
+		if ((g = store_key_get(in->st, r->e->email_lc, &out->keys[i])) < 0 ||
+		    (h = store_invitation_latest(in->st, r->e->email_lc, inv)) < 0) {
 			snprintf(err, errlen, "base : %s", store_errmsg(in->st));
 			admin_referents_free(out);
 			return -1;
 		}
 		r->pinned = g == 0;
 		r->k = g == 0 ? &out->keys[i] : NULL;
+		r->enrolment = h == 0 && (strcmp(inv->state, INVITATION_SENT) == 0 ||
+		    strcmp(inv->state, INVITATION_RECEIVED) == 0) ? inv : NULL;
 	}
 	return 0;
 }

@@ -105,14 +105,19 @@ int	 admin_key_fingerprint(const char *recipient, char *out, size_t outlen,
  * actor with RIGHT_DIRECTORY (NULL: the CLI).  e points into the
  * instance's directory (valid until the next instance_directory). */
 struct dir_entry;
+struct invitation_row;
 struct admin_referent {
 	const struct dir_entry	*e;
 	int			 pinned;	/* a key is pinned for e's address */
 	struct pinned_key	*k;		/* its key when pinned, else NULL */
+	/* its enrolment still to finish (referents invite: sent, or a key
+	 * received and not yet verified), else NULL (relay/enrol) */
+	struct invitation_row	*enrolment;
 };
 struct admin_referents {
 	struct admin_referent	*v;
 	struct pinned_key	*keys;
+	struct invitation_row	*invitations;
 	size_t			 n;
 };
 int	 admin_referents(struct instance *in, const struct account *actor,

@@ -11,6 +11,7 @@
 #include "adapters/http/http_int.h"
 #include "relay/admin.h"
 #include "relay/directory.h"
+#include "relay/enrol.h"
 #include "relay/instance.h"
 #include "relay/port/store_directory.h"
 
@@ -121,6 +122,26 @@ key_cell(struct buf *b, const struct admin_referent *r)
 	buf_puts(b, ", ");
 	h_time(b, r->k->pinned_at);
 	buf_puts(b, "</span>");
+}
+
+/* An enrolment under way (referents invite): its state and, for a key
+ * received, what to read back on the phone and the key to pin. */
+static void
+enrolment_cell(struct buf *b, const struct invitation_row *inv)
+{
+	char phone[ENROL_PHONE_LEN + 1];
+
+	buf_puts(b, "<br><span class=\"badge soon\">inscription</span> ");
+	h_esc(b, enrol_state_label(inv->state));
+	if (strcmp(inv->state, INVITATION_RECEIVED) != 0)
+		return;
+	enrol_phone_form(inv->fingerprint, phone);
+	buf_puts(b, "<br>Empreinte à lire au téléphone : <strong class=\"phone\">");
+	h_esc(b, phone);
+	buf_puts(b, "</strong><br><span class=\"hint\">clé reçue par courriel, jamais utilisée"
+	    " avant votre vérification : </span><code>");
+	h_esc(b, inv->recipient);
+	buf_puts(b, "</code>");
 }
 
 /* The referents of each partner, in the directory's order. */
@@ -256,6 +277,8 @@ keys_table(struct req *q, const struct admin_referents *rs)
 		h_esc(b, r->e->name);
 		buf_puts(b, "</td><td>");
 		key_cell(b, r);
+		if (r->enrolment != NULL)
+			enrolment_cell(b, r->enrolment);
 		buf_puts(b, "</td><td><details><summary>");
 		buf_puts(b, r->pinned ? "Remplacer la clé" : "Épingler une clé");
 		buf_puts(b, "<span class=\"sr-only\"> de ");

@@ -113,6 +113,16 @@ txt=$("$FS" referents list --partner dgfip 2>>"$LOG")
 has "referents list: the fingerprint to read out" "$txt" "empreinte à lire au téléphone : $PHONE"
 has "referents list: the command that pins it" "$txt" "fsrelay referents key $KACZ $RCPT --verified-by NOM"
 
+# the web desk's directory page shows the same, to the administrator
+ok "fsrelay web starts" web_start 2026-03-02T09:50:00Z
+JAR=$T_DIR/jar
+is "admin logs in" "$(web_login "$JAR" "$FSRELAY_TEST_ADMIN")" 303
+ann=$(web_curl "$JAR" "${WEB_URL}annuaire")
+has "/annuaire: the enrolment under way" "$ann" "clé reçue, à vérifier par téléphone"
+has "/annuaire: the fingerprint to read out" "$ann" "Empreinte à lire au téléphone : <strong class=\"phone\">$PHONE</strong>"
+has "/annuaire: the key received, to pin" "$ann" "<code>$RCPT</code>"
+web_stop
+
 # ---- a key learnt from mail alone is never used ----
 printf 'Mme Albertine Quenouille attend.\nLigne deux, mot Ambregrise.\n' > "$T_DIR/desc.txt"
 escalate() {

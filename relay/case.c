@@ -203,6 +203,23 @@ case_mandate_check(int sy, int sm, int sd, int y, int m, int d)
 	return today < expires ? 0 : -2;
 }
 
+void
+case_mandate_until(int sy, int sm, int sd, char out[11])
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y = sy + 1, m = sm, d = sd;
+
+	if (sm == 2 && sd == 29)
+		m = 3, d = 1;		/* the first day it is no longer valid */
+	if (--d == 0) {
+		if (--m == 0)
+			m = 12, y--;
+		d = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+	}
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+	    (unsigned)d % 100u);
+}
+
 static const struct {
 	const char *key;
 	size_t off, size;

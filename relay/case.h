@@ -55,6 +55,9 @@ int		 case_description_check(const char *value, size_t len, size_t max,
  * -2 expired.
  */
 int		 case_mandate_check(int sy, int sm, int sd, int y, int m, int d);
+/* The last day a mandate signed on (sy, sm, sd) is valid, as
+ * "YYYY-MM-DD" (the day before signed + 1 year, by case_mandate_check). */
+void		 case_mandate_until(int sy, int sm, int sd, char out[11]);
 
 /*
  * Minimisation by partner (convention art. 4.6, design §5): the social

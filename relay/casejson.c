@@ -4,6 +4,9 @@
  */
 #include "relay/casejson.h"
 #include "relay/json.h"
+#include "relay/calendar.h"
+#include "relay/case.h"
+#include "relay/instance.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +76,29 @@ person_json(const struct person *p, struct buf *out)
 	buf_puts(out, "}");
 }
 
+/* The mandate (annexe 7) as the outbox judges it at in->now: signed on,
+ * last valid day, the copy's fingerprint, valid now (Paris date). */
+static void
+mandate_json(const struct instance *in, const struct person *p, struct buf *out)
+{
+	struct cal_tm today;
+	char until[11] = "";
+	int y, m, d, ok = 0;
+
+	if (cal_parse_date(p->mandat_signe_le, &y, &m, &d) == 0) {
+		case_mandate_until(y, m, d, until);
+		ok = cal_to_paris(in->now, &today) == 0 &&
+		    case_mandate_check(y, m, d, today.year, today.mon, today.mday) == 0;
+	}
+	buf_puts(out, "{\"signed_on\":");
+	json_str(out, p->mandat_signe_le[0] ? p->mandat_signe_le : NULL);
+	buf_puts(out, ",\"valid_until\":");
+	json_str(out, until[0] ? until : NULL);
+	buf_puts(out, ",\"sha256\":");
+	json_str(out, p->mandat_sha256[0] ? p->mandat_sha256 : NULL);
+	buf_printf(out, ",\"valid\":%s}", ok ? "true" : "false");
+}
+
 /* Space-separated recipients as a JSON array. */
 static void
 addresses_json(const char *list, struct buf *out)
@@ -135,6 +161,8 @@ casejson_view(struct instance *in, const struct desk_view *v, struct buf *out)
 	casejson_fields(in, &v->c, out);
 	buf_puts(out, ",\"person\":");
 	person_json(&v->person, out);
+	buf_puts(out, ",\"mandate\":");
+	mandate_json(in, &v->person, out);
 	buf_puts(out, ",\"messages\":[");
 	for (i = 0; i < v->n_msg; i++)
 		message_json(&v->msg[i], out, i == 0);

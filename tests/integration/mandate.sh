@@ -95,6 +95,12 @@ is "its delivery stopped" "$(q "select group_concat(d.state || ':' || d.last_err
 "$FS" serve --once 2>>"$LOG"
 sleep 0.5
 is "nothing of it leaves" "$(count "$REF_MD")" "$k1"
+# the mandate object of show --json (docs/json.md)
+R3=$(esc Montre Jules)
+mj() { FSRELAY_NOW=$1 "$FS" show "$R3" --json 2>>"$LOG" | python3 -c 'import json,sys; m=json.load(sys.stdin)["mandate"]; print(m["signed_on"], m["valid_until"], m["sha256"], m["valid"])'; }
+is "show --json: the mandate, valid" "$(mj 2026-03-02T10:00:00Z)" "2026-02-20 2027-02-19 None True"
+is "valid on its last day (Paris)" "$(mj 2027-02-19T22:30:00Z)" "2026-02-20 2027-02-19 None True"
+is "not the day after" "$(mj 2027-02-19T23:30:00Z)" "2026-02-20 2027-02-19 None False"
 ok "the audit log verifies" "$FS" audit verify
 hasnt "the log names no one" "$(cat "$LOG")" "Retractee"
 done_testing

@@ -79,6 +79,27 @@ test_fields(void)
 static void
 test_mandate(void)
 {
+	{	/* the last valid day, as case_mandate_check judges it */
+		static const int t[][3] = { { 2025, 11, 27 }, { 2026, 3, 1 }, { 2024, 2, 29 },
+			{ 2027, 3, 1 }, { 2026, 1, 1 }, { 2025, 12, 31 } };
+		static const char *const want[] = { "2026-11-26", "2027-02-28", "2025-02-28",
+			"2028-02-29", "2026-12-31", "2026-12-30" };
+		char until[11];
+		int y, m, d;
+		size_t i;
+
+		for (i = 0; i < FS_ARRAY_LEN(t); i++) {
+			case_mandate_until(t[i][0], t[i][1], t[i][2], until);
+			CHECK_STR(until, want[i]);
+			CHECK(sscanf(until, "%d-%d-%d", &y, &m, &d) == 3);
+			CHECK_INT(case_mandate_check(t[i][0], t[i][1], t[i][2], y, m, d), 0);
+		}
+	}
+	/* the day after valid_until is no longer valid */
+	CHECK_INT(case_mandate_check(2025, 11, 27, 2026, 11, 27), -2);
+	CHECK_INT(case_mandate_check(2026, 3, 1, 2027, 3, 1), -2);
+	CHECK_INT(case_mandate_check(2024, 2, 29, 2025, 3, 1), -2);
+	CHECK_INT(case_mandate_check(2026, 1, 1, 2027, 1, 1), -2);
 	CHECK_INT(case_mandate_check(2026, 3, 1, 2026, 3, 1), 0);
 	CHECK_INT(case_mandate_check(2026, 3, 1, 2026, 2, 28), -1);
 	CHECK_INT(case_mandate_check(2025, 3, 1, 2026, 2, 28), 0);

@@ -4,7 +4,8 @@
  * Trusts: nothing in the input.  The top-level header block is scanned
  * here (limits, NUL bytes, unfolding); libetpan parses the MIME structure
  * (mailmime_parse, given a NUL-padded copy) and address lists
- * (mailimf_*_parse); transfer encodings, RFC 2047/2231 and charsets are
+ * (mailimf_*_parse); transfer encodings (base64 by relay/b64), RFC
+ * 2047/2231 and charsets are
  * decoded here.  The result is checked again (depth,
  * part count, boundaries present) and every string is converted to clean
  * UTF-8 before it leaves this file.  This file and adapters/libs (which
@@ -12,6 +13,7 @@
  * libetpan headers.
  */
 #include "adapters/mime.h"
+#include "relay/b64.h"
 #include "relay/util.h"
 
 #include <libetpan/libetpan.h>
@@ -333,44 +335,6 @@ hexval(int c)
 	return -1;
 }
 
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decode base64 s[0..n) (lenient: skips junk) into b. */
-static void
-b64_decode(struct buf *b, const char *s, size_t n)
-{
-	unsigned acc = 0;
-	int bits = 0, v;
-	size_t i;
-	char c;
-
-	for (i = 0; i < n; i++) {
-		if ((v = b64val((unsigned char)s[i])) < 0)
-			continue;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			c = (char)((acc >> bits) & 0xff);
-			(void)buf_append(b, &c, 1);
-		}
-	}
-}
-
 /* Decode RFC 2047 Q text s[0..n) into b. */
 static void
 q_decode(struct buf *b, const char *s, size_t n)
@@ -455,7 +419,7 @@ decode_2047(const char *s)
 			}
 			fs_strlcpy(cur, csname, sizeof(cur));
 			if (enc == 'B')
-				b64_decode(&raw, txt, txtlen);
+				(void)b64_decode_lenient(&raw, txt, txtlen);
 			else
 				q_decode(&raw, txt, txtlen);
 			/* Skip whitespace up to a following encoded word. */
@@ -1181,7 +1145,7 @@ part_bytes(const struct mailmime *mm, size_t *len_r)
 	    d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE)) {
 		buf_init(&b, MIME_MSG_MAX);
 		if (d->dt_encoding == MAILMIME_MECHANISM_BASE64)
-			b64_decode(&b, src, n);
+			(void)b64_decode_lenient(&b, src, n);
 		else
 			qp_body_decode(&b, src, n);
 		n = b.len;

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "relay/b64.h"
 #include "relay/bech32.h"
 
 #define AGE_VERSION_LINE	"age-encryption.org/v1"
@@ -133,55 +134,6 @@ age_b64_append(struct buf *b, const uint8_t *data, size_t len)
 	sodium_bin2base64(tmp, sizeof(tmp), data, len,
 	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
 	return buf_puts(b, tmp);
-}
-
-static int
-age_b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decode slen characters of unpadded base64 into out (outmax bytes).
- * Refuses padding, other characters, a dangling character and non-zero
- * unused bits, so that each byte string has exactly one encoding. */
-static int
-age_b64_decode(uint8_t *out, size_t outmax, size_t *outlen_r, const char *s,
-    size_t slen)
-{
-	uint32_t acc = 0;
-	unsigned int bits = 0;
-	size_t i, o = 0;
-	int v;
-
-	if (slen % 4 == 1)
-		return -1;
-	for (i = 0; i < slen; i++) {
-		v = age_b64_value((unsigned char)s[i]);
-		if (v < 0)
-			return -1;
-		acc = ((acc << 6) | (uint32_t)v) & 0xfff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o == outmax)
-				return -1;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if ((acc & ((1u << bits) - 1)) != 0)
-		return -1;
-	*outlen_r = o;
-	return 0;
 }
 
 /* ---- keys ---- */
@@ -659,7 +611,7 @@ age_stanza_body(const uint8_t *in, size_t inlen, size_t *pos,
 			return -1;
 		}
 		if (len > AGE_COLUMNS ||
-		    age_b64_decode(tmp, sizeof(tmp), &n, line, len) < 0 ||
+		    b64_decode_strict(tmp, sizeof(tmp), &n, line, len) < 0 ||
 		    buf_append(&st->body, tmp, n) < 0) {
 			*errstr = "bloc d'en-tête age mal formé";
 			return -1;
@@ -676,7 +628,7 @@ age_footer_line(const char *line, size_t len, size_t lstart,
 	size_t n;
 
 	if (len != 4 + AGE_B64_32 || line[3] != ' ' ||
-	    age_b64_decode(h->mac, sizeof(h->mac), &n, line + 4,
+	    b64_decode_strict(h->mac, sizeof(h->mac), &n, line + 4,
 	    AGE_B64_32) < 0 || n != AGE_MAC_BYTES) {
 		*errstr = "fin d'en-tête age mal formée";
 		return -1;
@@ -767,7 +719,7 @@ age_header_check(const struct age_header *h, const char **errstr)
 		if (!age_type_is(st, "X25519"))
 			continue;
 		if (st->nargs != 1 || st->arg0len != AGE_B64_32 ||
-		    age_b64_decode(epk, sizeof(epk), &n, st->arg0,
+		    b64_decode_strict(epk, sizeof(epk), &n, st->arg0,
 		    st->arg0len) < 0 || n != sizeof(epk) ||
 		    st->body.len != AGE_FILE_KEY_BYTES + AGE_TAG_BYTES) {
 			*errstr = "bloc X25519 mal formé";
@@ -789,7 +741,7 @@ age_x25519_unwrap(const struct age_stanza *st, const uint8_t sk[32],
 	size_t elen;
 	int rc = -1;
 
-	if (age_b64_decode(epk, sizeof(epk), &elen, st->arg0,
+	if (b64_decode_strict(epk, sizeof(epk), &elen, st->arg0,
 	    st->arg0len) < 0 || elen != sizeof(epk)) {
 		*errstr = "bloc X25519 mal formé";
 		return -1;

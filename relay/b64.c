@@ -119,3 +119,75 @@ b64_mime_lines(struct buf *out, const uint8_t *src, size_t n, size_t line_bytes)
 	}
 	return 0;
 }
+
+/* The value of a base64 character, or -1. */
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+b64_decode_strict(uint8_t *out, size_t outmax, size_t *outlen, const char *s, size_t n)
+{
+	uint32_t acc = 0;
+	unsigned int bits = 0;
+	size_t i, o = 0;
+	int v;
+
+	if (n % 4 == 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((v = b64_value((unsigned char)s[i])) < 0)
+			return -1;
+		acc = ((acc << 6) | (uint32_t)v) & 0xfff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o == outmax)
+				return -1;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if ((acc & ((1u << bits) - 1)) != 0)
+		return -1;
+	*outlen = o;
+	return 0;
+}
+
+int
+b64_decode_lenient(struct buf *out, const char *s, size_t n)
+{
+	char chunk[B64_CHUNK];
+	uint32_t acc = 0;
+	unsigned int bits = 0;
+	size_t i, k = 0;
+	int v;
+
+	for (i = 0; i < n; i++) {
+		if ((v = b64_value((unsigned char)s[i])) < 0)
+			continue;
+		acc = ((acc << 6) | (uint32_t)v) & 0xfff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			chunk[k++] = (char)(acc >> bits);
+			if (k == sizeof(chunk)) {
+				if (buf_append(out, chunk, k) < 0)
+					return -1;
+				k = 0;
+			}
+		}
+	}
+	return k > 0 ? buf_append(out, chunk, k) : 0;
+}

@@ -15,6 +15,11 @@
  * where sodium_bin2base64 takes 0.8 ms, most of the relay's CPU per
  * message (docs/performance.md).
  *
+ * It is also the relay's one base64 decoder, in two modes: strict (age
+ * headers: the canonical unpadded form only) and lenient (MIME bodies and
+ * encoded-words as mail software writes them).  The bytes decoded are
+ * public there too (age's ephemeral keys and MAC, received mail).
+ *
  * Trusts: nothing; every size is overflow-checked.
  */
 #ifndef FSRELAY_B64_H
@@ -48,5 +53,23 @@ int	 b64_encode(char *dst, size_t dstlen, const uint8_t *src, size_t n);
  */
 int	 b64_mime_lines(struct buf *out, const uint8_t *src, size_t n,
 	    size_t line_bytes);
+
+/*
+ * Strict decoding of s[0..n) (age, RFC 4648 without padding): only the 64
+ * characters of the standard alphabet, no '=', no dangling character, and
+ * the unused low bits of the last character zero, so that a byte string
+ * has exactly one encoding.  At most outmax bytes into out, their number
+ * in *outlen.  0; -1 on any refusal or if out is too small.
+ */
+int	 b64_decode_strict(uint8_t *out, size_t outmax, size_t *outlen,
+	    const char *s, size_t n);
+
+/*
+ * Lenient decoding of s[0..n) appended to out (MIME base64 bodies and
+ * RFC 2047 "B" words): any character outside the alphabet ('=', line
+ * ends, spaces, junk) is skipped, a dangling partial group dropped, as
+ * mail readers do.  0; -1 if out's maximum is reached (what fitted stays).
+ */
+int	 b64_decode_lenient(struct buf *out, const char *s, size_t n);
 
 #endif

@@ -2,7 +2,9 @@
  * breach - the personal-data breach register (GDPR art. 33(5)) with the
  * notification clock of art. 33(1), for the data protection officer.
  *
- * An entry has the fields of research/security.md §3.5.  Every change is a
+ * An entry has the fields art. 33(3) and 33(5) ask for (facts, effects,
+ * remedial action, the notification and its delay: struct breach below,
+ * docs/json.md § breach, docs/dpo.md).  Every change is a
  * new version (breach_versions, append-only) and an audit event
  * ("breach.*"), so the history rebuilds any past state.  The version body
  * (every field) is sealed under the KEK (relay/vault, AD
@@ -174,7 +176,7 @@ int	 breach_close_check(const struct breach *b, char *why, size_t whylen);
 int	 breach_export_text(const struct instance *in, const struct breach *b,
 	    struct buf *out);
 
-/* JSON object of b (docs/json.md, field names of security.md §3.5). */
+/* JSON object of b (docs/json.md § breach list / show). */
 void	 breach_json(const struct breach *b, struct buf *out);
 
 /*

@@ -163,6 +163,7 @@ struct intake {
 	const struct desk_intake *in;
 	struct person	 person;
 	int		 mandate_y, mandate_m, mandate_d;
+	int		 request_y, request_m, request_d;	/* 0 0 0: none */
 };
 
 static int
@@ -232,7 +233,6 @@ static int
 take_intake(struct intake *it, const struct desk_intake *d, char *err, size_t errlen)
 {
 	const char *why;
-	int y, m, d_;
 
 	memset(it, 0, sizeof(*it));
 	it->in = d;
@@ -247,8 +247,8 @@ take_intake(struct intake *it, const struct desk_intake *d, char *err, size_t er
 	    take_field("id-partenaire", d->id_partenaire, 0, it->person.id_partenaire,
 	    sizeof(it->person.id_partenaire), err, errlen) < 0 ||
 	    take_date("ne-le", d->ne_le, it->person.ne_le, NULL, NULL, NULL, err, errlen) < 0 ||
-	    take_date("sollicite-le", d->sollicite_le, it->person.sollicite_le, &y, &m, &d_,
-	    err, errlen) < 0 ||
+	    take_date("sollicite-le", d->sollicite_le, it->person.sollicite_le,
+	    &it->request_y, &it->request_m, &it->request_d, err, errlen) < 0 ||
 	    take_date("mandat-signe-le", d->mandat_signe_le, it->person.mandat_signe_le,
 	    &it->mandate_y, &it->mandate_m, &it->mandate_d, err, errlen) < 0)
 		return -1;
@@ -299,6 +299,15 @@ check_mandate(const struct intake *it, int64_t now, char *err, size_t errlen)
 
 	if (cal_to_paris(now, &today) < 0) {
 		snprintf(err, errlen, "horloge hors limites");
+		return -1;
+	}
+	/* The person's request cannot come later than today either. */
+	if (it->person.sollicite_le[0] != '\0' &&
+	    (it->request_y > today.year || (it->request_y == today.year &&
+	    (it->request_m > today.mon || (it->request_m == today.mon &&
+	    it->request_d > today.mday))))) {
+		snprintf(err, errlen, "--sollicite-le %s : date dans le futur",
+		    it->person.sollicite_le);
 		return -1;
 	}
 	r = case_mandate_check(it->mandate_y, it->mandate_m, it->mandate_d, today.year,
@@ -522,6 +531,22 @@ check_size(struct instance *in, const struct desk_intake *d, char *err, size_t e
 	return r;
 }
 
+/* The partner, topic and structure as a person typed them, in the
+ * directory's form (directory_id_fold: "CAF" is "caf"); one byte longer
+ * than an id can be, so that a longer text stays unknown. */
+struct typed_ids {
+	char	structure[DIR_ID_MAX + 2], partner[DIR_ID_MAX + 2], topic[DIR_ID_MAX + 2];
+};
+
+static void
+typed_ids_fold(struct typed_ids *t, const char *structure, const char *partner,
+    const char *topic)
+{
+	directory_id_fold(t->structure, sizeof(t->structure), structure);
+	directory_id_fold(t->partner, sizeof(t->partner), partner);
+	directory_id_fold(t->topic, sizeof(t->topic), topic);
+}
+
 int
 desk_routable(struct instance *in, const char *structure, const char *partner,
     const char *topic, char *err, size_t errlen)
@@ -529,11 +554,13 @@ desk_routable(struct instance *in, const char *structure, const char *partner,
 	const struct directory *dir;
 	struct dir_ladder ladder = { NULL, 0 };
 	struct pinned_key *keys;
+	struct typed_ids t;
 	int r;
 
+	typed_ids_fold(&t, structure, partner, topic);
 	if ((dir = instance_directory(in, err, errlen)) == NULL)
 		return -1;
-	if (directory_route(dir, partner, topic, structure, &ladder, err, errlen) < 0)
+	if (directory_route(dir, t.partner, t.topic, t.structure, &ladder, err, errlen) < 0)
 		return -1;
 	keys = xcalloc(ladder.rungs[0].n, sizeof(*keys));
 	r = check_keys(in, dir, &ladder.rungs[0], keys, err, errlen);
@@ -543,9 +570,11 @@ desk_routable(struct instance *in, const char *structure, const char *partner,
 }
 
 int
-desk_escalate(struct instance *in, const struct desk_intake *d, char ref[CASE_REF_LEN + 1],
-    char *err, size_t errlen)
+desk_escalate(struct instance *in, const struct desk_intake *typed,
+    char ref[CASE_REF_LEN + 1], char *err, size_t errlen)
 {
+	struct desk_intake folded = *typed, *d = &folded;
+	struct typed_ids t;
 	struct intake it;
 	const struct directory *dir;
 	struct dir_ladder ladder = { NULL, 0 };
@@ -555,6 +584,13 @@ desk_escalate(struct instance *in, const struct desk_intake *d, char ref[CASE_RE
 
 	ref[0] = '\0';
 	memset(&c, 0, sizeof(c));
+	/* Identifiers typed by a person are found whatever their case. */
+	if (typed->structure && typed->partner && typed->topic) {
+		typed_ids_fold(&t, typed->structure, typed->partner, typed->topic);
+		folded.structure = t.structure;
+		folded.partner = t.partner;
+		folded.topic = t.topic;
+	}
 	if (take_intake(&it, d, err, errlen) < 0)
 		goto wipe;
 	if ((dir = instance_directory(in, err, errlen)) == NULL)

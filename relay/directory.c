@@ -838,6 +838,18 @@ directory_validate(const struct directory *dir, char *err, size_t errlen)
 	return 0;
 }
 
+void
+directory_id_fold(char *dst, size_t dstlen, const char *s)
+{
+	size_t i;
+
+	if (dstlen == 0)
+		return;
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < dstlen; i++)
+		dst[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+	dst[i] = '\0';
+}
+
 const struct dir_structure *
 directory_find_structure(const struct directory *dir, const char *id)
 {

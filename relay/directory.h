@@ -2,7 +2,8 @@
  * directory - the Annex 6 referent directory: the partners' referents
  * (annex6-*.csv), the France Services structures (structures-*.csv) and the
  * topics a case may carry (topics.csv); the routing ladder of a case
- * (design.md section 4) and the coverage check of the whole directory.
+ * (directory_route below states its rules) and the coverage check of the
+ * whole directory.
  *
  * Trusts nothing in the CSV text: every column is checked (ids, roles,
  * addresses, phone scopes, INSEE codes, no control characters) before a row
@@ -154,6 +155,14 @@ int	 directory_validate(const struct directory *dir, char *err,
  */
 int	 dir_address_valid(const char *addr);
 
+/*
+ * An identifier typed by a person (a partner, topic or structure: "CAF",
+ * "Impots-Particuliers") in the form the directory keeps them, ASCII
+ * letters lowered (ids are [a-z0-9-]), so that any case finds its row;
+ * cut to dstlen - 1 bytes (longer is no id: the lookup then fails).
+ */
+void	 directory_id_fold(char *dst, size_t dstlen, const char *s);
+
 /* The structure with this id, or NULL.  Points into dir. */
 const struct dir_structure *directory_find_structure(const struct directory *dir,
 	    const char *id);
@@ -179,7 +188,7 @@ const char *directory_partner_label(const struct directory *dir,
 	    const char *partner);
 
 /*
- * Route a case (design.md section 4).  Candidates: rows of the partner whose
+ * Route a case.  Candidates: rows of the partner whose
  * structure is the case's or "*", whose topic is the case's or "*", with an
  * address and a role primary, secondary, escalation or functional.  The
  * most specific rows win (exact structure first, then exact topic).  Rungs:

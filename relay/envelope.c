@@ -1,6 +1,6 @@
 /*
  * envelope - seal a case as a signed MIME message inside an age file, and
- * open it again (see envelope.h and design.md §6).
+ * open it again (see envelope.h).
  *
  * Trusts nothing it reads: the age layer authenticates the bytes, then the
  * .eml is parsed line by line against the layouts envelope_seal writes

@@ -3,7 +3,8 @@
  * description, the attachments under their original names, manifest.json
  * and manifest.sig (detached Ed25519 signature by the relay over the exact
  * bytes of manifest.json), encrypted as a binary age v1 file to the
- * referent's X25519 key (design.md §6).
+ * referent's X25519 key (what the referent's side does with it:
+ * docs/referent.md; the path of a case: docs/architecture.md § 3).
  *
  * Two versions, named by the signed manifest's "version": 2 (written since
  * issue 15) carries the attachments as raw bytes (Content-Transfer-Encoding:

@@ -1,6 +1,9 @@
 /*
  * outbox - see outbox.h.  Runs in `fsrelay serve`; the only code that hands
- * case data to the network, so every path out goes through send_checked().
+ * case data to the network: every case mail leaves through deliver(), after
+ * the mandate check (mandate_at_send), and was built by build_mail(), which
+ * scans its clear parts first (leaks()), whether it was prepared when queued
+ * (outbox_prepare) or is built when due (build_now).
  */
 #include "relay/outbox.h"
 #include "relay/port/clock.h"

@@ -1,8 +1,9 @@
 /*
  * vault - at-rest sealing of personal fields and documents.
  *
- * XChaCha20-Poly1305-IETF with a random 24-byte nonce per seal (safe with
- * random nonces, research/security.md §1.3), under a random per-case data
+ * XChaCha20-Poly1305-IETF with a random 24-byte nonce per seal (192 bits:
+ * random nonces do not collide, unlike the 96 bits of ChaCha20-Poly1305-
+ * IETF, so no counter has to be kept), under a random per-case data
  * key (DEK).  The associated data binds where a ciphertext lives:
  *
  *	"fsrelay-v1|<table>|<column>|<row id>|<key id>"

@@ -48,10 +48,11 @@ static const struct cli_cmd escalate_cmd = { "escalate",
 	"structure inconnus ; structure qui n'est pas celle de l'agent ; aucun\n"
 	"référent ; référent sans clé épinglée ; mandat futur ou expiré ; retour à\n"
 	"la ligne ou caractère de contrôle dans un champ ; champ de plus de 200\n"
-	"octets ; description vide, description, pièce ou total trop gros ; donnée\n"
-	"de la personne qui apparaîtrait en clair dans le courriel, courriel plus\n"
-	"gros que ce qu'accepte le serveur d'envoi (limite SIZE annoncée par le\n"
-	"serveur, nommée dans le refus) : rien n'est alors enregistré.\n", 0, 0 };
+	"octets ; description vide ou trop longue, pièce ou total trop gros ;\n"
+	"donnée de la personne qui apparaîtrait en clair dans le courriel,\n"
+	"courriel plus gros que ce qu'accepte le serveur d'envoi (limite SIZE\n"
+	"annoncée par le serveur, nommée dans le refus) : rien n'est alors\n"
+	"enregistré.\n", 0, 0 };
 
 /* The files escalate names, read within their bounds. */
 struct files {
@@ -73,11 +74,11 @@ static int
 files_read(struct files *f, const char *descr, const char *mandate, const char *const *paths,
     size_t n, char *err, size_t errlen)
 {
-	if (mandate && cli_read_file(mandate, &f->mandate, CASE_PIECE_MAX, "mandat", err,
-	    errlen) < 0)
+	if (mandate && cli_read_file(mandate, &f->mandate, CASE_PIECE_MAX, "mandat",
+	    "mandat trop gros", err, errlen) < 0)
 		return -1;
-	if (cli_read_file(descr, &f->description, CASE_DESCRIPTION_MAX, "description", err,
-	    errlen) < 0)
+	if (cli_read_file(descr, &f->description, CASE_DESCRIPTION_MAX, "description",
+	    "description trop longue", err, errlen) < 0)
 		return -1;
 	return cli_read_pieces(&f->pieces, paths, n, err, errlen);
 }

@@ -38,7 +38,8 @@ mandate_fingerprint(const char *path, char hex[65], char *err, size_t errlen)
 	struct buf b;
 	int r;
 
-	r = cli_read_file(path, &b, CASE_PIECE_MAX, "mandat", err, errlen);
+	r = cli_read_file(path, &b, CASE_PIECE_MAX, "mandat", "mandat trop gros", err,
+	    errlen);
 	if (r == 0)
 		r = pieces_mandate_sha256((const uint8_t *)b.p, b.len, hex, err, errlen);
 	buf_free(&b);

@@ -74,7 +74,8 @@ cmd_send(int argc, char **argv)
 		r = cli_usage(&send_cmd, "--description-file est obligatoire");
 		goto out;
 	}
-	if (cli_read_file(descr, &text, CASE_DESCRIPTION_MAX, "texte", err, sizeof(err)) < 0 ||
+	if (cli_read_file(descr, &text, CASE_DESCRIPTION_MAX, "texte", "texte trop long",
+	    err, sizeof(err)) < 0 ||
 	    cli_read_pieces(&pieces, paths, n_paths, err, sizeof(err)) < 0) {
 		r = cli_fail("send : refusé : %s", err);
 		goto out;

@@ -12,13 +12,13 @@
 
 int
 cli_read_file(const char *path, struct buf *b, size_t max, const char *what,
-    char *err, size_t errlen)
+    const char *too_big, char *err, size_t errlen)
 {
 	buf_init(b, max);
 	if (buf_read_file(b, path) == 0)
 		return 0;
 	if (errno == EFBIG)
-		snprintf(err, errlen, "%s trop gros : %s (%zu octets au plus)", what, path, max);
+		snprintf(err, errlen, "%s : %s (%zu octets au plus)", too_big, path, max);
 	else
 		snprintf(err, errlen, "%s illisible : %s : %s", what, path, strerror(errno));
 	return -1;
@@ -44,8 +44,8 @@ cli_read_pieces(struct pieces *p, const char *const *paths, size_t n, char *err,
 		p->n++;
 		/* The names before a file is read, the sizes after. */
 		if (pieces_check(p, NULL, err, errlen) < 0 ||
-		    cli_read_file(paths[i], &p->data[i], CASE_PIECE_MAX, "pièce jointe", err,
-		    errlen) < 0 || pieces_check(p, NULL, err, errlen) < 0)
+		    cli_read_file(paths[i], &p->data[i], CASE_PIECE_MAX, "pièce jointe",
+		    "pièce jointe trop grosse", err, errlen) < 0 || pieces_check(p, NULL, err, errlen) < 0)
 			return -1;
 	}
 	return 0;

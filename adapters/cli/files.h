@@ -12,9 +12,11 @@
 #include "relay/util.h"
 
 /* Read a file of at most max bytes into b (caller frees b); what names it
- * in the French message ("pièce jointe", "description").  0 / -1 with err. */
+ * in the French messages ("pièce jointe"), too_big says it is over max
+ * with the adjective agreeing with it ("pièce jointe trop grosse",
+ * "description trop longue").  0 / -1 with err. */
 int	 cli_read_file(const char *path, struct buf *b, size_t max, const char *what,
-	    char *err, size_t errlen);
+	    const char *too_big, char *err, size_t errlen);
 
 /* Read n pieces (base names kept), each within CASE_PIECE_MAX, checked by
  * pieces_check without a partner.  0 / -1 with err; pieces_free in both

@@ -188,7 +188,7 @@ accepted "--id-partenaire de 200 octets" --id-partenaire "$(printf '9%.0s' $(seq
 # --- description: 64 KiB --------------------------------------------------------------
 head -c 65537 /dev/zero | tr '\0' d > desc-65537.txt
 head -c 65536 /dev/zero | tr '\0' d > desc-65536.txt
-refused "description de 65537 octets" "description trop gros" --description-file "$W/desc-65537.txt"
+refused "description de 65537 octets" "description trop longue" --description-file "$W/desc-65537.txt"
 accepted "description de 65536 octets" --description-file "$W/desc-65536.txt"
 refused "description absente" "description illisible" --description-file "$W/absente.txt"
 
@@ -198,7 +198,7 @@ head -c $((10 * 1024 * 1024)) /dev/zero > piece-10M.pdf
 head -c $((7 * 1024 * 1024)) /dev/urandom > p7a.pdf
 cp p7a.pdf p7b.pdf
 cp p7a.pdf p7c.pdf
-refused "pièce de 10 Mio + 1 octet" "pièce jointe trop gros" --piece "$W/piece-10M1.pdf"
+refused "pièce de 10 Mio + 1 octet" "pièce jointe trop grosse" --piece "$W/piece-10M1.pdf"
 accepted "pièce de 10 Mio" --piece "$W/piece-10M.pdf"
 refused "trois pièces de 7 Mio (21 Mio)" "pièces jointes trop grosses au total (20 Mio au plus)" \
     --piece "$W/p7a.pdf" --piece "$W/p7b.pdf" --piece "$W/p7c.pdf"

@@ -165,6 +165,65 @@ test_lines_refusals(const uint8_t *rnd)
 	buf_free(&b);
 }
 
+/* The one decoder: strict for age (one encoding per byte string), lenient
+ * for MIME (junk, padding and line ends skipped); both undo the encoder. */
+static void
+test_decode(const uint8_t *rnd)
+{
+	uint8_t out[64];
+	size_t n = 0, k;
+	struct buf b;
+	char enc[4096];
+
+	CHECK_INT(b64_decode_strict(out, sizeof(out), &n, "Zm9vYmFy", 8), 0);
+	CHECK_INT(n, 6);
+	CHECK(memcmp(out, "foobar", 6) == 0);
+	CHECK_INT(b64_decode_strict(out, sizeof(out), &n, "Zm9vYg", 6), 0);
+	CHECK_INT(n, 4);
+	CHECK_INT(b64_decode_strict(out, sizeof(out), &n, "", 0), 0);
+	CHECK_INT(n, 0);
+	/* padding, a non-zero unused bit, a dangling character, junk, room */
+	CHECK_INT(b64_decode_strict(out, sizeof(out), &n, "Zm9vYg==", 8), -1);
+	CHECK_INT(b64_decode_strict(out, sizeof(out), &n, "Zm9vYh", 6), -1);
+	CHECK_INT(b64_decode_strict(out, sizeof(out), &n, "Zm9vY", 5), -1);
+	CHECK_INT(b64_decode_strict(out, sizeof(out), &n, "Zm9v\nYg", 7), -1);
+	CHECK_INT(b64_decode_strict(out, 3, &n, "Zm9vYg", 6), -1);
+	buf_init(&b, 1 << 20);
+	CHECK_INT(b64_decode_lenient(&b, "Zm9v\r\nYmFy\r\nYQ==\r\n", 18), 0);
+	CHECK_INT(b.len, 7);
+	CHECK(memcmp(b.p, "foobara", 7) == 0);
+	buf_free(&b);
+	buf_init(&b, 1 << 20);
+	CHECK_INT(b64_decode_lenient(&b, "Zm9 v!Y*m\tFy", 13), 0);
+	CHECK_INT(b.len, 6);
+	CHECK(memcmp(b.p, "foobar", 6) == 0);
+	buf_free(&b);
+	/* a body larger than one chunk of the decoder, and a full buffer */
+	for (k = 0; k < 3000; k += 999) {
+		CHECK_INT(b64_encode(enc, sizeof(enc), rnd, k), 0);
+		buf_init(&b, 1 << 20);
+		CHECK_INT(b64_decode_lenient(&b, enc, strlen(enc)), 0);
+		CHECK_INT(b.len, k);
+		CHECK(k == 0 || memcmp(b.p, rnd, k) == 0);
+		buf_free(&b);
+	}
+	buf_init(&b, 2);
+	CHECK_INT(b64_decode_lenient(&b, "Zm9vYmFy", 8), -1);
+	buf_free(&b);
+	{
+		struct buf big, dec;
+
+		buf_init(&big, 1 << 22);
+		buf_init(&dec, 1 << 22);
+		CHECK_INT(b64_mime_lines(&big, rnd, 100000, 57), 0);
+		CHECK_INT(b64_decode_lenient(&dec, big.p, big.len), 0);
+		CHECK_INT(dec.len, 100000);
+		CHECK(memcmp(dec.p, rnd, 100000) == 0);
+		buf_free(&big);
+		buf_free(&dec);
+	}
+}
+
 int
 main(void)
 {
@@ -179,6 +238,7 @@ main(void)
 	test_sizes(rnd);
 	test_lines(rnd);
 	test_lines_refusals(rnd);
+	test_decode(rnd);
 	free(rnd);
 	return t_done();
 }

@@ -578,8 +578,35 @@ test_import_and_escalate_refusals(void)
 	d.mandat_signe_le = NULL;
 	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
 	CHECK_STR(err, "--mandat-signe-le : date obligatoire");
-	/* every field right, but no referent key pinned: refused, nothing kept */
+	/* a request of the person dated after today: refused like a mandate */
 	d.mandat_signe_le = "2026-02-01";
+	d.sollicite_le = "2026-03-03";
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK_STR(err, "--sollicite-le 2026-03-03 : date dans le futur");
+	d.sollicite_le = "2027-01-01";
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK_STR(err, "--sollicite-le 2027-01-01 : date dans le futur");
+	/* today is not the future (the refusal below is the keys', later) */
+	d.sollicite_le = "2026-03-02";
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK(strstr(err, " : aucune clé épinglée pour ") != NULL);
+	d.sollicite_le = NULL;
+	/* identifiers as a person types them: found whatever their case */
+	d.partner = "CAF";
+	d.topic = "Logement";
+	d.structure = "Fontenay-Aux-Roses";
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK(strstr(err, " : aucune clé épinglée pour ") != NULL);
+	CHECK_INT(desk_routable(&in, "FONTENAY-aux-roses", "Caf", "LOGEMENT", err,
+	    sizeof(err)), -1);
+	CHECK(strstr(err, " : aucune clé épinglée pour ") != NULL);
+	d.partner = "CAFX";
+	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
+	CHECK_STR(err, "partenaire inconnu « cafx »");
+	d.partner = "caf";
+	d.topic = "logement";
+	d.structure = "fontenay-aux-roses";
+	/* every field right, but no referent key pinned: refused, nothing kept */
 	CHECK_INT(desk_escalate(&in, &d, ref, err, sizeof(err)), -1);
 	CHECK(strstr(err, " : aucune clé épinglée pour ") != NULL);
 	CHECK_STR(ref, "");

@@ -1,6 +1,6 @@
 /*
  * test_directory - the Annex 6 directory on the real files of config/
- * (routing ladders and refusals of design.md section 4, coverage gaps) and
+ * (routing ladders and refusals of directory_route, coverage gaps) and
  * on small crafted files (each validation refusal, the ladder rules,
  * addresses).  Runs from the top of the tree (tests/run does).
  */
@@ -496,7 +496,7 @@ test_other_files(void)
 	directory_free(&dir);
 }
 
-/* The ladder rules of design.md section 4, on crafted rows. */
+/* The ladder rules of directory_route (relay/directory.h), on crafted rows. */
 static void
 test_ladder_rules(void)
 {

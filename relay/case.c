@@ -2,6 +2,7 @@
  * case - see case.h.  Input is the agent's command line: untrusted in shape.
  */
 #include "relay/case.h"
+#include "relay/util.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -220,13 +221,73 @@ case_mandate_until(int sy, int sm, int sd, char out[11])
 	    (unsigned)d % 100u);
 }
 
+static const char *const scope_names[] = {
+	"identite", "naissance", "identifiant", "nir", "documents",
+};
+
+int
+case_scope_parse(const char *s, unsigned *scope, char *err, size_t errlen)
+{
+	const char *p = s;
+	size_t i, n;
+
+	*scope = 0;
+	while (p != NULL && *p) {
+		n = strcspn(p, ",");
+		for (i = 0; i < 5; i++)
+			if (strlen(scope_names[i]) == n && strncmp(p, scope_names[i], n) == 0)
+				break;
+		if (i == 5 || (*scope & (1u << i))) {
+			snprintf(err, errlen, "--mandat-perimetre : « %.*s » %s (identite,"
+			    " naissance, identifiant, nir, documents, séparés par des virgules)",
+			    (int)(n > 40 ? 40 : n), p, i == 5 ? "inconnu" : "donné deux fois");
+			return -1;
+		}
+		*scope |= 1u << i;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (*scope == 0) {
+		snprintf(err, errlen, "--mandat-perimetre : vide");
+		return -1;
+	}
+	return 0;
+}
+
+void
+case_scope_format(unsigned scope, char out[64])
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < 5; i++)
+		if (scope & (1u << i)) {
+			if (out[0])
+				fs_strlcat(out, ",", 64);
+			fs_strlcat(out, scope_names[i], 64);
+		}
+}
+
+unsigned
+case_scope_of(const struct person *p)
+{
+	unsigned s;
+	char err[8];
+
+	if (p->mandat_perimetre[0] == '\0' ||
+	    case_scope_parse(p->mandat_perimetre, &s, err, sizeof(err)) < 0)
+		return CASE_SCOPE_ALL;
+	return s;
+}
+
 static const struct {
 	const char *key;
 	size_t off, size;
 } person_fields[] = {
 #define F(n) { #n, offsetof(struct person, n), sizeof(((struct person *)0)->n) }
 	F(nom), F(prenom), F(ne_le), F(id_partenaire), F(sollicite_le),
-	F(mandat_signe_le), F(mandat_sha256),
+	F(mandat_signe_le), F(mandat_sha256), F(mandat_perimetre),
 #undef F
 };
 

@@ -87,7 +87,27 @@ struct person {
 	char	sollicite_le[11];	/* YYYY-MM-DD or "" */
 	char	mandat_signe_le[11];
 	char	mandat_sha256[65];	/* of the signed copy, or "" */
+	char	mandat_perimetre[64];	/* case_scope_format; "" = all (older) */
 };
+
+/*
+ * The scope of a mandate (annexe 7: the data it authorises), a closed
+ * list: identite (nom, prénom), naissance (--ne-le), identifiant
+ * (--id-partenaire), nir (a NIR anywhere), documents (pieces).
+ */
+#define CASE_SCOPE_IDENTITE	1u
+#define CASE_SCOPE_NAISSANCE	2u
+#define CASE_SCOPE_IDENTIFIANT	4u
+#define CASE_SCOPE_NIR		8u
+#define CASE_SCOPE_DOCUMENTS	16u
+#define CASE_SCOPE_ALL		31u
+/* Parse "identite,naissance,…" (commas, no spaces, each once).  0, or -1
+ * with a French reason naming the unknown word. */
+int		 case_scope_parse(const char *s, unsigned *scope, char *err, size_t errlen);
+/* The canonical list of scope, in the order above. */
+void		 case_scope_format(unsigned scope, char out[64]);
+/* The scope of p: its mandat_perimetre, or CASE_SCOPE_ALL when empty. */
+unsigned	 case_scope_of(const struct person *p);
 
 /* Serialise p into out.  0 / -1 (out's maximum). */
 int	 person_encode(struct buf *out, const struct person *p);

@@ -82,8 +82,8 @@ static void
 mandate_json(const struct instance *in, const struct person *p, struct buf *out)
 {
 	struct cal_tm today;
-	char until[11] = "";
-	int y, m, d, ok = 0;
+	char until[11] = "", scope[64], *tok, *save = NULL;
+	int y, m, d, ok = 0, first = 1;
 
 	if (cal_parse_date(p->mandat_signe_le, &y, &m, &d) == 0) {
 		case_mandate_until(y, m, d, until);
@@ -96,7 +96,14 @@ mandate_json(const struct instance *in, const struct person *p, struct buf *out)
 	json_str(out, until[0] ? until : NULL);
 	buf_puts(out, ",\"sha256\":");
 	json_str(out, p->mandat_sha256[0] ? p->mandat_sha256 : NULL);
-	buf_printf(out, ",\"valid\":%s}", ok ? "true" : "false");
+	buf_printf(out, ",\"valid\":%s,\"scope\":[", ok ? "true" : "false");
+	case_scope_format(case_scope_of(p), scope);
+	for (tok = strtok_r(scope, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		buf_puts(out, first ? "" : ",");
+		json_str(out, tok);
+		first = 0;
+	}
+	buf_puts(out, "]}");
 }
 
 /* Space-separated recipients as a JSON array. */

@@ -229,6 +229,42 @@ check_text(const char *what, const char *partner, const char *text, size_t len,
 	return 0;
 }
 
+/* The data the mandate authorises (annexe 7): a field given outside its
+ * scope is refused, named. */
+static int
+check_scope(struct intake *it, const struct desk_intake *d, char *err, size_t errlen)
+{
+	unsigned s = CASE_SCOPE_ALL;
+
+	if (d->mandat_perimetre != NULL &&
+	    case_scope_parse(d->mandat_perimetre, &s, err, errlen) < 0)
+		return -1;
+	case_scope_format(s, it->person.mandat_perimetre);
+	if (!(s & CASE_SCOPE_IDENTITE))
+		snprintf(err, errlen, "--mandat-perimetre : « identite » est obligatoire (le nom et"
+		    " le prénom sont toujours transmis)");
+	else if (it->person.ne_le[0] && !(s & CASE_SCOPE_NAISSANCE))
+		snprintf(err, errlen, "--ne-le : la date de naissance est hors du périmètre du"
+		    " mandat (« naissance » absent de --mandat-perimetre)");
+	else if (it->person.id_partenaire[0] && !(s & CASE_SCOPE_IDENTIFIANT))
+		snprintf(err, errlen, "--id-partenaire : l'identifiant est hors du périmètre du"
+		    " mandat (« identifiant » absent de --mandat-perimetre)");
+	else if (!(s & CASE_SCOPE_NIR) && case_find_nir(it->person.id_partenaire,
+	    strlen(it->person.id_partenaire)))
+		snprintf(err, errlen, "--id-partenaire : un NIR est hors du périmètre du mandat"
+		    " (« nir » absent de --mandat-perimetre)");
+	else if (!(s & CASE_SCOPE_NIR) && d->description &&
+	    case_find_nir(d->description, d->description_len))
+		snprintf(err, errlen, "description : un NIR est hors du périmètre du mandat"
+		    " (« nir » absent de --mandat-perimetre)");
+	else if (d->pieces && d->pieces->n > 0 && !(s & CASE_SCOPE_DOCUMENTS))
+		snprintf(err, errlen, "--piece : les pièces sont hors du périmètre du mandat"
+		    " (« documents » absent de --mandat-perimetre)");
+	else
+		return 0;
+	return -1;
+}
+
 static int
 take_intake(struct intake *it, const struct desk_intake *d, char *err, size_t errlen)
 {
@@ -267,7 +303,7 @@ take_intake(struct intake *it, const struct desk_intake *d, char *err, size_t er
 		fs_hex(it->person.mandat_sha256, h, sizeof(h));
 	}
 	if (check_text("description", NULL, d->description, d->description_len, err,
-	    errlen) < 0)
+	    errlen) < 0 || check_scope(it, d, err, errlen) < 0)
 		return -1;
 	/* Minimisation by partner: the NIR only where it is used. */
 	if (case_nir_check(d->partner, it->person.id_partenaire,
@@ -678,6 +714,7 @@ desk_send(struct instance *in, const char *ref, const char *agent, const char *t
 {
 	struct case_row c;
 	char why[768];
+	unsigned scope = CASE_SCOPE_ALL;
 
 	/* The text and pieces alone first: as the CLI always did, before the
 	 * case is looked at. */
@@ -688,8 +725,20 @@ desk_send(struct instance *in, const char *ref, const char *agent, const char *t
 	}
 	if (case_for(in, ref, agent, LC_FOLLOW_UP, &c, err, errlen) < 0)
 		return -1;
-	if (outbox_mandate_valid(in, &c, why, sizeof(why)) < 0) {
+	if (outbox_mandate_valid(in, &c, why, sizeof(why)) < 0 ||
+	    outbox_mandate_scope(in, &c, &scope, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s : refusé : %s", c.ref, why);
+		return -1;
+	}
+	/* The data the mandate authorises, at sending time too. */
+	if (p && p->n > 0 && !(scope & CASE_SCOPE_DOCUMENTS)) {
+		snprintf(err, errlen, "%s : refusé : --piece : les pièces sont hors du périmètre"
+		    " du mandat (« documents »)", c.ref);
+		return -1;
+	}
+	if (!(scope & CASE_SCOPE_NIR) && text && case_find_nir(text, len)) {
+		snprintf(err, errlen, "%s : refusé : texte : un NIR est hors du périmètre du"
+		    " mandat (« nir »)", c.ref);
 		return -1;
 	}
 	if (check_text("texte", c.partner, text, len, why, sizeof(why)) < 0 ||

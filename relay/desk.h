@@ -54,6 +54,7 @@ struct desk_intake {
 	const char	*id_partenaire;		/* or NULL */
 	const char	*sollicite_le;		/* AAAA-MM-JJ or NULL: today */
 	const char	*mandat_signe_le;	/* AAAA-MM-JJ, required */
+	const char	*mandat_perimetre;	/* case_scope_parse; NULL = all */
 	/* The signed copy of the mandate (only its SHA-256 is kept), or
 	 * mandate_copy NULL. */
 	const void	*mandate_copy;

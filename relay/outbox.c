@@ -2232,3 +2232,28 @@ outbox_mandate_valid(struct instance *in, const struct case_row *c, char *err, s
 		    " « fsrelay mandate renew %s --mandat-signe-le AAAA-MM-JJ »", c->ref);
 	return -1;
 }
+
+int
+outbox_mandate_scope(struct instance *in, const struct case_row *c, unsigned *scope,
+    char *err, size_t errlen)
+{
+	struct buf b;
+	struct person pp;
+	uint8_t *dek;
+	int r = -1;
+
+	if ((dek = sealed_case_key(in, c->id, err, errlen)) == NULL)
+		return -1;
+	buf_init(&b, 8192);
+	memset(&pp, 0, sizeof(pp));
+	if (sealed_get(in, dek, "cases", "person", c->id, &b, 8192) == 0 &&
+	    person_decode(&pp, b.p, b.len) == 0) {
+		*scope = case_scope_of(&pp);
+		r = 0;
+	} else
+		fs_seterr(err, errlen, "mandat illisible : rien n'est envoyé");
+	sodium_memzero(&pp, sizeof(pp));
+	buf_free(&b);
+	vault_key_free(dek);
+	return r;
+}

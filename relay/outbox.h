@@ -167,6 +167,11 @@ int	 outbox_mandate_renew(struct instance *in, const char *ref, const char *sign
 int	 outbox_mandate_valid(struct instance *in, const struct case_row *c, char *err,
 	    size_t errlen);
 
+/* The scope of case c's mandate (case_scope_of its sealed person), for
+ * send.  0, or -1 with a French reason. */
+int	 outbox_mandate_scope(struct instance *in, const struct case_row *c, unsigned *scope,
+	    char *err, size_t errlen);
+
 /* Queue a staff notice (idempotent with a non-empty once_key). */
 int	 outbox_notice(struct instance *in, const char *kind, const char *to,
 	    const char *case_ref, const char *subject, const char *body,

@@ -22,7 +22,7 @@
 static const struct cli_cmd escalate_cmd = { "escalate",
 	"escalate --structure S --partner P --topic T --agent A --nom N --prenom P\n"
 	"         [--ne-le AAAA-MM-JJ] [--id-partenaire ID] [--sollicite-le AAAA-MM-JJ]\n"
-	"         --mandat-signe-le AAAA-MM-JJ [--mandat-fichier F]\n"
+	"         --mandat-signe-le AAAA-MM-JJ [--mandat-fichier F] [--mandat-perimetre L]\n"
 	"         --description-file F [--piece F]...",
 	"Transmet le dossier bloqué d'une personne au référent du partenaire.\n"
 	"Le dossier est acheminé selon l'annuaire (échelon 0 du partenaire pour la\n"
@@ -42,6 +42,10 @@ static const struct cli_cmd escalate_cmd = { "escalate",
 	"                        « répondre à l'usager » ; sinon aujourd'hui)\n"
 	"  --mandat-signe-le     date de signature du mandat (valable un an)\n"
 	"  --mandat-fichier F    copie signée du mandat : seule son empreinte est gardée\n"
+	"  --mandat-perimetre L  données que le mandat autorise, séparées par des\n"
+	"                        virgules : identite (obligatoire), naissance,\n"
+	"                        identifiant, nir, documents ; sans l'option, toutes.\n"
+	"                        Une donnée hors du périmètre est refusée (ici et à send)\n"
 	"  --description-file F  description de la situation (UTF-8, 64 Kio au plus)\n"
 	"  --piece F             pièce jointe (10 Mio au plus, 20 Mio en tout)\n\n"
 	"Refus (code 1, raison sur la sortie d'erreur) : agent, partenaire, motif ou\n"
@@ -123,6 +127,7 @@ cmd_escalate(int argc, char **argv)
 		{ "id-partenaire", &it.id_partenaire, NULL, NULL, NULL },
 		{ "sollicite-le", &it.sollicite_le, NULL, NULL, NULL },
 		{ "mandat-signe-le", &it.mandat_signe_le, NULL, NULL, NULL },
+		{ "mandat-perimetre", &it.mandat_perimetre, NULL, NULL, NULL },
 		{ "mandat-fichier", &mandat_file, NULL, NULL, NULL },
 		{ "description-file", &descr, NULL, NULL, NULL },
 		{ "piece", NULL, NULL, &paths, &n_paths },

@@ -101,6 +101,48 @@ mj() { FSRELAY_NOW=$1 "$FS" show "$R3" --json 2>>"$LOG" | python3 -c 'import jso
 is "show --json: the mandate, valid" "$(mj 2026-03-02T10:00:00Z)" "2026-02-20 2027-02-19 None True"
 is "valid on its last day (Paris)" "$(mj 2027-02-19T22:30:00Z)" "2026-02-20 2027-02-19 None True"
 is "not the day after" "$(mj 2027-02-19T23:30:00Z)" "2026-02-20 2027-02-19 None False"
+is "without --mandat-perimetre the mandate covers all" \
+    "$("$FS" show "$R3" --json | python3 -c 'import json,sys; print(",".join(json.load(sys.stdin)["mandate"]["scope"]))')" \
+    "identite,naissance,identifiant,nir,documents"
+
+# the mandate's scope (annexe 7: the data it authorises)
+printf 'Situation.\n' > "$T_DIR/s.txt"
+printf 'justificatif\n' > "$T_DIR/piece.pdf"
+scope_esc() {	# scope_esc SCOPE ARGS...
+	local sc=$1
+	shift
+	"$FS" escalate --structure villeneuve-la-garenne --partner pole-emploi --topic emploi \
+	    --agent mandat-vlg --nom Perimetre --prenom Ines --mandat-signe-le 2026-02-20 \
+	    --mandat-perimetre "$sc" --description-file "$T_DIR/s.txt" "$@"
+}
+n0=$(q "select count(*) from cases")
+err=$(scope_esc identite,naissance --piece "$T_DIR/piece.pdf" 2>&1 >/dev/null)
+is "a piece outside the scope: refused (1)" "$?" 1
+has "the field named" "$err" "--piece : les pièces sont hors du périmètre du mandat (« documents » absent de --mandat-perimetre)"
+err=$(scope_esc identite --ne-le 1980-01-02 2>&1 >/dev/null)
+is "a birth date outside the scope: refused" "$?" 1
+has "named" "$err" "--ne-le : la date de naissance est hors du périmètre du mandat"
+err=$(scope_esc identite,naissance --id-partenaire 1234567A 2>&1 >/dev/null)
+is "an identifier outside the scope: refused" "$?" 1
+has "named" "$err" "--id-partenaire : l'identifiant est hors du périmètre du mandat"
+err=$(scope_esc naissance 2>&1 >/dev/null)
+is "a scope without identite: refused" "$?" 1
+has "saying it is required" "$err" "« identite » est obligatoire"
+err=$(scope_esc identite,adresse 2>&1 >/dev/null)
+is "an unknown category: refused" "$?" 1
+has "named" "$err" "--mandat-perimetre : « adresse » inconnu"
+is "nothing stored by the refusals" "$(q "select count(*) from cases")" "$n0"
+R4=$(scope_esc documents,identite --ne-le 1980-01-02 2>&1)
+is "documents,identite with --ne-le: refused too (naissance missing)" "$(q "select count(*) from cases")" "$n0"
+R4=$(scope_esc identite 2>>"$LOG")
+is "a case within its scope is accepted" "$?" 0
+is "show --json: its scope" \
+    "$("$FS" show "$R4" --json | python3 -c 'import json,sys; print(",".join(json.load(sys.stdin)["mandate"]["scope"]))')" identite
+"$FS" serve --once 2>>"$LOG"
+err=$("$FS" send "$R4" --description-file "$T_DIR/s.txt" --piece "$T_DIR/piece.pdf" 2>&1)
+is "send: a piece outside the scope is refused (1)" "$?" 1
+has "named" "$err" "$R4 : refusé : --piece : les pièces sont hors du périmètre du mandat (« documents »)"
+ok "send without it goes" "$FS" send "$R4" --description-file "$T_DIR/s.txt"
 ok "the audit log verifies" "$FS" audit verify
 hasnt "the log names no one" "$(cat "$LOG")" "Retractee"
 done_testing

@@ -1481,6 +1481,68 @@ case_message_id(struct instance *in, const struct case_row *c)
 	return id;
 }
 
+/*
+ * The ladder moved on because of what a mail said (an absence, a bounce;
+ * issue 11): the thread shows the new delivery and why (a message
+ * « escalation » to the new rung's recipients, its sealed text the
+ * reason) and the agent is told (reference only).  By hand (reroute),
+ * the agent knows: nothing more.
+ */
+static int
+rung_moved(struct instance *in, const struct case_row *c, int rung, const char *why)
+{
+	struct delivery_row *d = NULL;
+	struct message_row msg;
+	const char *reason;
+	char once[96], err[ERRLEN], *subject, *body, *text;
+	uint8_t *dek;
+	size_t n = 0, i;
+	int r;
+
+	if (strcmp(why, "absence") == 0)
+		reason = "le référent du niveau précédent a répondu qu'il est absent (réponse"
+		    " automatique)";
+	else if (strcmp(why, "bounce") == 0)
+		reason = "le courriel du niveau précédent n'a pas pu être remis (avis de"
+		    " non-distribution)";
+	else
+		return 0;
+	memset(&msg, 0, sizeof(msg));
+	msg.case_id = c->id;
+	fs_strlcpy(msg.kind, "escalation", sizeof(msg.kind));
+	fs_strlcpy(msg.direction, "out", sizeof(msg.direction));
+	fs_strlcpy(msg.sender, in->cfg.relay_address, sizeof(msg.sender));
+	msg.at = in->now;
+	if (store_delivery_list(in->st, c->id, &d, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (d[i].rung == rung) {
+			if (msg.recipients[0])
+				fs_strlcat(msg.recipients, " ", sizeof(msg.recipients));
+			fs_strlcat(msg.recipients, d[i].recipient, sizeof(msg.recipients));
+		}
+	free(d);
+	if ((dek = sealed_case_key(in, c->id, err, sizeof(err))) == NULL)
+		return -1;
+	text = xasprintf("Dossier transmis au niveau %d de l'échelle : %s.\n", rung + 1, reason);
+	r = store_message_insert(in->st, &msg) < 0 ||
+	    sealed_put(in, dek, "messages", "text", msg.id, text, strlen(text)) < 0 ? -1 : 0;
+	vault_key_free(dek);
+	free(text);
+	if (r < 0)
+		return -1;
+	subject = xasprintf("[%s] Dossier transmis au niveau suivant", c->ref);
+	body = xasprintf("Bonjour,\n\nLe dossier %s a été transmis au niveau %d de l'échelle"
+	    " de la convention : %s.  Le relais l'a envoyé aux référents de ce niveau ;"
+	    " « fsrelay show %s » montre le fil et les destinataires.\n\n-- \n"
+	    "Relais sécurisé fsrelay\n", c->ref, rung + 1, reason, c->ref);
+	snprintf(once, sizeof(once), "rerouted:%s:%d", c->ref, rung);
+	r = notify_agent(in, c, "rerouted", once, subject, body);
+	free(subject);
+	free(body);
+	return r;
+}
+
 int
 inbox_next_rung(struct instance *in, const struct case_row *c, const char *actor,
     const char *why)
@@ -1494,7 +1556,8 @@ inbox_next_rung(struct instance *in, const struct case_row *c, const char *actor
 	if (queued <= 0)
 		return queued;
 	if (store_case_set_rung(in->st, c->id, c->rung + 1, 0, 0) < 0 ||
-	    event(in, actor, "case.rerouted", c->ref, why) < 0)
+	    event(in, actor, "case.rerouted", c->ref, why) < 0 ||
+	    rung_moved(in, c, c->rung + 1, why) < 0)
 		return -1;
 	return queued;
 }

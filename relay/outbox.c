@@ -372,6 +372,11 @@ cover_note(const struct builder *bd, const struct case_row *c, const char *subje
 	    "de la part de :\n"
 	    "    %s\n\n"
 	    "    %s\n\n", name, s ? s->name : c->structure, subject);
+	if (c->rung > 0)
+		buf_printf(&b, "Vous recevez ce dossier au niveau %d de l'échelle de la\n"
+		    "convention : le niveau précédent n'a pas pu le traiter (absence, adresse\n"
+		    "en échec ou délai de réponse dépassé) ; le relais vous le transmet à sa\n"
+		    "place.\n\n", c->rung + 1);
 	buf_printf(&b, "Réponse attendue au plus tard le :\n"
 	    "    %s\n"
 	    "(délai de la convention, en jours ouvrés).\n\n", due);
@@ -618,11 +623,16 @@ build_mail(const struct builder *b, const struct case_row *c, const struct deliv
 	struct envelope_in ein;
 	struct outmail_stream os;
 	struct clear_mail k;
+	struct case_row cr = *c;
 	uint8_t pk[AGE_X25519_KEY_BYTES];
 	const char *why = NULL;
 	int r = -1;
 
 	*blocked = 0;
+	/* the note says the rung of this delivery (queued before the case
+	 * row moves to it) */
+	cr.rung = d->rung;
+	c = &cr;
 	clear_mail_make(b, c, d->recipient, msgid, &m->person, &k);
 	if (leaks(b, c, &k, &m->person, m->description.p, m->description.len, &why)) {
 		*blocked = 1;

@@ -168,6 +168,26 @@ is "auto-reply recorded" "$(msgs_of_kind "$C" auto-reply)" 1
 is "case C moved to rung 1" "$(state_of "$C")" "awaiting 1"
 for i in $(seq 1 50); do [ "$(count "$BAK_MD")" -gt "$bak_before" ] && break; sleep 0.05; done
 ok "Bakouch's mailbox got case C" test -n "$(delivered "$BAK_MD" "$C" Message-ID)"
+# issue 11 point 5: the thread shows the new delivery and why, the agent
+# is told, the next rung's note says why it receives the case
+has "the thread shows the move and why" "$("$FS" show "$C" 2>>"$LOG")" \
+	"Dossier transmis au niveau 2 de l'échelle : le référent du niveau précédent a répondu qu'il est absent"
+is "the escalation message goes to the new rung" \
+	"$(json "$C" | py 'import json,sys; print([m["to"] for m in json.load(sys.stdin)["messages"] if m["kind"]=="escalation"])')" \
+	"[['$BAK']]"
+is "the agent is told (reference only)" \
+	"$(sqlite3 "$DB" "select count(*) from notices where case_ref='$C' and kind='rerouted' and subject like '%niveau suivant'")" 1
+note=$(python3 - "$BAK_MD" "$C" <<'PY'
+import email, email.policy, glob, os, sys
+md, ref = sys.argv[1:3]
+for f in sorted(glob.glob(md + "/new/*") + glob.glob(md + "/cur/*"), key=os.path.getmtime, reverse=True):
+    m = email.message_from_bytes(open(f, "rb").read(), policy=email.policy.default)
+    if (m.get("Message-ID") or "").startswith("<" + ref + "."):
+        print(m.get_body(("plain",)).get_content())
+        break
+PY
+)
+has "the next rung's note says why it receives the case" "$note" "Vous recevez ce dossier au niveau 2 de l'échelle"
 
 # ---- 5. a Postfix DSN for rung 0: next rung, agent told ----
 D=$(escalate)

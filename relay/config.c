@@ -51,6 +51,7 @@ static const struct conf_key conf_keys[] = {
 	K(stale_case_days, CT_LONG, 30, 3650),
 	K(stale_grace_days, CT_LONG, 1, 365),
 	K(index_retention_days, CT_LONG, 0, 3650),
+	K(mandate_reminder_days, CT_LONG, 1, 180),
 	K(whit_monday_worked, CT_BOOL, 0, 0),
 	K(alsace_moselle, CT_BOOL, 0, 0),
 	K(overseas_dept, CT_LONG, 0, 976),
@@ -434,6 +435,7 @@ set_defaults(struct config *cfg)
 	cfg->stale_case_days = 180;
 	cfg->stale_grace_days = 30;
 	cfg->index_retention_days = 365;
+	cfg->mandate_reminder_days = 30;
 	cfg->outbox_workers = 1;	/* 2+ only where it pays: docs/performance.md */
 }
 

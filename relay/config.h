@@ -76,6 +76,7 @@ struct config {
 	long	 stale_case_days;	/* an open case without activity: notice */
 	long	 stale_grace_days;	/* ... then cancelled and shredded */
 	long	 index_retention_days;	/* a shredded case's blind index kept */
+	long	 mandate_reminder_days;	/* the agent told before the mandate ends */
 	long	 outbox_workers;	/* sending processes of a large pass */
 	char	*web_listen;		/* fsrelay web: ADDR:PORT; NULL = 127.0.0.1:8443 */
 	char	*web_tls_cert;		/* PEM certificate (chain) of the web desk */

@@ -2243,6 +2243,90 @@ outbox_mandate_valid(struct instance *in, const struct case_row *c, char *err, s
 	return -1;
 }
 
+/* The mandate of c: a reminder when its last valid day is near. */
+static int
+mandate_remind_one(struct instance *in, const struct case_row *c)
+{
+	struct buf b;
+	struct person pp;
+	char until[11], once[96], err[256], *subject, *body;
+	uint8_t *dek;
+	int64_t t_until;
+	int y, m, d, r = 0;
+
+	if ((dek = sealed_case_key(in, c->id, err, sizeof(err))) == NULL)
+		return 0;	/* shredded meanwhile, or unreadable: the send says so */
+	buf_init(&b, 8192);
+	memset(&pp, 0, sizeof(pp));
+	if (sealed_get(in, dek, "cases", "person", c->id, &b, 8192) == 0 &&
+	    person_decode(&pp, b.p, b.len) == 0 &&
+	    cal_parse_date(pp.mandat_signe_le, &y, &m, &d) == 0) {
+		case_mandate_until(y, m, d, until);
+		if (cal_parse_date(until, &y, &m, &d) == 0 &&
+		    cal_paris_midnight(y, m, d, &t_until) == 0 &&
+		    in->now >= t_until - (in->cfg.mandate_reminder_days - 1) * 86400 &&
+		    in->now < t_until + 86400) {
+			snprintf(once, sizeof(once), "mandate-reminder:%s:%s", c->ref,
+			    pp.mandat_signe_le);
+			subject = xasprintf("[%s] Mandat valable jusqu'au %s : à renouveler", c->ref,
+			    until);
+			body = xasprintf("Bonjour,\n\nLe mandat de la personne pour le dossier %s"
+			    " est valable jusqu'au %s inclus (un an après sa signature, convention"
+			    " France Services, annexe 7).  Après cette date, plus rien du dossier ne"
+			    " part.\n\nSi la démarche continue, faites signer un nouveau mandat puis :"
+			    "\n\n    fsrelay mandate renew %s --mandat-signe-le AAAA-MM-JJ\n\n-- \n"
+			    "Relais sécurisé fsrelay\n", c->ref, until, c->ref);
+			r = outbox_agent_notice(in, "mandate-reminder", c, subject, body, once);
+			free(subject);
+			free(body);
+		}
+	}
+	sodium_memzero(&pp, sizeof(pp));
+	buf_free(&b);
+	vault_key_free(dek);
+	return r;
+}
+
+int
+outbox_mandate_reminders(struct instance *in, char *err, size_t errlen)
+{
+	static const enum case_state open[] = { CASE_QUEUED, CASE_AWAITING, CASE_ANSWERED,
+		CASE_WAITING_USER };
+	struct case_row *list = NULL;
+	struct cal_tm today;
+	int64_t day, done = 0, after;
+	size_t n = 0, i, k;
+	int r = 0;
+
+	if (cal_to_paris(in->now, &today) < 0 ||
+	    cal_paris_midnight(today.year, today.mon, today.mday, &day) < 0)
+		return 0;
+	if (store_mark_get(in->st, "mandate.reminders_day", &done) < 0)
+		goto fail;
+	if (done == day)
+		return 0;	/* once a day */
+	for (k = 0; k < FS_ARRAY_LEN(open) && r == 0; k++) {
+		after = 0;
+		do {
+			if (store_case_stale(in->st, case_state_name(open[k]), 0, INT64_MAX, after,
+			    256, &list, &n) < 0)
+				goto fail;
+			for (i = 0; i < n && r == 0 && !INSTANCE_STOPPING(in); i++) {
+				after = list[i].id;
+				r = mandate_remind_one(in, &list[i]);
+			}
+			free(list);
+			list = NULL;
+		} while (r == 0 && n == 256 && !INSTANCE_STOPPING(in));
+	}
+	if (r == 0 && !INSTANCE_STOPPING(in) &&
+	    store_mark_set(in->st, "mandate.reminders_day", day) == 0)
+		return 0;
+fail:
+	fs_seterr(err, errlen, "rappels de mandat : base : %s", store_errmsg(in->st));
+	return -1;
+}
+
 int
 outbox_mandate_scope(struct instance *in, const struct case_row *c, unsigned *scope,
     char *err, size_t errlen)

@@ -172,6 +172,11 @@ int	 outbox_mandate_valid(struct instance *in, const struct case_row *c, char *e
 int	 outbox_mandate_scope(struct instance *in, const struct case_row *c, unsigned *scope,
 	    char *err, size_t errlen);
 
+/* Once a day (Paris): each open case whose mandate ends within
+ * mandate_reminder_days gets a notice to its agent (reference and date
+ * only), once per mandate.  0, or -1 with a French reason. */
+int	 outbox_mandate_reminders(struct instance *in, char *err, size_t errlen);
+
 /* Queue a staff notice (idempotent with a non-empty once_key). */
 int	 outbox_notice(struct instance *in, const char *kind, const char *to,
 	    const char *case_ref, const char *subject, const char *body,

@@ -63,7 +63,8 @@ serve_pass(struct instance *in, char *err, size_t errlen)
 	/* Issue 6: the audit log's checkpoints and the DPO's breach alerts. */
 	if (audit_tick(in, err, errlen) < 0 || breach_tick(in, err, errlen) < 0)
 		return -1;
-	if (purge_run(in, &shredded, err, errlen) < 0)
+	if (purge_run(in, &shredded, err, errlen) < 0 ||
+	    outbox_mandate_reminders(in, err, errlen) < 0)
 		return -1;
 	if (outbox_run(in, &s, err, errlen) < 0)
 		return -1;

@@ -143,6 +143,20 @@ err=$("$FS" send "$R4" --description-file "$T_DIR/s.txt" --piece "$T_DIR/piece.p
 is "send: a piece outside the scope is refused (1)" "$?" 1
 has "named" "$err" "$R4 : refusé : --piece : les pièces sont hors du périmètre du mandat (« documents »)"
 ok "send without it goes" "$FS" send "$R4" --description-file "$T_DIR/s.txt"
+# the reminder to the agent mandate_reminder_days (30) before the end
+R5=$(FSRELAY_NOW=2026-12-10T10:00:00Z esc Rappel Noemie)
+nrem() { q "select count(*) from notices where kind = 'mandate-reminder' and case_ref = '$R5'"; }
+FSRELAY_NOW=2027-01-19T10:00:00Z "$FS" serve --once 2>>"$LOG"
+is "31 days before the end: no reminder" "$(nrem)" 0
+FSRELAY_NOW=2027-01-21T10:00:00Z "$FS" serve --once 2>>"$LOG"
+is "29 days before the end: a reminder" "$(nrem)" 1
+body=$(q "select body from notices where kind = 'mandate-reminder' and case_ref = '$R5'")
+has "naming the last valid day" "$body" "est valable jusqu'au 2027-02-19 inclus"
+has "and the command" "$body" "fsrelay mandate renew $R5 --mandat-signe-le AAAA-MM-JJ"
+hasnt "by reference only" "$body" "Rappel"
+is "to the agent, sent" "$(q "select recipient || ' ' || state from notices where kind = 'mandate-reminder' and case_ref = '$R5'")" "convention@fs-antony.test sent"
+FSRELAY_NOW=2027-01-22T10:00:00Z "$FS" serve --once 2>>"$LOG"
+is "once per mandate" "$(nrem)" 1
 ok "the audit log verifies" "$FS" audit verify
 hasnt "the log names no one" "$(cat "$LOG")" "Retractee"
 done_testing

@@ -814,6 +814,39 @@ desk_close(struct instance *in, const char *ref, const char *agent, const char *
 	return 0;
 }
 
+/*
+ * Inside the caller's transaction: stop what is pending, cancel, shred and
+ * commit, with the two events.  One sequence for cancel and mandate
+ * revoke, so that a withdrawn mandate destroys exactly what cancel does.
+ */
+static int
+cancel_shred_commit(struct instance *in, struct case_row *c, const char *agent,
+    const char *why, const char *cancelled, const char *shredded)
+{
+	struct lc_step st;
+
+	if (stop_pending(in, c, -1, why) < 0 ||
+	    case_step(in->st, c, LC_CANCEL, in->now, NULL) != LC_APPLY ||
+	    store_event(in->st, in->now, ACTOR(agent), "case.cancelled", c->ref, cancelled) < 0 ||
+	    case_may(c, LC_SHRED, &st) != LC_APPLY ||
+	    store_case_shred(in->st, c->id, in->now) < 0 ||
+	    store_event(in->st, in->now, "relay", "case.shredded", c->ref, shredded) < 0)
+		return -1;
+	return store_commit(in->st);
+}
+
+/* After the commit: deleted pages must leave the WAL too (1: deferred,
+ * retried by serve). */
+static int
+cancel_purge_wal(struct instance *in, char *err, size_t errlen)
+{
+	if (purge_wal(in) != 0) {
+		snprintf(err, errlen, "%s", PURGE_WAL_DEFERRED);
+		return 1;
+	}
+	return 0;
+}
+
 int
 desk_cancel(struct instance *in, const char *ref, const char *agent, const char *motif,
     char *err, size_t errlen)
@@ -828,23 +861,13 @@ desk_cancel(struct instance *in, const char *ref, const char *agent, const char 
 		snprintf(err, errlen, "%s : %s", c.ref, st.why);
 		return -1;
 	}
-	if (store_begin(in->st) < 0 || stop_pending(in, &c, -1, "dossier annulé") < 0 ||
-	    case_step(in->st, &c, LC_CANCEL, in->now, NULL) != LC_APPLY ||
-	    store_event(in->st, in->now, ACTOR(agent), "case.cancelled", c.ref, "ok") < 0 ||
-	    case_may(&c, LC_SHRED, &st) != LC_APPLY ||
-	    store_case_shred(in->st, c.id, in->now) < 0 ||
-	    store_event(in->st, in->now, "relay", "case.shredded", c.ref, "ok") < 0 ||
-	    store_commit(in->st) < 0) {
+	if (store_begin(in->st) < 0 ||
+	    cancel_shred_commit(in, &c, agent, "dossier annulé", "ok", "ok") < 0) {
 		snprintf(err, errlen, "%s : %s", c.ref, store_errmsg(in->st));
 		store_rollback(in->st);
 		return -1;
 	}
-	/* Deleted pages must leave the WAL too. */
-	if (purge_wal(in) != 0) {	/* retried by serve when deferred */
-		snprintf(err, errlen, "%s", PURGE_WAL_DEFERRED);
-		return 1;
-	}
-	return 0;
+	return cancel_purge_wal(in, err, errlen);
 }
 
 /* ---- mandate revoke ---------------------------------------------------- */
@@ -915,24 +938,14 @@ desk_mandate_revoke(struct instance *in, const char *ref, const char *agent,
 	if (outcome[0] == '\0' ||
 	    store_event(in->st, in->now, ACTOR(agent), "case.mandate_revoked", c.ref,
 	    outcome) < 0 ||
-	    stop_pending(in, &c, -1, "mandat retiré") < 0 ||
-	    case_step(in->st, &c, LC_CANCEL, in->now, NULL) != LC_APPLY ||
-	    store_event(in->st, in->now, ACTOR(agent), "case.cancelled", c.ref,
-	    "mandat retiré") < 0 ||
-	    case_may(&c, LC_SHRED, &st) != LC_APPLY ||
-	    store_case_shred(in->st, c.id, in->now) < 0 ||
-	    store_event(in->st, in->now, "relay", "case.shredded", c.ref, "mandate revoked") < 0 ||
-	    store_commit(in->st) < 0) {
+	    cancel_shred_commit(in, &c, agent, "mandat retiré", "mandat retiré",
+	    "mandate revoked") < 0) {
 		snprintf(err, errlen, "%s : %s", c.ref, store_errmsg(in->st));
 		store_rollback(in->st);
 		*told = 0;
 		return -1;
 	}
-	if (purge_wal(in) != 0) {	/* retried by serve when deferred */
-		snprintf(err, errlen, "%s", PURGE_WAL_DEFERRED);
-		return 1;
-	}
-	return 0;
+	return cancel_purge_wal(in, err, errlen);
 }
 
 /* ---- wait, resume ------------------------------------------------------ */

@@ -218,14 +218,14 @@ enrol_invite(struct instance *in, const char *address, struct invitation_row *r,
 
 /* ---- the reply ------------------------------------------------------ */
 
+/* The event keeps the reason only: the sender of a refused reply may be
+ * anybody, and the audit log holds no stranger's address (the mail itself
+ * stays in quarantine, sealed, for whoever has to look). */
 static int
-refuse(struct instance *in, const char *email, const char *why, char *out, size_t outlen)
+refuse(struct instance *in, const char *why, char *out, size_t outlen)
 {
-	char outcome[400];
-
 	fs_strlcpy(out, why, outlen);
-	snprintf(outcome, sizeof(outcome), "%s : %s", email, why);
-	return store_event(in->st, in->now, "relay", "key.enrolment-refused", NULL, outcome) < 0
+	return store_event(in->st, in->now, "relay", "key.enrolment-refused", NULL, why) < 0
 	    ? -1 : 2;
 }
 
@@ -245,24 +245,24 @@ enrol_ingest(struct instance *in, const struct parsed_mail *m, char *why, size_t
 	if ((rc = store_invitation_by_token(in->st, tok, &r)) < 0)
 		return -1;
 	if (rc == 1)
-		return refuse(in, m->from, "jeton d'invitation inconnu", why, whylen);
+		return refuse(in, "jeton d'invitation inconnu", why, whylen);
 	if (strcmp(m->from, r.email_lc) != 0)
-		return refuse(in, m->from, "l'expéditeur n'est pas l'adresse invitée", why, whylen);
+		return refuse(in, "l'expéditeur n'est pas l'adresse invitée", why, whylen);
 	if (strcmp(r.state, INVITATION_SENT) != 0)
-		return refuse(in, m->from, strcmp(r.state, INVITATION_SUPERSEDED) == 0 ?
+		return refuse(in, strcmp(r.state, INVITATION_SUPERSEDED) == 0 ?
 		    "invitation remplacée par une plus récente" :
 		    "une clé a déjà été reçue pour cette invitation", why, whylen);
 	if (in->now - r.created_at > (int64_t)ENROL_VALID_DAYS * 86400)
-		return refuse(in, m->from, "invitation expirée", why, whylen);
+		return refuse(in, "invitation expirée", why, whylen);
 	if (enrol_key_find(m->text, m->text_len, rcpt, &kwhy) < 0)
-		return refuse(in, m->from, kwhy, why, whylen);
+		return refuse(in, kwhy, why, whylen);
 	if (age_recipient_parse(rcpt, pk, &kwhy) < 0)
-		return refuse(in, m->from, kwhy, why, whylen);
+		return refuse(in, kwhy, why, whylen);
 	envelope_fingerprint(fpr, pk);
 	if ((rc = store_invitation_receive(in->st, r.id, rcpt, fpr, in->now)) < 0)
 		return -1;
 	if (rc == 1)
-		return refuse(in, m->from, "une clé a déjà été reçue pour cette invitation", why,
+		return refuse(in, "une clé a déjà été reçue pour cette invitation", why,
 		    whylen);
 	snprintf(outcome, sizeof(outcome), "%s %s", r.email_lc, fpr);
 	return store_event(in->st, in->now, "relay", "key.enrolment-received", NULL, outcome) < 0

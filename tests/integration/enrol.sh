@@ -96,7 +96,9 @@ ok "both mails reached the relay" wait_relay 2
 export FSRELAY_NOW=2026-03-02T09:45:00Z
 "$FS" serve --once 2>>"$LOG"
 is "the forged one is refused for its sender" \
-	"$(sqlite3 "$DB" "select count(*) from events where action = 'key.enrolment-refused' and outcome like '$FORGER : l''expéditeur n''est pas l''adresse invitée'")" 1
+	"$(sqlite3 "$DB" "select count(*) from events where action = 'key.enrolment-refused' and outcome = 'l''expéditeur n''est pas l''adresse invitée'")" 1
+is "… and the audit log does not keep the stranger's address" \
+	"$(sqlite3 "$DB" "select count(*) from events where outcome like '%$FORGER%'")" 0
 is "and kept in quarantine" "$(sqlite3 "$DB" "select count(*) from quarantine")" 1
 is "the referent's reply is a proposed key" \
 	"$(sqlite3 "$DB" "select state || ' ' || recipient from invitations where token = '$TOKEN'")" "received $RCPT"
